@@ -1,0 +1,37 @@
+"""The policy language: parse, resolve `use`, validate, format, show.
+
+    result = check_file(Path("family.rules"))
+    result.policy        # engine.policy.model.Policy, or None when there are errors
+    result.diagnostics   # every problem found, as data
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from engine.diagnostics import Diagnostic, has_errors
+
+
+@dataclass
+class CheckResult:
+    policy: object | None  # engine.policy.model.Policy (imported lazily)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.policy is not None and not has_errors(self.diagnostics)
+
+
+def check_file(path: Path) -> CheckResult:
+    """Load `path` with everything it uses, then validate the merged result."""
+    from engine.policy import loader, model, validate
+
+    loaded = loader.load(path)
+    sources = tuple(model.SourceInfo(path=f.display, sha256=f.sha256) for f in loaded.files)
+    policy, problems = validate.resolve(loaded.items, sources, semantic=loaded.syntax_ok)
+    diagnostics = sorted(loaded.diagnostics + problems, key=Diagnostic.sort_key)
+    if has_errors(diagnostics):
+        policy = None
+    return CheckResult(policy=policy, diagnostics=diagnostics, sources=loaded.sources)

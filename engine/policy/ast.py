@@ -1,0 +1,381 @@
+"""The policy AST: what the user wrote, as typed frozen nodes carrying source spans.
+
+Nodes compare by content, not position (`span` is excluded from equality), so the
+AST of a file and of its formatted version are equal. Values are already read
+exactly (Decimal, date, int); what they mean is decided later, in validate.py.
+
+Each statement has a `key`: two statements with the same key in one block say the
+same thing twice, and `override` replaces the earlier by the later (merge.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from engine.diagnostics import Span
+
+
+@dataclass(frozen=True, kw_only=True)
+class Node:
+    span: Span = field(compare=False, repr=False)
+
+    @property
+    def key(self) -> tuple:
+        """What this statement sets; statements with equal keys conflict."""
+        return (type(self).__name__,)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Lit(Node):
+    """A literal as typed (`text`) and as read (`value`)."""
+
+    value: Any
+    text: str = field(compare=False)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Duration(Node):
+    count: int
+    unit: str  # "days" | "months" | "years"
+
+    def __str__(self) -> str:
+        unit = self.unit if self.count != 1 else self.unit.rstrip("s")
+        return f"{self.count} {unit}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class FYRange(Node):
+    """Financial years by starting calendar year; `last` None means open-ended."""
+
+    first: int
+    last: int | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Block(Node):
+    kind: str  # portfolio | buy | sell | rebalance | harvest | tax | class | set-off | charges | index
+    name: Lit | None
+    override: bool
+    items: tuple[Node, ...]
+    header: Span = field(compare=False, repr=False)
+
+    @property
+    def key(self) -> tuple:
+        if self.kind == "class":
+            return ("class", self.name.value if self.name else None)
+        return ("block", self.kind)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Use(Node):
+    target: Lit
+
+    @property
+    def key(self) -> tuple:
+        return ("use", self.target.value)
+
+
+# ------------------------------------------------------------------ portfolio
+@dataclass(frozen=True, kw_only=True)
+class Investor(Node):
+    id: Lit
+    name: Lit
+    pan: Lit | None = None
+    slab: Lit | None = None
+    aliases: tuple[Lit, ...] = ()
+
+    @property
+    def key(self) -> tuple:
+        return ("investor", self.id.value)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Asset(Node):
+    name: Lit
+    target: Lit
+    band: Lit | None = None
+    tax_class: Lit | None = None
+
+    @property
+    def key(self) -> tuple:
+        return ("asset", self.name.value)
+
+
+@dataclass(frozen=True, kw_only=True)
+class LoadStep(Node):
+    rate: Lit
+    within: Duration
+
+
+@dataclass(frozen=True, kw_only=True)
+class Security(Node):
+    kind: str  # fund | etf | stock
+    id: Lit
+    name: Lit
+    holds: Lit | None = None
+    tax_class: Lit | None = None
+    legacy: Lit | None = None  # value True; present when the fund is marked legacy
+    replacement: Lit | None = None
+    exit_load: tuple[LoadStep, ...] = ()
+    minimum_purchase: Lit | None = None
+    minimum_redemption: Lit | None = None
+    minimum_redemption_units: Lit | None = None
+    isin: Lit | None = None
+    expense_ratio: Lit | None = None
+
+    @property
+    def key(self) -> tuple:
+        return ("security", self.id.value)
+
+
+# --------------------------------------------------------------------- buying
+@dataclass(frozen=True, kw_only=True)
+class BuyMethod(Node):
+    method: str  # proportional | even-drift
+
+
+# -------------------------------------------------------------------- selling
+@dataclass(frozen=True, kw_only=True)
+class Measure(Node):
+    measure: str  # half-absolute | sum-positive | largest-absolute
+
+
+@dataclass(frozen=True, kw_only=True)
+class Start(Node):
+    level: Lit
+
+
+@dataclass(frozen=True, kw_only=True)
+class Stop(Node):
+    level: Lit
+
+
+@dataclass(frozen=True, kw_only=True)
+class SellSource(Node):
+    kind: str  # overweight | outside-band | named
+    assets: tuple[Lit, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Pace(Node):
+    """`sell 1% of portfolio per month`: the fixed-rate variant."""
+
+    rate: Lit
+    source: SellSource | None = None
+
+    @property
+    def key(self) -> tuple:
+        return ("pace",)  # a rate and a ceiling are alternatives: one replaces the other
+
+
+@dataclass(frozen=True, kw_only=True)
+class Ceiling(Node):
+    """`ceiling steps down from 10% to 5% over 6 months`: the stepped variant."""
+
+    start: Lit
+    stop: Lit
+    over: Duration
+    source: SellSource | None = None
+
+    @property
+    def key(self) -> tuple:
+        return ("pace",)
+
+
+@dataclass(frozen=True, kw_only=True)
+class LongTermLotsOnly(Node):
+    pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class NeverPayExitLoad(Node):
+    pass
+
+
+# ---------------------------------------------------------------- rebalancing
+@dataclass(frozen=True, kw_only=True)
+class Method(Node):
+    method: str  # full | partial | cash
+
+
+@dataclass(frozen=True, kw_only=True)
+class Trigger(Node):
+    kind: str  # monthly | quarterly | semi-annually | annually | band-breached | drift-exceeds
+    level: Lit | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Due(Node):
+    triggers: tuple[Trigger, ...]
+    connectives: tuple[Lit, ...]  # each "any" (or) or "all" (and)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CostWarning(Node):
+    percent: Lit | None = None
+    amount: Lit | None = None
+
+
+# ----------------------------------------------------------------- harvesting
+@dataclass(frozen=True, kw_only=True)
+class RealiseGains(Node):
+    margin: Lit | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class LossThreshold(Node):
+    amount: Lit
+
+
+@dataclass(frozen=True, kw_only=True)
+class UseLossesWithinYear(Node):
+    pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class ShortTermGains(Node):
+    """`never realise short-term gains` (limit None) or `allow ... up to AMOUNT`."""
+
+    limit: Lit | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Prefer(Node):
+    items: tuple[Lit, ...]  # legacy-funds | overweight-assets | high-cost-funds
+
+
+# -------------------------------------------------------------------- tax law
+@dataclass(frozen=True, kw_only=True)
+class YearStart(Node):
+    month: Lit  # value 1..12
+    day: Lit
+
+
+@dataclass(frozen=True, kw_only=True)
+class FifoScope(Node):
+    scope: str  # account | investor
+
+
+@dataclass(frozen=True, kw_only=True)
+class Anniversary(Node):
+    term: str  # short-term | long-term
+
+
+@dataclass(frozen=True, kw_only=True)
+class Cess(Node):
+    rate: Lit
+    years: FYRange | None = None
+
+    @property
+    def key(self) -> tuple:
+        return ("cess", self.years.first if self.years else None, self.years.last if self.years else None)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Rebuy(Node):
+    pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class LongTermAfter(Node):
+    duration: Duration
+
+
+@dataclass(frozen=True, kw_only=True)
+class Grandfather(Node):
+    date: Lit
+
+
+@dataclass(frozen=True, kw_only=True)
+class Exemption(Node):
+    amount: Lit
+    years: FYRange
+
+    @property
+    def key(self) -> tuple:
+        return ("exemption", self.years.first, self.years.last)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Condition(Node):
+    """`sold before D`, `bought from A to B` (inclusive), `sold on or before D`."""
+
+    on: str  # sold | bought
+    first: date | None  # None: since ever
+    last: date | None  # None: until further notice (inclusive when given)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Setting(Node):
+    kind: str  # short-rate | long-rate | long-term-after | always-short-term
+    rate: Lit | None = None  # value Decimal fraction, or "slab"
+    duration: Duration | None = None
+    indexed: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class Dated(Node):
+    conditions: tuple[Condition, ...]
+    settings: tuple[Setting, ...]
+
+    @property
+    def key(self) -> tuple:
+        return ("dated",) + tuple((c.on, c.first, c.last) for c in self.conditions)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetOffRule(Node):
+    loss: str  # short-term | long-term
+    gains: tuple[str, ...]
+
+    @property
+    def key(self) -> tuple:
+        return ("set-off", self.loss)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CarryForward(Node):
+    years: Lit
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChargeTarget(Node):
+    tax_class: Lit | None
+    kind: str  # funds | etfs | stocks
+
+
+@dataclass(frozen=True, kw_only=True)
+class Charge(Node):
+    kind: str  # stt | stamp-duty
+    rate: Lit
+    side: str  # purchase | sale | purchase-and-sale
+    targets: tuple[ChargeTarget, ...]
+    start: Lit | None = None
+
+    @property
+    def key(self) -> tuple:
+        return ("charge", self.kind, self.side,
+                tuple((t.tax_class.value if t.tax_class else None, t.kind) for t in self.targets),
+                self.start.value if self.start else None)
+
+
+@dataclass(frozen=True, kw_only=True)
+class IndexEntry(Node):
+    year: Lit  # value: FY start year
+    value: Lit
+
+    @property
+    def key(self) -> tuple:
+        return ("index", self.year.value)
+
+
+@dataclass(frozen=True, kw_only=True)
+class File(Node):
+    path: str
+    items: tuple[Node, ...]
+
+
+Rate = Decimal | str

@@ -1,0 +1,175 @@
+"""Files -> ASTs: read policy files safely and resolve `use`.
+
+`use "india"` names a shipped rule set (rules/india.rules, or rules/presets/NAME.rules);
+`use "./other.rules"` is a path relative to the file that says it. Each file is read
+once (a second `use` of it is a no-op); a file that uses itself, directly or not, is
+a cycle and is reported at the `use` that closes it. Nothing here raises at the user:
+unreadable, binary and non-UTF-8 files become diagnostics.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from engine.diagnostics import Diagnostic, Span, error, warning
+from engine.policy import ast
+
+SHIPPED_PREFIX = "lotwise:"
+MAX_FILE_BYTES = 8 * 1024 * 1024
+
+
+def shipped_rules_dir() -> Path:
+    """The shipped rules: inside the installed package (a wheel puts them at
+    engine/rules), or the repository's top-level rules/ in a source checkout."""
+    package = Path(__file__).resolve().parent.parent
+    installed = package / "rules"
+    if installed.is_dir():
+        return installed
+    return package.parent / "rules"
+
+
+def shipped_names() -> list[str]:
+    root = shipped_rules_dir()
+    names = [p.stem for p in sorted(root.glob("*.rules"))]
+    names += [p.stem for p in sorted((root / "presets").glob("*.rules"))]
+    return names
+
+
+def display_path(path: Path) -> str:
+    """How a file is named in diagnostics: shipped files by a stable name."""
+    root = shipped_rules_dir().resolve()
+    resolved = path.resolve()
+    if resolved.is_relative_to(root):
+        return SHIPPED_PREFIX + resolved.relative_to(root).as_posix()
+    try:
+        return resolved.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    display: str
+    path: Path
+    text: str
+    sha256: str
+
+
+@dataclass
+class LoadResult:
+    files: list[SourceFile] = field(default_factory=list)
+    # Top-level statements of all files, `use` expanded in place, in order.
+    items: list[ast.Node] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    syntax_ok: bool = True
+
+    @property
+    def sources(self) -> dict[str, str]:
+        return {f.display: f.text for f in self.files}
+
+
+def read_source(path: Path, display: str) -> tuple[str | None, Diagnostic | None]:
+    """The text of a policy file, or a diagnostic saying why it cannot be read."""
+    span = Span(display, 1, 1, 1, 1)
+    try:
+        if path.is_dir():
+            return None, error("F001", f"`{display}` is a directory, not a rules file", None,
+                               "name a .rules file")
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return None, error("F004", f"`{display}` is {size} bytes; a rules file is at most {MAX_FILE_BYTES}",
+                               None, "is this the right file?")
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None, error("F001", f"cannot find `{display}`", None, "check the path")
+    except OSError as e:
+        return None, error("F001", f"cannot read `{display}`: {e.strerror or e}", None, "check the file's permissions")
+    if b"\x00" in data:
+        return None, error("F002", f"`{display}` is a binary file, not a rules file", span,
+                           "rules files are plain UTF-8 text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        column = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
+        return None, error("F003", f"`{display}` is not UTF-8 text (byte {e.start})",
+                           Span(display, line, column, line, column + 1), "save the file as UTF-8")
+    return text, None
+
+
+def resolve_use(target: str, including: Path) -> Path | None:
+    """Where `use "target"` points; None when nothing is there."""
+    looks_like_path = "/" in target or "\\" in target or target.endswith(".rules")
+    if looks_like_path:
+        candidate = (including.parent / target)
+        return candidate if candidate.is_file() else None
+    root = shipped_rules_dir()
+    for candidate in (root / f"{target}.rules", root / "presets" / f"{target}.rules"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load(path: Path) -> LoadResult:
+    """Read `path` and everything it uses; parse each file once."""
+    from engine.policy.parser import parse_text
+    from engine.policy.transformer import to_ast
+
+    result = LoadResult()
+    loaded: set[Path] = set()
+
+    def visit(file_path: Path, stack: tuple[Path, ...], used_at: Span | None) -> None:
+        display = display_path(file_path)
+        text, problem = read_source(file_path, display)
+        if problem is not None:
+            if used_at is not None:  # report at the `use` that named it
+                problem = error(problem.code, problem.message, used_at, problem.hint)
+            result.diagnostics.append(problem)
+            result.syntax_ok = False
+            return
+        key = file_path.resolve()
+        loaded.add(key)
+        result.files.append(SourceFile(display, file_path, text,
+                                       hashlib.sha256(text.encode("utf-8")).hexdigest()))
+        parsed = parse_text(text, display)
+        result.diagnostics.extend(parsed.diagnostics)
+        if parsed.diagnostics:
+            result.syntax_ok = False
+        if parsed.tree is None:
+            return
+        tree_ast, literal_problems = to_ast(parsed.tree, display, parsed.error_offsets)
+        result.diagnostics.extend(literal_problems)
+        if literal_problems:
+            result.syntax_ok = False
+        if not text.strip():
+            result.diagnostics.append(warning("V331", f"`{display}` is empty", Span(display, 1, 1, 1, 1),
+                                              "a rules file holds a portfolio, rules or tax law"))
+        for item in tree_ast.items:
+            if not isinstance(item, ast.Use):
+                result.items.append(item)
+                continue
+            target = resolve_use(item.target.value, file_path)
+            if target is None:
+                shown = ", ".join(f'"{n}"' for n in shipped_names())
+                result.diagnostics.append(error(
+                    "U201", f'cannot find rules "{item.target.value}"', item.target.span,
+                    f"shipped rule sets are {shown}; a file is named by a path relative to this one, "
+                    'like "./other.rules"'))
+                result.syntax_ok = False
+                continue
+            resolved = target.resolve()
+            if resolved in (p.resolve() for p in stack + (file_path,)):
+                cycle = " -> ".join(display_path(p) for p in stack + (file_path, target))
+                result.diagnostics.append(error(
+                    "U202", f"`use` makes a cycle: {cycle}", item.span,
+                    "remove one of the `use` lines so that no file uses itself"))
+                result.syntax_ok = False
+                continue
+            if resolved in loaded:
+                continue  # already read once: its definitions are in place
+            visit(target, stack + (file_path,), item.target.span)
+
+    visit(path, (), None)
+    return result

@@ -1,0 +1,372 @@
+"""The resolved policy: what the engine acts on, as frozen, strict pydantic models.
+
+Built only by validate.py from a checked AST. Money and rates are Decimal (rates as
+fractions: 12.5% is Decimal("0.125")). Every rule of law comes from a rules file;
+the methods here only look rules up by date, they hold no law of their own.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Literal, Union
+
+from dateutil.relativedelta import relativedelta
+from pydantic import BaseModel, ConfigDict
+
+Rate = Union[Decimal, Literal["slab"]]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(frozen=True, strict=True, extra="forbid")
+
+
+class Duration(Model):
+    count: int
+    unit: Literal["days", "months", "years"]
+
+    def after(self, start: date) -> date:
+        """`start` plus this duration, by calendar (29 Feb + 12 months = 28 Feb)."""
+        if self.unit == "days":
+            return start + timedelta(days=self.count)
+        months = self.count * (12 if self.unit == "years" else 1)
+        return start + relativedelta(months=months)
+
+    def __str__(self) -> str:
+        unit = self.unit if self.count != 1 else self.unit[:-1]
+        return f"{self.count} {unit}"
+
+
+# ------------------------------------------------------------------ portfolio
+class Investor(Model):
+    id: str
+    name: str
+    pan: str | None = None
+    slab_rate: Decimal | None = None
+    aliases: tuple[str, ...] = ()
+
+
+class Asset(Model):
+    name: str
+    target: Decimal
+    band: Decimal | None = None
+    tax_class: str | None = None
+
+
+class ExitLoadStep(Model):
+    rate: Decimal
+    within: Duration
+
+
+class Security(Model):
+    id: str
+    kind: Literal["fund", "etf", "stock"]
+    name: str
+    asset: str
+    tax_class: str
+    legacy: bool = False
+    replacement: str | None = None
+    exit_load: tuple[ExitLoadStep, ...] = ()
+    minimum_purchase: Decimal | None = None
+    minimum_redemption: Decimal | None = None
+    minimum_redemption_units: Decimal | None = None
+    isin: str | None = None
+    expense_ratio: Decimal | None = None
+
+    @property
+    def exchange_traded(self) -> bool:
+        return self.kind in ("etf", "stock")
+
+    def exit_load_on(self, bought: date, sold: date) -> Decimal:
+        """The exit load rate for units allotted on `bought` and redeemed on `sold`.
+        A step `1% within 365 days` applies up to and including day 365."""
+        for step in self.exit_load:
+            if sold <= step.within.after(bought):
+                return step.rate
+        return Decimal(0)
+
+    def exit_load_ends(self, bought: date) -> date | None:
+        """The first day on which units allotted on `bought` carry no exit load."""
+        if not self.exit_load:
+            return None
+        return self.exit_load[-1].within.after(bought) + timedelta(days=1)
+
+
+class Portfolio(Model):
+    name: str | None = None
+    investors: tuple[Investor, ...] = ()
+    assets: tuple[Asset, ...] = ()
+    securities: tuple[Security, ...] = ()
+
+    def security(self, ident: str) -> Security | None:
+        return next((s for s in self.securities if s.id == ident or s.isin == ident), None)
+
+    def funds_for(self, asset: str) -> tuple[Security, ...]:
+        return tuple(s for s in self.securities if s.asset == asset)
+
+
+# -------------------------------------------------------------------- rules
+class BuyRule(Model):
+    method: Literal["proportional", "even-drift"] = "proportional"
+
+
+class SellSource(Model):
+    kind: Literal["overweight", "outside-band", "named"] = "overweight"
+    assets: tuple[str, ...] = ()
+
+
+class Ceiling(Model):
+    """The drift ceiling steps down linearly from `start` to `stop` over `months`."""
+
+    start: Decimal
+    stop: Decimal
+    months: int
+
+
+class SellRule(Model):
+    measure: Literal["half-absolute", "sum-positive", "largest-absolute"] = "half-absolute"
+    start_above: Decimal
+    stop_at_or_below: Decimal
+    rate_per_month: Decimal | None = None
+    ceiling: Ceiling | None = None
+    source: SellSource = SellSource()
+    only_long_term_lots: bool = False
+    never_pay_exit_load: bool = False
+
+
+class Trigger(Model):
+    kind: Literal["monthly", "quarterly", "semi-annually", "annually", "band-breached", "drift-exceeds"]
+    level: Decimal | None = None
+
+
+class RebalanceRule(Model):
+    method: Literal["full", "partial", "cash"]
+    triggers: tuple[Trigger, ...] = ()
+    combine: Literal["any", "all"] = "any"
+    warn_cost_percent: Decimal | None = None
+    warn_cost_amount: Decimal | None = None
+
+
+class HarvestRule(Model):
+    realise_gains: bool = False
+    margin: Decimal = Decimal(0)
+    loss_threshold: Decimal | None = None
+    use_losses_within_year: bool = False
+    # None: no limit stated; Decimal(0): never realise short-term gains.
+    short_term_gains_limit: Decimal | None = None
+    never_pay_exit_load: bool = False
+    preference: tuple[Literal["legacy-funds", "overweight-assets", "high-cost-funds"], ...] = ()
+
+
+# ------------------------------------------------------------------ tax law
+class FYSpan(Model):
+    """Financial years by starting calendar year, inclusive; `last` None: open-ended."""
+
+    first: int
+    last: int | None = None
+
+    def contains(self, fy: int) -> bool:
+        return self.first <= fy and (self.last is None or fy <= self.last)
+
+
+class ExemptionRule(Model):
+    amount: Decimal
+    years: FYSpan
+    origin: str
+
+
+class CessRule(Model):
+    rate: Decimal
+    years: FYSpan | None = None
+    origin: str
+
+
+class DatedRule(Model):
+    """Settings in force for sales (and purchases) within the given dates, inclusive."""
+
+    sold_from: date | None = None
+    sold_to: date | None = None
+    bought_from: date | None = None
+    bought_to: date | None = None
+    long_term_after: Duration | None = None
+    always_short_term: bool = False
+    short_rate: Rate | None = None
+    long_rate: Rate | None = None
+    indexed: bool | None = None
+    origin: str
+
+    @property
+    def precedence(self) -> int:
+        """Purchase-date regimes (s.50AA) override sale-date rules, which override defaults."""
+        return 2 if (self.bought_from or self.bought_to) else 1
+
+    def matches(self, bought: date, sold: date) -> bool:
+        return (_within(sold, self.sold_from, self.sold_to)
+                and _within(bought, self.bought_from, self.bought_to))
+
+
+def _within(day: date, first: date | None, last: date | None) -> bool:
+    return (first is None or first <= day) and (last is None or day <= last)
+
+
+class Treatment(Model):
+    """How one lot's gain is taxed, given its purchase and sale dates."""
+
+    tax_class: str
+    long_term_after: Duration | None
+    always_short_term: bool
+    short_rate: Rate | None
+    long_rate: Rate | None
+    indexed: bool
+    anniversary_is_long_term: bool
+    origins: tuple[str, ...]
+
+    def long_term_from(self, bought: date) -> date | None:
+        """The first sale date on which the lot is long-term (None: never)."""
+        if self.always_short_term or self.long_term_after is None:
+            return None
+        anniversary = self.long_term_after.after(bought)
+        return anniversary if self.anniversary_is_long_term else anniversary + timedelta(days=1)
+
+    def is_long_term(self, bought: date, sold: date) -> bool:
+        start = self.long_term_from(bought)
+        return start is not None and sold >= start
+
+
+class TaxClass(Model):
+    name: str
+    long_term_after: Duration | None = None
+    grandfather_on_or_before: date | None = None
+    exemptions: tuple[ExemptionRule, ...] = ()
+    rules: tuple[DatedRule, ...] = ()
+    origin: str
+
+
+class SetOffRule(Model):
+    loss: Literal["short-term", "long-term"]
+    against: tuple[Literal["short-term", "long-term"], ...]
+
+
+class ChargeTarget(Model):
+    tax_class: str | None = None
+    kind: Literal["funds", "etfs", "stocks"]
+
+    def covers(self, security: Security) -> bool:
+        kind = {"fund": "funds", "etf": "etfs", "stock": "stocks"}[security.kind]
+        return kind == self.kind and (self.tax_class is None or self.tax_class == security.tax_class)
+
+
+class Charge(Model):
+    kind: Literal["stt", "stamp-duty"]
+    rate: Decimal
+    side: Literal["purchase", "sale", "purchase-and-sale"]
+    targets: tuple[ChargeTarget, ...]
+    start: date | None = None
+    origin: str
+
+    def applies(self, security: Security, side: Literal["purchase", "sale"], on: date) -> bool:
+        return ((self.side == side or self.side == "purchase-and-sale")
+                and (self.start is None or on >= self.start)
+                and any(t.covers(security) for t in self.targets))
+
+
+class IndexPoint(Model):
+    fy: int
+    index: int
+
+
+class TaxLaw(Model):
+    name: str | None = None
+    year_start_month: int
+    year_start_day: int
+    lot_scope: Literal["account", "investor"]
+    anniversary_is_long_term: bool = False
+    cess: tuple[CessRule, ...] = ()
+    classes: tuple[TaxClass, ...] = ()
+    set_off: tuple[SetOffRule, ...] = ()
+    carry_forward_years: int | None = None
+    charges: tuple[Charge, ...] = ()
+    same_day_rebuy_netted: bool = False
+    cost_inflation_index: tuple[IndexPoint, ...] = ()
+
+    def fy_of(self, day: date) -> int:
+        """The financial year (by its starting calendar year) that `day` falls in."""
+        start = date(day.year, self.year_start_month, self.year_start_day)
+        return day.year if day >= start else day.year - 1
+
+    def fy_bounds(self, fy: int) -> tuple[date, date]:
+        first = date(fy, self.year_start_month, self.year_start_day)
+        return first, date(fy + 1, self.year_start_month, self.year_start_day) - timedelta(days=1)
+
+    def tax_class(self, name: str) -> TaxClass | None:
+        return next((c for c in self.classes if c.name == name), None)
+
+    def treatment(self, class_name: str, bought: date | None, sold: date) -> Treatment:
+        """Resolve the class's settings for this purchase and sale date: the class default,
+        then sale-date rules, then purchase-date regimes, each overriding the one before.
+        With `bought` None, only the sale-date rules (what `show` prints for a date)."""
+        cls = self.tax_class(class_name)
+        if cls is None:
+            raise KeyError(class_name)
+        settings: dict[str, object] = {"long_term_after": cls.long_term_after}
+        origins = [cls.origin]
+        if bought is None:
+            matching = [r for r in cls.rules if r.precedence == 1 and _within(sold, r.sold_from, r.sold_to)]
+        else:
+            matching = [r for r in cls.rules if r.matches(bought, sold)]
+        for rule in sorted(matching, key=lambda r: r.precedence):
+            origins.append(rule.origin)
+            for name in ("long_term_after", "short_rate", "long_rate", "indexed"):
+                value = getattr(rule, name)
+                if value is not None:
+                    settings[name] = value
+            if rule.always_short_term:
+                settings["always_short_term"] = True
+        return Treatment(
+            tax_class=class_name,
+            long_term_after=settings.get("long_term_after"),
+            always_short_term=bool(settings.get("always_short_term", False)),
+            short_rate=settings.get("short_rate"),
+            long_rate=settings.get("long_rate"),
+            indexed=bool(settings.get("indexed") or False),
+            anniversary_is_long_term=self.anniversary_is_long_term,
+            origins=tuple(origins),
+        )
+
+    def exemption(self, class_name: str, fy: int) -> Decimal | None:
+        cls = self.tax_class(class_name)
+        if cls is None:
+            return None
+        return next((e.amount for e in cls.exemptions if e.years.contains(fy)), None)
+
+    def cess_rate(self, fy: int) -> Decimal:
+        return next((c.rate for c in self.cess if c.years is None or c.years.contains(fy)), Decimal(0))
+
+    def charges_on(self, security: Security, side: Literal["purchase", "sale"], on: date) -> tuple[Charge, ...]:
+        """The charges in force on `on`: of each kind, the one with the latest start."""
+        chosen: dict[str, Charge] = {}
+        for charge in self.charges:
+            if charge.applies(security, side, on):
+                current = chosen.get(charge.kind)
+                if current is None or (charge.start or date.min) > (current.start or date.min):
+                    chosen[charge.kind] = charge
+        return tuple(chosen[k] for k in sorted(chosen))
+
+    def cii(self, fy: int) -> int | None:
+        """Cost inflation index notified for financial year `fy` (s.48, Explanation (v))."""
+        return next((p.index for p in self.cost_inflation_index if p.fy == fy), None)
+
+
+class SourceInfo(Model):
+    path: str
+    sha256: str
+
+
+class Policy(Model):
+    sources: tuple[SourceInfo, ...] = ()
+    tax: TaxLaw | None = None
+    portfolio: Portfolio | None = None
+    buy: BuyRule | None = None
+    sell: SellRule | None = None
+    rebalance: RebalanceRule | None = None
+    harvest: HarvestRule | None = None

@@ -1,0 +1,265 @@
+"""Text -> Lark tree, reporting every syntax error in a file, never a traceback.
+
+The grammar is LALR(1) (grammar.lark). Lark stops at the first error, so this module
+drives Lark's interactive parser itself and recovers in panic mode: after an error
+it skips the rest of the offending line (and any block opened on it), then pops the
+parser's stack until the next token fits. A keyword that opens a block, met inside
+another block, is first tried with a `}` inserted before it (the usual mistake).
+Statements that contain an error are reported once and dropped from the tree's use
+(`ParseResult.error_offsets`), so they cause no follow-on errors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterator
+
+from engine.diagnostics import Diagnostic, Span, error
+
+GRAMMAR_PATH = Path(__file__).with_name("grammar.lark")
+_cache_dir: Path | None = None
+
+# Keywords that open a top-level or nested block: where one appears inside another
+# block, a missing `}` is the likely cause.
+BLOCK_KEYWORDS = {"portfolio", "buy", "sell", "rebalance", "harvest", "tax", "use",
+                  "override", "class", "set-off", "charges", "cost"}
+
+
+def set_cache_dir(path: Path | None) -> None:
+    """Let Lark keep its built tables under `path` (chosen by the CLI)."""
+    global _cache_dir
+    _cache_dir = path
+    lark_parser.cache_clear()
+
+
+@lru_cache(maxsize=4)
+def lark_parser(keep_all_tokens: bool = False, strict: bool = False):
+    from lark import Lark, __version__
+
+    options: dict[str, Any] = {}
+    if _cache_dir is not None and not strict:
+        try:
+            _cache_dir.mkdir(parents=True, exist_ok=True)
+            suffix = "all" if keep_all_tokens else "ast"
+            options["cache"] = str(_cache_dir / f"policy-grammar-{suffix}-lark{__version__}.cache")
+        except OSError:
+            pass  # no cache: slower start, same result
+    return Lark(
+        GRAMMAR_PATH.read_text(encoding="utf-8"),
+        parser="lalr",
+        lexer="contextual",
+        propagate_positions=True,
+        maybe_placeholders=False,
+        keep_all_tokens=keep_all_tokens,
+        strict=strict,
+        **options,
+    )
+
+
+@dataclass
+class ParseResult:
+    tree: Any | None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    error_offsets: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _BadChar:
+    line: int
+    column: int
+    pos: int
+    char: str
+
+
+def _span(path: str, tok) -> Span:
+    end_line = tok.end_line or tok.line
+    end_col = tok.end_column or tok.column + max(1, len(tok.value))
+    return Span(path, tok.line, tok.column, end_line, end_col)
+
+
+def _terminal_names(lark) -> dict[str, str]:
+    """Terminal name -> literal text for keyword and punctuation terminals."""
+    from lark.lexer import PatternStr
+
+    return {t.name: t.pattern.value for t in lark.terminals if isinstance(t.pattern, PatternStr)}
+
+
+def _tokens(lexer_thread, parser_state, text: str) -> Iterator[Any]:
+    """Lark's token stream, made total: a token that fits nowhere here is still
+    yielded (the parser then reports it), an unknown character becomes _BadChar."""
+    from lark.exceptions import UnexpectedCharacters, UnexpectedToken
+
+    while True:
+        try:
+            for tok in lexer_thread.lex(parser_state):
+                yield tok
+            return
+        except UnexpectedToken as e:  # the contextual lexer's fallback already consumed it
+            yield e.token
+        except UnexpectedCharacters as e:
+            line_ctr = lexer_thread.state.line_ctr
+            pos = line_ctr.char_pos
+            yield _BadChar(e.line, e.column, pos, text[pos:pos + 1])
+            line_ctr.feed(text[pos:pos + 1])
+
+
+def _try_feed(parser_state, tokens: list) -> Any | None:
+    """Feed `tokens` into a copy; on success commit to `parser_state` and return True."""
+    from lark.exceptions import UnexpectedToken
+
+    trial = parser_state.copy(deepcopy_values=False)
+    try:
+        for tok in tokens:
+            trial.feed_token(tok, tok.type == "$END")
+    except UnexpectedToken:
+        return False
+    parser_state.state_stack[:] = trial.state_stack
+    parser_state.value_stack[:] = trial.value_stack
+    return True
+
+
+def _resync(parser_state, tok) -> bool:
+    """Pop the parser's stack until `tok` can be fed; feed it. False if nowhere fits."""
+    states, values = list(parser_state.state_stack), list(parser_state.value_stack)
+    table = parser_state.parse_conf.parse_table.states
+    while parser_state.state_stack:
+        if tok.type in table[parser_state.position] and tok.type != "$END" and _try_feed(parser_state, [tok]):
+            return True
+        if len(parser_state.state_stack) == 1:
+            break
+        parser_state.state_stack.pop()
+        parser_state.value_stack.pop()
+    parser_state.state_stack[:] = states
+    parser_state.value_stack[:] = values
+    return False
+
+
+def _open_blocks(parser_state, names: dict[str, str]) -> list[tuple[str, Any]]:
+    """Blocks whose `{` is shifted but not closed: (keyword, keyword token), outermost first."""
+    from lark.lexer import Token
+
+    opened = []
+    values = parser_state.value_stack
+    for i, value in enumerate(values):
+        if isinstance(value, Token) and names.get(value.type) == "{":
+            keyword = None
+            for j in range(i - 1, -1, -1):
+                prev = values[j]
+                if isinstance(prev, Token) and names.get(prev.type) in BLOCK_KEYWORDS | {"class"}:
+                    keyword = prev
+                    break
+            opened.append((names.get(keyword.type) if keyword else "block", keyword or value))
+    return opened
+
+
+def _last_content_line(text: str) -> tuple[int, int]:
+    lines = text.splitlines() or [""]
+    for number in range(len(lines), 0, -1):
+        if lines[number - 1].strip():
+            return number, len(lines[number - 1])
+    return 1, 0
+
+
+def parse_text(text: str, path: str) -> ParseResult:
+    from lark.lexer import Token
+
+    from engine.policy import syntax_errors
+
+    lark = lark_parser()
+    names = _terminal_names(lark)
+    by_text = {v: k for k, v in names.items()}
+    lbrace, rbrace = by_text["{"], by_text["}"]
+    interactive = lark.parse_interactive(text)
+    state = interactive.parser_state
+    result = ParseResult(tree=None)
+
+    def report(tok) -> None:
+        result.diagnostics.append(syntax_errors.describe(lark, state, tok, path, text))
+        result.error_offsets.append(tok.start_pos)
+
+    skip_line: int | None = None  # while recovering: the line being discarded
+    skip_depth = 0  # braces opened on discarded lines
+    recovering = False
+    last = None
+    for tok in _tokens(interactive.lexer_thread, state, text):
+        if isinstance(tok, _BadChar):
+            if not (recovering and skip_line == tok.line):
+                result.diagnostics.append(syntax_errors.bad_character(lark, state, tok, path, text))
+                result.error_offsets.append(tok.pos)
+            recovering, skip_line = True, tok.line
+            continue
+        if recovering:
+            if skip_depth:
+                skip_depth += {lbrace: 1, rbrace: -1}.get(tok.type, 0)
+                continue
+            if tok.line == skip_line and tok.type != rbrace:
+                skip_depth += tok.type == lbrace
+                continue
+            if tok.value in by_text and tok.type != by_text[tok.value]:
+                # Lexed in the error's context, a keyword may have come out as a name.
+                tok = Token.new_borrow_pos(by_text[tok.value], tok.value, tok)
+            if not _resync(state, tok):
+                skip_line, skip_depth = tok.line, int(tok.type == lbrace)
+                continue
+            recovering, last = False, tok
+            continue
+        if tok.type in state.parse_conf.parse_table.states[state.position]:
+            from lark.exceptions import UnexpectedToken
+
+            try:
+                state.feed_token(tok)
+                last = tok
+                continue
+            except UnexpectedToken:
+                pass
+        # A syntax error at `tok`.
+        opened = _open_blocks(state, names) if names.get(tok.type) in BLOCK_KEYWORDS else []
+        if opened:
+            closer = Token.new_borrow_pos(rbrace, "}", tok)
+            trial = [closer, tok]
+            for _ in opened:
+                if _try_feed(state, trial):
+                    result.diagnostics.append(syntax_errors.missing_close_brace(tok, opened[-1], path, names))
+                    last = tok
+                    break
+                trial.insert(0, closer)
+            else:
+                report(tok)
+                recovering, skip_line, skip_depth = True, tok.line, int(tok.type == lbrace)
+            continue
+        report(tok)
+        if tok.type == rbrace and _resync(state, tok):
+            last = tok
+            continue
+        recovering, skip_line, skip_depth = True, tok.line, int(tok.type == lbrace)
+
+    # End of file: close what is open, reporting it once.
+    line, column = _last_content_line(text)
+    end_span = Span(path, line, max(1, column), line, max(1, column) + 1)
+    eof = Token("$END", "", len(text), line, column + 1, line, column + 1, len(text))
+    from lark.exceptions import UnexpectedToken
+
+    reported_eof = False
+    for _ in range(64):
+        try:
+            result.tree = state.feed_token(eof, True)
+            break
+        except UnexpectedToken:
+            opened = _open_blocks(state, names)
+            if not reported_eof and (opened or not recovering):
+                reported_eof = True
+                result.diagnostics.append(syntax_errors.unexpected_eof(lark, state, end_span, opened, names))
+                result.error_offsets.append(len(text))
+            if opened:
+                closer = Token(rbrace, "}", len(text), line, column + 1, line, column + 1, len(text))
+                if _resync(state, closer):
+                    continue
+            # Mid-statement at top level: drop the partial statement.
+            while len(state.state_stack) > 1:
+                state.state_stack.pop()
+                state.value_stack.pop()
+                if "$END" in state.parse_conf.parse_table.states[state.position]:
+                    break
+    return result

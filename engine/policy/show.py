@@ -1,0 +1,196 @@
+"""`lotwise show`: what the engine understood, and the tax law in force on a date."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from engine.literals import format_inr, format_percent, fy_label
+from engine.policy import model as m
+
+
+def _rate(rate: m.Rate | None) -> str:
+    if rate is None:
+        return "-"
+    return "slab" if rate == "slab" else format_percent(rate)
+
+
+def law_in_force(law: m.TaxLaw, on: date) -> dict:
+    """Per class, the rules for a sale on `on`, and the purchase-date regimes then in force."""
+    fy = law.fy_of(on)
+    classes = []
+    for cls in law.classes:
+        base = law.treatment(cls.name, None, on)
+        regimes = [r for r in cls.rules if r.precedence == 2 and m._within(on, r.sold_from, r.sold_to)]
+        exemption = law.exemption(cls.name, fy)
+        classes.append({
+            "class": cls.name,
+            "long_term_after": str(base.long_term_after) if base.long_term_after else None,
+            "short_rate": _rate(base.short_rate),
+            "long_rate": _rate(base.long_rate),
+            "indexed": base.indexed,
+            "exemption": str(exemption) if exemption is not None else None,
+            "grandfather_on_or_before": cls.grandfather_on_or_before.isoformat()
+            if cls.grandfather_on_or_before else None,
+            "regimes": [_regime(r) for r in regimes],
+            "rules_from": list(base.origins),
+        })
+    return {
+        "as_of": on.isoformat(),
+        "fy": fy_label(fy),
+        "fy_first_day": law.fy_bounds(fy)[0].isoformat(),
+        "fy_last_day": law.fy_bounds(fy)[1].isoformat(),
+        "anniversary_sale": "long-term" if law.anniversary_is_long_term else "short-term",
+        "lots": f"fifo per {law.lot_scope}",
+        "cess": format_percent(law.cess_rate(fy)),
+        "classes": classes,
+        "charges": [
+            {"charge": c.kind, "rate": format_percent(c.rate), "on": c.side,
+             "of": [f"{t.tax_class + ' ' if t.tax_class else ''}{t.kind}" for t in c.targets]}
+            for c in _charges_in_force(law, on)
+        ],
+        "set_off": [{"loss": s.loss, "against": list(s.against)} for s in law.set_off],
+        "carry_forward_years": law.carry_forward_years,
+        "same_day_rebuy_netted": law.same_day_rebuy_netted,
+        "cost_inflation_index": law.cii(fy),
+    }
+
+
+def _charges_in_force(law: m.TaxLaw, on: date) -> list[m.Charge]:
+    """Of charges with the same kind, side and targets, the one started most recently."""
+    latest: dict[tuple, m.Charge] = {}
+    for charge in law.charges:
+        if charge.start is not None and charge.start > on:
+            continue
+        key = (charge.kind, charge.side, charge.targets)
+        current = latest.get(key)
+        if current is None or (charge.start or date.min) > (current.start or date.min):
+            latest[key] = charge
+    return list(latest.values())
+
+
+def _regime(rule: m.DatedRule) -> str:
+    when = _range("bought", rule.bought_from, rule.bought_to)
+    parts = []
+    if rule.always_short_term:
+        parts.append("always short-term")
+    if rule.short_rate is not None:
+        parts.append(f"short {_rate(rule.short_rate)}")
+    if rule.long_rate is not None:
+        parts.append(f"long {_rate(rule.long_rate)}")
+    if rule.long_term_after is not None:
+        parts.append(f"long-term after {rule.long_term_after}")
+    return f"{when}: {', '.join(parts)} ({rule.origin})"
+
+
+def _range(word: str, first: date | None, last: date | None) -> str:
+    if first and last:
+        return f"{word} {first} to {last}"
+    if first:
+        return f"{word} from {first}"
+    if last:
+        return f"{word} on or before {last}"
+    return word
+
+
+def as_json(policy: m.Policy, on: date) -> dict:
+    data = {"as_of": on.isoformat(), "policy": policy.model_dump(mode="json")}
+    if policy.tax is not None:
+        data["in_force"] = law_in_force(policy.tax, on)
+    return data
+
+
+def as_text(policy: m.Policy, on: date) -> str:
+    from tabulate import tabulate
+
+    out: list[str] = []
+    out.append("Sources: " + ", ".join(f"{s.path} ({s.sha256[:12]})" for s in policy.sources))
+    p = policy.portfolio
+    if p is not None:
+        out.append(f"\nPortfolio: {p.name or '(unnamed)'}")
+        if p.investors:
+            out.append(tabulate([[i.id, i.name, i.pan or "-", _rate(i.slab_rate) if i.slab_rate else "-"]
+                                 for i in p.investors], ["investor", "name", "PAN", "slab"]))
+        if p.assets:
+            out.append("")
+            out.append(tabulate([[a.name, format_percent(a.target),
+                                  ("+/-" + format_percent(a.band)) if a.band is not None else "-",
+                                  a.tax_class or "-"] for a in p.assets],
+                                ["asset", "target", "band", "class"]))
+        if p.securities:
+            out.append("")
+            rows = []
+            for s in p.securities:
+                notes = []
+                if s.legacy:
+                    notes.append("legacy" + (f" -> {s.replacement}" if s.replacement else ""))
+                if s.exit_load:
+                    notes.append("exit load " + ", ".join(f"{format_percent(x.rate)} within {x.within}"
+                                                           for x in s.exit_load))
+                rows.append([s.id, s.kind, s.name, s.asset, s.tax_class, "; ".join(notes) or "-"])
+            out.append(tabulate(rows, ["security", "kind", "name", "asset", "class", "notes"]))
+    out.extend(_rules_text(policy))
+    if policy.tax is not None:
+        law = law_in_force(policy.tax, on)
+        out.append(f"\nTax law in force on {law['as_of']} ({law['fy']}: {law['fy_first_day']} to "
+                   f"{law['fy_last_day']}); lots {law['lots']}; anniversary sale is {law['anniversary_sale']}; "
+                   f"cess {law['cess']}")
+        rows = [[c["class"], c["long_term_after"] and f"more than {c['long_term_after']}" or "never",
+                 c["short_rate"], c["long_rate"] + (" indexed" if c["indexed"] else ""),
+                 format_inr(Decimal(c["exemption"])) if c["exemption"] else "-",
+                 c["grandfather_on_or_before"] or "-"] for c in law["classes"]]
+        out.append(tabulate(rows, ["class", "long-term if held", "STCG", "LTCG", "exemption", "grandfathered to"]))
+        for c in law["classes"]:
+            for regime in c["regimes"]:
+                out.append(f"  {c['class']}: {regime}")
+        if law["charges"]:
+            out.append("Charges: " + "; ".join(f"{c['charge']} {c['rate']} on {c['on']} of {', '.join(c['of'])}"
+                                               for c in law["charges"]))
+        if law["set_off"]:
+            out.append("Set-off: " + "; ".join(f"{s['loss']} loss against {', '.join(s['against'])} gain"
+                                               for s in law["set_off"])
+                       + (f"; losses carried forward {law['carry_forward_years']} years"
+                          if law["carry_forward_years"] else ""))
+        if law["cost_inflation_index"]:
+            out.append(f"Cost inflation index for {law['fy']}: {law['cost_inflation_index']}")
+    return "\n".join(out) + "\n"
+
+
+def _rules_text(policy: m.Policy) -> list[str]:
+    out = []
+    if policy.buy:
+        how = "in proportion to drift" if policy.buy.method == "proportional" else "to an even drift"
+        out.append(f"\nBuying: new money to underweight assets only, {how}")
+    if policy.sell:
+        s = policy.sell
+        pace = (f"sell {format_percent(s.rate_per_month)} of the portfolio a month" if s.rate_per_month
+                else f"keep drift under a ceiling stepping from {format_percent(s.ceiling.start)} to "
+                     f"{format_percent(s.ceiling.stop)} over {s.ceiling.months} months")
+        extra = [w for w, on in (("only long-term lots", s.only_long_term_lots),
+                                 ("never paying exit load", s.never_pay_exit_load)) if on]
+        out.append(f"Selling: drift = {s.measure.replace('-', ' ')}; start above {format_percent(s.start_above)}, "
+                   f"{pace} from {s.source.kind.replace('-', ' ')} assets, stop at or below "
+                   f"{format_percent(s.stop_at_or_below)}" + (f"; {', '.join(extra)}" if extra else ""))
+    if policy.rebalance:
+        r = policy.rebalance
+        due = f" {' or ' if r.combine == 'any' else ' and '}".join(
+            t.kind + (f" {format_percent(t.level)}" if t.level else "") for t in r.triggers)
+        out.append(f"Rebalancing: {r.method}" + (f", due {due}" if due else ", on request"))
+    if policy.harvest:
+        h = policy.harvest
+        parts = []
+        if h.realise_gains:
+            parts.append(f"realise gains up to the exemption less {format_inr(h.margin)}")
+        if h.loss_threshold is not None:
+            parts.append(f"harvest losses over {format_inr(h.loss_threshold)}")
+        if h.use_losses_within_year:
+            parts.append("use harvested losses within the year")
+        if h.short_term_gains_limit is not None:
+            parts.append("never realise short-term gains" if h.short_term_gains_limit == 0
+                         else f"short-term gains up to {format_inr(h.short_term_gains_limit)}")
+        if h.never_pay_exit_load:
+            parts.append("never pay exit load")
+        if h.preference:
+            parts.append("prefer " + ", then ".join(h.preference))
+        out.append("Harvesting: " + "; ".join(parts))
+    return out

@@ -1,0 +1,314 @@
+"""Friendly syntax errors: a labelled catalogue of typical mistakes, matched by example.
+
+Each class of mistake has a code, a message, a hint and a few small example files
+that make the mistake. The examples are parsed once; the parser state and token
+kind at which each fails identify the class (the idea of Lark's `match_examples`).
+An error that matches no example falls back to rules on the expected tokens, and
+finally to "unexpected X; expected Y". Messages never show Lark's token names.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Callable
+
+from engine.diagnostics import Diagnostic, Span, error
+
+
+@dataclass(frozen=True)
+class MistakeClass:
+    code: str
+    label: str
+    examples: tuple[str, ...]
+
+
+# The catalogue. Examples are whole (tiny) files; each must fail at the mistake.
+CATALOGUE: tuple[MistakeClass, ...] = (
+    MistakeClass("P110", "missing-percent", (
+        'portfolio { asset "A" 40 }',
+        'portfolio { asset "A" 40% band 5 }',
+        'portfolio { investor a "A" slab 30 }',
+        'sell { start above 10 }',
+        'sell { stop at or below 5 }',
+        'sell { sell 1 of portfolio per month }',
+        'tax { cess 4 }',
+        'tax { class e { sold before 2024-07-23: short 15 } }',
+        'tax { class e { sold before 2024-07-23: long 10 } }',
+        'rebalance { due when drift exceeds 5 }',
+    )),
+    MistakeClass("P104", "missing-open-brace", (
+        'portfolio "p" investor a "A"',
+        'portfolio investor a "A"',
+        'sell start above 10%',
+        'buy monthly only underweight assets, in proportion to drift',
+        'harvest at year end realise gains up to the exemption',
+        'tax "India" year starts April 1',
+        'tax { class equity long-term after 12 months }',
+    )),
+    MistakeClass("P105", "unquoted-name", (
+        'portfolio { asset Nifty 40% }',
+        'portfolio { asset N 40% }',
+        'portfolio { fund INF789F01XA0 UTI holds "A" }',
+        'portfolio { fund INF789F01XA0 "U" holds Nifty }',
+        'use india',
+    )),
+    MistakeClass("P106", "missing-colon", (
+        'tax { class e { sold before 2024-07-23 short 15% } }',
+        'tax { class e { bought from 2023-04-01 always short-term } }',
+        'tax { class e { sold from 2024-07-23 long 12.5% } }',
+    )),
+    MistakeClass("P107", "date-format", (
+        'tax { class e { sold before 23-07-2024: short 15% } }',
+        'tax { class e { grandfather cost at 31-01-2018 } }',
+    )),
+    MistakeClass("P108", "fy-format", (
+        'tax { class e { exemption Rs 1,25,000 from 2024-25 } }',
+        'tax { class e { exemption Rs 1,25,000 for 2024 } }',
+    )),
+    MistakeClass("P109", "lowercase-security", (
+        'portfolio { fund inf789f01xa0 "U" holds "A" }',
+        'portfolio { stock reliance "R" holds "A" }',
+    )),
+    MistakeClass("P120", "investor-id-missing", (
+        'portfolio { investor "Asha Sharma" }',
+    )),
+)
+
+# Human names for the regex terminals (keywords and punctuation are shown as typed).
+_TERMINAL_WORDS = {
+    "STRING": 'a quoted name like "Nifty 50"',
+    "PERCENT": "a percentage like 40%",
+    "MONEY": "an amount like Rs 1,25,000",
+    "NUMBER": "a number",
+    "DATE": "a date like 2024-07-23",
+    "FY": "a financial year like FY 2025-26",
+    "NAME": "a lower-case name like asha",
+    "SECID": "an ISIN or exchange symbol like INF789F01XA0",
+    "DURATION_UNIT": "days, months or years",
+    "MONTH": "a month like April",
+    "$END": "the end of the file",
+}
+_WORDLIKE = {"NAME", "SECID", "MONTH", "DURATION_UNIT"}
+
+
+def _category(token_type: str, keywords: dict[str, str]) -> str:
+    if token_type in {"NUMBER", "MONEY"}:
+        return "number"
+    if token_type in _WORDLIKE or (token_type in keywords and keywords[token_type][:1].isalpha()):
+        return "word"
+    return token_type
+
+
+@lru_cache(maxsize=2)
+def _example_index(lark) -> dict[tuple[int, str], MistakeClass]:
+    """(parser state, token category) -> mistake class, from the catalogue's examples."""
+    from lark.exceptions import UnexpectedToken
+
+    from engine.policy.parser import _terminal_names
+
+    keywords = _terminal_names(lark)
+    index: dict[tuple[int, str], MistakeClass] = {}
+    for mistake in CATALOGUE:
+        for example in mistake.examples:
+            try:
+                lark.parse(example)
+            except UnexpectedToken as e:
+                index.setdefault((e.state.position, _category(e.token.type, keywords)), mistake)
+            except Exception:  # noqa: BLE001 - an example that fails otherwise teaches nothing
+                continue
+    return index
+
+
+def classify(lark, parser_state, token) -> MistakeClass | None:
+    from engine.policy.parser import _terminal_names
+
+    keywords = _terminal_names(lark)
+    return _example_index(lark).get((parser_state.position, _category(token.type, keywords)))
+
+
+def describe_token(token, keywords: dict[str, str]) -> str:
+    if token.type == "$END":
+        return "the end of the file"
+    if token.type in keywords:
+        return f"`{keywords[token.type]}`"
+    if token.type == "STRING":
+        return f"the name {token.value}"
+    if token.type == "NUMBER":
+        return f"the number `{token.value}`"
+    return f"`{token.value}`"
+
+
+def expected_words(lark, parser_state, limit: int = 8) -> list[str]:
+    from engine.policy.parser import _terminal_names
+
+    keywords = _terminal_names(lark)
+    table = parser_state.parse_conf.parse_table.states[parser_state.position]
+    terminals = [t for t in table if t.isupper() or t == "$END"]
+    words = sorted(f"`{keywords[t]}`" for t in terminals if t in keywords)
+    if "MONEY" in terminals and "NUMBER" in terminals:
+        terminals = [t for t in terminals if t != "NUMBER"]
+    words += sorted(_TERMINAL_WORDS[t] for t in terminals if t in _TERMINAL_WORDS)
+    if len(words) > limit:
+        words = words[:limit] + ["..."]
+    return words
+
+
+def _did_you_mean(value: str, lark, parser_state) -> str | None:
+    from engine.policy.parser import _terminal_names
+
+    keywords = _terminal_names(lark)
+    table = parser_state.parse_conf.parse_table.states[parser_state.position]
+    candidates = [keywords[t] for t in table if t in keywords and keywords[t][:1].isalpha()]
+    match = difflib.get_close_matches(value.lower(), candidates, n=1, cutoff=0.6)
+    return match[0] if match else None
+
+
+def _span(path: str, token) -> Span:
+    from engine.policy.parser import _span as span_of
+
+    return span_of(path, token)
+
+
+def _line_text(text: str, line: int) -> str:
+    lines = text.splitlines()
+    return lines[line - 1] if 0 < line <= len(lines) else ""
+
+
+def describe(lark, parser_state, token, path: str, text: str) -> Diagnostic:
+    """The diagnostic for an unexpected `token` in `parser_state`."""
+    from engine.policy.parser import _terminal_names
+
+    keywords = _terminal_names(lark)
+    span = _span(path, token)
+    got = describe_token(token, keywords)
+    expected = expected_words(lark, parser_state)
+    table = parser_state.parse_conf.parse_table.states[parser_state.position]
+    mistake = classify(lark, parser_state, token)
+    label = mistake.label if mistake else _fallback_label(token, table, keywords)
+    handler = _HANDLERS.get(label)
+    if handler:
+        return handler(token, span, got, text, lark, parser_state)
+    message = f"unexpected {got}"
+    hint = f"expected {_join(expected)}" if expected else None
+    if token.type in _WORDLIKE or (token.type in keywords and keywords[token.type][:1].isalpha()):
+        suggestion = _did_you_mean(token.value, lark, parser_state)
+        if suggestion and suggestion != token.value:
+            return error("P111", f"unknown word `{token.value}` here", span,
+                         f"did you mean `{suggestion}`? (expected {_join(expected)})")
+    return error("P101", message, span, hint)
+
+
+def _fallback_label(token, table, keywords) -> str | None:
+    """Rules on the expected set, for states the catalogue has no example of."""
+    if token.type == "NUMBER" and "PERCENT" in table:
+        return "missing-percent"
+    if token.type in _WORDLIKE | {"SECID"} and "STRING" in table and len([t for t in table if t.isupper()]) <= 2:
+        return "unquoted-name"
+    if token.type == "NAME" and "SECID" in table:
+        return "lowercase-security"
+    if token.type in {"NUMBER", "DATE"} and "FY" in table:
+        return "fy-format"
+    if token.type == "NUMBER" and "DATE" in table:
+        return "date-format"
+    return None
+
+
+def _join(words: list[str]) -> str:
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def _missing_percent(token, span, got, text, lark, state) -> Diagnostic:
+    return error("P110", f"{got} needs a percent sign here", span, f"write {token.value}%")
+
+
+def _missing_open_brace(token, span, got, text, lark, state) -> Diagnostic:
+    return error("P104", f"expected `{{` before {got}", span,
+                 "a block's statements go between braces: portfolio \"Name\" { ... }")
+
+
+def _unquoted_name(token, span, got, text, lark, state) -> Diagnostic:
+    return error("P105", f"expected a name in double quotes, found {got}", span,
+                 'names are quoted: asset "Nifty 50" 40%, holds "Nifty 50", use "india"')
+
+
+def _missing_colon(token, span, got, text, lark, state) -> Diagnostic:
+    return error("P106", f"expected `:` before {got}", span,
+                 "a dated rule puts `:` between its dates and its settings: sold from 2024-07-23: short 20%")
+
+
+def _date_format(token, span, got, text, lark, state) -> Diagnostic:
+    return error("P107", f"expected a date, found {got}", span, "write dates as YYYY-MM-DD, e.g. 2024-07-23")
+
+
+def _fy_format(token, span, got, text, lark, state) -> Diagnostic:
+    return error("P108", f"expected a financial year, found {got}", span, "write financial years as FY 2024-25")
+
+
+def _lowercase_security(token, span, got, text, lark, state) -> Diagnostic:
+    return error("P109", f"expected an ISIN or exchange symbol, found {got}", span,
+                 f"ISINs and symbols are written in capitals: {token.value.upper()}")
+
+
+def _investor_id_missing(token, span, got, text, lark, state) -> Diagnostic:
+    name = token.value.strip('"')
+    short = "".join(ch for ch in (name.split() or ["id"])[0].lower() if ch.isalnum()) or "id"
+    return error("P120", "an investor needs a short id before the name", span,
+                 f'write investor {short} {token.value}')
+
+
+_HANDLERS: dict[str, Callable[..., Diagnostic]] = {
+    "missing-percent": _missing_percent,
+    "missing-open-brace": _missing_open_brace,
+    "unquoted-name": _unquoted_name,
+    "missing-colon": _missing_colon,
+    "date-format": _date_format,
+    "fy-format": _fy_format,
+    "lowercase-security": _lowercase_security,
+    "investor-id-missing": _investor_id_missing,
+}
+
+
+def bad_character(lark, state, bad, path: str, text: str) -> Diagnostic:
+    span = Span(path, bad.line, bad.column, bad.line, bad.column + 1)
+    if bad.char == '"':
+        return error("P119", "this quoted name is not closed on its line", span, 'end it with `"` on the same line')
+    if bad.char == "%":
+        if bad.pos and text[bad.pos - 1].isdigit():
+            # A percentage would have been read whole had one been expected here.
+            return error("P121", "a percentage does not fit here: this place takes an amount or a count",
+                         span, "write an amount like Rs 5,000 or 1.25 lakh, or a plain number")
+        return error("P110", "a percent sign must follow its number directly", span, "write 40% (no space)")
+    shown = bad.char if bad.char.isprintable() else repr(bad.char)
+    return error("P102", f"unexpected character `{shown}`", span,
+                 "comments start with #; names go in double quotes")
+
+
+def missing_close_brace(token, opened, path: str, names: dict[str, str]) -> Diagnostic:
+    keyword, keyword_token = opened
+    span = _span(path, token)
+    return error(
+        "P103",
+        f"`{names.get(token.type, token.value)}` cannot appear inside the `{keyword}` block",
+        span,
+        f"is a `}}` missing before it? The `{keyword}` block opened on line {keyword_token.line}",
+        notes=(("the block opened here", _span(path, keyword_token)),),
+    )
+
+
+def unexpected_eof(lark, state, end_span: Span, opened, names: dict[str, str]) -> Diagnostic:
+    if opened:
+        keyword, keyword_token = opened[-1]
+        return error(
+            "P103",
+            f"unexpected end of file: the `{keyword}` block opened on line {keyword_token.line} is not closed",
+            end_span,
+            "add `}` where the block ends",
+            notes=(("the block opened here", _span(end_span.path, keyword_token)),),
+        )
+    expected = expected_words(lark, state)
+    return error("P101", "unexpected end of file", end_span,
+                 f"expected {_join(expected)}" if expected else None)

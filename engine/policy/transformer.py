@@ -1,0 +1,449 @@
+"""Lark tree -> AST (ast.py): typed nodes with spans, literals read exactly.
+
+Every literal that cannot be read (`1,2,500`, `2024-02-30`, `FY 2025-27`) is reported
+with its span; the statement holding it is dropped, as is any statement that the
+parser reported a syntax error in, so one mistake yields one diagnostic.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Callable
+
+from engine import literals
+from engine.diagnostics import Diagnostic, Span, error
+from engine.policy import ast
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December")
+_UNITS = {"day": "days", "days": "days", "month": "months", "months": "months",
+          "year": "years", "years": "years"}
+_BLOCK_KINDS = {
+    "portfolio_block": "portfolio", "buy_block": "buy", "sell_block": "sell",
+    "rebalance_block": "rebalance", "harvest_block": "harvest", "tax_block": "tax",
+    "class_block": "class", "setoff_block": "set-off", "charges_block": "charges",
+    "index_block": "cost-inflation-index",
+}
+
+
+class _Drop(Exception):
+    """The statement being built is dropped (its problem is already reported)."""
+
+
+class Builder:
+    def __init__(self, path: str, error_offsets: list[int]):
+        self.path = path
+        self.error_offsets = sorted(error_offsets)
+        self.diagnostics: list[Diagnostic] = []
+        self._bad = False
+
+    # ------------------------------------------------------------ helpers
+    def span(self, item) -> Span:
+        from lark import Token
+
+        if isinstance(item, Token):
+            end_col = item.end_column if item.end_column else item.column + len(item.value)
+            return Span(self.path, item.line, item.column, item.end_line or item.line, end_col)
+        meta = item.meta
+        return Span(self.path, meta.line, meta.column, meta.end_line, meta.end_column)
+
+    def _broken(self, tree) -> bool:
+        meta = tree.meta
+        if getattr(meta, "empty", True):
+            return False
+        return any(meta.start_pos <= offset <= meta.end_pos for offset in self.error_offsets)
+
+    def read(self, token, reader: Callable[[str], object]) -> ast.Lit:
+        try:
+            value = reader(str(token))
+        except literals.LiteralError as e:
+            self.diagnostics.append(error(e.code, e.message, self.span(token), e.hint))
+            self._bad = True
+            value = None
+        return ast.Lit(value=value, text=str(token), span=self.span(token))
+
+    def string(self, token) -> ast.Lit:
+        return self.read(token, _unquote)
+
+    def amount(self, tree) -> ast.Lit:
+        token = tree.children[0]
+        return self.read(token, literals.read_amount)
+
+    def percent(self, token) -> ast.Lit:
+        return self.read(token, literals.read_percent)
+
+    def duration(self, tree) -> ast.Duration:
+        count_token, unit = tree.children
+        count = self.read(count_token, literals.read_int)
+        return ast.Duration(count=count.value if count.value is not None else 0,
+                            unit=_UNITS[str(unit)], span=self.span(tree))
+
+    def fy_range(self, tree) -> ast.FYRange:
+        years = [self.read(t, literals.read_fy) for t in tree.children]
+        first = years[0].value
+        if tree.data == "fy_from":
+            last = None
+        else:
+            last = years[1].value if len(years) > 1 else first
+        return ast.FYRange(first=first if first is not None else 0, last=last, span=self.span(tree))
+
+    def _attrs(self, trees) -> dict[str, object]:
+        """Attribute subtrees by name, reporting any given twice."""
+        seen: dict[str, object] = {}
+        for tree in trees:
+            name = tree.data
+            if name in seen:
+                self.diagnostics.append(error(
+                    "V320", f"`{_ATTR_WORDS.get(name, name)}` is given twice in one statement",
+                    self.span(tree), "keep one of them"))
+                self._bad = True
+                continue
+            seen[name] = tree
+        return seen
+
+    # ----------------------------------------------------------- structure
+    def file(self, tree) -> ast.File:
+        items = self.statements(tree.children)
+        span = Span(self.path, 1, 1, 1, 1)
+        return ast.File(path=self.path, items=items, span=span)
+
+    def statements(self, children) -> tuple[ast.Node, ...]:
+        from lark import Tree
+
+        nodes = []
+        for child in children:
+            if not isinstance(child, Tree):
+                continue
+            is_block = child.data.endswith("_block")
+            if not is_block and self._broken(child):
+                continue
+            self._bad = False
+            try:
+                node = self.build(child)
+            except _Drop:
+                continue
+            if self._bad and not is_block:
+                continue
+            nodes.append(node)
+        self._bad = False
+        return tuple(nodes)
+
+    def build(self, tree) -> ast.Node:
+        if tree.data in _BLOCK_KINDS:
+            return self.block(tree)
+        method = getattr(self, "b_" + tree.data)
+        return method(tree)
+
+    def block(self, tree) -> ast.Block:
+        from lark import Token, Tree
+
+        override = any(isinstance(c, Tree) and c.data == "override" for c in tree.children)
+        name = None
+        body = []
+        for child in tree.children:
+            if isinstance(child, Token) and child.type in {"STRING", "NAME"}:
+                name = self.string(child) if child.type == "STRING" else self.read(child, str)
+            elif isinstance(child, Tree) and child.data != "override":
+                body.append(child)
+        span = self.span(tree)
+        header = Span(self.path, span.line, span.column, span.line, span.column + 1)
+        if name is not None:
+            header = Span(self.path, span.line, span.column, name.span.end_line, name.span.end_column)
+        return ast.Block(kind=_BLOCK_KINDS[tree.data], name=name, override=override,
+                         items=self.statements(body), header=header, span=span)
+
+    def b_use_stmt(self, tree) -> ast.Use:
+        return ast.Use(target=self.string(tree.children[0]), span=self.span(tree))
+
+    # ----------------------------------------------------------- portfolio
+    def b_investor_stmt(self, tree) -> ast.Investor:
+        ident, name, *rest = tree.children
+        attrs = self._attrs(rest)
+        pan = attrs.get("pan_attr")
+        slab = attrs.get("slab_attr")
+        alias = attrs.get("alias_attr")
+        return ast.Investor(
+            id=self.read(ident, str), name=self.string(name),
+            pan=self.read(pan.children[0], str) if pan else None,
+            slab=self.percent(slab.children[0]) if slab else None,
+            aliases=tuple(self.string(t) for t in alias.children) if alias else (),
+            span=self.span(tree),
+        )
+
+    def b_asset_stmt(self, tree) -> ast.Asset:
+        name, target, *rest = tree.children
+        attrs = self._attrs(rest)
+        band, cls = attrs.get("band_attr"), attrs.get("class_attr")
+        return ast.Asset(
+            name=self.string(name), target=self.percent(target),
+            band=self.percent(band.children[0]) if band else None,
+            tax_class=self.read(cls.children[0], str) if cls else None,
+            span=self.span(tree),
+        )
+
+    def b_security_stmt(self, tree) -> ast.Security:
+        kind, ident, name, *rest = tree.children
+        minimums = [t for t in rest if t.data == "minimum_cont"]
+        attrs = self._attrs([t for t in rest if t.data != "minimum_cont"])
+        fields: dict[str, object] = {}
+        for m in minimums:
+            which, quantity = m.children
+            key = which.data  # minimum_purchase | minimum_redemption
+            if quantity.data == "unit_count":
+                if key == "minimum_purchase":
+                    self.diagnostics.append(error("V321", "a minimum purchase is an amount in rupees, not units",
+                                                  self.span(m), "write minimum purchase Rs 500"))
+                    self._bad = True
+                    continue
+                target = "minimum_redemption_units"
+                value = self.read(quantity.children[0], literals.read_number)
+            else:
+                target = key
+                value = self.amount(quantity.children[0])
+            if target in fields or (target.startswith("minimum_redemption") and
+                                    {"minimum_redemption", "minimum_redemption_units"} & fields.keys()):
+                self.diagnostics.append(error("V320", "the minimum is given twice in one statement",
+                                              self.span(m), "keep one of them"))
+                self._bad = True
+                continue
+            fields[target] = value
+        if "holds_attr" in attrs:
+            fields["holds"] = self.string(attrs["holds_attr"].children[0])
+        if "class_attr" in attrs:
+            fields["tax_class"] = self.read(attrs["class_attr"].children[0], str)
+        if "legacy_cont" in attrs:
+            legacy = attrs["legacy_cont"]
+            fields["legacy"] = ast.Lit(value=True, text="legacy", span=self.span(legacy))
+            if legacy.children:
+                fields["replacement"] = self.read(legacy.children[0].children[0], str)
+        if "exit_load_cont" in attrs:
+            steps = []
+            for step in attrs["exit_load_cont"].children:
+                rate, within = step.children
+                steps.append(ast.LoadStep(rate=self.percent(rate), within=self.duration(within),
+                                          span=self.span(step)))
+            fields["exit_load"] = tuple(steps)
+        if "isin_cont" in attrs:
+            fields["isin"] = self.read(attrs["isin_cont"].children[0], str)
+        if "expense_cont" in attrs:
+            fields["expense_ratio"] = self.percent(attrs["expense_cont"].children[0])
+        return ast.Security(kind=kind.data, id=self.read(ident, str), name=self.string(name),
+                            span=self.span(tree), **fields)
+
+    # -------------------------------------------------------------- buying
+    def b_buy_stmt(self, tree) -> ast.BuyMethod:
+        method = {"proportional": "proportional", "even_drift": "even-drift"}[tree.children[0].data]
+        return ast.BuyMethod(method=method, span=self.span(tree))
+
+    # ------------------------------------------------------------- selling
+    def b_measure_stmt(self, tree) -> ast.Measure:
+        measure = tree.children[0].data.replace("_", "-")
+        return ast.Measure(measure=measure, span=self.span(tree))
+
+    def b_start_stmt(self, tree) -> ast.Start:
+        return ast.Start(level=self.percent(tree.children[0]), span=self.span(tree))
+
+    def b_stop_stmt(self, tree) -> ast.Stop:
+        return ast.Stop(level=self.percent(tree.children[0]), span=self.span(tree))
+
+    def _source(self, children) -> ast.SellSource | None:
+        for child in children:
+            if getattr(child, "data", None) == "sell_from":
+                source = child.children[0]
+                kind = {"overweight_assets": "overweight", "assets_outside_band": "outside-band",
+                        "named_assets": "named"}[source.data]
+                assets = tuple(self.string(t) for t in source.children)
+                return ast.SellSource(kind=kind, assets=assets, span=self.span(child))
+        return None
+
+    def b_pace_stmt(self, tree) -> ast.Pace:
+        return ast.Pace(rate=self.percent(tree.children[0]), source=self._source(tree.children[1:]),
+                        span=self.span(tree))
+
+    def b_ceiling_stmt(self, tree) -> ast.Ceiling:
+        start, stop, over, *rest = tree.children
+        return ast.Ceiling(start=self.percent(start), stop=self.percent(stop), over=self.duration(over),
+                           source=self._source(rest), span=self.span(tree))
+
+    def b_long_term_lots_stmt(self, tree) -> ast.LongTermLotsOnly:
+        return ast.LongTermLotsOnly(span=self.span(tree))
+
+    def b_exit_load_stmt(self, tree) -> ast.NeverPayExitLoad:
+        return ast.NeverPayExitLoad(span=self.span(tree))
+
+    # --------------------------------------------------------- rebalancing
+    def b_method_stmt(self, tree) -> ast.Method:
+        return ast.Method(method=tree.children[0].data, span=self.span(tree))
+
+    def b_due_stmt(self, tree) -> ast.Due:
+        triggers, connectives = [], []
+        for child in tree.children:
+            if child.data in {"any_of", "all_of"}:
+                word = "any" if child.data == "any_of" else "all"
+                connectives.append(ast.Lit(value=word, text=word, span=self.span(child)))
+            else:
+                level = self.percent(child.children[0]) if child.children else None
+                triggers.append(ast.Trigger(kind=child.data.replace("_", "-"), level=level,
+                                            span=self.span(child)))
+        return ast.Due(triggers=tuple(triggers), connectives=tuple(connectives), span=self.span(tree))
+
+    def b_warn_stmt(self, tree) -> ast.CostWarning:
+        limit = tree.children[0]
+        if limit.data == "cost_percent":
+            return ast.CostWarning(percent=self.percent(limit.children[0]), span=self.span(tree))
+        return ast.CostWarning(amount=self.amount(limit.children[0]), span=self.span(tree))
+
+    # ---------------------------------------------------------- harvesting
+    def b_gains_stmt(self, tree) -> ast.RealiseGains:
+        margin = self.amount(tree.children[0]) if tree.children else None
+        return ast.RealiseGains(margin=margin, span=self.span(tree))
+
+    def b_losses_stmt(self, tree) -> ast.LossThreshold:
+        return ast.LossThreshold(amount=self.amount(tree.children[0]), span=self.span(tree))
+
+    def b_use_losses_stmt(self, tree) -> ast.UseLossesWithinYear:
+        return ast.UseLossesWithinYear(span=self.span(tree))
+
+    def b_short_term_stmt(self, tree) -> ast.ShortTermGains:
+        limit = self.amount(tree.children[0]) if tree.children else None
+        return ast.ShortTermGains(limit=limit, span=self.span(tree))
+
+    def b_prefer_stmt(self, tree) -> ast.Prefer:
+        items = tuple(ast.Lit(value=c.data.replace("_", "-"), text=c.data.replace("_", " "),
+                              span=self.span(c)) for c in tree.children)
+        return ast.Prefer(items=items, span=self.span(tree))
+
+    # ------------------------------------------------------------- tax law
+    def b_year_stmt(self, tree) -> ast.YearStart:
+        month, day = tree.children
+        return ast.YearStart(
+            month=ast.Lit(value=_MONTHS.index(str(month)) + 1, text=str(month), span=self.span(month)),
+            day=self.read(day, literals.read_int), span=self.span(tree))
+
+    def b_fifo_stmt(self, tree) -> ast.FifoScope:
+        scope = {"per_account": "account", "per_investor": "investor"}[tree.children[0].data]
+        return ast.FifoScope(scope=scope, span=self.span(tree))
+
+    def b_anniversary_stmt(self, tree) -> ast.Anniversary:
+        return ast.Anniversary(term=tree.children[0].data.replace("_", "-"), span=self.span(tree))
+
+    def b_cess_stmt(self, tree) -> ast.Cess:
+        rate, *rest = tree.children
+        years = self.fy_range(rest[0]) if rest else None
+        return ast.Cess(rate=self.percent(rate), years=years, span=self.span(tree))
+
+    def b_rebuy_stmt(self, tree) -> ast.Rebuy:
+        return ast.Rebuy(span=self.span(tree))
+
+    def b_long_term_stmt(self, tree) -> ast.LongTermAfter:
+        return ast.LongTermAfter(duration=self.duration(tree.children[0]), span=self.span(tree))
+
+    def b_grandfather_stmt(self, tree) -> ast.Grandfather:
+        return ast.Grandfather(date=self.read(tree.children[0], literals.read_date), span=self.span(tree))
+
+    def b_exemption_stmt(self, tree) -> ast.Exemption:
+        amount, years = tree.children
+        return ast.Exemption(amount=self.amount(amount), years=self.fy_range(years), span=self.span(tree))
+
+    def b_dated_stmt(self, tree) -> ast.Dated:
+        conditions, settings = [], []
+        for child in tree.children:
+            if child.data in {"sold", "bought"}:
+                conditions.append(self._condition(child))
+            else:
+                settings.append(self._setting(child))
+        return ast.Dated(conditions=tuple(conditions), settings=tuple(settings), span=self.span(tree))
+
+    def _condition(self, tree) -> ast.Condition:
+        rng = tree.children[0]
+        dates = [self.read(t, literals.read_date).value for t in rng.children]
+        if None in dates:
+            raise _Drop
+        if rng.data == "before":
+            first, last = None, dates[0] - timedelta(days=1)
+        elif rng.data == "on_or_before":
+            first, last = None, dates[0]
+        else:
+            first, last = dates[0], (dates[1] if len(dates) > 1 else None)
+        return ast.Condition(on=tree.data, first=first, last=last, span=self.span(tree))
+
+    def _rate(self, item) -> ast.Lit:
+        from lark import Tree
+
+        if isinstance(item, Tree):  # slab
+            return ast.Lit(value="slab", text="slab", span=self.span(item))
+        return self.percent(item)
+
+    def _setting(self, tree) -> ast.Setting:
+        kind = tree.data.replace("_", "-")
+        span = self.span(tree)
+        if kind == "long-term-after":
+            return ast.Setting(kind=kind, duration=self.duration(tree.children[0]), span=span)
+        if kind == "always-short-term":
+            rate = self._rate(tree.children[0]) if tree.children else None
+            return ast.Setting(kind=kind, rate=rate, span=span)
+        if kind == "long-rate":
+            return ast.Setting(kind=kind, rate=self._rate(tree.children[0]),
+                               indexed=len(tree.children) > 1, span=span)
+        return ast.Setting(kind=kind, rate=self._rate(tree.children[0]), span=span)
+
+    def b_setoff_stmt(self, tree) -> ast.SetOffRule:
+        loss, *gains = (c.data.replace("_", "-") for c in tree.children)
+        return ast.SetOffRule(loss=loss, gains=tuple(gains), span=self.span(tree))
+
+    def b_carry_stmt(self, tree) -> ast.CarryForward:
+        return ast.CarryForward(years=self.read(tree.children[0], literals.read_int), span=self.span(tree))
+
+    def b_charge_stmt(self, tree) -> ast.Charge:
+        from lark import Token
+
+        kind, rate, side, *rest = tree.children
+        targets, start = [], None
+        for child in rest:
+            if isinstance(child, Token):
+                start = self.read(child, literals.read_date)
+                continue
+            *cls, target_kind = child.children
+            targets.append(ast.ChargeTarget(
+                tax_class=self.read(cls[0], str) if cls else None,
+                kind=target_kind.data, span=self.span(child)))
+        side_name = {"on_purchase": "purchase", "on_sale": "sale",
+                     "on_purchase_and_sale": "purchase-and-sale"}[side.data]
+        return ast.Charge(kind=kind.data.replace("_", "-"), rate=self.percent(rate), side=side_name,
+                          targets=tuple(targets), start=start, span=self.span(tree))
+
+    def b_index_stmt(self, tree) -> ast.IndexEntry:
+        year, value = tree.children
+        return ast.IndexEntry(year=self.read(year, literals.read_fy),
+                              value=self.read(value, literals.read_int), span=self.span(tree))
+
+
+_ATTR_WORDS = {
+    "pan_attr": "pan", "slab_attr": "slab", "alias_attr": "alias", "band_attr": "band",
+    "class_attr": "class", "holds_attr": "holds", "legacy_cont": "legacy",
+    "exit_load_cont": "exit load", "isin_cont": "isin", "expense_cont": "expense ratio",
+}
+
+
+def _unquote(text: str) -> str:
+    body = text[1:-1]
+    out, i = [], 0
+    while i < len(body):
+        ch = body[i]
+        if ch == "\\":
+            nxt = body[i + 1:i + 2]
+            if nxt not in {'"', "\\"}:
+                raise literals.LiteralError("P122", f"unknown escape `\\{nxt}` in a quoted name",
+                                            'only \\" and \\\\ may follow a backslash; write paths with /')
+            out.append(nxt)
+            i += 2
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def to_ast(tree, path: str, error_offsets: list[int]) -> tuple[ast.File, list[Diagnostic]]:
+    builder = Builder(path, error_offsets)
+    return builder.file(tree), builder.diagnostics
+
