@@ -200,6 +200,17 @@ class DatedRule(Model):
         """Purchase-date regimes (s.50AA) override sale-date rules, which override defaults."""
         return 2 if (self.bought_from or self.bought_to) else 1
 
+    @property
+    def order(self) -> tuple:
+        """Which of two matching rules wins: the higher precedence, then the later start.
+        A rule `from X` with no end stays in force until a later rule supersedes it,
+        as an amendment supersedes the law before it."""
+        return (self.precedence, self.sold_from or date.min, self.bought_from or date.min)
+
+    @property
+    def has_end(self) -> bool:
+        return self.sold_to is not None or self.bought_to is not None
+
     def matches(self, bought: date, sold: date) -> bool:
         return (_within(sold, self.sold_from, self.sold_to)
                 and _within(bought, self.bought_from, self.bought_to))
@@ -314,7 +325,7 @@ class TaxLaw(Model):
             matching = [r for r in cls.rules if r.precedence == 1 and _within(sold, r.sold_from, r.sold_to)]
         else:
             matching = [r for r in cls.rules if r.matches(bought, sold)]
-        for rule in sorted(matching, key=lambda r: r.precedence):
+        for rule in sorted(matching, key=lambda r: r.order):
             origins.append(rule.origin)
             for name in ("long_term_after", "short_rate", "long_rate", "indexed"):
                 value = getattr(rule, name)

@@ -223,8 +223,8 @@ class Builder:
                 steps.append(ast.LoadStep(rate=self.percent(rate), within=self.duration(within),
                                           span=self.span(step)))
             fields["exit_load"] = tuple(steps)
-        if "isin_cont" in attrs:
-            fields["isin"] = self.read(attrs["isin_cont"].children[0], str)
+        if "isin_attr" in attrs:
+            fields["isin"] = self.read(attrs["isin_attr"].children[0], str)
         if "expense_cont" in attrs:
             fields["expense_ratio"] = self.percent(attrs["expense_cont"].children[0])
         return ast.Security(kind=kind.data, id=self.read(ident, str), name=self.string(name),
@@ -421,7 +421,7 @@ class Builder:
 _ATTR_WORDS = {
     "pan_attr": "pan", "slab_attr": "slab", "alias_attr": "alias", "band_attr": "band",
     "class_attr": "class", "holds_attr": "holds", "legacy_cont": "legacy",
-    "exit_load_cont": "exit load", "isin_cont": "isin", "expense_cont": "expense ratio",
+    "exit_load_cont": "exit load", "isin_attr": "isin", "expense_cont": "expense ratio",
 }
 
 

@@ -239,13 +239,18 @@ class Checker:
 
     def overlapping_rules(self, nodes: list[ast.Dated], rules: list[m.DatedRule], class_name: str) -> None:
         """Two rules of the same precedence that can both apply to one sale and set the
-        same thing would make the law ambiguous (V306)."""
+        same thing are ambiguous (V306) when they start on the same day, or when the one
+        starting first was given an end that runs past the other's start. (An open-ended
+        `from X` rule is simply superseded by a later one: see DatedRule.order.)"""
         settings = ("long_term_after", "short_rate", "long_rate", "indexed", "always_short_term")
         for (na, a), (nb, b) in combinations(zip(nodes, rules), 2):
             if a.precedence != b.precedence:
                 continue
             if not (_overlap(a.sold_from, a.sold_to, b.sold_from, b.sold_to)
                     and _overlap(a.bought_from, a.bought_to, b.bought_from, b.bought_to)):
+                continue
+            first = a if a.order <= b.order else b
+            if a.order != b.order and not first.has_end:
                 continue
             shared = [s for s in settings if getattr(a, s) not in (None, False) and getattr(b, s) not in (None, False)]
             if shared:

@@ -1,0 +1,48 @@
+"""Shared helpers: write a policy to a temporary file and check it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engine.policy import CheckResult, check_file
+
+REPO = Path(__file__).resolve().parent.parent
+SHIPPED = sorted((REPO / "rules").rglob("*.rules")) + sorted((REPO / "examples").rglob("*.rules"))
+
+# A minimal valid tax law, so portfolio tests do not depend on india.rules.
+MINI_LAW = """
+tax "Mini" {
+    year starts April 1
+    lots fifo per account
+    class equity {
+        long-term after 12 months
+        sold from 2018-04-01: short 20%, long 12.5%
+        exemption Rs 1,25,000 from FY 2018-19
+    }
+}
+"""
+
+
+@pytest.fixture
+def check(tmp_path: Path):
+    """check(text, name="policy.rules", **other_files) -> CheckResult."""
+
+    def run(text: str, name: str = "policy.rules", **others: str) -> CheckResult:
+        for other, body in others.items():
+            (tmp_path / other.replace("__", "/")).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / other.replace("__", "/")).write_text(body, encoding="utf-8")
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        return check_file(path)
+
+    return run
+
+
+def codes(result: CheckResult) -> list[str]:
+    return [d.code for d in result.diagnostics]
+
+
+def error_codes(result: CheckResult) -> list[str]:
+    return [d.code for d in result.diagnostics if d.is_error]
