@@ -3,8 +3,9 @@
 The grammar is LALR(1) (grammar.lark). Lark stops at the first error, so this module
 drives Lark's interactive parser itself and recovers in panic mode: after an error
 it skips the rest of the offending line (and any block opened on it), then pops the
-parser's stack until the next token fits. A keyword that opens a block, met inside
-another block, is first tried with a `}` inserted before it (the usual mistake).
+parser's stack until the next token fits. Two usual mistakes are repaired instead:
+a keyword that opens a block, met inside another block, is tried with a `}` before
+it; statements after a block header are tried with the missing `{` inserted.
 Statements that contain an error are reported once and dropped from the tree's use
 (`ParseResult.error_offsets`), so they cause no follow-on errors.
 """
@@ -136,18 +137,30 @@ def _resync(parser_state, tok) -> bool:
     return False
 
 
+def _to_block_level(parser_state, rbrace: str) -> None:
+    """Pop a partial statement: back to the innermost block's body (or the top level)."""
+    table = parser_state.parse_conf.parse_table.states
+    while len(parser_state.state_stack) > 1 and rbrace not in table[parser_state.position]:
+        parser_state.state_stack.pop()
+        parser_state.value_stack.pop()
+
+
 def _open_blocks(parser_state, names: dict[str, str]) -> list[tuple[str, Any]]:
     """Blocks whose `{` is shifted but not closed: (keyword, keyword token), outermost first."""
     from lark.lexer import Token
 
-    opened = []
+    opened: list[tuple[str, Any]] = []
     values = parser_state.value_stack
     for i, value in enumerate(values):
-        if isinstance(value, Token) and names.get(value.type) == "{":
+        if not isinstance(value, Token):
+            continue
+        if names.get(value.type) == "}" and opened:  # shifted, its block not yet reduced
+            opened.pop()
+        elif names.get(value.type) == "{":
             keyword = None
             for j in range(i - 1, -1, -1):
                 prev = values[j]
-                if isinstance(prev, Token) and names.get(prev.type) in BLOCK_KEYWORDS | {"class"}:
+                if isinstance(prev, Token) and names.get(prev.type) in BLOCK_KEYWORDS:
                     keyword = prev
                     break
             opened.append((names.get(keyword.type) if keyword else "block", keyword or value))
@@ -201,6 +214,10 @@ def parse_text(text: str, path: str) -> ParseResult:
                 # Lexed in the error's context, a keyword may have come out as a name.
                 tok = Token.new_borrow_pos(by_text[tok.value], tok.value, tok)
             if not _resync(state, tok):
+                if tok.line != skip_line:
+                    # A mistake of its own on the next line: report it from the enclosing block.
+                    _to_block_level(state, rbrace)
+                    report(tok)
                 skip_line, skip_depth = tok.line, int(tok.type == lbrace)
                 continue
             recovering, last = False, tok
@@ -229,6 +246,13 @@ def parse_text(text: str, path: str) -> ParseResult:
                 report(tok)
                 recovering, skip_line, skip_depth = True, tok.line, int(tok.type == lbrace)
             continue
+        if lbrace in state.parse_conf.parse_table.states[state.position] and tok.type != lbrace:
+            # `portfolio "p"` then statements: the `{` is missing; insert it and go on.
+            diagnostic_state = state.copy(deepcopy_values=False)
+            if _try_feed(state, [Token.new_borrow_pos(lbrace, "{", tok), tok]):
+                result.diagnostics.append(syntax_errors.describe(lark, diagnostic_state, tok, path, text))
+                last = tok
+                continue
         report(tok)
         if tok.type == rbrace and _resync(state, tok):
             last = tok

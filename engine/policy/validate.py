@@ -275,7 +275,7 @@ class Checker:
         hint = f"did you mean `{close[0]}`?" if close else None
         known = ", ".join(sorted(class_names)) or "none"
         self.err("V313", f"unknown tax class `{lit.value}`", lit.span,
-                 (hint + " " if hint else "") + f"(the tax law defines: {known})")
+                 (hint + " " if hint else "") + f"the tax law defines: {known}")
 
     # ----------------------------------------------------------- portfolio
     def portfolio(self, block: ast.Block, class_names: set[str] | None) -> m.Portfolio:
@@ -332,7 +332,7 @@ class Checker:
                           f"\"{by_id[sec.replacement].asset}\"", node.replacement.span,
                           "a replacement usually holds the same asset")
         for node in asset_nodes:
-            buyable = [s for s in securities if s.asset == node.name.value and not s.legacy]
+            buyable = [s for s in security_nodes if s.holds and s.holds.value == node.name.value and not s.legacy]
             if not buyable:
                 self.warn("V324", f'no fund to buy for asset "{node.name.value}"', node.span,
                           f'declare one: fund ISIN "Name" holds "{node.name.value}"')
@@ -356,7 +356,7 @@ class Checker:
                      f'did you mean "{close[0]}"?' if close else f'declare it: asset "{asset}" 10%')
             ok = False
         tax_class = node.tax_class.value if node.tax_class else asset_class.get(asset)
-        if tax_class is None:
+        if tax_class is None and asset in asset_names:  # an unknown asset is reported already
             self.err("V316", f"{node.id.value} has no tax class", node.span,
                      f"add `class equity` (or another class) to the {node.kind} or to its asset")
             ok = False
@@ -384,7 +384,7 @@ class Checker:
             if lit is not None and lit.value <= 0:
                 self.err("V304", "a minimum must be more than zero", lit.span)
         self.percent(node.expense_ratio, "an expense ratio")
-        if not ok:
+        if not ok or tax_class is None:
             return None
         return m.Security(
             id=node.id.value, kind=node.kind, name=node.name.value, asset=asset, tax_class=tax_class,
