@@ -139,3 +139,22 @@ def test_equity_is_long_term_exactly_after_more_than_12_months(law, bought, days
     sold = bought + timedelta(days=days)
     t = law.treatment("equity", bought, sold)
     assert t.is_long_term(bought, sold) == (sold > _add_months(bought, 12))
+
+
+def test_no_rate_before_the_rules_begin(law):
+    # The file covers sales from 1 April 2018 (FY 2018-19); older sales get no rate
+    # rather than a later one (LTCG on equity was exempt before, s.10(38)).
+    t = law.treatment("equity", date(2016, 1, 1), date(2018, 3, 31))
+    assert (t.short_rate, t.long_rate) == (None, None)
+    assert law.treatment("equity", date(2016, 1, 1), date(2018, 4, 1)).long_rate == Decimal("0.10")
+
+
+def test_listed_debt_etf(law):
+    # Bought before 1-4-2023 and sold from 23-07-2024: listed, so long-term after 12
+    # months at 12.5% (s.2(42A)); bought from 1-4-2023: s.50AA, always short-term.
+    t = law.treatment("specified-etf", date(2023, 3, 1), date(2024, 9, 1))
+    assert t.is_long_term(date(2023, 3, 1), date(2024, 9, 1)) and t.long_rate == Decimal("0.125")
+    assert law.treatment("specified-etf", date(2023, 4, 1), date(2026, 9, 1)).always_short_term
+    # The unlisted debt fund bought the same day is still short-term (24 months).
+    assert not law.treatment("specified-fund", date(2023, 3, 1), date(2024, 9, 1)).is_long_term(
+        date(2023, 3, 1), date(2024, 9, 1))
