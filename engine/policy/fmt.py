@@ -98,12 +98,12 @@ def _events(tree) -> list[tuple[object, int | None]]:
 
 def format_source(text: str, path: str) -> tuple[str | None, list[Diagnostic]]:
     """The canonical text, or None and the diagnostics when `text` does not parse."""
-    from engine.policy.parser import lark_parser, parse_text
+    from engine.policy.parser import parse_text
 
     parsed = parse_text(text, path)
     if parsed.diagnostics or parsed.tree is None:
         return None, parsed.diagnostics
-    tree = lark_parser(keep_all_tokens=True).parse(text)
+    tree = parsed.tree
     source_lines = text.splitlines()
     comments = comments_in(text)
     lines: list[_Line] = []

@@ -18,7 +18,7 @@ Rate = Union[Decimal, Literal["slab"]]
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(frozen=True, strict=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, strict=True, extra="forbid", defer_build=True)
 
 
 class Duration(Model):

@@ -35,25 +35,30 @@ def set_cache_dir(path: Path | None) -> None:
     lark_parser.cache_clear()
 
 
-@lru_cache(maxsize=4)
-def lark_parser(keep_all_tokens: bool = False, strict: bool = False):
+@lru_cache(maxsize=2)
+def lark_parser(strict: bool = False):
     from lark import Lark, __version__
 
     options: dict[str, Any] = {}
     if _cache_dir is not None and not strict:
         try:
             _cache_dir.mkdir(parents=True, exist_ok=True)
-            suffix = "all" if keep_all_tokens else "ast"
-            options["cache"] = str(_cache_dir / f"policy-grammar-{suffix}-lark{__version__}.cache")
+            options["cache"] = str(_cache_dir / f"policy-grammar-lark{__version__}.cache")
         except OSError:
             pass  # no cache: slower start, same result
+    # Every token is kept in the tree (fmt needs them all); spans are taken from tokens
+    # by transformer.prune, which is cheaper than Lark's propagate_positions.
+    from engine.policy.lexer import PolicyLexer
+
+    # Strict mode checks terminal collisions in Lark's own contextual lexer; for use,
+    # PolicyLexer (lexer.py) is the same contextual idea without per-state compiling.
     return Lark(
         GRAMMAR_PATH.read_text(encoding="utf-8"),
         parser="lalr",
-        lexer="contextual",
-        propagate_positions=True,
+        lexer="contextual" if strict else PolicyLexer,
+        propagate_positions=False,
         maybe_placeholders=False,
-        keep_all_tokens=keep_all_tokens,
+        keep_all_tokens=True,
         strict=strict,
         **options,
     )
@@ -175,7 +180,23 @@ def _last_content_line(text: str) -> tuple[int, int]:
     return 1, 0
 
 
+def normalise(text: str) -> str:
+    """No-break spaces and stray byte-order marks read as spaces (same length: spans hold)."""
+    return text.replace("\u00a0", " ").replace("\ufeff", " ")
+
+
 def parse_text(text: str, path: str) -> ParseResult:
+    """The tree of `text` (all tokens kept) and every syntax error in it."""
+    from lark.exceptions import UnexpectedInput
+
+    text = normalise(text)
+    try:  # most files are valid: Lark's own loop is the fast path
+        return ParseResult(tree=lark_parser().parse(text))
+    except UnexpectedInput:
+        return _parse_recovering(text, path)
+
+
+def _parse_recovering(text: str, path: str) -> ParseResult:
     from lark.lexer import Token
 
     from engine.policy import syntax_errors
@@ -199,7 +220,7 @@ def parse_text(text: str, path: str) -> ParseResult:
     for tok in _tokens(interactive.lexer_thread, state, text):
         if isinstance(tok, _BadChar):
             if not (recovering and skip_line == tok.line):
-                result.diagnostics.append(syntax_errors.bad_character(lark, state, tok, path, text))
+                result.diagnostics.append(syntax_errors.bad_character(tok, path, text))
                 result.error_offsets.append(tok.pos)
             recovering, skip_line = True, tok.line
             continue

@@ -74,6 +74,11 @@ CATALOGUE: tuple[MistakeClass, ...] = (
     MistakeClass("P120", "investor-id-missing", (
         'portfolio { investor "Asha Sharma" }',
     )),
+    MistakeClass("P121", "percent-for-amount", (
+        'harvest { harvest losses larger than 5% }',
+        'harvest { realise gains up to the exemption, keep 1% margin }',
+        'harvest { allow short-term gains up to 2% }',
+    )),
 )
 
 # Human names for the regex terminals (keywords and punctuation are shown as typed).
@@ -208,6 +213,8 @@ def _fallback_label(token, table, keywords) -> str | None:
         return "unquoted-name"
     if token.type == "NAME" and "SECID" in table:
         return "lowercase-security"
+    if token.type == "PERCENT" and "PERCENT" not in table and ("MONEY" in table or "NUMBER" in table):
+        return "percent-for-amount"
     if token.type in {"NUMBER", "DATE"} and "FY" in table:
         return "fy-format"
     if token.type == "NUMBER" and "DATE" in table:
@@ -260,6 +267,11 @@ def _investor_id_missing(token, span, got, text, lark, state) -> Diagnostic:
                  f'write investor {short} {token.value}')
 
 
+def _percent_for_amount(token, span, got, text, lark, state) -> Diagnostic:
+    return error("P121", f"expected an amount in rupees or a number, found {got}", span,
+                 "write an amount like Rs 5,000 or 1.25 lakh")
+
+
 _HANDLERS: dict[str, Callable[..., Diagnostic]] = {
     "missing-percent": _missing_percent,
     "missing-open-brace": _missing_open_brace,
@@ -269,18 +281,15 @@ _HANDLERS: dict[str, Callable[..., Diagnostic]] = {
     "fy-format": _fy_format,
     "lowercase-security": _lowercase_security,
     "investor-id-missing": _investor_id_missing,
+    "percent-for-amount": _percent_for_amount,
 }
 
 
-def bad_character(lark, state, bad, path: str, text: str) -> Diagnostic:
+def bad_character(bad, path: str, text: str) -> Diagnostic:
     span = Span(path, bad.line, bad.column, bad.line, bad.column + 1)
     if bad.char == '"':
         return error("P119", "this quoted name is not closed on its line", span, 'end it with `"` on the same line')
     if bad.char == "%":
-        if bad.pos and text[bad.pos - 1].isdigit():
-            # A percentage would have been read whole had one been expected here.
-            return error("P121", "a percentage does not fit here: this place takes an amount or a count",
-                         span, "write an amount like Rs 5,000 or 1.25 lakh, or a plain number")
         return error("P110", "a percent sign must follow its number directly", span, "write 40% (no space)")
     shown = bad.char if bad.char.isprintable() else repr(bad.char)
     return error("P102", f"unexpected character `{shown}`", span,

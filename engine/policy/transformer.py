@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Callable
 
+from lark import Token, Tree
+
 from engine import literals
 from engine.diagnostics import Diagnostic, Span, error
 from engine.policy import ast
@@ -39,9 +41,7 @@ class Builder:
 
     # ------------------------------------------------------------ helpers
     def span(self, item) -> Span:
-        from lark import Token
-
-        if isinstance(item, Token):
+        if type(item) is Token:
             end_col = item.end_column if item.end_column else item.column + len(item.value)
             return Span(self.path, item.line, item.column, item.end_line or item.line, end_col)
         meta = item.meta
@@ -49,7 +49,7 @@ class Builder:
 
     def _broken(self, tree) -> bool:
         meta = tree.meta
-        if getattr(meta, "empty", True):
+        if getattr(meta, "empty", True) or not self.error_offsets:
             return False
         return any(meta.start_pos <= offset <= meta.end_pos for offset in self.error_offsets)
 
@@ -108,8 +108,6 @@ class Builder:
         return ast.File(path=self.path, items=items, span=span)
 
     def statements(self, children) -> tuple[ast.Node, ...]:
-        from lark import Tree
-
         nodes = []
         for child in children:
             if not isinstance(child, Tree):
@@ -135,8 +133,6 @@ class Builder:
         return method(tree)
 
     def block(self, tree) -> ast.Block:
-        from lark import Token, Tree
-
         override = any(isinstance(c, Tree) and c.data == "override" for c in tree.children)
         name = None
         body = []
@@ -368,8 +364,6 @@ class Builder:
         return ast.Condition(on=tree.data, first=first, last=last, span=self.span(tree))
 
     def _rate(self, item) -> ast.Lit:
-        from lark import Tree
-
         if isinstance(item, Tree):  # slab
             return ast.Lit(value="slab", text="slab", span=self.span(item))
         return self.percent(item)
@@ -395,8 +389,6 @@ class Builder:
         return ast.CarryForward(years=self.read(tree.children[0], literals.read_int), span=self.span(tree))
 
     def b_charge_stmt(self, tree) -> ast.Charge:
-        from lark import Token
-
         kind, rate, side, *rest = tree.children
         targets, start = [], None
         for child in rest:
@@ -427,6 +419,8 @@ _ATTR_WORDS = {
 
 def _unquote(text: str) -> str:
     body = text[1:-1]
+    if "\\" not in body:
+        return body
     out, i = [], 0
     while i < len(body):
         ch = body[i]
@@ -443,7 +437,48 @@ def _unquote(text: str) -> str:
     return "".join(out)
 
 
+def prune(tree, keywords: frozenset[str]) -> None:
+    """In one pass, bottom-up: give every subtree the span of its first and last token,
+    then drop keyword and punctuation tokens (types in `keywords`) from its children.
+    The parser keeps all tokens; the builder above wants only the meaningful ones."""
+    stack = [(tree, False)]
+    while stack:
+        node, done = stack.pop()
+        if not done:
+            stack.append((node, True))
+            stack.extend((child, False) for child in node.children if type(child) is Tree)
+            continue
+        first = last = None
+        kept = []
+        for child in node.children:
+            if type(child) is Tree:
+                edge = child.meta
+                if edge.empty:
+                    kept.append(child)
+                    continue
+                kept.append(child)
+            else:
+                edge = child
+                if child.type not in keywords:
+                    kept.append(child)
+            if first is None:
+                first = edge
+            last = edge
+        meta = node.meta
+        if first is None:
+            meta.empty = True
+        else:
+            meta.empty = False
+            meta.line, meta.column, meta.start_pos = first.line, first.column, first.start_pos
+            meta.end_line, meta.end_column, meta.end_pos = last.end_line, last.end_column, last.end_pos
+        node.children = kept
+
+
 def to_ast(tree, path: str, error_offsets: list[int]) -> tuple[ast.File, list[Diagnostic]]:
+    """Build the AST; `tree` is pruned in place (parse again to format it)."""
+    from engine.policy.parser import _terminal_names, lark_parser
+
+    prune(tree, frozenset(_terminal_names(lark_parser())))
     builder = Builder(path, error_offsets)
     return builder.file(tree), builder.diagnostics
 

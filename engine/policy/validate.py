@@ -331,9 +331,9 @@ class Checker:
                 self.warn("V325", f"legacy {sec.id} holds \"{sec.asset}\" but its replacement holds "
                           f"\"{by_id[sec.replacement].asset}\"", node.replacement.span,
                           "a replacement usually holds the same asset")
+        buyable = {s.holds.value for s in security_nodes if s.holds and not s.legacy}
         for node in asset_nodes:
-            buyable = [s for s in security_nodes if s.holds and s.holds.value == node.name.value and not s.legacy]
-            if not buyable:
+            if node.name.value not in buyable:
                 self.warn("V324", f'no fund to buy for asset "{node.name.value}"', node.span,
                           f'declare one: fund ISIN "Name" holds "{node.name.value}"')
         if not investors:
