@@ -135,7 +135,7 @@ def as_text(policy: m.Policy, on: date) -> str:
         out.append(f"\nTax law in force on {law['as_of']} ({law['fy']}: {law['fy_first_day']} to "
                    f"{law['fy_last_day']}); lots {law['lots']}; anniversary sale is {law['anniversary_sale']}; "
                    f"cess {law['cess']}")
-        rows = [[c["class"], c["long_term_after"] and f"more than {c['long_term_after']}" or "never",
+        rows = [[c["class"], _holding(c),
                  c["short_rate"], c["long_rate"] + (" indexed" if c["indexed"] else ""),
                  format_inr(Decimal(c["exemption"])) if c["exemption"] else "-",
                  c["grandfather_on_or_before"] or "-"] for c in law["classes"]]
@@ -144,7 +144,8 @@ def as_text(policy: m.Policy, on: date) -> str:
             for regime in c["regimes"]:
                 out.append(f"  {c['class']}: {regime}")
         if law["charges"]:
-            out.append("Charges: " + "; ".join(f"{c['charge']} {c['rate']} on {c['on']} of {', '.join(c['of'])}"
+            out.append("Charges: " + "; ".join(f"{c['charge'].replace('-', ' ')} {c['rate']} on "
+                                               f"{c['on'].replace('-', ' ')} of {', '.join(c['of'])}"
                                                for c in law["charges"]))
         if law["set_off"]:
             out.append("Set-off: " + "; ".join(f"{s['loss']} loss against {', '.join(s['against'])} gain"
@@ -154,6 +155,18 @@ def as_text(policy: m.Policy, on: date) -> str:
         if law["cost_inflation_index"]:
             out.append(f"Cost inflation index for {law['fy']}: {law['cost_inflation_index']}")
     return "\n".join(out) + "\n"
+
+
+def _holding(c: dict) -> str:
+    if c["long_term_after"]:
+        return f"more than {c['long_term_after']}"
+    if c["short_rate"] == "-" and c["long_rate"] == "-":
+        return "no rule in force"
+    return "never"
+
+
+_MEASURES = {"half-absolute": "half the sum of absolute drifts", "sum-positive": "the sum of positive drifts",
+             "largest-absolute": "the largest absolute drift"}
 
 
 def _rules_text(policy: m.Policy) -> list[str]:
@@ -168,7 +181,7 @@ def _rules_text(policy: m.Policy) -> list[str]:
                      f"{format_percent(s.ceiling.stop)} over {s.ceiling.months} months")
         extra = [w for w, on in (("only long-term lots", s.only_long_term_lots),
                                  ("never paying exit load", s.never_pay_exit_load)) if on]
-        out.append(f"Selling: drift = {s.measure.replace('-', ' ')}; start above {format_percent(s.start_above)}, "
+        out.append(f"Selling: drift is {_MEASURES[s.measure]}; start above {format_percent(s.start_above)}, "
                    f"{pace} from {s.source.kind.replace('-', ' ')} assets, stop at or below "
                    f"{format_percent(s.stop_at_or_below)}" + (f"; {', '.join(extra)}" if extra else ""))
     if policy.rebalance:
