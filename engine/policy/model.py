@@ -233,7 +233,9 @@ class Treatment(Model):
     origins: tuple[str, ...]
 
     def long_term_from(self, bought: date) -> date | None:
-        """The first sale date on which the lot is long-term (None: never)."""
+        """The first sale date on which the lot is long-term (None: never). s.2(42A): an
+        asset is short-term if held not more than the period; whether the anniversary
+        itself counts is the rules file's `anniversary sale is` setting."""
         if self.always_short_term or self.long_term_after is None:
             return None
         anniversary = self.long_term_after.after(bought)
@@ -301,7 +303,8 @@ class TaxLaw(Model):
     cost_inflation_index: tuple[IndexPoint, ...] = ()
 
     def fy_of(self, day: date) -> int:
-        """The financial year (by its starting calendar year) that `day` falls in."""
+        """The financial year (by its starting calendar year) that `day` falls in (s.3,
+        with the start day from the rules file)."""
         start = date(day.year, self.year_start_month, self.year_start_day)
         return day.year if day >= start else day.year - 1
 
@@ -345,6 +348,8 @@ class TaxLaw(Model):
         )
 
     def exemption(self, class_name: str, fy: int) -> Decimal | None:
+        """The class's exemption for financial year `fy` (s.112A(1) for equity): one
+        amount per investor per year, whatever the sale dates within it."""
         cls = self.tax_class(class_name)
         if cls is None:
             return None
