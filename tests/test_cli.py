@@ -107,3 +107,14 @@ def test_missing_file_is_a_user_error_not_a_traceback(capsys, tmp_path):
 def test_module_entry_point_and_help():
     done = subprocess.run([sys.executable, "-m", "engine", "--help"], capture_output=True, text=True)
     assert done.returncode == 0 and "check" in done.stdout and "Not tax advice" in done.stdout
+
+
+def test_show_words(capsys, tmp_path):
+    policy = tmp_path / "p.rules"
+    policy.write_text('use "india"\noverride tax {\n    anniversary sale is long-term\n}\n'
+                      'rebalance {\n    bring every asset back to target\n    due annually or when any band is breached\n}\n')
+    code, out, _ = run(capsys, "show", str(policy), "--as-of", "2025-01-01")
+    assert code == 0
+    assert "Rebalancing: full, due annually or band-breached" in out
+    assert "equity          at least 12 months" in out
+    assert "other-listed: bought 2023-04-01 to 2025-03-31 and sold on or before 2025-03-31" in out

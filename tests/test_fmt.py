@@ -153,3 +153,11 @@ def test_generated_policies_round_trip(text):
     assert ast_of(once) == ast_of(text)
     assert fmt(once) == once
     assert len(comments_in(once)) == len(comments_in(text))
+
+
+def test_attributes_after_a_continuation_get_their_own_lines():
+    text = 'portfolio {\n fund X1 "x" holds "A" exit load 1% within 365 days isin INF789F01XA0 class equity\n}\n'
+    out = fmt(text)
+    assert out == ('portfolio {\n    fund X1 "x" holds "A"\n        exit load 1% within 365 days\n'
+                   '        isin INF789F01XA0\n        class equity\n}\n')
+    assert ast_of(out) == ast_of(text) and fmt(out) == out

@@ -155,3 +155,17 @@ def test_grammar_builds_in_lark_strict_mode():
     """Strict mode rejects shift/reduce conflicts and regex collisions between terminals."""
     lark_parser.cache_clear()
     assert lark_parser(strict=True) is not None
+
+
+def test_capitalised_id_is_an_error_not_a_name():
+    d, _ = only('portfolio {\n    investor Asha "Asha Sharma"\n}\n')
+    assert d.code == "P123" and d.hint == "write asha"
+    d, _ = only('tax {\n class Equity {\n }\n}\n')
+    assert d.code == "P123" and d.hint == "write equity"
+
+
+@pytest.mark.parametrize("literal", ["5 LAKH", "12months", "40percent", "1,25,000Rs"])
+def test_number_running_into_letters_is_one_bad_literal(literal):
+    d, _ = only(f"harvest {{\n    harvest losses larger than {literal}\n}}\n")
+    assert d.code == "P116" and d.message.startswith(f"`{literal}`")
+    assert (d.span.column, d.span.end_column) == (32, 32 + len(literal))

@@ -223,3 +223,47 @@ def test_warnings_do_not_fail_the_check(check):
     result = check('portfolio {\n    asset "A" 100% class equity\n}\n')
     assert result.ok
     assert sorted(codes(result)) == ["V324", "V330", "V338"]  # no fund to buy, no tax law, no investor
+
+
+def test_stated_twice_names_the_statement_in_words(check):
+    result = check("sell {\n start above 10%\n sell 1% of portfolio per month\n stop at or below 5%\n"
+                   " only long-term lots\n only long-term lots\n}\n")
+    (d,) = result.diagnostics
+    assert d.code == "V311" and d.message == "`only long-term lots` is stated twice in the `sell` block"
+
+
+@pytest.mark.parametrize("settings", ["always short-term at slab, short 20%", "short 20%, always short-term at slab"])
+def test_short_rate_set_twice_in_either_order(check, settings):
+    law = MINI_LAW.replace("exemption Rs 1,25,000 from FY 2018-19",
+                           f"bought from 2023-04-01: {settings}")
+    assert error_codes(check(law)) == ["V320"]
+
+
+def test_cess_without_years_cannot_silently_lose_to_the_shipped_one(check):
+    result = check('use "india"\noverride tax {\n    cess 3%\n}\n')
+    assert error_codes(result) == ["V306"]
+    assert "cess 3% from FY 2018-19" in result.diagnostics[0].hint
+
+
+def test_cess_and_exemption_amended_from_a_later_year(check):
+    """`from FY X` stays in force until a later rule starts, as for dated rules."""
+    result = check('use "india"\noverride tax {\n    cess 3% from FY 2018-19\n    cess 5% from FY 2030-31\n'
+                   '    class equity {\n        exemption Rs 1,50,000 from FY 2027-28\n    }\n}\n')
+    assert result.ok, result.diagnostics
+    law = result.policy.tax
+    assert (law.cess_rate(2029), law.cess_rate(2030)) == (Decimal("0.03"), Decimal("0.05"))
+    assert (law.exemption("equity", 2026), law.exemption("equity", 2027)) == (Decimal("125000"), Decimal("150000"))
+
+
+@pytest.mark.parametrize("text", [
+    MINI_LAW.replace("sold from 2018-04-01: short 20%, long 12.5%", "sold from 2018-04-01: long-term after 0 days"),
+    portfolio('    asset "A" 100% class equity\n    fund X1 "x" holds "A" exit load 1% within 0 days\n'),
+])
+def test_zero_periods_are_rejected(check, text):
+    assert "V304" in error_codes(check(text))
+
+
+def test_same_dates_twice_is_one_diagnostic(check):
+    law = MINI_LAW.replace("exemption Rs 1,25,000 from FY 2018-19",
+                           "exemption Rs 1,25,000 from FY 2018-19\n        exemption Rs 1,00,000 from FY 2018-19")
+    assert error_codes(check(law)) == ["V311"]

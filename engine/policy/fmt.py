@@ -2,7 +2,8 @@
 
 The file is parsed with every token kept; the grammar's naming convention gives
 the layout: a `*_stmt` or `*_block` starts a line, a `*_cont` continues the
-statement above on a line of its own, indented once more; blocks indent by four
+statement above on a line of its own, indented once more (and so does any
+attribute written after one); blocks indent by four
 spaces; tokens on a line are separated by one space (none before `,` and `:`).
 Comments stay where they were: at the end of a line, or on lines of their own
 before the next statement. Runs of blank lines become one; none follow `{`.
@@ -74,6 +75,7 @@ def _events(tree) -> list[tuple[object, int | None]]:
         elif name.endswith("_cont"):
             starts = depth + 1
         inner = depth
+        continued = False  # once a *_cont has begun a line, later attributes get their own
         for child in node.children:
             if isinstance(child, Token):
                 if child.value == "{":
@@ -86,6 +88,10 @@ def _events(tree) -> list[tuple[object, int | None]]:
                 starts = None
             else:
                 first = len(events)
+                if child.data.endswith("_cont"):
+                    continued = True
+                elif continued and child.data.endswith("_attr"):
+                    starts = depth + 1
                 walk(child, inner if name.endswith("_block") or name == "start" else depth)
                 if starts is not None and len(events) > first:
                     token, own = events[first]

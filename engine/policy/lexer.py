@@ -11,7 +11,9 @@ is given for every token:
     the keyword or name it spells, for the parser to report;
   - a number-like run is a date, a financial year, a percentage, an amount or a
     plain number, whichever matches first in that order, whatever the state, so
-    that `5%` where an amount belongs is reported as `5%`;
+    that `5%` where an amount belongs is reported as `5%`; one running into letters
+    (`5 LAKH`, `12months`) is a BADLITERAL, and a word no terminal takes (`Asha`)
+    a WORD: the parser rejects both and syntax_errors says why;
   - `{ } , :` are punctuation; `"` starts a quoted name; `#` a comment.
 """
 
@@ -25,6 +27,7 @@ from lark.lexer import Lexer, PatternStr, Token
 _SKIP = re.compile(r"(?:[ \t\f\r\n]+|#[^\n]*)+")
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*")
 _NUMBER_LIKE = ("DATE", "FY", "PERCENT", "MONEY", "NUMBER")
+_BAD_LITERAL = re.compile(r"(?:Rs\.?|₹|FY)?[ \t]*[0-9][0-9,.%-]*[ \t]*[A-Za-z0-9_]*")
 
 
 class PolicyLexer(Lexer):
@@ -71,7 +74,7 @@ class PolicyLexer(Lexer):
         secid = self.regex["SECID"].match(text, pos)
         if secid and len(secid.group()) >= len(word):
             return "SECID", secid.group()
-        return "NAME", word
+        return "WORD", word  # e.g. `Asha`: no terminal takes it; syntax_errors explains
 
     def _number(self, text: str, pos: int, accepts) -> tuple[str, str] | None:
         if "SECID" in accepts and not any(n in accepts for n in _NUMBER_LIKE):
@@ -81,6 +84,11 @@ class PolicyLexer(Lexer):
         for name, regex in self.number_like:
             match = regex.match(text, pos)
             if match:
+                after = match.end()
+                if after < len(text) and text[after].isascii() and (text[after].isalnum() or text[after] == "_"):
+                    # `5 LAKH`, `40percent`, `12months`: not a literal; report it whole.
+                    bad = _BAD_LITERAL.match(text, pos)
+                    return "BADLITERAL", bad.group()
                 return name, match.group()
         return None
 

@@ -353,10 +353,15 @@ class TaxLaw(Model):
         cls = self.tax_class(class_name)
         if cls is None:
             return None
-        return next((e.amount for e in cls.exemptions if e.years.contains(fy)), None)
+        covering = [e for e in cls.exemptions if e.years.contains(fy)]
+        return max(covering, key=lambda e: e.years.first).amount if covering else None
 
     def cess_rate(self, fy: int) -> Decimal:
-        return next((c.rate for c in self.cess if c.years is None or c.years.contains(fy)), Decimal(0))
+        """The cess rate for `fy`: of the rules covering it, the one starting latest."""
+        covering = [c for c in self.cess if c.years is None or c.years.contains(fy)]
+        if not covering:
+            return Decimal(0)
+        return max(covering, key=lambda c: c.years.first if c.years else -1).rate
 
     def charges_on(self, security: Security, side: Literal["purchase", "sale"], on: date) -> tuple[Charge, ...]:
         """The charges in force on `on`: of each kind, the one with the latest start."""

@@ -71,6 +71,8 @@ def _charges_in_force(law: m.TaxLaw, on: date) -> list[m.Charge]:
 
 def _regime(rule: m.DatedRule) -> str:
     when = _range("bought", rule.bought_from, rule.bought_to)
+    if rule.sold_from or rule.sold_to:
+        when += " and " + _range("sold", rule.sold_from, rule.sold_to)
     parts = []
     if rule.always_short_term:
         parts.append("always short-term")
@@ -135,7 +137,7 @@ def as_text(policy: m.Policy, on: date) -> str:
         out.append(f"\nTax law in force on {law['as_of']} ({law['fy']}: {law['fy_first_day']} to "
                    f"{law['fy_last_day']}); lots {law['lots']}; anniversary sale is {law['anniversary_sale']}; "
                    f"cess {law['cess']}")
-        rows = [[c["class"], _holding(c),
+        rows = [[c["class"], _holding(c, policy.tax.anniversary_is_long_term),
                  c["short_rate"], c["long_rate"] + (" indexed" if c["indexed"] else ""),
                  format_inr(Decimal(c["exemption"])) if c["exemption"] else "-",
                  c["grandfather_on_or_before"] or "-"] for c in law["classes"]]
@@ -157,9 +159,9 @@ def as_text(policy: m.Policy, on: date) -> str:
     return "\n".join(out) + "\n"
 
 
-def _holding(c: dict) -> str:
+def _holding(c: dict, anniversary_long_term: bool) -> str:
     if c["long_term_after"]:
-        return f"more than {c['long_term_after']}"
+        return f"{'at least' if anniversary_long_term else 'more than'} {c['long_term_after']}"
     if c["short_rate"] == "-" and c["long_rate"] == "-":
         return "no rule in force"
     return "never"
@@ -186,7 +188,7 @@ def _rules_text(policy: m.Policy) -> list[str]:
                    f"{format_percent(s.stop_at_or_below)}" + (f"; {', '.join(extra)}" if extra else ""))
     if policy.rebalance:
         r = policy.rebalance
-        due = f" {' or ' if r.combine == 'any' else ' and '}".join(
+        due = (" or " if r.combine == "any" else " and ").join(
             t.kind + (f" {format_percent(t.level)}" if t.level else "") for t in r.triggers)
         out.append(f"Rebalancing: {r.method}" + (f", due {due}" if due else ", on request"))
     if policy.harvest:

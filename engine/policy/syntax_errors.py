@@ -95,7 +95,7 @@ _TERMINAL_WORDS = {
     "MONTH": "a month like April",
     "$END": "the end of the file",
 }
-_WORDLIKE = {"NAME", "SECID", "MONTH", "DURATION_UNIT"}
+_WORDLIKE = {"NAME", "SECID", "MONTH", "DURATION_UNIT", "WORD"}
 
 
 def _category(token_type: str, keywords: dict[str, str]) -> str:
@@ -190,6 +190,15 @@ def describe(lark, parser_state, token, path: str, text: str) -> Diagnostic:
     got = describe_token(token, keywords)
     expected = expected_words(lark, parser_state)
     table = parser_state.parse_conf.parse_table.states[parser_state.position]
+    if token.type == "BADLITERAL":
+        return error("P116", f"`{token.value}` is not a number, amount or percentage", span,
+                     "amounts are like Rs 1,25,000, 1.25L, 1.25 lakh, 2 crore or 50k; "
+                     "percentages like 12.5%; durations like 12 months, with a space")
+    if token.type == "WORD" and "NAME" in table:
+        lower = token.value.lower()
+        return error("P123", f"`{token.value}`: ids and class names are written in lower case", span,
+                     f"write {lower}" + ("" if "SECID" not in table else
+                                         f" (or {token.value.upper()} for an ISIN or symbol)"))
     mistake = classify(lark, parser_state, token)
     label = mistake.label if mistake else _fallback_label(token, table, keywords)
     handler = _HANDLERS.get(label)

@@ -121,7 +121,7 @@ class Checker:
             ok = False
         anniversary = _one(items, ast.Anniversary)
         cess = [self.cess(c) for c in items if isinstance(c, ast.Cess)]
-        self.overlapping_years([c for c in items if isinstance(c, ast.Cess) and c.years], "cess rates")
+        self.overlapping_years([c for c in items if isinstance(c, ast.Cess)], "cess rates")
         classes = [self.tax_class(b) for b in items if isinstance(b, ast.Block) and b.kind == "class"]
         class_names = {c.name for c in classes}
         set_off, carry = [], None
@@ -168,14 +168,30 @@ class Checker:
                           origin=_origin(c.span))
 
     def overlapping_years(self, nodes: list, what: str) -> None:
+        """Year ranges of one kind of rule (exemptions, cess) must not be ambiguous (V306).
+        As with dated rules, `from FY X` with no end is superseded by a later-starting
+        rule; a rule with no years applies to every year and so overlaps any other."""
         for a, b in combinations(nodes, 2):
+            if a.key == b.key:
+                continue  # the same years twice: reported as stated twice (V311)
             ya, yb = a.years, b.years
+            if ya is None or yb is None:
+                other = b if ya is None else a
+                self.err("V306", f"{what}: one applies to every year, so it overlaps the other",
+                         (a if ya is None else b).span,
+                         "give it years; the same years as the other replace it in an override "
+                         "(e.g. cess 3% from FY 2018-19)", notes=(("the other is here", other.span),))
+                continue
             a_last = ya.last if ya.last is not None else 10**6
             b_last = yb.last if yb.last is not None else 10**6
-            if ya.first <= b_last and yb.first <= a_last:
-                self.err("V306", f"{what} overlap from {fy_label(max(ya.first, yb.first))}", b.span,
-                         "give each financial year one value; make the ranges meet without overlapping",
-                         notes=(("the other is here", a.span),))
+            if not (ya.first <= b_last and yb.first <= a_last):
+                continue
+            first = ya if (ya.first, a_last) <= (yb.first, b_last) else yb
+            if ya.first != yb.first and first.last is None:
+                continue  # superseded from the later start on
+            self.err("V306", f"{what} overlap from {fy_label(max(ya.first, yb.first))}", b.span,
+                     "give each financial year one value; make the ranges meet without overlapping",
+                     notes=(("the other is here", a.span),))
 
     def tax_class(self, block: ast.Block) -> m.TaxClass:
         name = block.name.value
@@ -212,13 +228,23 @@ class Checker:
             fields[f"{prefix}_to"] = condition.last
         names = {"short-rate": "short_rate", "long-rate": "long_rate",
                  "long-term-after": "long_term_after", "always-short-term": "always_short_term"}
+        words = {"short-rate": "short", "long-rate": "long", "long-term-after": "long-term after",
+                 "always-short-term": "always short-term"}
+        given: set[str] = set()
         for setting in node.settings:
-            name = names[setting.kind]
-            if name in fields:
-                self.err("V320", f"`{setting.kind.replace('-', ' ')}` is given twice in one rule", setting.span,
-                         "keep one of them")
+            # `always short-term at slab` also sets the short rate: in either order, a
+            # second short rate is a conflict, not a silent replacement.
+            sets = {setting.kind} | ({"short-rate"} if setting.kind == "always-short-term" and setting.rate else set())
+            clash = sets & given
+            if clash:
+                self.err("V320", f"`{words[setting.kind]}` sets the {words[clash.pop()]} rate or period "
+                         "a second time in one rule", setting.span, "keep one of them")
                 continue
+            given |= sets
+            name = names[setting.kind]
             if setting.kind == "long-term-after":
+                if setting.duration.count <= 0:
+                    self.err("V304", "a holding period is at least one day", setting.duration.span)
                 fields[name] = _duration(setting.duration)
                 continue
             if setting.kind == "always-short-term":
@@ -244,7 +270,7 @@ class Checker:
         `from X` rule is simply superseded by a later one: see DatedRule.order.)"""
         settings = ("long_term_after", "short_rate", "long_rate", "indexed", "always_short_term")
         for (na, a), (nb, b) in combinations(zip(nodes, rules), 2):
-            if a.precedence != b.precedence:
+            if a.precedence != b.precedence or na.key == nb.key:  # same dates twice: V311
                 continue
             if not (_overlap(a.sold_from, a.sold_to, b.sold_from, b.sold_to)
                     and _overlap(a.bought_from, a.bought_to, b.bought_from, b.bought_to)):
@@ -275,7 +301,7 @@ class Checker:
         hint = f"did you mean `{close[0]}`?" if close else None
         known = ", ".join(sorted(class_names)) or "none"
         self.err("V313", f"unknown tax class `{lit.value}`", lit.span,
-                 (hint + " " if hint else "") + f"the tax law defines: {known}")
+                 (hint + " " if hint else "") + f"The tax law defines: {known}.")
 
     # ----------------------------------------------------------- portfolio
     def portfolio(self, block: ast.Block, class_names: set[str] | None) -> m.Portfolio:
@@ -375,6 +401,8 @@ class Checker:
         previous = None
         for step in node.exit_load:
             self.percent(step.rate, "an exit load")
+            if step.within.count <= 0:
+                self.err("V304", "an exit load lasts at least one day", step.within.span)
             days = _approx_days(step.within)
             if previous is not None and days <= previous:
                 self.err("V329", "exit-load periods must grow: each step lasts longer than the one before",
@@ -533,6 +561,9 @@ def _describe_key(node: ast.Node) -> str:
     if isinstance(node, ast.Block):
         return f"class {node.name.value}" if node.kind == "class" else f"`{node.kind}`"
     words = {
+        "LongTermLotsOnly": "`only long-term lots`", "NeverPayExitLoad": "`never pay exit load`",
+        "UseLossesWithinYear": "`use harvested losses within the year`", "CostWarning": "the cost warning",
+        "Rebuy": "the same-day rebuy rule",
         "Start": "the start trigger", "Stop": "the stop level", "pace": "the selling pace",
         "Measure": "the drift measure", "YearStart": "the start of the year", "FifoScope": "lot matching",
         "Anniversary": "the anniversary rule", "LongTermAfter": "the holding period",
@@ -544,7 +575,7 @@ def _describe_key(node: ast.Node) -> str:
         "dated": "a rule with the same dates", "set-off": "a set-off rule for the same loss",
         "charge": "the same charge", "index": "an index for the same year", "use": "the same `use`",
     }
-    return words.get(node.key[0], f"`{node.key[0]}`")
+    return words.get(node.key[0], "this statement")
 
 
 def _merge(base: ast.Block, over: ast.Block) -> ast.Block:
