@@ -191,10 +191,11 @@ def describe(lark, parser_state, token, path: str, text: str) -> Diagnostic:
     expected = expected_words(lark, parser_state)
     table = parser_state.parse_conf.parse_table.states[parser_state.position]
     if token.type == "BADLITERAL":
-        return error("P116", f"`{token.value}` is not a number, amount or percentage", span,
+        return error("P116", f"`{token.value}` is not a valid number, amount, percentage or date", span,
                      "amounts are like Rs 1,25,000, 1.25L, 1.25 lakh, 2 crore or 50k; "
                      "percentages like 12.5%; durations like 12 months, with a space")
-    if token.type == "WORD" and "NAME" in table:
+    if (token.type == "WORD" or (token.type == "SECID" and token.value.isalpha())) and "NAME" in table \
+            and "SECID" not in table:
         lower = token.value.lower()
         return error("P123", f"`{token.value}`: ids and class names are written in lower case", span,
                      f"write {lower}" + ("" if "SECID" not in table else

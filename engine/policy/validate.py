@@ -176,11 +176,11 @@ class Checker:
                 continue  # the same years twice: reported as stated twice (V311)
             ya, yb = a.years, b.years
             if ya is None or yb is None:
-                other = b if ya is None else a
-                self.err("V306", f"{what}: one applies to every year, so it overlaps the other",
-                         (a if ya is None else b).span,
-                         "give it years; the same years as the other replace it in an override "
-                         "(e.g. cess 3% from FY 2018-19)", notes=(("the other is here", other.span),))
+                bare, other = (a, b) if ya is None else (b, a)
+                since = f" from {fy_label(other.years.first)}" if other.years else ""
+                self.err("V306", f"{what}: one applies to every year, so it overlaps the other", bare.span,
+                         f"give it years; in an override the same years replace the other: "
+                         f"cess {bare.rate.text}{since}", notes=(("the other is here", other.span),))
                 continue
             a_last = ya.last if ya.last is not None else 10**6
             b_last = yb.last if yb.last is not None else 10**6
@@ -202,7 +202,8 @@ class Checker:
         rules = [self.dated(d) for d in block.items if isinstance(d, ast.Dated)]
         self.overlapping_rules([d for d in block.items if isinstance(d, ast.Dated)], rules, name)
         if long_term is not None and long_term.duration.count <= 0:
-            self.err("V304", "a holding period is at least one day", long_term.span)
+            self.err("V304", "a holding period is at least one day", long_term.duration.span,
+                     "write the period the law sets, e.g. long-term after 12 months")
         return m.TaxClass(
             name=name,
             long_term_after=_duration(long_term.duration) if long_term else None,
@@ -237,14 +238,18 @@ class Checker:
             sets = {setting.kind} | ({"short-rate"} if setting.kind == "always-short-term" and setting.rate else set())
             clash = sets & given
             if clash:
-                self.err("V320", f"`{words[setting.kind]}` sets the {words[clash.pop()]} rate or period "
-                         "a second time in one rule", setting.span, "keep one of them")
+                if setting.kind in given:
+                    message = f"`{words[setting.kind]}` is given twice in one rule"
+                else:  # a short rate given both by `short` and by `always short-term at`
+                    message = "the short-term rate is given twice in one rule (by `short` and `always short-term at`)"
+                self.err("V320", message, setting.span, "keep one of them")
                 continue
             given |= sets
             name = names[setting.kind]
             if setting.kind == "long-term-after":
                 if setting.duration.count <= 0:
-                    self.err("V304", "a holding period is at least one day", setting.duration.span)
+                    self.err("V304", "a holding period is at least one day", setting.duration.span,
+                             "write the period the law sets, e.g. long-term after 24 months")
                 fields[name] = _duration(setting.duration)
                 continue
             if setting.kind == "always-short-term":
@@ -402,7 +407,8 @@ class Checker:
         for step in node.exit_load:
             self.percent(step.rate, "an exit load")
             if step.within.count <= 0:
-                self.err("V304", "an exit load lasts at least one day", step.within.span)
+                self.err("V304", "an exit load lasts at least one day", step.within.span,
+                         "copy the window from the scheme's documents, e.g. 1% within 365 days")
             days = _approx_days(step.within)
             if previous is not None and days <= previous:
                 self.err("V329", "exit-load periods must grow: each step lasts longer than the one before",
