@@ -50,7 +50,9 @@ def _check(tmp_path: Path, text: str) -> None:
     if result.policy is None:
         assert any(d.is_error for d in result.diagnostics)
     formatted, problems = format_source(text, "fuzz.rules")
-    assert (formatted is None) == bool(problems) or formatted is not None
+    assert (formatted is None) == bool(problems)  # fmt formats exactly the files that parse
+    if formatted is not None:
+        assert format_source(formatted, "fuzz.rules") == (formatted, [])  # and is idempotent
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
