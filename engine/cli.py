@@ -17,9 +17,12 @@ EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
 
 def _iso_date(text: str) -> date:
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"`{text}` is not a date; write YYYY-MM-DD")
+    if not date(1900, 1, 1) <= day <= date(9998, 12, 31):
+        raise argparse.ArgumentTypeError(f"`{text}` is outside the years 1900 to 9998")
+    return day
 
 
 def _configure_cache() -> None:

@@ -93,11 +93,16 @@ def promote_warnings(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
 _EXCERPT_WIDTH = 100
 
 
-def _excerpt(span: Span, sources: dict[str, str]) -> list[str]:
-    text = sources.get(span.path)
-    if text is None:
+def source_lines(text: str) -> list[str]:
+    """The lines of a source as the lexer counts them: a line ends at \n, \r\n or a lone \r.
+    (Not str.splitlines, which also breaks at form feeds and Unicode separators.)"""
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+def _excerpt(span: Span, sources: dict[str, list[str]]) -> list[str]:
+    lines = sources.get(span.path)
+    if lines is None:
         return []
-    lines = text.splitlines()
     if not lines or span.line > len(lines):
         return []
     src = lines[span.line - 1].expandtabs(1)
@@ -119,12 +124,14 @@ def _excerpt(span: Span, sources: dict[str, str]) -> list[str]:
     ]
 
 
-def render(d: Diagnostic, sources: dict[str, str]) -> str:
+def render(d: Diagnostic, sources: dict[str, str], _lines: dict[str, list[str]] | None = None) -> str:
     """Compiler style: `path:line:col: error[P123]: message`, the line, a caret, the hint."""
+    if _lines is None:
+        _lines = {path: source_lines(text) for path, text in sources.items()}
     where = f"{d.span}: " if d.span else ""
     out = [f"{where}{d.severity.value}[{d.code}]: {d.message}"]
     if d.span:
-        out.extend(_excerpt(d.span, sources))
+        out.extend(_excerpt(d.span, _lines))
     for message, span in d.notes:
         out.append(f"note: {span}: {message}")
     if d.hint:
@@ -133,4 +140,5 @@ def render(d: Diagnostic, sources: dict[str, str]) -> str:
 
 
 def render_all(diagnostics: Iterable[Diagnostic], sources: dict[str, str]) -> str:
-    return "\n\n".join(render(d, sources) for d in sorted(diagnostics, key=Diagnostic.sort_key))
+    lines = {path: source_lines(text) for path, text in sources.items()}  # split each file once
+    return "\n\n".join(render(d, sources, lines) for d in sorted(diagnostics, key=Diagnostic.sort_key))

@@ -16,6 +16,8 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 MAX_INTEGER_DIGITS = 15  # Rs 10^15 is far beyond any portfolio; longer numbers are typos.
+MAX_FRACTION_DIGITS = 12  # far finer than any rate or unit; with 15 integer digits well
+# inside Decimal's 28-digit default precision, so that scaling never rounds.
 
 _MULTIPLIERS = {
     "l": 5, "lakh": 5, "lakhs": 5, "lac": 5, "lacs": 5,
@@ -53,6 +55,8 @@ def _grouping_ok(groups: list[str]) -> bool:
     if len(groups) == 1:
         return True
     first, *rest = groups
+    if first.startswith("0"):  # `0,500`: perhaps a decimal comma; never a guess
+        return False
     if not 1 <= len(first) <= 3 or len(rest[-1]) != 3:
         return False
     middle = rest[:-1]
@@ -75,6 +79,9 @@ def read_number(text: str) -> Decimal:
         )
     if len(digits.lstrip("0")) > MAX_INTEGER_DIGITS:
         raise LiteralError("P115", f"`{text}` is too large", "check the number of digits")
+    if len(fraction) > MAX_FRACTION_DIGITS:
+        raise LiteralError("P115", f"`{text}` has more than {MAX_FRACTION_DIGITS} decimal places",
+                           "no rate or amount needs that precision; check the number")
     try:
         return Decimal(digits + ("." + fraction if fraction else ""))
     except InvalidOperation:  # pragma: no cover - the token regex admits only digits

@@ -119,3 +119,25 @@ def test_unit_suffixes_scale_exactly(hundredths, unit):
             read_amount(text)
     else:
         assert read_amount(text) == value
+
+
+@pytest.mark.parametrize("text", ["0,500", "00,500", "0,000", "01,25,000"])
+def test_a_leading_zero_group_is_not_digit_grouping(text):
+    with pytest.raises(LiteralError) as info:
+        read_amount(text)
+    assert info.value.code == "P112"
+
+
+@pytest.mark.parametrize("text", ["1.00000000000000000000000000001 lakh", "100.0000000000000000000000000001%"])
+def test_over_precise_literals_are_rejected_not_rounded(text):
+    # Decimal's default 28 digits would round these to Rs 1,00,000 and 100%.
+    with pytest.raises(LiteralError) as info:
+        (read_percent if text.endswith("%") else read_amount)(text)
+    assert info.value.code == "P115"
+
+
+def test_twelve_decimal_places_are_exact():
+    with pytest.raises(LiteralError):  # 1,23,456.7890123 is not a whole number of paise (P117)
+        read_amount("1.234567890123 lakh")
+    assert read_amount("1.2345678 lakh") == Decimal("123456.78")
+    assert read_percent("12.123456789012%") == Decimal("0.12123456789012")

@@ -42,7 +42,8 @@ def comments_in(text: str) -> list[tuple[int, int, str]]:
     """(offset, line, text) of every comment: a `#` outside a quoted name."""
     found = []
     offset = 0
-    for number, line in enumerate(text.splitlines(keepends=True), start=1):
+    for number, line in enumerate(text.split("\n"), start=1):
+        line += "\n"
         in_string = escaped = False
         for i, ch in enumerate(line):
             if in_string:
@@ -55,7 +56,7 @@ def comments_in(text: str) -> list[tuple[int, int, str]]:
             elif ch == '"':
                 in_string = True
             elif ch == "#":
-                found.append((offset + i, number, line[i:].rstrip("\r\n").rstrip()))
+                found.append((offset + i, number, line[i:-1].rstrip()))
                 break
         offset += len(line)
     return found
@@ -104,13 +105,16 @@ def _events(tree) -> list[tuple[object, int | None]]:
 
 def format_source(text: str, path: str) -> tuple[str | None, list[Diagnostic]]:
     """The canonical text, or None and the diagnostics when `text` does not parse."""
-    from engine.policy.parser import parse_text
+    from engine.policy.parser import normalise, parse_text
 
+    text = normalise(text)
     parsed = parse_text(text, path)
     if parsed.diagnostics or parsed.tree is None:
         return None, parsed.diagnostics
     tree = parsed.tree
-    source_lines = text.splitlines()
+    source_lines = text.split("\n")
+    if source_lines[-1] == "":  # the text's final newline ends the last line; it adds none
+        source_lines.pop()
     comments = comments_in(text)
     lines: list[_Line] = []
     pending: list[tuple[int, str]] = []  # own-line comments waiting for their indent

@@ -10,6 +10,7 @@ unreadable, binary and non-UTF-8 files become diagnostics.
 from __future__ import annotations
 
 import hashlib
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,7 +41,10 @@ def shipped_names() -> list[str]:
 def display_path(path: Path) -> str:
     """How a file is named in diagnostics: shipped files by a stable name."""
     root = shipped_rules_dir().resolve()
-    resolved = path.resolve()
+    try:
+        resolved = path.resolve()
+    except (OSError, RuntimeError):  # a symlink loop: say what the user typed
+        return str(path)
     if resolved.is_relative_to(root):
         return SHIPPED_PREFIX + resolved.relative_to(root).as_posix()
     try:
@@ -74,14 +78,17 @@ def read_source(path: Path, display: str) -> tuple[str | None, Diagnostic | None
     """The text of a policy file, or a diagnostic saying why it cannot be read."""
     span = Span(display, 1, 1, 1, 1)
     try:
-        if path.is_dir():
+        mode = path.stat().st_mode
+        if stat.S_ISDIR(mode):
             return None, error("F001", f"`{display}` is a directory, not a rules file", None,
                                "name a .rules file")
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return None, error("F004", f"`{display}` is {size} bytes; a rules file is at most {MAX_FILE_BYTES}",
-                               None, "is this the right file?")
-        data = path.read_bytes()
+        if not stat.S_ISREG(mode):  # a device or a pipe could be endless
+            return None, error("F001", f"`{display}` is not a regular file", None, "name a .rules file")
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            return None, error("F004", f"`{display}` is larger than {MAX_FILE_BYTES} bytes; "
+                               "a rules file is far smaller", None, "is this the right file?")
     except FileNotFoundError:
         return None, error("F001", f"cannot find `{display}`", None, "check the path")
     except OSError as e:
@@ -93,7 +100,8 @@ def read_source(path: Path, display: str) -> tuple[str | None, Diagnostic | None
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
-        column = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
+        line_start = data.rfind(b"\n", 0, e.start) + 1
+        column = len(data[line_start:e.start].decode("utf-8", errors="replace")) + 1  # in characters
         return None, error("F003", f"`{display}` is not UTF-8 text (byte {e.start})",
                            Span(display, line, column, line, column + 1), "save the file as UTF-8")
     return text, None
@@ -102,13 +110,15 @@ def read_source(path: Path, display: str) -> tuple[str | None, Diagnostic | None
 def resolve_use(target: str, including: Path) -> Path | None:
     """Where `use "target"` points; None when nothing is there."""
     looks_like_path = "/" in target or "\\" in target or target.endswith(".rules")
-    if looks_like_path:
-        candidate = (including.parent / target)
-        return candidate if candidate.is_file() else None
     root = shipped_rules_dir()
-    for candidate in (root / f"{target}.rules", root / "presets" / f"{target}.rules"):
-        if candidate.is_file():
-            return candidate
+    candidates = ([including.parent / target] if looks_like_path else
+                  [root / f"{target}.rules", root / "presets" / f"{target}.rules"])
+    for candidate in candidates:
+        try:
+            if candidate.is_file():
+                return candidate
+        except (OSError, RuntimeError):  # a name too long, a symlink loop: not there
+            continue
     return None
 
 
@@ -129,7 +139,7 @@ def load(path: Path) -> LoadResult:
             result.diagnostics.append(problem)
             result.syntax_ok = False
             return
-        key = file_path.resolve()
+        key = _resolved(file_path)
         loaded.add(key)
         result.files.append(SourceFile(display, file_path, text,
                                        hashlib.sha256(text.encode("utf-8")).hexdigest()))
@@ -159,8 +169,8 @@ def load(path: Path) -> LoadResult:
                     'like "./other.rules"'))
                 result.syntax_ok = False
                 continue
-            resolved = target.resolve()
-            if resolved in (p.resolve() for p in stack + (file_path,)):
+            resolved = _resolved(target)
+            if resolved in (_resolved(p) for p in stack + (file_path,)):
                 cycle = " -> ".join(display_path(p) for p in stack + (file_path, target))
                 result.diagnostics.append(error(
                     "U202", f"`use` makes a cycle: {cycle}", item.span,
@@ -173,3 +183,10 @@ def load(path: Path) -> LoadResult:
 
     visit(path, (), None)
     return result
+
+
+def _resolved(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return path.absolute()

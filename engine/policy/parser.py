@@ -24,6 +24,14 @@ _cache_dir: Path | None = None
 
 # Keywords that open a top-level or nested block: where one appears inside another
 # block, a missing `}` is the likely cause.
+MAX_SYNTAX_ERRORS = 100  # past this a file is not a rules file gone wrong; stop reading it
+
+
+class _TooMany(Exception):
+    def __init__(self, result: "ParseResult", token):
+        self.result, self.token = result, token
+
+
 BLOCK_KEYWORDS = {"portfolio", "buy", "sell", "rebalance", "harvest", "tax", "use",
                   "override", "class", "set-off", "charges", "cost"}
 
@@ -173,7 +181,7 @@ def _open_blocks(parser_state, names: dict[str, str]) -> list[tuple[str, Any]]:
 
 
 def _last_content_line(text: str) -> tuple[int, int]:
-    lines = text.splitlines() or [""]
+    lines = text.split("\n")
     for number in range(len(lines), 0, -1):
         if lines[number - 1].strip():
             return number, len(lines[number - 1])
@@ -181,8 +189,11 @@ def _last_content_line(text: str) -> tuple[int, int]:
 
 
 def normalise(text: str) -> str:
-    """No-break spaces and stray byte-order marks read as spaces (same length: spans hold)."""
-    return text.replace("\u00a0", " ").replace("\ufeff", " ")
+    """What the lexer reads, the same length as `text` so that offsets hold: a lone \r
+    ends a line (\r\n reads as a space and a \n); no-break spaces and stray byte-order
+    marks are spaces."""
+    return (text.replace("\r\n", " \n").replace("\r", "\n")
+            .replace("\u00a0", " ").replace("\ufeff", " "))
 
 
 def parse_text(text: str, path: str) -> ParseResult:
@@ -197,6 +208,18 @@ def parse_text(text: str, path: str) -> ParseResult:
 
 
 def _parse_recovering(text: str, path: str) -> ParseResult:
+    try:
+        return _recover(text, path)
+    except _TooMany as stop:
+        span = _span(path, stop.token)
+        stop.result.diagnostics.append(error(
+            "P199", f"stopped after {MAX_SYNTAX_ERRORS} syntax errors", span,
+            "is this a rules file? Fix the first errors and check again"))
+        stop.result.tree = None
+        return stop.result
+
+
+def _recover(text: str, path: str) -> ParseResult:
     from lark.lexer import Token
 
     from engine.policy import syntax_errors
@@ -212,6 +235,8 @@ def _parse_recovering(text: str, path: str) -> ParseResult:
     def report(tok) -> None:
         result.diagnostics.append(syntax_errors.describe(lark, state, tok, path, text))
         result.error_offsets.append(tok.start_pos)
+        if len(result.diagnostics) >= MAX_SYNTAX_ERRORS:
+            raise _TooMany(result, tok)
 
     skip_line: int | None = None  # while recovering: the line being discarded
     skip_depth = 0  # braces opened on discarded lines

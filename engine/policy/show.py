@@ -15,7 +15,7 @@ def _rate(rate: m.Rate | None) -> str:
     return "slab" if rate == "slab" else format_percent(rate)
 
 
-def law_in_force(law: m.TaxLaw, on: date) -> dict:
+def law_in_force(law: m.TaxLaw, on: date, portfolio: m.Portfolio | None = None) -> dict:
     """Per class, the rules for a sale on `on`, and the purchase-date regimes then in force."""
     fy = law.fy_of(on)
     classes = []
@@ -44,11 +44,7 @@ def law_in_force(law: m.TaxLaw, on: date) -> dict:
         "lots": f"fifo per {law.lot_scope}",
         "cess": format_percent(law.cess_rate(fy)),
         "classes": classes,
-        "charges": [
-            {"charge": c.kind, "rate": format_percent(c.rate), "on": c.side,
-             "of": [f"{t.tax_class + ' ' if t.tax_class else ''}{t.kind}" for t in c.targets]}
-            for c in _charges_in_force(law, on)
-        ],
+        "charges": _charges_in_force(law, on, portfolio),
         "set_off": [{"loss": s.loss, "against": list(s.against)} for s in law.set_off],
         "carry_forward_years": law.carry_forward_years,
         "same_day_rebuy_netted": law.same_day_rebuy_netted,
@@ -56,17 +52,23 @@ def law_in_force(law: m.TaxLaw, on: date) -> dict:
     }
 
 
-def _charges_in_force(law: m.TaxLaw, on: date) -> list[m.Charge]:
-    """Of charges with the same kind, side and targets, the one started most recently."""
-    latest: dict[tuple, m.Charge] = {}
-    for charge in law.charges:
-        if charge.start is not None and charge.start > on:
-            continue
-        key = (charge.kind, charge.side, charge.targets)
-        current = latest.get(key)
-        if current is None or (charge.start or date.min) > (current.start or date.min):
-            latest[key] = charge
-    return list(latest.values())
+def _charges_in_force(law: m.TaxLaw, on: date, portfolio: m.Portfolio | None) -> list[dict]:
+    """The charges the model applies on `on`, asked of the model itself (TaxLaw.charges_on)
+    for each kind of security and tax class in the portfolio (or in the law), grouped."""
+    if portfolio is not None and portfolio.securities:
+        kinds = sorted({(s.kind, s.tax_class) for s in portfolio.securities})
+    else:
+        kinds = [(kind, c.name) for kind in ("fund", "etf", "stock") for c in law.classes]
+    grouped: dict[tuple, list[str]] = {}
+    for kind, tax_class in kinds:
+        probe = m.Security(id="-", kind=kind, name="-", asset="-", tax_class=tax_class)
+        for side in ("purchase", "sale"):
+            applied = law.charges_on(probe, side, on)
+            if applied:
+                key = (side, tuple((c.kind, format_percent(c.rate)) for c in applied))
+                grouped.setdefault(key, []).append(f"{tax_class} {kind}s")
+    return [{"on": side, "charges": [{"charge": k, "rate": r} for k, r in charges], "of": of}
+            for (side, charges), of in grouped.items()]
 
 
 def _regime(rule: m.DatedRule) -> str:
@@ -98,7 +100,7 @@ def _range(word: str, first: date | None, last: date | None) -> str:
 def as_json(policy: m.Policy, on: date) -> dict:
     data = {"as_of": on.isoformat(), "policy": policy.model_dump(mode="json")}
     if policy.tax is not None:
-        data["in_force"] = law_in_force(policy.tax, on)
+        data["in_force"] = law_in_force(policy.tax, on, policy.portfolio)
     return data
 
 
@@ -133,7 +135,7 @@ def as_text(policy: m.Policy, on: date) -> str:
             out.append(tabulate(rows, ["security", "kind", "name", "asset", "class", "notes"]))
     out.extend(_rules_text(policy))
     if policy.tax is not None:
-        law = law_in_force(policy.tax, on)
+        law = law_in_force(policy.tax, on, policy.portfolio)
         out.append(f"\nTax law in force on {law['as_of']} ({law['fy']}: {law['fy_first_day']} to "
                    f"{law['fy_last_day']}); lots {law['lots']}; anniversary sale is {law['anniversary_sale']}; "
                    f"cess {law['cess']}")
@@ -145,10 +147,9 @@ def as_text(policy: m.Policy, on: date) -> str:
         for c in law["classes"]:
             for regime in c["regimes"]:
                 out.append(f"  {c['class']}: {regime}")
-        if law["charges"]:
-            out.append("Charges: " + "; ".join(f"{c['charge'].replace('-', ' ')} {c['rate']} on "
-                                               f"{c['on'].replace('-', ' ')} of {', '.join(c['of'])}"
-                                               for c in law["charges"]))
+        for row in law["charges"]:
+            what = " + ".join(f"{c['charge'].replace('-', ' ')} {c['rate']}" for c in row["charges"])
+            out.append(f"Charges on {row['on']} of {', '.join(row['of'])}: {what}")
         if law["set_off"]:
             out.append("Set-off: " + "; ".join(f"{s['loss']} loss against {', '.join(s['against'])} gain"
                                                for s in law["set_off"])

@@ -139,7 +139,7 @@ def describe_token(token, keywords: dict[str, str]) -> str:
     if token.type in keywords:
         return f"`{keywords[token.type]}`"
     if token.type == "STRING":
-        return f"the name {token.value}"
+        return token.value
     if token.type == "NUMBER":
         return f"the number `{token.value}`"
     return f"`{token.value}`"
@@ -174,11 +174,6 @@ def _span(path: str, token) -> Span:
     from engine.policy.parser import _span as span_of
 
     return span_of(path, token)
-
-
-def _line_text(text: str, line: int) -> str:
-    lines = text.splitlines()
-    return lines[line - 1] if 0 < line <= len(lines) else ""
 
 
 def describe(lark, parser_state, token, path: str, text: str) -> Diagnostic:

@@ -7,7 +7,7 @@ parser reported a syntax error in, so one mistake yields one diagnostic.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Callable
 
 from lark import Token, Tree
@@ -356,6 +356,10 @@ class Builder:
         if None in dates:
             raise _Drop
         if rng.data == "before":
+            if dates[0] == date.min:
+                self.diagnostics.append(error("V305", f"nothing can be {tree.data} before {dates[0]}",
+                                              self.span(rng), "check the date"))
+                raise _Drop
             first, last = None, dates[0] - timedelta(days=1)
         elif rng.data == "on_or_before":
             first, last = None, dates[0]

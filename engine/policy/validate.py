@@ -40,6 +40,11 @@ class Checker:
     def warn(self, code: str, message: str, span: Span | None, hint: str | None = None) -> None:
         self.diagnostics.append(warning(code, message, span, hint))
 
+    def duration_bound(self, d: ast.Duration) -> None:
+        """A holding period or window of more than 100 years is a typo (and beyond the calendar)."""
+        if _in_unit(d)[1] > {"days": 36600, "months": 1200}[_in_unit(d)[0]]:
+            self.err("V304", f"{d} is longer than 100 years", d.span, "check the number")
+
     def percent(self, lit: ast.Lit | None, what: str, *, allow_zero: bool = True,
                 maximum: Decimal = _ONE) -> Decimal | None:
         """A percentage within [0, 100%] (or (0, 100%]); reports V304 otherwise."""
@@ -133,10 +138,12 @@ class Checker:
                     if rule.years.value <= 0:
                         self.err("V304", "losses are carried forward for at least one year", rule.years.span)
                     carry = rule.years.value
-        charges = []
+        charges, charge_nodes = [], []
         for sub in (b for b in items if isinstance(b, ast.Block) and b.kind == "charges"):
             for charge in sub.items:
                 charges.append(self.charge(charge, class_names))
+                charge_nodes.append(charge)
+        self.overlapping_charges(charge_nodes, charges)
         index = []
         for sub in (b for b in items if isinstance(b, ast.Block) and b.kind == "cost-inflation-index"):
             for entry in sub.items:
@@ -201,6 +208,8 @@ class Checker:
         self.overlapping_years(exemptions, f"exemptions of class {name}")
         rules = [self.dated(d) for d in block.items if isinstance(d, ast.Dated)]
         self.overlapping_rules([d for d in block.items if isinstance(d, ast.Dated)], rules, name)
+        if long_term is not None:
+            self.duration_bound(long_term.duration)
         if long_term is not None and long_term.duration.count <= 0:
             self.err("V304", "a holding period is at least one day", long_term.duration.span,
                      "write the period the law sets, e.g. long-term after 12 months")
@@ -247,6 +256,7 @@ class Checker:
             given |= sets
             name = names[setting.kind]
             if setting.kind == "long-term-after":
+                self.duration_bound(setting.duration)
                 if setting.duration.count <= 0:
                     self.err("V304", "a holding period is at least one day", setting.duration.span,
                              "write the period the law sets, e.g. long-term after 24 months")
@@ -300,6 +310,21 @@ class Checker:
             targets=tuple(m.ChargeTarget(tax_class=t.tax_class.value if t.tax_class else None, kind=t.kind)
                           for t in node.targets),
             start=node.start.value if node.start else None, origin=_origin(node.span))
+
+    def overlapping_charges(self, nodes: list[ast.Charge], charges: list[m.Charge]) -> None:
+        """Two charges of one kind starting the same day and covering the same side of the
+        same securities would leave the rate to chance (V306). A later start supersedes."""
+        for (na, a), (nb, b) in combinations(zip(nodes, charges), 2):
+            if na.key == nb.key or a.kind != b.kind or a.start != b.start:
+                continue
+            sides_meet = a.side == b.side or "purchase-and-sale" in (a.side, b.side)
+            targets_meet = any(ta.kind == tb.kind and (ta.tax_class is None or tb.tax_class is None
+                                                       or ta.tax_class == tb.tax_class)
+                               for ta in a.targets for tb in b.targets)
+            if sides_meet and targets_meet:
+                self.err("V306", f"two {a.kind.replace('-', ' ')} rates apply to the same trades from the same day",
+                         nb.span, "give one rate, or start the new one on a later date with `from`",
+                         notes=(("the other is here", na.span),))
 
     def unknown_class(self, lit: ast.Lit, class_names: set[str]) -> None:
         close = difflib.get_close_matches(lit.value, sorted(class_names), n=1)
@@ -355,6 +380,17 @@ class Checker:
             built = self.security(node, asset_names, asset_class, declared, class_names)
             if built is not None:
                 securities.append(built)
+        seen_ids: dict[str, ast.Security] = {}
+        for node in security_nodes:  # an ISIN names one security, as an id or an `isin`
+            for lit in (node.id, node.isin):
+                if lit is None:
+                    continue
+                other = seen_ids.get(lit.value)
+                if other is not None and other is not node:
+                    self.err("V310", f"{lit.value} names two securities", lit.span,
+                             "an id or ISIN may identify only one security",
+                             notes=(("also here", other.span),))
+                seen_ids.setdefault(lit.value, node)
         by_id = {s.id: s for s in securities}
         for sec in securities:
             if sec.replacement and sec.replacement in by_id and by_id[sec.replacement].asset != sec.asset:
@@ -409,11 +445,16 @@ class Checker:
             if step.within.count <= 0:
                 self.err("V304", "an exit load lasts at least one day", step.within.span,
                          "copy the window from the scheme's documents, e.g. 1% within 365 days")
-            days = _approx_days(step.within)
-            if previous is not None and days <= previous:
+            self.duration_bound(step.within)
+            length = _in_unit(step.within)
+            if previous is not None and length[0] != previous[0]:
+                # 12 months is 365 or 366 days depending on the allotment date: no exact order.
+                self.err("V329", "exit-load steps must all be in days, or all in months and years",
+                         step.within.span, "write every step in the same unit, as the scheme's documents do")
+            elif previous is not None and length[1] <= previous[1]:
                 self.err("V329", "exit-load periods must grow: each step lasts longer than the one before",
                          step.span, "list the steps from the shortest period to the longest")
-            previous = days
+            previous = length
         for lit in (node.minimum_purchase, node.minimum_redemption, node.minimum_redemption_units):
             if lit is not None and lit.value <= 0:
                 self.err("V304", "a minimum must be more than zero", lit.span)
@@ -544,9 +585,9 @@ def _duration(d: ast.Duration) -> m.Duration:
     return m.Duration(count=d.count, unit=d.unit)
 
 
-def _approx_days(d: ast.Duration) -> int:
-    """For ordering exit-load steps only."""
-    return d.count * {"days": 1, "months": 30, "years": 365}[d.unit]
+def _in_unit(d: ast.Duration) -> tuple[str, int]:
+    """("days", n) or ("months", n): durations comparable exactly only within one unit."""
+    return ("days", d.count) if d.unit == "days" else ("months", d.count * (12 if d.unit == "years" else 1))
 
 
 def _whole_months(d: ast.Duration) -> int:
@@ -617,6 +658,18 @@ def resolve(items: list[ast.Node], sources: tuple[m.SourceInfo, ...] = (),
         "harvest": lambda b: checker.harvest(b),
     }
     built = {kind: build(blocks[kind]) for kind, build in rules.items() if kind in blocks}
+    if portfolio is not None and not any(a.band is not None for a in portfolio.assets):
+        band_rules = []
+        rebalance, sell = built.get("rebalance"), built.get("sell")
+        if rebalance is not None and rebalance.method == "partial":
+            band_rules.append("bring assets outside their band back to target")
+        if rebalance is not None and any(t.kind == "band-breached" for t in rebalance.triggers):
+            band_rules.append("due when any band is breached")
+        if sell is not None and sell.source.kind == "outside-band":
+            band_rules.append("sell from assets outside their band")
+        for rule in band_rules:
+            checker.warn("V341", f"`{rule}` can never act: no asset has a band", blocks["portfolio"].header,
+                         'give the assets bands: asset "Equity" 60% band 5%')
     if portfolio is not None and tax is None:
         checker.warn("V330", "the portfolio has no tax law", blocks["portfolio"].header,
                      'add `use "india"` at the top of the file')
