@@ -123,3 +123,8 @@ def test_hostile_file_stops_after_a_hundred_syntax_errors(check):
 def test_a_quoted_name_is_shown_as_written(check):
     result = check('portfolio {\n    asset "A" "B"\n}\n')
     assert result.diagnostics[0].message == 'unexpected "B"'
+
+
+def test_hostile_characters_also_stop_at_a_hundred(check):
+    result = check("@\n" * 500)
+    assert len(result.diagnostics) == 101 and result.diagnostics[-1].code == "P199"

@@ -22,16 +22,16 @@ from engine.diagnostics import Diagnostic, Span, error
 GRAMMAR_PATH = Path(__file__).with_name("grammar.lark")
 _cache_dir: Path | None = None
 
-# Keywords that open a top-level or nested block: where one appears inside another
-# block, a missing `}` is the likely cause.
 MAX_SYNTAX_ERRORS = 100  # past this a file is not a rules file gone wrong; stop reading it
 
 
 class _TooMany(Exception):
-    def __init__(self, result: "ParseResult", token):
-        self.result, self.token = result, token
+    def __init__(self, result: "ParseResult", span: Span):
+        self.result, self.span = result, span
 
 
+# Keywords that open a top-level or nested block: where one appears inside another
+# block, a missing `}` is the likely cause.
 BLOCK_KEYWORDS = {"portfolio", "buy", "sell", "rebalance", "harvest", "tax", "use",
                   "override", "class", "set-off", "charges", "cost"}
 
@@ -54,12 +54,12 @@ def lark_parser(strict: bool = False):
             options["cache"] = str(_cache_dir / f"policy-grammar-lark{__version__}.cache")
         except OSError:
             pass  # no cache: slower start, same result
-    # Every token is kept in the tree (fmt needs them all); spans are taken from tokens
-    # by transformer.prune, which is cheaper than Lark's propagate_positions.
     from engine.policy.lexer import PolicyLexer
 
-    # Strict mode checks terminal collisions in Lark's own contextual lexer; for use,
-    # PolicyLexer (lexer.py) is the same contextual idea without per-state compiling.
+    # Every token is kept in the tree (fmt needs them all); spans are taken from tokens
+    # by transformer.prune, which is cheaper than Lark's propagate_positions. Strict mode
+    # checks terminal collisions in Lark's own contextual lexer; in use, PolicyLexer
+    # (lexer.py) is the same contextual idea without compiling a regex per state.
     return Lark(
         GRAMMAR_PATH.read_text(encoding="utf-8"),
         parser="lalr",
@@ -93,6 +93,7 @@ def _span(path: str, tok) -> Span:
     return Span(path, tok.line, tok.column, end_line, end_col)
 
 
+@lru_cache(maxsize=4)
 def _terminal_names(lark) -> dict[str, str]:
     """Terminal name -> literal text for keyword and punctuation terminals."""
     from lark.lexer import PatternStr
@@ -101,17 +102,15 @@ def _terminal_names(lark) -> dict[str, str]:
 
 
 def _tokens(lexer_thread, parser_state, text: str) -> Iterator[Any]:
-    """Lark's token stream, made total: a token that fits nowhere here is still
-    yielded (the parser then reports it), an unknown character becomes _BadChar."""
-    from lark.exceptions import UnexpectedCharacters, UnexpectedToken
+    """The lexer's token stream, made total: a character no token starts with becomes
+    a _BadChar (reported), and lexing goes on after it."""
+    from lark.exceptions import UnexpectedCharacters
 
     while True:
         try:
             for tok in lexer_thread.lex(parser_state):
                 yield tok
             return
-        except UnexpectedToken as e:  # the contextual lexer's fallback already consumed it
-            yield e.token
         except UnexpectedCharacters as e:
             line_ctr = lexer_thread.state.line_ctr
             pos = line_ctr.char_pos
@@ -119,7 +118,7 @@ def _tokens(lexer_thread, parser_state, text: str) -> Iterator[Any]:
             line_ctr.feed(text[pos:pos + 1])
 
 
-def _try_feed(parser_state, tokens: list) -> Any | None:
+def _try_feed(parser_state, tokens: list) -> bool:
     """Feed `tokens` into a copy; on success commit to `parser_state` and return True."""
     from lark.exceptions import UnexpectedToken
 
@@ -211,9 +210,8 @@ def _parse_recovering(text: str, path: str) -> ParseResult:
     try:
         return _recover(text, path)
     except _TooMany as stop:
-        span = _span(path, stop.token)
         stop.result.diagnostics.append(error(
-            "P199", f"stopped after {MAX_SYNTAX_ERRORS} syntax errors", span,
+            "P199", f"stopped after {MAX_SYNTAX_ERRORS} syntax errors", stop.span,
             "is this a rules file? Fix the first errors and check again"))
         stop.result.tree = None
         return stop.result
@@ -232,21 +230,22 @@ def _recover(text: str, path: str) -> ParseResult:
     state = interactive.parser_state
     result = ParseResult(tree=None)
 
-    def report(tok) -> None:
-        result.diagnostics.append(syntax_errors.describe(lark, state, tok, path, text))
-        result.error_offsets.append(tok.start_pos)
+    def add(diagnostic: Diagnostic, offset: int) -> None:
+        result.diagnostics.append(diagnostic)
+        result.error_offsets.append(offset)
         if len(result.diagnostics) >= MAX_SYNTAX_ERRORS:
-            raise _TooMany(result, tok)
+            raise _TooMany(result, diagnostic.span)
+
+    def report(tok) -> None:
+        add(syntax_errors.describe(lark, state, tok, path, text), tok.start_pos)
 
     skip_line: int | None = None  # while recovering: the line being discarded
     skip_depth = 0  # braces opened on discarded lines
     recovering = False
-    last = None
     for tok in _tokens(interactive.lexer_thread, state, text):
         if isinstance(tok, _BadChar):
             if not (recovering and skip_line == tok.line):
-                result.diagnostics.append(syntax_errors.bad_character(tok, path, text))
-                result.error_offsets.append(tok.pos)
+                add(syntax_errors.bad_character(tok, path, text), tok.pos)
             recovering, skip_line = True, tok.line
             continue
         if recovering:
@@ -266,14 +265,13 @@ def _recover(text: str, path: str) -> ParseResult:
                     report(tok)
                 skip_line, skip_depth = tok.line, int(tok.type == lbrace)
                 continue
-            recovering, last = False, tok
+            recovering = False
             continue
         if tok.type in state.parse_conf.parse_table.states[state.position]:
             from lark.exceptions import UnexpectedToken
 
             try:
                 state.feed_token(tok)
-                last = tok
                 continue
             except UnexpectedToken:
                 pass
@@ -285,7 +283,6 @@ def _recover(text: str, path: str) -> ParseResult:
             for _ in opened:
                 if _try_feed(state, trial):
                     result.diagnostics.append(syntax_errors.missing_close_brace(tok, opened[-1], path, names))
-                    last = tok
                     break
                 trial.insert(0, closer)
             else:
@@ -297,11 +294,9 @@ def _recover(text: str, path: str) -> ParseResult:
             diagnostic_state = state.copy(deepcopy_values=False)
             if _try_feed(state, [Token.new_borrow_pos(lbrace, "{", tok), tok]):
                 result.diagnostics.append(syntax_errors.describe(lark, diagnostic_state, tok, path, text))
-                last = tok
                 continue
         report(tok)
         if tok.type == rbrace and _resync(state, tok):
-            last = tok
             continue
         recovering, skip_line, skip_depth = True, tok.line, int(tok.type == lbrace)
 
