@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import SHIPPED
-from engine.diagnostics import render_all
+from engine.diagnostics import render_all, source_lines
 from engine.policy import check_file
 from engine.policy.fmt import format_source
 
@@ -42,7 +42,7 @@ def _check(tmp_path: Path, text: str) -> None:
     path = tmp_path / "fuzz.rules"
     path.write_bytes(text.encode("utf-8", "surrogatepass"))
     result = check_file(path)
-    lines = text.count("\n") + 1
+    lines = len(source_lines(text))  # a lone \r ends a line too
     for d in result.diagnostics:
         if d.span is not None and d.span.path.endswith("fuzz.rules"):
             assert 1 <= d.span.line <= lines + 1, d

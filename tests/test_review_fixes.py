@@ -128,3 +128,9 @@ def test_a_quoted_name_is_shown_as_written(check):
 def test_hostile_characters_also_stop_at_a_hundred(check):
     result = check("@\n" * 500)
     assert len(result.diagnostics) == 101 and result.diagnostics[-1].code == "P199"
+
+
+def test_carriage_returns_count_as_line_ends_in_spans(check):
+    # Found by the fuzzer: text "\r\r0" has its `0` on line 3.
+    (d,) = check("\r\r0").diagnostics
+    assert (d.code, d.span.line, d.message) == ("P101", 3, "unexpected `0`")

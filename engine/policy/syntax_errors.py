@@ -200,7 +200,7 @@ def describe(lark, parser_state, token, path: str, text: str) -> Diagnostic:
     handler = _HANDLERS.get(label)
     if handler:
         return handler(token, span, got, text, lark, parser_state)
-    message = f"unexpected {got}"
+    message = f"unexpected `{token.value}`" if token.type == "NUMBER" else f"unexpected {got}"
     hint = f"expected {_join(expected)}" if expected else None
     if token.type in _WORDLIKE or (token.type in keywords and keywords[token.type][:1].isalpha()):
         suggestion = _did_you_mean(token.value, lark, parser_state)
