@@ -118,6 +118,136 @@ def cmd_show(args) -> int:
     return EXIT_OK
 
 
+# ------------------------------------------------------------------ the book
+def _book_path(args) -> Path:
+    return Path(args.book or os.environ.get("LOTWISE_BOOK") or "lotwise.db")
+
+
+def _open_book(args, create: bool = False):
+    from engine.book import Book, BookError
+
+    try:
+        return Book.open(_book_path(args), create=create)
+    except BookError as e:
+        print(f"lotwise: {e}", file=sys.stderr)
+        return None
+
+
+def _policy_for(args, book):
+    """The policy named by --policy, else the one the book remembers from `init`."""
+    from engine.policy import check_file
+
+    name = getattr(args, "policy", None) or (book.get("policy") if book else None)
+    if not name:
+        print("lotwise: no policy: give --policy FILE (or `lotwise init --policy FILE` once)", file=sys.stderr)
+        return None
+    result = check_file(Path(name))
+    if not result.ok:
+        _print_diagnostics(result.diagnostics, result.sources, False)
+        return None
+    return result.policy
+
+
+def cmd_init(args) -> int:
+    path = _book_path(args)
+    existed = path.exists()
+    if args.policy:
+        from engine.policy import check_file
+
+        result = check_file(Path(args.policy))
+        if not result.ok:
+            _print_diagnostics(result.diagnostics, result.sources, False)
+            return EXIT_INPUT
+    book = _open_book(args, create=True)
+    if book is None:
+        return EXIT_INPUT
+    if args.policy:
+        book.set("policy", str(Path(args.policy).resolve()))
+    print(f"{'using the existing' if existed else 'created'} book {path}"
+          + (f" with policy {args.policy}" if args.policy else ""))
+    return EXIT_OK
+
+
+def cmd_import(args) -> int:
+    from engine.diagnostics import has_errors, render_all
+    from engine.importers import read_file
+    from engine.ledger import LedgerError, replay
+
+    book = _open_book(args)
+    if book is None:
+        return EXIT_INPUT
+    policy = _policy_for(args, book)
+    if policy is None:
+        return EXIT_INPUT
+    results, problems, sources = [], [], {}
+    for name in args.files:
+        result = read_file(Path(name), name, policy)
+        results.append((name, result))
+        problems.extend(result.diagnostics)
+        sources[name] = result.text
+    if has_errors(problems):
+        if not args.json:
+            print(render_all(problems, sources), file=sys.stderr)
+            print(f"nothing imported: {sum(d.is_error for d in problems)} error(s)", file=sys.stderr)
+        else:
+            print(json.dumps({"ok": False, "diagnostics": [d.to_json() for d in problems]}, indent=2))
+        return EXIT_INPUT
+    # The book must still replay: a sale of units never bought is rejected with its row.
+    new = [t for _, r in results if r.kind == "transactions-csv" for t in r.records]
+    if new:
+        try:
+            replay(list(book.transactions()) + [t for t in new])
+        except LedgerError as e:
+            print(render_all([e.diagnostic], sources), file=sys.stderr)
+            print("nothing imported", file=sys.stderr)
+            return EXIT_INPUT
+    reports = []
+    for name, result in results:
+        add = book.add_transactions if result.kind == "transactions-csv" else book.add_prices
+        reports.append(add(result.records, sha256=result.sha256, name=name, kind=result.kind))
+    if args.json:
+        print(json.dumps({"ok": True, "files": [r.to_json() for r in reports]}, indent=2))
+    else:
+        if problems:
+            print(render_all(problems, sources), file=sys.stderr)
+        for r in reports:
+            note = " (already imported)" if r.already_imported else ""
+            extra = f", {r.updated} updated" if r.updated else ""
+            print(f"{r.name}: {r.kind}, {r.added} added, {r.skipped} skipped{extra}{note}")
+    return EXIT_OK
+
+
+def cmd_lots(args) -> int:
+    from tabulate import tabulate
+
+    from engine.ledger import LedgerError, replay
+    from engine.literals import format_inr
+
+    book = _open_book(args)
+    if book is None:
+        return EXIT_INPUT
+    try:
+        ledger = replay(book.transactions())
+    except LedgerError as e:
+        print(f"lotwise: {e.diagnostic.message}", file=sys.stderr)
+        return EXIT_INPUT
+    lots = [lot for lot in ledger.lots
+            if (not args.investor or lot.investor == args.investor)
+            and (not args.security or lot.security == args.security.upper())]
+    if args.json:
+        print(json.dumps({"lots": [{
+            "lot": lot.id, "investor": lot.investor, "account": lot.account, "security": lot.security,
+            "acquired": lot.acquired.isoformat(), "units": str(lot.units), "cost": str(lot.cost),
+            "how": lot.how, "origin": lot.origin} for lot in lots]}, indent=2))
+        return EXIT_OK
+    rows = [[lot.id, lot.investor, lot.account, lot.security, lot.acquired.isoformat(), f"{lot.units}",
+             format_inr(lot.cost), lot.how] for lot in lots]
+    print(tabulate(rows, ["lot", "investor", "account", "security", "acquired", "units", "cost", "how"],
+                   disable_numparse=True))
+    print(f"{len(lots)} lot(s)")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     from engine import __version__
 
@@ -145,6 +275,28 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--as-of", type=_iso_date, metavar="DATE", help="date for the law in force (default today)")
     show.add_argument("--json", action="store_true", help="print as JSON")
     show.set_defaults(func=cmd_show)
+
+    def book_options(command, policy: bool = True) -> None:
+        command.add_argument("--book", metavar="PATH", help="the book (default ./lotwise.db, or $LOTWISE_BOOK)")
+        if policy:
+            command.add_argument("--policy", metavar="FILE", help="the policy (default: the one given to init)")
+
+    init = commands.add_parser("init", help="create a book (an SQLite file) and remember its policy")
+    book_options(init)
+    init.set_defaults(func=cmd_init)
+
+    imp = commands.add_parser("import", help="import transactions or prices; all or nothing, never twice")
+    imp.add_argument("files", nargs="+", metavar="FILE")
+    book_options(imp)
+    imp.add_argument("--json", action="store_true", help="report rows added and skipped as JSON")
+    imp.set_defaults(func=cmd_import)
+
+    lots = commands.add_parser("lots", help="the open lots: FIFO per investor, account and security")
+    book_options(lots, policy=False)
+    lots.add_argument("--investor", metavar="ID")
+    lots.add_argument("--security", metavar="ID")
+    lots.add_argument("--json", action="store_true", help="print as JSON")
+    lots.set_defaults(func=cmd_lots)
     return parser
 
 

@@ -1,0 +1,218 @@
+"""The book: one embedded SQLite file holding what was imported (standard sqlite3).
+
+- The schema is versioned (PRAGMA user_version) and migrated forward on open.
+- Money, units and prices are stored as TEXT and read back as Decimal, exactly.
+- An import is atomic: it is written in one SQLite transaction, all or nothing.
+- An import is idempotent: the same file twice adds nothing (its sha256 is kept), and a
+  later statement that overlaps an earlier one adds only the rows it does not share.
+  A row's fingerprint is its content plus its occurrence number among identical rows of
+  its file, so two identical SIP rows on one day are two rows, once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from engine.transactions import Price, Transaction, TxType
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: transactions, prices, the import log and settings
+    """
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE imports (
+        id INTEGER PRIMARY KEY,
+        sha256 TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL,
+        name TEXT NOT NULL,
+        rows_added INTEGER NOT NULL,
+        rows_skipped INTEGER NOT NULL
+    );
+    CREATE TABLE transactions (
+        id INTEGER PRIMARY KEY,
+        import_id INTEGER NOT NULL REFERENCES imports(id),
+        source TEXT NOT NULL,
+        date TEXT NOT NULL,
+        investor TEXT NOT NULL,
+        account TEXT NOT NULL,
+        security TEXT NOT NULL,
+        type TEXT NOT NULL,
+        units TEXT NOT NULL,
+        price TEXT NOT NULL,
+        charges TEXT NOT NULL,
+        fingerprint TEXT NOT NULL UNIQUE
+    );
+    CREATE INDEX transactions_by_date ON transactions (date, id);
+    CREATE TABLE prices (
+        security TEXT NOT NULL,
+        date TEXT NOT NULL,
+        price TEXT NOT NULL,
+        import_id INTEGER NOT NULL REFERENCES imports(id),
+        PRIMARY KEY (security, date)
+    );
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class BookError(Exception):
+    """A book that cannot be used: not a lotwise book, or from a newer lotwise."""
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    name: str
+    kind: str
+    added: int
+    skipped: int
+    updated: int = 0
+    already_imported: bool = False
+
+    def to_json(self) -> dict:
+        return {"file": self.name, "kind": self.kind, "added": self.added, "skipped": self.skipped,
+                "updated": self.updated, "already_imported": self.already_imported}
+
+
+def fingerprints(rows: Iterable[tuple]) -> list[str]:
+    """Content + occurrence number among identical rows of one file."""
+    seen: dict[tuple, int] = {}
+    out = []
+    for row in rows:
+        n = seen.get(row, 0)
+        seen[row] = n + 1
+        out.append(hashlib.sha256("|".join(map(str, row + (n,))).encode()).hexdigest())
+    return out
+
+
+class Book:
+    def __init__(self, connection: sqlite3.Connection, path: Path):
+        self.db = connection
+        self.path = path
+
+    @classmethod
+    def open(cls, path: Path, create: bool = False) -> "Book":
+        if not create and not path.exists():
+            raise BookError(f"no book at `{path}`; create one with `lotwise init`")
+        try:
+            db = sqlite3.connect(path, isolation_level=None)  # transactions are explicit
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version == 0 and not create and db.execute(
+                    "SELECT count(*) FROM sqlite_master").fetchone()[0]:
+                raise BookError(f"`{path}` is an SQLite file but not a lotwise book")
+        except sqlite3.DatabaseError as e:
+            raise BookError(f"`{path}` is not a lotwise book ({e})") from None
+        if version > SCHEMA_VERSION:
+            raise BookError(f"`{path}` was written by a newer lotwise (schema {version}); upgrade lotwise")
+        book = cls(db, path)
+        book._migrate(version)
+        return book
+
+    def _migrate(self, version: int) -> None:
+        """Each step and its version number in one transaction (executescript would commit
+        a transaction opened outside the script, so the script opens its own)."""
+        for number in range(version, SCHEMA_VERSION):
+            try:
+                self.db.executescript(f"BEGIN; {MIGRATIONS[number]}; PRAGMA user_version = {number + 1}; COMMIT;")
+            except sqlite3.DatabaseError:
+                if self.db.in_transaction:
+                    self.db.execute("ROLLBACK")
+                raise
+
+    def close(self) -> None:
+        self.db.close()
+
+    # ----------------------------------------------------------------- settings
+    def get(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set(self, key: str, value: str) -> None:
+        self.db.execute("INSERT INTO meta (key, value) VALUES (?, ?) "
+                        "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
+
+    # ------------------------------------------------------------------ imports
+    def _already(self, sha256: str) -> bool:
+        return self.db.execute("SELECT 1 FROM imports WHERE sha256 = ?", (sha256,)).fetchone() is not None
+
+    def _log(self, sha256: str, kind: str, name: str) -> int:
+        return self.db.execute("INSERT INTO imports (sha256, kind, name, rows_added, rows_skipped) "
+                               "VALUES (?, ?, ?, 0, 0)", (sha256, kind, name)).lastrowid
+
+    def add_transactions(self, records: list[Transaction], *, sha256: str, name: str,
+                         kind: str) -> ImportReport:
+        """Add a file's transactions in one transaction; rows already in the book are skipped."""
+        if self._already(sha256):
+            return ImportReport(name, kind, 0, len(records), already_imported=True)
+        rows = [(t.date.isoformat(), t.investor, t.account, t.security, t.type.value,
+                 str(t.units), str(t.price), str(t.charges)) for t in records]
+        added = 0
+        self.db.execute("BEGIN")
+        try:
+            import_id = self._log(sha256, kind, name)
+            for record, row, fingerprint in zip(records, rows, fingerprints(rows)):
+                cursor = self.db.execute(
+                    "INSERT OR IGNORE INTO transactions (import_id, source, date, investor, account, security, "
+                    "type, units, price, charges, fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (import_id, record.source, *row, fingerprint))
+                added += cursor.rowcount
+            self.db.execute("UPDATE imports SET rows_added = ?, rows_skipped = ? WHERE id = ?",
+                            (added, len(records) - added, import_id))
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        return ImportReport(name, kind, added, len(records) - added)
+
+    def add_prices(self, records: list[Price], *, sha256: str, name: str, kind: str) -> ImportReport:
+        """Add prices; the same price again is skipped, a different one for the same day
+        replaces it (a corrected NAV) and is counted as updated."""
+        if self._already(sha256):
+            return ImportReport(name, kind, 0, len(records), already_imported=True)
+        added = skipped = updated = 0
+        self.db.execute("BEGIN")
+        try:
+            import_id = self._log(sha256, kind, name)
+            for p in records:
+                key = (p.security, p.date.isoformat())
+                old = self.db.execute("SELECT price FROM prices WHERE security = ? AND date = ?", key).fetchone()
+                if old is None:
+                    self.db.execute("INSERT INTO prices (security, date, price, import_id) VALUES (?, ?, ?, ?)",
+                                    (*key, str(p.price), import_id))
+                    added += 1
+                elif Decimal(old[0]) == p.price:
+                    skipped += 1
+                else:
+                    self.db.execute("UPDATE prices SET price = ?, import_id = ? WHERE security = ? AND date = ?",
+                                    (str(p.price), import_id, *key))
+                    updated += 1
+            self.db.execute("UPDATE imports SET rows_added = ?, rows_skipped = ? WHERE id = ?",
+                            (added + updated, skipped, import_id))
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        return ImportReport(name, kind, added, skipped, updated)
+
+    # ------------------------------------------------------------------ reading
+    def transactions(self) -> Iterator[Transaction]:
+        """All transactions in book order: by date, then in the order they were imported."""
+        query = ("SELECT id, source, date, investor, account, security, type, units, price, charges "
+                 "FROM transactions ORDER BY date, id")
+        for seq, (_, source, day, investor, account, security, kind, units, price, charges) in enumerate(
+                self.db.execute(query)):
+            yield Transaction(date.fromisoformat(day), investor, account, security, TxType(kind),
+                              Decimal(units), Decimal(price), Decimal(charges), source, seq)
+
+    def latest_price(self, security: str, on_or_before: date) -> Price | None:
+        row = self.db.execute("SELECT date, price FROM prices WHERE security = ? AND date <= ? "
+                              "ORDER BY date DESC LIMIT 1", (security, on_or_before.isoformat())).fetchone()
+        return Price(date.fromisoformat(row[0]), security, Decimal(row[1])) if row else None
+
+    def counts(self) -> dict[str, int]:
+        return {table: self.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+                for table in ("transactions", "prices", "imports")}

@@ -1,0 +1,74 @@
+"""Importers: files -> records, or diagnostics saying exactly which row and column is wrong.
+
+Each importer reads text and returns records (Transaction, Price) and diagnostics; it
+never writes. The caller writes the records only when there is no error, so a failed
+import changes nothing. The kind of a file is told from its content, not its name.
+
+Diagnostic codes: I1xx for import problems (docs/file-formats.md lists them).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from engine.diagnostics import Diagnostic, Span, error
+
+KINDS = ("transactions-csv", "prices-csv")
+
+
+@dataclass
+class ImportResult:
+    kind: str | None
+    records: list = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    sha256: str = ""
+    text: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.kind is not None and not any(d.is_error for d in self.diagnostics)
+
+
+def detect(text: str) -> str | None:
+    """The kind of a file, from its first line."""
+    first = text.lstrip("\ufeff").split("\n", 1)[0].strip().lower()
+    columns = [c.strip() for c in first.split(",")]
+    if {"date", "investor", "account", "security", "type", "units"} <= set(columns):
+        return "transactions-csv"
+    if set(columns) >= {"date", "security", "price"}:
+        return "prices-csv"
+    return None
+
+
+def read_file(path: Path, display: str, policy=None) -> ImportResult:
+    """Read one file of any supported kind. `policy` (a resolved Policy) names the
+    investors and securities a file may mention."""
+    from engine.importers import prices_csv, transactions_csv
+
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        return ImportResult(None, diagnostics=[error("I001", f"cannot read `{display}`: {e.strerror or e}", None,
+                                                     "check the path")])
+    sha256 = hashlib.sha256(data).hexdigest()
+    if b"\x00" in data:
+        return ImportResult(None, diagnostics=[error("I002", f"`{display}` is a binary file", None,
+                                                     "import CSV text files")], sha256=sha256)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        return ImportResult(None, diagnostics=[error("I003", f"`{display}` is not UTF-8 text (byte {e.start})",
+                                                     Span(display, line, 1, line, 2), "save it as UTF-8")],
+                            sha256=sha256)
+    kind = detect(text)
+    if kind is None:
+        return ImportResult(None, diagnostics=[error(
+            "I004", f"cannot tell what kind of file `{display}` is", Span(display, 1, 1, 1, 2),
+            "lotwise imports a transactions CSV (date,investor,account,security,type,units,price,charges) "
+            "or a prices CSV (date,security,price); see docs/file-formats.md")], sha256=sha256, text=text)
+    reader = {"transactions-csv": transactions_csv.read, "prices-csv": prices_csv.read}[kind]
+    records, diagnostics = reader(text, display, policy)
+    return ImportResult(kind, records, diagnostics, sha256, text)

@@ -1,0 +1,118 @@
+"""Reading CSV rows with positions, and the cell readers the CSV importers share."""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from engine.diagnostics import Diagnostic, Span, error, warning
+
+_PLAIN_NUMBER = re.compile(r"^\d[\d,]*(?:\.\d+)?$")
+
+
+class CellError(Exception):
+    def __init__(self, code: str, message: str, hint: str | None = None):
+        super().__init__(message)
+        self.code, self.message, self.hint = code, message, hint
+
+
+@dataclass
+class Row:
+    line: int  # physical line of the row in the file (1-based)
+    cells: dict[str, str]
+    columns: dict[str, int]  # column name -> character column of its cell (1-based)
+    raw: str
+
+    def span(self, path: str, column: str) -> Span:
+        start = self.columns.get(column, 1)
+        width = max(1, len(self.cells.get(column, "")))
+        return Span(path, self.line, start, self.line, start + width)
+
+
+def _field_starts(line: str) -> list[int]:
+    """1-based character column where each comma-separated field starts (quotes respected)."""
+    starts, quoted = [1], False
+    for i, ch in enumerate(line):
+        if ch == '"':
+            quoted = not quoted
+        elif ch == "," and not quoted:
+            starts.append(i + 2)
+    return starts
+
+
+def rows(text: str, path: str, required: tuple[str, ...], optional: tuple[str, ...] = ()
+         ) -> tuple[list[Row], list[Diagnostic]]:
+    """Rows as dicts by (lower-cased) header name; header problems as diagnostics."""
+    lines = text.lstrip("\ufeff").splitlines()
+    reader = csv.reader(lines)
+    problems: list[Diagnostic] = []
+    try:
+        header = [h.strip().lower() for h in next(reader)]
+    except StopIteration:
+        return [], [error("I107", f"`{path}` is empty", Span(path, 1, 1, 1, 2), "a CSV starts with its header row")]
+    missing = [c for c in required if c not in header]
+    if missing:
+        return [], [error("I107", f"the header lacks {', '.join(missing)}", Span(path, 1, 1, 1, 1 + len(lines[0])),
+                          f"the header is: {','.join(required + optional)}")]
+    for name in header:
+        if name and name not in required + optional:
+            problems.append(warning("I110", f"column `{name}` is not used", Span(path, 1, 1, 1, 2),
+                                    f"the columns are: {','.join(required + optional)}"))
+    out = []
+    try:
+        for cells in reader:
+            number = reader.line_num
+            raw = lines[number - 1] if number - 1 < len(lines) else ""
+            if not any(c.strip() for c in cells):
+                continue  # a blank line
+            if len(cells) != len(header):
+                problems.append(error("I106", f"row has {len(cells)} cells; the header has {len(header)}",
+                                      Span(path, number, 1, number, 1 + max(1, len(raw))),
+                                      "check for a missing or extra comma (quote cells that contain commas)"))
+                continue
+            starts = _field_starts(raw)
+            columns = {name: starts[i] if i < len(starts) else 1 for i, name in enumerate(header)}
+            out.append(Row(number, {h: c.strip() for h, c in zip(header, cells)}, columns, raw))
+    except csv.Error as e:
+        problems.append(error("I106", f"the CSV cannot be read: {e}", Span(path, reader.line_num, 1,
+                                                                           reader.line_num, 2),
+                              "check the quotes on this row"))
+    return out, problems
+
+
+def read_date(cell: str) -> date:
+    try:
+        return date.fromisoformat(cell)
+    except ValueError:
+        raise CellError("I101", f"`{cell}` is not a date", "write dates as YYYY-MM-DD, e.g. 2024-07-23")
+
+
+def read_decimal(cell: str, what: str, *, allow_empty: bool = False, positive: bool = False) -> Decimal:
+    from engine.literals import LiteralError, read_number
+
+    if cell == "" and allow_empty:
+        return Decimal(0)
+    if not _PLAIN_NUMBER.match(cell):
+        raise CellError("I103", f"{what} `{cell}` is not a number",
+                        "write a plain non-negative number, e.g. 1234.567 (no sign, no currency)")
+    try:
+        value = read_number(cell)
+    except LiteralError as e:
+        raise CellError("I103", f"{what} `{cell}`: {e.message}", e.hint)
+    if positive and value <= 0:
+        raise CellError("I104", f"{what} must be more than zero", "check the row")
+    return value
+
+
+def choose(cell: str, known: dict[str, str], what: str, hint: str) -> str:
+    """`cell` as one of `known` (a lower-cased name -> canonical id map)."""
+    found = known.get(cell.lower())
+    if found is not None:
+        return found
+    close = difflib.get_close_matches(cell.lower(), list(known), n=1)
+    raise CellError("I105", f"unknown {what} `{cell}`",
+                    (f"did you mean `{known[close[0]]}`? " if close else "") + hint)

@@ -1,0 +1,82 @@
+"""The generic transactions CSV: date,investor,account,security,type,units,price,charges."""
+
+from __future__ import annotations
+
+from engine.diagnostics import Diagnostic, error
+from engine.importers.csvrows import CellError, choose, read_date, read_decimal, rows
+from engine.transactions import Transaction, TxType
+
+COLUMNS = ("date", "investor", "account", "security", "type", "units", "price")
+OPTIONAL = ("charges",)
+
+
+def known_names(policy) -> tuple[dict[str, str] | None, dict[str, str] | None]:
+    """Lower-cased investor ids and aliases -> id; security ids and ISINs -> id."""
+    if policy is None or policy.portfolio is None:
+        return None, None
+    investors = {}
+    for i in policy.portfolio.investors:
+        investors[i.id.lower()] = i.id
+        for alias in i.aliases:
+            investors[alias.lower()] = i.id
+    securities = {}
+    for s in policy.portfolio.securities:
+        securities[s.id.lower()] = s.id
+        if s.isin:
+            securities[s.isin.lower()] = s.id
+    return investors, securities
+
+
+def read(text: str, path: str, policy=None) -> tuple[list[Transaction], list[Diagnostic]]:
+    table, problems = rows(text, path, COLUMNS, OPTIONAL)
+    investors, securities = known_names(policy)
+    records: list[Transaction] = []
+    for row in table:
+        cells = row.cells
+        bad = False
+
+        def cell(column: str, reader):
+            """Read one cell; report every bad cell of the row, not only the first."""
+            nonlocal bad
+            try:
+                return reader(cells.get(column, ""))
+            except CellError as e:
+                problems.append(error(e.code, f"row {row.line}, column `{column}`: {e.message}",
+                                      row.span(path, column), e.hint))
+                bad = True
+                return None
+
+        day = cell("date", read_date)
+        investor = cell("investor", lambda v: _required(v, "the investor", "name the investor, as the policy does")
+                        if investors is None else choose(_required(v, "the investor", ""), investors, "investor",
+                                                         "declare the investor in the policy's portfolio"))
+        account = cell("account", lambda v: _required(v, "the account", "give the folio or demat account number"))
+        security = cell("security", lambda v: _required(v, "the security", "give the ISIN or exchange symbol").upper()
+                        if securities is None else choose(_required(v, "the security", ""), securities, "security",
+                                                          "declare it in the policy's portfolio"))
+        kind = cell("type", _type)
+        units = cell("units", lambda v: read_decimal(v, "units", positive=True))
+        needs_price = kind is not None and (kind.acquires or kind.transfers)
+        price = cell("price", lambda v: read_decimal(v, "price", allow_empty=not needs_price, positive=needs_price))
+        charges = cell("charges", lambda v: read_decimal(v, "charges", allow_empty=True))
+        if not bad:
+            records.append(Transaction(day, investor, account, security, kind, units, price, charges,
+                                       f"{path}:{row.line}"))
+    if not table and not problems:
+        problems.append(error("I109", f"`{path}` has a header but no rows", None, "is this the right file?"))
+    if any(d.is_error for d in problems):
+        return [], problems
+    return records, problems
+
+
+def _required(value: str, what: str, hint: str) -> str:
+    if not value:
+        raise CellError("I108", f"{what} is empty", hint or None)
+    return value
+
+
+def _type(value: str) -> TxType:
+    try:
+        return TxType(value.upper())
+    except ValueError:
+        raise CellError("I102", f"unknown type `{value}`", "types are " + ", ".join(t.value for t in TxType))

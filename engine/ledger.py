@@ -1,0 +1,171 @@
+"""Transactions -> lots: FIFO per (investor, account or folio, security), as the law and the
+registrars match them (s.45(2A), CBDT Circular 768; RTAs redeem FIFO per folio per scheme).
+
+A pure function: `replay(transactions)` gives the open lots and, for every transfer, the
+lots it consumed. Units are exact; when part of a lot is sold its cost is apportioned
+and rounded to the paisa (ROUND_HALF_EVEN), the remainder staying with the lot, so that
+cost is conserved to the paisa. Lot ids are derived from content, so they are the same
+on every run and do not change when unrelated transactions are imported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict, deque
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Iterable
+
+from engine.diagnostics import Diagnostic, Span, error
+from engine.transactions import Transaction, TxType
+
+PAISA = Decimal("0.01")
+FUND_UNIT = Decimal("0.001")  # registrars allot units to three decimals
+
+
+@dataclass(frozen=True, slots=True)
+class Lot:
+    id: str
+    investor: str
+    account: str
+    security: str
+    acquired: date  # the holding period starts here (allotment for bonus units)
+    units: Decimal
+    cost: Decimal  # total, in rupees, with purchase charges (s.48(ii)); nil for bonus units
+    origin: str  # the row that created it
+    how: str  # BUY, BONUS, DIVIDEND_REINVEST, SWITCH_IN, MERGER_IN
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.investor, self.account, self.security)
+
+
+@dataclass(frozen=True, slots=True)
+class Matched:
+    """The part of one lot that a transfer consumed."""
+
+    lot_id: str
+    acquired: date
+    units: Decimal
+    cost: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Disposal:
+    tx: Transaction
+    matched: tuple[Matched, ...]
+
+
+@dataclass(frozen=True)
+class Ledger:
+    lots: tuple[Lot, ...]  # open lots, FIFO order within each (investor, account, security)
+    disposals: tuple[Disposal, ...]
+
+    def units_held(self, key: tuple[str, str, str]) -> Decimal:
+        return sum((lot.units for lot in self.lots if lot.key == key), Decimal(0))
+
+
+class LedgerError(Exception):
+    def __init__(self, diagnostic: Diagnostic):
+        super().__init__(diagnostic.message)
+        self.diagnostic = diagnostic
+
+
+def _lot_id(*parts: object) -> str:
+    return "L" + hashlib.sha1("|".join(map(str, parts)).encode()).hexdigest()[:8]
+
+
+def _source_span(source: str) -> Span | None:
+    """`file.csv:12` -> the span of row 12 of file.csv."""
+    path, _, row = source.rpartition(":")
+    return Span(path, int(row), 1, int(row), 2) if row.isdigit() and path else None
+
+
+def _fail(tx: Transaction, message: str, hint: str, code: str = "L101") -> LedgerError:
+    return LedgerError(error(code, message, _source_span(tx.source), hint))
+
+
+def _order(tx: Transaction) -> tuple:
+    # On one day, units given up in a merger are taken before the new units arrive.
+    return (tx.date, 1 if tx.type is TxType.MERGER_IN else 0, tx.seq)
+
+
+def replay(transactions: Iterable[Transaction]) -> Ledger:
+    """Replay in date order (file order within a day). Raises LedgerError, naming the row,
+    when a transfer needs more units than are held or a merger does not balance."""
+    queues: dict[tuple[str, str, str], deque[Lot]] = defaultdict(deque)
+    disposals: list[Disposal] = []
+    occurrences: dict[tuple, int] = defaultdict(int)
+    merged_out: dict[tuple[str, str, date], list[Lot]] = defaultdict(list)
+
+    for tx in sorted(transactions, key=_order):
+        queue = queues[tx.key]
+        if tx.type.acquires or tx.type is TxType.BONUS:
+            ident = (tx.investor, tx.account, tx.security, tx.date, tx.type.value, tx.units, tx.price)
+            n = occurrences[ident]
+            occurrences[ident] += 1
+            cost = Decimal(0) if tx.type is TxType.BONUS else tx.units * tx.price + tx.charges
+            queue.append(Lot(_lot_id(*ident, n), tx.investor, tx.account, tx.security, tx.date,
+                             tx.units, cost, tx.source, tx.type.value))
+        elif tx.type.transfers or tx.type is TxType.MERGER_OUT:
+            taken = _take(queue, tx)
+            if tx.type is TxType.MERGER_OUT:
+                merged_out[(tx.investor, tx.account, tx.date)].extend(
+                    Lot(m.lot_id, tx.investor, tx.account, tx.security, m.acquired, m.units, m.cost, tx.source,
+                        "MERGER_OUT") for m in taken)
+            else:
+                disposals.append(Disposal(tx, tuple(taken)))
+        elif tx.type is TxType.SPLIT:
+            if not queue:
+                raise _fail(tx, f"a split of {tx.security}, which {tx.investor} does not hold in {tx.account}",
+                            "check the security and account, or import the purchases first")
+            queues[tx.key] = deque(replace(lot, units=lot.units * tx.units) for lot in queue)
+        elif tx.type is TxType.MERGER_IN:
+            pool = merged_out.pop((tx.investor, tx.account, tx.date), None)
+            if not pool:
+                raise _fail(tx, "MERGER_IN without a MERGER_OUT on the same day in the same account",
+                            "a merger is two rows: the units given up (MERGER_OUT) and received (MERGER_IN)")
+            queue.extend(_converted(pool, tx))
+    if merged_out:
+        (investor, account, day), lots = next(iter(merged_out.items()))
+        raise LedgerError(error("L102", f"MERGER_OUT on {day} has no MERGER_IN in {account}",
+                                _source_span(lots[0].origin), "add the row for the units received, or the units vanish"))
+    lots = tuple(lot for key in sorted(queues) for lot in queues[key])
+    return Ledger(lots=lots, disposals=tuple(disposals))
+
+
+def _take(queue: deque[Lot], tx: Transaction) -> list[Matched]:
+    held = sum((lot.units for lot in queue), Decimal(0))
+    if tx.units > held:
+        raise _fail(tx, f"{tx.type.value} of {tx.units} units of {tx.security}, but {tx.investor} holds "
+                        f"{held} in {tx.account} on {tx.date}",
+                    "check the units, the account and the date; or import the earlier purchases")
+    need, taken = tx.units, []
+    while need:
+        lot = queue[0]
+        if lot.units <= need:
+            queue.popleft()
+            taken.append(Matched(lot.id, lot.acquired, lot.units, lot.cost))
+            need -= lot.units
+        else:
+            cost = (lot.cost * need / lot.units).quantize(PAISA, rounding=ROUND_HALF_EVEN)
+            taken.append(Matched(lot.id, lot.acquired, need, cost))
+            queue[0] = replace(lot, units=lot.units - need, cost=lot.cost - cost)
+            need = Decimal(0)
+    return taken
+
+
+def _converted(pool: list[Lot], tx: Transaction) -> list[Lot]:
+    """Units received in a merger: each old lot becomes a new one with its cost and date,
+    its units scaled by received / given up and rounded to 0.001 unit (half-even); the last
+    takes the remainder, so the units received are exactly the units on the row."""
+    given = sum((lot.units for lot in pool), Decimal(0))
+    out, assigned = [], Decimal(0)
+    for i, lot in enumerate(pool):
+        units = (tx.units - assigned if i == len(pool) - 1
+                 else (lot.units * tx.units / given).quantize(FUND_UNIT, rounding=ROUND_HALF_EVEN))
+        assigned += units
+        out.append(Lot(_lot_id(lot.id, tx.security), tx.investor, tx.account, tx.security, lot.acquired,
+                       units, lot.cost, tx.source, "MERGER_IN"))
+    return out

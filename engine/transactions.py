@@ -1,0 +1,65 @@
+"""Transactions and prices as the book stores them: frozen records, Decimal throughout.
+
+The meaning of each field by type (docs/file-formats.md):
+  BUY, SWITCH_IN, DIVIDEND_REINVEST  units acquired at `price`; `charges` (stamp duty,
+                                     brokerage) are part of the cost (s.48(ii))
+  SELL, SWITCH_OUT                   units transferred at `price`; `charges` are transfer
+                                     expenses other than STT (STT is never deductible, s.48)
+  BONUS                              units allotted at nil cost, held from allotment (s.55(2)(aa))
+  SPLIT                              `units` is the ratio: units after the split per unit before
+  MERGER_OUT / MERGER_IN             units of a merged scheme given up / received on the same
+                                     day in the same account; cost and holding carry over (s.47)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from enum import Enum
+
+
+class TxType(str, Enum):
+    BUY = "BUY"
+    SELL = "SELL"
+    SWITCH_IN = "SWITCH_IN"
+    SWITCH_OUT = "SWITCH_OUT"
+    DIVIDEND_REINVEST = "DIVIDEND_REINVEST"
+    BONUS = "BONUS"
+    SPLIT = "SPLIT"
+    MERGER_IN = "MERGER_IN"
+    MERGER_OUT = "MERGER_OUT"
+
+    @property
+    def acquires(self) -> bool:
+        return self in (TxType.BUY, TxType.SWITCH_IN, TxType.DIVIDEND_REINVEST)
+
+    @property
+    def transfers(self) -> bool:
+        return self in (TxType.SELL, TxType.SWITCH_OUT)
+
+
+@dataclass(frozen=True, slots=True)
+class Transaction:
+    date: date
+    investor: str
+    account: str
+    security: str
+    type: TxType
+    units: Decimal
+    price: Decimal
+    charges: Decimal
+    source: str  # where it came from: "file.csv:12"
+    seq: int = 0  # order in the book (ties on one date keep file order)
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """The FIFO queue it belongs to: (investor, account or folio, security)."""
+        return (self.investor, self.account, self.security)
+
+
+@dataclass(frozen=True, slots=True)
+class Price:
+    date: date
+    security: str
+    price: Decimal
