@@ -198,6 +198,11 @@ class Book:
             raise
         return ImportReport(name, kind, added, skipped, updated)
 
+    def add(self, stores: str, records: list, *, sha256: str, name: str, kind: str) -> ImportReport:
+        """Write an importer's records to the table they belong to (ImportResult.stores)."""
+        writer = {"transactions": self.add_transactions, "prices": self.add_prices}[stores]
+        return writer(records, sha256=sha256, name=name, kind=kind)
+
     # ------------------------------------------------------------------ reading
     def transactions(self) -> Iterator[Transaction]:
         """All transactions in book order: by date, then in the order they were imported."""

@@ -193,7 +193,7 @@ def cmd_import(args) -> int:
             print(json.dumps({"ok": False, "diagnostics": [d.to_json() for d in problems]}, indent=2))
         return EXIT_INPUT
     # The book must still replay: a sale of units never bought is rejected with its row.
-    new = [t for _, r in results if r.kind == "transactions-csv" for t in r.records]
+    new = [t for _, r in results if r.stores == "transactions" for t in r.records]
     if new:
         try:
             replay(list(book.transactions()) + [t for t in new])
@@ -203,8 +203,7 @@ def cmd_import(args) -> int:
             return EXIT_INPUT
     reports = []
     for name, result in results:
-        add = book.add_transactions if result.kind == "transactions-csv" else book.add_prices
-        reports.append(add(result.records, sha256=result.sha256, name=name, kind=result.kind))
+        reports.append(book.add(result.stores, result.records, sha256=result.sha256, name=name, kind=result.kind))
     if args.json:
         print(json.dumps({"ok": True, "files": [r.to_json() for r in reports]}, indent=2))
     else:

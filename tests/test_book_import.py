@@ -32,8 +32,7 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
 def load(book: Book, path: Path, policy):
     result = read_file(path, path.name, policy)
     assert result.ok, result.diagnostics
-    add = book.add_transactions if result.kind == "transactions-csv" else book.add_prices
-    return add(result.records, sha256=result.sha256, name=path.name, kind=result.kind)
+    return book.add(result.stores, result.records, sha256=result.sha256, name=path.name, kind=result.kind)
 
 
 def test_same_file_twice_adds_nothing(tmp_path, policy):

@@ -15,7 +15,13 @@ from pathlib import Path
 
 from engine.diagnostics import Diagnostic, Span, error
 
-KINDS = ("transactions-csv", "prices-csv")
+# Importer modules, tried in order. Each has KIND (a name), STORES (which book table its
+# records go to: "transactions", "prices", ...), detect(text) -> bool and
+# read(text, path, policy) -> (records, diagnostics).
+IMPORTERS = (
+    "engine.importers.transactions_csv",
+    "engine.importers.prices_csv",
+)
 
 
 @dataclass
@@ -25,28 +31,27 @@ class ImportResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     sha256: str = ""
     text: str = ""
+    stores: str = ""  # the book table its records go to: "transactions", "prices", ...
 
     @property
     def ok(self) -> bool:
         return self.kind is not None and not any(d.is_error for d in self.diagnostics)
 
 
-def detect(text: str) -> str | None:
-    """The kind of a file, from its first line."""
-    first = text.lstrip("\ufeff").split("\n", 1)[0].strip().lower()
-    columns = [c.strip() for c in first.split(",")]
-    if {"date", "investor", "account", "security", "type", "units"} <= set(columns):
-        return "transactions-csv"
-    if set(columns) >= {"date", "security", "price"}:
-        return "prices-csv"
-    return None
+def _modules():
+    import importlib
+
+    return [importlib.import_module(name) for name in IMPORTERS]
+
+
+def detect(text: str):
+    """The importer module for a file, told from its content; None if no importer knows it."""
+    return next((module for module in _modules() if module.detect(text)), None)
 
 
 def read_file(path: Path, display: str, policy=None) -> ImportResult:
     """Read one file of any supported kind. `policy` (a resolved Policy) names the
     investors and securities a file may mention."""
-    from engine.importers import prices_csv, transactions_csv
-
     try:
         data = path.read_bytes()
     except OSError as e:
@@ -63,12 +68,11 @@ def read_file(path: Path, display: str, policy=None) -> ImportResult:
         return ImportResult(None, diagnostics=[error("I003", f"`{display}` is not UTF-8 text (byte {e.start})",
                                                      Span(display, line, 1, line, 2), "save it as UTF-8")],
                             sha256=sha256)
-    kind = detect(text)
-    if kind is None:
+    module = detect(text)
+    if module is None:
         return ImportResult(None, diagnostics=[error(
             "I004", f"cannot tell what kind of file `{display}` is", Span(display, 1, 1, 1, 2),
             "lotwise imports a transactions CSV (date,investor,account,security,type,units,price,charges) "
             "or a prices CSV (date,security,price); see docs/file-formats.md")], sha256=sha256, text=text)
-    reader = {"transactions-csv": transactions_csv.read, "prices-csv": prices_csv.read}[kind]
-    records, diagnostics = reader(text, display, policy)
-    return ImportResult(kind, records, diagnostics, sha256, text)
+    records, diagnostics = module.read(text, display, policy)
+    return ImportResult(module.KIND, records, diagnostics, sha256, text, module.STORES)

@@ -33,6 +33,12 @@ class Row:
         return Span(path, self.line, start, self.line, start + width)
 
 
+def header_of(text: str) -> list[str]:
+    """The lower-cased column names of a CSV's first line (for detection)."""
+    first = text.lstrip("\ufeff").split("\n", 1)[0]
+    return [c.strip().strip('"').lower() for c in first.split(",")]
+
+
 def _field_starts(line: str) -> list[int]:
     """1-based character column where each comma-separated field starts (quotes respected)."""
     starts, quoted = [1], False

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from engine.diagnostics import Diagnostic, error
-from engine.importers.csvrows import CellError, choose, read_date, read_decimal, rows
+from engine.importers.csvrows import CellError, choose, header_of, read_date, read_decimal, rows
 from engine.importers.transactions_csv import known_names
 from engine.transactions import Price
 
+KIND, STORES = "prices-csv", "prices"
 COLUMNS = ("date", "security", "price")
+
+
+def detect(text: str) -> bool:
+    return set(COLUMNS) <= set(header_of(text))
 
 
 def read(text: str, path: str, policy=None) -> tuple[list[Price], list[Diagnostic]]:

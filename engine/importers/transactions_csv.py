@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from engine.diagnostics import Diagnostic, error
-from engine.importers.csvrows import CellError, choose, read_date, read_decimal, rows
+from engine.importers.csvrows import CellError, choose, header_of, read_date, read_decimal, rows
 from engine.transactions import Transaction, TxType
 
+KIND, STORES = "transactions-csv", "transactions"
 COLUMNS = ("date", "investor", "account", "security", "type", "units", "price")
 OPTIONAL = ("charges",)
+
+
+def detect(text: str) -> bool:
+    return set(COLUMNS) <= set(header_of(text))
 
 
 def known_names(policy) -> tuple[dict[str, str] | None, dict[str, str] | None]:
