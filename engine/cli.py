@@ -247,6 +247,116 @@ def cmd_lots(args) -> int:
     return EXIT_OK
 
 
+def _fy_arg(text: str) -> int:
+    from engine.literals import LiteralError, read_fy
+
+    try:
+        return read_fy(text if text.upper().startswith("FY") else f"FY {text}")
+    except LiteralError as e:
+        raise argparse.ArgumentTypeError(f"{e.message}; {e.hint or 'write 2025-26'}")
+
+
+def _money(value) -> str:
+    from engine.literals import format_inr
+
+    return format_inr(value)
+
+
+def cmd_gains(args) -> int:
+    from tabulate import tabulate
+
+    from engine.diagnostics import render_all
+    from engine.ledger import LedgerError, replay
+    from engine.literals import fy_label
+    from engine.tax.realised import realise
+    from engine.tax.year import Loss, compute
+
+    book = _open_book(args)
+    if book is None:
+        return EXIT_INPUT
+    policy = _policy_for(args, book)
+    if policy is None:
+        return EXIT_INPUT
+    try:
+        ledger = replay(book.transactions())
+    except LedgerError as e:
+        print(render_all([e.diagnostic], {}), file=sys.stderr)
+        return EXIT_INPUT
+    fmv = book.fmv() if hasattr(book, "fmv") else {}
+    parts, problems = realise(ledger, policy, fmv)
+    losses = book.losses() if hasattr(book, "losses") else []
+    investors = [i for i in policy.portfolio.investors if not args.investor or i.id == args.investor]
+    results = []
+    for investor in investors:
+        carried = [Loss(l.fy, l.term, l.amount) for l in losses if l.investor == investor.id]
+        result, more = compute(parts, policy.tax, investor, args.fy, carried)
+        problems.extend(more)
+        sales = [p for p in parts if p.investor == investor.id and p.fy == args.fy]
+        results.append((result, sales))
+    if any(d.is_error for d in problems):
+        print(render_all(problems, {}), file=sys.stderr)
+        return EXIT_INPUT
+    if args.json:
+        print(json.dumps({"fy": fy_label(args.fy), "investors": [_gains_json(r, s) for r, s in results],
+                          "diagnostics": [d.to_json() for d in problems]}, indent=2))
+        return EXIT_OK
+    if problems:
+        print(render_all(problems, {}), file=sys.stderr)
+    for result, sales in results:
+        print(f"{result.investor}, {fy_label(result.fy)}")
+        rows = [["short-term gains", _money(result.st_gains)], ["short-term losses", _money(result.st_losses)],
+                ["long-term gains", _money(result.lt_gains)], ["long-term losses", _money(result.lt_losses)],
+                ["net STCG", _money(result.net_stcg)], ["net LTCG", _money(result.net_ltcg)],
+                ["exemption used", f"{_money(result.exemption_used)} of {_money(result.exemption_limit)}"],
+                ["taxable LTCG", _money(result.taxable_ltcg)],
+                ["tax", f"{_money(result.tax)} + cess {_money(result.cess)} = {_money(result.total_tax)}"]]
+        if result.slab_gains and not result.slab_rate_known:
+            rows.append(["slab-rate gains", f"{_money(result.slab_gains)} (not taxed here: no slab rate given)"])
+        for loss in result.carry_forward:
+            rows.append([f"carry forward ({loss.term} loss of {fy_label(loss.fy)})", _money(loss.amount)])
+        for loss in result.expired:
+            rows.append([f"expired ({loss.term} loss of {fy_label(loss.fy)})", _money(loss.amount)])
+        print(tabulate(rows, tablefmt="plain", disable_numparse=True))
+        if sales:
+            print(tabulate([[p.sold.isoformat(), p.security, p.account, p.lot_id, p.acquired.isoformat(), f"{p.units}",
+                             _money(p.cost), _money(p.basis), _money(p.proceeds), p.term, _money(p.gain)]
+                            for p in sales],
+                           ["sold", "security", "account", "lot", "acquired", "units", "cost", "basis",
+                            "proceeds", "term", "gain"], disable_numparse=True))
+        print()
+    return EXIT_OK
+
+
+def _gains_json(result, sales) -> dict:
+    from engine.literals import fy_label
+
+    def money(v):
+        return str(v)
+
+    return {
+        "investor": result.investor, "fy": fy_label(result.fy),
+        "st_gains": money(result.st_gains), "st_losses": money(result.st_losses),
+        "lt_gains": money(result.lt_gains), "lt_losses": money(result.lt_losses),
+        "net_stcg": money(result.net_stcg), "net_ltcg": money(result.net_ltcg),
+        "exemption_limit": money(result.exemption_limit), "exemption_used": money(result.exemption_used),
+        "taxable_ltcg": money(result.taxable_ltcg), "slab_gains": money(result.slab_gains),
+        "tax": money(result.tax), "cess": money(result.cess), "total_tax": money(result.total_tax),
+        "tax_by_tranche": [{"tranche": label, "taxable": money(t), "tax": money(x)}
+                           for label, t, x in result.tax_by_tranche],
+        "set_offs": [{"loss_fy": fy_label(s.loss_fy), "loss_term": s.loss_term, "against": s.against,
+                      "amount": money(s.amount), "brought_forward": s.brought_forward} for s in result.set_offs],
+        "carry_forward": [{"fy": fy_label(l.fy), "term": l.term, "amount": money(l.amount)}
+                          for l in result.carry_forward],
+        "expired": [{"fy": fy_label(l.fy), "term": l.term, "amount": money(l.amount)} for l in result.expired],
+        "sales": [{"sold": p.sold.isoformat(), "security": p.security, "account": p.account, "source": p.source,
+                   "lot": p.lot_id, "acquired": p.acquired.isoformat(), "units": str(p.units),
+                   "cost": money(p.cost), "basis": money(p.basis), "proceeds": money(p.proceeds),
+                   "expenses": money(p.expenses), "term": p.term,
+                   "rate": None if p.rate is None else str(p.rate), "gain": money(p.gain),
+                   "notes": list(p.notes)} for p in sales],
+    }
+
+
 def build_parser() -> argparse.ArgumentParser:
     from engine import __version__
 
@@ -296,6 +406,13 @@ def build_parser() -> argparse.ArgumentParser:
     lots.add_argument("--security", metavar="ID")
     lots.add_argument("--json", action="store_true", help="print as JSON")
     lots.set_defaults(func=cmd_lots)
+
+    gains = commands.add_parser("gains", help="realised gains, set-off, exemption and tax per investor for a FY")
+    gains.add_argument("--fy", type=_fy_arg, required=True, metavar="FY", help="the financial year, e.g. 2025-26")
+    gains.add_argument("--investor", metavar="ID")
+    book_options(gains)
+    gains.add_argument("--json", action="store_true", help="print as JSON")
+    gains.set_defaults(func=cmd_gains)
     return parser
 
 

@@ -1,0 +1,115 @@
+"""The gain on each part of a lot that a transfer consumed, classified by the law in force.
+
+For each (sale, lot) part:
+  proceeds   units x sale price (the full value of the consideration, s.48)
+  expenses   the sale's transfer charges apportioned to these units (STT is never among them)
+  cost       the lot's cost for these units, with purchase charges (s.48(ii))
+  basis      the cost the law uses: grandfathered for equity bought on or before the class's
+             date, max(cost, min(FMV, proceeds)) (s.55(2)(ac)); indexed by the cost
+             inflation index where the rule says `with indexation` (s.48, second proviso)
+  gain       proceeds - expenses - basis
+  term       long-term if the treatment says so for these dates (s.2(42A); s.50AA regimes)
+  rate       the rate in force on the sale date for that term ("slab" for slab rates)
+Amounts are rounded to the paisa, half-even, where a share of something is taken.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Mapping
+
+from engine.diagnostics import Diagnostic, error, warning
+from engine.ledger import Ledger
+from engine.policy.model import Policy, Rate
+
+PAISA = Decimal("0.01")
+
+
+def paise(value: Decimal) -> Decimal:
+    return value.quantize(PAISA, rounding=ROUND_HALF_EVEN)
+
+
+@dataclass(frozen=True, slots=True)
+class RealisedPart:
+    investor: str
+    account: str
+    security: str
+    tax_class: str
+    sold: date
+    source: str  # the sale's row
+    lot_id: str
+    acquired: date
+    units: Decimal
+    proceeds: Decimal
+    expenses: Decimal
+    cost: Decimal
+    basis: Decimal  # the cost used for tax (grandfathered or indexed, else = cost)
+    gain: Decimal
+    term: str  # "short-term" | "long-term"
+    rate: Rate | None  # None: no rule in force for this sale
+    exemptable: bool  # the class has an exemption for this FY (s.112A)
+    fy: int
+    notes: tuple[str, ...] = ()
+
+
+def realise(ledger: Ledger, policy: Policy, fmv: Mapping[str, Decimal]
+            ) -> tuple[list[RealisedPart], list[Diagnostic]]:
+    """Every part of every lot consumed by a sale or switch-out, classified."""
+    law, portfolio = policy.tax, policy.portfolio
+    parts: list[RealisedPart] = []
+    problems: list[Diagnostic] = []
+    if law is None or portfolio is None:
+        return parts, [error("T101", "gains need a policy with a portfolio and a tax law", None,
+                             'add `use "india"` and a portfolio to the policy')]
+    for disposal in ledger.disposals:
+        tx = disposal.tx
+        security = portfolio.security(tx.security)
+        if security is None:
+            problems.append(error("T102", f"{tx.source}: {tx.security} is not in the policy", None,
+                                  "declare it in the portfolio with its tax class"))
+            continue
+        cls = law.tax_class(security.tax_class)
+        fy = law.fy_of(tx.date)
+        for matched in disposal.matched:
+            notes: list[str] = []
+            proceeds = paise(matched.units * tx.price)
+            expenses = tx.charges if matched.units == tx.units else paise(tx.charges * matched.units / tx.units)
+            treatment = law.treatment(security.tax_class, matched.acquired, tx.date)
+            long_term = treatment.is_long_term(matched.acquired, tx.date)
+            rate = treatment.long_rate if long_term else treatment.short_rate
+            if rate is None:
+                problems.append(error(
+                    "T103", f"{tx.source}: no {'long' if long_term else 'short'}-term rate in force for "
+                    f"{security.tax_class} sold on {tx.date}", None, "the rules file covers sales from its first "
+                    "dated rule; add a rule for this date with `override tax { ... }`"))
+            basis = matched.cost
+            gf = cls.grandfather_on_or_before if cls else None
+            if gf is not None and matched.acquired <= gf and long_term:
+                value = fmv.get(tx.security)
+                if value is None:
+                    problems.append(warning(
+                        "T104", f"{tx.source}: no FMV on {gf} for {tx.security}; the actual cost is used, "
+                        "which can only overstate the gain", None, "import a `security,fmv` CSV for it"))
+                    notes.append("FMV missing: actual cost used")
+                else:
+                    fmv_total = paise(value * matched.units)
+                    basis = max(matched.cost, min(fmv_total, proceeds))
+                    if basis != matched.cost:
+                        notes.append(f"grandfathered at FMV {value} on {gf}")
+            if treatment.indexed and long_term:
+                bought_index, sold_index = law.cii(law.fy_of(matched.acquired)), law.cii(fy)
+                if bought_index is None or sold_index is None:
+                    problems.append(error("T105", f"{tx.source}: no cost inflation index for the FY of purchase "
+                                          f"or sale", None, "add it to the rules' cost inflation index"))
+                else:
+                    basis = paise(basis * sold_index / bought_index)
+                    notes.append(f"indexed {bought_index} -> {sold_index}")
+            exemptable = long_term and law.exemption(security.tax_class, fy) is not None
+            parts.append(RealisedPart(
+                tx.investor, tx.account, tx.security, security.tax_class, tx.date, tx.source, matched.lot_id,
+                matched.acquired, matched.units, proceeds, expenses, matched.cost, basis,
+                proceeds - expenses - basis, "long-term" if long_term else "short-term", rate, exemptable, fy,
+                tuple(notes)))
+    return parts, problems
