@@ -10,6 +10,8 @@ import json
 import os
 import sys
 from datetime import date
+from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
@@ -327,6 +329,115 @@ def cmd_gains(args) -> int:
     return EXIT_OK
 
 
+def cmd_status(args) -> int:
+    from datetime import timedelta
+
+    from tabulate import tabulate
+
+    from engine.diagnostics import render_all
+    from engine.drift import as_decimal, asset_drifts, total_drift
+    from engine.ledger import LedgerError, replay
+    from engine.literals import format_percent, fy_label
+    from engine.tax.realised import realise
+    from engine.tax.unrealised import harvestable_ltcg, value_lots
+    from engine.tax.year import Loss, compute
+
+    book = _open_book(args)
+    if book is None:
+        return EXIT_INPUT
+    policy = _policy_for(args, book)
+    if policy is None:
+        return EXIT_INPUT
+    as_of = args.as_of or date.today()  # the CLI is the only place that reads the clock
+    try:
+        ledger = replay(t for t in book.transactions() if t.date <= as_of)
+    except LedgerError as e:
+        print(render_all([e.diagnostic], {}), file=sys.stderr)
+        return EXIT_INPUT
+    fmv = book.fmv() if hasattr(book, "fmv") else {}
+    holdings, problems = value_lots(ledger, policy, book.latest_price, fmv, as_of)
+    parts, more = realise(ledger, policy, fmv)
+    problems += more
+    if any(d.is_error for d in problems):
+        print(render_all(problems, {}), file=sys.stderr)
+        return EXIT_INPUT
+    portfolio, law = policy.portfolio, policy.tax
+    values: dict[str, Decimal] = {}
+    for h in holdings:
+        values[h.asset] = values.get(h.asset, Decimal(0)) + h.value
+    drifts = asset_drifts(values, {a.name: a.target for a in portfolio.assets},
+                          {a.name: a.band for a in portfolio.assets})
+    measure = policy.sell.measure if policy.sell else "half-absolute"
+    fy = law.fy_of(as_of)
+    losses = book.losses() if hasattr(book, "losses") else []
+    investors = []
+    soon = as_of + timedelta(days=60)
+    for investor in portfolio.investors:
+        mine = [h for h in holdings if h.lot.investor == investor.id]
+        year, more = compute([p for p in parts if p.sold <= as_of], law, investor, fy,
+                             [Loss(l.fy, l.term, l.amount) for l in losses if l.investor == investor.id])
+        left = max(Decimal(0), year.exemption_limit - year.exemption_used)
+        investors.append({
+            "investor": investor.id,
+            "unrealised_st_gains": sum((h.gain for h in mine if h.term == "short-term" and h.gain > 0), Decimal(0)),
+            "unrealised_st_losses": -sum((h.gain for h in mine if h.term == "short-term" and h.gain < 0), Decimal(0)),
+            "unrealised_lt_gains": sum((h.gain for h in mine if h.term == "long-term" and h.gain > 0), Decimal(0)),
+            "unrealised_lt_losses": -sum((h.gain for h in mine if h.term == "long-term" and h.gain < 0), Decimal(0)),
+            "ltcg_realised_this_fy": year.net_ltcg,
+            "exemption_left": left,
+            "harvestable_ltcg_now": min(left, harvestable_ltcg(mine)),
+            "turning_long_term": [{"lot": h.lot.id, "security": h.lot.security, "account": h.lot.account,
+                                   "units": h.lot.units, "on": h.long_term_from, "gain": h.gain}
+                                  for h in mine if h.term == "short-term" and h.long_term_from
+                                  and as_of < h.long_term_from <= soon],
+        })
+    total = sum(values.values(), Decimal(0))
+    drift_total = total_drift(drifts, measure)
+    if args.json:
+        def clean(v):
+            return {k: clean(x) for k, x in v.items()} if isinstance(v, dict) else \
+                [clean(x) for x in v] if isinstance(v, list) else \
+                str(v) if isinstance(v, (Decimal, date)) else v
+        print(json.dumps(clean({
+            "as_of": as_of, "fy": fy_label(fy), "value": total, "drift_measure": measure,
+            "total_drift": as_decimal(drift_total),
+            "assets": [{"asset": d.asset, "value": d.value, "weight": as_decimal(d.weight), "target": d.target,
+                        "drift": as_decimal(d.drift), "band": d.band, "outside_band": d.outside_band}
+                       for d in drifts],
+            "investors": investors}), indent=2))
+        return EXIT_OK
+    print(f"Portfolio on {as_of} ({fy_label(fy)}): {_money(total)}")
+    print(tabulate([[d.asset, _money(d.value), _pct(d.weight), _pct(d.target), _pp(d.drift),
+                     ("outside +/-" + format_percent(d.band)) if d.outside_band else ""] for d in drifts],
+                   ["asset", "value", "weight", "target", "drift", ""], disable_numparse=True))
+    print(f"Total drift ({measure.replace('-', ' ')}): {_pp(drift_total)}")
+    for row in investors:
+        print(f"\n{row['investor']}")
+        print(tabulate([[k.replace("_", " "), _money(row[k])] for k in (
+            "unrealised_st_gains", "unrealised_st_losses", "unrealised_lt_gains", "unrealised_lt_losses",
+            "ltcg_realised_this_fy", "exemption_left", "harvestable_ltcg_now")], tablefmt="plain",
+            disable_numparse=True))
+        if row["turning_long_term"]:
+            print(tabulate([[t["lot"], t["security"], t["account"], f"{t['units']}", t["on"].isoformat(),
+                             _money(t["gain"])] for t in row["turning_long_term"]],
+                           ["turning long-term", "security", "account", "units", "on", "gain now"],
+                           disable_numparse=True))
+    return EXIT_OK
+
+
+def _pct(fraction) -> str:
+    from engine.drift import as_decimal
+
+    return f"{as_decimal(Fraction(fraction) * 100, 2)}%"
+
+
+def _pp(fraction) -> str:
+    from engine.drift import as_decimal
+
+    value = as_decimal(Fraction(fraction) * 100, 2)
+    return f"{'+' if value > 0 else ''}{value} pp"
+
+
 def _gains_json(result, sales) -> dict:
     from engine.literals import fy_label
 
@@ -413,6 +524,12 @@ def build_parser() -> argparse.ArgumentParser:
     book_options(gains)
     gains.add_argument("--json", action="store_true", help="print as JSON")
     gains.set_defaults(func=cmd_gains)
+
+    status = commands.add_parser("status", help="allocation and drift, unrealised gains, exemption left")
+    status.add_argument("--as-of", type=_iso_date, metavar="DATE", help="value on this date (default today)")
+    book_options(status)
+    status.add_argument("--json", action="store_true", help="print as JSON")
+    status.set_defaults(func=cmd_status)
     return parser
 
 

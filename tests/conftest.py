@@ -54,3 +54,16 @@ def codes(result: CheckResult) -> list[str]:
 
 def error_codes(result: CheckResult) -> list[str]:
     return [d.code for d in result.diagnostics if d.is_error]
+
+
+@pytest.fixture(scope="session")
+def check_policy():
+    """A policy with one investor and one equity fund with an exit load, on the shipped law."""
+    import tempfile
+
+    path = Path(tempfile.mkdtemp()) / "p.rules"
+    path.write_text('use "india"\nportfolio {\n investor asha "Asha"\n asset "Equity" 100% class equity\n'
+                    ' fund EQ1 "Equity fund" holds "Equity" exit load 1% within 365 days\n}\n')
+    result = check_file(path)
+    assert result.ok
+    return result.policy

@@ -161,3 +161,8 @@ def test_anniversary_sale_is_short_term(policy):
     """Bought 2024-03-15, sold 2025-03-15: held exactly 12 months, not more: STCG at 20%."""
     _, (part,) = year(policy(), [tx("2024-03-15", "BUY", 1, 100), tx("2025-03-15", "SELL", 1, 150)], 2024)
     assert (part.term, part.rate) == ("short-term", D("0.20"))
+
+
+def test_exemption_limit_is_the_law_s_even_before_any_sale(policy):
+    result, _ = year(policy(), [tx("2020-01-01", "BUY", 1, 100)], 2025)
+    assert (result.exemption_limit, result.exemption_used) == (D(125000), D(0))

@@ -105,7 +105,8 @@ def compute(parts: Iterable[RealisedPart], law: TaxLaw, investor: Investor, fy: 
     mine = [p for p in parts if p.investor == investor.id and p.fy == fy]
     buckets: dict[tuple, Decimal] = defaultdict(lambda: ZERO)
     losses = {"short-term": ZERO, "long-term": ZERO}
-    limits = set()
+    # The year's exemption is the law's, whether or not anything was sold yet (s.112A).
+    limits = {e for e in (law.exemption(c.name, fy) for c in law.classes) if e is not None}
     for p in mine:
         if p.gain > 0:
             buckets[(p.term, p.rate, p.exemptable)] += p.gain
@@ -119,8 +120,6 @@ def compute(parts: Iterable[RealisedPart], law: TaxLaw, investor: Investor, fy: 
                 result.st_losses += -p.gain
             else:
                 result.lt_losses += -p.gain
-        if p.exemptable:
-            limits.add(law.exemption(p.tax_class, fy))
     if len(limits) > 1:
         problems.append(error("T110", f"two exemption limits apply to {investor.id} in FY {fy}", None,
                               "give the exemption in one class of the tax law"))
