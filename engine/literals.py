@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
 MAX_INTEGER_DIGITS = 15  # Rs 10^15 is far beyond any portfolio; longer numbers are typos.
 MAX_FRACTION_DIGITS = 12  # far finer than any rate or unit; with 15 integer digits well
@@ -157,7 +157,9 @@ def fy_label(start_year: int) -> str:
 
 
 def format_inr(value: Decimal) -> str:
-    """Rs with Indian grouping; paise shown only when present: Rs 1,25,000 / Rs 12.50."""
+    """Rs with Indian grouping, rounded to the paisa (half-even); paise shown only when
+    present: Rs 1,25,000 / Rs 12.50."""
+    value = value.quantize(_PAISA, rounding=ROUND_HALF_EVEN)  # round first, so 1999.999 -> 2,000
     sign = "-" if value < 0 else ""
     value = abs(value)
     whole = int(value)

@@ -149,3 +149,10 @@ def test_mangled_rows_give_located_errors_never_a_traceback(tmp_path, policy, ta
         assert d.span is None or 1 <= d.span.line <= lines
     if not result.ok:
         assert result.records == []
+
+
+def test_prices_for_securities_outside_the_policy_are_skipped_with_a_warning(tmp_path, policy):
+    result = read_file(write(tmp_path, "p.csv", "date,security,price\n2024-01-05,INF789F01XA0,150\n"
+                                                "2024-01-05,TATAMOTORS,700\n"), "p.csv", policy)
+    assert result.ok and [p.security for p in result.records] == ["INF789F01XA0"]
+    assert [(d.code, d.severity.value, d.span.line) for d in result.diagnostics] == [("I112", "warning", 3)]

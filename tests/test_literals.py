@@ -141,3 +141,10 @@ def test_twelve_decimal_places_are_exact():
         read_amount("1.234567890123 lakh")
     assert read_amount("1.2345678 lakh") == Decimal("123456.78")
     assert read_percent("12.123456789012%") == Decimal("0.12123456789012")
+
+
+def test_format_inr_rounds_before_splitting_rupees_and_paise():
+    assert format_inr(Decimal("1999.9989")) == "Rs 2,000"
+    assert format_inr(Decimal("0.996")) == "Rs 1"
+    assert format_inr(Decimal("0.005")) == "Rs 0"  # half-even: 0.00
+    assert format_inr(Decimal("-99999.999")) == "Rs -1,00,000"

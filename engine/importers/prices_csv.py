@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from engine.diagnostics import Diagnostic, error
-from engine.importers.csvrows import CellError, choose, header_of, read_date, read_decimal, rows
+from engine.importers.csvrows import CellError, header_of, read_date, read_decimal, rows
 from engine.importers.transactions_csv import known_names
 from engine.transactions import Price
 
@@ -20,14 +20,18 @@ def read(text: str, path: str, policy=None) -> tuple[list[Price], list[Diagnosti
     _, securities = known_names(policy)
     records: list[Price] = []
     seen: dict[tuple, tuple[int, int]] = {}  # (security, day) -> (index in records, line)
+    others: dict[str, int] = {}  # securities the policy does not declare -> first row
     for row in table:
         cells = row.cells
         column = "date"
         try:
             day = read_date(cells["date"])
             column = "security"
-            security = cells["security"].upper() if securities is None else choose(
-                cells["security"], securities, "security", "declare it in the policy's portfolio")
+            if securities is not None and cells["security"].lower() not in securities:
+                # Price files cover more than one policy holds (a broker's or AMFI's list).
+                others.setdefault(cells["security"], row.line)
+                continue
+            security = cells["security"].upper() if securities is None else securities[cells["security"].lower()]
             column = "price"
             price = read_decimal(cells["price"], "price", positive=True)
         except CellError as e:
@@ -43,6 +47,13 @@ def read(text: str, path: str, policy=None) -> tuple[list[Price], list[Diagnosti
             continue
         seen[(security, day)] = (len(records), row.line)
         records.append(Price(day, security, price))
+    if others:
+        from engine.diagnostics import Span, warning
+
+        names = ", ".join(list(others)[:5]) + (f" and {len(others) - 5} more" if len(others) > 5 else "")
+        first = min(others.values())
+        problems.append(warning("I112", f"prices for {len(others)} securities not in the policy were skipped: {names}",
+                                Span(path, first, 1, first, 2), "declare them in the portfolio to keep their prices"))
     if any(d.is_error for d in problems):
         return [], problems
     return records, problems
