@@ -19,7 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from engine.transactions import Price, Transaction, TxType
+from engine.transactions import TX_TYPES, BroughtForwardLoss, Fmv, Price, Transaction, TxType
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: transactions, prices, the import log and settings
@@ -54,6 +54,22 @@ MIGRATIONS: tuple[str, ...] = (
         price TEXT NOT NULL,
         import_id INTEGER NOT NULL REFERENCES imports(id),
         PRIMARY KEY (security, date)
+    );
+    """,
+    # 2: fair market values on 31-01-2018 (grandfathering) and brought-forward losses
+    """
+    CREATE TABLE fmv (
+        security TEXT NOT NULL PRIMARY KEY,
+        fmv TEXT NOT NULL,
+        import_id INTEGER NOT NULL REFERENCES imports(id)
+    );
+    CREATE TABLE losses (
+        investor TEXT NOT NULL,
+        fy INTEGER NOT NULL,
+        term TEXT NOT NULL,
+        amount TEXT NOT NULL,
+        import_id INTEGER NOT NULL REFERENCES imports(id),
+        PRIMARY KEY (investor, fy, term)
     );
     """,
 )
@@ -150,16 +166,16 @@ class Book:
             return ImportReport(name, kind, 0, len(records), already_imported=True)
         rows = [(t.date.isoformat(), t.investor, t.account, t.security, t.type.value,
                  str(t.units), str(t.price), str(t.charges)) for t in records]
-        added = 0
         self.db.execute("BEGIN")
         try:
             import_id = self._log(sha256, kind, name)
-            for record, row, fingerprint in zip(records, rows, fingerprints(rows)):
-                cursor = self.db.execute(
-                    "INSERT OR IGNORE INTO transactions (import_id, source, date, investor, account, security, "
-                    "type, units, price, charges, fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (import_id, record.source, *row, fingerprint))
-                added += cursor.rowcount
+            before = self.db.total_changes
+            self.db.executemany(
+                "INSERT OR IGNORE INTO transactions (import_id, source, date, investor, account, security, "
+                "type, units, price, charges, fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                ((import_id, record.source, *row, fingerprint)
+                 for record, row, fingerprint in zip(records, rows, fingerprints(rows))))
+            added = self.db.total_changes - before
             self.db.execute("UPDATE imports SET rows_added = ?, rows_skipped = ? WHERE id = ?",
                             (added, len(records) - added, import_id))
             self.db.execute("COMMIT")
@@ -198,9 +214,56 @@ class Book:
             raise
         return ImportReport(name, kind, added, skipped, updated)
 
+    def add_fmv(self, records: list[Fmv], *, sha256: str, name: str, kind: str) -> ImportReport:
+        """Add fair market values on 31-01-2018; the same value again is skipped, a
+        different one for the same security replaces it and is counted as updated."""
+        return self._add_keyed("fmv", ("security",), "fmv",
+                               [((f.security,), str(f.value)) for f in records],
+                               sha256=sha256, name=name, kind=kind)
+
+    def add_losses(self, records: list[BroughtForwardLoss], *, sha256: str, name: str,
+                   kind: str) -> ImportReport:
+        """Add brought-forward losses, one amount per (investor, FY of origin, term); the
+        same amount again is skipped, a different one (a revised return) replaces it."""
+        return self._add_keyed("losses", ("investor", "fy", "term"), "amount",
+                               [((x.investor, x.fy, x.term), str(x.amount)) for x in records],
+                               sha256=sha256, name=name, kind=kind)
+
+    def _add_keyed(self, table: str, keys: tuple[str, ...], column: str, rows: list[tuple[tuple, str]], *,
+                   sha256: str, name: str, kind: str) -> ImportReport:
+        """One value per key in `table`, written in one transaction: new keys are added,
+        the same value is skipped, a different value is updated (the values are Decimals)."""
+        if self._already(sha256):
+            return ImportReport(name, kind, 0, len(rows), already_imported=True)
+        where = " AND ".join(f"{k} = ?" for k in keys)
+        added = skipped = updated = 0
+        self.db.execute("BEGIN")
+        try:
+            import_id = self._log(sha256, kind, name)
+            for key, value in rows:
+                old = self.db.execute(f"SELECT {column} FROM {table} WHERE {where}", key).fetchone()
+                if old is None:
+                    self.db.execute(f"INSERT INTO {table} ({', '.join(keys)}, {column}, import_id) "
+                                    f"VALUES ({', '.join('?' * (len(keys) + 2))})", (*key, value, import_id))
+                    added += 1
+                elif Decimal(old[0]) == Decimal(value):
+                    skipped += 1
+                else:
+                    self.db.execute(f"UPDATE {table} SET {column} = ?, import_id = ? WHERE {where}",
+                                    (value, import_id, *key))
+                    updated += 1
+            self.db.execute("UPDATE imports SET rows_added = ?, rows_skipped = ? WHERE id = ?",
+                            (added + updated, skipped, import_id))
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        return ImportReport(name, kind, added, skipped, updated)
+
     def add(self, stores: str, records: list, *, sha256: str, name: str, kind: str) -> ImportReport:
         """Write an importer's records to the table they belong to (ImportResult.stores)."""
-        writer = {"transactions": self.add_transactions, "prices": self.add_prices}[stores]
+        writer = {"transactions": self.add_transactions, "prices": self.add_prices,
+                  "fmv": self.add_fmv, "losses": self.add_losses}[stores]
         return writer(records, sha256=sha256, name=name, kind=kind)
 
     # ------------------------------------------------------------------ reading
@@ -210,7 +273,7 @@ class Book:
                  "FROM transactions ORDER BY date, id")
         for seq, (_, source, day, investor, account, security, kind, units, price, charges) in enumerate(
                 self.db.execute(query)):
-            yield Transaction(date.fromisoformat(day), investor, account, security, TxType(kind),
+            yield Transaction(date.fromisoformat(day), investor, account, security, TX_TYPES[kind],
                               Decimal(units), Decimal(price), Decimal(charges), source, seq)
 
     def latest_price(self, security: str, on_or_before: date) -> Price | None:
@@ -218,6 +281,16 @@ class Book:
                               "ORDER BY date DESC LIMIT 1", (security, on_or_before.isoformat())).fetchone()
         return Price(date.fromisoformat(row[0]), security, Decimal(row[1])) if row else None
 
+    def fmv(self) -> dict[str, Decimal]:
+        """Fair market value per unit on 31-01-2018, by security."""
+        return {security: Decimal(value)
+                for security, value in self.db.execute("SELECT security, fmv FROM fmv ORDER BY security")}
+
+    def losses(self) -> list[BroughtForwardLoss]:
+        """Brought-forward losses by investor, FY of origin, then term."""
+        return [BroughtForwardLoss(investor, fy, term, Decimal(amount)) for investor, fy, term, amount in
+                self.db.execute("SELECT investor, fy, term, amount FROM losses ORDER BY investor, fy, term")]
+
     def counts(self) -> dict[str, int]:
         return {table: self.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-                for table in ("transactions", "prices", "imports")}
+                for table in ("transactions", "prices", "fmv", "losses", "imports")}

@@ -183,7 +183,7 @@ def cmd_import(args) -> int:
         return EXIT_INPUT
     results, problems, sources = [], [], {}
     for name in args.files:
-        result = read_file(Path(name), name, policy)
+        result = read_file(Path(name), name, policy, investor=args.investor)
         results.append((name, result))
         problems.extend(result.diagnostics)
         sources[name] = result.text
@@ -509,6 +509,8 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("files", nargs="+", metavar="FILE")
     book_options(imp)
     imp.add_argument("--json", action="store_true", help="report rows added and skipped as JSON")
+    imp.add_argument("--investor", metavar="ID", help="the investor of a CAS whose holder the policy cannot match "
+                     "(by pan or alias)")
     imp.set_defaults(func=cmd_import)
 
     lots = commands.add_parser("lots", help="the open lots: FIFO per investor, account and security")

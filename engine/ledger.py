@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict, deque
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 from engine.diagnostics import Diagnostic, Span, error
 from engine.transactions import Transaction, TxType
@@ -24,9 +24,8 @@ PAISA = Decimal("0.01")
 FUND_UNIT = Decimal("0.001")  # registrars allot units to three decimals
 
 
-@dataclass(frozen=True, slots=True)
-class Lot:
-    id: str
+class Lot(NamedTuple):
+    ident: tuple  # what the id is derived from (see `id`)
     investor: str
     account: str
     security: str
@@ -40,9 +39,14 @@ class Lot:
     def key(self) -> tuple[str, str, str]:
         return (self.investor, self.account, self.security)
 
+    @property
+    def id(self) -> str:
+        """Stable: derived from the acquiring row's content (and, for units received in a
+        merger, from the old lot's id), computed when asked for."""
+        return _lot_id(*self.ident)
 
-@dataclass(frozen=True, slots=True)
-class Matched:
+
+class Matched(NamedTuple):
     """The part of one lot that a transfer consumed."""
 
     lot_id: str
@@ -98,21 +102,24 @@ def replay(transactions: Iterable[Transaction]) -> Ledger:
     disposals: list[Disposal] = []
     occurrences: dict[tuple, int] = defaultdict(int)
     merged_out: dict[tuple[str, str, date], list[Lot]] = defaultdict(list)
+    held: dict[tuple[str, str, str], Decimal] = defaultdict(Decimal)  # units in each queue
 
     for tx in sorted(transactions, key=_order):
         queue = queues[tx.key]
         if tx.type.acquires or tx.type is TxType.BONUS:
+            held[tx.key] += tx.units
             ident = (tx.investor, tx.account, tx.security, tx.date, tx.type.value, tx.units, tx.price)
             n = occurrences[ident]
             occurrences[ident] += 1
             cost = Decimal(0) if tx.type is TxType.BONUS else tx.units * tx.price + tx.charges
-            queue.append(Lot(_lot_id(*ident, n), tx.investor, tx.account, tx.security, tx.date,
+            queue.append(Lot(ident + (n,), tx.investor, tx.account, tx.security, tx.date,
                              tx.units, cost, tx.source, tx.type.value))
         elif tx.type.transfers or tx.type is TxType.MERGER_OUT:
-            taken = _take(queue, tx)
+            taken = _take(queue, tx, held[tx.key])
+            held[tx.key] -= tx.units
             if tx.type is TxType.MERGER_OUT:
                 merged_out[(tx.investor, tx.account, tx.date)].extend(
-                    Lot(m.lot_id, tx.investor, tx.account, tx.security, m.acquired, m.units, m.cost, tx.source,
+                    Lot((m.lot_id,), tx.investor, tx.account, tx.security, m.acquired, m.units, m.cost, tx.source,
                         "MERGER_OUT") for m in taken)
             else:
                 disposals.append(Disposal(tx, tuple(taken)))
@@ -120,13 +127,15 @@ def replay(transactions: Iterable[Transaction]) -> Ledger:
             if not queue:
                 raise _fail(tx, f"a split of {tx.security}, which {tx.investor} does not hold in {tx.account}",
                             "check the security and account, or import the purchases first")
-            queues[tx.key] = deque(replace(lot, units=lot.units * tx.units) for lot in queue)
+            queues[tx.key] = deque(lot._replace(units=lot.units * tx.units) for lot in queue)
+            held[tx.key] *= tx.units
         elif tx.type is TxType.MERGER_IN:
             pool = merged_out.pop((tx.investor, tx.account, tx.date), None)
             if not pool:
                 raise _fail(tx, "MERGER_IN without a MERGER_OUT on the same day in the same account",
                             "a merger is two rows: the units given up (MERGER_OUT) and received (MERGER_IN)")
             queue.extend(_converted(pool, tx))
+            held[tx.key] += tx.units
     if merged_out:
         (investor, account, day), lots = next(iter(merged_out.items()))
         raise LedgerError(error("L102", f"MERGER_OUT on {day} has no MERGER_IN in {account}",
@@ -135,8 +144,7 @@ def replay(transactions: Iterable[Transaction]) -> Ledger:
     return Ledger(lots=lots, disposals=tuple(disposals))
 
 
-def _take(queue: deque[Lot], tx: Transaction) -> list[Matched]:
-    held = sum((lot.units for lot in queue), Decimal(0))
+def _take(queue: deque[Lot], tx: Transaction, held: Decimal) -> list[Matched]:
     if tx.units > held:
         raise _fail(tx, f"{tx.type.value} of {tx.units} units of {tx.security}, but {tx.investor} holds "
                         f"{held} in {tx.account} on {tx.date}",
@@ -151,7 +159,7 @@ def _take(queue: deque[Lot], tx: Transaction) -> list[Matched]:
         else:
             cost = (lot.cost * need / lot.units).quantize(PAISA, rounding=ROUND_HALF_EVEN)
             taken.append(Matched(lot.id, lot.acquired, need, cost))
-            queue[0] = replace(lot, units=lot.units - need, cost=lot.cost - cost)
+            queue[0] = lot._replace(units=lot.units - need, cost=lot.cost - cost)
             need = Decimal(0)
     return taken
 
@@ -166,6 +174,6 @@ def _converted(pool: list[Lot], tx: Transaction) -> list[Lot]:
         units = (tx.units - assigned if i == len(pool) - 1
                  else (lot.units * tx.units / given).quantize(FUND_UNIT, rounding=ROUND_HALF_EVEN))
         assigned += units
-        out.append(Lot(_lot_id(lot.id, tx.security), tx.investor, tx.account, tx.security, lot.acquired,
-                       units, lot.cost, tx.source, "MERGER_IN"))
+        out.append(Lot((lot.ident[0] if lot.how == "MERGER_OUT" else lot.id, tx.security), tx.investor,
+                       tx.account, tx.security, lot.acquired, units, lot.cost, tx.source, "MERGER_IN"))
     return out

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import Enum
+from typing import NamedTuple
 
 
 class TxType(str, Enum):
@@ -32,15 +33,21 @@ class TxType(str, Enum):
 
     @property
     def acquires(self) -> bool:
-        return self in (TxType.BUY, TxType.SWITCH_IN, TxType.DIVIDEND_REINVEST)
+        return self in _ACQUIRES
 
     @property
     def transfers(self) -> bool:
-        return self in (TxType.SELL, TxType.SWITCH_OUT)
+        return self in _TRANSFERS
 
 
-@dataclass(frozen=True, slots=True)
-class Transaction:
+_ACQUIRES = frozenset({TxType.BUY, TxType.SWITCH_IN, TxType.DIVIDEND_REINVEST})
+_TRANSFERS = frozenset({TxType.SELL, TxType.SWITCH_OUT})
+TX_TYPES = {t.value: t for t in TxType}  # value -> member, faster than TxType(value)
+
+
+class Transaction(NamedTuple):
+    """Immutable (a NamedTuple: built in C, which matters at 100,000 rows)."""
+
     date: date
     investor: str
     account: str
@@ -58,8 +65,28 @@ class Transaction:
         return (self.investor, self.account, self.security)
 
 
-@dataclass(frozen=True, slots=True)
-class Price:
+class Price(NamedTuple):
     date: date
     security: str
     price: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Fmv:
+    """Fair market value per unit on 31-01-2018, for grandfathering (s.55(2)(ac))."""
+
+    security: str
+    value: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class BroughtForwardLoss:
+    """A capital loss carried forward from the investor's return (s.74).
+
+    `fy` is the calendar year in which the financial year of origin starts (FY 2022-23 ->
+    2022); `term` is "short-term" or "long-term"; `amount` is more than zero."""
+
+    investor: str
+    fy: int
+    term: str
+    amount: Decimal

@@ -21,6 +21,10 @@ from engine.diagnostics import Diagnostic, Span, error
 IMPORTERS = (
     "engine.importers.transactions_csv",
     "engine.importers.prices_csv",
+    "engine.importers.amfi_navall",
+    "engine.importers.fmv_csv",
+    "engine.importers.losses_csv",
+    "engine.importers.casparser_json",
 )
 
 
@@ -49,9 +53,10 @@ def detect(text: str):
     return next((module for module in _modules() if module.detect(text)), None)
 
 
-def read_file(path: Path, display: str, policy=None) -> ImportResult:
+def read_file(path: Path, display: str, policy=None, investor: str | None = None) -> ImportResult:
     """Read one file of any supported kind. `policy` (a resolved Policy) names the
-    investors and securities a file may mention."""
+    investors and securities a file may mention; `investor` names the investor of a
+    file that does not say (a CAS whose holder the policy cannot match)."""
     try:
         data = path.read_bytes()
     except OSError as e:
@@ -72,7 +77,12 @@ def read_file(path: Path, display: str, policy=None) -> ImportResult:
     if module is None:
         return ImportResult(None, diagnostics=[error(
             "I004", f"cannot tell what kind of file `{display}` is", Span(display, 1, 1, 1, 2),
-            "lotwise imports a transactions CSV (date,investor,account,security,type,units,price,charges) "
-            "or a prices CSV (date,security,price); see docs/file-formats.md")], sha256=sha256, text=text)
-    records, diagnostics = module.read(text, display, policy)
+            "lotwise imports a transactions CSV (date,investor,account,security,type,units,price,charges), "
+            "casparser's JSON of a CAS, a prices CSV (date,security,price), AMFI's NAVAll.txt, an FMV CSV "
+            "(security,fmv) and a brought-forward losses CSV (investor,fy,term,amount); "
+            "see docs/file-formats.md")], sha256=sha256, text=text)
+    if investor is not None and module.KIND == "casparser-json":
+        records, diagnostics = module.read(text, display, policy, investor=investor)
+    else:
+        records, diagnostics = module.read(text, display, policy)
     return ImportResult(module.KIND, records, diagnostics, sha256, text, module.STORES)

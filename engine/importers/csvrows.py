@@ -24,11 +24,13 @@ class CellError(Exception):
 class Row:
     line: int  # physical line of the row in the file (1-based)
     cells: dict[str, str]
-    columns: dict[str, int]  # column name -> character column of its cell (1-based)
+    header: list[str]
     raw: str
 
     def span(self, path: str, column: str) -> Span:
-        start = self.columns.get(column, 1)
+        starts = _field_starts(self.raw)  # only when there is something to point at
+        index = self.header.index(column) if column in self.header else -1
+        start = starts[index] if 0 <= index < len(starts) else 1
         width = max(1, len(self.cells.get(column, "")))
         return Span(path, self.line, start, self.line, start + width)
 
@@ -53,7 +55,11 @@ def _field_starts(line: str) -> list[int]:
 def rows(text: str, path: str, required: tuple[str, ...], optional: tuple[str, ...] = ()
          ) -> tuple[list[Row], list[Diagnostic]]:
     """Rows as dicts by (lower-cased) header name; header problems as diagnostics."""
-    lines = text.lstrip("\ufeff").splitlines()
+    from engine.diagnostics import source_lines
+
+    lines = source_lines(text.lstrip("\ufeff"))  # lines as diagnostics count them
+    if lines and lines[-1] == "":
+        lines.pop()
     reader = csv.reader(lines)
     problems: list[Diagnostic] = []
     try:
@@ -80,9 +86,7 @@ def rows(text: str, path: str, required: tuple[str, ...], optional: tuple[str, .
                                       Span(path, number, 1, number, 1 + max(1, len(raw))),
                                       "check for a missing or extra comma (quote cells that contain commas)"))
                 continue
-            starts = _field_starts(raw)
-            columns = {name: starts[i] if i < len(starts) else 1 for i, name in enumerate(header)}
-            out.append(Row(number, {h: c.strip() for h, c in zip(header, cells)}, columns, raw))
+            out.append(Row(number, {h: c.strip() for h, c in zip(header, cells)}, header, raw))
     except csv.Error as e:
         problems.append(error("I106", f"the CSV cannot be read: {e}", Span(path, reader.line_num, 1,
                                                                            reader.line_num, 2),
@@ -105,10 +109,13 @@ def read_decimal(cell: str, what: str, *, allow_empty: bool = False, positive: b
     if not _PLAIN_NUMBER.match(cell):
         raise CellError("I103", f"{what} `{cell}` is not a number",
                         "write a plain non-negative number, e.g. 1234.567 (no sign, no currency)")
-    try:
-        value = read_number(cell)
-    except LiteralError as e:
-        raise CellError("I103", f"{what} `{cell}`: {e.message}", e.hint)
+    if "," not in cell and len(cell) <= 28:  # the common case: no grouping to check
+        value = Decimal(cell)
+    else:
+        try:
+            value = read_number(cell)
+        except LiteralError as e:
+            raise CellError("I103", f"{what} `{cell}`: {e.message}", e.hint)
     if positive and value <= 0:
         raise CellError("I104", f"{what} must be more than zero", "check the row")
     return value

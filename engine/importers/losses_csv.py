@@ -1,0 +1,98 @@
+"""The brought-forward losses CSV: investor,fy,term,amount, from the investor's return.
+
+One row per capital loss carried forward (schedule CFL of the return, s.74): the FY in
+which the loss arose (`FY 2022-23` or `2022-23`), its term (`short-term`/`long-term`, or
+`short`/`long`, `STCL`/`LTCL`) and the amount still to be set off, in rupees, more than zero.
+"""
+
+from __future__ import annotations
+
+import re
+
+from engine.diagnostics import Diagnostic, Span, error
+from engine.importers.csvrows import CellError, choose, header_of, read_decimal, rows
+from engine.importers.transactions_csv import known_names
+from engine.literals import LiteralError, read_fy
+from engine.transactions import BroughtForwardLoss
+
+KIND, STORES = "losses-csv", "losses"
+COLUMNS = ("investor", "fy", "term", "amount")
+
+_FY = re.compile(r"^(?:FY\s*)?(\d{4})-(\d{2,4})$", re.IGNORECASE)
+TERMS = {"short-term": "short-term", "short term": "short-term", "short": "short-term", "stcl": "short-term",
+         "long-term": "long-term", "long term": "long-term", "long": "long-term", "ltcl": "long-term"}
+
+
+def detect(text: str) -> bool:
+    return set(COLUMNS) <= set(header_of(text))
+
+
+def read(text: str, path: str, policy=None) -> tuple[list[BroughtForwardLoss], list[Diagnostic]]:
+    table, problems = rows(text, path, COLUMNS)
+    investors, _ = known_names(policy)
+    records: list[BroughtForwardLoss] = []
+    seen: dict[tuple, tuple[int, int]] = {}  # (investor, fy, term) -> (index in records, line)
+    for row in table:
+        cells = row.cells
+        bad = False
+
+        def cell(column: str, reader):
+            """Read one cell; report every bad cell of the row, not only the first."""
+            nonlocal bad
+            try:
+                return reader(cells.get(column, ""))
+            except CellError as e:
+                problems.append(error(e.code, f"row {row.line}, column `{column}`: {e.message}",
+                                      row.span(path, column), e.hint))
+                bad = True
+                return None
+
+        investor = cell("investor", lambda v: _investor(v, investors))
+        fy = cell("fy", read_fy_cell)
+        term = cell("term", read_term)
+        amount = cell("amount", lambda v: read_decimal(v, "amount", positive=True))
+        if bad:
+            continue
+        key = (investor, fy, term)
+        first = seen.get(key)
+        if first is not None:
+            if records[first[0]].amount != amount:
+                problems.append(error("I128", f"row {row.line}: a second, different {term} loss for {investor} "
+                                              f"from FY {fy}-{(fy + 1) % 100:02d}",
+                                      row.span(path, "amount"),
+                                      f"the return has one amount per year and term (the first is on row {first[1]})"))
+            continue
+        seen[key] = (len(records), row.line)
+        records.append(BroughtForwardLoss(investor, fy, term, amount))
+    if not table and not problems:
+        problems.append(error("I109", f"`{path}` has a header but no rows", Span(path, 1, 1, 1, 2),
+                              "is this the right file?"))
+    if any(d.is_error for d in problems):
+        return [], problems
+    return records, problems
+
+
+def _investor(value: str, investors: dict[str, str] | None) -> str:
+    if not value:
+        raise CellError("I108", "the investor is empty", "name the investor, as the policy does")
+    if investors is None:
+        return value
+    return choose(value, investors, "investor", "declare the investor in the policy's portfolio")
+
+
+def read_fy_cell(value: str) -> int:
+    """`FY 2022-23`, `2022-23` (or `FY 2022-2023`) -> 2022; `FY 2025-27` is an error."""
+    match = _FY.match(value)
+    if not match:
+        raise CellError("I126", f"`{value}` is not a financial year", "write FY 2022-23 or 2022-23")
+    try:
+        return read_fy(f"FY {match[1]}-{match[2]}")
+    except LiteralError as e:
+        raise CellError("I126", f"`{value}` is not a financial year: a financial year runs one year", e.hint)
+
+
+def read_term(value: str) -> str:
+    term = TERMS.get(re.sub(r"\s+", " ", value.strip().lower()))
+    if term is None:
+        raise CellError("I127", f"unknown term `{value}`", "write short-term or long-term (or STCL, LTCL)")
+    return term
