@@ -187,32 +187,9 @@ class Book:
     def add_prices(self, records: list[Price], *, sha256: str, name: str, kind: str) -> ImportReport:
         """Add prices; the same price again is skipped, a different one for the same day
         replaces it (a corrected NAV) and is counted as updated."""
-        if self._already(sha256):
-            return ImportReport(name, kind, 0, len(records), already_imported=True)
-        added = skipped = updated = 0
-        self.db.execute("BEGIN")
-        try:
-            import_id = self._log(sha256, kind, name)
-            for p in records:
-                key = (p.security, p.date.isoformat())
-                old = self.db.execute("SELECT price FROM prices WHERE security = ? AND date = ?", key).fetchone()
-                if old is None:
-                    self.db.execute("INSERT INTO prices (security, date, price, import_id) VALUES (?, ?, ?, ?)",
-                                    (*key, str(p.price), import_id))
-                    added += 1
-                elif Decimal(old[0]) == p.price:
-                    skipped += 1
-                else:
-                    self.db.execute("UPDATE prices SET price = ?, import_id = ? WHERE security = ? AND date = ?",
-                                    (str(p.price), import_id, *key))
-                    updated += 1
-            self.db.execute("UPDATE imports SET rows_added = ?, rows_skipped = ? WHERE id = ?",
-                            (added + updated, skipped, import_id))
-            self.db.execute("COMMIT")
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        return ImportReport(name, kind, added, skipped, updated)
+        return self._add_keyed("prices", ("security", "date"), "price",
+                               [((p.security, p.date.isoformat()), str(p.price)) for p in records],
+                               sha256=sha256, name=name, kind=kind)
 
     def add_fmv(self, records: list[Fmv], *, sha256: str, name: str, kind: str) -> ImportReport:
         """Add fair market values on 31-01-2018; the same value again is skipped, a

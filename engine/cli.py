@@ -264,29 +264,41 @@ def _money(value) -> str:
     return format_inr(value)
 
 
+def _ledger_of(args, until: date | None = None):
+    """The book, its policy, the replayed ledger (transactions up to `until`), the FMVs,
+    and every realised lot part; None after printing why, when any is missing."""
+    from engine.diagnostics import render_all
+    from engine.ledger import LedgerError, replay
+    from engine.tax.realised import realise
+
+    book = _open_book(args)
+    if book is None:
+        return None
+    policy = _policy_for(args, book)
+    if policy is None:
+        return None
+    try:
+        ledger = replay(t for t in book.transactions() if until is None or t.date <= until)
+    except LedgerError as e:
+        print(render_all([e.diagnostic], {}), file=sys.stderr)
+        return None
+    fmv = book.fmv()
+    parts, problems = realise(ledger, policy, fmv)
+    return book, policy, ledger, fmv, parts, problems
+
+
 def cmd_gains(args) -> int:
     from tabulate import tabulate
 
     from engine.diagnostics import render_all
-    from engine.ledger import LedgerError, replay
     from engine.literals import fy_label
-    from engine.tax.realised import realise
     from engine.tax.year import Loss, compute
 
-    book = _open_book(args)
-    if book is None:
+    loaded = _ledger_of(args)
+    if loaded is None:
         return EXIT_INPUT
-    policy = _policy_for(args, book)
-    if policy is None:
-        return EXIT_INPUT
-    try:
-        ledger = replay(book.transactions())
-    except LedgerError as e:
-        print(render_all([e.diagnostic], {}), file=sys.stderr)
-        return EXIT_INPUT
-    fmv = book.fmv() if hasattr(book, "fmv") else {}
-    parts, problems = realise(ledger, policy, fmv)
-    losses = book.losses() if hasattr(book, "losses") else []
+    book, policy, ledger, fmv, parts, problems = loaded
+    losses = book.losses()
     investors = [i for i in policy.portfolio.investors if not args.investor or i.id == args.investor]
     results = []
     for investor in investors:
@@ -336,28 +348,17 @@ def cmd_status(args) -> int:
 
     from engine.diagnostics import render_all
     from engine.drift import as_decimal, asset_drifts, total_drift
-    from engine.ledger import LedgerError, replay
     from engine.literals import format_percent, fy_label
-    from engine.tax.realised import realise
     from engine.tax.unrealised import harvestable_ltcg, value_lots
     from engine.tax.year import Loss, compute
 
-    book = _open_book(args)
-    if book is None:
-        return EXIT_INPUT
-    policy = _policy_for(args, book)
-    if policy is None:
-        return EXIT_INPUT
     as_of = args.as_of or date.today()  # the CLI is the only place that reads the clock
-    try:
-        ledger = replay(t for t in book.transactions() if t.date <= as_of)
-    except LedgerError as e:
-        print(render_all([e.diagnostic], {}), file=sys.stderr)
+    loaded = _ledger_of(args, until=as_of)
+    if loaded is None:
         return EXIT_INPUT
-    fmv = book.fmv() if hasattr(book, "fmv") else {}
-    holdings, problems = value_lots(ledger, policy, book.latest_price, fmv, as_of)
-    parts, more = realise(ledger, policy, fmv)
-    problems += more
+    book, policy, ledger, fmv, parts, problems = loaded
+    holdings, more = value_lots(ledger, policy, book.latest_price, fmv, as_of)
+    problems = more + problems
     if any(d.is_error for d in problems):
         print(render_all(problems, {}), file=sys.stderr)
         return EXIT_INPUT
@@ -369,7 +370,7 @@ def cmd_status(args) -> int:
                           {a.name: a.band for a in portfolio.assets})
     measure = policy.sell.measure if policy.sell else "half-absolute"
     fy = law.fy_of(as_of)
-    losses = book.losses() if hasattr(book, "losses") else []
+    losses = book.losses()
     investors = []
     soon = as_of + timedelta(days=60)
     for investor in portfolio.investors:

@@ -129,3 +129,20 @@ def choose(cell: str, known: dict[str, str], what: str, hint: str) -> str:
     close = difflib.get_close_matches(cell.lower(), list(known), n=1)
     raise CellError("I105", f"unknown {what} `{cell}`",
                     (f"did you mean `{known[close[0]]}`? " if close else "") + hint)
+
+
+class CellReader:
+    """Reads the cells of one row, reporting every bad cell (not only the first) as
+    `row N, column `c`: ...` at the cell's place; `bad` tells whether any was."""
+
+    def __init__(self, row: Row, path: str, problems: list[Diagnostic]):
+        self.row, self.path, self.problems, self.bad = row, path, problems, False
+
+    def __call__(self, column: str, reader):
+        try:
+            return reader(self.row.cells.get(column, ""))
+        except CellError as e:
+            self.problems.append(error(e.code, f"row {self.row.line}, column `{column}`: {e.message}",
+                                       self.row.span(self.path, column), e.hint))
+            self.bad = True
+            return None

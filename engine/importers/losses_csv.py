@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from engine.diagnostics import Diagnostic, Span, error
-from engine.importers.csvrows import CellError, choose, header_of, read_decimal, rows
+from engine.importers.csvrows import CellError, CellReader, choose, header_of, read_decimal, rows
 from engine.importers.transactions_csv import known_names
 from engine.literals import LiteralError, read_fy
 from engine.transactions import BroughtForwardLoss
@@ -34,24 +34,13 @@ def read(text: str, path: str, policy=None) -> tuple[list[BroughtForwardLoss], l
     seen: dict[tuple, tuple[int, int]] = {}  # (investor, fy, term) -> (index in records, line)
     for row in table:
         cells = row.cells
-        bad = False
-
-        def cell(column: str, reader):
-            """Read one cell; report every bad cell of the row, not only the first."""
-            nonlocal bad
-            try:
-                return reader(cells.get(column, ""))
-            except CellError as e:
-                problems.append(error(e.code, f"row {row.line}, column `{column}`: {e.message}",
-                                      row.span(path, column), e.hint))
-                bad = True
-                return None
+        cell = CellReader(row, path, problems)  # reports every bad cell of the row
 
         investor = cell("investor", lambda v: _investor(v, investors))
         fy = cell("fy", read_fy_cell)
         term = cell("term", read_term)
         amount = cell("amount", lambda v: read_decimal(v, "amount", positive=True))
-        if bad:
+        if cell.bad:
             continue
         key = (investor, fy, term)
         first = seen.get(key)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from engine.diagnostics import Diagnostic, error
-from engine.importers.csvrows import CellError, choose, header_of, read_date, read_decimal, rows
+from engine.importers.csvrows import CellError, CellReader, choose, header_of, read_date, read_decimal, rows
 from engine.transactions import TX_TYPES, Transaction, TxType
 
 KIND, STORES = "transactions-csv", "transactions"
@@ -44,18 +44,7 @@ def read(text: str, path: str, policy=None) -> tuple[list[Transaction], list[Dia
         if fast is not None:
             records.append(fast)
             continue
-        bad = False  # the slow path: find and report every bad cell of this row
-
-        def cell(column: str, reader):
-            """Read one cell; report every bad cell of the row, not only the first."""
-            nonlocal bad
-            try:
-                return reader(cells.get(column, ""))
-            except CellError as e:
-                problems.append(error(e.code, f"row {row.line}, column `{column}`: {e.message}",
-                                      row.span(path, column), e.hint))
-                bad = True
-                return None
+        cell = CellReader(row, path, problems)  # reports every bad cell of the row
 
         day = cell("date", read_date)
         investor = cell("investor", lambda v: _required(v, "the investor", "name the investor, as the policy does")
@@ -70,7 +59,7 @@ def read(text: str, path: str, policy=None) -> tuple[list[Transaction], list[Dia
         needs_price = kind is not None and (kind.acquires or kind.transfers)
         price = cell("price", lambda v: read_decimal(v, "price", allow_empty=not needs_price, positive=needs_price))
         charges = cell("charges", lambda v: read_decimal(v, "charges", allow_empty=True))
-        if not bad:
+        if not cell.bad:
             records.append(Transaction(day, investor, account, security, kind, units, price, charges,
                                        f"{path}:{row.line}"))
     if not table and not problems:
