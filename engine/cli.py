@@ -282,9 +282,25 @@ def _ledger_of(args, until: date | None = None):
     except LedgerError as e:
         print(render_all([e.diagnostic], {}), file=sys.stderr)
         return None
-    fmv = book.fmv()
+    fmv = _fmv_for(book, policy)
     parts, problems = realise(ledger, policy, fmv)
     return book, policy, ledger, fmv, parts, problems
+
+
+def _fmv_for(book, policy) -> dict:
+    """FMVs on 31-01-2018 (s.55(2)(ac)): the book's; for funds it lacks, casparser-isin's
+    offline table where that optional package is installed (`pip install 'lotwise[isin]'`)."""
+    from engine.importers.fmv_casparser_isin import fmv_from_casparser_isin
+
+    fmv = book.fmv()
+    wanted: dict[str, str] = {}  # ISIN -> security id, for held funds with no FMV in the book
+    for security in policy.portfolio.securities if policy.portfolio else ():
+        isin = security.isin or security.id
+        if security.id not in fmv and security.kind != "stock" and isin[:2] == "IN":
+            wanted[isin] = security.id
+    for isin, value in fmv_from_casparser_isin(wanted).items():  # {} when not installed
+        fmv.setdefault(wanted[isin], value)
+    return fmv
 
 
 def cmd_gains(args) -> int:

@@ -158,3 +158,13 @@ def test_fifo_order_holds(history):
         sold_dates = [m.acquired for d in ledger.disposals if d.tx.account == account for m in d.matched]
         if open_dates and sold_dates:
             assert max(sold_dates) <= min(open_dates)
+
+
+def test_same_share_in_two_demat_accounts_is_two_queues():
+    # RELIANCE in two demat accounts: selling in the second takes its own (later) shares,
+    # not the older ones of the first account (FIFO per demat account, Circular 768).
+    ledger = replay([tx("2020-01-01", "BUY", 10, 1000, account="DP1", security="RELIANCE"),
+                     tx("2022-01-01", "BUY", 10, 2500, account="DP2", security="RELIANCE"),
+                     tx("2024-01-01", "SELL", 5, 2600, account="DP2", security="RELIANCE")])
+    assert [(m.acquired, m.cost) for m in ledger.disposals[0].matched] == [(date(2022, 1, 1), D("12500.00"))]
+    assert [(l.account, l.units) for l in ledger.lots] == [("DP1", D("10")), ("DP2", D("5"))]

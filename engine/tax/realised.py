@@ -91,7 +91,9 @@ def realise(ledger: Ledger, policy: Policy, fmv: Mapping[str, Decimal]
                 if value is None:
                     problems.append(warning(
                         "T104", f"{tx.source}: no FMV on {gf} for {tx.security}; the actual cost is used, "
-                        "which can only overstate the gain", None, "import a `security,fmv` CSV for it"))
+                        "which can only overstate the gain", None,
+                        "import a `security,fmv` CSV for it (or, for funds, install casparser-isin: "
+                        "pip install 'lotwise[isin]')"))
                     notes.append("FMV missing: actual cost used")
                 else:
                     fmv_total = paise(value * matched.units)
