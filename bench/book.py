@@ -75,8 +75,9 @@ def main() -> int:
         start = time.perf_counter()
         result = read_file(csv_path, csv_path.name, policy)
         assert result.ok, result.diagnostics[:3]
-        replay(list(book.transactions()) + result.records)  # the oversell check of `lotwise import`
-        book.add(result.stores, result.records, sha256=result.sha256, name=csv_path.name, kind=result.kind)
+        with book.transaction():  # as `lotwise import`: write, then replay what the book holds
+            book.add(result.stores, result.records, sha256=result.sha256, name=csv_path.name, kind=result.kind)
+            replay(book.transactions())
         import_seconds = time.perf_counter() - start
 
         start = time.perf_counter()

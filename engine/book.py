@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -94,6 +95,17 @@ class ImportReport:
                 "updated": self.updated, "already_imported": self.already_imported}
 
 
+def _canonical(value: Decimal) -> str:
+    """One spelling per number: 10, 10.0 and 10.000 are the same units."""
+    return format(value.normalize(), "f") if value else "0"
+
+
+def _row(t: Transaction) -> tuple:
+    """A transaction's content, numbers canonical: what its fingerprint is made of."""
+    return (t.date.isoformat(), t.investor, t.account, t.security, t.type.value,
+            _canonical(t.units), _canonical(t.price), _canonical(t.charges))
+
+
 def fingerprints(rows: Iterable[tuple]) -> list[str]:
     """Content + occurrence number among identical rows of one file."""
     seen: dict[tuple, int] = {}
@@ -142,6 +154,20 @@ class Book:
     def close(self) -> None:
         self.db.close()
 
+    @contextmanager
+    def transaction(self):
+        """All writes inside are one SQLite transaction; nested uses join the outer one."""
+        if self.db.in_transaction:
+            yield
+            return
+        self.db.execute("BEGIN")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
     # ----------------------------------------------------------------- settings
     def get(self, key: str) -> str | None:
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -164,24 +190,18 @@ class Book:
         """Add a file's transactions in one transaction; rows already in the book are skipped."""
         if self._already(sha256):
             return ImportReport(name, kind, 0, len(records), already_imported=True)
-        rows = [(t.date.isoformat(), t.investor, t.account, t.security, t.type.value,
-                 str(t.units), str(t.price), str(t.charges)) for t in records]
-        self.db.execute("BEGIN")
-        try:
+        rows = [_row(t) for t in records]
+        with self.transaction():
             import_id = self._log(sha256, kind, name)
             before = self.db.total_changes
             self.db.executemany(
                 "INSERT OR IGNORE INTO transactions (import_id, source, date, investor, account, security, "
                 "type, units, price, charges, fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                ((import_id, record.source, *row, fingerprint)
-                 for record, row, fingerprint in zip(records, rows, fingerprints(rows))))
+                ((import_id, record.source, *row[:5], str(record.units), str(record.price), str(record.charges),
+                  fingerprint) for record, row, fingerprint in zip(records, rows, fingerprints(rows))))
             added = self.db.total_changes - before
             self.db.execute("UPDATE imports SET rows_added = ?, rows_skipped = ? WHERE id = ?",
                             (added, len(records) - added, import_id))
-            self.db.execute("COMMIT")
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
         return ImportReport(name, kind, added, len(records) - added)
 
     def add_prices(self, records: list[Price], *, sha256: str, name: str, kind: str) -> ImportReport:
@@ -214,8 +234,7 @@ class Book:
             return ImportReport(name, kind, 0, len(rows), already_imported=True)
         where = " AND ".join(f"{k} = ?" for k in keys)
         added = skipped = updated = 0
-        self.db.execute("BEGIN")
-        try:
+        with self.transaction():
             import_id = self._log(sha256, kind, name)
             for key, value in rows:
                 old = self.db.execute(f"SELECT {column} FROM {table} WHERE {where}", key).fetchone()
@@ -231,10 +250,6 @@ class Book:
                     updated += 1
             self.db.execute("UPDATE imports SET rows_added = ?, rows_skipped = ? WHERE id = ?",
                             (added + updated, skipped, import_id))
-            self.db.execute("COMMIT")
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
         return ImportReport(name, kind, added, skipped, updated)
 
     def add(self, stores: str, records: list, *, sha256: str, name: str, kind: str) -> ImportReport:

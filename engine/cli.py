@@ -194,18 +194,26 @@ def cmd_import(args) -> int:
         else:
             print(json.dumps({"ok": False, "diagnostics": [d.to_json() for d in problems]}, indent=2))
         return EXIT_INPUT
-    # The book must still replay: a sale of units never bought is rejected with its row.
-    new = [t for _, r in results if r.stores == "transactions" for t in r.records]
-    if new:
-        try:
-            replay(list(book.transactions()) + [t for t in new])
-        except LedgerError as e:
-            print(render_all([e.diagnostic], sources), file=sys.stderr)
-            print("nothing imported", file=sys.stderr)
-            return EXIT_INPUT
+    # All files in one transaction; the ledger is replayed from what the book then holds
+    # (exactly the rows that were added, in their stored order), so a sale of units never
+    # bought rolls everything back, with its row named.
+    import sqlite3
+
     reports = []
-    for name, result in results:
-        reports.append(book.add(result.stores, result.records, sha256=result.sha256, name=name, kind=result.kind))
+    try:
+        with book.transaction():
+            for name, result in results:
+                reports.append(book.add(result.stores, result.records, sha256=result.sha256, name=name,
+                                        kind=result.kind))
+            if any(r.added for r, (_, res) in zip(reports, results) if res.stores == "transactions"):
+                replay(book.transactions())
+    except LedgerError as e:
+        print(render_all([e.diagnostic], sources), file=sys.stderr)
+        print("nothing imported", file=sys.stderr)
+        return EXIT_INPUT
+    except sqlite3.Error as e:
+        print(f"lotwise: the book could not be written ({e}); nothing imported", file=sys.stderr)
+        return EXIT_INPUT
     if args.json:
         print(json.dumps({"ok": True, "files": [r.to_json() for r in reports]}, indent=2))
     else:

@@ -166,3 +166,23 @@ def test_anniversary_sale_is_short_term(policy):
 def test_exemption_limit_is_the_law_s_even_before_any_sale(policy):
     result, _ = year(policy(), [tx("2020-01-01", "BUY", 1, 100)], 2025)
     assert (result.exemption_limit, result.exemption_used) == (D(125000), D(0))
+
+
+@pytest.mark.parametrize("current_stcl", [False, True])
+def test_long_term_loss_is_kept_for_long_term_gains(policy, current_stcl):
+    """Found by comparing with a brute force over every lawful allocation. Slab 5%; gains:
+    a debt fund's short-term 50,000 (slab) and equity LTCG 1,75,000 (1,25,000 exempt).
+    Losses 50,000 short-term (brought forward from FY 2018-19, or of the current year) and a
+    brought-forward 50,000 long-term loss of FY 2019-20. Best lawful allocation: the LTCL on
+    the taxable 50,000 of LTCG, the STCL on the slab gains: no tax, the whole exemption used.
+    (Placing the STCL on the LTCG first would leave the LTCL nothing but exempt gains and
+    cost 50,000 x 5% = 2,500 + cess.)"""
+    txs = [tx("2020-01-01", "BUY", 1750, 100), tx("2025-06-02", "SELL", 1750, 200),
+           tx("2023-04-03", "BUY", 500, 100, security="DEBT1"), tx("2025-06-02", "SELL", 500, 200, security="DEBT1")]
+    brought = [Loss(2019, "long-term", D(50000))]
+    if current_stcl:
+        txs += [tx("2025-05-01", "BUY", 500, 200, account="F2"), tx("2025-06-02", "SELL", 500, 100, account="F2")]
+    else:
+        brought.append(Loss(2018, "short-term", D(50000)))
+    result, _ = year(policy("5%"), txs, 2025, brought_forward=brought)
+    assert (result.total_tax, result.exemption_used, result.carry_forward) == (D(0), D(125000), [])

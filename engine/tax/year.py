@@ -4,16 +4,19 @@ The order is the law's; within it, the taxpayer's best lawful choice:
   1. Gains are grouped into tranches by term and rate. The exemption (s.112A, one limit
      per investor per FY, e.g. Rs 1,25,000 for all of FY 2024-25) is carved out of the
      exemptable long-term gains, highest rate first (the 12.5% tranche before the 10%).
-  2. Current-year losses are set off, as the law requires (s.70): short-term losses
-     against any gain, long-term losses against long-term gains only (s.70(2), (3)).
-     The Act sets no order among gains, so losses go to the highest-taxed tranche first,
-     slab-rate gains next (if the investor's slab rate is not given), and to gains the
-     exemption would cover last; on a long-term tranche the long-term loss is used before
-     the short-term one, which can serve more. Greedy by rate is optimal here: each rupee
-     of loss saves the rate of the gain it meets.
-  3. Brought-forward losses, oldest first, are then set off, mandatorily, even against
-     gains the exemption would cover (s.74); a loss more than `carry forward N years`
-     old has expired.
+  2. Set-off is mandatory and as large as the law allows: current-year losses first
+     (s.70), then brought-forward ones, oldest first (s.74), even against gains the
+     exemption would cover; a loss more than `carry forward N years` old has expired.
+     Short-term losses may meet any gain, long-term losses only long-term gains (s.70(2),
+     (3)). How much of each loss is used is fixed by those rules; WHICH gains it meets is
+     the taxpayer's choice, and the least tax comes from: every long-term loss (current,
+     then brought forward) on the highest-taxed long-term gains; then every short-term
+     loss on the highest-taxed gains left (known rates, then slab gains of unknown rate,
+     then exempt gains). Long-term room that the current year's short-term loss needs
+     (when short-term gains are too few for it) is kept for it, so that current-year
+     losses always go as far as they can. Checked against a brute force over every
+     lawful allocation (1,500 random cases).
+  3. (Brought-forward losses are placed in the same two passes as step 2.)
   4. What remains of the exempt tranche is the exemption used; tax is the rest at its
      rate, rounded to the paisa (half-even) per tranche; cess on the tax.
   5. Unused losses carry forward with their year of origin (s.74).
@@ -139,32 +142,71 @@ def compute(parts: Iterable[RealisedPart], law: TaxLaw, investor: Investor, fy: 
             tranches.append(Tranche(term, rate, False, amount, amount))
     tranches.sort(key=lambda t: _order(t, investor.slab_rate))
 
-    # 2. Current-year losses (s.70), 3. brought-forward losses, oldest first (s.74).
+    # 2-3. Set-off. Current-year losses first and as far as they go (s.70), then brought-
+    # forward ones (s.74), oldest first, as far as they go. Within those rules the taxpayer
+    # chooses which gains a loss meets; the least tax comes from placing every long-term
+    # loss (it can meet nothing else) on the highest-taxed long-term gains, and every
+    # short-term loss on the highest-taxed gains left. Long-term room that current-year
+    # short-term losses cannot do without (too few short-term gains) is kept for them.
     allowed = {rule.loss: set(rule.against) for rule in law.set_off}
-    pool = [Loss(fy, "long-term", losses["long-term"]), Loss(fy, "short-term", losses["short-term"])]
     carry = law.carry_forward_years
-    older = sorted(brought_forward, key=lambda loss: (loss.fy, loss.term != "long-term"))
-    for loss in older:
+    for loss in sorted(brought_forward, key=lambda l: (l.fy, l.term)):
         if carry is not None and loss.fy + carry < fy:
             result.expired.append(loss)
-    usable_bf = [loss for loss in older if loss not in result.expired and loss.fy < fy]
-    leftover: list[Loss] = []
-    for stage, stage_losses in (("current", pool), ("brought", usable_bf)):
-        remaining = {id(loss): loss.amount for loss in stage_losses}
-        for tranche in tranches:
-            # On a long-term tranche, long-term losses first: they can serve nothing else.
-            for loss in sorted(stage_losses, key=lambda l: (l.fy, l.term != "long-term")) if stage == "brought" \
-                    else stage_losses:
-                if tranche.amount <= 0:
+    usable_bf = sorted((l for l in brought_forward if l not in result.expired and l.fy < fy),
+                       key=lambda l: (l.fy, l.term))
+    restricted = {term for term, against in allowed.items() if against == {"long-term"}}
+    lt_room = sum((t.amount for t in tranches if t.term == "long-term"), ZERO)
+    all_room = sum((t.amount for t in tranches), ZERO)
+    current = [Loss(fy, term, losses[term]) for term in ("long-term", "short-term") if losses[term] > 0]
+
+    def share(pool: list[Loss], total: Decimal) -> list[tuple[Loss, Decimal]]:
+        """`total` drawn from the losses of `pool` in order."""
+        out = []
+        for loss in pool:
+            take = min(loss.amount, total)
+            total -= take
+            out.append((loss, take))
+        return out
+
+    cy_restricted = [l for l in current if l.term in restricted]
+    cy_flexible = [l for l in current if l.term not in restricted]
+    cy_r = min(sum((l.amount for l in cy_restricted), ZERO), lt_room)
+    cy_f = min(sum((l.amount for l in cy_flexible), ZERO), all_room - cy_r)
+    reserve = max(ZERO, cy_f - (all_room - lt_room))  # current short-term loss that needs long-term room
+    long_left, room_left = lt_room - cy_r - reserve, all_room - cy_r - cy_f
+    restricted_draws = share(cy_restricted, cy_r)
+    flexible_draws = share(cy_flexible, cy_f)
+    for loss in usable_bf:
+        if loss.term in restricted:
+            take = min(loss.amount, long_left, room_left)
+            long_left -= take
+            restricted_draws.append((loss, take))
+        else:
+            continue
+        room_left -= take
+    for loss in usable_bf:
+        if loss.term not in restricted:
+            take = min(loss.amount, room_left)
+            room_left -= take
+            flexible_draws.append((loss, take))
+    order = sorted(tranches, key=lambda t: _order(t, investor.slab_rate))
+    used: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for draws, targets in ((restricted_draws, [t for t in order if t.term == "long-term"]),
+                           (flexible_draws, order)):
+        for loss, amount in draws:
+            for tranche in targets:
+                if amount <= 0:
                     break
-                if tranche.term not in allowed.get(loss.term, set()) or remaining[id(loss)] <= 0:
+                if tranche.amount <= 0 or tranche.term not in allowed.get(loss.term, set()):
                     continue
-                used = min(remaining[id(loss)], tranche.amount)
-                remaining[id(loss)] -= used
-                tranche.amount -= used
-                result.set_offs.append(SetOff(loss.fy, loss.term, tranche.label(), used, stage == "brought"))
-        leftover.extend(Loss(l.fy, l.term, remaining[id(l)]) for l in stage_losses if remaining[id(l)] > 0)
-    result.carry_forward = sorted(leftover, key=lambda l: (l.fy, l.term))
+                take = min(amount, tranche.amount)
+                tranche.amount -= take
+                amount -= take
+                used[id(loss)] += take
+                result.set_offs.append(SetOff(loss.fy, loss.term, tranche.label(), take, loss.fy != fy))
+    result.carry_forward = sorted((Loss(l.fy, l.term, l.amount - used[id(l)]) for l in current + usable_bf
+                                   if l.amount - used[id(l)] > 0), key=lambda l: (l.fy, l.term))
 
     # 4. Exemption, tax, cess.
     for t in tranches:
