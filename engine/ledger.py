@@ -15,6 +15,7 @@ from collections import defaultdict, deque
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
+from fractions import Fraction
 from typing import Iterable, NamedTuple
 
 from engine.diagnostics import Diagnostic, Span, error
@@ -34,6 +35,11 @@ class Lot(NamedTuple):
     cost: Decimal  # total, in rupees, with purchase charges (s.48(ii)); nil for bonus units
     origin: str  # the row that created it
     how: str  # BUY, BONUS, DIVIDEND_REINVEST, SWITCH_IN, MERGER_IN
+    # For grandfathering (s.55(2)(ac)): the security whose FMV on 31-01-2018 applies (the
+    # one bought, through any merger) and the units originally bought per unit held now
+    # (through any split or merger); FMV x units x ratio is the FMV of these units.
+    fmv_security: str = ""
+    fmv_ratio: Fraction = Fraction(1)
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -53,6 +59,8 @@ class Matched(NamedTuple):
     acquired: date
     units: Decimal
     cost: Decimal
+    fmv_security: str = ""
+    fmv_ratio: Fraction = Fraction(1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +111,7 @@ def replay(transactions: Iterable[Transaction]) -> Ledger:
     occurrences: dict[tuple, int] = defaultdict(int)
     merged_out: dict[tuple[str, str, date], list[Lot]] = defaultdict(list)
     held: dict[tuple[str, str, str], Decimal] = defaultdict(Decimal)  # units in each queue
+    merged_in_days: set[tuple[str, str, date]] = set()
 
     for tx in sorted(transactions, key=_order):
         queue = queues[tx.key]
@@ -113,23 +122,29 @@ def replay(transactions: Iterable[Transaction]) -> Ledger:
             occurrences[ident] += 1
             cost = Decimal(0) if tx.type is TxType.BONUS else tx.units * tx.price + tx.charges
             queue.append(Lot(ident + (n,), tx.investor, tx.account, tx.security, tx.date,
-                             tx.units, cost, tx.source, tx.type.value))
+                             tx.units, cost, tx.source, tx.type.value, tx.security))
         elif tx.type.transfers or tx.type is TxType.MERGER_OUT:
             taken = _take(queue, tx, held[tx.key])
             held[tx.key] -= tx.units
             if tx.type is TxType.MERGER_OUT:
                 merged_out[(tx.investor, tx.account, tx.date)].extend(
                     Lot((m.lot_id,), tx.investor, tx.account, tx.security, m.acquired, m.units, m.cost, tx.source,
-                        "MERGER_OUT") for m in taken)
+                        "MERGER_OUT", m.fmv_security, m.fmv_ratio) for m in taken)
             else:
                 disposals.append(Disposal(tx, tuple(taken)))
         elif tx.type is TxType.SPLIT:
             if not queue:
                 raise _fail(tx, f"a split of {tx.security}, which {tx.investor} does not hold in {tx.account}",
                             "check the security and account, or import the purchases first")
-            queues[tx.key] = deque(lot._replace(units=lot.units * tx.units) for lot in queue)
+            queues[tx.key] = deque(lot._replace(units=lot.units * tx.units, fmv_ratio=lot.fmv_ratio / Fraction(tx.units))
+                                   for lot in queue)
             held[tx.key] *= tx.units
         elif tx.type is TxType.MERGER_IN:
+            if (tx.investor, tx.account, tx.date) in merged_in_days:
+                raise _fail(tx, f"a second merger on {tx.date} in {tx.account}: lotwise cannot tell which units "
+                                "became which", "import each merger on its own day, or ask for pairing by scheme",
+                            code="L103")
+            merged_in_days.add((tx.investor, tx.account, tx.date))
             pool = merged_out.pop((tx.investor, tx.account, tx.date), None)
             if not pool:
                 raise _fail(tx, "MERGER_IN without a MERGER_OUT on the same day in the same account",
@@ -154,11 +169,11 @@ def _take(queue: deque[Lot], tx: Transaction, held: Decimal) -> list[Matched]:
         lot = queue[0]
         if lot.units <= need:
             queue.popleft()
-            taken.append(Matched(lot.id, lot.acquired, lot.units, lot.cost))
+            taken.append(Matched(lot.id, lot.acquired, lot.units, lot.cost, lot.fmv_security, lot.fmv_ratio))
             need -= lot.units
         else:
             cost = (lot.cost * need / lot.units).quantize(PAISA, rounding=ROUND_HALF_EVEN)
-            taken.append(Matched(lot.id, lot.acquired, need, cost))
+            taken.append(Matched(lot.id, lot.acquired, need, cost, lot.fmv_security, lot.fmv_ratio))
             queue[0] = lot._replace(units=lot.units - need, cost=lot.cost - cost)
             need = Decimal(0)
     return taken
@@ -174,6 +189,8 @@ def _converted(pool: list[Lot], tx: Transaction) -> list[Lot]:
         units = (tx.units - assigned if i == len(pool) - 1
                  else (lot.units * tx.units / given).quantize(FUND_UNIT, rounding=ROUND_HALF_EVEN))
         assigned += units
+        ratio = lot.fmv_ratio * Fraction(lot.units) / Fraction(units) if units else lot.fmv_ratio
         out.append(Lot((lot.ident[0] if lot.how == "MERGER_OUT" else lot.id, tx.security), tx.investor,
-                       tx.account, tx.security, lot.acquired, units, lot.cost, tx.source, "MERGER_IN"))
+                       tx.account, tx.security, lot.acquired, units, lot.cost, tx.source, "MERGER_IN",
+                       lot.fmv_security, ratio))
     return out

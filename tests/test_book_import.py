@@ -156,3 +156,15 @@ def test_prices_for_securities_outside_the_policy_are_skipped_with_a_warning(tmp
                                                 "2024-01-05,TATAMOTORS,700\n"), "p.csv", policy)
     assert result.ok and [p.security for p in result.records] == ["INF789F01XA0"]
     assert [(d.code, d.severity.value, d.span.line) for d in result.diagnostics] == [("I112", "warning", 3)]
+
+
+@pytest.mark.parametrize("cell", ["20240105", "2024-W01-1", "0001-01-01", "9999-12-31"])
+def test_dates_are_yyyy_mm_dd_between_1900_and_9998(tmp_path, policy, cell):
+    result = read_file(write(tmp_path, "t.csv", HEADER + f"{cell},asha,F1,INF789F01XA0,BUY,10,100,0\n"), "t.csv", policy)
+    assert [d.code for d in result.diagnostics] == ["I101"]
+
+
+@pytest.mark.parametrize("row", ["2024-01-05,asha,F1,INF789F01XA0,ſell,1,100,0", "2024-01-05,asha,F1,INF789F01XA0,BUY,١٠,100,0"])
+def test_only_ascii_types_and_digits(tmp_path, policy, row):
+    result = read_file(write(tmp_path, "t.csv", HEADER + row + "\n"), "t.csv", policy)
+    assert result.records == [] and result.diagnostics[0].code in {"I102", "I103"}

@@ -2,6 +2,7 @@
 
 from datetime import date, timedelta
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 from hypothesis import given, settings
@@ -168,3 +169,19 @@ def test_same_share_in_two_demat_accounts_is_two_queues():
                      tx("2024-01-01", "SELL", 5, 2600, account="DP2", security="RELIANCE")])
     assert [(m.acquired, m.cost) for m in ledger.disposals[0].matched] == [(date(2022, 1, 1), D("12500.00"))]
     assert [(l.account, l.units) for l in ledger.lots] == [("DP1", D("10")), ("DP2", D("5"))]
+
+
+def test_two_mergers_in_one_account_on_one_day_cannot_be_paired():
+    with pytest.raises(LedgerError) as info:
+        replay([tx("2020-01-01", "BUY", 10, 10, security="A"), tx("2020-01-01", "BUY", 10, 10, security="B"),
+                tx("2024-01-01", "MERGER_OUT", 10, security="A"), tx("2024-01-01", "MERGER_OUT", 10, security="B"),
+                tx("2024-01-01", "MERGER_IN", 5, security="C"), tx("2024-01-01", "MERGER_IN", 5, security="D")])
+    assert info.value.diagnostic.code == "L103"
+
+
+def test_merged_units_keep_the_old_scheme_for_grandfathering():
+    ledger = replay([tx("2017-01-01", "BUY", 100, 10, security="OLD1"), tx("2023-09-01", "MERGER_OUT", 100, security="OLD1"),
+                     tx("2023-09-01", "MERGER_IN", 25, security="NEW1")])
+    (lot,) = ledger.lots
+    # 25 new units stand for the 100 bought: FMV of OLD1 x 25 x 4.
+    assert (lot.fmv_security, lot.fmv_ratio, Fraction(lot.units) * lot.fmv_ratio) == ("OLD1", 4, 100)

@@ -144,3 +144,13 @@ def test_status_command(tmp_path, capsys, monkeypatch):
     assert (D(asha["unrealised_lt_gains"]), D(asha["exemption_left"]), D(asha["harvestable_ltcg_now"])) == (
         D(4000), D(125000), D(4000))
     assert main(["status", "--as-of", "2025-11-19"]) == 1  # no price yet on that day: T120
+
+
+def test_same_day_sale_and_purchase_of_a_share_is_flagged(check):
+    policy = check('use "india"\nportfolio {\n investor asha "Asha"\n asset "E" 100% class equity\n'
+                   ' stock RIL "Reliance" holds "E"\n}\n').policy
+    txs = [Transaction(date(2025, 1, 10), "asha", "DP1", "RIL", TxType.BUY, D(100), D(1500), D(0), "t:1", 1),
+           Transaction(date(2025, 9, 10), "asha", "DP1", "RIL", TxType.SELL, D(100), D(1200), D(0), "t:2", 2),
+           Transaction(date(2025, 9, 10), "asha", "DP1", "RIL", TxType.BUY, D(100), D(1200), D(0), "t:3", 3)]
+    _, problems = realise(replay(txs), policy, {})
+    assert [(p.code, p.severity.value) for p in problems] == [("T130", "warning")]

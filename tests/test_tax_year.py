@@ -186,3 +186,21 @@ def test_long_term_loss_is_kept_for_long_term_gains(policy, current_stcl):
         brought.append(Loss(2018, "short-term", D(50000)))
     result, _ = year(policy("5%"), txs, 2025, brought_forward=brought)
     assert (result.total_tax, result.exemption_used, result.carry_forward) == (D(0), D(125000), [])
+
+
+def test_grandfathering_after_a_split_uses_the_units_bought(policy):
+    """Bought 1 unit on 2017-06-01 at 100 (FMV on 31-01-2018: 200); a 1:10 split in 2019;
+    10 units sold at 30 in 2020. The FMV of what was bought is 200 (not 10 x 200):
+    basis = max(100, min(200, 300)) = 200, gain 100."""
+    txs = [tx("2017-06-01", "BUY", 1, 100), tx("2019-01-01", "SPLIT", 10, 0), tx("2020-06-01", "SELL", 10, 30)]
+    _, (part,) = year(policy(), txs, 2020, fmv={"EQ1": D(200)})
+    assert (part.basis, part.gain) == (D(200), D(100))
+
+
+def test_sale_value_and_charges_add_up_across_lots(policy):
+    """3 units sold at 10.005 with 0.05 of charges, one unit from each of three lots: the
+    parts' proceeds add up to 30.015 rounded (30.02, half-even) and their expenses to 0.05."""
+    txs = [tx("2025-01-01", "BUY", 1, 10), tx("2025-02-01", "BUY", 1, 10), tx("2025-03-01", "BUY", 1, 10),
+           Transaction(date(2025, 6, 2), "asha", "F1", "EQ1", TxType.SELL, D(3), D("10.005"), D("0.05"), "t.csv:9", 9)]
+    _, parts = year(policy(), txs, 2025)
+    assert sum(p.proceeds for p in parts) == D("30.02") and sum(p.expenses for p in parts) == D("0.05")

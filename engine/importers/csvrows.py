@@ -11,7 +11,9 @@ from decimal import Decimal
 
 from engine.diagnostics import Diagnostic, Span, error, warning
 
-_PLAIN_NUMBER = re.compile(r"^\d[\d,]*(?:\.\d+)?$")
+_PLAIN_NUMBER = re.compile(r"^\d[\d,]*(?:\.\d+)?$", re.ASCII)
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)  # beyond them the calendar arithmetic fails
 
 
 class CellError(Exception):
@@ -96,9 +98,14 @@ def rows(text: str, path: str, required: tuple[str, ...], optional: tuple[str, .
 
 def read_date(cell: str) -> date:
     try:
-        return date.fromisoformat(cell)
+        if not _ISO_DATE.match(cell):
+            raise ValueError
+        day = date.fromisoformat(cell)
     except ValueError:
         raise CellError("I101", f"`{cell}` is not a date", "write dates as YYYY-MM-DD, e.g. 2024-07-23")
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise CellError("I101", f"`{cell}` is outside the years 1900 to 9998", "check the year")
+    return day
 
 
 def read_decimal(cell: str, what: str, *, allow_empty: bool = False, positive: bool = False) -> Decimal:

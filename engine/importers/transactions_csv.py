@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 
 from engine.diagnostics import Diagnostic, error
 from engine.importers.csvrows import CellError, CellReader, choose, header_of, read_date, read_decimal, rows
@@ -77,6 +76,8 @@ def _required(value: str, what: str, hint: str) -> str:
 
 def _type(value: str) -> TxType:
     try:
+        if not value.isascii():  # 'ſell'.upper() is 'SELL'
+            raise ValueError
         return TxType(value.upper())
     except ValueError:
         raise CellError("I102", f"unknown type `{value}`", "types are " + ", ".join(t.value for t in TxType))
@@ -85,6 +86,8 @@ def _type(value: str) -> TxType:
 def _fast(cells: dict[str, str], investors, securities, source: str) -> Transaction | None:
     """A valid row read straight through (most rows); None sends it to the checking path."""
     try:
+        if not cells["type"].isascii():
+            return None
         kind = TX_TYPES[cells["type"].upper()]
         needs_price = kind.acquires or kind.transfers
         units = read_decimal(cells["units"], "units", positive=True)
@@ -95,7 +98,7 @@ def _fast(cells: dict[str, str], investors, securities, source: str) -> Transact
             return None
         investor = investor if investors is None else investors[investor.lower()]
         security = security.upper() if securities is None else securities[security.lower()]
-        return Transaction(date.fromisoformat(cells["date"]), investor, account, security, kind, units, price,
+        return Transaction(read_date(cells["date"]), investor, account, security, kind, units, price,
                            charges, source)
     except (CellError, KeyError, ValueError):
         return None

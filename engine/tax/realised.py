@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
+from fractions import Fraction
 from typing import Mapping
 
 from engine.diagnostics import Diagnostic, error, warning
@@ -27,8 +28,15 @@ from engine.policy.model import Policy, Rate
 PAISA = Decimal("0.01")
 
 
+ZERO = Decimal(0)
+
+
 def paise(value: Decimal) -> Decimal:
     return value.quantize(PAISA, rounding=ROUND_HALF_EVEN)
+
+
+def _decimal(value: Fraction) -> Decimal:
+    return Decimal(value.numerator) / Decimal(value.denominator)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +68,8 @@ def realise(ledger: Ledger, policy: Policy, fmv: Mapping[str, Decimal]
     law, portfolio = policy.tax, policy.portfolio
     parts: list[RealisedPart] = []
     problems: list[Diagnostic] = []
+    bought_on = {(lot.key, lot.acquired) for lot in ledger.lots} | {
+        (d.tx.key, m.acquired) for d in ledger.disposals for m in d.matched}
     if law is None or portfolio is None:
         return parts, [error("T101", "gains need a policy with a portfolio and a tax law", None,
                              'add `use "india"` and a portfolio to the policy')]
@@ -72,10 +82,23 @@ def realise(ledger: Ledger, policy: Policy, fmv: Mapping[str, Decimal]
             continue
         cls = law.tax_class(security.tax_class)
         fy = law.fy_of(tx.date)
-        for matched in disposal.matched:
+        gross, shared_proceeds, shared_expenses = tx.units * tx.price, ZERO, ZERO
+        if (tx.key, tx.date) in bought_on and law.same_day_rebuy_netted and security.exchange_traded:
+            problems.append(warning(
+                "T130", f"{tx.source}: {tx.security} was sold and bought on {tx.date} in {tx.account}; a same-day "
+                "sale and purchase is an intraday trade, not a capital gain, but lotwise counts it as a delivery "
+                "sale", None, "rebuy on the next trading day, as the rules say; or record the trade as intraday"))
+        for index, matched in enumerate(disposal.matched):
             notes: list[str] = []
-            proceeds = paise(matched.units * tx.price)
-            expenses = tx.charges if matched.units == tx.units else paise(tx.charges * matched.units / tx.units)
+            # Shares of the sale's value and charges, each to the paisa; the last part takes
+            # the remainder, so the parts add up to the sale exactly.
+            if index == len(disposal.matched) - 1:
+                proceeds, expenses = paise(gross) - shared_proceeds, tx.charges - shared_expenses
+            else:
+                proceeds = paise(gross * matched.units / tx.units)
+                expenses = paise(tx.charges * matched.units / tx.units)
+                shared_proceeds += proceeds
+                shared_expenses += expenses
             treatment = law.treatment(security.tax_class, matched.acquired, tx.date)
             long_term = treatment.is_long_term(matched.acquired, tx.date)
             rate = treatment.long_rate if long_term else treatment.short_rate
@@ -87,7 +110,7 @@ def realise(ledger: Ledger, policy: Policy, fmv: Mapping[str, Decimal]
             basis = matched.cost
             gf = cls.grandfather_on_or_before if cls else None
             if gf is not None and matched.acquired <= gf and long_term:
-                value = fmv.get(tx.security)
+                value = fmv.get(matched.fmv_security or tx.security)
                 if value is None:
                     problems.append(warning(
                         "T104", f"{tx.source}: no FMV on {gf} for {tx.security}; the actual cost is used, "
@@ -96,7 +119,7 @@ def realise(ledger: Ledger, policy: Policy, fmv: Mapping[str, Decimal]
                         "pip install 'lotwise[isin]')"))
                     notes.append("FMV missing: actual cost used")
                 else:
-                    fmv_total = paise(value * matched.units)
+                    fmv_total = paise(_decimal(Fraction(value) * Fraction(matched.units) * matched.fmv_ratio))
                     basis = max(matched.cost, min(fmv_total, proceeds))
                     if basis != matched.cost:
                         notes.append(f"grandfathered at FMV {value} on {gf}")

@@ -11,12 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 from typing import Callable, Mapping
 
 from engine.diagnostics import Diagnostic, error
 from engine.ledger import Ledger, Lot
 from engine.policy.model import Policy, Rate
-from engine.tax.realised import paise
+from engine.tax.realised import _decimal, paise
 from engine.transactions import Price
 
 
@@ -66,8 +67,10 @@ def value_lots(ledger: Ledger, policy: Policy, price_of: Callable[[str, date], P
         basis = lot.cost
         cls = law.tax_class(security.tax_class)
         if cls and cls.grandfather_on_or_before and lot.acquired <= cls.grandfather_on_or_before and long_term:
-            if lot.security in fmv:
-                basis = max(lot.cost, min(paise(fmv[lot.security] * lot.units), value))
+            source = lot.fmv_security or lot.security
+            if source in fmv:
+                basis = max(lot.cost, min(paise(_decimal(Fraction(fmv[source]) * Fraction(lot.units) * lot.fmv_ratio)),
+                                          value))
         holdings.append(Holding(
             lot, security.asset, security.tax_class, price.price, price.date, value, basis, value - basis,
             "long-term" if long_term else "short-term",
