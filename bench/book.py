@@ -59,6 +59,10 @@ def main() -> int:
     args = parser.parse_args()
     rows = 10_000 if args.quick else args.rows
 
+    from engine.cli import _configure_gc
+
+    _configure_gc()  # as the lotwise command does
+
     from engine.book import Book
     from engine.importers import read_file
     from engine.ledger import replay
@@ -66,29 +70,37 @@ def main() -> int:
     from engine.tax.realised import realise
     from engine.tax.year import compute
 
+    repeat = 1 if args.quick else 3
+    import_times, report_times = [], []
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
         policy_path, csv_path = generate(rows, directory)
         policy = check_file(policy_path).policy
-        book = Book.open(directory / "bench.db", create=True)
+        for run in range(repeat):  # best of `repeat`, each into a new book: the machine is shared
+            book = Book.open(directory / f"bench{run}.db", create=True)
+            start = time.perf_counter()
+            result = read_file(csv_path, csv_path.name, policy)
+            assert result.ok, result.diagnostics[:3]
+            with book.transaction():  # as `lotwise import`: write, then replay what the book holds
+                before = list(book.transactions())
+                book.add(result.stores, result.records, sha256=result.sha256, name=csv_path.name,
+                         kind=result.kind)
+                replay(before + book.last_added)
+            import_times.append(time.perf_counter() - start)
 
-        start = time.perf_counter()
-        result = read_file(csv_path, csv_path.name, policy)
-        assert result.ok, result.diagnostics[:3]
-        with book.transaction():  # as `lotwise import`: write, then replay what the book holds
-            book.add(result.stores, result.records, sha256=result.sha256, name=csv_path.name, kind=result.kind)
-            replay(book.transactions())
-        import_seconds = time.perf_counter() - start
-
-        start = time.perf_counter()
-        ledger = replay(book.transactions())
-        parts, _ = realise(ledger, policy, {})
-        fy = policy.tax.fy_of(max(p.sold for p in parts))
-        reports = [compute(parts, policy.tax, investor, fy)[0] for investor in policy.portfolio.investors]
-        report_seconds = time.perf_counter() - start
+            start = time.perf_counter()
+            ledger = replay(book.transactions())
+            parts, _ = realise(ledger, policy, {})
+            fy = policy.tax.fy_of(max(p.sold for p in parts))
+            reports = [compute(parts, policy.tax, investor, fy)[0] for investor in policy.portfolio.investors]
+            report_times.append(time.perf_counter() - start)
+            book.close()
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    import_seconds, report_seconds = min(import_times), min(report_times)
 
     print(f"lotwise bench (book): Python {platform.python_version()}, {platform.machine()}")
+    print(f"best of {repeat}; all runs: import {', '.join(f'{t:.2f}' for t in import_times)} s, "
+          f"report {', '.join(f'{t:.2f}' for t in report_times)} s")
     print(f"import {rows:,} transactions: {import_seconds:.2f} s (target < 5 s)")
     print(f"replay + FY report ({len(ledger.lots):,} open lots, {len(parts):,} lot parts sold, "
           f"{len(reports)} investors): {report_seconds:.2f} s (target < 1 s)")

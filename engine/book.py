@@ -20,7 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from engine.transactions import TX_TYPES, BroughtForwardLoss, Fmv, Price, Transaction, TxType
+from engine.transactions import TX_TYPES, TYPE_VALUE, BroughtForwardLoss, Fmv, Price, Transaction, TxType
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: transactions, prices, the import log and settings
@@ -97,12 +97,15 @@ class ImportReport:
 
 def _canonical(value: Decimal) -> str:
     """One spelling per number: 10, 10.0 and 10.000 are the same units."""
-    return format(value.normalize(), "f") if value else "0"
+    text = str(value)
+    if "E" in text or ("." in text and text.endswith("0")):
+        return format(value.normalize(), "f") if value else "0"
+    return text
 
 
 def _row(t: Transaction) -> tuple:
     """A transaction's content, numbers canonical: what its fingerprint is made of."""
-    return (t.date.isoformat(), t.investor, t.account, t.security, t.type.value,
+    return (t.date.isoformat(), t.investor, t.account, t.security, TYPE_VALUE[t.type],
             _canonical(t.units), _canonical(t.price), _canonical(t.charges))
 
 
@@ -187,22 +190,32 @@ class Book:
 
     def add_transactions(self, records: list[Transaction], *, sha256: str, name: str,
                          kind: str) -> ImportReport:
-        """Add a file's transactions in one transaction; rows already in the book are skipped."""
+        """Add a file's transactions in one transaction; rows already in the book are skipped.
+        The rows added are kept in `self.last_added`, in stored order, numbered after the
+        book's rows (`seq`), for checking the ledger without reading them back."""
+        self.last_added: list[Transaction] = []
         if self._already(sha256):
             return ImportReport(name, kind, 0, len(records), already_imported=True)
         rows = [_row(t) for t in records]
+        fps = fingerprints(rows)
+        known: set[str] = set()
+        for start in range(0, len(fps), 500):
+            chunk = fps[start:start + 500]
+            known.update(f for (f,) in self.db.execute(
+                f"SELECT fingerprint FROM transactions WHERE fingerprint IN ({','.join('?' * len(chunk))})", chunk))
+        base = self.db.execute("SELECT count(*) FROM transactions").fetchone()[0]
+        fresh = [(record, fp) for record, fp in zip(records, fps) if fp not in known]
         with self.transaction():
             import_id = self._log(sha256, kind, name)
-            before = self.db.total_changes
             self.db.executemany(
-                "INSERT OR IGNORE INTO transactions (import_id, source, date, investor, account, security, "
+                "INSERT INTO transactions (import_id, source, date, investor, account, security, "
                 "type, units, price, charges, fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                ((import_id, record.source, *row[:5], str(record.units), str(record.price), str(record.charges),
-                  fingerprint) for record, row, fingerprint in zip(records, rows, fingerprints(rows))))
-            added = self.db.total_changes - before
+                ((import_id, r.source, r.date.isoformat(), r.investor, r.account, r.security, TYPE_VALUE[r.type],
+                  str(r.units), str(r.price), str(r.charges), fp) for r, fp in fresh))
             self.db.execute("UPDATE imports SET rows_added = ?, rows_skipped = ? WHERE id = ?",
-                            (added, len(records) - added, import_id))
-        return ImportReport(name, kind, added, len(records) - added)
+                            (len(fresh), len(records) - len(fresh), import_id))
+        self.last_added = [r._replace(seq=base + i) for i, (r, _) in enumerate(fresh)]
+        return ImportReport(name, kind, len(fresh), len(records) - len(fresh))
 
     def add_prices(self, records: list[Price], *, sha256: str, name: str, kind: str) -> ImportReport:
         """Add prices; the same price again is skipped, a different one for the same day

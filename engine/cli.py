@@ -37,6 +37,15 @@ def _configure_cache() -> None:
     parser.set_cache_dir(Path(base) / "lotwise")
 
 
+def _configure_gc() -> None:
+    """A command builds hundreds of thousands of small records (transactions, lots) that
+    form no reference cycles; Python's default thresholds would run a full collection over
+    all of them again and again (an import of 100,000 rows: 7-9 s instead of 4-5 s)."""
+    import gc
+
+    gc.set_threshold(100_000, 50, 100)
+
+
 def _print_diagnostics(diagnostics, sources, as_json: bool) -> None:
     from engine.diagnostics import render_all
 
@@ -194,19 +203,23 @@ def cmd_import(args) -> int:
         else:
             print(json.dumps({"ok": False, "diagnostics": [d.to_json() for d in problems]}, indent=2))
         return EXIT_INPUT
-    # All files in one transaction; the ledger is replayed from what the book then holds
-    # (exactly the rows that were added, in their stored order), so a sale of units never
-    # bought rolls everything back, with its row named.
+    # All files in one transaction; the ledger is replayed with what the book then holds
+    # (its rows and exactly the rows added, numbered in stored order), so a sale of units
+    # never bought rolls everything back, with its row named.
     import sqlite3
 
     reports = []
     try:
         with book.transaction():
+            before = list(book.transactions()) if any(r.stores == "transactions" for _, r in results) else []
+            added = []
             for name, result in results:
                 reports.append(book.add(result.stores, result.records, sha256=result.sha256, name=name,
                                         kind=result.kind))
-            if any(r.added for r, (_, res) in zip(reports, results) if res.stores == "transactions"):
-                replay(book.transactions())
+                if result.stores == "transactions":
+                    added += book.last_added
+            if added:
+                replay(before + added)  # what the book now holds, in its stored order
     except LedgerError as e:
         print(render_all([e.diagnostic], sources), file=sys.stderr)
         print("nothing imported", file=sys.stderr)
@@ -567,6 +580,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     _configure_cache()
+    _configure_gc()
     try:
         return args.func(args)
     except KeyboardInterrupt:

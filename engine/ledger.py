@@ -19,7 +19,7 @@ from fractions import Fraction
 from typing import Iterable, NamedTuple
 
 from engine.diagnostics import Diagnostic, Span, error
-from engine.transactions import Transaction, TxType
+from engine.transactions import ACQUIRES, TRANSFERS, Transaction, TxType
 
 PAISA = Decimal("0.01")
 FUND_UNIT = Decimal("0.001")  # registrars allot units to three decimals
@@ -98,9 +98,13 @@ def _fail(tx: Transaction, message: str, hint: str, code: str = "L101") -> Ledge
     return LedgerError(error(code, message, _source_span(tx.source), hint))
 
 
+# Members as plain names: in Python 3.11 each `TxType.X` lookup goes through a descriptor.
+BONUS, SPLIT, MERGER_IN, MERGER_OUT = TxType.BONUS, TxType.SPLIT, TxType.MERGER_IN, TxType.MERGER_OUT
+
+
 def _order(tx: Transaction) -> tuple:
     # On one day, units given up in a merger are taken before the new units arrive.
-    return (tx.date, 1 if tx.type is TxType.MERGER_IN else 0, tx.seq)
+    return (tx.date, 1 if tx.type is MERGER_IN else 0, tx.seq)
 
 
 def replay(transactions: Iterable[Transaction]) -> Ledger:
@@ -114,32 +118,34 @@ def replay(transactions: Iterable[Transaction]) -> Ledger:
     merged_in_days: set[tuple[str, str, date]] = set()
 
     for tx in sorted(transactions, key=_order):
-        queue = queues[tx.key]
-        if tx.type.acquires or tx.type is TxType.BONUS:
+        key = tx.key
+        kind = tx.type
+        queue = queues[key]
+        if kind in ACQUIRES or kind is BONUS:
             held[tx.key] += tx.units
             ident = (tx.investor, tx.account, tx.security, tx.date, tx.type.value, tx.units, tx.price)
             n = occurrences[ident]
             occurrences[ident] += 1
-            cost = Decimal(0) if tx.type is TxType.BONUS else tx.units * tx.price + tx.charges
+            cost = Decimal(0) if kind is BONUS else tx.units * tx.price + tx.charges
             queue.append(Lot(ident + (n,), tx.investor, tx.account, tx.security, tx.date,
                              tx.units, cost, tx.source, tx.type.value, tx.security))
-        elif tx.type.transfers or tx.type is TxType.MERGER_OUT:
+        elif kind in TRANSFERS or kind is MERGER_OUT:
             taken = _take(queue, tx, held[tx.key])
             held[tx.key] -= tx.units
-            if tx.type is TxType.MERGER_OUT:
+            if kind is MERGER_OUT:
                 merged_out[(tx.investor, tx.account, tx.date)].extend(
                     Lot((m.lot_id,), tx.investor, tx.account, tx.security, m.acquired, m.units, m.cost, tx.source,
                         "MERGER_OUT", m.fmv_security, m.fmv_ratio) for m in taken)
             else:
                 disposals.append(Disposal(tx, tuple(taken)))
-        elif tx.type is TxType.SPLIT:
+        elif kind is SPLIT:
             if not queue:
                 raise _fail(tx, f"a split of {tx.security}, which {tx.investor} does not hold in {tx.account}",
                             "check the security and account, or import the purchases first")
             queues[tx.key] = deque(lot._replace(units=lot.units * tx.units, fmv_ratio=lot.fmv_ratio / Fraction(tx.units))
                                    for lot in queue)
             held[tx.key] *= tx.units
-        elif tx.type is TxType.MERGER_IN:
+        elif kind is MERGER_IN:
             if (tx.investor, tx.account, tx.date) in merged_in_days:
                 raise _fail(tx, f"a second merger on {tx.date} in {tx.account}: lotwise cannot tell which units "
                                 "became which", "import each merger on its own day, or ask for pairing by scheme",

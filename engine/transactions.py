@@ -43,6 +43,8 @@ class TxType(str, Enum):
 _ACQUIRES = frozenset({TxType.BUY, TxType.SWITCH_IN, TxType.DIVIDEND_REINVEST})
 _TRANSFERS = frozenset({TxType.SELL, TxType.SWITCH_OUT})
 TX_TYPES = {t.value: t for t in TxType}  # value -> member, faster than TxType(value)
+TYPE_VALUE = {t: t.value for t in TxType}  # member -> value, faster than .value (a descriptor)
+ACQUIRES, TRANSFERS = _ACQUIRES, _TRANSFERS
 
 
 class Transaction(NamedTuple):
