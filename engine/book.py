@@ -20,7 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from engine.transactions import TX_TYPES, TYPE_VALUE, BroughtForwardLoss, Fmv, Price, Transaction, TxType
+from engine.transactions import TX_TYPES, TYPE_VALUE, BroughtForwardLoss, Fmv, Price, Transaction
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: transactions, prices, the import log and settings

@@ -159,6 +159,15 @@ def _policy_for(args, book):
     return result.policy
 
 
+def _book_and_policy(args):
+    """The book and its policy, or None after printing why one is missing."""
+    book = _open_book(args)
+    if book is None:
+        return None
+    policy = _policy_for(args, book)
+    return (book, policy) if policy is not None else None
+
+
 def cmd_init(args) -> int:
     path = _book_path(args)
     existed = path.exists()
@@ -184,12 +193,10 @@ def cmd_import(args) -> int:
     from engine.importers import read_file
     from engine.ledger import LedgerError, replay
 
-    book = _open_book(args)
-    if book is None:
+    opened = _book_and_policy(args)
+    if opened is None:
         return EXIT_INPUT
-    policy = _policy_for(args, book)
-    if policy is None:
-        return EXIT_INPUT
+    book, policy = opened
     results, problems, sources = [], [], {}
     for name in args.files:
         result = read_file(Path(name), name, policy, investor=args.investor)
@@ -292,12 +299,10 @@ def _ledger_of(args, until: date | None = None):
     from engine.ledger import LedgerError, replay
     from engine.tax.realised import realise
 
-    book = _open_book(args)
-    if book is None:
+    opened = _book_and_policy(args)
+    if opened is None:
         return None
-    policy = _policy_for(args, book)
-    if policy is None:
-        return None
+    book, policy = opened
     try:
         ledger = replay(t for t in book.transactions() if until is None or t.date <= until)
     except LedgerError as e:

@@ -153,3 +153,33 @@ class CellReader:
                                        self.row.span(self.path, column), e.hint))
             self.bad = True
             return None
+
+
+class OnePerKey:
+    """A file's records with one value per key: the same value again is skipped; a
+    different one is an error pointing at both rows."""
+
+    def __init__(self, path: str, problems: list[Diagnostic]):
+        self.path, self.problems = path, problems
+        self.records: list = []
+        self._first: dict = {}  # key -> (value, line of its first row)
+
+    def add(self, key, value, record, row: Row, column: str, code: str, conflict: str, rule: str) -> None:
+        first = self._first.get(key)
+        if first is None:
+            self._first[key] = (value, row.line)
+            self.records.append(record)
+        elif first[0] != value:
+            self.problems.append(error(code, f"row {row.line}: {conflict}", row.span(self.path, column),
+                                       f"{rule} (the first is on row {first[1]})"))
+
+
+def result(records: list, table: list[Row], problems: list[Diagnostic], path: str) -> tuple[list, list[Diagnostic]]:
+    """An importer's answer: no records at all when any row is wrong (a failed import
+    changes nothing), and I109 for a header with no rows."""
+    if not table and not problems:
+        problems.append(error("I109", f"`{path}` has a header but no rows", Span(path, 1, 1, 1, 2),
+                              "is this the right file?"))
+    if any(d.is_error for d in problems):
+        return [], problems
+    return records, problems

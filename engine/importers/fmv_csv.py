@@ -7,8 +7,8 @@ an id or ISIN the policy declares; `fmv` is in rupees per unit, more than zero.
 
 from __future__ import annotations
 
-from engine.diagnostics import Diagnostic, Span, error
-from engine.importers.csvrows import CellError, choose, header_of, read_decimal, rows
+from engine.diagnostics import Diagnostic, error
+from engine.importers.csvrows import CellError, OnePerKey, choose, header_of, read_decimal, result, rows
 from engine.importers.transactions_csv import known_names
 from engine.transactions import Fmv
 
@@ -24,8 +24,7 @@ def detect(text: str) -> bool:
 def read(text: str, path: str, policy=None) -> tuple[list[Fmv], list[Diagnostic]]:
     table, problems = rows(text, path, COLUMNS)
     _, securities = known_names(policy)
-    records: list[Fmv] = []
-    seen: dict[str, tuple[int, int]] = {}  # security -> (index in records, line)
+    kept = OnePerKey(path, problems)
     for row in table:
         cells = row.cells
         column = "security"
@@ -40,18 +39,6 @@ def read(text: str, path: str, policy=None) -> tuple[list[Fmv], list[Diagnostic]
             problems.append(error(e.code, f"row {row.line}, column `{column}`: {e.message}",
                                   row.span(path, column), e.hint))
             continue
-        first = seen.get(security)
-        if first is not None:
-            if records[first[0]].value != value:
-                problems.append(error("I125", f"row {row.line}: a second, different FMV for {security}",
-                                      row.span(path, "fmv"),
-                                      f"keep one FMV per security (the first is on row {first[1]})"))
-            continue
-        seen[security] = (len(records), row.line)
-        records.append(Fmv(security, value))
-    if not table and not problems:
-        problems.append(error("I109", f"`{path}` has a header but no rows", Span(path, 1, 1, 1, 2),
-                              "is this the right file?"))
-    if any(d.is_error for d in problems):
-        return [], problems
-    return records, problems
+        kept.add(security, value, Fmv(security, value), row, "fmv", "I125",
+                 f"a second, different FMV for {security}", "keep one FMV per security")
+    return result(kept.records, table, problems, path)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
-from engine.diagnostics import Diagnostic, Span, error
-from engine.importers.csvrows import CellError, CellReader, choose, header_of, read_decimal, rows
+from engine.diagnostics import Diagnostic
+from engine.importers.csvrows import CellError, CellReader, OnePerKey, choose, header_of, read_decimal, result, rows
 from engine.importers.transactions_csv import known_names
 from engine.literals import LiteralError, read_fy
 from engine.transactions import BroughtForwardLoss
@@ -30,10 +30,8 @@ def detect(text: str) -> bool:
 def read(text: str, path: str, policy=None) -> tuple[list[BroughtForwardLoss], list[Diagnostic]]:
     table, problems = rows(text, path, COLUMNS)
     investors, _ = known_names(policy)
-    records: list[BroughtForwardLoss] = []
-    seen: dict[tuple, tuple[int, int]] = {}  # (investor, fy, term) -> (index in records, line)
+    kept = OnePerKey(path, problems)
     for row in table:
-        cells = row.cells
         cell = CellReader(row, path, problems)  # reports every bad cell of the row
 
         investor = cell("investor", lambda v: _investor(v, investors))
@@ -42,23 +40,10 @@ def read(text: str, path: str, policy=None) -> tuple[list[BroughtForwardLoss], l
         amount = cell("amount", lambda v: read_decimal(v, "amount", positive=True))
         if cell.bad:
             continue
-        key = (investor, fy, term)
-        first = seen.get(key)
-        if first is not None:
-            if records[first[0]].amount != amount:
-                problems.append(error("I128", f"row {row.line}: a second, different {term} loss for {investor} "
-                                              f"from FY {fy}-{(fy + 1) % 100:02d}",
-                                      row.span(path, "amount"),
-                                      f"the return has one amount per year and term (the first is on row {first[1]})"))
-            continue
-        seen[key] = (len(records), row.line)
-        records.append(BroughtForwardLoss(investor, fy, term, amount))
-    if not table and not problems:
-        problems.append(error("I109", f"`{path}` has a header but no rows", Span(path, 1, 1, 1, 2),
-                              "is this the right file?"))
-    if any(d.is_error for d in problems):
-        return [], problems
-    return records, problems
+        kept.add((investor, fy, term), amount, BroughtForwardLoss(investor, fy, term, amount), row, "amount",
+                 "I128", f"a second, different {term} loss for {investor} from FY {fy}-{(fy + 1) % 100:02d}",
+                 "the return has one amount per year and term")
+    return result(kept.records, table, problems, path)
 
 
 def _investor(value: str, investors: dict[str, str] | None) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from engine.diagnostics import Diagnostic, error
-from engine.importers.csvrows import CellError, header_of, read_date, read_decimal, rows
+from engine.importers.csvrows import CellError, OnePerKey, header_of, read_date, read_decimal, result, rows
 from engine.importers.transactions_csv import known_names
 from engine.transactions import Price
 
@@ -18,8 +18,7 @@ def detect(text: str) -> bool:
 def read(text: str, path: str, policy=None) -> tuple[list[Price], list[Diagnostic]]:
     table, problems = rows(text, path, COLUMNS)
     _, securities = known_names(policy)
-    records: list[Price] = []
-    seen: dict[tuple, tuple[int, int]] = {}  # (security, day) -> (index in records, line)
+    kept = OnePerKey(path, problems)
     others: dict[str, int] = {}  # securities the policy does not declare -> first row
     for row in table:
         cells = row.cells
@@ -38,15 +37,8 @@ def read(text: str, path: str, policy=None) -> tuple[list[Price], list[Diagnosti
             problems.append(error(e.code, f"row {row.line}, column `{column}`: {e.message}",
                                   row.span(path, column), e.hint))
             continue
-        first = seen.get((security, day))
-        if first is not None:
-            if records[first[0]].price != price:
-                problems.append(error("I111", f"row {row.line}: a second, different price for {security} on {day}",
-                                      row.span(path, "price"),
-                                      f"keep one price per security per day (the first is on row {first[1]})"))
-            continue
-        seen[(security, day)] = (len(records), row.line)
-        records.append(Price(day, security, price))
+        kept.add((security, day), price, Price(day, security, price), row, "price", "I111",
+                 f"a second, different price for {security} on {day}", "keep one price per security per day")
     if others:
         from engine.diagnostics import Span, warning
 
@@ -54,6 +46,4 @@ def read(text: str, path: str, policy=None) -> tuple[list[Price], list[Diagnosti
         first = min(others.values())
         problems.append(warning("I112", f"prices for {len(others)} securities not in the policy were skipped: {names}",
                                 Span(path, first, 1, first, 2), "declare them in the portfolio to keep their prices"))
-    if any(d.is_error for d in problems):
-        return [], problems
-    return records, problems
+    return result(kept.records, table, problems, path)

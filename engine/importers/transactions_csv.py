@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 
-from engine.diagnostics import Diagnostic, error
-from engine.importers.csvrows import CellError, CellReader, choose, header_of, read_date, read_decimal, rows
+from engine.diagnostics import Diagnostic
+from engine.importers.csvrows import CellError, CellReader, choose, header_of, read_date, read_decimal, result, rows
 from engine.transactions import TX_TYPES, Transaction, TxType
 
 KIND, STORES = "transactions-csv", "transactions"
@@ -61,11 +61,7 @@ def read(text: str, path: str, policy=None) -> tuple[list[Transaction], list[Dia
         if not cell.bad:
             records.append(Transaction(day, investor, account, security, kind, units, price, charges,
                                        f"{path}:{row.line}"))
-    if not table and not problems:
-        problems.append(error("I109", f"`{path}` has a header but no rows", None, "is this the right file?"))
-    if any(d.is_error for d in problems):
-        return [], problems
-    return records, problems
+    return result(records, table, problems, path)
 
 
 def _required(value: str, what: str, hint: str) -> str:

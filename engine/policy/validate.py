@@ -414,7 +414,7 @@ class Checker:
         ok = True
         if node.holds is None:
             self.err("V317", f"{node.kind} {node.id.value} does not say which asset it holds", node.span,
-                     f'add holds "Asset name" after its name')
+                     'add holds "Asset name" after its name')
             return None
         asset = node.holds.value
         if asset not in asset_names:

@@ -44,7 +44,6 @@ class Tranche:
     rate: Rate | None
     exempt: bool  # the part of exemptable gains that the exemption covers
     amount: Decimal  # gain remaining (reduced by set-off)
-    original: Decimal = ZERO
 
     def label(self) -> str:
         rate = "slab" if self.rate == "slab" else ("no rate" if self.rate is None else format_percent(self.rate))
@@ -131,15 +130,18 @@ def compute(parts: Iterable[RealisedPart], law: TaxLaw, investor: Investor, fy: 
     # 1. Tranches; the exemption carved from exemptable gains, highest rate first.
     tranches: list[Tranche] = []
     room = result.exemption_limit
-    for (term, rate, exemptable), amount in sorted(buckets.items(), key=lambda kv: -(kv[0][1] if isinstance(
-            kv[0][1], Decimal) else ZERO)):
+    def known_rate(bucket) -> Decimal:
+        rate = bucket[0][1]
+        return rate if isinstance(rate, Decimal) else ZERO  # "slab" and no-rate buckets last
+
+    for (term, rate, exemptable), amount in sorted(buckets.items(), key=known_rate, reverse=True):
         if exemptable and room > 0:
             covered = min(room, amount)
             room -= covered
-            tranches.append(Tranche(term, rate, True, covered, covered))
+            tranches.append(Tranche(term, rate, True, covered))
             amount -= covered
         if amount > 0:
-            tranches.append(Tranche(term, rate, False, amount, amount))
+            tranches.append(Tranche(term, rate, False, amount))
     tranches.sort(key=lambda t: _order(t, investor.slab_rate))
 
     # 2-3. Set-off. Current-year losses first and as far as they go (s.70), then brought-
