@@ -191,7 +191,8 @@ def cmd_init(args) -> int:
 def cmd_import(args) -> int:
     from engine.diagnostics import has_errors, render_all
     from engine.importers import read_file
-    from engine.ledger import LedgerError, replay
+    from engine.ledger import LedgerError
+    from engine.ledger_store import after_import, before_import
 
     opened = _book_and_policy(args)
     if opened is None:
@@ -210,15 +211,15 @@ def cmd_import(args) -> int:
         else:
             print(json.dumps({"ok": False, "diagnostics": [d.to_json() for d in problems]}, indent=2))
         return EXIT_INPUT
-    # All files in one transaction; the ledger is replayed with what the book then holds
-    # (its rows and exactly the rows added, numbered in stored order), so a sale of units
-    # never bought rolls everything back, with its row named.
+    # All files in one transaction; the ledger is replayed with what the book then holds and
+    # kept (engine/ledger_store.py), so a sale of units never bought rolls everything back,
+    # with its row named.
     import sqlite3
 
     reports = []
     try:
         with book.transaction():
-            before = list(book.transactions()) if any(r.stores == "transactions" for _, r in results) else []
+            check = before_import(book)
             added = []
             for name, result in results:
                 reports.append(book.add(result.stores, result.records, sha256=result.sha256, name=name,
@@ -226,7 +227,7 @@ def cmd_import(args) -> int:
                 if result.stores == "transactions":
                     added += book.last_added
             if added:
-                replay(before + added)  # what the book now holds, in its stored order
+                after_import(book, check, added)
     except LedgerError as e:
         print(render_all([e.diagnostic], sources), file=sys.stderr)
         print("nothing imported", file=sys.stderr)
@@ -249,14 +250,15 @@ def cmd_import(args) -> int:
 def cmd_lots(args) -> int:
     from tabulate import tabulate
 
-    from engine.ledger import LedgerError, replay
+    from engine.ledger import LedgerError
+    from engine.ledger_store import ledger_of
     from engine.literals import format_inr
 
     book = _open_book(args)
     if book is None:
         return EXIT_INPUT
     try:
-        ledger = replay(book.transactions())
+        ledger = ledger_of(book, sold_from=date.max)  # open lots only: no disposal is that late
     except LedgerError as e:
         print(f"lotwise: {e.diagnostic.message}", file=sys.stderr)
         return EXIT_INPUT
@@ -292,24 +294,29 @@ def _money(value) -> str:
     return format_inr(value)
 
 
-def _ledger_of(args, until: date | None = None):
-    """The book, its policy, the replayed ledger (transactions up to `until`), the FMVs,
-    and every realised lot part; None after printing why, when any is missing."""
+def _ledger_of(args, *, until: date | None = None, fy: int | None = None, lots: bool = True):
+    """The book, its policy, the ledger of the transactions up to `until` (open lots unless
+    `lots` is False), the FMVs, and the realised lot parts of FY `fy` (the FY of `until` when
+    not given); None after printing why, when any is missing."""
     from engine.diagnostics import render_all
-    from engine.ledger import LedgerError, replay
+    from engine.ledger import LedgerError
+    from engine.ledger_store import ledger_of
     from engine.tax.realised import realise
 
     opened = _book_and_policy(args)
     if opened is None:
         return None
     book, policy = opened
+    if fy is None and until is not None and policy.tax is not None:
+        fy = policy.tax.fy_of(until)
+    sold_from = policy.tax.fy_bounds(fy)[0] if fy is not None and policy.tax is not None else None
     try:
-        ledger = replay(t for t in book.transactions() if until is None or t.date <= until)
+        ledger = ledger_of(book, until=until, sold_from=sold_from, lots=lots)
     except LedgerError as e:
         print(render_all([e.diagnostic], {}), file=sys.stderr)
         return None
     fmv = _fmv_for(book, policy)
-    parts, problems = realise(ledger, policy, fmv)
+    parts, problems = realise(ledger, policy, fmv, fy)
     return book, policy, ledger, fmv, parts, problems
 
 
@@ -336,7 +343,7 @@ def cmd_gains(args) -> int:
     from engine.literals import fy_label
     from engine.tax.year import Loss, compute
 
-    loaded = _ledger_of(args)
+    loaded = _ledger_of(args, fy=args.fy, lots=False)
     if loaded is None:
         return EXIT_INPUT
     book, policy, ledger, fmv, parts, problems = loaded

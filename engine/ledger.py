@@ -19,7 +19,7 @@ from fractions import Fraction
 from typing import Iterable, NamedTuple
 
 from engine.diagnostics import Diagnostic, Span, error
-from engine.transactions import ACQUIRES, TRANSFERS, Transaction, TxType
+from engine.transactions import ACQUIRES, TRANSFERS, TYPE_VALUE, Transaction, TxType
 
 PAISA = Decimal("0.01")
 FUND_UNIT = Decimal("0.001")  # registrars allot units to three decimals
@@ -67,6 +67,7 @@ class Matched(NamedTuple):
 class Disposal:
     tx: Transaction
     matched: tuple[Matched, ...]
+    bought_same_day: bool = False  # units of this security were acquired on the sale date in this account
 
 
 @dataclass(frozen=True)
@@ -107,31 +108,42 @@ def _order(tx: Transaction) -> tuple:
     return (tx.date, 1 if tx.type is MERGER_IN else 0, tx.seq)
 
 
-def replay(transactions: Iterable[Transaction]) -> Ledger:
+def replay(transactions: Iterable[Transaction], opening: Iterable[Lot] = ()) -> Ledger:
     """Replay in date order (file order within a day). Raises LedgerError, naming the row,
-    when a transfer needs more units than are held or a merger does not balance."""
+    when a transfer needs more units than are held or a merger does not balance.
+
+    `opening`: open lots from an earlier replay (FIFO order within each queue), when every
+    transaction given is dated after that replay's last one; the result then holds all open
+    lots and the disposals of these transactions only."""
     queues: dict[tuple[str, str, str], deque[Lot]] = defaultdict(deque)
     disposals: list[Disposal] = []
     occurrences: dict[tuple, int] = defaultdict(int)
     merged_out: dict[tuple[str, str, date], list[Lot]] = defaultdict(list)
     held: dict[tuple[str, str, str], Decimal] = defaultdict(Decimal)  # units in each queue
     merged_in_days: set[tuple[str, str, date]] = set()
+    acquired_on: set[tuple[tuple[str, str, str], date]] = set()
+    for lot in opening:
+        queues[lot.key].append(lot)
+        held[lot.key] += lot.units
 
     for tx in sorted(transactions, key=_order):
         key = tx.key
         kind = tx.type
         queue = queues[key]
         if kind in ACQUIRES or kind is BONUS:
-            held[tx.key] += tx.units
-            ident = (tx.investor, tx.account, tx.security, tx.date, tx.type.value, tx.units, tx.price)
+            held[key] += tx.units
+            if kind is not BONUS:
+                acquired_on.add((key, tx.date))
+            how = TYPE_VALUE[kind]
+            ident = (tx.investor, tx.account, tx.security, tx.date, how, tx.units, tx.price)
             n = occurrences[ident]
-            occurrences[ident] += 1
+            occurrences[ident] = n + 1
             cost = Decimal(0) if kind is BONUS else tx.units * tx.price + tx.charges
             queue.append(Lot(ident + (n,), tx.investor, tx.account, tx.security, tx.date,
-                             tx.units, cost, tx.source, tx.type.value, tx.security))
+                             tx.units, cost, tx.source, how, tx.security))
         elif kind in TRANSFERS or kind is MERGER_OUT:
-            taken = _take(queue, tx, held[tx.key])
-            held[tx.key] -= tx.units
+            taken = _take(queue, tx, held[key])
+            held[key] -= tx.units
             if kind is MERGER_OUT:
                 merged_out[(tx.investor, tx.account, tx.date)].extend(
                     Lot((m.lot_id,), tx.investor, tx.account, tx.security, m.acquired, m.units, m.cost, tx.source,
@@ -162,7 +174,8 @@ def replay(transactions: Iterable[Transaction]) -> Ledger:
         raise LedgerError(error("L102", f"MERGER_OUT on {day} has no MERGER_IN in {account}",
                                 _source_span(lots[0].origin), "add the row for the units received, or the units vanish"))
     lots = tuple(lot for key in sorted(queues) for lot in queues[key])
-    return Ledger(lots=lots, disposals=tuple(disposals))
+    return Ledger(lots=lots, disposals=tuple(
+        Disposal(d.tx, d.matched, True) if (d.tx.key, d.tx.date) in acquired_on else d for d in disposals))
 
 
 def _take(queue: deque[Lot], tx: Transaction, held: Decimal) -> list[Matched]:

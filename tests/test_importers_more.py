@@ -1,4 +1,4 @@
-"""AMFI's NAVAll.txt, the FMV CSV and the brought-forward losses CSV; the book's schema 2."""
+"""AMFI's NAVAll.txt, the FMV CSV and the brought-forward losses CSV; the book's schema migrations."""
 
 import sqlite3
 import sys
@@ -333,7 +333,7 @@ def test_detection_does_not_confuse_the_csv_kinds(tmp_path, policy):
 
 
 # ---------------------------------------------------------------------- the book
-def test_a_schema_1_book_migrates_to_2_and_keeps_its_data(tmp_path, policy):
+def test_a_schema_1_book_migrates_to_the_current_schema_and_keeps_its_data(tmp_path, policy):
     path = tmp_path / "old.db"
     db = sqlite3.connect(path, isolation_level=None)
     db.executescript(f"BEGIN; {MIGRATIONS[0]}; PRAGMA user_version = 1; COMMIT;")
@@ -341,9 +341,9 @@ def test_a_schema_1_book_migrates_to_2_and_keeps_its_data(tmp_path, policy):
                "VALUES ('s', 'prices-csv', 'p', 1, 0)")
     db.execute("INSERT INTO prices VALUES ('UTIN50', '2024-01-05', '150.1234', 1)")
     db.close()
-    assert SCHEMA_VERSION == 2
+    assert SCHEMA_VERSION == 3
     book = Book.open(path)
-    assert book.db.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert book.db.execute("PRAGMA user_version").fetchone()[0] == 3
     assert book.latest_price("UTIN50", date(2024, 1, 5)).price == Decimal("150.1234")
     assert (book.fmv(), book.losses()) == ({}, [])
     report = load(book, write(tmp_path, "l.csv", "investor,fy,term,amount\nasha,FY 2022-23,short-term,5\n"), policy)

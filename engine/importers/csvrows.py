@@ -109,8 +109,6 @@ def read_date(cell: str) -> date:
 
 
 def read_decimal(cell: str, what: str, *, allow_empty: bool = False, positive: bool = False) -> Decimal:
-    from engine.literals import LiteralError, read_number
-
     if cell == "" and allow_empty:
         return Decimal(0)
     if not _PLAIN_NUMBER.match(cell):
@@ -118,7 +116,9 @@ def read_decimal(cell: str, what: str, *, allow_empty: bool = False, positive: b
                         "write a plain non-negative number, e.g. 1234.567 (no sign, no currency)")
     if "," not in cell and len(cell) <= 28:  # the common case: no grouping to check
         value = Decimal(cell)
-    else:
+    else:  # imported here, not per call: this function runs three times a row
+        from engine.literals import LiteralError, read_number
+
         try:
             value = read_number(cell)
         except LiteralError as e:

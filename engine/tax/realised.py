@@ -62,19 +62,19 @@ class RealisedPart:
     notes: tuple[str, ...] = ()
 
 
-def realise(ledger: Ledger, policy: Policy, fmv: Mapping[str, Decimal]
+def realise(ledger: Ledger, policy: Policy, fmv: Mapping[str, Decimal], only_fy: int | None = None
             ) -> tuple[list[RealisedPart], list[Diagnostic]]:
-    """Every part of every lot consumed by a sale or switch-out, classified."""
+    """Every part of every lot consumed by a sale or switch-out (in FY `only_fy`, if given), classified."""
     law, portfolio = policy.tax, policy.portfolio
     parts: list[RealisedPart] = []
     problems: list[Diagnostic] = []
-    bought_on = {(lot.key, lot.acquired) for lot in ledger.lots} | {
-        (d.tx.key, m.acquired) for d in ledger.disposals for m in d.matched}
     if law is None or portfolio is None:
         return parts, [error("T101", "gains need a policy with a portfolio and a tax law", None,
                              'add `use "india"` and a portfolio to the policy')]
     for disposal in ledger.disposals:
         tx = disposal.tx
+        if only_fy is not None and law.fy_of(tx.date) != only_fy:
+            continue
         security = portfolio.security(tx.security)
         if security is None:
             problems.append(error("T102", f"{tx.source}: {tx.security} is not in the policy", None,
@@ -83,7 +83,7 @@ def realise(ledger: Ledger, policy: Policy, fmv: Mapping[str, Decimal]
         cls = law.tax_class(security.tax_class)
         fy = law.fy_of(tx.date)
         gross, shared_proceeds, shared_expenses = tx.units * tx.price, ZERO, ZERO
-        if (tx.key, tx.date) in bought_on and law.same_day_rebuy_netted and security.exchange_traded:
+        if disposal.bought_same_day and law.same_day_rebuy_netted and security.exchange_traded:
             problems.append(warning(
                 "T130", f"{tx.source}: {tx.security} was sold and bought on {tx.date} in {tx.account}; a same-day "
                 "sale and purchase is an intraday trade, not a capital gain, but lotwise counts it as a delivery "

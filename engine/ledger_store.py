@@ -1,0 +1,208 @@
+"""The replayed ledger, kept in the book so that a report does not replay the whole history.
+
+Replaying is linear in the book's history (about 1 s per 100,000 transactions). The import
+already replays, to reject a sale of units never bought; it now also keeps the result: every
+open lot, queue by queue, and every disposal with the lots it consumed (tables of schema 3).
+A report reads the open lots, or only the disposals of the FY it is about.
+
+Kept exactly: Decimals as their text, dates ISO, the grandfathering ratio as a fraction, lot
+ids as what they are hashed from. It is a derived copy and never the record: it is used only
+while the book's meta key `ledger` names this engine's LEDGER_FORMAT and the transactions the
+book holds (their count and highest id; triggers delete the key when a row is changed or
+deleted: `engine/book.py`, schema 3). When it is not valid, `ledger_of`
+replays the transactions and keeps the result again.
+
+An import whose transactions are all dated after the book's last one continues from the open
+lots of the queues it touches (the FIFO state is all a later transaction can see); any other
+import replays everything.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+from itertools import groupby
+from operator import itemgetter
+from typing import Iterable
+
+from engine.book import Book
+from engine.ledger import Disposal, Ledger, Lot, Matched, replay
+from engine.transactions import TX_TYPES, TYPE_VALUE, Transaction
+
+# Bump when replay's results change (a fix to FIFO, cost apportionment, lot ids...): books
+# keeping an older ledger then replay once and keep the new one.
+LEDGER_FORMAT = "ledger-1"
+_ONE = Fraction(1)
+_KEY = itemgetter(1, 2, 3)  # a Lot's (investor, account, security)
+
+
+def _ratio(text: str) -> Fraction:
+    return _ONE if text == "1" else Fraction(text)
+
+
+def _lot_row(lot: Lot) -> list:
+    # What the id is hashed from, as one string (a lot's id is _lot_id(*ident), and
+    # _lot_id(s) of that string is the same id): cheaper to keep than the hash itself.
+    ident, ratio = lot.ident, lot.fmv_ratio
+    return [ident[0] if len(ident) == 1 else "|".join(map(str, ident)), lot.acquired.isoformat(), str(lot.units),
+            str(lot.cost), lot.origin, lot.how, lot.fmv_security, "1" if ratio == 1 else str(ratio)]
+
+
+def _lots_of(key: tuple[str, str, str], text: str) -> list[Lot]:
+    investor, account, security = key
+    return [Lot((ident,), investor, account, security, date.fromisoformat(acquired), Decimal(units), Decimal(cost),
+                origin, how, fmv_security, _ratio(ratio))
+            for ident, acquired, units, cost, origin, how, fmv_security, ratio in json.loads(text)]
+
+
+def _tx_row(tx: Transaction) -> str:
+    return json.dumps([tx.date.isoformat(), tx.investor, tx.account, tx.security, TYPE_VALUE[tx.type],
+                       str(tx.units), str(tx.price), str(tx.charges), tx.source])
+
+
+def _matched_row(matched: Iterable[Matched]) -> str:
+    return json.dumps([[m.lot_id, m.acquired.isoformat(), str(m.units), str(m.cost), m.fmv_security,
+                        str(m.fmv_ratio)] for m in matched])
+
+
+def _disposal(seq: int, tx_text: str, matched_text: str, same_day: int) -> Disposal:
+    day, investor, account, security, kind, units, price, charges, source = json.loads(tx_text)
+    tx = Transaction(date.fromisoformat(day), investor, account, security, TX_TYPES[kind], Decimal(units),
+                     Decimal(price), Decimal(charges), source, seq)
+    return Disposal(tx, tuple(Matched(lot_id, date.fromisoformat(acquired), Decimal(units), Decimal(cost),
+                                      fmv_security, _ratio(ratio))
+                              for lot_id, acquired, units, cost, fmv_security, ratio in json.loads(matched_text)),
+                    bool(same_day))
+
+
+def _queues(lots: Iterable[Lot]) -> dict[tuple[str, str, str], list[Lot]]:
+    """Lots grouped by queue; `lots` are in queue order, as a Ledger holds them."""
+    return {key: list(group) for key, group in groupby(lots, key=_KEY)}
+
+
+def _token(book: Book) -> str:
+    """This engine's format and the transactions the ledger is the replay of."""
+    count, highest = book.db.execute("SELECT count(*), coalesce(max(id), 0) FROM transactions").fetchone()
+    return f"{LEDGER_FORMAT} {count} {highest}"
+
+
+def is_kept(book: Book) -> bool:
+    """Whether the book keeps the replay of exactly its transactions, by this engine."""
+    return book.get("ledger") == _token(book)
+
+
+def last_date(book: Book) -> date | None:
+    row = book.db.execute("SELECT max(date) FROM transactions").fetchone()
+    return date.fromisoformat(row[0]) if row and row[0] else None
+
+
+def keep(book: Book, ledger: Ledger) -> None:
+    """Keep `ledger`, the replay of every transaction in the book, in place of what was kept."""
+    with book.transaction():
+        book.db.execute("DELETE FROM ledger_queues")
+        book.db.execute("DELETE FROM ledger_disposals")
+        _write(book, _queues(ledger.lots), ledger.disposals, first_seq=0)
+
+
+def _write(book: Book, queues: dict[tuple[str, str, str], list[Lot]], disposals: Iterable[Disposal],
+           first_seq: int) -> None:
+    db = book.db
+    db.executemany("DELETE FROM ledger_queues WHERE investor = ? AND account = ? AND security = ?",
+                   [key for key, lots in queues.items() if not lots])
+    db.executemany("INSERT OR REPLACE INTO ledger_queues (investor, account, security, lots) VALUES (?, ?, ?, ?)",
+                   [(*key, json.dumps([_lot_row(lot) for lot in lots])) for key, lots in queues.items() if lots])
+    db.executemany("INSERT INTO ledger_disposals (seq, date, transaction_row, matched, bought_same_day) "
+                   "VALUES (?, ?, ?, ?, ?)",
+                   ((first_seq + i, d.tx.date.isoformat(), _tx_row(d.tx), _matched_row(d.matched),
+                     int(d.bought_same_day)) for i, d in enumerate(disposals)))
+    book.set("ledger", _token(book))
+
+
+def open_lots(book: Book, keys: Iterable[tuple[str, str, str]] | None = None) -> list[Lot]:
+    """The kept open lots (of the queues `keys`, or all), ordered by queue, then FIFO."""
+    if keys is None:
+        rows = book.db.execute("SELECT investor, account, security, lots FROM ledger_queues "
+                               "ORDER BY investor, account, security")
+    else:
+        wanted = sorted(set(keys))
+        rows = [row for key in wanted for row in book.db.execute(
+            "SELECT investor, account, security, lots FROM ledger_queues "
+            "WHERE investor = ? AND account = ? AND security = ?", key)]
+    return [lot for investor, account, security, text in rows
+            for lot in _lots_of((investor, account, security), text)]
+
+
+def disposals(book: Book, sold_from: date | None = None, sold_to: date | None = None) -> list[Disposal]:
+    """The kept disposals sold between the two dates (inclusive; open-ended when None), in replay order."""
+    query = "SELECT seq, transaction_row, matched, bought_same_day FROM ledger_disposals"
+    where, params = [], []
+    if sold_from is not None:
+        where.append("date >= ?")
+        params.append(sold_from.isoformat())
+    if sold_to is not None:
+        where.append("date <= ?")
+        params.append(sold_to.isoformat())
+    if where:
+        query += " WHERE " + " AND ".join(where)
+    return [_disposal(*row) for row in book.db.execute(query + " ORDER BY seq", params)]
+
+
+@dataclass(frozen=True)
+class ImportCheck:
+    """What the import learnt before writing: whether the kept ledger can be continued."""
+
+    continues: bool
+    last: date | None
+
+
+def before_import(book: Book) -> ImportCheck:
+    """Called before the import writes: is the kept ledger valid, and the book's last date."""
+    return ImportCheck(is_kept(book), last_date(book))
+
+
+def after_import(book: Book, check: ImportCheck, added: list[Transaction]) -> Ledger:
+    """Called inside the import's SQLite transaction after `added` were written: replay the
+    book with them and keep the result. Raises LedgerError (the caller rolls back) when the
+    book would then hold a sale of units never bought, or an unbalanced merger."""
+    if check.continues and check.last is not None and added and min(t.date for t in added) > check.last:
+        touched = {t.key for t in added}
+        ledger = replay(added, opening=open_lots(book, touched))
+        queues = _queues(ledger.lots)
+        queues.update({key: [] for key in touched if key not in queues})
+        first = book.db.execute("SELECT coalesce(max(seq), -1) + 1 FROM ledger_disposals").fetchone()[0]
+        with book.transaction():
+            _write(book, queues, ledger.disposals, first_seq=first)
+        return ledger
+    # An empty book before the import holds exactly the rows added, in stored order.
+    ledger = replay(added if check.last is None else book.transactions())
+    keep(book, ledger)
+    return ledger
+
+
+def ledger_of(book: Book, *, until: date | None = None, sold_from: date | None = None,
+              lots: bool = True) -> Ledger:
+    """The ledger of the book's transactions dated up to `until` (all when None): open lots
+    (unless `lots` is False) and the disposals sold from `sold_from` on (all when None).
+
+    Read from what the book keeps when that is valid and covers `until`; otherwise replayed
+    (and, for the whole book, kept again when the book can be written)."""
+    if is_kept(book):
+        last = last_date(book)
+        if until is None or last is None or until >= last:
+            return Ledger(lots=tuple(open_lots(book)) if lots else (),
+                          disposals=tuple(disposals(book, sold_from)))
+    if until is not None and (last := last_date(book)) is not None and until < last:
+        ledger = replay(t for t in book.transactions() if t.date <= until)
+    else:
+        ledger = replay(book.transactions())
+        try:
+            keep(book, ledger)
+        except sqlite3.Error:  # a read-only book: reports still work, replaying each time
+            pass
+    if sold_from is not None:
+        ledger = Ledger(ledger.lots, tuple(d for d in ledger.disposals if d.tx.date >= sold_from))
+    return ledger
