@@ -99,6 +99,20 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TRIGGER transactions_deleted AFTER DELETE ON transactions
         BEGIN DELETE FROM meta WHERE key = 'ledger'; END;
     """,
+    # 4: the controlled-selling state by month (engine/selling.py), and rebalances done
+    """
+    CREATE TABLE sell_states (
+        month TEXT PRIMARY KEY,
+        selling INTEGER NOT NULL,
+        started TEXT,
+        drift TEXT NOT NULL,
+        as_of TEXT NOT NULL
+    );
+    CREATE TABLE rebalances (
+        as_of TEXT PRIMARY KEY,
+        method TEXT NOT NULL
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -322,6 +336,27 @@ class Book:
         """Brought-forward losses by investor, FY of origin, then term."""
         return [BroughtForwardLoss(investor, fy, term, Decimal(amount)) for investor, fy, term, amount in
                 self.db.execute("SELECT investor, fy, term, amount FROM losses ORDER BY investor, fy, term")]
+
+    def sell_state_before(self, month: str) -> tuple[bool, str | None, str] | None:
+        """(selling, started, month) of the latest month before `month` ("YYYY-MM") with a state."""
+        row = self.db.execute("SELECT selling, started, month FROM sell_states WHERE month < ? "
+                              "ORDER BY month DESC LIMIT 1", (month,)).fetchone()
+        return (bool(row[0]), row[1], row[2]) if row else None
+
+    def save_sell_state(self, month: str, selling: bool, started: str | None, drift: str, as_of: date) -> None:
+        with self.transaction():
+            self.db.execute("INSERT OR REPLACE INTO sell_states (month, selling, started, drift, as_of) "
+                            "VALUES (?, ?, ?, ?, ?)", (month, int(selling), started, drift, as_of.isoformat()))
+
+    def last_rebalance(self, on_or_before: date) -> date | None:
+        row = self.db.execute("SELECT max(as_of) FROM rebalances WHERE as_of <= ?",
+                              (on_or_before.isoformat(),)).fetchone()
+        return date.fromisoformat(row[0]) if row and row[0] else None
+
+    def record_rebalance(self, as_of: date, method: str) -> None:
+        with self.transaction():
+            self.db.execute("INSERT OR REPLACE INTO rebalances (as_of, method) VALUES (?, ?)",
+                            (as_of.isoformat(), method))
 
     def counts(self) -> dict[str, int]:
         return {table: self.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]

@@ -582,6 +582,10 @@ def build_parser() -> argparse.ArgumentParser:
     book_options(status)
     status.add_argument("--json", action="store_true", help="print as JSON")
     status.set_defaults(func=cmd_status)
+
+    from engine.cli_plans import add_commands
+
+    add_commands(commands, book_options, _iso_date)
     return parser
 
 

@@ -1,0 +1,342 @@
+"""The plan commands, `lotwise plan month` and `lotwise rebalance`: thin, like engine/cli.py.
+
+They read the book and the policy, value the lots on `--as-of`, call the pure planners
+(engine/month_plan.py, engine/rebalance.py, engine/sell_choice.py) and print a table or JSON
+(docs/json.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+
+EXIT_OK, EXIT_INPUT = 0, 1
+
+
+def _rupees(text: str) -> int:
+    from engine.literals import LiteralError, read_number
+
+    try:
+        value = read_number(text.replace("Rs", "").strip())
+    except LiteralError as e:
+        raise argparse.ArgumentTypeError(f"`{text}`: {e.message}; write whole rupees, e.g. 50000 or 50,000")
+    if value <= 0 or value != value.to_integral_value():
+        raise argparse.ArgumentTypeError(f"`{text}`: the money must be whole rupees above zero")
+    return int(value)
+
+
+def _contributions(text: str) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for item in text.split(";" if ";" in text else ","):
+        name, sep, amount = item.partition("=")
+        if not sep or not name.strip():
+            raise argparse.ArgumentTypeError(f"`{item}`: write investor=amount, e.g. asha=30000,ravi=20000")
+        out[name.strip().lower()] = _rupees(amount)
+    return out
+
+
+def _money_by_investor(args, policy) -> dict[str, int] | str:
+    """Each investor's money this month, or why it cannot be told."""
+    ids = [i.id for i in policy.portfolio.investors]
+    given = getattr(args, "contributions", None)
+    total = getattr(args, "invest", None)
+    if given:
+        unknown = sorted(set(given) - set(ids))
+        if unknown:
+            return f"--from names {', '.join(unknown)}, not an investor of the policy ({', '.join(ids)})"
+        if total is not None and total != sum(given.values()):
+            return f"--invest {total:,} differs from the sum of --from, {sum(given.values()):,}"
+        return {i: given.get(i, 0) for i in ids}
+    if total is None:
+        return {i: 0 for i in ids}
+    if len(ids) != 1:
+        return (f"whose money is the Rs {total:,}? the policy has {len(ids)} investors: say so with "
+                f"--from {ids[0]}=AMOUNT,{ids[1]}=AMOUNT")
+    return {ids[0]: total}
+
+
+def _holdings(args, as_of: date):
+    """Book, policy, valued holdings, tax position and problems; None after printing why."""
+    from engine.cli import _ledger_of
+    from engine.diagnostics import render_all
+    from engine.sell_choice import TaxPosition
+    from engine.tax.unrealised import value_lots
+    from engine.tax.year import Loss
+
+    loaded = _ledger_of(args, until=as_of)
+    if loaded is None:
+        return None
+    book, policy, ledger, fmv, parts, problems = loaded
+    if policy.portfolio is None or not policy.portfolio.assets or policy.tax is None:
+        print("lotwise: plans need a policy with a portfolio of assets and a tax law", file=sys.stderr)
+        return None
+    holdings, more = value_lots(ledger, policy, book.latest_price, fmv, as_of)
+    problems = more + problems
+    if any(d.is_error for d in problems):
+        print(render_all(problems, {}), file=sys.stderr)
+        return None
+    realised: dict[str, list] = {}
+    for p in parts:
+        if p.sold <= as_of:
+            realised.setdefault(p.investor, []).append(p)
+    losses: dict[str, list] = {}
+    for loss in book.losses():
+        losses.setdefault(loss.investor, []).append(Loss(loss.fy, loss.term, loss.amount))
+    position = TaxPosition(policy, policy.tax.fy_of(as_of), realised, losses)
+    return book, policy, holdings, position, problems
+
+
+def _d(v) -> str:
+    from engine.drift import as_decimal
+
+    return str(as_decimal(v) if isinstance(v, Fraction) else v)
+
+
+def _drifts_json(drifts) -> list[dict]:
+    return [{"asset": d.asset, "value": _d(d.value), "weight": _d(d.weight), "target": _d(d.target),
+             "drift": _d(d.drift), "band": None if d.band is None else _d(d.band), "outside_band": d.outside_band}
+            for d in drifts]
+
+
+def _sell_json(o) -> dict:
+    return {"investor": o.investor, "account": o.account, "security": o.security, "asset": o.asset,
+            "side": "SELL", "amount": _d(o.amount), "units": _d(o.units), "price": _d(o.price),
+            "tax": _d(o.tax), "stt": _d(o.stt), "exit_load": _d(o.exit_load), "net": _d(o.net),
+            "lots": [{"lot": s.lot_id, "acquired": s.acquired.isoformat(), "units": _d(s.units),
+                      "proceeds": _d(s.proceeds), "basis": _d(s.basis), "exit_load": _d(s.exit_load),
+                      "gain": _d(s.gain), "term": s.term, "tax": _d(s.tax)} for s in o.lots]}
+
+
+def _buy_json(b) -> dict:
+    return {"investor": b.investor, "account": b.account, "security": b.security, "asset": b.asset, "side": "BUY",
+            "amount": str(b.amount), "units": None if b.units is None else _d(b.units),
+            "price": None if b.price is None else _d(b.price)}
+
+
+def _print_orders(sells, buys) -> None:
+    from tabulate import tabulate
+
+    from engine.literals import format_inr
+
+    rows = []
+    for o in sells:
+        rows.append([o.investor, o.account, o.security, o.asset, "SELL", format_inr(o.amount), _d(o.units),
+                     format_inr(o.tax), format_inr(o.stt + o.exit_load)])
+    for b in buys:
+        rows.append([b.investor, b.account, b.security, b.asset, "BUY", format_inr(Decimal(b.amount)),
+                     "" if b.units is None else f"~{b.units}", "", ""])
+    if rows:
+        print(tabulate(rows, ["investor", "account", "security", "asset", "side", "amount", "units", "tax",
+                              "charges"], disable_numparse=True))
+    else:
+        print("no orders")
+    for o in sells:
+        print(f"\nSELL {o.units} {o.security} ({o.investor}, {o.account}): FIFO lots")
+        print(tabulate([[s.lot_id, s.acquired.isoformat(), _d(s.units), format_inr(s.proceeds), format_inr(s.basis),
+                         s.term, format_inr(s.gain), format_inr(s.tax)] for s in o.lots],
+                       ["lot", "acquired", "units", "proceeds", "basis", "term", "gain", "tax"], disable_numparse=True))
+
+
+def _print_drifts(title: str, drifts, total, measure: str) -> None:
+    from tabulate import tabulate
+
+    from engine.cli import _pct, _pp
+    from engine.literals import format_inr
+
+    print(title)
+    print(tabulate([[d.asset, format_inr(d.value), _pct(d.weight), _pct(d.target), _pp(d.drift),
+                     "outside band" if d.outside_band else ""] for d in drifts],
+                   ["asset", "value", "weight", "target", "drift", ""], disable_numparse=True))
+    print(f"Total drift ({measure.replace('-', ' ')}): {_pp(total)}")
+
+
+def cmd_plan_month(args) -> int:
+    from engine.diagnostics import render_all
+    from engine.drift import as_decimal
+    from engine.literals import format_inr
+    from engine.month_plan import plan_month
+    from engine.selling import SellState
+
+    as_of = args.as_of or date.today()  # the CLI is the only place that reads the clock
+    loaded = _holdings(args, as_of)
+    if loaded is None:
+        return EXIT_INPUT
+    book, policy, holdings, position, problems = loaded
+    money = _money_by_investor(args, policy)
+    if isinstance(money, str):
+        print(f"lotwise: {money}", file=sys.stderr)
+        return EXIT_INPUT
+    month = f"{as_of.year:04d}-{as_of.month:02d}"
+    remembered = book.sell_state_before(month)
+    previous = SellState(remembered[0], remembered[1]) if remembered else None
+    plan, more = plan_month(policy, holdings, money, as_of, previous, position, book.latest_price)
+    problems += more
+    if policy.sell is not None and not args.dry_run:
+        book.save_sell_state(month, plan.state.selling, plan.state.started, str(as_decimal(plan.drift_before)), as_of)
+    if args.json:
+        print(json.dumps({
+            "as_of": as_of.isoformat(), "month": month, "money": {i: str(m) for i, m in money.items()},
+            "selling": {**plan.state.to_json(), "previous_month": remembered[2] if remembered else None,
+                        "reason": plan.state_reason},
+            "drift_measure": plan.measure,
+            "before": {"total_drift": _d(plan.drift_before), "assets": _drifts_json(plan.drifts_before)},
+            "after": {"total_drift": _d(plan.drift_after), "assets": _drifts_json(plan.drifts_after)},
+            "orders": [_sell_json(o) for o in plan.sells] + [_buy_json(b) for b in plan.buys],
+            "unsold": {a: _d(v) for a, v in plan.unsold.items()},
+            "unplaced": [{"investor": u.investor, "asset": u.asset, "amount": str(u.amount), "reason": u.reason}
+                         for u in plan.unplaced],
+            "cash_left": {i: _d(c) for i, c in plan.cash_left.items()},
+            "notes": plan.notes, "diagnostics": [d.to_json() for d in problems]}, indent=2))
+        return EXIT_OK
+    if problems:
+        print(render_all(problems, {}), file=sys.stderr)
+    print(f"Month plan for {month} (as of {as_of}); money: "
+          + ", ".join(f"{i} {format_inr(Decimal(m))}" for i, m in money.items()))
+    _print_drifts("\nBefore", plan.drifts_before, plan.drift_before, plan.measure)
+    print(f"Selling: {plan.state_reason}")
+    print()
+    _print_orders(plan.sells, plan.buys)
+    for u in plan.unplaced:
+        print(f"not placed: {u.investor} {format_inr(Decimal(u.amount))} for {u.asset}: {u.reason}")
+    for note in plan.notes:
+        print(f"note: {note}")
+    for investor, cash in plan.cash_left.items():
+        print(f"cash left with {investor}: {format_inr(cash)} (paise of the sale proceeds after tax and charges)")
+    _print_drifts("\nAfter", plan.drifts_after, plan.drift_after, plan.measure)
+    return EXIT_OK
+
+
+def cmd_rebalance(args) -> int:
+    from engine.allocator import split_rupees
+    from engine.diagnostics import render_all
+    from engine.literals import format_inr
+    from engine.month_plan import buy_orders, drifts_of, values_by_asset
+    from engine.rebalance import amounts, due
+    from engine.drift import total_drift
+    from engine.sell_choice import choose
+
+    as_of = args.as_of or date.today()  # the CLI is the only place that reads the clock
+    loaded = _holdings(args, as_of)
+    if loaded is None:
+        return EXIT_INPUT
+    book, policy, holdings, position, problems = loaded
+    measure = policy.sell.measure if policy.sell else "half-absolute"
+    drifts = drifts_of(policy, values_by_asset(holdings))
+    verdict = due(policy, drifts, measure, as_of, book.last_rebalance(as_of))
+    if args.due:
+        if args.json:
+            print(json.dumps({"as_of": as_of.isoformat(), "due": verdict.due, "reasons": list(verdict.reasons)},
+                             indent=2))
+        else:
+            print(f"rebalance {'due' if verdict.due else 'not due'} on {as_of}")
+            for reason in verdict.reasons:
+                print(f"  {reason}")
+        return EXIT_OK
+    method = args.method or (policy.rebalance.method if policy.rebalance else None)
+    if method is None:
+        print("lotwise: say --method full, partial or cash (the policy has no rebalance rule)", file=sys.stderr)
+        return EXIT_INPUT
+    money = _money_by_investor(args, policy) if args.invest or args.contributions else {}
+    if isinstance(money, str):
+        print(f"lotwise: {money}", file=sys.stderr)
+        return EXIT_INPUT
+    if method == "cash" and not money:
+        print("lotwise: the cash method needs --cash AMOUNT (or --from investor=AMOUNT,...)", file=sys.stderr)
+        return EXIT_INPUT
+    cash = sum(money.values()) if money else 0
+    plan = amounts(drifts, method, cash, policy.buy.method if policy.buy else "proportional")
+    sells, notes = [], []
+    for asset, rupees in plan.items():
+        if rupees < 0:
+            orders, left, why = choose(asset, Decimal(-rupees), holdings, policy, position, as_of)
+            sells += orders
+            if left > 0:
+                notes += [f"{asset}: Rs {left:,} not sold: {w}" for w in why] or [f"{asset}: Rs {left:,} not sold"]
+    # Buys are paid by the sellers in proportion to their proceeds, and by any new cash.
+    buying = {a: r for a, r in plan.items() if r > 0}
+    proceeds: dict[str, Decimal] = {}
+    for o in sells:
+        proceeds[o.investor] = proceeds.get(o.investor, Decimal(0)) + o.amount
+    from_sales = sum(buying.values()) - cash
+    pots = dict(money) if money else {}
+    if from_sales > 0 and proceeds:
+        names = list(proceeds)
+        for name, share in zip(names, split_rupees(from_sales, [Fraction(proceeds[n]) for n in names])):
+            pots[name] = pots.get(name, 0) + share
+    buys, unplaced = ([], []) if sum(pots.values()) != sum(buying.values()) else \
+        buy_orders(policy, buying, pots, holdings, book.latest_price, as_of)
+    if buying and sum(pots.values()) != sum(buying.values()):
+        notes.append("the buys cannot be paid for: nothing was sold to fund them")
+    after = {d.asset: d.value for d in drifts}
+    for o in sells:
+        after[o.asset] -= o.amount
+    for b in buys:
+        after[b.asset] = after.get(b.asset, Decimal(0)) + b.amount
+    drifts_after = drifts_of(policy, after)
+    warn = []
+    rule = policy.rebalance
+    for o in sells:
+        costs = o.tax + o.stt + o.exit_load
+        if rule and ((rule.warn_cost_amount is not None and costs > rule.warn_cost_amount) or
+                     (rule.warn_cost_percent is not None and costs > rule.warn_cost_percent * o.amount)):
+            warn.append(f"selling {o.security} ({o.investor}, {o.account}) costs {format_inr(costs)} in tax and "
+                        f"charges, above the policy's threshold")
+    if args.record and not args.json:
+        book.record_rebalance(as_of, method)
+    if args.json:
+        print(json.dumps({
+            "as_of": as_of.isoformat(), "method": method, "cash": str(cash),
+            "due": {"due": verdict.due, "reasons": list(verdict.reasons)},
+            "amounts": {a: str(r) for a, r in plan.items()},
+            "before": {"total_drift": _d(total_drift(drifts, measure)), "assets": _drifts_json(drifts)},
+            "after": {"total_drift": _d(total_drift(drifts_after, measure)), "assets": _drifts_json(drifts_after)},
+            "orders": [_sell_json(o) for o in sells] + [_buy_json(b) for b in buys],
+            "unplaced": [{"investor": u.investor, "asset": u.asset, "amount": str(u.amount), "reason": u.reason}
+                         for u in unplaced],
+            "warnings": warn, "notes": notes, "diagnostics": [d.to_json() for d in problems]}, indent=2))
+        return EXIT_OK
+    if problems:
+        print(render_all(problems, {}), file=sys.stderr)
+    print(f"Rebalance ({method}) as of {as_of}: {'due' if verdict.due else 'not due'} "
+          f"({'; '.join(verdict.reasons)})")
+    _print_drifts("\nBefore", drifts, total_drift(drifts, measure), measure)
+    print("\nAmounts: " + ", ".join(f"{a} {'+' if r > 0 else ''}{format_inr(Decimal(r))}" for a, r in plan.items()))
+    print()
+    _print_orders(sells, buys)
+    for u in unplaced:
+        print(f"not placed: {u.investor} {format_inr(Decimal(u.amount))} for {u.asset}: {u.reason}")
+    for line in notes + [f"warning: {w}" for w in warn]:
+        print(line)
+    _print_drifts("\nAfter", drifts_after, total_drift(drifts_after, measure), measure)
+    return EXIT_OK
+
+
+def add_commands(commands, book_options, iso_date) -> None:
+    plan = commands.add_parser("plan", help="plans: `plan month` (the monthly SIP and controlled selling)")
+    kinds = plan.add_subparsers(dest="plan_kind", metavar="KIND")
+    month = kinds.add_parser("month", help="where this month's money goes; controlled selling when drift is high")
+    month.add_argument("--invest", type=_rupees, metavar="AMOUNT", help="this month's money, whole rupees")
+    month.add_argument("--from", dest="contributions", type=_contributions, metavar="ID=AMOUNT,...",
+                       help="each investor's money, e.g. asha=30000,ravi=20000")
+    month.add_argument("--as-of", type=iso_date, metavar="DATE", help="plan on this date (default today)")
+    month.add_argument("--dry-run", action="store_true", help="do not remember this month's selling state")
+    book_options(month)
+    month.add_argument("--json", action="store_true", help="print as JSON")
+    month.set_defaults(func=cmd_plan_month)
+
+    reb = commands.add_parser("rebalance", help="textbook rebalancing: full, partial (bands) or cash")
+    reb.add_argument("--method", choices=["full", "partial", "cash"], help="default: the policy's")
+    reb.add_argument("--cash", dest="invest", type=_rupees, metavar="AMOUNT", help="new money, whole rupees")
+    reb.add_argument("--from", dest="contributions", type=_contributions, metavar="ID=AMOUNT,...",
+                     help="each investor's new money")
+    reb.add_argument("--due", action="store_true", help="only say whether a rebalance is due, and why")
+    reb.add_argument("--record", action="store_true", help="remember that this rebalance was done on --as-of "
+                     "(calendar triggers count from it)")
+    reb.add_argument("--as-of", type=iso_date, metavar="DATE", help="plan on this date (default today)")
+    book_options(reb)
+    reb.add_argument("--json", action="store_true", help="print as JSON")
+    reb.set_defaults(func=cmd_rebalance)

@@ -1,0 +1,175 @@
+"""The monthly plan (seed 000, sections 1 and 2): controlled selling when the hysteresis says
+so, then this month's money plus the sales' proceeds (after tax and charges) bought by the
+buying rule.
+
+Steps, on the lots valued at `as_of`:
+ 1. values per asset, drift per asset and total drift by the policy's measure;
+ 2. the selling state (engine/selling.py) from the state the book remembers;
+ 3. the rupees to sell per asset, and the units for them, lot by lot, at the lowest cost
+    this month (engine/sell_choice.py);
+ 4. each investor's money: what they put in plus their sales' proceeds after tax, STT and
+    exit load, in whole rupees (the paise are reported as cash left);
+ 5. the buying rule over all the money (engine/allocator.py), then who pays for what:
+    each investor's rupees are used exactly (allocator.fill);
+ 6. each asset's rupees go to its preferred fund: the first fund of the asset that is not
+    legacy; into the investor's folio for it when they have one (the first, by account).
+A purchase below the fund's minimum, or for an asset with no fund, is not placed: it is
+reported with its reason and its money stays with the investor, never dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_DOWN, Decimal
+from fractions import Fraction
+from typing import Callable, Mapping, Sequence
+
+from engine.allocator import allocate, fill
+from engine.diagnostics import Diagnostic, warning
+from engine.drift import AssetDrift, asset_drifts, total_drift
+from engine.policy.model import Policy, Security
+from engine.sell_choice import SellOrder, TaxPosition, choose
+from engine.selling import SellState, decide, sell_amounts
+from engine.tax.unrealised import Holding
+from engine.transactions import Price
+
+
+@dataclass(frozen=True)
+class BuyOrder:
+    investor: str
+    account: str  # "new" when the investor has no folio or demat holding of it yet
+    security: str
+    asset: str
+    amount: int  # whole rupees
+    price: Decimal | None
+    units: Decimal | None  # an estimate at `price`: 0.001 units for funds, whole units otherwise
+
+
+@dataclass(frozen=True)
+class Unplaced:
+    investor: str
+    asset: str
+    amount: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class MonthPlan:
+    as_of: date
+    month: str
+    drifts_before: list[AssetDrift]
+    drift_before: Fraction
+    measure: str
+    state: SellState
+    state_reason: str
+    sells: list[SellOrder]
+    unsold: dict[str, Decimal]
+    buys: list[BuyOrder]
+    unplaced: list[Unplaced]
+    cash_left: dict[str, Decimal]
+    drifts_after: list[AssetDrift]
+    drift_after: Fraction
+    notes: list[str] = field(default_factory=list)
+
+
+def preferred_fund(policy: Policy, asset: str) -> Security | None:
+    """The fund new money buys for an asset: its first declared fund that is not legacy."""
+    return next((s for s in policy.portfolio.funds_for(asset) if not s.legacy), None)
+
+
+def values_by_asset(holdings: Sequence[Holding]) -> dict[str, Decimal]:
+    values: dict[str, Decimal] = {}
+    for h in holdings:
+        values[h.asset] = values.get(h.asset, Decimal(0)) + h.value
+    return values
+
+
+def drifts_of(policy: Policy, values: Mapping[str, Decimal]) -> list[AssetDrift]:
+    assets = policy.portfolio.assets
+    return asset_drifts(values, {a.name: a.target for a in assets}, {a.name: a.band for a in assets})
+
+
+def buy_orders(policy: Policy, amounts: Mapping[str, int], pots: Mapping[str, int], holdings: Sequence[Holding],
+               price_of: Callable[[str, date], Price | None], as_of: date) -> tuple[list[BuyOrder], list[Unplaced]]:
+    """Who buys what, where (step 5 and 6 above)."""
+    buys: list[BuyOrder] = []
+    unplaced: list[Unplaced] = []
+    accounts: dict[tuple[str, str], list[str]] = {}
+    for h in holdings:
+        accounts.setdefault((h.lot.investor, h.lot.security), [])
+        if h.lot.account not in accounts[(h.lot.investor, h.lot.security)]:
+            accounts[(h.lot.investor, h.lot.security)].append(h.lot.account)
+    for investor, asset, rupees in fill({a: r for a, r in amounts.items() if r}, {i: p for i, p in pots.items() if p}):
+        fund = preferred_fund(policy, asset)
+        if fund is None:
+            unplaced.append(Unplaced(investor, asset, rupees, f"asset {asset} has no fund to buy (all are legacy or "
+                                                              "none is declared)"))
+            continue
+        if fund.minimum_purchase is not None and rupees < fund.minimum_purchase:
+            unplaced.append(Unplaced(investor, asset, rupees, f"below the minimum purchase of Rs {fund.minimum_purchase:,} "
+                                                              f"for {fund.id}"))
+            continue
+        price = price_of(fund.id, as_of)
+        units = None
+        if price is not None and price.price > 0:
+            step = Decimal(1) if fund.exchange_traded else Decimal("0.001")
+            units = (Decimal(rupees) / price.price).quantize(step, rounding=ROUND_DOWN)
+            if units == 0:
+                unplaced.append(Unplaced(investor, asset, rupees, f"less than one unit of {fund.id} at "
+                                                                  f"Rs {price.price:,}"))
+                continue
+        account = sorted(accounts.get((investor, fund.id), ["new"]))[0]
+        buys.append(BuyOrder(investor, account, fund.id, asset, rupees, price.price if price else None, units))
+    return buys, unplaced
+
+
+def plan_month(policy: Policy, holdings: Sequence[Holding], money: Mapping[str, int], as_of: date,
+               previous: SellState | None, position: TaxPosition,
+               price_of: Callable[[str, date], Price | None]) -> tuple[MonthPlan, list[Diagnostic]]:
+    problems: list[Diagnostic] = []
+    month = f"{as_of.year:04d}-{as_of.month:02d}"
+    measure = policy.sell.measure if policy.sell else "half-absolute"
+    values = values_by_asset(holdings)
+    targets = {a.name for a in policy.portfolio.assets}
+    for asset in sorted(set(values) - targets):
+        problems.append(warning("A201", f"{asset} is held but has no target in the policy; it counts at 0% and "
+                                "new money never buys it", None, "give it a target in the portfolio"))
+    drifts = drifts_of(policy, values)
+    drift = total_drift(drifts, measure)
+    total = sum(values.values(), Decimal(0))
+    if policy.sell is not None:
+        state, reason = decide(previous, drift, policy.sell, month)
+        to_sell = sell_amounts(drifts, total, drift, policy.sell, state, month)
+    else:
+        state, reason, to_sell = SellState(False), "the policy has no sell rule: no selling", {}
+    sells: list[SellOrder] = []
+    unsold: dict[str, Decimal] = {}
+    notes: list[str] = []
+    for asset, rupees in to_sell.items():
+        orders, left, why = choose(asset, Decimal(rupees), holdings, policy, position, as_of)
+        sells += orders
+        if left > 0:
+            unsold[asset] = left
+            notes += [f"{asset}: Rs {left:,} not sold: {w}" for w in why] or [f"{asset}: Rs {left:,} not sold"]
+    pots = dict(money)
+    cash_left: dict[str, Decimal] = {}
+    for order in sells:
+        pots[order.investor] = pots.get(order.investor, 0)
+        cash_left[order.investor] = cash_left.get(order.investor, Decimal(0)) + order.net
+    for investor, net in list(cash_left.items()):
+        whole = int(net.to_integral_value(rounding=ROUND_DOWN)) if net > 0 else 0
+        pots[investor] += whole
+        cash_left[investor] = net - whole
+    after = dict(values)
+    for order in sells:
+        after[order.asset] = after.get(order.asset, Decimal(0)) - order.amount
+    amounts = allocate(after, {a.name: a.target for a in policy.portfolio.assets}, sum(pots.values()),
+                       policy.buy.method if policy.buy else "proportional")
+    buys, unplaced = buy_orders(policy, amounts, pots, holdings, price_of, as_of)
+    for b in buys:
+        after[b.asset] = after.get(b.asset, Decimal(0)) + b.amount
+    drifts_after = drifts_of(policy, after)
+    return MonthPlan(as_of, month, drifts, drift, measure, state, reason, sells, unsold, buys, unplaced,
+                     {i: c for i, c in cash_left.items() if c}, drifts_after, total_drift(drifts_after, measure),
+                     notes), problems

@@ -1,0 +1,179 @@
+"""Which units to sell for an amount of an asset, at the lowest cost this month.
+
+FIFO within an account is the law (s.45(2A), Circular 768), so the only choice is between
+queues: (investor, account or folio, fund) holding the asset. The choice is greedy, lot by
+lot: at each step every queue offers its next FIFO lot (the part still needed), priced at
+its marginal cost, and the cheapest per rupee is taken:
+  cost = the investor's FY tax with this part realised - without it (the full year
+         computation: set-off, brought-forward losses, the exemption; engine/tax/year.py)
+       + exit load + STT on the sale
+Ties go to the earlier investor, account and fund. A queue stops for good at a lot it may
+not sell (short-term under `only long-term lots`; in its exit-load period under `never pay
+exit load`): FIFO would sell that lot before any behind it. It is greedy, not exhaustive:
+the year-end optimizer (issue 5) is the exact method.
+
+Units: fund units to 0.001, exchange-traded securities in whole units, rounded half-even
+from amount / price; proceeds, basis shares, loads and STT to the paisa, half-even.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Iterable, Mapping, Sequence
+
+from engine.policy.model import Policy
+from engine.tax.realised import RealisedPart, paise
+from engine.tax.unrealised import Holding
+from engine.tax.year import Loss, compute
+
+FUND_UNIT, SHARE = Decimal("0.001"), Decimal(1)
+
+
+@dataclass(frozen=True)
+class LotSale:
+    lot_id: str
+    acquired: date
+    units: Decimal
+    proceeds: Decimal
+    basis: Decimal
+    exit_load: Decimal
+    gain: Decimal
+    term: str
+    tax: Decimal  # the marginal tax of this part
+
+
+@dataclass(frozen=True)
+class SellOrder:
+    investor: str
+    account: str
+    security: str
+    asset: str
+    price: Decimal
+    units: Decimal
+    amount: Decimal  # proceeds, units x price
+    lots: tuple[LotSale, ...]
+    tax: Decimal
+    stt: Decimal
+    exit_load: Decimal
+
+    @property
+    def net(self) -> Decimal:
+        return self.amount - self.tax - self.stt - self.exit_load
+
+
+@dataclass
+class TaxPosition:
+    """Each investor's FY so far (realised parts, brought-forward losses) and the parts this
+    plan adds; the tax of it all, recomputed exactly when a part is tried."""
+
+    policy: Policy
+    fy: int
+    realised: Mapping[str, list[RealisedPart]]
+    losses: Mapping[str, list[Loss]]
+    planned: dict[str, list[RealisedPart]] = field(default_factory=dict)
+
+    def tax(self, investor: str, extra: Iterable[RealisedPart] = ()) -> Decimal:
+        person = next(i for i in self.policy.portfolio.investors if i.id == investor)
+        parts = [*self.realised.get(investor, ()), *self.planned.get(investor, ()), *extra]
+        result, _ = compute(parts, self.policy.tax, person, self.fy, self.losses.get(investor, ()))
+        return result.total_tax
+
+    def add(self, part: RealisedPart) -> None:
+        self.planned.setdefault(part.investor, []).append(part)
+
+
+def _quantum(holding: Holding, policy: Policy) -> Decimal:
+    security = policy.portfolio.security(holding.lot.security)
+    return SHARE if security is not None and security.exchange_traded else FUND_UNIT
+
+
+def _part(h: Holding, units: Decimal, as_of: date, fy: int, load_rate: Decimal) -> tuple[RealisedPart, Decimal]:
+    proceeds = paise(units * h.price)
+    basis = h.basis if units == h.lot.units else paise(h.basis * units / h.lot.units)
+    load = paise(proceeds * load_rate)
+    cost = h.lot.cost if units == h.lot.units else paise(h.lot.cost * units / h.lot.units)
+    part = RealisedPart(h.lot.investor, h.lot.account, h.lot.security, h.tax_class, as_of, "plan", h.lot.id,
+                        h.lot.acquired, units, proceeds, load, cost, basis, proceeds - load - basis, h.term, h.rate,
+                        h.exemptable, fy)
+    return part, load
+
+
+def choose(asset: str, amount: Decimal, holdings: Sequence[Holding], policy: Policy, position: TaxPosition,
+           as_of: date) -> tuple[list[SellOrder], Decimal, list[str]]:
+    """Sell about `amount` rupees of `asset`. Returns the orders (one per queue sold from),
+    the amount that could not be sold, and why (in words)."""
+    rule = policy.sell
+    only_long = bool(rule and rule.only_long_term_lots)
+    no_load = bool(rule and rule.never_pay_exit_load)
+    queues: dict[tuple, list[Holding]] = {}
+    for h in holdings:
+        if h.asset == asset:
+            queues.setdefault(h.lot.key, []).append(h)
+    keys = sorted(queues)
+    position_in = {k: [0, queues[k][0].lot.units] for k in keys}  # lot index, units left in it
+    blocked: dict[tuple, str] = {}
+    taken: dict[tuple, list[tuple[LotSale, RealisedPart]]] = {k: [] for k in keys}
+    remaining = amount
+    law = policy.tax
+    while remaining > 0:
+        best = None
+        for key in keys:
+            if key in blocked:
+                continue
+            index, left = position_in[key]
+            if index >= len(queues[key]):
+                blocked[key] = "nothing left to sell"
+                continue
+            h = queues[key][index]
+            if only_long and h.term != "long-term":
+                blocked[key] = (f"{h.lot.id} ({key[2]} in {key[1]}) is short-term until {h.long_term_from}; "
+                                "the policy sells only long-term lots")
+                continue
+            if no_load and h.exit_load > 0:
+                blocked[key] = (f"{h.lot.id} ({key[2]} in {key[1]}) is in its exit-load period until "
+                                f"{h.exit_load_ends}; the policy never pays exit load")
+                continue
+            quantum = _quantum(h, policy)
+            units = min(left, (remaining / h.price).quantize(quantum, rounding=ROUND_HALF_EVEN))
+            if units <= 0:
+                continue
+            part, load = _part(h, units, as_of, position.fy, h.exit_load)
+            security = policy.portfolio.security(h.lot.security)
+            stt = paise(sum((c.rate for c in law.charges_on(security, "sale", as_of) if c.kind == "stt"),
+                            Decimal(0)) * part.proceeds)
+            before = position.tax(key[0])
+            tax = position.tax(key[0], [part]) - before
+            score = (tax + load + stt) / part.proceeds
+            if best is None or score < best[0]:
+                best = (score, key, h, units, part, load, tax)
+        if best is None:
+            break
+        _, key, h, units, part, load, tax = best
+        position.add(part)
+        taken[key].append((LotSale(h.lot.id, h.lot.acquired, units, part.proceeds, part.basis, load, part.gain,
+                                   h.term, tax), part))
+        remaining -= part.proceeds
+        index, left = position_in[key]
+        if units == left:  # the lot is used up: the next one in FIFO order
+            index += 1
+            left = queues[key][index].lot.units if index < len(queues[key]) else Decimal(0)
+        else:
+            left -= units
+        position_in[key] = [index, left]
+    orders = []
+    for key in keys:
+        if not taken[key]:
+            continue
+        sales = tuple(s for s, _ in taken[key])
+        security = policy.portfolio.security(key[2])
+        proceeds = sum((s.proceeds for s in sales), Decimal(0))
+        stt = paise(sum((c.rate for c in law.charges_on(security, "sale", as_of) if c.kind == "stt"),
+                        Decimal(0)) * proceeds)
+        orders.append(SellOrder(key[0], key[1], key[2], asset, queues[key][0].price,
+                                sum((s.units for s in sales), Decimal(0)), proceeds, sales,
+                                sum((s.tax for s in sales), Decimal(0)), stt,
+                                sum((s.exit_load for s in sales), Decimal(0))))
+    reasons = [blocked[k] for k in keys if k in blocked and blocked[k] != "nothing left to sell"]
+    return orders, max(remaining, Decimal(0)), reasons
