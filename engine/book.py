@@ -190,10 +190,11 @@ class Book:
         for number in range(version, SCHEMA_VERSION):
             try:
                 self.db.executescript(f"BEGIN; {MIGRATIONS[number]}; PRAGMA user_version = {number + 1}; COMMIT;")
-            except sqlite3.DatabaseError:
+            except sqlite3.DatabaseError as e:
                 if self.db.in_transaction:
                     self.db.execute("ROLLBACK")
-                raise
+                raise BookError(f"`{self.path}` needs upgrading to schema {SCHEMA_VERSION} but cannot be "
+                                f"written ({e}); open it once where it can be written") from None
 
     def close(self) -> None:
         self.db.close()

@@ -309,7 +309,10 @@ def _ledger_of(args, *, until: date | None = None, fy: int | None = None, lots: 
     book, policy = opened
     if fy is None and until is not None and policy.tax is not None:
         fy = policy.tax.fy_of(until)
-    sold_from = policy.tax.fy_bounds(fy)[0] if fy is not None and policy.tax is not None else None
+    try:
+        sold_from = policy.tax.fy_bounds(fy)[0] if fy is not None and policy.tax is not None else None
+    except ValueError:  # a FY starting after 9999: nothing can have been sold in it
+        sold_from = date.max
     try:
         ledger = ledger_of(book, until=until, sold_from=sold_from, lots=lots)
     except LedgerError as e:

@@ -100,12 +100,17 @@ def last_date(book: Book) -> date | None:
     return date.fromisoformat(row[0]) if row and row[0] else None
 
 
-def keep(book: Book, ledger: Ledger) -> None:
-    """Keep `ledger`, the replay of every transaction in the book, in place of what was kept."""
+def keep(book: Book, ledger: Ledger, replayed_from: str | None = None) -> bool:
+    """Keep `ledger`, the replay of every transaction in the book, in place of what was kept.
+    `replayed_from`: the book's token when the replay read it; if the transactions changed
+    since (an import by another process), nothing is kept. Returns whether it was kept."""
     with book.transaction():
+        if replayed_from is not None and _token(book) != replayed_from:
+            return False
         book.db.execute("DELETE FROM ledger_queues")
         book.db.execute("DELETE FROM ledger_disposals")
         _write(book, _queues(ledger.lots), ledger.disposals, first_seq=0)
+    return True
 
 
 def _write(book: Book, queues: dict[tuple[str, str, str], list[Lot]], disposals: Iterable[Disposal],
@@ -198,9 +203,10 @@ def ledger_of(book: Book, *, until: date | None = None, sold_from: date | None =
     if until is not None and (last := last_date(book)) is not None and until < last:
         ledger = replay(t for t in book.transactions() if t.date <= until)
     else:
+        token = _token(book)  # what the replay reads; kept only if no import lands meanwhile
         ledger = replay(book.transactions())
         try:
-            keep(book, ledger)
+            keep(book, ledger, replayed_from=token)
         except sqlite3.Error:  # a read-only book: reports still work, replaying each time
             pass
     if sold_from is not None:

@@ -228,3 +228,32 @@ def test_whatever_the_statements_the_kept_ledger_is_the_replay(tmp_path_factory,
     assert is_kept(book)
     assert_same(ledger_of(book), replay(book.transactions()))
     book.close()
+
+
+def test_a_replay_overtaken_by_an_import_is_not_kept(tmp_path, policy, monkeypatch):
+    # Review finding: a report replays (the ledger not kept), another process imports a sale
+    # meanwhile; keeping the older replay under the new rows' token would hide that sale.
+    book = Book.open(tmp_path / "b.db", create=True)
+    import_text(book, tmp_path, "a.csv", f"2024-01-05,asha,F1,{FUND},BUY,8,100,0\n", policy)
+    book.set("ledger", "stale")
+    real_replay = ledger_store.replay
+
+    def replay_then_import(transactions, opening=()):
+        ledger = real_replay(list(transactions), opening)
+        monkeypatch.setattr(ledger_store, "replay", real_replay)  # the import itself replays normally
+        other = Book.open(tmp_path / "b.db")  # the other process's import lands now
+        import_text(other, tmp_path, "b.csv", f"2024-02-05,asha,F1,{FUND},SELL,8,120,0\n", policy)
+        other.close()
+        return ledger
+
+    monkeypatch.setattr(ledger_store, "replay", replay_then_import)
+    ledger_of(book)  # this report's replay is already out of date: it must not be kept
+    monkeypatch.undo()
+    assert is_kept(book)  # what the import kept
+    assert ledger_of(book).lots == () and len(ledger_of(book).disposals) == 1
+
+
+def test_a_far_future_fy_is_empty_not_a_crash(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["init", "--policy", str(FAMILY / "family.rules")]) == 0
+    assert main(["gains", "--fy", "9999-00"]) == 0
