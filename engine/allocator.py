@@ -21,20 +21,25 @@ from fractions import Fraction
 from typing import Mapping, Sequence
 
 
-def split_rupees(total: int, weights: Sequence[Fraction]) -> list[int]:
-    """`total` whole rupees split in proportion to `weights` (not all zero): each part is the
-    floor of its exact share, and the rupees left go one each to the largest remainders
-    (earlier first on ties). The parts add up to `total` exactly."""
-    whole = sum(weights, Fraction(0))
-    if not weights or whole <= 0:
-        raise ValueError("nothing to split by")
-    exact = [Fraction(total) * w / whole for w in weights]
+def largest_remainder(exact: Sequence[Fraction], total: int) -> list[int]:
+    """Exact amounts (summing to `total`, give or take the rounding) as whole rupees summing to
+    `total` exactly: each is floored, and the rupees left go one each to the largest
+    remainders, earlier first on ties."""
     parts = [e.numerator // e.denominator for e in exact]
     left = total - sum(parts)
     order = sorted(range(len(exact)), key=lambda i: (-(exact[i] - parts[i]), i))
     for i in order[:left]:
         parts[i] += 1
     return parts
+
+
+def split_rupees(total: int, weights: Sequence[Fraction]) -> list[int]:
+    """`total` whole rupees split in proportion to `weights` (not all zero), by the largest
+    remainder: the parts add up to `total` exactly."""
+    whole = sum(weights, Fraction(0))
+    if not weights or whole <= 0:
+        raise ValueError("nothing to split by")
+    return largest_remainder([Fraction(total) * w / whole for w in weights], total)
 
 
 def shortfalls(values: Mapping[str, Decimal], targets: Mapping[str, Decimal], money: Decimal) -> dict[str, Fraction]:

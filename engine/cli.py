@@ -11,7 +11,6 @@ import os
 import sys
 from datetime import date
 from decimal import Decimal
-from fractions import Fraction
 from pathlib import Path
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
@@ -479,16 +478,15 @@ def cmd_status(args) -> int:
 
 
 def _pct(fraction) -> str:
-    from engine.drift import as_decimal
+    from engine.drift import percent
 
-    return f"{as_decimal(Fraction(fraction) * 100, 2)}%"
+    return percent(fraction)
 
 
 def _pp(fraction) -> str:
-    from engine.drift import as_decimal
+    from engine.drift import points
 
-    value = as_decimal(Fraction(fraction) * 100, 2)
-    return f"{'+' if value > 0 else ''}{value} pp"
+    return points(fraction)
 
 
 def _gains_json(result, sales) -> dict:

@@ -141,6 +141,20 @@ def _print_orders(sells, buys) -> None:
                        ["lot", "acquired", "units", "proceeds", "basis", "term", "gain", "tax"], disable_numparse=True))
 
 
+def _unplaced_json(unplaced) -> list[dict]:
+    return [{"investor": u.investor, "asset": u.asset, "amount": str(u.amount), "reason": u.reason}
+            for u in unplaced]
+
+
+def _print_unplaced_and_notes(unplaced, lines) -> None:
+    from engine.literals import format_inr
+
+    for u in unplaced:
+        print(f"not placed: {u.investor} {format_inr(Decimal(u.amount))} for {u.asset}: {u.reason}")
+    for line in lines:
+        print(line)
+
+
 def _print_drifts(title: str, drifts, total, measure: str) -> None:
     from tabulate import tabulate
 
@@ -187,8 +201,7 @@ def cmd_plan_month(args) -> int:
             "after": {"total_drift": _d(plan.drift_after), "assets": _drifts_json(plan.drifts_after)},
             "orders": [_sell_json(o) for o in plan.sells] + [_buy_json(b) for b in plan.buys],
             "unsold": {a: _d(v) for a, v in plan.unsold.items()},
-            "unplaced": [{"investor": u.investor, "asset": u.asset, "amount": str(u.amount), "reason": u.reason}
-                         for u in plan.unplaced],
+            "unplaced": _unplaced_json(plan.unplaced),
             "cash_left": {i: _d(c) for i, c in plan.cash_left.items()},
             "notes": plan.notes, "diagnostics": [d.to_json() for d in problems]}, indent=2))
         return EXIT_OK
@@ -200,10 +213,7 @@ def cmd_plan_month(args) -> int:
     print(f"Selling: {plan.state_reason}")
     print()
     _print_orders(plan.sells, plan.buys)
-    for u in plan.unplaced:
-        print(f"not placed: {u.investor} {format_inr(Decimal(u.amount))} for {u.asset}: {u.reason}")
-    for note in plan.notes:
-        print(f"note: {note}")
+    _print_unplaced_and_notes(plan.unplaced, [f"note: {n}" for n in plan.notes])
     for investor, cash in plan.cash_left.items():
         print(f"cash left with {investor}: {format_inr(cash)} (paise of the sale proceeds after tax and charges)")
     _print_drifts("\nAfter", plan.drifts_after, plan.drift_after, plan.measure)
@@ -211,13 +221,11 @@ def cmd_plan_month(args) -> int:
 
 
 def cmd_rebalance(args) -> int:
-    from engine.allocator import split_rupees
     from engine.diagnostics import render_all
-    from engine.literals import format_inr
-    from engine.month_plan import buy_orders, drifts_of, values_by_asset
-    from engine.rebalance import amounts, due
     from engine.drift import total_drift
-    from engine.sell_choice import choose
+    from engine.literals import format_inr
+    from engine.month_plan import drifts_of, values_by_asset
+    from engine.rebalance import due, plan_rebalance
 
     as_of = args.as_of or date.today()  # the CLI is the only place that reads the clock
     loaded = _holdings(args, as_of)
@@ -247,71 +255,33 @@ def cmd_rebalance(args) -> int:
     if method == "cash" and not money:
         print("lotwise: the cash method needs --cash AMOUNT (or --from investor=AMOUNT,...)", file=sys.stderr)
         return EXIT_INPUT
-    cash = sum(money.values()) if money else 0
-    plan = amounts(drifts, method, cash, policy.buy.method if policy.buy else "proportional")
-    sells, notes = [], []
-    for asset, rupees in plan.items():
-        if rupees < 0:
-            orders, left, why = choose(asset, Decimal(-rupees), holdings, policy, position, as_of)
-            sells += orders
-            if left > 0:
-                notes += [f"{asset}: Rs {left:,} not sold: {w}" for w in why] or [f"{asset}: Rs {left:,} not sold"]
-    # Buys are paid by the sellers in proportion to their proceeds, and by any new cash.
-    buying = {a: r for a, r in plan.items() if r > 0}
-    proceeds: dict[str, Decimal] = {}
-    for o in sells:
-        proceeds[o.investor] = proceeds.get(o.investor, Decimal(0)) + o.amount
-    from_sales = sum(buying.values()) - cash
-    pots = dict(money) if money else {}
-    if from_sales > 0 and proceeds:
-        names = list(proceeds)
-        for name, share in zip(names, split_rupees(from_sales, [Fraction(proceeds[n]) for n in names])):
-            pots[name] = pots.get(name, 0) + share
-    buys, unplaced = ([], []) if sum(pots.values()) != sum(buying.values()) else \
-        buy_orders(policy, buying, pots, holdings, book.latest_price, as_of)
-    if buying and sum(pots.values()) != sum(buying.values()):
-        notes.append("the buys cannot be paid for: nothing was sold to fund them")
-    after = {d.asset: d.value for d in drifts}
-    for o in sells:
-        after[o.asset] -= o.amount
-    for b in buys:
-        after[b.asset] = after.get(b.asset, Decimal(0)) + b.amount
-    drifts_after = drifts_of(policy, after)
-    warn = []
-    rule = policy.rebalance
-    for o in sells:
-        costs = o.tax + o.stt + o.exit_load
-        if rule and ((rule.warn_cost_amount is not None and costs > rule.warn_cost_amount) or
-                     (rule.warn_cost_percent is not None and costs > rule.warn_cost_percent * o.amount)):
-            warn.append(f"selling {o.security} ({o.investor}, {o.account}) costs {format_inr(costs)} in tax and "
-                        f"charges, above the policy's threshold")
-    if args.record and not args.json:
+    plan = plan_rebalance(policy, holdings, drifts, method, money or {}, position, book.latest_price, as_of)
+    if args.record:
         book.record_rebalance(as_of, method)
     if args.json:
         print(json.dumps({
-            "as_of": as_of.isoformat(), "method": method, "cash": str(cash),
+            "as_of": as_of.isoformat(), "method": method, "cash": str(plan.cash),
             "due": {"due": verdict.due, "reasons": list(verdict.reasons)},
-            "amounts": {a: str(r) for a, r in plan.items()},
+            "amounts": {a: str(r) for a, r in plan.amounts.items()},
             "before": {"total_drift": _d(total_drift(drifts, measure)), "assets": _drifts_json(drifts)},
-            "after": {"total_drift": _d(total_drift(drifts_after, measure)), "assets": _drifts_json(drifts_after)},
-            "orders": [_sell_json(o) for o in sells] + [_buy_json(b) for b in buys],
-            "unplaced": [{"investor": u.investor, "asset": u.asset, "amount": str(u.amount), "reason": u.reason}
-                         for u in unplaced],
-            "warnings": warn, "notes": notes, "diagnostics": [d.to_json() for d in problems]}, indent=2))
+            "after": {"total_drift": _d(total_drift(plan.drifts_after, measure)),
+                      "assets": _drifts_json(plan.drifts_after)},
+            "orders": [_sell_json(o) for o in plan.sells] + [_buy_json(b) for b in plan.buys],
+            "unplaced": _unplaced_json(plan.unplaced),
+            "warnings": plan.warnings, "notes": plan.notes, "diagnostics": [d.to_json() for d in problems]},
+            indent=2))
         return EXIT_OK
     if problems:
         print(render_all(problems, {}), file=sys.stderr)
     print(f"Rebalance ({method}) as of {as_of}: {'due' if verdict.due else 'not due'} "
           f"({'; '.join(verdict.reasons)})")
     _print_drifts("\nBefore", drifts, total_drift(drifts, measure), measure)
-    print("\nAmounts: " + ", ".join(f"{a} {'+' if r > 0 else ''}{format_inr(Decimal(r))}" for a, r in plan.items()))
+    print("\nAmounts: " + ", ".join(f"{a} {'+' if r > 0 else ''}{format_inr(Decimal(r))}"
+                                    for a, r in plan.amounts.items()))
     print()
-    _print_orders(sells, buys)
-    for u in unplaced:
-        print(f"not placed: {u.investor} {format_inr(Decimal(u.amount))} for {u.asset}: {u.reason}")
-    for line in notes + [f"warning: {w}" for w in warn]:
-        print(line)
-    _print_drifts("\nAfter", drifts_after, total_drift(drifts_after, measure), measure)
+    _print_orders(plan.sells, plan.buys)
+    _print_unplaced_and_notes(plan.unplaced, plan.notes + [f"warning: {w}" for w in plan.warnings])
+    _print_drifts("\nAfter", plan.drifts_after, total_drift(plan.drifts_after, measure), measure)
     return EXIT_OK
 
 

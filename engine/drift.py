@@ -29,6 +29,17 @@ def as_decimal(value: Fraction, places: int = 6) -> Decimal:
     return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(quantum, rounding=ROUND_HALF_EVEN)
 
 
+def percent(value: Fraction | Decimal) -> str:
+    """A weight or drift as a percentage to 2 places: 0.0482... -> '4.82%'."""
+    return f"{as_decimal(Fraction(value) * 100, 2)}%"
+
+
+def points(value: Fraction | Decimal) -> str:
+    """A drift in percentage points, signed: 0.011 -> '+1.10 pp'."""
+    shown = as_decimal(Fraction(value) * 100, 2)
+    return f"{'+' if shown > 0 else ''}{shown} pp"
+
+
 @dataclass(frozen=True)
 class AssetDrift:
     asset: str

@@ -29,7 +29,7 @@ from engine.allocator import allocate, fill
 from engine.diagnostics import Diagnostic, warning
 from engine.drift import AssetDrift, asset_drifts, total_drift
 from engine.policy.model import Policy, Security
-from engine.sell_choice import SellOrder, TaxPosition, choose
+from engine.sell_choice import SellOrder, TaxPosition, sell_assets
 from engine.selling import SellState, decide, sell_amounts
 from engine.tax.unrealised import Holding
 from engine.transactions import Price
@@ -83,6 +83,17 @@ def values_by_asset(holdings: Sequence[Holding]) -> dict[str, Decimal]:
     for h in holdings:
         values[h.asset] = values.get(h.asset, Decimal(0)) + h.value
     return values
+
+
+def values_after(values: Mapping[str, Decimal], sells: Sequence[SellOrder], buys: Sequence[BuyOrder]
+                 ) -> dict[str, Decimal]:
+    """Values per asset once the orders are done (at the plan's prices)."""
+    after = dict(values)
+    for order in sells:
+        after[order.asset] = after.get(order.asset, Decimal(0)) - order.amount
+    for order in buys:
+        after[order.asset] = after.get(order.asset, Decimal(0)) + order.amount
+    return after
 
 
 def drifts_of(policy: Policy, values: Mapping[str, Decimal]) -> list[AssetDrift]:
@@ -143,15 +154,7 @@ def plan_month(policy: Policy, holdings: Sequence[Holding], money: Mapping[str, 
         to_sell = sell_amounts(drifts, total, drift, policy.sell, state, month)
     else:
         state, reason, to_sell = SellState(False), "the policy has no sell rule: no selling", {}
-    sells: list[SellOrder] = []
-    unsold: dict[str, Decimal] = {}
-    notes: list[str] = []
-    for asset, rupees in to_sell.items():
-        orders, left, why = choose(asset, Decimal(rupees), holdings, policy, position, as_of)
-        sells += orders
-        if left > 0:
-            unsold[asset] = left
-            notes += [f"{asset}: Rs {left:,} not sold: {w}" for w in why] or [f"{asset}: Rs {left:,} not sold"]
+    sells, unsold, notes = sell_assets(to_sell, holdings, policy, position, as_of)
     pots = dict(money)
     cash_left: dict[str, Decimal] = {}
     for order in sells:
@@ -161,15 +164,11 @@ def plan_month(policy: Policy, holdings: Sequence[Holding], money: Mapping[str, 
         whole = int(net.to_integral_value(rounding=ROUND_DOWN)) if net > 0 else 0
         pots[investor] += whole
         cash_left[investor] = net - whole
-    after = dict(values)
-    for order in sells:
-        after[order.asset] = after.get(order.asset, Decimal(0)) - order.amount
-    amounts = allocate(after, {a.name: a.target for a in policy.portfolio.assets}, sum(pots.values()),
+    after_sales = values_after(values, sells, [])
+    amounts = allocate(after_sales, {a.name: a.target for a in policy.portfolio.assets}, sum(pots.values()),
                        policy.buy.method if policy.buy else "proportional")
     buys, unplaced = buy_orders(policy, amounts, pots, holdings, price_of, as_of)
-    for b in buys:
-        after[b.asset] = after.get(b.asset, Decimal(0)) + b.amount
-    drifts_after = drifts_of(policy, after)
+    drifts_after = drifts_of(policy, values_after(values, sells, buys))
     return MonthPlan(as_of, month, drifts, drift, measure, state, reason, sells, unsold, buys, unplaced,
                      {i: c for i, c in cash_left.items() if c}, drifts_after, total_drift(drifts_after, measure),
                      notes), problems

@@ -22,22 +22,18 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
-from engine.allocator import allocate
-from engine.drift import AssetDrift, total_drift
+from engine.allocator import allocate, largest_remainder, split_rupees
+from engine.drift import AssetDrift, percent, points, total_drift
+from engine.literals import format_percent
 from engine.policy.model import Policy
+from engine.transactions import Price
 
 
 def round_balanced(exact: Mapping[str, Fraction], total: int) -> dict[str, int]:
-    """Each exact amount to a whole rupee, the rounded amounts summing to `total` (the exact
-    ones must): floors, then one rupee more to the largest remainders (earlier first)."""
-    floors = {a: v.numerator // v.denominator for a, v in exact.items()}
-    left = total - sum(floors.values())
-    order = sorted(exact, key=lambda a: -(exact[a] - floors[a]))  # stable: earlier first on ties
-    for a in order[:left]:
-        floors[a] += 1
-    return floors
+    """Each exact amount to a whole rupee, the rounded amounts summing to `total`."""
+    return dict(zip(exact, largest_remainder(list(exact.values()), total)))
 
 
 def amounts(drifts: Sequence[AssetDrift], method: str, cash: int = 0, buy_method: str = "proportional") -> dict[str, int]:
@@ -101,12 +97,62 @@ def due(policy: Policy, drifts: Sequence[AssetDrift], measure: str, as_of: date,
         elif trigger.kind == "band-breached":
             out = [d for d in drifts if d.outside_band]
             results.append((bool(out), "band breached: " + ", ".join(
-                f"{d.asset} {float(d.drift * 100):+.2f} pp beyond +/-{float(d.band * 100):g}%" for d in out)
+                f"{d.asset} {points(d.drift)} beyond +/-{format_percent(d.band)}" for d in out)
                 if out else "no asset is outside its band"))
         else:
-            level = Fraction(trigger.level)
-            results.append((drift > level, f"total drift {float(drift * 100):.2f}% "
-                                           f"{'exceeds' if drift > level else 'does not exceed'} "
-                                           f"{float(level * 100):g}%"))
+            above = drift > Fraction(trigger.level)
+            results.append((above, f"total drift {percent(drift)} {'exceeds' if above else 'does not exceed'} "
+                                   f"{format_percent(trigger.level)}"))
     verdict = any(r for r, _ in results) if rule.combine == "any" else all(r for r, _ in results)
     return Due(verdict, tuple(text for _, text in results))
+
+
+@dataclass(frozen=True)
+class RebalancePlan:
+    method: str
+    cash: int
+    amounts: dict[str, int]  # + buy, - sell, whole rupees
+    sells: list  # engine.sell_choice.SellOrder
+    buys: list  # engine.month_plan.BuyOrder
+    unplaced: list  # engine.month_plan.Unplaced
+    drifts_after: list[AssetDrift]
+    notes: list[str]
+    warnings: list[str]
+
+
+def plan_rebalance(policy: Policy, holdings: Sequence, drifts: Sequence[AssetDrift], method: str,
+                   money: Mapping[str, int], position, price_of: Callable[[str, date], Price | None],
+                   as_of: date) -> RebalancePlan:
+    """The amounts, then the sells lot by lot (engine/sell_choice.py), then the buys: paid by
+    the sellers in proportion to their proceeds and by each investor's new money. A sell whose
+    tax and charges exceed the policy's `warn when costs exceed` is warned about."""
+    from engine.month_plan import buy_orders, drifts_of, values_after
+    from engine.sell_choice import sell_assets
+
+    cash = sum(money.values())
+    plan = amounts(drifts, method, cash, policy.buy.method if policy.buy else "proportional")
+    sells, _, notes = sell_assets({a: -r for a, r in plan.items() if r < 0}, holdings, policy, position, as_of)
+    buying = {a: r for a, r in plan.items() if r > 0}
+    proceeds: dict[str, Decimal] = {}
+    for o in sells:
+        proceeds[o.investor] = proceeds.get(o.investor, Decimal(0)) + o.amount
+    pots = dict(money)
+    from_sales = sum(buying.values()) - cash
+    if from_sales > 0 and proceeds:
+        for name, share in zip(proceeds, split_rupees(from_sales, [Fraction(p) for p in proceeds.values()])):
+            pots[name] = pots.get(name, 0) + share
+    if sum(pots.values()) == sum(buying.values()):
+        buys, unplaced = buy_orders(policy, buying, pots, holdings, price_of, as_of)
+    else:
+        buys, unplaced = [], []
+        notes.append("the buys cannot be paid for: nothing was sold to fund them")
+    rule = policy.rebalance
+    warnings = []
+    for o in sells:
+        costs = o.tax + o.stt + o.exit_load
+        if rule and ((rule.warn_cost_amount is not None and costs > rule.warn_cost_amount) or
+                     (rule.warn_cost_percent is not None and costs > rule.warn_cost_percent * o.amount)):
+            warnings.append(f"selling {o.security} ({o.investor}, {o.account}) costs Rs {costs:,} in tax and "
+                            "charges, above the policy's threshold")
+    after = values_after({d.asset: d.value for d in drifts}, sells, buys)
+    return RebalancePlan(method, cash, plan, sells, buys, unplaced, drifts_of(policy, after), notes, warnings)

@@ -84,6 +84,12 @@ class TaxPosition:
         self.planned.setdefault(part.investor, []).append(part)
 
 
+def _stt(policy: Policy, security: str, as_of: date, proceeds: Decimal) -> Decimal:
+    """STT on a sale of `proceeds`, to the paisa (the rates in force from the rules file)."""
+    charges = policy.tax.charges_on(policy.portfolio.security(security), "sale", as_of)
+    return paise(sum((c.rate for c in charges if c.kind == "stt"), Decimal(0)) * proceeds)
+
+
 def _quantum(holding: Holding, policy: Policy) -> Decimal:
     security = policy.portfolio.security(holding.lot.security)
     return SHARE if security is not None and security.exchange_traded else FUND_UNIT
@@ -116,7 +122,6 @@ def choose(asset: str, amount: Decimal, holdings: Sequence[Holding], policy: Pol
     blocked: dict[tuple, str] = {}
     taken: dict[tuple, list[tuple[LotSale, RealisedPart]]] = {k: [] for k in keys}
     remaining = amount
-    law = policy.tax
     while remaining > 0:
         best = None
         for key in keys:
@@ -140,9 +145,7 @@ def choose(asset: str, amount: Decimal, holdings: Sequence[Holding], policy: Pol
             if units <= 0:
                 continue
             part, load = _part(h, units, as_of, position.fy, h.exit_load)
-            security = policy.portfolio.security(h.lot.security)
-            stt = paise(sum((c.rate for c in law.charges_on(security, "sale", as_of) if c.kind == "stt"),
-                            Decimal(0)) * part.proceeds)
+            stt = _stt(policy, h.lot.security, as_of, part.proceeds)
             before = position.tax(key[0])
             tax = position.tax(key[0], [part]) - before
             score = (tax + load + stt) / part.proceeds
@@ -167,13 +170,26 @@ def choose(asset: str, amount: Decimal, holdings: Sequence[Holding], policy: Pol
         if not taken[key]:
             continue
         sales = tuple(s for s, _ in taken[key])
-        security = policy.portfolio.security(key[2])
         proceeds = sum((s.proceeds for s in sales), Decimal(0))
-        stt = paise(sum((c.rate for c in law.charges_on(security, "sale", as_of) if c.kind == "stt"),
-                        Decimal(0)) * proceeds)
         orders.append(SellOrder(key[0], key[1], key[2], asset, queues[key][0].price,
                                 sum((s.units for s in sales), Decimal(0)), proceeds, sales,
-                                sum((s.tax for s in sales), Decimal(0)), stt,
+                                sum((s.tax for s in sales), Decimal(0)), _stt(policy, key[2], as_of, proceeds),
                                 sum((s.exit_load for s in sales), Decimal(0))))
     reasons = [blocked[k] for k in keys if k in blocked and blocked[k] != "nothing left to sell"]
     return orders, max(remaining, Decimal(0)), reasons
+
+
+def sell_assets(to_sell: Mapping[str, int], holdings: Sequence[Holding], policy: Policy, position: TaxPosition,
+                as_of: date) -> tuple[list[SellOrder], dict[str, Decimal], list[str]]:
+    """`choose` for each asset's rupees in turn (the position carries each sale into the next):
+    the orders, the rupees per asset that could not be sold, and why."""
+    orders: list[SellOrder] = []
+    unsold: dict[str, Decimal] = {}
+    notes: list[str] = []
+    for asset, rupees in to_sell.items():
+        sold, left, why = choose(asset, Decimal(rupees), holdings, policy, position, as_of)
+        orders += sold
+        if left > 0:
+            unsold[asset] = left
+            notes += [f"{asset}: Rs {left:,} not sold: {w}" for w in why] or [f"{asset}: Rs {left:,} not sold"]
+    return orders, unsold, notes

@@ -27,7 +27,8 @@ from fractions import Fraction
 from typing import Sequence
 
 from engine.allocator import split_rupees
-from engine.drift import AssetDrift
+from engine.drift import AssetDrift, percent
+from engine.literals import format_percent
 from engine.policy.model import SellRule
 
 
@@ -48,15 +49,14 @@ def months_between(first: str, later: str) -> int:
 def decide(previous: SellState | None, drift: Fraction, rule: SellRule, month: str) -> tuple[SellState, str]:
     """This month's state and the reason, in words."""
     was = previous or SellState(False)
-    pct = f"{float(drift * 100):.2f}%"
+    now, start, stop = percent(drift), format_percent(rule.start_above), format_percent(rule.stop_at_or_below)
     if not was.selling:
         if drift > Fraction(rule.start_above):
-            return SellState(True, month), f"drift {pct} is above the start level {rule.start_above * 100:g}%: selling starts"
-        return SellState(False), f"drift {pct} is not above the start level {rule.start_above * 100:g}%: no selling"
+            return SellState(True, month), f"drift {now} is above the start level {start}: selling starts"
+        return SellState(False), f"drift {now} is not above the start level {start}: no selling"
     if drift > Fraction(rule.stop_at_or_below):
-        return SellState(True, was.started), (f"selling since {was.started}; drift {pct} is still above the stop "
-                                              f"level {rule.stop_at_or_below * 100:g}%")
-    return SellState(False), f"drift {pct} is at or below the stop level {rule.stop_at_or_below * 100:g}%: selling stops"
+        return SellState(True, was.started), f"selling since {was.started}; drift {now} is still above the stop level {stop}"
+    return SellState(False), f"drift {now} is at or below the stop level {stop}: selling stops"
 
 
 def ceiling(rule: SellRule, state: SellState, month: str) -> Fraction | None:
