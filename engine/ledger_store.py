@@ -52,11 +52,19 @@ def _lot_row(lot: Lot) -> list:
             str(lot.cost), lot.origin, lot.how, lot.fmv_security, "1" if ratio == 1 else str(ratio)]
 
 
-def _lots_of(key: tuple[str, str, str], text: str) -> list[Lot]:
+def _lots_of(key: tuple[str, str, str], text: str, days: dict[str, date] | None = None) -> list[Lot]:
+    """A kept queue's lots; `days` remembers dates already read (a book has far fewer
+    purchase dates than lots)."""
     investor, account, security = key
-    return [Lot((ident,), investor, account, security, date.fromisoformat(acquired), Decimal(units), Decimal(cost),
-                origin, how, fmv_security, _ratio(ratio))
-            for ident, acquired, units, cost, origin, how, fmv_security, ratio in json.loads(text)]
+    days = {} if days is None else days
+    lots = []
+    for ident, acquired, units, cost, origin, how, fmv_security, ratio in json.loads(text):
+        day = days.get(acquired)
+        if day is None:
+            day = days[acquired] = date.fromisoformat(acquired)
+        lots.append(Lot((ident,), investor, account, security, day, Decimal(units), Decimal(cost), origin, how,
+                        fmv_security, _ratio(ratio)))
+    return lots
 
 
 def _tx_row(tx: Transaction) -> str:
@@ -137,8 +145,9 @@ def open_lots(book: Book, keys: Iterable[tuple[str, str, str]] | None = None) ->
         rows = [row for key in wanted for row in book.db.execute(
             "SELECT investor, account, security, lots FROM ledger_queues "
             "WHERE investor = ? AND account = ? AND security = ?", key)]
+    days: dict[str, date] = {}
     return [lot for investor, account, security, text in rows
-            for lot in _lots_of((investor, account, security), text)]
+            for lot in _lots_of((investor, account, security), text, days)]
 
 
 def disposals(book: Book, sold_from: date | None = None, sold_to: date | None = None) -> list[Disposal]:

@@ -107,10 +107,8 @@ def buy_orders(policy: Policy, amounts: Mapping[str, int], pots: Mapping[str, in
     buys: list[BuyOrder] = []
     unplaced: list[Unplaced] = []
     accounts: dict[tuple[str, str], list[str]] = {}
-    for h in holdings:
-        accounts.setdefault((h.lot.investor, h.lot.security), [])
-        if h.lot.account not in accounts[(h.lot.investor, h.lot.security)]:
-            accounts[(h.lot.investor, h.lot.security)].append(h.lot.account)
+    for investor, security, account in {(h.lot.investor, h.lot.security, h.lot.account) for h in holdings}:
+        accounts.setdefault((investor, security), []).append(account)
     for investor, asset, rupees in fill({a: r for a, r in amounts.items() if r}, {i: p for i, p in pots.items() if p}):
         fund = preferred_fund(policy, asset)
         if fund is None:

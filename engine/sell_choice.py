@@ -26,7 +26,7 @@ from typing import Iterable, Mapping, Sequence
 from engine.policy.model import Policy
 from engine.tax.realised import RealisedPart, paise
 from engine.tax.unrealised import Holding
-from engine.tax.year import Loss, compute
+from engine.tax.year import Loss, compute, condensed
 
 FUND_UNIT, SHARE = Decimal("0.001"), Decimal(1)
 
@@ -66,28 +66,47 @@ class SellOrder:
 @dataclass
 class TaxPosition:
     """Each investor's FY so far (realised parts, brought-forward losses) and the parts this
-    plan adds; the tax of it all, recomputed exactly when a part is tried."""
+    plan adds; the tax of it all, recomputed exactly when a part is tried (from the parts
+    condensed per tranche key, engine/tax/year.py, so a try costs the same however many lots
+    were sold)."""
 
     policy: Policy
     fy: int
     realised: Mapping[str, list[RealisedPart]]
     losses: Mapping[str, list[Loss]]
     planned: dict[str, list[RealisedPart]] = field(default_factory=dict)
+    _base: dict[str, tuple[list[RealisedPart], Decimal]] = field(default_factory=dict, init=False, repr=False)
 
     def tax(self, investor: str, extra: Iterable[RealisedPart] = ()) -> Decimal:
+        base = self._base.get(investor)
+        if base is None:
+            parts = condensed([*self.realised.get(investor, ()), *self.planned.get(investor, ())])
+            base = self._base[investor] = (parts, self._compute(investor, parts))
+        extra = list(extra)
+        return self._compute(investor, [*base[0], *extra]) if extra else base[1]
+
+    def _compute(self, investor: str, parts: list[RealisedPart]) -> Decimal:
         person = next(i for i in self.policy.portfolio.investors if i.id == investor)
-        parts = [*self.realised.get(investor, ()), *self.planned.get(investor, ()), *extra]
         result, _ = compute(parts, self.policy.tax, person, self.fy, self.losses.get(investor, ()))
         return result.total_tax
 
+    def version(self, investor: str) -> int:
+        """Changes whenever a part is added for the investor (their marginal taxes change)."""
+        return len(self.planned.get(investor, ()))
+
     def add(self, part: RealisedPart) -> None:
         self.planned.setdefault(part.investor, []).append(part)
+        self._base.pop(part.investor, None)
 
 
 def _stt(policy: Policy, security: str, as_of: date, proceeds: Decimal) -> Decimal:
     """STT on a sale of `proceeds`, to the paisa (the rates in force from the rules file)."""
+    return paise(_stt_rate(policy, security, as_of) * proceeds)
+
+
+def _stt_rate(policy: Policy, security: str, as_of: date) -> Decimal:
     charges = policy.tax.charges_on(policy.portfolio.security(security), "sale", as_of)
-    return paise(sum((c.rate for c in charges if c.kind == "stt"), Decimal(0)) * proceeds)
+    return sum((c.rate for c in charges if c.kind == "stt"), Decimal(0))
 
 
 def _quantum(holding: Holding, policy: Policy) -> Decimal:
@@ -121,6 +140,9 @@ def choose(asset: str, amount: Decimal, holdings: Sequence[Holding], policy: Pol
     position_in = {k: [0, queues[k][0].lot.units] for k in keys}  # lot index, units left in it
     blocked: dict[tuple, str] = {}
     taken: dict[tuple, list[tuple[LotSale, RealisedPart]]] = {k: [] for k in keys}
+    offers: dict[tuple, tuple] = {}
+    quanta = {k: _quantum(queues[k][0], policy) for k in keys}
+    stt_rates = {k: _stt_rate(policy, k[2], as_of) for k in keys}
     remaining = amount
     while remaining > 0:
         best = None
@@ -140,15 +162,19 @@ def choose(asset: str, amount: Decimal, holdings: Sequence[Holding], policy: Pol
                 blocked[key] = (f"{h.lot.id} ({key[2]} in {key[1]}) is in its exit-load period until "
                                 f"{h.exit_load_ends}; the policy never pays exit load")
                 continue
-            quantum = _quantum(h, policy)
-            units = min(left, (remaining / h.price).quantize(quantum, rounding=ROUND_HALF_EVEN))
+            units = min(left, (remaining / h.price).quantize(quanta[key], rounding=ROUND_HALF_EVEN))
             if units <= 0:
                 continue
-            part, load = _part(h, units, as_of, position.fy, h.exit_load)
-            stt = _stt(policy, h.lot.security, as_of, part.proceeds)
-            before = position.tax(key[0])
-            tax = position.tax(key[0], [part]) - before
-            score = (tax + load + stt) / part.proceeds
+            # A queue's offer changes only when it moves, the units change or its investor's
+            # year does: otherwise the last pricing stands (the same numbers, not recomputed).
+            state = (index, units, position.version(key[0]))
+            offer = offers.get(key)
+            if offer is None or offer[0] != state:
+                part, load = _part(h, units, as_of, position.fy, h.exit_load)
+                stt = paise(stt_rates[key] * part.proceeds)
+                tax = position.tax(key[0], [part]) - position.tax(key[0])
+                offer = offers[key] = (state, (tax + load + stt) / part.proceeds, part, load, tax)
+            _, score, part, load, tax = offer
             if best is None or score < best[0]:
                 best = (score, key, h, units, part, load, tax)
         if best is None:

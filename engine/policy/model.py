@@ -8,6 +8,7 @@ the methods here only look rules up by date, they hold no law of their own.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import cached_property
 from decimal import Decimal
 from typing import Literal, Union
 
@@ -99,7 +100,17 @@ class Portfolio(Model):
     securities: tuple[Security, ...] = ()
 
     def security(self, ident: str) -> Security | None:
-        return next((s for s in self.securities if s.id == ident or s.isin == ident), None)
+        """The first security whose id or ISIN is `ident`."""
+        return self._by_ident.get(ident)
+
+    @cached_property
+    def _by_ident(self) -> dict[str, Security]:
+        found: dict[str, Security] = {}
+        for s in reversed(self.securities):  # the first declared wins
+            if s.isin is not None:
+                found[s.isin] = s
+            found[s.id] = s
+        return found
 
     def funds_for(self, asset: str) -> tuple[Security, ...]:
         return tuple(s for s in self.securities if s.asset == asset)
@@ -350,11 +361,16 @@ class TaxLaw(Model):
     def exemption(self, class_name: str, fy: int) -> Decimal | None:
         """The class's exemption for financial year `fy` (s.112A(1) for equity): one
         amount per investor per year, whatever the sale dates within it."""
-        cls = self.tax_class(class_name)
-        if cls is None:
-            return None
-        covering = [e for e in cls.exemptions if e.years.contains(fy)]
-        return max(covering, key=lambda e: e.years.first).amount if covering else None
+        key = (class_name, fy)
+        if key not in self._exemptions:
+            cls = self.tax_class(class_name)
+            covering = [e for e in cls.exemptions if e.years.contains(fy)] if cls is not None else []
+            self._exemptions[key] = max(covering, key=lambda e: e.years.first).amount if covering else None
+        return self._exemptions[key]
+
+    @cached_property
+    def _exemptions(self) -> dict[tuple[str, int], Decimal | None]:
+        return {}  # exemption(), remembered: the plans ask for it for every lot they try
 
     def cess_rate(self, fy: int) -> Decimal:
         """The cess rate for `fy`: of the rules covering it, the one starting latest."""

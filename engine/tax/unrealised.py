@@ -8,11 +8,10 @@ before `as_of` is an error, never a silent zero.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
-from typing import Callable, Mapping
+from typing import Callable, Mapping, NamedTuple
 
 from engine.diagnostics import Diagnostic, error
 from engine.ledger import Ledger, Lot
@@ -21,8 +20,7 @@ from engine.tax.realised import _decimal, paise
 from engine.transactions import Price
 
 
-@dataclass(frozen=True, slots=True)
-class Holding:
+class Holding(NamedTuple):  # a named tuple: built five times faster than a frozen dataclass
     lot: Lot
     asset: str
     tax_class: str
@@ -41,44 +39,71 @@ class Holding:
 
 def value_lots(ledger: Ledger, policy: Policy, price_of: Callable[[str, date], Price | None],
                fmv: Mapping[str, Decimal], as_of: date) -> tuple[list[Holding], list[Diagnostic]]:
-    law, portfolio = policy.tax, policy.portfolio
+    """Each open lot acquired on or before `as_of`, valued. What depends only on the
+    security (price, tax class, exemption) is looked up once per security; the term and the
+    long-term date once per tax class and purchase date; the exit load and whether the lot
+    is grandfathered once per security and purchase date."""
+    law = policy.tax
     holdings: list[Holding] = []
     problems: list[Diagnostic] = []
-    missing: set[str] = set()
     fy = law.fy_of(as_of)
+    per_security: dict[str, tuple | None] = {}
+    per_class_day: dict[tuple[str, date], tuple] = {}
+    per_day: dict[tuple[str, date], tuple] = {}  # by security and purchase date
     for lot in ledger.lots:
         if lot.acquired > as_of:
             continue
-        security = portfolio.security(lot.security)
-        if security is None:
-            problems.append(error("T102", f"{lot.origin}: {lot.security} is not in the policy", None,
-                                  "declare it in the portfolio with its tax class"))
+        known = per_security.get(lot.security, False)
+        if known is False:
+            known = per_security[lot.security] = _security_facts(lot, policy, price_of, fy, as_of, problems)
+        if known is None:
             continue
-        price = price_of(lot.security, as_of)
-        if price is None:
-            if lot.security not in missing:
-                missing.add(lot.security)
-                problems.append(error("T120", f"no price for {lot.security} on or before {as_of}", None,
-                                      "import a prices CSV or AMFI's NAVAll.txt covering that date"))
-            continue
-        treatment = law.treatment(security.tax_class, lot.acquired, as_of)
-        long_term = treatment.is_long_term(lot.acquired, as_of)
+        security, price, grandfather_until, exemptable = known
+        day = per_day.get((lot.security, lot.acquired))
+        if day is None:
+            term = per_class_day.get((security.tax_class, lot.acquired))
+            if term is None:
+                treatment = law.treatment(security.tax_class, lot.acquired, as_of)
+                long_term_from = treatment.long_term_from(lot.acquired)
+                long_term = long_term_from is not None and as_of >= long_term_from
+                term = per_class_day[(security.tax_class, lot.acquired)] = (
+                    long_term, long_term_from, treatment.long_rate if long_term else treatment.short_rate)
+            day = per_day[(lot.security, lot.acquired)] = (
+                *term, security.exit_load_on(lot.acquired, as_of), security.exit_load_ends(lot.acquired),
+                term[0] and grandfather_until is not None and lot.acquired <= grandfather_until)
+        long_term, long_term_from, rate, exit_load, exit_load_ends, grandfathered = day
         value = paise(lot.units * price.price)
         basis = lot.cost
-        cls = law.tax_class(security.tax_class)
-        if cls and cls.grandfather_on_or_before and lot.acquired <= cls.grandfather_on_or_before and long_term:
+        if grandfathered:
             source = lot.fmv_security or lot.security
             if source in fmv:
                 basis = max(lot.cost, min(paise(_decimal(Fraction(fmv[source]) * Fraction(lot.units) * lot.fmv_ratio)),
                                           value))
         holdings.append(Holding(
             lot, security.asset, security.tax_class, price.price, price.date, value, basis, value - basis,
-            "long-term" if long_term else "short-term",
-            treatment.long_rate if long_term else treatment.short_rate,
-            long_term and law.exemption(security.tax_class, fy) is not None,
-            treatment.long_term_from(lot.acquired),
-            security.exit_load_on(lot.acquired, as_of), security.exit_load_ends(lot.acquired)))
+            "long-term" if long_term else "short-term", rate, long_term and exemptable, long_term_from,
+            exit_load, exit_load_ends))
     return holdings, problems
+
+
+def _security_facts(lot: Lot, policy: Policy, price_of: Callable[[str, date], Price | None], fy: int,
+                    as_of: date, problems: list[Diagnostic]) -> tuple | None:
+    """(security, price, the last purchase date grandfathered (s.55(2)(ac)), exemptable when
+    long-term) of a lot's security; None after recording why it cannot be valued."""
+    security = policy.portfolio.security(lot.security)
+    if security is None:
+        problems.append(error("T102", f"{lot.origin}: {lot.security} is not in the policy", None,
+                              "declare it in the portfolio with its tax class"))
+        return None
+    price = price_of(lot.security, as_of)
+    if price is None:
+        problems.append(error("T120", f"no price for {lot.security} on or before {as_of}", None,
+                              "import a prices CSV or AMFI's NAVAll.txt covering that date"))
+        return None
+    law = policy.tax
+    cls = law.tax_class(security.tax_class)
+    return (security, price, cls.grandfather_on_or_before if cls is not None else None,
+            law.exemption(security.tax_class, fy) is not None)
 
 
 def harvestable_ltcg(holdings: list[Holding]) -> Decimal:

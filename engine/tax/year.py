@@ -235,3 +235,23 @@ def compute(parts: Iterable[RealisedPart], law: TaxLaw, investor: Investor, fy: 
     result.cess = (result.tax * law.cess_rate(fy)).quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)
     result.total_tax = result.tax + result.cess
     return result, problems
+
+
+def condensed(parts: Iterable[RealisedPart]) -> list[RealisedPart]:
+    """The parts summed into one per (investor, FY, term, rate, exemptable) for gains and one
+    per (investor, FY, term) for losses. `compute` only ever sums gains by those keys, so it
+    gives the same year for the condensed parts, in time that does not grow with the lots
+    sold (the plans recompute a year for every lot they try)."""
+    sums: dict[tuple, list] = {}
+    for p in parts:
+        if p.gain == 0:
+            continue
+        key = (p.investor, p.fy, p.term, p.rate, p.exemptable) if p.gain > 0 else (p.investor, p.fy, p.term)
+        total = sums.get(key)
+        if total is None:
+            sums[key] = [p, p.gain]
+        else:
+            total[1] += p.gain
+    return [RealisedPart(p.investor, "", "", p.tax_class, p.sold, "condensed", "", p.acquired, ZERO, ZERO, ZERO,
+                         ZERO, ZERO, gain, p.term, p.rate if gain > 0 else None, p.exemptable if gain > 0 else False,
+                         p.fy) for p, gain in sums.values()]

@@ -1,0 +1,141 @@
+"""Benchmark for the plans. Run: python bench/plans.py [--quick]
+
+  - `lotwise plan month` on a book of 5 investors x 50 funds x 20 years of monthly lots
+    (60,000 open lots), with the portfolio drifted far enough that controlled selling is on
+    (so the sell choice runs too): target < 1 s for the whole command
+  - for reference: `lotwise check` of the same policy (what every command pays to start,
+    import and read the policy), and the stages of the plan in process: reading the kept
+    lots, valuing them, the plan
+The book is built once (not timed: bench/book.py measures imports). Figures are recorded in
+docs/performance.md with the machine and date.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+AS_OF = date(2026, 3, 20)
+
+
+def generate(directory: Path, investors: int, funds: int, years: int) -> tuple[Path, Path, Path]:
+    """A policy of `investors` x `funds` equity funds over 5 assets (the first asset at 40% of
+    the target, the rest 15% each) and a SIP of every fund by every investor on the 5th of every
+    month for `years` years ending in March 2026; prices on AS_OF have the first asset's funds up
+    2.5 times and the others up 1.2 times, so the first asset is far overweight."""
+    names = [f"inv{i}" for i in range(investors)]
+    isins = [f"INF{i:06d}01A0" for i in range(funds)]
+    assets = ["Large", "Mid", "Small", "Debt", "Gold"]
+    targets = ["40%", "15%", "15%", "15%", "15%"]
+    asset_of = {f: assets[i % 5] for i, f in enumerate(isins)}
+    lines = ['use "india"', 'use "perpetual"', 'portfolio "Bench" {']
+    lines += [f'    investor {n} "Investor {n}"' for n in names]
+    lines += [f'    asset "{a}" {t} band 5% class equity' for a, t in zip(assets, targets)]
+    lines += [f'    fund {f} "Fund {f}" holds "{asset_of[f]}"' for f in isins]
+    policy = directory / "bench.rules"
+    policy.write_text("\n".join(lines + ["}"]) + "\n", encoding="utf-8")
+    out = ["date,investor,account,security,type,units,price,charges"]
+    for month in range(years * 12):
+        year, m = divmod(2006 * 12 + 3 + month, 12)  # from April 2006
+        day = f"{year:04d}-{m + 1:02d}-05"
+        for n in names:
+            for k, f in enumerate(isins):
+                out.append(f"{day},{n},F-{n}-{k % 3},{f},BUY,{10 + (month % 7)}.125,{100 + month % 50}.25,0")
+    transactions = directory / "transactions.csv"
+    transactions.write_text("\n".join(out) + "\n", encoding="utf-8")
+    prices = ["date,security,price"] + [
+        f"{AS_OF},{f},{'700.00' if asset_of[f] == 'Large' else '150.30'}" for f in isins]
+    prices_path = directory / "prices.csv"
+    prices_path.write_text("\n".join(prices) + "\n", encoding="utf-8")
+    return policy, transactions, prices_path
+
+
+def build(directory: Path, investors: int, funds: int, years: int) -> Path:
+    policy, transactions, prices = generate(directory, investors, funds, years)
+    book = directory / "bench.db"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    for argv in (["init", "--policy", str(policy)], ["import", str(transactions), str(prices)]):
+        subprocess.run([sys.executable, "-m", "engine", *argv, "--book", str(book)], check=True, env=env,
+                       stdout=subprocess.DEVNULL)
+    return book
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="5 investors x 10 funds x 20 years, run once")
+    args = parser.parse_args()
+    investors, funds, years = (5, 10, 20) if args.quick else (5, 50, 20)
+    repeat = 1 if args.quick else 3
+    money = ",".join(f"inv{i}={10000 * (i + 1)}" for i in range(investors))
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = Path(tmp)
+        start = time.perf_counter()
+        book_path = build(directory, investors, funds, years)
+        built = time.perf_counter() - start
+        command = [sys.executable, "-m", "engine", "plan", "month", "--book", str(book_path), "--as-of",
+                   str(AS_OF), "--from", money, "--dry-run"]
+        env = {**os.environ, "PYTHONPATH": str(REPO)}
+        runs = []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            done = subprocess.run(command, env=env, capture_output=True, text=True)
+            runs.append(time.perf_counter() - start)
+            if done.returncode != 0:
+                print(done.stdout, done.stderr)
+                return 1
+        startup = []  # the same run's reference: start-up, imports and reading the policy
+        for _ in range(repeat):
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "engine", "check", str(directory / "bench.rules")], env=env,
+                           check=True, stdout=subprocess.DEVNULL)
+            startup.append(time.perf_counter() - start)
+
+        # The stages, in process (what the command spends beyond start-up).
+        sys.path.insert(0, str(REPO))
+        from engine.book import Book
+        from engine.ledger_store import ledger_of
+        from engine.month_plan import plan_month
+        from engine.sell_choice import TaxPosition
+        from engine.tax.unrealised import value_lots
+
+        from engine.policy import check_file
+
+        book = Book.open(book_path)
+        policy = check_file(directory / "bench.rules").policy
+        stages: dict[str, list[float]] = {"lots": [], "value": [], "plan": []}
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            ledger = ledger_of(book, until=AS_OF)
+            t1 = time.perf_counter()
+            holdings, _ = value_lots(ledger, policy, book.latest_price, book.fmv(), AS_OF)
+            t2 = time.perf_counter()
+            position = TaxPosition(policy, policy.tax.fy_of(AS_OF), {}, {})
+            plan, _ = plan_month(policy, holdings, {f"inv{i}": 10000 * (i + 1) for i in range(investors)}, AS_OF,
+                                 None, position, book.latest_price)
+            t3 = time.perf_counter()
+            for key, t in zip(stages, (t1 - t0, t2 - t1, t3 - t2)):
+                stages[key].append(t)
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"lotwise bench (plans): Python {platform.python_version()}, {platform.machine()}")
+    print(f"book: {investors} investors x {funds} funds x {years} years of monthly lots = {len(holdings):,} open lots "
+          f"(built in {built:.1f} s)")
+    print(f"plan month, whole command, best of {repeat}: {min(runs):.2f} s (runs {', '.join(f'{r:.2f}' for r in runs)};"
+          f" target < 1 s); selling {'on' if plan.state.selling else 'off'}, {len(plan.sells)} sell orders, "
+          f"{len(plan.buys)} buy orders")
+    print(f"  for reference, `lotwise check` of the same policy (start-up, imports, the policy): {min(startup):.2f} s")
+    print("  in process: " + ", ".join(f"{k} {min(v):.3f} s" for k, v in stages.items()))
+    print(f"peak memory of the in-process stages: {peak:.0f} MiB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
