@@ -1,0 +1,199 @@
+"""The year-end optimizer against an exact method: exhaustive search over every FIFO-legal
+plan, on 500 generated instances.
+
+Each instance has one or two investors (each their own taxpayer), one to three queues each
+(two folios of a fund and a demat holding of a stock), lots bought short- or long-term, in
+gain or at a loss (so loss lots stand in front of gain lots and short-term lots behind
+long-term ones), gains and losses already realised this FY, brought-forward losses, and a
+random harvest policy (margin, loss threshold, short-term gains, exit loads). The numbers are
+small (an exemption of Rs 40, lots of a few rupees) so that every plan can be listed: the
+structure, not the scale, is what is tested.
+
+For every plan the referee computes the year with the tax engine (engine/tax/year.py) and
+keeps it if it breaks no constraint; the best tax value (tax saved + step-up - exit loads,
+docs/harvesting.md) among them is the optimum. The optimizer's plan must break no constraint
+and reach that optimum within Re 1.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from datetime import date
+from decimal import Decimal as D
+from pathlib import Path
+
+import pytest
+
+from engine.harvest import allowance_of, evaluate, plan_year_end, queues_of
+from engine.ledger import Ledger, Lot
+from engine.policy import check_file
+from engine.sell_choice import TaxPosition
+from engine.tax.realised import RealisedPart
+from engine.tax.unrealised import value_lots
+from engine.tax.year import Loss
+from engine.transactions import Price
+
+AS_OF = date(2026, 3, 20)  # FY 2025-26; sales after 23 July 2024: short 20%, long 12.5%, cess 4%
+FY = 2025
+
+LAW = """
+tax "Small" {
+    year starts April 1
+    lots fifo per account
+    cess 4% from FY 2018-19
+    class equity {
+        long-term after 12 months
+        sold from 2024-07-23: short 20%, long 12.5%
+        exemption Rs 40 from FY 2018-19
+    }
+    set-off {
+        short-term loss against short-term gain, long-term gain
+        long-term loss against long-term gain
+        carry forward 8 years
+    }
+    charges {
+        stt 0.001% on sale of equity funds
+        stt 0.1% on purchase and sale of stocks
+        stamp duty 0.005% on purchase of funds
+        stamp duty 0.015% on purchase of stocks
+    }
+}
+"""
+
+
+def _policy(tmp_path: Path, rng: random.Random):
+    harvest = []
+    if rng.random() < 0.7:
+        harvest.append(f"realise gains up to the exemption, keep Rs {rng.choice([0, 1, 3])} margin")
+    if rng.random() < 0.5:
+        harvest.append(f"harvest losses larger than Rs {rng.choice([1, 2, 4])}")
+    if rng.random() < 0.7:
+        harvest.append("never realise short-term gains")
+    elif rng.random() < 0.5:
+        harvest.append(f"allow short-term gains up to Rs {rng.choice([2, 5])}")
+    if rng.random() < 0.5:
+        harvest.append("never pay exit load")
+    if rng.random() < 0.5:
+        harvest.append("sell legacy funds first")
+    load = "\n        exit load 1% within 365 days" if rng.random() < 0.5 else ""
+    text = f"""{LAW}
+portfolio "P" {{
+    investor asha "Asha"
+    investor ravi "Ravi"
+    asset "Equity" 100% class equity
+    fund INF000000001 "Index fund" holds "Equity"{load}
+    fund INF000000002 "Legacy fund" holds "Equity"
+        legacy, replace with INF000000001
+    stock STOCKA "A stock" holds "Equity"
+}}
+harvest at year end {{
+    {chr(10).join('    ' + h for h in harvest)}
+}}
+"""
+    path = tmp_path / "policy.rules"
+    path.write_text(text, encoding="utf-8")
+    result = check_file(path)
+    assert result.ok, [d.message for d in result.diagnostics]
+    return result.policy
+
+
+def _instance(tmp_path: Path, seed: int):
+    rng = random.Random(seed)
+    policy = _policy(tmp_path, rng)
+    prices = {"INF000000001": D(rng.choice(["2000", "3500", "4800"])), "INF000000002": D(rng.choice(["1500", "2600"])),
+              "STOCKA": D(rng.choice(["40", "75", "120"]))}
+    lots = []
+    investors = ["asha"] if rng.random() < 0.6 else ["asha", "ravi"]
+    for investor in investors:
+        queues = rng.sample([("F1", "INF000000001"), ("F2", "INF000000001"), ("F1", "INF000000002"),
+                             ("D1", "STOCKA")], rng.randint(1, 3))
+        for account, security in queues:
+            budget = 8  # at most 8 counts of units per queue, so that every plan can be listed
+            for n in range(rng.randint(1, 3)):
+                stock = security == "STOCKA"
+                counts = rng.randint(1, min(3, budget))
+                budget -= counts
+                units = D(counts) if stock else D(counts) / 1000
+                bought = rng.choice([date(2023, 5, 10), date(2024, 11, 2), date(2025, 6, 1), date(2025, 12, 15)])
+                per_unit = prices[security] * D(rng.choice(["0.3", "0.6", "0.9", "1.1", "1.4"]))
+                lots.append(Lot((seed, investor, account, security, n), investor, account, security, bought, units,
+                                (units * per_unit).quantize(D("0.01")), f"t:{n}", "BUY"))
+                if budget <= 0:
+                    break
+    lots.sort(key=lambda lot: (lot.investor, lot.account, lot.security, lot.acquired))
+    holdings, problems = value_lots(Ledger(tuple(lots), ()), policy, lambda s, d: Price(d, s, prices[s]), {}, AS_OF)
+    assert not problems
+    realised, losses = {}, {}
+    for investor in investors:
+        parts = []
+        for k in range(rng.randint(0, 2)):
+            term = rng.choice(["short-term", "long-term"])
+            gain = D(rng.randint(-15, 30))
+            parts.append(RealisedPart(investor, "X", "INF000000001", "equity", date(2025, 9, 1), "t", f"R{k}",
+                                      date(2024, 1, 1), D(1), D(0), D(0), D(0), D(0), gain, term,
+                                      D("0.2") if term == "short-term" else D("0.125"), term == "long-term", FY))
+        realised[investor] = parts
+        if rng.random() < 0.3:
+            losses[investor] = [Loss(2023, rng.choice(["short-term", "long-term"]), D(rng.randint(1, 20)))]
+    return policy, holdings, TaxPosition(policy, FY, realised, losses)
+
+
+def _feasible(policy, outcome, allowance) -> bool:
+    """The constraints, judged on the tax engine's own computation of the year."""
+    rule = policy.harvest
+    after, before = outcome.after, outcome.before
+    if after.total_tax > before.total_tax:
+        return False  # a taxed gain: "never above" the exemption
+    if after.net_ltcg > allowance:
+        return False  # net LTCG after set-off above the exemption less the margin
+    short_gains = sum((p.gain for p in outcome.parts if p.term == "short-term" and p.gain > 0), D(0))
+    limit = rule.short_term_gains_limit if rule else D(0)
+    if limit is not None and short_gains > limit:
+        return False
+    if rule and rule.never_pay_exit_load and outcome.exit_loads > 0:
+        return False
+    if rule and rule.loss_threshold:
+        for order in outcome.orders:
+            net = sum((s.gain for s in order.lots), D(0))
+            if net < 0 and -net < rule.loss_threshold:
+                return False
+    return True
+
+
+def _exhaustive(policy, investor, position, queues):
+    """The best tax value over every plan: each queue sold to any count of units, in FIFO order."""
+    options = []
+    for q in queues:
+        total = sum((h.lot.units for h in q.holdings), D(0))
+        options.append([q.quantum * n for n in range(int(total / q.quantum) + 1)])
+    best = None
+    for choice in itertools.product(*options):
+        units = {q.key: u for q, u in zip(queues, choice) if u > 0}
+        outcome = evaluate(policy, investor, position, queues, units, AS_OF, FY)
+        if _feasible(policy, outcome, allowance_of(policy, outcome.before)):
+            if best is None or outcome.tax_value > best.tax_value:
+                best = outcome
+    return best
+
+
+def _check(tmp_path, seed):
+    policy, holdings, position = _instance(tmp_path, seed)
+    plan = plan_year_end(policy, holdings, position, AS_OF)
+    for ip in plan.investors:
+        investor = next(i for i in policy.portfolio.investors if i.id == ip.investor)
+        queues = queues_of(policy, investor, holdings, AS_OF, FY, set())
+        if not queues:
+            continue
+        best = _exhaustive(policy, investor, position, queues)
+        outcome = ip.outcome
+        assert _feasible(policy, outcome, ip.allowance), (seed, ip.investor, ip.units)
+        assert outcome.tax_value >= best.tax_value - 1, (seed, ip.investor, outcome.tax_value, best.tax_value,
+                                                           ip.units, [o.units for o in best.orders])
+        assert outcome.tax_value <= best.tax_value + D("0.01")  # nothing beats the exact optimum
+
+
+@pytest.mark.parametrize("block", range(10))
+def test_optimizer_matches_exhaustive_search_on_500_instances(tmp_path, block):
+    for seed in range(block * 50, block * 50 + 50):
+        _check(tmp_path, seed)
