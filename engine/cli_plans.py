@@ -17,25 +17,28 @@ from fractions import Fraction
 EXIT_OK, EXIT_INPUT = 0, 1
 
 
-def _rupees(text: str) -> int:
+def _rupees(text: str, zero: bool = False) -> int:
     from engine.literals import LiteralError, read_number
 
     try:
         value = read_number(text.replace("Rs", "").strip())
     except LiteralError as e:
         raise argparse.ArgumentTypeError(f"`{text}`: {e.message}; write whole rupees, e.g. 50000 or 50,000")
-    if value <= 0 or value != value.to_integral_value():
+    if value < 0 or (value == 0 and not zero) or value != value.to_integral_value():
         raise argparse.ArgumentTypeError(f"`{text}`: the money must be whole rupees above zero")
     return int(value)
 
 
 def _contributions(text: str) -> dict[str, int]:
+    """`asha=30000,ravi=20000`: an investor may put in 0 this month, but not everyone."""
     out: dict[str, int] = {}
     for item in text.split(";" if ";" in text else ","):
         name, sep, amount = item.partition("=")
         if not sep or not name.strip():
             raise argparse.ArgumentTypeError(f"`{item}`: write investor=amount, e.g. asha=30000,ravi=20000")
-        out[name.strip().lower()] = _rupees(amount)
+        out[name.strip().lower()] = _rupees(amount, zero=True)
+    if not any(out.values()):
+        raise argparse.ArgumentTypeError(f"`{text}`: the money must be whole rupees above zero")
     return out
 
 

@@ -24,6 +24,8 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Callable, Mapping, Sequence
 
+from dateutil.relativedelta import relativedelta
+
 from engine.allocator import allocate, largest_remainder, split_rupees
 from engine.drift import AssetDrift, percent, points, total_drift
 from engine.literals import format_percent
@@ -68,8 +70,12 @@ class Due:
 
 
 def months_since(last: date, on: date) -> int:
+    """Whole calendar months from `last` to `on`: `last` plus that many months (a day past the
+    end of a shorter month becomes its last day, as everywhere in lotwise) is on or before `on`."""
     months = (on.year - last.year) * 12 + on.month - last.month
-    return months - (1 if on.day < last.day else 0)
+    if months > 0 and last + relativedelta(months=months) > on:
+        months -= 1
+    return months
 
 
 PERIOD_MONTHS = {"monthly": 1, "quarterly": 3, "semi-annually": 6, "annually": 12}
@@ -133,19 +139,21 @@ def plan_rebalance(policy: Policy, holdings: Sequence, drifts: Sequence[AssetDri
     plan = amounts(drifts, method, cash, policy.buy.method if policy.buy else "proportional")
     sells, _, notes = sell_assets({a: -r for a, r in plan.items() if r < 0}, holdings, policy, position, as_of)
     buying = {a: r for a, r in plan.items() if r > 0}
-    proceeds: dict[str, Decimal] = {}
-    for o in sells:
-        proceeds[o.investor] = proceeds.get(o.investor, Decimal(0)) + o.amount
+    raised: dict[str, int] = {}  # each seller's proceeds, whole rupees
+    for name in dict.fromkeys(o.investor for o in sells):
+        raised[name] = int(sum((o.amount for o in sells if o.investor == name), Decimal(0)))
+    needed = max(0, sum(buying.values()) - cash)
+    from_sales = min(needed, sum(raised.values()))
+    if from_sales < needed:  # a sell was blocked or fell short: buy only with what came in
+        names = list(buying)
+        buying = {a: r for a, r in zip(names, split_rupees(cash + from_sales, [Fraction(buying[a]) for a in names]))}
+        notes.append(f"the buys are Rs {needed - from_sales:,} less than planned: the sells raised Rs "
+                     f"{from_sales:,} of the Rs {needed:,} they were to")
     pots = dict(money)
-    from_sales = sum(buying.values()) - cash
-    if from_sales > 0 and proceeds:
-        for name, share in zip(proceeds, split_rupees(from_sales, [Fraction(p) for p in proceeds.values()])):
+    if from_sales > 0:
+        for name, share in zip(raised, split_rupees(from_sales, [Fraction(r) for r in raised.values()])):
             pots[name] = pots.get(name, 0) + share
-    if sum(pots.values()) == sum(buying.values()):
-        buys, unplaced = buy_orders(policy, buying, pots, holdings, price_of, as_of)
-    else:
-        buys, unplaced = [], []
-        notes.append("the buys cannot be paid for: nothing was sold to fund them")
+    buys, unplaced = buy_orders(policy, buying, pots, holdings, price_of, as_of)
     rule = policy.rebalance
     warnings = []
     for o in sells:

@@ -75,12 +75,10 @@ def sell_amounts(drifts: Sequence[AssetDrift], total: Decimal, drift: Fraction, 
     over = {d.asset: d.value - (d.target * total) for d in drifts if d.value - d.target * total > 0}
     if rule.source.kind == "outside-band":
         over = {a: v for a, v in over.items() if next(d for d in drifts if d.asset == a).outside_band}
-    if rule.source.kind == "named":
-        weights = {d.asset: d.value for d in drifts if d.asset in rule.source.assets and d.value > 0}
-        cap = sum(weights.values(), Decimal(0))
-    else:
-        weights = over
-        cap = sum(over.values(), Decimal(0))
+    if rule.source.kind == "named":  # the named assets that are over their target
+        over = {a: v for a, v in over.items() if a in rule.source.assets}
+    weights = over
+    cap = sum(over.values(), Decimal(0))
     if not weights:
         return {}
     if rule.ceiling is not None:

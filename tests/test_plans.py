@@ -157,6 +157,17 @@ def test_a_family_month_by_the_formula(tmp_path, monkeypatch, capsys):
     assert all(o["security"] != "INF179K01BE2" for o in plan["orders"])  # the legacy fund is never bought
 
 
+def test_an_investor_may_put_in_nothing_this_month(tmp_path, monkeypatch, capsys):
+    _family_book(tmp_path, monkeypatch)
+    capsys.readouterr()
+    assert main(["plan", "month", "--from", "asha=50000,ravi=0", "--as-of", "2026-11-21", "--json"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    # The same 50,000 and the same V' as above, so the same 16,749 / 33,251, all paid by Asha.
+    assert plan["money"] == {"asha": "50000", "ravi": "0"}
+    assert [(o["investor"], o["asset"], o["amount"]) for o in plan["orders"]] == [
+        ("asha", "Nifty Next 50", "16749"), ("asha", "Smallcap 250", "33251")]
+
+
 def test_several_investors_need_to_say_whose_money(tmp_path, monkeypatch, capsys):
     _family_book(tmp_path, monkeypatch)
     assert main(["plan", "month", "--invest", "50000", "--as-of", "2026-11-21"]) == 1
