@@ -113,6 +113,18 @@ MIGRATIONS: tuple[str, ...] = (
         method TEXT NOT NULL
     );
     """,
+    # 5: saved plans (engine/plan_store.py): the id is derived from the hashes of the inputs,
+    # so the same inputs give the same row; `body` is the plan's JSON, byte for byte.
+    """
+    CREATE TABLE plans (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        as_of TEXT NOT NULL,
+        fy INTEGER NOT NULL,
+        inputs TEXT NOT NULL,
+        body TEXT NOT NULL
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

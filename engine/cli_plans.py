@@ -289,7 +289,8 @@ def cmd_rebalance(args) -> int:
 
 
 def add_commands(commands, book_options, iso_date) -> None:
-    plan = commands.add_parser("plan", help="plans: `plan month` (the monthly SIP and controlled selling)")
+    plan = commands.add_parser("plan", help="plans: `plan month` (the monthly SIP and controlled selling), "
+                               "`plan year-end` (harvesting)")
     kinds = plan.add_subparsers(dest="plan_kind", metavar="KIND")
     month = kinds.add_parser("month", help="where this month's money goes; controlled selling when drift is high")
     month.add_argument("--invest", type=_rupees, metavar="AMOUNT", help="this month's money, whole rupees")
@@ -313,3 +314,8 @@ def add_commands(commands, book_options, iso_date) -> None:
     book_options(reb)
     reb.add_argument("--json", action="store_true", help="print as JSON")
     reb.set_defaults(func=cmd_rebalance)
+
+    from engine.cli import _fy_arg
+    from engine.cli_harvest import add_commands as add_year_end
+
+    add_year_end(commands, kinds, book_options, iso_date, _fy_arg, _rupees, _contributions)

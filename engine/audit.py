@@ -1,0 +1,166 @@
+"""The audit trail of a year-end plan: a decision, with a reason code and its numbers, for every
+lot of every holding the plan considered (docs/audit.md lists the codes).
+
+SOLD lots say what they realised and what it counted against; KEPT lots say why not: the
+first lot kept in a FIFO queue carries the reason, and every lot behind it is kept because
+FIFO (s.45(2A), Circular 768) would sell that lot first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Sequence
+
+from engine.harvest import InvestorPlan, Queue
+from engine.literals import format_inr, format_percent
+from engine.policy.model import Policy
+from engine.tax.unrealised import Holding
+
+ZERO = Decimal(0)
+
+CODES = {
+    "SOLD-GAIN": "sold: a gain realised within the exemption and the year's losses, without tax",
+    "SOLD-LOSS": "sold: a loss realised, set off against gains this year",
+    "KEPT-SHORT-TERM": "kept: short-term, and the policy never realises short-term gains",
+    "KEPT-EXIT-LOAD": "kept: in its exit-load period, and the policy never pays exit load",
+    "KEPT-BEHIND": "kept: behind a kept lot in the same folio or demat account (FIFO)",
+    "KEPT-EXEMPTION-FULL": "kept: the exemption (less the margin) is used up; selling would be taxed",
+    "KEPT-TAXED": "kept: selling would realise a taxed gain",
+    "KEPT-LOSS-BELOW-THRESHOLD": "kept: a loss smaller than the policy's threshold",
+    "KEPT-LOSS-NO-USE": "kept: a loss that would save no tax this year",
+    "KEPT-NOT-NEEDED": "kept: selling would change nothing this year",
+    "KEPT-PART": "partly sold: the rest of the lot kept for the reason given",
+}
+
+
+@dataclass(frozen=True)
+class Decision:
+    lot: str
+    investor: str
+    account: str
+    security: str
+    acquired: date
+    units: Decimal  # held before the plan
+    action: str  # SOLD | KEPT
+    code: str
+    units_sold: Decimal
+    proceeds: Decimal
+    gain: Decimal  # of the units sold; for a kept lot, what selling all of it would realise
+    term: str
+    reason: str  # a sentence with the numbers
+    numbers: tuple[tuple[str, str], ...] = ()
+
+    def to_json(self) -> dict:
+        return {"lot": self.lot, "investor": self.investor, "account": self.account, "security": self.security,
+                "acquired": self.acquired.isoformat(), "units": str(self.units), "action": self.action,
+                "code": self.code, "units_sold": str(self.units_sold), "proceeds": str(self.proceeds),
+                "gain": str(self.gain), "term": self.term, "reason": self.reason, "numbers": dict(self.numbers)}
+
+
+def _rate_text(rate) -> str:
+    return "slab rate" if rate == "slab" else ("no rate in force" if rate is None else format_percent(rate))
+
+
+def _describe(h: Holding) -> str:
+    return (f"Lot {h.lot.id} ({h.lot.units} units of {h.lot.security} in {h.lot.account}, "
+            f"bought {h.lot.acquired})")
+
+
+def decisions(policy: Policy, plan: InvestorPlan, as_of: date) -> list[Decision]:
+    """One decision per lot of the investor's queues, in queue and FIFO order."""
+    sold = {}
+    for order in plan.outcome.orders:
+        for sale in order.lots:
+            sold[(order.account, order.security, sale.lot_id)] = sale
+    out: list[Decision] = []
+    for q in plan.queues:
+        front: tuple[Holding, str] | None = None
+        for i, h in enumerate(q.holdings):
+            sale = sold.get((h.lot.account, h.lot.security, h.lot.id))
+            if front is not None:
+                lead, lead_code = front
+                out.append(_kept(h, "KEPT-BEHIND",
+                                 f"{_describe(h)} kept: behind {lead.lot.id} in FIFO order, which is kept "
+                                 f"({lead_code}); FIFO would sell that lot first", (("behind", lead.lot.id),)))
+                continue
+            if sale is not None and sale.units == h.lot.units:
+                out.append(_sold(h, sale, plan))
+                continue
+            code, reason, numbers = _why_kept(policy, plan, q, i, h, as_of)
+            if sale is not None:  # partly sold: the rest is kept for this reason
+                d = _sold(h, sale, plan)
+                out.append(Decision(d.lot, d.investor, d.account, d.security, d.acquired, d.units, "SOLD", d.code,
+                                    d.units_sold, d.proceeds, d.gain, d.term,
+                                    f"{d.reason}; the other {h.lot.units - sale.units} units kept: {reason}",
+                                    d.numbers + (("kept_code", code),) + numbers))
+            else:
+                out.append(_kept(h, code, f"{_describe(h)} kept: {reason}", numbers))
+            front = (h, code)
+    return out
+
+
+def _kept(h: Holding, code: str, reason: str, numbers: tuple = ()) -> Decision:
+    return Decision(h.lot.id, h.lot.investor, h.lot.account, h.lot.security, h.lot.acquired, h.lot.units, "KEPT",
+                    code, ZERO, ZERO, h.gain, h.term, reason, numbers)
+
+
+def _sold(h: Holding, sale, plan: InvestorPlan) -> Decision:
+    after = plan.outcome.after
+    if sale.gain >= 0:
+        code = "SOLD-GAIN"
+        reason = (f"{_describe(h)} sold: {sale.units} units for {format_inr(sale.proceeds)}, {sale.term} gain "
+                  f"{format_inr(sale.gain)}; with the year's other gains and losses, net LTCG "
+                  f"{format_inr(after.net_ltcg)} after set-off, {format_inr(after.exemption_used)} of the "
+                  f"{format_inr(after.exemption_limit)} exemption used, tax this year {format_inr(after.total_tax)}")
+    else:
+        code = "SOLD-LOSS"
+        reason = (f"{_describe(h)} sold: {sale.units} units for {format_inr(sale.proceeds)}, {sale.term} loss "
+                  f"{format_inr(-sale.gain)}, set off against the year's gains (tax this year "
+                  f"{format_inr(plan.outcome.before.total_tax)} before the plan, "
+                  f"{format_inr(after.total_tax)} after)")
+    return Decision(h.lot.id, h.lot.investor, h.lot.account, h.lot.security, h.lot.acquired, h.lot.units, "SOLD",
+                    code, sale.units, sale.proceeds, sale.gain, sale.term, reason,
+                    (("net_ltcg_after", str(after.net_ltcg)), ("exemption_used_after", str(after.exemption_used))))
+
+
+def _why_kept(policy: Policy, plan: InvestorPlan, q: Queue, index: int, h: Holding, as_of: date
+              ) -> tuple[str, str, tuple]:
+    """The reason the first kept lot of a queue is kept."""
+    rule = policy.harvest
+    held = (as_of - h.lot.acquired).days
+    if index >= q.eligible and q.stop_code == "EXIT_LOAD":
+        load = (h.value * h.exit_load).quantize(Decimal("0.01"))
+        return ("KEPT-EXIT-LOAD", f"in its exit-load period until {h.exit_load_ends} (load "
+                f"{format_percent(h.exit_load)}, {format_inr(load)} if sold now); the policy never pays exit load",
+                (("exit_load_until", str(h.exit_load_ends)), ("exit_load", str(load))))
+    if index >= q.eligible and q.stop_code == "SHORT_TERM":
+        tax = (h.gain * (h.rate if isinstance(h.rate, Decimal) else ZERO)).quantize(Decimal("0.01"))
+        return ("KEPT-SHORT-TERM", f"short-term until {h.long_term_from} (held {held} days); selling would "
+                f"realise STCG {format_inr(h.gain)} taxed at {_rate_text(h.rate)}"
+                + (f" ({format_inr(tax)} before cess)" if tax else ""),
+                (("long_term_from", str(h.long_term_from)), ("held_days", str(held)), ("gain", str(h.gain))))
+    if h.gain > 0:
+        outcome = plan.outcome
+        room = plan.allowance - outcome.after.net_ltcg
+        if h.exemptable and h.term == "long-term":
+            return ("KEPT-EXEMPTION-FULL", f"selling would realise LTCG {format_inr(h.gain)}; the plan already uses "
+                    f"the exemption up to {format_inr(outcome.after.net_ltcg)} of the {format_inr(plan.allowance)} "
+                    f"it may (the exemption less the margin), {format_inr(max(room, ZERO))} left",
+                    (("gain", str(h.gain)), ("room_left", str(max(room, ZERO)))))
+        return ("KEPT-TAXED", f"selling would realise a {h.term} gain of {format_inr(h.gain)} taxed at "
+                f"{_rate_text(h.rate)}", (("gain", str(h.gain)),))
+    if h.gain < 0:
+        threshold = rule.loss_threshold if rule else None
+        if threshold is not None and -h.gain < threshold:
+            return ("KEPT-LOSS-BELOW-THRESHOLD", f"a loss of {format_inr(-h.gain)} is below the policy's "
+                    f"threshold of {format_inr(threshold)}", (("loss", str(-h.gain)),))
+        return ("KEPT-LOSS-NO-USE", f"selling would realise a {h.term} loss of {format_inr(-h.gain)} that saves "
+                f"no tax this year (nothing taxed is left to set it off against) and would raise future tax by "
+                f"lowering the cost", (("loss", str(-h.gain)),))
+    return ("KEPT-NOT-NEEDED", "selling would realise no gain or loss", ())
+
+
+def all_decisions(policy: Policy, plans: Sequence[InvestorPlan], as_of: date) -> list[Decision]:
+    return [d for p in plans for d in decisions(policy, p, as_of)]

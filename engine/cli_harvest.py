@@ -1,0 +1,247 @@
+"""The year-end commands: `lotwise plan year-end`, `lotwise plans`, `lotwise why`. Thin, like
+engine/cli.py: read the book and the policy, call engine/year_end.py, save and print.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+EXIT_OK, EXIT_INPUT = 0, 1
+
+
+def cmd_plan_year_end(args) -> int:
+    from engine.cli import _book_and_policy
+    from engine.cli_plans import _holdings, _money_by_investor
+    from engine.plan_store import input_hashes, plan_id, save
+    from engine.year_end import plan, to_json
+
+    opened = _book_and_policy(args)
+    if opened is None:
+        return EXIT_INPUT
+    _, policy = opened
+    law = policy.tax
+    if law is None:
+        print("lotwise: a year-end plan needs a tax law in the policy (use \"india\")", file=sys.stderr)
+        return EXIT_INPUT
+    today = date.today()  # the CLI is the only place that reads the clock
+    if args.as_of is not None:
+        as_of = args.as_of
+        if args.fy is not None and law.fy_of(as_of) != args.fy:
+            from engine.literals import fy_label
+
+            print(f"lotwise: --as-of {as_of} is in {fy_label(law.fy_of(as_of))}, not {fy_label(args.fy)}",
+                  file=sys.stderr)
+            return EXIT_INPUT
+    elif args.fy is not None:
+        first, last = law.fy_bounds(args.fy)
+        as_of = min(max(today, first), last)
+    else:
+        as_of = today
+    loaded = _holdings(args, as_of)
+    if loaded is None:
+        return EXIT_INPUT
+    book, policy, holdings, position, problems = loaded
+    money = _money_by_investor(args, policy)
+    if isinstance(money, str):
+        print(f"lotwise: {money}", file=sys.stderr)
+        return EXIT_INPUT
+    options = {"invest": {i: m for i, m in money.items() if m}}
+    hashes = input_hashes(book, policy, as_of, options)
+    ident = plan_id("year-end", hashes)
+    result = plan(policy, holdings, position, as_of, money, book.latest_price)
+    body = to_json(ident, hashes, options, result)
+    if not args.no_save:
+        save(book, ident, "year-end", as_of, result.harvest.fy, hashes, body)
+    if args.csv:
+        Path(args.csv).write_text(orders_csv(json.loads(body)), encoding="utf-8")
+    if args.markdown:
+        Path(args.markdown).write_text(markdown(json.loads(body)), encoding="utf-8")
+    if args.json:
+        print(body)
+    else:
+        print_plan(json.loads(body))
+    return EXIT_OK
+
+
+# ------------------------------------------------------------------ reports from the saved JSON
+def _inr(text: str | None) -> str:
+    from engine.literals import format_inr
+
+    return "" if text is None else format_inr(Decimal(text))
+
+
+def print_plan(body: dict) -> None:
+    from tabulate import tabulate
+
+    print(f"Year-end plan {body['plan_id']} for {body['fy']}, as of {body['as_of']}")
+    for inv in body["investors"]:
+        b, a = inv["before"], inv["after"]
+        print(f"\n{inv['investor']}")
+        print(tabulate([
+            ["net STCG", _inr(b["net_stcg"]), _inr(a["net_stcg"])],
+            ["net LTCG", _inr(b["net_ltcg"]), _inr(a["net_ltcg"])],
+            ["exemption used", _inr(b["exemption_used"]), _inr(a["exemption_used"])],
+            ["tax (with cess)", _inr(b["total_tax"]), _inr(a["total_tax"])],
+            ["carried forward", _inr(str(sum(Decimal(l["amount"]) for l in b["carry_forward"]))),
+             _inr(str(sum(Decimal(l["amount"]) for l in a["carry_forward"])))],
+        ], ["", "before", "after"], disable_numparse=True))
+        print(f"value of the plan: {_inr(inv['value'])} = tax saved {_inr(inv['tax_saved'])} + future tax avoided "
+              f"{_inr(inv['step_up'])} - exit loads {_inr(inv['exit_loads'])} - STT and stamp duty "
+              f"{_inr(inv['charges'])} (the plan may leave net LTCG up to {_inr(inv['allowance'])})")
+    rows = [[o["date"], o["investor"], o["account"], o["security"], o["side"], _inr(o["amount"]),
+             o["units"] if o["side"] == "SELL" else ("" if o["units"] is None else f"~{o['units']}")]
+            for o in body["orders"]]
+    print()
+    if rows:
+        print(tabulate(rows, ["date", "investor", "account", "security", "side", "amount", "units"],
+                       disable_numparse=True))
+    else:
+        print("no orders")
+    for u in body["unplaced"]:
+        print(f"not placed: {u['investor']} {_inr(u['amount'])} for {u['asset']}: {u['reason']}")
+    for note in body["notes"]:
+        print(note)
+    sold = sum(1 for d in body["decisions"] if d["action"] == "SOLD")
+    print(f"\n{len(body['decisions'])} lots considered, {sold} sold; `lotwise why {body['plan_id']}` says why "
+          "for each lot")
+
+
+def orders_csv(body: dict) -> str:
+    """The orders, one row each (docs/json.md): what to place with the AMC or the broker."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["plan_id", "date", "investor", "account", "security", "asset", "side", "amount", "units",
+                     "price"])
+    for o in body["orders"]:
+        writer.writerow([body["plan_id"], o["date"], o["investor"], o["account"], o["security"], o["asset"],
+                         o["side"], o["amount"], o["units"] or "", o["price"] or ""])
+    return out.getvalue()
+
+
+def markdown(body: dict) -> str:
+    """A report an adviser can file with the client's records."""
+    lines = [f"# Year-end plan {body['plan_id']}", "",
+             f"Financial year {body['fy']}, prepared as of {body['as_of']} by lotwise {body['inputs']['engine']}.",
+             "The plan id is derived from the hashes of its inputs (below): the same book, policy and date give "
+             "the same plan.", ""]
+    for inv in body["investors"]:
+        b, a = inv["before"], inv["after"]
+        lines += [f"## {inv['investor']}", "", "| | before the plan | after the plan |", "|---|---:|---:|",
+                  f"| net STCG | {_inr(b['net_stcg'])} | {_inr(a['net_stcg'])} |",
+                  f"| net LTCG | {_inr(b['net_ltcg'])} | {_inr(a['net_ltcg'])} |",
+                  f"| exemption used (s.112A) | {_inr(b['exemption_used'])} | {_inr(a['exemption_used'])} |",
+                  f"| tax with cess | {_inr(b['total_tax'])} | {_inr(a['total_tax'])} |", "",
+                  f"Value of the plan: {_inr(inv['value'])} (tax saved {_inr(inv['tax_saved'])}, future tax "
+                  f"avoided {_inr(inv['step_up'])}, exit loads {_inr(inv['exit_loads'])}, STT and stamp duty "
+                  f"{_inr(inv['charges'])}).", ""]
+    lines += ["## Orders", "", "| date | investor | account | security | side | amount | units |",
+              "|---|---|---|---|---|---:|---:|"]
+    for o in body["orders"]:
+        lines.append(f"| {o['date']} | {o['investor']} | {o['account']} | {o['security']} | {o['side']} | "
+                     f"{_inr(o['amount'])} | {o['units'] or ''} |")
+    if not body["orders"]:
+        lines.append("| | | | | no orders | | |")
+    lines += ["", "## Every lot considered, and why", ""]
+    for d in body["decisions"]:
+        lines.append(f"- **{d['code']}**: {d['reason']}.")
+    if body["notes"]:
+        lines += ["", "## Notes", ""] + [f"- {n}" for n in body["notes"]]
+    lines += ["", "## Inputs", "", "| input | hash or value |", "|---|---|"]
+    lines += [f"| {k} | `{v}` |" for k, v in body["inputs"].items()]
+    return "\n".join(lines) + "\n"
+
+
+# ------------------------------------------------------------------ plans, why
+def cmd_plans(args) -> int:
+    from tabulate import tabulate
+
+    from engine.cli import _open_book
+    from engine.plan_store import saved
+
+    book = _open_book(args)
+    if book is None:
+        return EXIT_INPUT
+    rows = []
+    for ident, kind, as_of, fy, body in saved(book):
+        data = json.loads(body)
+        sells = sum(1 for o in data["orders"] if o["side"] == "SELL")
+        rows.append({"plan_id": ident, "kind": kind, "as_of": as_of, "fy": data["fy"], "sells": sells,
+                     "investors": [i["investor"] for i in data["investors"]],
+                     "value": str(sum(Decimal(i["value"]) for i in data["investors"]))})
+    if args.json:
+        print(json.dumps({"plans": rows}, indent=2))
+    elif not rows:
+        print("no saved plans: `lotwise plan year-end` saves one")
+    else:
+        print(tabulate([[r["plan_id"], r["kind"], r["as_of"], r["fy"], r["sells"], _inr(r["value"])] for r in rows],
+                       ["plan", "kind", "as of", "FY", "sells", "value"], disable_numparse=True))
+    return EXIT_OK
+
+
+def cmd_why(args) -> int:
+    from engine.cli import _open_book
+    from engine.plan_store import load
+
+    book = _open_book(args)
+    if book is None:
+        return EXIT_INPUT
+    found = load(book, args.plan)
+    if found is None:
+        print(f"lotwise: no saved plan {args.plan!r} in this book (or more than one starts so); "
+              "`lotwise plans` lists them", file=sys.stderr)
+        return EXIT_INPUT
+    body = json.loads(found[1])
+    chosen = [d for d in body["decisions"]
+              if (args.lot is None or d["lot"] == args.lot)
+              and (args.security is None or d["security"] == args.security)
+              and (args.investor is None or d["investor"] == args.investor)]
+    if not chosen:
+        print(f"lotwise: plan {found[0]} has no decision for "
+              + ", ".join(f"{k} {v}" for k, v in (("lot", args.lot), ("security", args.security),
+                                                   ("investor", args.investor)) if v), file=sys.stderr)
+        return EXIT_INPUT
+    if args.json:
+        print(json.dumps({"plan_id": found[0], "decisions": chosen}, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    print(f"Plan {found[0]} ({body['fy']}, as of {body['as_of']})")
+    for d in chosen:
+        print(f"{d['code']}: {d['reason']}.")
+    return EXIT_OK
+
+
+def add_commands(commands, kinds, book_options, iso_date, fy_arg, rupees, contributions) -> None:
+    year_end = kinds.add_parser("year-end", help="harvest losses and gains within each investor's exemption, "
+                                "with a reason for every lot")
+    year_end.add_argument("--fy", type=fy_arg, metavar="FY", help="the financial year (default: that of --as-of)")
+    year_end.add_argument("--as-of", type=iso_date, metavar="DATE", help="plan on this date (default today, "
+                          "or within --fy)")
+    year_end.add_argument("--invest", type=rupees, metavar="AMOUNT", help="new money to allocate with the proceeds")
+    year_end.add_argument("--from", dest="contributions", type=contributions, metavar="ID=AMOUNT,...",
+                          help="each investor's new money")
+    year_end.add_argument("--csv", metavar="FILE", help="also write the orders as CSV")
+    year_end.add_argument("--markdown", metavar="FILE", help="also write a Markdown report")
+    year_end.add_argument("--no-save", action="store_true", help="do not save the plan in the book")
+    book_options(year_end)
+    year_end.add_argument("--json", action="store_true", help="print the plan as JSON (as saved)")
+    year_end.set_defaults(func=cmd_plan_year_end)
+
+    plans = commands.add_parser("plans", help="the plans saved in the book")
+    book_options(plans, policy=False)
+    plans.add_argument("--json", action="store_true", help="print as JSON")
+    plans.set_defaults(func=cmd_plans)
+
+    why = commands.add_parser("why", help="why a saved plan sold or kept each lot")
+    why.add_argument("plan", metavar="PLAN", help="a plan id (or its first characters) from `lotwise plans`")
+    why.add_argument("--lot", metavar="ID")
+    why.add_argument("--security", metavar="ID")
+    why.add_argument("--investor", metavar="ID")
+    book_options(why, policy=False)
+    why.add_argument("--json", action="store_true", help="print as JSON")
+    why.set_defaults(func=cmd_why)

@@ -1,0 +1,189 @@
+"""The year-end plan as a whole: the harvest (engine/harvest.py), what the proceeds buy, the
+audit trail (engine/audit.py), and the plan's JSON (docs/json.md), which is what is saved.
+
+What the proceeds buy: by default each sale's money, after STT and exit load, in whole rupees,
+is rebought in the same fund, in the same folio (a harvest keeps the portfolio as it was and
+steps the cost up or down); a legacy fund's money goes to its replacement. With new money
+(`--invest`/`--from`) everything, proceeds and new money, is allocated by the buying rule
+(engine/allocator.py), as in a month. Funds are bought on `as_of`; exchange-traded securities
+on the next trading day, because a same-day purchase and sale in one demat account is
+intraday trading (s.43(5)) and realises no capital gain or loss.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_DOWN, Decimal
+from typing import Callable, Mapping, Sequence
+
+from engine.audit import Decision, all_decisions
+from engine.harvest import HarvestPlan, next_trading_day, plan_year_end
+from engine.month_plan import BuyOrder, Unplaced, buy_orders, drifts_of, values_after, values_by_asset
+from engine.policy.model import Policy
+from engine.sell_choice import TaxPosition
+from engine.tax.unrealised import Holding
+from engine.transactions import Price
+
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class YearEndPlan:
+    harvest: HarvestPlan
+    buys: tuple[BuyOrder, ...]
+    buy_dates: tuple[date, ...]
+    unplaced: tuple[Unplaced, ...]
+    decisions: tuple[Decision, ...]
+    notes: tuple[str, ...]
+
+
+def _rebuys(policy: Policy, harvest: HarvestPlan, holdings: Sequence[Holding],
+            price_of: Callable[[str, date], Price | None]) -> tuple[list[BuyOrder], list[Unplaced]]:
+    """Each sale's net proceeds back into the same fund (a legacy fund's into its replacement)."""
+    folios: dict[tuple[str, str], list[str]] = {}
+    for h in holdings:
+        accounts = folios.setdefault((h.lot.investor, h.lot.security), [])
+        if h.lot.account not in accounts:
+            accounts.append(h.lot.account)
+    wanted: dict[tuple[str, str, str], int] = {}  # (investor, account, fund) -> rupees, in order of the sales
+    for ip in harvest.investors:
+        for order in ip.outcome.orders:
+            security = policy.portfolio.security(order.security)
+            target = security
+            if security.legacy and security.replacement:
+                target = policy.portfolio.security(security.replacement) or security
+            rupees = int((order.amount - order.stt - order.exit_load).to_integral_value(rounding=ROUND_DOWN))
+            if rupees <= 0:
+                continue
+            if target.id == security.id:
+                account = order.account
+            else:
+                account = sorted(folios.get((order.investor, target.id), ["new"]))[0]
+            key = (order.investor, account, target.id)
+            wanted[key] = wanted.get(key, 0) + rupees
+    buys, unplaced = [], []
+    for (investor, account, fund), rupees in wanted.items():
+        target = policy.portfolio.security(fund)
+        if target.minimum_purchase is not None and rupees < target.minimum_purchase:
+            unplaced.append(Unplaced(investor, target.asset, rupees,
+                                     f"below the minimum purchase of Rs {target.minimum_purchase:,} for {target.id}"))
+            continue
+        price = price_of(target.id, harvest.as_of)
+        units = None
+        if price is not None and price.price > 0:
+            step = Decimal(1) if target.exchange_traded else Decimal("0.001")
+            units = (Decimal(rupees) / price.price).quantize(step, rounding=ROUND_DOWN)
+        buys.append(BuyOrder(investor, account, target.id, target.asset, rupees, price.price if price else None,
+                             units))
+    return buys, unplaced
+
+
+def plan(policy: Policy, holdings: Sequence[Holding], position: TaxPosition, as_of: date,
+         money: Mapping[str, int], price_of: Callable[[str, date], Price | None]) -> YearEndPlan:
+    from engine.allocator import allocate
+
+    values = values_by_asset(holdings)
+    targets = {a.name: a.target for a in policy.portfolio.assets}
+    total = sum(values.values(), ZERO)
+    overweight = {a for a, v in values.items() if total > 0 and v > targets.get(a, ZERO) * total}
+    harvest = plan_year_end(policy, holdings, position, as_of, overweight)
+    notes: list[str] = []
+    if any(money.values()):
+        sells = [o for ip in harvest.investors for o in ip.outcome.orders]
+        pots = dict(money)
+        for o in sells:
+            pots[o.investor] = pots.get(o.investor, 0) + int(
+                (o.amount - o.stt - o.exit_load).to_integral_value(rounding=ROUND_DOWN))
+        amounts = allocate(values_after(values, sells, []), targets, sum(pots.values()),
+                           policy.buy.method if policy.buy else "proportional")
+        buys, unplaced = buy_orders(policy, amounts, pots, holdings, price_of, as_of)
+    else:
+        buys, unplaced = _rebuys(policy, harvest, holdings, price_of)
+    dates = []
+    for b in buys:
+        security = policy.portfolio.security(b.security)
+        dates.append(next_trading_day(as_of) if security is not None and security.exchange_traded else as_of)
+    if any(d != as_of for d in dates):
+        notes.append(f"exchange-traded securities are rebought on {next_trading_day(as_of)}, the next weekday: a "
+                     "purchase on the day of the sale in the same demat account would be intraday trading, not a "
+                     "capital gain or loss (check exchange holidays)")
+    for ip in harvest.investors:
+        if not ip.outcome.orders:
+            notes.append(f"{ip.investor}: nothing to harvest: " + _why_nothing(ip))
+    return YearEndPlan(harvest, tuple(buys), tuple(dates), tuple(unplaced),
+                       tuple(all_decisions(policy, harvest.investors, as_of)), tuple(notes))
+
+
+def _why_nothing(ip) -> str:
+    before = ip.outcome.before
+    if not ip.queues:
+        return "no holdings"
+    if before.net_ltcg >= ip.allowance and before.exemption_limit:
+        return (f"the year's net LTCG of Rs {before.net_ltcg:,} already reaches the Rs {ip.allowance:,} the plan "
+                "may use, and no loss would save tax")
+    return "no lot can be sold to any benefit; each lot's decision says why"
+
+
+# ------------------------------------------------------------------ JSON (docs/json.md)
+def _year(result) -> dict:
+    from engine.cli import _gains_json
+
+    out = _gains_json(result, [])
+    del out["sales"]
+    return out
+
+
+def to_json(plan_id: str, hashes: Mapping[str, str], options: Mapping, p: YearEndPlan) -> str:
+    """The plan as saved and printed: keys in a fixed order, numbers as exact decimal strings."""
+    from engine.literals import fy_label
+
+    h = p.harvest
+    orders = []
+    for ip in h.investors:
+        for o in ip.outcome.orders:
+            orders.append({"date": h.as_of.isoformat(), "investor": o.investor, "account": o.account,
+                           "security": o.security, "asset": o.asset, "side": "SELL", "amount": str(o.amount),
+                           "units": str(o.units), "price": str(o.price), "tax": "0.00", "stt": str(o.stt),
+                           "exit_load": str(o.exit_load),
+                           "lots": [{"lot": s.lot_id, "acquired": s.acquired.isoformat(), "units": str(s.units),
+                                     "proceeds": str(s.proceeds), "basis": str(s.basis), "gain": str(s.gain),
+                                     "term": s.term} for s in o.lots]})
+    for b, day in zip(p.buys, p.buy_dates):
+        orders.append({"date": day.isoformat(), "investor": b.investor, "account": b.account, "security": b.security,
+                       "asset": b.asset, "side": "BUY", "amount": str(b.amount),
+                       "units": None if b.units is None else str(b.units),
+                       "price": None if b.price is None else str(b.price)})
+    body = {
+        "plan_id": plan_id,
+        "kind": "year-end",
+        "as_of": h.as_of.isoformat(),
+        "fy": fy_label(h.fy),
+        "inputs": dict(hashes),
+        "options": dict(options),
+        "investors": [{
+            "investor": ip.investor,
+            "exemption": str(ip.exemption),
+            "allowance": str(ip.allowance),
+            "value": str(ip.outcome.value),
+            "tax_value": str(ip.outcome.tax_value),
+            "tax_saved": str(ip.outcome.tax_saved),
+            "step_up": str(ip.outcome.step_up),
+            "exit_loads": str(ip.outcome.exit_loads),
+            "charges": str(ip.outcome.charges),
+            "before": _year(ip.outcome.before),
+            "after": _year(ip.outcome.after),
+        } for ip in h.investors],
+        "orders": orders,
+        "unplaced": [{"investor": u.investor, "asset": u.asset, "amount": str(u.amount), "reason": u.reason}
+                     for u in p.unplaced],
+        "decisions": [d.to_json() for d in p.decisions],
+        "notes": list(p.notes),
+    }
+    return json.dumps(body, indent=2, ensure_ascii=False)
+
+
+def drifts_after(policy: Policy, holdings: Sequence[Holding], p: YearEndPlan):
+    sells = [o for ip in p.harvest.investors for o in ip.outcome.orders]
+    return drifts_of(policy, values_after(values_by_asset(holdings), sells, list(p.buys)))
