@@ -1,5 +1,9 @@
 """Benchmark for the plans. Run: python bench/plans.py [--quick]
 
+  - `lotwise plan year-end` on a family book of 5 investors x 12 funds x 20 years of monthly
+    lots (14,400 lots): target < 2 s for the whole command; and the optimality comparison
+    (tests/test_harvest_exact.py): the optimizer and the exhaustive search, per instance
+
   - `lotwise plan month` on a book of 5 investors x 50 funds x 20 years of monthly lots
     (60,000 open lots), with the portfolio drifted far enough that controlled selling is on
     (so the sell choice runs too): target < 1 s for the whole command
@@ -125,6 +129,7 @@ def main() -> int:
             for key, t in zip(stages, (t1 - t0, t2 - t1, t3 - t2)):
                 stages[key].append(t)
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    year_end = _year_end(repeat, 12 if not args.quick else 4, 60 if args.quick else 200)
     print(f"lotwise bench (plans): Python {platform.python_version()}, {platform.machine()}")
     print(f"book: {investors} investors x {funds} funds x {years} years of monthly lots = {len(holdings):,} open lots "
           f"(built in {built:.1f} s)")
@@ -134,7 +139,52 @@ def main() -> int:
     print(f"  for reference, `lotwise check` of the same policy (start-up, imports, the policy): {min(startup):.2f} s")
     print("  in process: " + ", ".join(f"{k} {min(v):.3f} s" for k, v in stages.items()))
     print(f"peak memory of the in-process stages: {peak:.0f} MiB")
+    print(year_end)
     return 0
+
+
+def _year_end(repeat: int, funds: int, instances: int) -> str:
+    """The year-end plan as a whole command, and the optimality comparison's timings."""
+    import random
+
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = Path(tmp)
+        book_path = build(directory, 5, funds, 20)
+        env = {**os.environ, "PYTHONPATH": str(REPO)}
+        command = [sys.executable, "-m", "engine", "plan", "year-end", "--book", str(book_path), "--as-of",
+                   str(AS_OF), "--no-save"]
+        runs = []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            done = subprocess.run(command, env=env, capture_output=True, text=True)
+            runs.append(time.perf_counter() - start)
+            if done.returncode != 0:
+                return done.stdout + done.stderr
+        considered = next((line.split()[0] for line in done.stdout.splitlines() if "lots considered" in line), "?")
+    sys.path.insert(0, str(REPO / "tests"))
+    import test_harvest_exact as exact
+    from engine.harvest import plan_year_end, queues_of
+
+    solve = search = 0.0
+    plans = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for seed in random.Random(7).sample(range(10_000), instances):
+            policy, holdings, position = exact._instance(Path(tmp), seed)
+            start = time.perf_counter()
+            plan = plan_year_end(policy, holdings, position, exact.AS_OF)
+            solve += time.perf_counter() - start
+            start = time.perf_counter()
+            for ip in plan.investors:
+                investor = next(i for i in policy.portfolio.investors if i.id == ip.investor)
+                queues = queues_of(policy, investor, holdings, exact.AS_OF, exact.FY, set())
+                if queues:
+                    exact._exhaustive(policy, investor, position, queues)
+                    plans += 1
+            search += time.perf_counter() - start
+    return (f"plan year-end, whole command, 5 investors x {funds} funds x 20 years ({considered} lots considered), "
+            f"best of {repeat}: {min(runs):.2f} s (runs {', '.join(f'{r:.2f}' for r in runs)}; target < 2 s)\n"
+            f"optimality comparison, {instances} instances ({plans} investor plans): optimizer "
+            f"{solve / instances * 1000:.1f} ms per instance, exhaustive search {search / instances * 1000:.1f} ms")
 
 
 if __name__ == "__main__":

@@ -63,9 +63,8 @@ def _rate_text(rate) -> str:
     return "slab rate" if rate == "slab" else ("no rate in force" if rate is None else format_percent(rate))
 
 
-def _describe(h: Holding) -> str:
-    return (f"Lot {h.lot.id} ({h.lot.units} units of {h.lot.security} in {h.lot.account}, "
-            f"bought {h.lot.acquired})")
+def _describe(h: Holding, lot_id: str) -> str:
+    return f"Lot {lot_id} ({h.lot.units} units of {h.lot.security} in {h.lot.account}, bought {h.lot.acquired})"
 
 
 def decisions(policy: Policy, plan: InvestorPlan, as_of: date) -> list[Decision]:
@@ -76,51 +75,52 @@ def decisions(policy: Policy, plan: InvestorPlan, as_of: date) -> list[Decision]
             sold[(order.account, order.security, sale.lot_id)] = sale
     out: list[Decision] = []
     for q in plan.queues:
-        front: tuple[Holding, str] | None = None
+        front: tuple[str, str] | None = None  # the first kept lot's id and code
         for i, h in enumerate(q.holdings):
-            sale = sold.get((h.lot.account, h.lot.security, h.lot.id))
+            lot_id = h.lot.id  # a hash, computed when asked for: once per lot here
+            sale = sold.get((h.lot.account, h.lot.security, lot_id))
             if front is not None:
                 lead, lead_code = front
-                out.append(_kept(h, "KEPT-BEHIND",
-                                 f"{_describe(h)} kept: behind {lead.lot.id} in FIFO order, which is kept "
-                                 f"({lead_code}); FIFO would sell that lot first", (("behind", lead.lot.id),)))
+                out.append(_kept(h, lot_id, "KEPT-BEHIND",
+                                 f"{_describe(h, lot_id)} kept: behind {lead} in FIFO order, which is kept "
+                                 f"({lead_code}); FIFO would sell that lot first", (("behind", lead),)))
                 continue
             if sale is not None and sale.units == h.lot.units:
-                out.append(_sold(h, sale, plan))
+                out.append(_sold(h, lot_id, sale, plan))
                 continue
             code, reason, numbers = _why_kept(policy, plan, q, i, h, as_of)
             if sale is not None:  # partly sold: the rest is kept for this reason
-                d = _sold(h, sale, plan)
+                d = _sold(h, lot_id, sale, plan)
                 out.append(Decision(d.lot, d.investor, d.account, d.security, d.acquired, d.units, "SOLD", d.code,
                                     d.units_sold, d.proceeds, d.gain, d.term,
                                     f"{d.reason}; the other {h.lot.units - sale.units} units kept: {reason}",
                                     d.numbers + (("kept_code", code),) + numbers))
             else:
-                out.append(_kept(h, code, f"{_describe(h)} kept: {reason}", numbers))
-            front = (h, code)
+                out.append(_kept(h, lot_id, code, f"{_describe(h, lot_id)} kept: {reason}", numbers))
+            front = (lot_id, code)
     return out
 
 
-def _kept(h: Holding, code: str, reason: str, numbers: tuple = ()) -> Decision:
-    return Decision(h.lot.id, h.lot.investor, h.lot.account, h.lot.security, h.lot.acquired, h.lot.units, "KEPT",
+def _kept(h: Holding, lot_id: str, code: str, reason: str, numbers: tuple = ()) -> Decision:
+    return Decision(lot_id, h.lot.investor, h.lot.account, h.lot.security, h.lot.acquired, h.lot.units, "KEPT",
                     code, ZERO, ZERO, h.gain, h.term, reason, numbers)
 
 
-def _sold(h: Holding, sale, plan: InvestorPlan) -> Decision:
+def _sold(h: Holding, lot_id: str, sale, plan: InvestorPlan) -> Decision:
     after = plan.outcome.after
     if sale.gain >= 0:
         code = "SOLD-GAIN"
-        reason = (f"{_describe(h)} sold: {sale.units} units for {format_inr(sale.proceeds)}, {sale.term} gain "
+        reason = (f"{_describe(h, lot_id)} sold: {sale.units} units for {format_inr(sale.proceeds)}, {sale.term} gain "
                   f"{format_inr(sale.gain)}; with the year's other gains and losses, net LTCG "
                   f"{format_inr(after.net_ltcg)} after set-off, {format_inr(after.exemption_used)} of the "
                   f"{format_inr(after.exemption_limit)} exemption used, tax this year {format_inr(after.total_tax)}")
     else:
         code = "SOLD-LOSS"
-        reason = (f"{_describe(h)} sold: {sale.units} units for {format_inr(sale.proceeds)}, {sale.term} loss "
+        reason = (f"{_describe(h, lot_id)} sold: {sale.units} units for {format_inr(sale.proceeds)}, {sale.term} loss "
                   f"{format_inr(-sale.gain)}, set off against the year's gains (tax this year "
                   f"{format_inr(plan.outcome.before.total_tax)} before the plan, "
                   f"{format_inr(after.total_tax)} after)")
-    return Decision(h.lot.id, h.lot.investor, h.lot.account, h.lot.security, h.lot.acquired, h.lot.units, "SOLD",
+    return Decision(lot_id, h.lot.investor, h.lot.account, h.lot.security, h.lot.acquired, h.lot.units, "SOLD",
                     code, sale.units, sale.proceeds, sale.gain, sale.term, reason,
                     (("net_ltcg_after", str(after.net_ltcg)), ("exemption_used_after", str(after.exemption_used))))
 

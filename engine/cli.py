@@ -151,10 +151,14 @@ def _policy_for(args, book):
     if not name:
         print("lotwise: no policy: give --policy FILE (or `lotwise init --policy FILE` once)", file=sys.stderr)
         return None
+    cached = getattr(args, "_policy", None)
+    if cached is not None and cached[0] == name:  # a command that asks twice reads the files once
+        return cached[1]
     result = check_file(Path(name))
     if not result.ok:
         _print_diagnostics(result.diagnostics, result.sources, False)
         return None
+    args._policy = (name, result.policy)
     return result.policy
 
 

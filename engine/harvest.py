@@ -46,7 +46,9 @@ from engine.tax.unrealised import Holding
 from engine.tax.year import Loss, Tranche, YearResult, _order, compute, condensed
 
 ZERO = Decimal(0)
-TIE_TOLERANCE = 1.0  # rupees of value the preference order may give up (docs/harvesting.md)
+TIE_TOLERANCE = 1.0  # rupees of tax value the plan may be from the optimum (docs/harvesting.md):
+TIE_SHARE = 0.5  # at most this much for the tie-breaks (preference, charges, orders) together,
+GAP = 0.05  # and this much for the solver's proof of optimality (an absolute gap, in rupees)
 
 
 @dataclass(frozen=True)
@@ -240,9 +242,10 @@ class _Program:
         h = highspy.Highs()
         h.setOptionValue("output_flag", bool(__import__("os").environ.get("LOTWISE_HIGHS_LOG")))
         h.setOptionValue("mip_rel_gap", 0.0)
-        h.setOptionValue("mip_abs_gap", 1e-7)
+        h.setOptionValue("mip_abs_gap", GAP)
         h.setOptionValue("random_seed", 0)
         h.setOptionValue("threads", 1)
+        h.setOptionValue("presolve", "off")  # its probing of every lot's binary cost 0.6 s of 1 s per investor
         lp = highspy.HighsLp()
         n, m = len(self.cost), len(self.rows)
         lp.num_col_, lp.num_row_ = n, m
@@ -303,22 +306,22 @@ def _reach(queues: Sequence[Queue], base_gain: Mapping[tuple, Fraction], base_lo
     """How many lots of each queue the program considers: a lot is left out when every plan
     selling into it would realise more net gain than the exemption left and every loss in
     reach could cover (such a plan would be taxed, which the program forbids)."""
-    in_reach = sum((-Fraction(h.gain) for q in queues for h in q.holdings[:q.eligible] if h.gain < 0), Fraction(0))
-    room = max(Fraction(0), Fraction(allowance) + sum(base_loss.values(), Fraction(0))
-               - sum(base_gain.values(), Fraction(0))) + in_reach
+    in_reach = sum(-float(h.gain) for q in queues for h in q.holdings[:q.eligible] if h.gain < 0)
+    room = max(0.0, float(allowance) + float(sum(base_loss.values(), Fraction(0)))
+               - float(sum(base_gain.values(), Fraction(0)))) + in_reach + 1.0  # a rupee of slack for floats
     reach = {}
     for q in queues:
         lots = q.holdings[:q.eligible]
-        through, running = [], Fraction(0)
+        through, running = [], 0.0
         for h in lots:
-            running += Fraction(h.gain)
+            running += float(h.gain)
             through.append(running)
         suffix_min = list(through)
         for i in range(len(lots) - 2, -1, -1):
             suffix_min[i] = min(suffix_min[i], suffix_min[i + 1])
         count = 0
         for i in range(len(lots)):
-            before = through[i - 1] if i else Fraction(0)
+            before = through[i - 1] if i else 0.0
             if min(before, suffix_min[i]) > room:
                 break
             count = i + 1
@@ -365,46 +368,57 @@ def solve_investor(policy: Policy, investor: Investor, position: TaxPosition, qu
 
     columns: dict[tuple, list[int]] = {}
     net_of_queue: dict[tuple, dict[int, float]] = {}
-    units_of_queue: dict[tuple, dict[int, float]] = {}
     preference_value: dict[int, float] = {}
     order_len = len(rule.preference) if rule else 0
     short_gain_cols: dict[int, float] = {}
     charges_of: dict[int, float] = {}
+    runs: dict[int, int] = {}  # a lot's column -> the column before it in the same binary-free run
     reach = _reach(queues, base_gain, base_loss, allowance)
+    cess_f = float(cess)
     for q in queues:
         cols = []
         previous_full = None
+        future, charge_rate = float(q.future_rate), float(q.charge_rate)
+        # A "plain" queue (fund units, not preferred, no minimum, no loss lot in reach) needs no
+        # FIFO binary between two lots of one bucket when the later gains no more per unit: the
+        # program then never does better by taking the later one first (the same tax, the same
+        # or more charges), and _units repacks any tie in FIFO order.
+        plain = (q.quantum == FUND_UNIT and q.preference >= order_len and q.minimum_amount is None
+                 and q.minimum_units is None and all(h.gain >= 0 for h in q.holdings[:reach[q.key]]))
         for i, h in enumerate(q.holdings[:reach[q.key]]):
             counts = int(h.lot.units / q.quantum)
             if counts == 0:
                 break
-            unit_gain = (Fraction(h.price) * (1 - Fraction(h.exit_load)) - Fraction(h.basis) / Fraction(h.lot.units))
-            per_count = unit_gain * Fraction(q.quantum)
-            proceeds = Fraction(h.price) * Fraction(q.quantum)
-            load = proceeds * Fraction(h.exit_load)
-            value = per_count * q.future_rate - load  # the tax value; STT and stamp duty break ties
-            charges_of[len(p.cost)] = _f(proceeds * q.charge_rate)
-            term_rate = rate_of(h.rate)
+            # The program's coefficients are floats (the plan's rupees are recomputed exactly).
+            quantum = float(q.quantum)
+            proceeds = float(h.price) * quantum
+            load = proceeds * float(h.exit_load)
+            per_count = proceeds - load - float(h.basis) / float(h.lot.units) * quantum
+            value = per_count * future - load  # the tax value; STT and stamp duty break ties
+            charges_of[len(p.cost)] = proceeds * charge_rate
             if per_count > 0:
-                value -= per_count * term_rate * cess
-            col = p.var(0, counts, -_f(value), integer=q.quantum == SHARE)
+                value -= per_count * float(rate_of(h.rate)) * cess_f
+            col = p.var(0, counts, -value, integer=q.quantum == SHARE)
             cols.append(col)
             if per_count > 0:
-                buckets.setdefault(_bucket(h), {})[col] = _f(per_count)
+                buckets.setdefault(_bucket(h), {})[col] = per_count
                 if h.term == "short-term":
-                    short_gain_cols[col] = _f(per_count)
+                    short_gain_cols[col] = per_count
             elif per_count < 0:
-                loss_pool[h.term][col] = _f(-per_count)
-            net_of_queue.setdefault(q.key, {})[col] = _f(per_count)
-            units_of_queue.setdefault(q.key, {})[col] = _f(q.quantum)
+                loss_pool[h.term][col] = -per_count
+            net_of_queue.setdefault(q.key, {})[col] = per_count
             if q.preference < order_len:
-                preference_value[col] = _f(proceeds) * (order_len - q.preference)
+                preference_value[col] = proceeds * (order_len - q.preference)
             if previous_full is not None:  # this lot only after the one before is sold whole
-                prev_col, prev_counts = previous_full
-                full = p.var(0, 1, integer=True)
-                p.row({prev_col: 1.0, full: -float(prev_counts)}, 0.0, float("inf"))
-                p.row({col: 1.0, full: -float(counts)}, float("-inf"), 0.0)
-            previous_full = (col, counts)
+                prev_col, prev_counts, prev_gain, prev_h = previous_full
+                if plain and per_count > 0 and 0 < per_count <= prev_gain and prev_h.exit_load == h.exit_load \
+                        and _bucket(prev_h) == _bucket(h):
+                    runs[col] = prev_col  # the same run: no binary; _units repacks it in FIFO order
+                else:
+                    full = p.var(0, 1, integer=True)
+                    p.row({prev_col: 1.0, full: -float(prev_counts)}, 0.0, float("inf"))
+                    p.row({col: 1.0, full: -float(counts)}, float("-inf"), 0.0)
+            previous_full = (col, counts, per_count, h)
         columns[q.key] = cols
         if cols and (q.minimum_amount is not None or q.minimum_units is not None):
             sold = p.var(0, 1, integer=True)
@@ -496,7 +510,7 @@ def solve_investor(policy: Policy, investor: Investor, position: TaxPosition, qu
         # (proceeds from legacy funds, ...); then STT and stamp duty; then fewer orders. Each
         # later criterion is a bonus or a cost scaled so that all of them together can move the
         # tax value by less than TIE_TOLERANCE: one solve, and the same plan every run.
-        share = TIE_TOLERANCE / 4
+        share = TIE_SHARE / 3
         most = sum(v * p.upper[c] for c, v in preference_value.items())
         for c, v in preference_value.items():
             p.cost[c] -= v * share / most
@@ -511,14 +525,32 @@ def solve_investor(policy: Policy, investor: Investor, position: TaxPosition, qu
     solution = p.solve()
     if solution is None:
         return {}
-    return _units(queues, columns, solution)
+    return _units(queues, columns, solution, runs, p.upper)
 
 
-def _units(queues: Sequence[Queue], columns: Mapping[tuple, list[int]], solution: list[float]) -> dict[tuple, Decimal]:
+def _units(queues: Sequence[Queue], columns: Mapping[tuple, list[int]], solution: list[float],
+           runs: Mapping[int, int], upper: Sequence[float]) -> dict[tuple, Decimal]:
     """Units per queue from the program's counts. Fund units are continuous in the program
     (branching on 0.001-unit counts is slow, and exact to within one count anyway): a part
     of a gain lot is rounded down and a part of a loss lot up, so that no rounding can add a
-    taxed rupee."""
+    taxed rupee. Within a binary-free run (solve_investor) the run's gain is first repacked in
+    FIFO order: the same gain from the earlier lots, which gain at least as much per unit."""
+    solution = list(solution)
+    for q in queues:
+        cols = columns[q.key]
+        start = 0
+        while start < len(cols):
+            end = start + 1
+            while end < len(cols) and runs.get(cols[end]) == cols[end - 1]:
+                end += 1
+            if end - start > 1:
+                gains = [q.holdings[i].gain / q.holdings[i].lot.units * q.quantum for i in range(start, end)]
+                left = sum(float(g) * solution[c] for g, c in zip(gains, cols[start:end]))
+                for g, c in zip(gains, cols[start:end]):
+                    take = min(upper[c], left / float(g)) if g > 0 else 0.0
+                    solution[c] = take
+                    left = max(0.0, left - take * float(g))
+            start = end
     units = {}
     for q in queues:
         total = ZERO

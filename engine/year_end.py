@@ -181,7 +181,7 @@ def to_json(plan_id: str, hashes: Mapping[str, str], options: Mapping, p: YearEn
         "decisions": [d.to_json() for d in p.decisions],
         "notes": list(p.notes),
     }
-    return json.dumps(body, indent=2, ensure_ascii=False)
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"))  # compact: the C encoder, 10x faster
 
 
 def drifts_after(policy: Policy, holdings: Sequence[Holding], p: YearEndPlan):
