@@ -28,7 +28,7 @@ CODES = {
     "KEPT-BEHIND": "kept: behind a kept lot in the same folio or demat account (FIFO)",
     "KEPT-EXEMPTION-FULL": "kept: the exemption (less the margin) is used up; selling would be taxed",
     "KEPT-TAXED": "kept: selling would realise a taxed gain",
-    "KEPT-LOSS-BELOW-THRESHOLD": "kept: a loss smaller than the policy's threshold",
+    "KEPT-LOSS-BELOW-THRESHOLD": "kept: a loss no larger than the policy's threshold",
     "KEPT-LOSS-NO-USE": "kept: a loss that would save no tax this year",
     "KEPT-NOT-NEEDED": "kept: selling would change nothing this year",
     "KEPT-PART": "partly sold: the rest of the lot kept for the reason given",
@@ -88,7 +88,8 @@ def decisions(policy: Policy, plan: InvestorPlan, as_of: date) -> list[Decision]
             if sale is not None and sale.units == h.lot.units:
                 out.append(_sold(h, lot_id, sale, plan))
                 continue
-            code, reason, numbers = _why_kept(policy, plan, q, i, h, as_of)
+            kept_units = h.lot.units - (sale.units if sale is not None else ZERO)
+            code, reason, numbers = _why_kept(policy, plan, q, i, h, as_of, kept_units)
             if sale is not None:  # partly sold: the rest is kept for this reason
                 d = _sold(h, lot_id, sale, plan)
                 out.append(Decision(d.lot, d.investor, d.account, d.security, d.acquired, d.units, "SOLD", d.code,
@@ -125,11 +126,15 @@ def _sold(h: Holding, lot_id: str, sale, plan: InvestorPlan) -> Decision:
                     (("net_ltcg_after", str(after.net_ltcg)), ("exemption_used_after", str(after.exemption_used))))
 
 
-def _why_kept(policy: Policy, plan: InvestorPlan, q: Queue, index: int, h: Holding, as_of: date
-              ) -> tuple[str, str, tuple]:
-    """The reason the first kept lot of a queue is kept."""
+def _why_kept(policy: Policy, plan: InvestorPlan, q: Queue, index: int, h: Holding, as_of: date,
+              units: Decimal) -> tuple[str, str, tuple]:
+    """The reason the first kept lot of a queue keeps `units` (all of it, or what a partial
+    sale left), with the gain those units would realise."""
     rule = policy.harvest
     held = (as_of - h.lot.acquired).days
+    if units != h.lot.units:  # the kept part's value and basis, pro rata, to the paisa
+        h = h._replace(value=(h.value * units / h.lot.units).quantize(Decimal("0.01")),
+                       gain=(h.gain * units / h.lot.units).quantize(Decimal("0.01")))
     if index >= q.eligible and q.stop_code == "EXIT_LOAD":
         load = (h.value * h.exit_load).quantize(Decimal("0.01"))
         return ("KEPT-EXIT-LOAD", f"in its exit-load period until {h.exit_load_ends} (load "
@@ -145,16 +150,19 @@ def _why_kept(policy: Policy, plan: InvestorPlan, q: Queue, index: int, h: Holdi
         outcome = plan.outcome
         room = plan.allowance - outcome.after.net_ltcg
         if h.exemptable and h.term == "long-term":
+            margin = rule.margin if rule is not None and rule.realise_gains else None
+            why = ("the exemption less the margin" if margin is not None and plan.allowance == plan.exemption - margin
+                   else "the year's own net LTCG, already past what the policy would realise")
             return ("KEPT-EXEMPTION-FULL", f"selling would realise LTCG {format_inr(h.gain)}; the plan already uses "
                     f"the exemption up to {format_inr(outcome.after.net_ltcg)} of the {format_inr(plan.allowance)} "
-                    f"it may (the exemption less the margin), {format_inr(max(room, ZERO))} left",
+                    f"it may ({why}), {format_inr(max(room, ZERO))} left",
                     (("gain", str(h.gain)), ("room_left", str(max(room, ZERO)))))
         return ("KEPT-TAXED", f"selling would realise a {h.term} gain of {format_inr(h.gain)} taxed at "
                 f"{_rate_text(h.rate)}", (("gain", str(h.gain)),))
     if h.gain < 0:
         threshold = rule.loss_threshold if rule else None
-        if threshold is not None and -h.gain < threshold:
-            return ("KEPT-LOSS-BELOW-THRESHOLD", f"a loss of {format_inr(-h.gain)} is below the policy's "
+        if threshold is not None and -h.gain <= threshold:  # the policy harvests only losses larger than it
+            return ("KEPT-LOSS-BELOW-THRESHOLD", f"a loss of {format_inr(-h.gain)} is not larger than the policy's "
                     f"threshold of {format_inr(threshold)}", (("loss", str(-h.gain)),))
         return ("KEPT-LOSS-NO-USE", f"selling would realise a {h.term} loss of {format_inr(-h.gain)} that saves "
                 f"no tax this year (nothing taxed is left to set it off against) and would raise future tax by "

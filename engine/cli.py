@@ -591,6 +591,10 @@ def build_parser() -> argparse.ArgumentParser:
     from engine.cli_plans import add_commands
 
     add_commands(commands, book_options, _iso_date)
+
+    from engine.cli_demo import add_command as add_demo
+
+    add_demo(commands, _iso_date)
     return parser
 
 

@@ -433,7 +433,8 @@ def solve_investor(policy: Policy, investor: Investor, position: TaxPosition, qu
             big = sum(abs(v) * (p.upper[c]) for c, v in net_of_queue[q.key].items()) + _f(threshold) + 1.0
             harvest = p.var(0, 1, integer=True)  # 1: this order realises a net loss
             p.row({**net_of_queue[q.key], harvest: big}, 0.0, float("inf"))
-            p.row({**net_of_queue[q.key], harvest: _f(threshold) + big}, float("-inf"), big - 1e-6)
+            # "larger than": at least a paisa more than the threshold (gains are in paise).
+            p.row({**net_of_queue[q.key], harvest: _f(threshold) + 0.01 + big}, float("-inf"), big)
 
     # The year's tax as the law lets the taxpayer set it off (engine/tax/year.py): per bucket of
     # gains, what losses and the exemption cover; the rest taxed at the bucket's rate.

@@ -109,21 +109,41 @@ def plan(policy: Policy, holdings: Sequence[Holding], position: TaxPosition, as_
         notes.append(f"exchange-traded securities are rebought on {next_trading_day(as_of)}, the next weekday: a "
                      "purchase on the day of the sale in the same demat account would be intraday trading, not a "
                      "capital gain or loss (check exchange holidays)")
+    decisions = all_decisions(policy, harvest.investors, as_of)
     for ip in harvest.investors:
         if not ip.outcome.orders:
-            notes.append(f"{ip.investor}: nothing to harvest: " + _why_nothing(ip))
-    return YearEndPlan(harvest, tuple(buys), tuple(dates), tuple(unplaced),
-                       tuple(all_decisions(policy, harvest.investors, as_of)), tuple(notes))
+            notes.append(f"{ip.investor}: nothing to harvest: " + _why_nothing(ip, [d for d in decisions
+                                                                                 if d.investor == ip.investor]))
+    return YearEndPlan(harvest, tuple(buys), tuple(dates), tuple(unplaced), tuple(decisions), tuple(notes))
 
 
-def _why_nothing(ip) -> str:
+def _why_nothing(ip, decisions: Sequence[Decision]) -> str:
+    from engine.literals import format_inr
+
     before = ip.outcome.before
     if not ip.queues:
         return "no holdings"
     if before.net_ltcg >= ip.allowance and before.exemption_limit:
-        return (f"the year's net LTCG of Rs {before.net_ltcg:,} already reaches the Rs {ip.allowance:,} the plan "
-                "may use, and no loss would save tax")
-    return "no lot can be sold to any benefit; each lot's decision says why"
+        return (f"the year's net LTCG of {format_inr(before.net_ltcg)} already reaches the {format_inr(ip.allowance)} "
+                "the plan may use, and no loss would save tax")
+    counts: dict[str, int] = {}
+    for d in decisions:
+        if d.code != "KEPT-BEHIND":  # the lots at the front of their queues say why each queue stops
+            counts[d.code] = counts.get(d.code, 0) + 1
+    return "; ".join(f"{n} holding{'s' if n > 1 else ''} (folio or demat account and security) "
+                     f"stop{'' if n > 1 else 's'} {STOPS[code]}" for code, n in sorted(counts.items()) if code in STOPS) \
+        or "no lot can be sold to any benefit"
+
+
+STOPS = {  # where a holding's FIFO queue stops, by the code of its first kept lot (engine/audit.py)
+    "KEPT-SHORT-TERM": "at a short-term lot in gain (the policy never realises short-term gains)",
+    "KEPT-EXIT-LOAD": "at a lot in its exit-load period (the policy never pays exit load)",
+    "KEPT-EXEMPTION-FULL": "at a gain the exemption left cannot cover",
+    "KEPT-TAXED": "at a gain that would be taxed",
+    "KEPT-LOSS-BELOW-THRESHOLD": "at a loss no larger than the policy's threshold",
+    "KEPT-LOSS-NO-USE": "at a loss that would save no tax this year",
+    "KEPT-NOT-NEEDED": "at a lot with no gain or loss",
+}
 
 
 # ------------------------------------------------------------------ JSON (docs/json.md)

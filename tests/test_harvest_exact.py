@@ -156,7 +156,7 @@ def _feasible(policy, outcome, allowance) -> bool:
     if rule and rule.loss_threshold:
         for order in outcome.orders:
             net = sum((s.gain for s in order.lots), D(0))
-            if net < 0 and -net < rule.loss_threshold:
+            if net < 0 and -net <= rule.loss_threshold:  # "larger than"
                 return False
     return True
 

@@ -1,0 +1,88 @@
+"""`lotwise demo`: a guided run on the shipped family example, in a new book in a temporary
+directory (or `--book PATH`): the status, a month plan, a year-end plan and a `why`."""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from contextlib import redirect_stdout
+from datetime import date
+from io import StringIO
+from pathlib import Path
+
+EXIT_OK, EXIT_INPUT = 0, 1
+AS_OF = date(2026, 11, 21)  # the example's prices end on 20 November 2026
+
+
+def family_dir() -> Path:
+    """The family example: inside the installed package, or the repository's examples/."""
+    package = Path(__file__).resolve().parent
+    installed = package / "examples" / "family"
+    return installed if installed.is_dir() else package.parent / "examples" / "family"
+
+
+def _step(title: str, text: str) -> None:
+    print(f"\n=== {title}\n{text}\n")
+
+
+def cmd_demo(args) -> int:
+    from engine.cli import main
+
+    family = family_dir()
+    if not (family / "family.rules").is_file():
+        print(f"lotwise: the family example is not installed (looked in {family})", file=sys.stderr)
+        return EXIT_INPUT
+    with tempfile.TemporaryDirectory() as tmp:
+        book = args.book or str(Path(tmp) / "family.db")
+        day = AS_OF.isoformat()
+        _step("1. A book", "The Sharma family: Asha and Ravi, ten years of monthly SIPs in four index funds and one "
+              f"legacy active fund. The book is one SQLite file ({book}).")
+        commands = [
+            ["init", "--policy", str(family / "family.rules"), "--book", book],
+            ["import", str(family / "transactions.csv"), str(family / "prices.csv"), str(family / "fmv.csv"),
+             "--book", book],
+        ]
+        for argv in commands:
+            print("$ lotwise " + " ".join(argv))
+            if main(argv) != 0:
+                return EXIT_INPUT
+        _step("2. Where the family stands", "Allocation against the targets, unrealised gains, the exemption left, "
+              "and the lots about to turn long-term.")
+        print(f"$ lotwise status --as-of {day}")
+        if main(["status", "--as-of", day, "--book", book]) != 0:
+            return EXIT_INPUT
+        _step("3. This month's SIP", "Rs 50,000 (Asha 30,000, Ravi 20,000) goes only to underweight assets, in "
+              "proportion to how far each is below target once the money is in.")
+        print(f"$ lotwise plan month --from asha=30000,ravi=20000 --as-of {day} --dry-run")
+        if main(["plan", "month", "--from", "asha=30000,ravi=20000", "--as-of", day, "--dry-run",
+                 "--book", book]) != 0:
+            return EXIT_INPUT
+        _step("4. The year-end harvest", "Each investor realises long-term gains up to the Rs 1.25 lakh exemption "
+              "less a Rs 1,000 margin, without tax, starting with the legacy fund; the money is rebought "
+              "(the legacy fund's in its replacement). The plan is saved with the hashes of its inputs.")
+        print(f"$ lotwise plan year-end --as-of {day}")
+        if main(["plan", "year-end", "--as-of", day, "--book", book]) != 0:
+            return EXIT_INPUT
+        out = StringIO()
+        with redirect_stdout(out):
+            main(["plan", "year-end", "--as-of", day, "--book", book, "--json"])
+        body = json.loads(out.getvalue())
+        kept = next((d for d in body["decisions"] if d["code"] == "KEPT-SHORT-TERM"),
+                    next((d for d in body["decisions"] if d["action"] == "KEPT" and d["code"] != "KEPT-BEHIND"),
+                         None))
+        sold = next((d for d in body["decisions"] if d["action"] == "SOLD"), None)
+        _step("5. Why?", "Every lot has a reason. One sold, one kept:")
+        for d in (sold, kept):
+            if d is not None:
+                print(f"$ lotwise why {body['plan_id']} --lot {d['lot']}")
+                main(["why", body["plan_id"], "--lot", d["lot"], "--book", book])
+        print("\nNext: your own policy (docs/rules-language.md) and your own statements (docs/file-formats.md).")
+    return EXIT_OK
+
+
+def add_command(commands, iso_date) -> None:
+    del iso_date
+    demo = commands.add_parser("demo", help="a guided run on the shipped family example")
+    demo.add_argument("--book", metavar="PATH", help="keep the demo's book here (default: a temporary file)")
+    demo.set_defaults(func=cmd_demo)
