@@ -27,10 +27,18 @@ def _digest(rows) -> str:
     return h.hexdigest()
 
 
+def policy_hash(policy: Policy) -> str:
+    """The resolved policy (every `use`d file merged) and the text of each file, not where the
+    files are: the same policy copied elsewhere has the same hash."""
+    resolved = policy.model_dump(mode="json", exclude={"sources"})
+    texts = sorted(source.sha256 for source in policy.sources)
+    return hashlib.sha256(json.dumps([resolved, texts], sort_keys=True).encode()).hexdigest()
+
+
 def input_hashes(book: Book, policy: Policy, as_of: date, options: dict) -> dict[str, str]:
     db = book.db
     return {
-        "policy": hashlib.sha256(policy.model_dump_json().encode()).hexdigest(),
+        "policy": policy_hash(policy),
         "transactions": _digest(db.execute(
             "SELECT date, investor, account, security, type, units, price, charges FROM transactions "
             "ORDER BY date, id")),

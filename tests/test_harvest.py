@@ -646,6 +646,19 @@ def test_the_demo_walks_through_the_family_example(tmp_path, monkeypatch, capsys
                  "=== 4. The year-end harvest", "=== 5. Why?"):
         assert step in out
     # The README's plan: the same inputs, so the same id.
-    assert "Year-end plan YE-e3dbc25cc069 for FY 2026-27, as of 2026-11-21" in out
+    assert "Year-end plan YE-907bb55918ec for FY 2026-27, as of 2026-11-21" in out
     assert "SOLD-GAIN: Lot L3f40d66e" in out and "KEPT-EXEMPTION-FULL: Lot" in out
     assert list(tmp_path.iterdir()) == []  # the demo's book was temporary
+
+
+def test_the_plan_id_does_not_depend_on_where_the_files_are(tmp_path, monkeypatch, capsys):
+    # The same policy text, transactions and prices in two directories (the book remembers each
+    # policy's absolute path): the same inputs, so the same plan id and the same JSON.
+    bodies = []
+    for place in ("one", "two/deeper"):
+        where = tmp_path / place
+        where.mkdir(parents=True)
+        four_lots_book(where, monkeypatch)
+        capsys.readouterr()
+        bodies.append(year_end(capsys))
+    assert bodies[0]["plan_id"] == bodies[1]["plan_id"] and bodies[0] == bodies[1]
