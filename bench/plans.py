@@ -8,8 +8,8 @@
     (60,000 open lots), with the portfolio drifted far enough that controlled selling is on
     (so the sell choice runs too): target < 1 s for the whole command
   - for reference: `lotwise check` of the same policy (what every command pays to start,
-    import and read the policy), and the stages of the plan in process: reading the kept
-    lots, valuing them, the plan
+    import and read the policy), and the stages of the plan in process: the values from the
+    kept ledger, the plan, and valuing every lot (what `status` does)
 The book is built once (not timed: bench/book.py measures imports). Figures are recorded in
 docs/performance.md with the machine and date.
 """
@@ -103,28 +103,30 @@ def main() -> int:
                            check=True, stdout=subprocess.DEVNULL)
             startup.append(time.perf_counter() - start)
 
-        # The stages, in process (what the command spends beyond start-up).
+        # The stages, in process (what the command spends beyond start-up): the values from the
+        # kept ledger (engine/positions.py), the plan (which values the lots of the assets it
+        # sells); and, for reference, valuing every lot as `status` does.
         sys.path.insert(0, str(REPO))
         from engine.book import Book
         from engine.ledger_store import ledger_of
         from engine.month_plan import plan_month
+        from engine.policy import check_file
+        from engine.positions import from_book
         from engine.sell_choice import TaxPosition
         from engine.tax.unrealised import value_lots
 
-        from engine.policy import check_file
-
         book = Book.open(book_path)
         policy = check_file(directory / "bench.rules").policy
-        stages: dict[str, list[float]] = {"lots": [], "value": [], "plan": []}
+        stages: dict[str, list[float]] = {"values": [], "plan": [], "every lot valued (status)": []}
         for _ in range(repeat):
             t0 = time.perf_counter()
-            ledger = ledger_of(book, until=AS_OF)
+            positions, _ = from_book(book, policy, book.latest_price, book.fmv(), AS_OF)
             t1 = time.perf_counter()
-            holdings, _ = value_lots(ledger, policy, book.latest_price, book.fmv(), AS_OF)
-            t2 = time.perf_counter()
             position = TaxPosition(policy, policy.tax.fy_of(AS_OF), {}, {})
-            plan, _ = plan_month(policy, holdings, {f"inv{i}": 10000 * (i + 1) for i in range(investors)}, AS_OF,
+            plan, _ = plan_month(policy, positions, {f"inv{i}": 10000 * (i + 1) for i in range(investors)}, AS_OF,
                                  None, position, book.latest_price)
+            t2 = time.perf_counter()
+            holdings, _ = value_lots(ledger_of(book, until=AS_OF), policy, book.latest_price, book.fmv(), AS_OF)
             t3 = time.perf_counter()
             for key, t in zip(stages, (t1 - t0, t2 - t1, t3 - t2)):
                 stages[key].append(t)

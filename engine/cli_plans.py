@@ -62,22 +62,35 @@ def _money_by_investor(args, policy) -> dict[str, int] | str:
     return {ids[0]: total}
 
 
-def _holdings(args, as_of: date):
-    """Book, policy, valued holdings, tax position and problems; None after printing why."""
+def _holdings(args, as_of: date, *, positions: bool = False):
+    """Book, policy, valued holdings, tax position and problems; None after printing why.
+    With `positions`, Positions (engine/positions.py) in place of the holdings: the values
+    summed from the kept ledger, lots valued only for the assets a plan sells."""
     from engine.cli import _ledger_of
     from engine.diagnostics import render_all
+    from engine.positions import Positions, from_book
     from engine.sell_choice import TaxPosition
     from engine.tax.unrealised import value_lots
     from engine.tax.year import Loss
 
-    loaded = _ledger_of(args, until=as_of)
+    loaded = _ledger_of(args, until=as_of, lots=not positions)
     if loaded is None:
         return None
     book, policy, ledger, fmv, parts, problems = loaded
     if policy.portfolio is None or not policy.portfolio.assets or policy.tax is None:
         print("lotwise: plans need a policy with a portfolio of assets and a tax law", file=sys.stderr)
         return None
-    holdings, more = value_lots(ledger, policy, book.latest_price, fmv, as_of)
+    found = from_book(book, policy, book.latest_price, fmv, as_of) if positions else None
+    if found is not None:
+        holdings, more = found
+    else:
+        if positions and not ledger.lots:  # the kept ledger was read without its lots
+            from engine.ledger_store import ledger_of
+
+            ledger = ledger_of(book, until=as_of)
+        holdings, more = value_lots(ledger, policy, book.latest_price, fmv, as_of)
+        if positions:
+            holdings = Positions.of(holdings)
     problems = more + problems
     if any(d.is_error for d in problems):
         print(render_all(problems, {}), file=sys.stderr)
@@ -179,7 +192,7 @@ def cmd_plan_month(args) -> int:
     from engine.selling import SellState
 
     as_of = args.as_of or date.today()  # the CLI is the only place that reads the clock
-    loaded = _holdings(args, as_of)
+    loaded = _holdings(args, as_of, positions=True)
     if loaded is None:
         return EXIT_INPUT
     book, policy, holdings, position, problems = loaded

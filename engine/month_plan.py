@@ -29,6 +29,7 @@ from engine.allocator import allocate, fill
 from engine.diagnostics import Diagnostic, warning
 from engine.drift import AssetDrift, asset_drifts, total_drift
 from engine.policy.model import Policy, Security
+from engine.positions import Positions
 from engine.sell_choice import SellOrder, TaxPosition, sell_assets
 from engine.selling import SellState, decide, sell_amounts
 from engine.tax.unrealised import Holding
@@ -101,14 +102,13 @@ def drifts_of(policy: Policy, values: Mapping[str, Decimal]) -> list[AssetDrift]
     return asset_drifts(values, {a.name: a.target for a in assets}, {a.name: a.band for a in assets})
 
 
-def buy_orders(policy: Policy, amounts: Mapping[str, int], pots: Mapping[str, int], holdings: Sequence[Holding],
-               price_of: Callable[[str, date], Price | None], as_of: date) -> tuple[list[BuyOrder], list[Unplaced]]:
-    """Who buys what, where (step 5 and 6 above)."""
+def buy_orders(policy: Policy, amounts: Mapping[str, int], pots: Mapping[str, int],
+               accounts: Mapping[tuple[str, str], Sequence[str]], price_of: Callable[[str, date], Price | None],
+               as_of: date) -> tuple[list[BuyOrder], list[Unplaced]]:
+    """Who buys what, where (step 5 and 6 above); `accounts`: (investor, security) -> the accounts
+    the investor holds it in (positions.accounts_of)."""
     buys: list[BuyOrder] = []
     unplaced: list[Unplaced] = []
-    accounts: dict[tuple[str, str], list[str]] = {}
-    for investor, security, account in {(h.lot.investor, h.lot.security, h.lot.account) for h in holdings}:
-        accounts.setdefault((investor, security), []).append(account)
     for investor, asset, rupees in fill({a: r for a, r in amounts.items() if r}, {i: p for i, p in pots.items() if p}):
         fund = preferred_fund(policy, asset)
         if fund is None:
@@ -133,13 +133,16 @@ def buy_orders(policy: Policy, amounts: Mapping[str, int], pots: Mapping[str, in
     return buys, unplaced
 
 
-def plan_month(policy: Policy, holdings: Sequence[Holding], money: Mapping[str, int], as_of: date,
+def plan_month(policy: Policy, holdings: Sequence[Holding] | Positions, money: Mapping[str, int], as_of: date,
                previous: SellState | None, position: TaxPosition,
                price_of: Callable[[str, date], Price | None]) -> tuple[MonthPlan, list[Diagnostic]]:
+    """The month's plan from the valued lots, or from Positions (engine/positions.py: only the
+    lots of the assets sold are valued)."""
+    positions = holdings if isinstance(holdings, Positions) else Positions.of(holdings)
     problems: list[Diagnostic] = []
     month = f"{as_of.year:04d}-{as_of.month:02d}"
     measure = policy.sell.measure if policy.sell else "half-absolute"
-    values = values_by_asset(holdings)
+    values = dict(positions.values)
     targets = {a.name for a in policy.portfolio.assets}
     for asset in sorted(set(values) - targets):
         problems.append(warning("A201", f"{asset} is held but has no target in the policy; it counts at 0% and "
@@ -152,7 +155,8 @@ def plan_month(policy: Policy, holdings: Sequence[Holding], money: Mapping[str, 
         to_sell = sell_amounts(drifts, total, drift, policy.sell, state, month)
     else:
         state, reason, to_sell = SellState(False), "the policy has no sell rule: no selling", {}
-    sells, unsold, notes = sell_assets(to_sell, holdings, policy, position, as_of)
+    sells, unsold, notes = sell_assets(to_sell, positions.lots_of(set(to_sell)) if to_sell else [], policy,
+                                       position, as_of)
     pots = dict(money)
     cash_left: dict[str, Decimal] = {}
     for order in sells:
@@ -165,7 +169,7 @@ def plan_month(policy: Policy, holdings: Sequence[Holding], money: Mapping[str, 
     after_sales = values_after(values, sells, [])
     amounts = allocate(after_sales, {a.name: a.target for a in policy.portfolio.assets}, sum(pots.values()),
                        policy.buy.method if policy.buy else "proportional")
-    buys, unplaced = buy_orders(policy, amounts, pots, holdings, price_of, as_of)
+    buys, unplaced = buy_orders(policy, amounts, pots, positions.accounts, price_of, as_of)
     drifts_after = drifts_of(policy, values_after(values, sells, buys))
     return MonthPlan(as_of, month, drifts, drift, measure, state, reason, sells, unsold, buys, unplaced,
                      {i: c for i, c in cash_left.items() if c}, drifts_after, total_drift(drifts_after, measure),

@@ -133,6 +133,7 @@ def plan_rebalance(policy: Policy, holdings: Sequence, drifts: Sequence[AssetDri
     the sellers in proportion to their proceeds and by each investor's new money. A sell whose
     tax and charges exceed the policy's `warn when costs exceed` is warned about."""
     from engine.month_plan import buy_orders, drifts_of, values_after
+    from engine.positions import accounts_of
     from engine.sell_choice import sell_assets
 
     cash = sum(money.values())
@@ -153,7 +154,7 @@ def plan_rebalance(policy: Policy, holdings: Sequence, drifts: Sequence[AssetDri
     if from_sales > 0:
         for name, share in zip(raised, split_rupees(from_sales, [Fraction(r) for r in raised.values()])):
             pots[name] = pots.get(name, 0) + share
-    buys, unplaced = buy_orders(policy, buying, pots, holdings, price_of, as_of)
+    buys, unplaced = buy_orders(policy, buying, pots, accounts_of(holdings), price_of, as_of)
     rule = policy.rebalance
     warnings = []
     for o in sells:

@@ -21,6 +21,7 @@ from typing import Callable, Mapping, Sequence
 from engine.audit import Decision, all_decisions
 from engine.harvest import HarvestPlan, next_trading_day, plan_year_end
 from engine.month_plan import BuyOrder, Unplaced, buy_orders, drifts_of, values_after, values_by_asset
+from engine.positions import accounts_of
 from engine.policy.model import Policy
 from engine.sell_choice import TaxPosition
 from engine.tax.unrealised import Holding
@@ -98,7 +99,7 @@ def plan(policy: Policy, holdings: Sequence[Holding], position: TaxPosition, as_
                 (o.amount - o.stt - o.exit_load).to_integral_value(rounding=ROUND_DOWN))
         amounts = allocate(values_after(values, sells, []), targets, sum(pots.values()),
                            policy.buy.method if policy.buy else "proportional")
-        buys, unplaced = buy_orders(policy, amounts, pots, holdings, price_of, as_of)
+        buys, unplaced = buy_orders(policy, amounts, pots, accounts_of(holdings), price_of, as_of)
     else:
         buys, unplaced = _rebuys(policy, harvest, holdings, price_of)
     dates = []

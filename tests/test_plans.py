@@ -190,3 +190,29 @@ def test_rohit_partial_rebalance_sells_equity_lots_and_buys_debt(tmp_path, monke
     assert (sell["security"], sell["units"], sell["amount"]) == ("NIFTYBEES", "200", "55000.00")
     assert sum(D(lot["units"]) for lot in sell["lots"]) == D(200)
     assert plan["due"]["due"] is True
+
+
+def test_positions_from_the_kept_ledger_are_the_valued_lots_to_the_paisa(tmp_path, monkeypatch):
+    # The month plan's fast path (engine/positions.py) sums each asset straight from the kept
+    # queues; it must give exactly what valuing every lot gives, and the same lots when asked.
+    from datetime import date
+
+    from engine.book import Book
+    from engine.ledger_store import ledger_of
+    from engine.policy import check_file
+    from engine.positions import Positions, from_book
+    from engine.tax.unrealised import value_lots
+
+    _family_book(tmp_path, monkeypatch)
+    book = Book.open(tmp_path / "lotwise.db")
+    policy = check_file(REPO / "examples" / "family" / "family.rules").policy
+    as_of = date(2026, 11, 21)
+    holdings, _ = value_lots(ledger_of(book, until=as_of), policy, book.latest_price, book.fmv(), as_of)
+    slow = Positions.of(holdings)
+    fast, problems = from_book(book, policy, book.latest_price, book.fmv(), as_of)
+    assert problems == [] and fast.values == slow.values and fast.accounts == slow.accounts
+    # The README's status: Nifty 50 is Rs 43,87,172.42 on this date.
+    assert fast.values["Nifty 50"] == D("4387172.42")
+    assert fast.lots_of({"Midcap 150"}) == slow.lots_of({"Midcap 150"})
+    # A date before the book's last transaction is not what the book keeps: the caller replays.
+    assert from_book(book, policy, book.latest_price, book.fmv(), date(2020, 1, 1)) is None

@@ -1,0 +1,100 @@
+"""What a month plan reads of the holdings: the value of each asset, the folios or demat accounts
+each investor holds each security in, and the valued lots of the assets it sells, asked for only
+then (a month plan sells from one or two assets, and a book of 60,000 lots need not value them
+all one by one to add up five totals).
+
+`Positions.of(holdings)` wraps lots already valued (engine/tax/unrealised.py). `from_book` reads
+the ledger the book keeps (engine/ledger_store.py): the values are summed straight from the kept
+queues, lot by lot, each lot's value rounded to the paisa as value_lots rounds it, so the totals
+are the same to the paisa; lots are built and valued only for the assets asked for.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Callable, Mapping, Sequence
+
+from engine.diagnostics import Diagnostic, error
+from engine.policy.model import Policy
+from engine.tax.realised import paise
+from engine.tax.unrealised import Holding
+from engine.transactions import Price
+
+
+@dataclass(frozen=True)
+class Positions:
+    values: Mapping[str, Decimal]  # asset -> value on as_of
+    accounts: Mapping[tuple[str, str], tuple[str, ...]]  # (investor, security) -> accounts, sorted
+    lots_of: Callable[[set[str]], list[Holding]]  # the valued lots of these assets, in ledger order
+
+    @staticmethod
+    def of(holdings: Sequence[Holding]) -> Positions:
+        values: dict[str, Decimal] = {}
+        for h in holdings:
+            values[h.asset] = values.get(h.asset, Decimal(0)) + h.value
+        return Positions(values, accounts_of(holdings), lambda assets: [h for h in holdings if h.asset in assets])
+
+
+def accounts_of(holdings: Sequence[Holding]) -> dict[tuple[str, str], tuple[str, ...]]:
+    found: dict[tuple[str, str], set[str]] = {}
+    for investor, security, account in {(h.lot.investor, h.lot.security, h.lot.account) for h in holdings}:
+        found.setdefault((investor, security), set()).add(account)
+    return {k: tuple(sorted(v)) for k, v in found.items()}
+
+
+def from_book(book, policy: Policy, price_of: Callable[[str, date], Price | None], fmv: Mapping[str, Decimal],
+              as_of: date) -> tuple[Positions, list[Diagnostic]] | None:
+    """Positions from the kept ledger; None when the book does not keep a ledger that covers
+    `as_of` (the caller then replays and values every lot)."""
+    from engine.ledger import Ledger
+    from engine.ledger_store import is_kept, last_date, open_lots
+    from engine.tax.unrealised import value_lots
+
+    if not is_kept(book):
+        return None
+    last = last_date(book)
+    if last is not None and as_of < last:
+        return None
+    day = as_of.isoformat()
+    values: dict[str, Decimal] = {}
+    accounts: dict[tuple[str, str], set[str]] = {}
+    asset_of_queue: dict[tuple[str, str, str], str] = {}
+    problems: list[Diagnostic] = []
+    prices: dict[str, Decimal | None] = {}
+    for investor, account, security, text in book.db.execute(
+            "SELECT investor, account, security, lots FROM ledger_queues ORDER BY investor, account, security"):
+        rows = [r for r in json.loads(text) if r[1] <= day]  # ISO dates compare as text
+        if not rows:
+            continue
+        declared = policy.portfolio.security(security)
+        if declared is None:
+            problems.append(error("T102", f"{rows[0][4]}: {security} is not in the policy", None,
+                                  "declare it in the portfolio with its tax class"))
+            continue
+        if security not in prices:
+            price = price_of(security, as_of)
+            prices[security] = price.price if price is not None else None
+            if price is None:
+                problems.append(error("T120", f"no price for {security} on or before {as_of}", None,
+                                      "import a prices CSV or AMFI's NAVAll.txt covering that date"))
+        price = prices[security]
+        if price is None:
+            continue
+        total = values.get(declared.asset, Decimal(0))
+        for row in rows:
+            total += paise(Decimal(row[2]) * price)
+        values[declared.asset] = total
+        accounts.setdefault((investor, security), set()).add(account)
+        asset_of_queue[(investor, account, security)] = declared.asset
+
+    def lots_of(assets: set[str]) -> list[Holding]:
+        keys = [k for k, a in asset_of_queue.items() if a in assets]
+        if not keys:
+            return []
+        holdings, _ = value_lots(Ledger(tuple(open_lots(book, keys)), ()), policy, price_of, fmv, as_of)
+        return holdings
+
+    return Positions(values, {k: tuple(sorted(v)) for k, v in accounts.items()}, lots_of), problems
