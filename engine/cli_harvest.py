@@ -15,7 +15,7 @@ EXIT_OK, EXIT_INPUT = 0, 1
 
 def cmd_plan_year_end(args) -> int:
     from engine.cli import _book_and_policy
-    from engine.cli_plans import _holdings, _money_by_investor
+    from engine.cli_plans import _plan_inputs
     from engine.plan_store import input_hashes, plan_id, save
     from engine.year_end import plan, to_json
 
@@ -41,14 +41,10 @@ def cmd_plan_year_end(args) -> int:
         as_of = min(max(today, first), last)
     else:
         as_of = today
-    loaded = _holdings(args, as_of)
+    loaded = _plan_inputs(args, as_of)
     if loaded is None:
         return EXIT_INPUT
-    book, policy, holdings, position, problems = loaded
-    money = _money_by_investor(args, policy)
-    if isinstance(money, str):
-        print(f"lotwise: {money}", file=sys.stderr)
-        return EXIT_INPUT
+    book, policy, holdings, position, problems, money = loaded
     options = {"invest": {i: m for i, m in money.items() if m}}
     hashes = input_hashes(book, policy, as_of, options)
     ident = plan_id("year-end", hashes)

@@ -106,6 +106,18 @@ def _holdings(args, as_of: date, *, positions: bool = False):
     return book, policy, holdings, position, problems
 
 
+def _plan_inputs(args, as_of: date, *, positions: bool = False):
+    """_holdings and each investor's money; None after printing why one is missing."""
+    loaded = _holdings(args, as_of, positions=positions)
+    if loaded is None:
+        return None
+    money = _money_by_investor(args, loaded[1])
+    if isinstance(money, str):
+        print(f"lotwise: {money}", file=sys.stderr)
+        return None
+    return (*loaded, money)
+
+
 def _d(v) -> str:
     from engine.drift import as_decimal
 
@@ -192,14 +204,10 @@ def cmd_plan_month(args) -> int:
     from engine.selling import SellState
 
     as_of = args.as_of or date.today()  # the CLI is the only place that reads the clock
-    loaded = _holdings(args, as_of, positions=True)
+    loaded = _plan_inputs(args, as_of, positions=True)
     if loaded is None:
         return EXIT_INPUT
-    book, policy, holdings, position, problems = loaded
-    money = _money_by_investor(args, policy)
-    if isinstance(money, str):
-        print(f"lotwise: {money}", file=sys.stderr)
-        return EXIT_INPUT
+    book, policy, holdings, position, problems, money = loaded
     month = f"{as_of.year:04d}-{as_of.month:02d}"
     remembered = book.sell_state_before(month)
     previous = SellState(remembered[0], remembered[1]) if remembered else None
