@@ -31,7 +31,6 @@ CODES = {
     "KEPT-LOSS-BELOW-THRESHOLD": "kept: a loss no larger than the policy's threshold",
     "KEPT-LOSS-NO-USE": "kept: a loss that would save no tax this year",
     "KEPT-NOT-NEEDED": "kept: selling would change nothing this year",
-    "KEPT-PART": "partly sold: the rest of the lot kept for the reason given",
 }
 
 
@@ -67,7 +66,7 @@ def _describe(h: Holding, lot_id: str) -> str:
     return f"Lot {lot_id} ({h.lot.units} units of {h.lot.security} in {h.lot.account}, bought {h.lot.acquired})"
 
 
-def decisions(policy: Policy, plan: InvestorPlan, as_of: date) -> list[Decision]:
+def decisions(policy: Policy, plan: InvestorPlan, as_of: date, position) -> list[Decision]:
     """One decision per lot of the investor's queues, in queue and FIFO order."""
     sold = {}
     for order in plan.outcome.orders:
@@ -89,7 +88,7 @@ def decisions(policy: Policy, plan: InvestorPlan, as_of: date) -> list[Decision]
                 out.append(_sold(h, lot_id, sale, plan))
                 continue
             kept_units = h.lot.units - (sale.units if sale is not None else ZERO)
-            code, reason, numbers = _why_kept(policy, plan, q, i, h, as_of, kept_units)
+            code, reason, numbers = _why_kept(policy, plan, q, i, h, as_of, kept_units, position)
             if sale is not None:  # partly sold: the rest is kept for this reason
                 d = _sold(h, lot_id, sale, plan)
                 out.append(Decision(d.lot, d.investor, d.account, d.security, d.acquired, d.units, "SOLD", d.code,
@@ -127,7 +126,7 @@ def _sold(h: Holding, lot_id: str, sale, plan: InvestorPlan) -> Decision:
 
 
 def _why_kept(policy: Policy, plan: InvestorPlan, q: Queue, index: int, h: Holding, as_of: date,
-              units: Decimal) -> tuple[str, str, tuple]:
+              units: Decimal, position) -> tuple[str, str, tuple]:
     """The reason the first kept lot of a queue keeps `units` (all of it, or what a partial
     sale left), with the gain those units would realise."""
     rule = policy.harvest
@@ -137,38 +136,62 @@ def _why_kept(policy: Policy, plan: InvestorPlan, q: Queue, index: int, h: Holdi
                        gain=(h.gain * units / h.lot.units).quantize(Decimal("0.01")))
     if index >= q.eligible and q.stop_code == "EXIT_LOAD":
         load = (h.value * h.exit_load).quantize(Decimal("0.01"))
-        return ("KEPT-EXIT-LOAD", f"in its exit-load period until {h.exit_load_ends} (load "
+        return ("KEPT-EXIT-LOAD", f"in its exit-load period, load-free from {h.exit_load_ends} (load "
                 f"{format_percent(h.exit_load)}, {format_inr(load)} if sold now); the policy never pays exit load",
-                (("exit_load_until", str(h.exit_load_ends)), ("exit_load", str(load))))
+                (("load_free_from", str(h.exit_load_ends)), ("exit_load_rate", str(h.exit_load)),
+                 ("exit_load", str(load))))
     if index >= q.eligible and q.stop_code == "SHORT_TERM":
         tax = (h.gain * (h.rate if isinstance(h.rate, Decimal) else ZERO)).quantize(Decimal("0.01"))
-        return ("KEPT-SHORT-TERM", f"short-term until {h.long_term_from} (held {held} days); selling would "
+        when = (f"short-term, long-term from {h.long_term_from}" if h.long_term_from is not None
+                else "short-term whatever the holding period (s.50AA)")
+        return ("KEPT-SHORT-TERM", f"{when} (held {held} days); selling would "
                 f"realise STCG {format_inr(h.gain)} taxed at {_rate_text(h.rate)}"
                 + (f" ({format_inr(tax)} before cess)" if tax else ""),
-                (("long_term_from", str(h.long_term_from)), ("held_days", str(held)), ("gain", str(h.gain))))
+                (("long_term_from", "" if h.long_term_from is None else str(h.long_term_from)),
+                 ("held_days", str(held)), ("gain", str(h.gain))))
     if h.gain > 0:
         outcome = plan.outcome
         room = plan.allowance - outcome.after.net_ltcg
         if h.exemptable and h.term == "long-term":
-            margin = rule.margin if rule is not None and rule.realise_gains else None
-            why = ("the exemption less the margin" if margin is not None and plan.allowance == plan.exemption - margin
-                   else "the year's own net LTCG, already past what the policy would realise")
+            if rule is None or not rule.realise_gains:
+                return ("KEPT-EXEMPTION-FULL", f"selling would realise LTCG {format_inr(h.gain)}; the policy realises "
+                        "no long-term gains for the exemption (it has no `realise gains up to the exemption`), only "
+                        "gains that harvested losses absorb", (("gain", str(h.gain)), ("room_left", "0")))
+            why = ("the exemption less the margin" if plan.allowance == plan.exemption - rule.margin
+                   else "the year's own net LTCG, already past the exemption less the margin")
             return ("KEPT-EXEMPTION-FULL", f"selling would realise LTCG {format_inr(h.gain)}; the plan already uses "
                     f"the exemption up to {format_inr(outcome.after.net_ltcg)} of the {format_inr(plan.allowance)} "
                     f"it may ({why}), {format_inr(max(room, ZERO))} left",
                     (("gain", str(h.gain)), ("room_left", str(max(room, ZERO)))))
         return ("KEPT-TAXED", f"selling would realise a {h.term} gain of {format_inr(h.gain)} taxed at "
-                f"{_rate_text(h.rate)}", (("gain", str(h.gain)),))
+                f"{_rate_text(h.rate)}", (("gain", str(h.gain)), ("rate", str(h.rate))))
     if h.gain < 0:
         threshold = rule.loss_threshold if rule else None
         if threshold is not None and -h.gain <= threshold:  # the policy harvests only losses larger than it
             return ("KEPT-LOSS-BELOW-THRESHOLD", f"a loss of {format_inr(-h.gain)} is not larger than the policy's "
                     f"threshold of {format_inr(threshold)}", (("loss", str(-h.gain)),))
-        return ("KEPT-LOSS-NO-USE", f"selling would realise a {h.term} loss of {format_inr(-h.gain)} that saves "
-                f"no tax this year (nothing taxed is left to set it off against) and would raise future tax by "
-                f"lowering the cost", (("loss", str(-h.gain)),))
+        saved, later = _loss_worth(policy, plan, q, h, units, position, as_of)
+        return ("KEPT-LOSS-NO-USE", f"selling would realise a {h.term} loss of {format_inr(-h.gain)}: it would save "
+                f"{format_inr(saved)} of tax this year and add {format_inr(later)} of future tax by lowering the "
+                "cost of the rebought units, so it is worth nothing or less",
+                (("loss", str(-h.gain)), ("tax_saved_now", str(saved)), ("future_tax_added", str(later))))
     return ("KEPT-NOT-NEEDED", "selling would realise no gain or loss", ())
 
 
-def all_decisions(policy: Policy, plans: Sequence[InvestorPlan], as_of: date) -> list[Decision]:
-    return [d for p in plans for d in decisions(policy, p, as_of)]
+def _loss_worth(policy: Policy, plan: InvestorPlan, q: Queue, h: Holding, units: Decimal, position, as_of: date
+                ) -> tuple[Decimal, Decimal]:
+    """What selling the kept loss lot as well would save this year, and the future tax it adds."""
+    from engine.harvest import evaluate
+
+    investor = next(i for i in policy.portfolio.investors if i.id == plan.investor)
+    more = dict(plan.units)
+    more[q.key] = more.get(q.key, ZERO) + units
+    outcome = evaluate(policy, investor, position, plan.queues, more, as_of, position.fy)
+    index = q.holdings.index(h) if h in q.holdings else 0
+    later = (-h.gain * Decimal(q.future_rates[index].numerator) / Decimal(q.future_rates[index].denominator))
+    return plan.outcome.after.total_tax - outcome.after.total_tax, later.quantize(Decimal("0.01"))
+
+
+def all_decisions(policy: Policy, plans: Sequence[InvestorPlan], as_of: date, position) -> list[Decision]:
+    """`position`: the year so far (sell_choice.TaxPosition), to say what a kept loss would save."""
+    return [d for p in plans for d in decisions(policy, p, as_of, position)]

@@ -37,7 +37,11 @@ def cmd_plan_year_end(args) -> int:
                   file=sys.stderr)
             return EXIT_INPUT
     elif args.fy is not None:
-        first, last = law.fy_bounds(args.fy)
+        try:
+            first, last = law.fy_bounds(args.fy)
+        except ValueError:  # a year past 9999
+            print(f"lotwise: --fy {args.fy}-{(args.fy + 1) % 100:02d}: no such financial year", file=sys.stderr)
+            return EXIT_INPUT
         as_of = min(max(today, first), last)
     else:
         as_of = today
@@ -50,12 +54,15 @@ def cmd_plan_year_end(args) -> int:
     ident = plan_id("year-end", hashes)
     result = plan(policy, holdings, position, as_of, money, book.latest_price)
     body = to_json(ident, hashes, options, result)
+    for name, render in ((args.csv, orders_csv), (args.markdown, markdown)):
+        if name:  # written before the plan is saved: a file that cannot be written changes nothing
+            try:
+                Path(name).write_text(render(json.loads(body)), encoding="utf-8")
+            except OSError as e:
+                print(f"lotwise: cannot write {name}: {e.strerror or e}", file=sys.stderr)
+                return EXIT_INPUT
     if not args.no_save:
         save(book, ident, "year-end", as_of, result.harvest.fy, hashes, body)
-    if args.csv:
-        Path(args.csv).write_text(orders_csv(json.loads(body)), encoding="utf-8")
-    if args.markdown:
-        Path(args.markdown).write_text(markdown(json.loads(body)), encoding="utf-8")
     if args.json:
         print(body)
     else:

@@ -61,7 +61,7 @@ class Queue:
     eligible: int  # how many lots from the front the plan may sell
     stop_code: str | None  # SHORT_TERM or EXIT_LOAD for holdings[eligible]; None otherwise
     quantum: Decimal
-    future_rate: Fraction
+    future_rates: tuple[Fraction, ...]  # per lot of `holdings`: the rate its gain would bear later
     charge_rate: Fraction  # STT on the sale + stamp duty (and STT) on the rebuy, per rupee of proceeds
     preference: int  # 0 is the most preferred (the policy's order); len(order) for none
     minimum_amount: Decimal | None
@@ -90,10 +90,12 @@ def _f(value) -> float:
     return float(value)  # the solver's coefficients only; every reported amount is Decimal
 
 
-def future_rate(policy: Policy, investor: Investor, tax_class: str, as_of: date, fy: int) -> Fraction:
-    """The rate (with cess) a gain of `tax_class` would bear if realised later, long-term."""
+def future_rate(policy: Policy, investor: Investor, tax_class: str, bought: date, as_of: date, fy: int) -> Fraction:
+    """The rate (with cess) the gain of a lot of `tax_class` bought on `bought` would bear if it
+    were kept and realised later: long-term, at today's rates, where the lot can become
+    long-term; otherwise (s.50AA) its short-term rate, a slab rate being the investor's."""
     law = policy.tax
-    treatment = law.treatment(tax_class, as_of, as_of)
+    treatment = law.treatment(tax_class, bought, as_of)
     long_possible = not treatment.always_short_term and treatment.long_term_after is not None
     rate = treatment.long_rate if long_possible else treatment.short_rate
     if rate == "slab":
@@ -115,6 +117,13 @@ def queues_of(policy: Policy, investor: Investor, holdings: Sequence[Holding], a
         if h.lot.investor == investor.id:
             grouped.setdefault(h.lot.key, []).append(h)
     queues = []
+    known: dict[tuple[str, date], Fraction] = {}
+
+    def rates(tax_class: str, bought: date) -> Fraction:
+        if (tax_class, bought) not in known:
+            known[(tax_class, bought)] = future_rate(policy, investor, tax_class, bought, as_of, fy)
+        return known[(tax_class, bought)]
+
     for key in sorted(grouped):
         lots = grouped[key]
         security = policy.portfolio.security(key[2])
@@ -137,7 +146,7 @@ def queues_of(policy: Policy, investor: Investor, holdings: Sequence[Holding], a
                 "high-cost-funds" in order:
             ranks.append(order.index("high-cost-funds"))
         queues.append(Queue(key, tuple(lots), eligible, stop, SHARE if security.exchange_traded else FUND_UNIT,
-                            future_rate(policy, investor, security.tax_class, as_of, fy),
+                            tuple(rates(security.tax_class, h.lot.acquired) for h in lots),
                             Fraction(_stt_rate(policy, key[2], as_of)) + Fraction(rebuy_charges),
                             min(ranks) if ranks else len(order), security.minimum_redemption,
                             security.minimum_redemption_units))
@@ -199,8 +208,8 @@ def evaluate(policy: Policy, investor: Investor, position: TaxPosition, queues: 
         loads = sum((load for _, _, _, load in items), ZERO)
         loads_total += loads
         charges += paise(Decimal(q.charge_rate.numerator) / Decimal(q.charge_rate.denominator) * proceeds)
-        for _, _, p, _ in items:
-            step += Fraction(p.gain) * q.future_rate
+        for i, (_, _, p, _) in enumerate(items):  # items are the queue's lots from its front
+            step += Fraction(p.gain) * q.future_rates[i]
         stt = paise(_stt_rate(policy, key[2], as_of) * proceeds)
         orders.append(SellOrder(key[0], key[1], key[2], q.holdings[0].asset, q.holdings[0].price,
                                 sum((u for _, u, _, _ in items), ZERO), proceeds,
@@ -245,7 +254,8 @@ class _Program:
         h.setOptionValue("mip_abs_gap", GAP)
         h.setOptionValue("random_seed", 0)
         h.setOptionValue("threads", 1)
-        h.setOptionValue("presolve", "off")  # its probing of every lot's binary cost 0.6 s of 1 s per investor
+        if len(self.cost) > 1000:  # presolve's probing of every lot's binary: 0.6 s of 1 s per investor
+            h.setOptionValue("presolve", "off")
         lp = highspy.HighsLp()
         n, m = len(self.cost), len(self.rows)
         lp.num_col_, lp.num_row_ = n, m
@@ -307,8 +317,11 @@ def _reach(queues: Sequence[Queue], base_gain: Mapping[tuple, Fraction], base_lo
     selling into it would realise more net gain than the exemption left and every loss in
     reach could cover (such a plan would be taxed, which the program forbids)."""
     in_reach = sum(-float(h.gain) for q in queues for h in q.holdings[:q.eligible] if h.gain < 0)
-    room = max(0.0, float(allowance) + float(sum(base_loss.values(), Fraction(0)))
-               - float(sum(base_gain.values(), Fraction(0)))) + in_reach + 1.0  # a rupee of slack for floats
+    long_gains = sum((g for b, g in base_gain.items() if b[0] == "long-term"), Fraction(0))
+    # Generous, so always safe: short-term gains already realised use none of the room, and
+    # every loss there is counted as if it could meet long-term gains.
+    room = max(0.0, float(allowance) + float(sum(base_loss.values(), Fraction(0))) - float(long_gains)) \
+        + in_reach + 1.0  # a rupee of slack for floats
     reach = {}
     for q in queues:
         lots = q.holdings[:q.eligible]
@@ -375,10 +388,11 @@ def solve_investor(policy: Policy, investor: Investor, position: TaxPosition, qu
     runs: dict[int, int] = {}  # a lot's column -> the column before it in the same binary-free run
     reach = _reach(queues, base_gain, base_loss, allowance)
     cess_f = float(cess)
+    run: list[tuple[int, int]] = []
     for q in queues:
         cols = []
         previous_full = None
-        future, charge_rate = float(q.future_rate), float(q.charge_rate)
+        charge_rate = float(q.charge_rate)
         # A "plain" queue (fund units, not preferred, no minimum, no loss lot in reach) needs no
         # FIFO binary between two lots of one bucket when the later gains no more per unit: the
         # program then never does better by taking the later one first (the same tax, the same
@@ -394,7 +408,7 @@ def solve_investor(policy: Policy, investor: Investor, position: TaxPosition, qu
             proceeds = float(h.price) * quantum
             load = proceeds * float(h.exit_load)
             per_count = proceeds - load - float(h.basis) / float(h.lot.units) * quantum
-            value = per_count * future - load  # the tax value; STT and stamp duty break ties
+            value = per_count * float(q.future_rates[i]) - load  # the tax value; STT and stamp duty break ties
             charges_of[len(p.cost)] = proceeds * charge_rate
             if per_count > 0:
                 value -= per_count * float(rate_of(h.rate)) * cess_f
@@ -414,10 +428,15 @@ def solve_investor(policy: Policy, investor: Investor, position: TaxPosition, qu
                 if plain and per_count > 0 and 0 < per_count <= prev_gain and prev_h.exit_load == h.exit_load \
                         and _bucket(prev_h) == _bucket(h):
                     runs[col] = prev_col  # the same run: no binary; _units repacks it in FIFO order
+                    run.append((col, counts))
                 else:
                     full = p.var(0, 1, integer=True)
-                    p.row({prev_col: 1.0, full: -float(prev_counts)}, 0.0, float("inf"))
+                    for member, member_counts in run:  # every lot of the run before it, whole
+                        p.row({member: 1.0, full: -float(member_counts)}, 0.0, float("inf"))
                     p.row({col: 1.0, full: -float(counts)}, float("-inf"), 0.0)
+                    run = [(col, counts)]
+            else:
+                run = [(col, counts)]
             previous_full = (col, counts, per_count, h)
         columns[q.key] = cols
         if cols and (q.minimum_amount is not None or q.minimum_units is not None):
@@ -477,18 +496,26 @@ def solve_investor(policy: Policy, investor: Investor, position: TaxPosition, qu
             for c, v in buckets.get(b, {}).items():
                 lt_row[c] = lt_row.get(c, 0.0) + v
     # Short-term losses meet gains in the law's order (engine/tax/year.py: the highest-taxed
-    # first, exempt parts last): a loss reaches a bucket only once the buckets before it are
-    # covered. One binary per step of the chain.
-    chain = [b for b in ordered if b in short_loss_to]
+    # first, exempt parts last). The plan never leaves long-term gains taxed, so a long-term
+    # bucket is met only for what the exemption would otherwise cover: last, after every
+    # short-term bucket, whatever its rate (a slab rate the policy does not state included).
+    # A loss reaches a bucket only once every bucket before it is covered: one binary per step.
+    chain = [b for b in ordered if b in short_loss_to and b[0] != "long-term"] + \
+        [b for b in ordered if b in short_loss_to and b[0] == "long-term"]
+    previous_step = None
     for earlier, later in zip(chain, chain[1:]):
         step = p.var(0, 1, integer=True)
+        if previous_step is not None:  # reaching a bucket needs every bucket before it covered
+            p.row({step: 1.0, previous_step: -1.0}, float("-inf"), 0.0)
+        previous_step = step
         gains = sum(v * p.upper[c] for c, v in buckets.get(earlier, {}).items()) + _f(base_gain.get(earlier, 0))
         losses = sum(v * p.upper[c] for c, v in loss_pool["short-term"].items()) + _f(base_loss["short-term"])
         big = gains + losses + 1.0  # bounds both the bucket's taxed part and any loss set off
         p.row({**covered[earlier], step: big}, float("-inf"), big - _f(base_gain.get(earlier, Fraction(0))))
         p.row({short_loss_to[later]: 1.0, step: -big}, float("-inf"), 0.0)
-    # Net long-term gains after set-off stay within the allowance (the law's own set-off order,
-    # above, so this is the net the tax engine will compute).
+    # Net long-term gains after set-off stay within the allowance (in the law's set-off order,
+    # above; where the year already has taxed long-term gains the program's net is the higher,
+    # so it is never the looser of the two).
     if lt_row:
         p.row(lt_row, float("-inf"), _f(Fraction(allowance) - lt_base) + 1e-6)
     if exempt_cols:
@@ -526,11 +553,11 @@ def solve_investor(policy: Policy, investor: Investor, position: TaxPosition, qu
     solution = p.solve()
     if solution is None:
         return {}
-    return _units(queues, columns, solution, runs, p.upper)
+    return _units(queues, columns, solution, runs, p.upper, threshold)
 
 
 def _units(queues: Sequence[Queue], columns: Mapping[tuple, list[int]], solution: list[float],
-           runs: Mapping[int, int], upper: Sequence[float]) -> dict[tuple, Decimal]:
+           runs: Mapping[int, int], upper: Sequence[float], threshold: Decimal | None) -> dict[tuple, Decimal]:
     """Units per queue from the program's counts. Fund units are continuous in the program
     (branching on 0.001-unit counts is slow, and exact to within one count anyway): a part
     of a gain lot is rounded down and a part of a loss lot up, so that no rounding can add a
@@ -554,8 +581,8 @@ def _units(queues: Sequence[Queue], columns: Mapping[tuple, list[int]], solution
             start = end
     units = {}
     for q in queues:
-        total = ZERO
-        for h, c in zip(q.holdings, columns[q.key]):
+        wholes, rounded_up = [], None
+        for i, (h, c) in enumerate(zip(q.holdings, columns[q.key])):
             x = solution[c]
             counts = int(h.lot.units / q.quantum)
             near = round(x)
@@ -564,8 +591,15 @@ def _units(queues: Sequence[Queue], columns: Mapping[tuple, list[int]], solution
             elif h.gain > 0:
                 whole = int(x)
             else:
-                whole = min(counts, int(x) + 1)
-            total += Decimal(whole) * q.quantum
+                whole, rounded_up = min(counts, int(x) + 1), i
+            wholes.append(whole)
+        if rounded_up is not None and threshold:
+            # Rounding a loss up must not make an order's net loss one the policy would not
+            # harvest (not larger than the threshold): round that part down instead.
+            net = sum((h.gain / h.lot.units * q.quantum * w for h, w in zip(q.holdings, wholes)), ZERO)
+            if -threshold <= net < 0:
+                wholes[rounded_up] -= 1
+        total = sum((Decimal(w) * q.quantum for w in wholes), ZERO)
         if total > 0:
             units[q.key] = total
     return units

@@ -75,8 +75,8 @@ def saved(book: Book) -> list[tuple[str, str, str, int, str]]:
 
 def load(book: Book, ident: str) -> tuple[str, str] | None:
     """(id, body) of the plan whose id is `ident` or starts with it (when only one does)."""
-    rows = list(book.db.execute("SELECT id, body FROM plans WHERE id = ? OR id LIKE ? ORDER BY id",
-                                (ident, ident.replace("%", "") + "%")))
+    rows = list(book.db.execute("SELECT id, body FROM plans WHERE substr(id, 1, ?) = ? ORDER BY id",
+                                (len(ident), ident)))  # a prefix, compared as text (no wildcards)
     exact = [r for r in rows if r[0] == ident]
     if exact:
         return exact[0]

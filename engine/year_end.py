@@ -110,20 +110,23 @@ def plan(policy: Policy, holdings: Sequence[Holding], position: TaxPosition, as_
         notes.append(f"exchange-traded securities are rebought on {next_trading_day(as_of)}, the next weekday: a "
                      "purchase on the day of the sale in the same demat account would be intraday trading, not a "
                      "capital gain or loss (check exchange holidays)")
-    decisions = all_decisions(policy, harvest.investors, as_of)
+    decisions = all_decisions(policy, harvest.investors, as_of, position)
     for ip in harvest.investors:
         if not ip.outcome.orders:
-            notes.append(f"{ip.investor}: nothing to harvest: " + _why_nothing(ip, [d for d in decisions
+            notes.append(f"{ip.investor}: nothing to harvest: " + _why_nothing(policy, ip, [d for d in decisions
                                                                                  if d.investor == ip.investor]))
     return YearEndPlan(harvest, tuple(buys), tuple(dates), tuple(unplaced), tuple(decisions), tuple(notes))
 
 
-def _why_nothing(ip, decisions: Sequence[Decision]) -> str:
+def _why_nothing(policy: Policy, ip, decisions: Sequence[Decision]) -> str:
     from engine.literals import format_inr
 
     before = ip.outcome.before
     if not ip.queues:
         return "no holdings"
+    if ip.allowance == before.net_ltcg and not (policy.harvest and policy.harvest.realise_gains):
+        return ("the policy realises no gains for the exemption (it has no `realise gains up to the exemption`), "
+                "and no loss would save tax")
     if before.net_ltcg >= ip.allowance and before.exemption_limit:
         return (f"the year's net LTCG of {format_inr(before.net_ltcg)} already reaches the {format_inr(ip.allowance)} "
                 "the plan may use, and no loss would save tax")

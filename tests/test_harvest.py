@@ -28,7 +28,6 @@ import json
 from datetime import date
 from decimal import Decimal as D
 
-import pytest
 
 from engine.cli import main
 
@@ -208,8 +207,10 @@ def test_a_loss_lot_in_front_of_a_folio_costs_more_proceeds_so_the_clean_folio_i
     assert abs(money(asha["after"]["net_ltcg"]) - D(124000)) <= 1
     assert (D(asha["tax_value"]), D(asha["charges"]), D(asha["value"])) == (D(16120), D("22.32"), D("16097.68"))
     # The loss saves no tax this year (nothing is taxed), so it is kept; the gain lot behind it too.
+    # Selling it would add 10,000 x 13% = 1,300 of future tax (the rebought units' lower cost).
     assert decision(plan, peak)["code"] == "KEPT-LOSS-NO-USE"
-    assert decision(plan, peak)["numbers"] == {"loss": "10000.00"}
+    assert decision(plan, peak)["numbers"] == {"loss": "10000.00", "tax_saved_now": "0.00",
+                                               "future_tax_added": "1300.00"}
     assert decision(plan, behind)["code"] == "KEPT-BEHIND"
     assert decision(plan, clean)["numbers"]["kept_code"] == "KEPT-EXEMPTION-FULL"
 
@@ -472,12 +473,12 @@ def test_only_short_term_gains_give_an_empty_plan_with_the_date_each_turns_long_
     d = decision(plan, anniversary)
     assert (d["code"], d["term"], D(d["gain"])) == ("KEPT-SHORT-TERM", "short-term", D(50000))
     assert d["numbers"] == {"long_term_from": "2026-03-21", "held_days": "365", "gain": "50000.00"}
-    assert "short-term until 2026-03-21 (held 365 days)" in d["reason"]
+    assert "short-term, long-term from 2026-03-21 (held 365 days)" in d["reason"]
     # 2025-06-10: long-term from 2026-06-11; held 30 + 31 + 31 + 30 + 31 + 30 + 31 + 31 + 28
     # (to 2026-03-10) + 10 = 283 days. STCG 50,000 at 20% = 10,000 before cess.
     d = decision(plan, june)
     assert d["numbers"] == {"long_term_from": "2026-06-11", "held_days": "283", "gain": "50000.00"}
-    assert ("short-term until 2026-06-11 (held 283 days); selling would realise STCG Rs 50,000 taxed at 20% "
+    assert ("short-term, long-term from 2026-06-11 (held 283 days); selling would realise STCG Rs 50,000 taxed at 20% "
             "(Rs 10,000 before cess)") in d["reason"]
     d = decision(plan, august)
     assert (d["code"], d["numbers"]) == ("KEPT-BEHIND", {"behind": june})
