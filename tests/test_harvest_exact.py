@@ -1,5 +1,5 @@
 """The year-end optimizer against an exact method: exhaustive search over every FIFO-legal
-plan, on 500 generated instances.
+plan, on 500 generated instances, and on 300 richer ones (at the end of this file).
 
 Each instance has one or two investors (each their own taxpayer), one to three queues each
 (two folios of a fund and a demat holding of a stock), lots bought short- or long-term, in
@@ -197,3 +197,137 @@ def _check(tmp_path, seed):
 def test_optimizer_matches_exhaustive_search_on_500_instances(tmp_path, block):
     for seed in range(block * 50, block * 50 + 50):
         _check(tmp_path, seed)
+
+
+# ----------------------------------------------------------------------------------------
+# Richer instances (after a review's fuzzing): a debt fund at slab rates beside equity (s.50AA
+# units bought from 1 April 2023 are short-term at slab whatever the holding), FY 2024-25 with
+# sales on both sides of 23 July 2024 (10% and 12.5% long-term in one year, one exemption),
+# brought-forward losses of both terms (some expired: 8 years, s.74), grandfathered lots with an
+# FMV, minimum redemptions, short-term gains allowed up to an amount, stocks, exit loads.
+
+RICH_LAW = LAW.replace('''        sold from 2024-07-23: short 20%, long 12.5%
+        exemption Rs 40 from FY 2018-19
+    }''', '''        grandfather cost at 2018-01-31
+        sold from 2018-04-01 to 2024-07-22: short 15%, long 10%
+        sold from 2024-07-23: short 20%, long 12.5%
+        exemption Rs 40 from FY 2018-19
+    }
+    class specified-fund {
+        sold from 2018-04-01 to 2024-07-22: long-term after 36 months, short slab, long 20%
+        sold from 2024-07-23: long-term after 24 months, short slab, long 12.5%
+        bought from 2023-04-01: always short-term at slab
+    }''').replace("year starts April 1", "year starts April 1\n    anniversary sale is short-term")
+
+
+def _rich_instance(tmp_path: Path, seed: int):
+    rng = random.Random(seed)
+    harvest = []
+    if rng.random() < 0.8:
+        harvest.append(f"realise gains up to the exemption, keep Rs {rng.choice([0, 1, 3])} margin")
+    if rng.random() < 0.4:
+        harvest.append(f"harvest losses larger than Rs {rng.choice([1, 2, 4])}")
+    choice = rng.random()
+    if choice < 0.4:
+        harvest.append("never realise short-term gains")
+    elif choice < 0.8:
+        harvest.append(f"allow short-term gains up to Rs {rng.choice([2, 5, 20])}")
+    if rng.random() < 0.3:
+        harvest.append("never pay exit load")
+    if rng.random() < 0.3:
+        harvest.append("sell legacy funds first")
+    load = "\n        exit load 1% within 730 days" if rng.random() < 0.4 else ""
+    minimum = rng.choice(["", "", "\n        minimum redemption Rs 6", "\n        minimum redemption 0.002 units"])
+    slab = rng.choice(["", " slab 30%", " slab 10%"])
+    text = f"""{RICH_LAW}
+portfolio "P" {{
+    investor asha "Asha"{slab}
+    asset "Equity" 100% class equity
+    fund INF000000001 "Index fund" holds "Equity"{load}{minimum}
+    fund INF000000002 "Legacy fund" holds "Equity"
+        legacy, replace with INF000000001
+    fund INF000000003 "Debt fund" holds "Equity" class specified-fund
+    stock STOCKA "A stock" holds "Equity"
+}}
+harvest at year end {{
+{chr(10).join('    ' + h for h in harvest)}
+}}
+"""
+    path = tmp_path / "rich.rules"
+    path.write_text(text, encoding="utf-8")
+    result = check_file(path)
+    assert result.ok, [d.message for d in result.diagnostics]
+    policy = result.policy
+    as_of = rng.choice([date(2025, 3, 20), date(2026, 3, 20)])
+    fy = policy.tax.fy_of(as_of)
+    prices = {"INF000000001": D(rng.choice(["2000", "3500", "4800"])), "INF000000002": D(rng.choice(["1500", "2600"])),
+              "INF000000003": D(rng.choice(["1800", "3000"])), "STOCKA": D(rng.choice(["4", "7", "12"]))}
+    lots, fmv = [], {}
+    for account, security in rng.sample([("F1", "INF000000001"), ("F2", "INF000000001"), ("F1", "INF000000002"),
+                                         ("F1", "INF000000003"), ("D1", "STOCKA")], rng.randint(1, 3)):
+        budget = 8
+        for n in range(rng.randint(1, 4)):
+            counts = rng.randint(1, min(3, budget))
+            budget -= counts
+            units = D(counts) if security == "STOCKA" else D(counts) / 1000
+            bought = rng.choice([date(2017, 6, 1), date(2022, 5, 10), date(2023, 2, 1), date(2023, 5, 10),
+                                 date(2024, 3, 1), date(2024, 11, 2), date(2025, 6, 1), date(2025, 12, 15)])
+            bought = bought if bought <= as_of else date(2024, 1, 5)
+            per_unit = prices[security] * D(rng.choice(["0.3", "0.6", "0.9", "1.0", "1.1", "1.4"]))
+            lots.append(Lot((seed, account, security, n), "asha", account, security, bought, units,
+                            (units * per_unit).quantize(D("0.01")), f"t:{n}", "BUY"))
+            if bought.year == 2017 and rng.random() < 0.7:
+                fmv[security] = prices[security] * D(rng.choice(["0.5", "0.8", "1.2"]))
+            if budget <= 0:
+                break
+    lots.sort(key=lambda lot: (lot.investor, lot.account, lot.security, lot.acquired))
+    holdings, problems = value_lots(Ledger(tuple(lots), ()), policy, lambda s, d: Price(d, s, prices[s]), fmv, as_of)
+    assert not problems
+    parts = []
+    for k in range(rng.randint(0, 3)):
+        kind = rng.choice(["short", "long", "debt"])
+        early = fy == 2024 and rng.random() < 0.5  # sold before 23 July 2024: 15% and 10%
+        sold = date(2024, 6, 1) if early else (date(2024, 9, 1) if fy == 2024 else date(2025, 9, 1))
+        gain = D(rng.randint(-20, 40))
+        if kind == "debt":
+            parts.append(RealisedPart("asha", "X", "INF000000003", "specified-fund", sold, "t", f"R{k}",
+                                      date(2024, 1, 1), D(1), D(0), D(0), D(0), D(0), gain, "short-term", "slab",
+                                      False, fy))
+        else:
+            term = "short-term" if kind == "short" else "long-term"
+            rate = {"short-term": D("0.15") if early else D("0.2"), "long-term": D("0.1") if early else D("0.125")}
+            parts.append(RealisedPart("asha", "X", "INF000000001", "equity", sold, "t", f"R{k}", date(2023, 1, 1),
+                                      D(1), D(0), D(0), D(0), D(0), gain, term, rate[term], term == "long-term", fy))
+    losses = [Loss(rng.choice([fy - 9, fy - 8, fy - 3, fy - 1]), rng.choice(["short-term", "long-term"]),
+                   D(rng.randint(1, 25))) for _ in range(rng.randint(0, 2))]
+    return policy, holdings, TaxPosition(policy, fy, {"asha": parts}, {"asha": losses}), as_of, fy
+
+
+def _minimums_kept(policy, outcome) -> bool:
+    for order in outcome.orders:
+        security = policy.portfolio.security(order.security)
+        if security.minimum_redemption is not None and order.amount < security.minimum_redemption:
+            return False
+        if security.minimum_redemption_units is not None and order.units < security.minimum_redemption_units:
+            return False
+    return True
+
+
+@pytest.mark.parametrize("block", range(4))
+def test_optimizer_matches_exhaustive_search_on_richer_instances(tmp_path, block):
+    for seed in range(10_000 + block * 75, 10_000 + block * 75 + 75):
+        policy, holdings, position, as_of, fy = _rich_instance(tmp_path, seed)
+        (ip,) = plan_year_end(policy, holdings, position, as_of).investors
+        investor = policy.portfolio.investors[0]
+        queues = queues_of(policy, investor, holdings, as_of, fy, set())
+        best = None
+        options = [[q.quantum * n for n in range(int(sum((h.lot.units for h in q.holdings), D(0)) / q.quantum) + 1)]
+                   for q in queues]
+        for choice in itertools.product(*options):
+            units = {q.key: u for q, u in zip(queues, choice) if u > 0}
+            outcome = evaluate(policy, investor, position, queues, units, as_of, fy)
+            if _feasible(policy, outcome, allowance_of(policy, outcome.before)) and _minimums_kept(policy, outcome):
+                if best is None or outcome.tax_value > best.tax_value:
+                    best = outcome
+        assert _feasible(policy, ip.outcome, ip.allowance) and _minimums_kept(policy, ip.outcome), (seed, ip.units)
+        assert ip.outcome.tax_value >= best.tax_value - 1, (seed, ip.outcome.tax_value, best.tax_value, ip.units)
