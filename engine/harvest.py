@@ -431,8 +431,9 @@ def solve_investor(policy: Policy, investor: Investor, position: TaxPosition, qu
                     run.append((col, counts))
                 else:
                     full = p.var(0, 1, integer=True)
-                    for member, member_counts in run:  # every lot of the run before it, whole
-                        p.row({member: 1.0, full: -float(member_counts)}, 0.0, float("inf"))
+                    # Every lot of the run before it whole: as each is at most its counts, their
+                    # sum reaching the run's total is the same, in one row.
+                    p.row({**{m: 1.0 for m, _ in run}, full: -float(sum(c for _, c in run))}, 0.0, float("inf"))
                     p.row({col: 1.0, full: -float(counts)}, float("-inf"), 0.0)
                     run = [(col, counts)]
             else:
