@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Sequence
 
 from engine.harvest import InvestorPlan, Queue
@@ -19,6 +19,7 @@ from engine.policy.model import Policy
 from engine.tax.unrealised import Holding
 
 ZERO = Decimal(0)
+PAISA = Decimal("0.01")  # what a decision shows; the plan's own sums are exact
 
 CODES = {
     "SOLD-GAIN": "sold: a gain realised within the exemption and the year's losses, without tax",
@@ -77,6 +78,8 @@ def decisions(policy: Policy, plan: InvestorPlan, as_of: date, position) -> list
         front: tuple[str, str] | None = None  # the first kept lot's id and code
         for i, h in enumerate(q.holdings):
             lot_id = h.lot.id  # a hash, computed when asked for: once per lot here
+            if h.gain != h.gain.quantize(PAISA):  # a cost carried to more places (e.g. before 2021)
+                h = h._replace(gain=h.gain.quantize(PAISA, rounding=ROUND_HALF_EVEN))
             sale = sold.get((h.lot.account, h.lot.security, lot_id))
             if front is not None:
                 lead, lead_code = front
@@ -170,7 +173,7 @@ def _why_kept(policy: Policy, plan: InvestorPlan, q: Queue, index: int, h: Holdi
         if threshold is not None and -h.gain <= threshold:  # the policy harvests only losses larger than it
             return ("KEPT-LOSS-BELOW-THRESHOLD", f"a loss of {format_inr(-h.gain)} is not larger than the policy's "
                     f"threshold of {format_inr(threshold)}", (("loss", str(-h.gain)),))
-        saved, later = _loss_worth(policy, plan, q, h, units, position, as_of)
+        saved, later = _loss_worth(policy, plan, q, index, h, units, position, as_of)
         return ("KEPT-LOSS-NO-USE", f"selling would realise a {h.term} loss of {format_inr(-h.gain)}: it would save "
                 f"{format_inr(saved)} of tax this year and add {format_inr(later)} of future tax by lowering the "
                 "cost of the rebought units, so it is worth nothing or less",
@@ -178,8 +181,8 @@ def _why_kept(policy: Policy, plan: InvestorPlan, q: Queue, index: int, h: Holdi
     return ("KEPT-NOT-NEEDED", "selling would realise no gain or loss", ())
 
 
-def _loss_worth(policy: Policy, plan: InvestorPlan, q: Queue, h: Holding, units: Decimal, position, as_of: date
-                ) -> tuple[Decimal, Decimal]:
+def _loss_worth(policy: Policy, plan: InvestorPlan, q: Queue, index: int, h: Holding, units: Decimal, position,
+                as_of: date) -> tuple[Decimal, Decimal]:
     """What selling the kept loss lot as well would save this year, and the future tax it adds."""
     from engine.harvest import evaluate
 
@@ -187,7 +190,6 @@ def _loss_worth(policy: Policy, plan: InvestorPlan, q: Queue, h: Holding, units:
     more = dict(plan.units)
     more[q.key] = more.get(q.key, ZERO) + units
     outcome = evaluate(policy, investor, position, plan.queues, more, as_of, position.fy)
-    index = q.holdings.index(h) if h in q.holdings else 0
     later = (-h.gain * Decimal(q.future_rates[index].numerator) / Decimal(q.future_rates[index].denominator))
     return plan.outcome.after.total_tax - outcome.after.total_tax, later.quantize(Decimal("0.01"))
 

@@ -551,16 +551,18 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--json", action="store_true", help="print as JSON")
     show.set_defaults(func=cmd_show)
 
-    def book_options(command, policy: bool = True) -> None:
+    def book_options(command, policy: bool = True, policy_help: str = "the policy (default: the one the book "
+                     "remembers from `init --policy`)") -> None:
         command.add_argument("--book", metavar="PATH", help="the book (default ./lotwise.db, or $LOTWISE_BOOK)")
         if policy:
-            command.add_argument("--policy", metavar="FILE", help="the policy (default: the one given to init)")
+            command.add_argument("--policy", metavar="FILE", help=policy_help)
 
     init = commands.add_parser("init", help="create a book (an SQLite file) and remember its policy")
-    book_options(init)
+    book_options(init, policy_help="the policy the book remembers for later commands")
     init.set_defaults(func=cmd_init)
 
-    imp = commands.add_parser("import", help="import transactions or prices; all or nothing, never twice")
+    imp = commands.add_parser("import", help="import transactions, prices, FMVs or brought-forward losses; all or "
+                              "nothing, never twice")
     imp.add_argument("files", nargs="+", metavar="FILE")
     book_options(imp)
     imp.add_argument("--json", action="store_true", help="report rows added and skipped as JSON")

@@ -146,10 +146,10 @@ def test_a_family_month_by_the_formula(tmp_path, monkeypatch, capsys):
     # By hand from these values: V' = V + 50,000; shortfall = max(0, t x V' - v).
     assert values == {"Nifty 50": D("4387172.42"), "Nifty Next 50": D("1884482.93"),
                       "Midcap 150": D("2246011.82"), "Smallcap 250": D("1714974.79")}
-    # V = 1,02,32,642.96, V' = 1,02,82,642.96. Nifty 50: 40% x V' = 41,13,057.18 < 43,87,172.42,
-    # nothing; Next 50: 20,56,528.59 - 18,84,482.93 = 1,72,045.66; Midcap: nothing; Smallcap:
-    # 20,56,528.59 - 17,14,974.79 = 3,41,553.80. Next 50 gets 50,000 x 1,72,045.66 / 5,13,599.46
-    # = 16,749.03 -> 16,749; Smallcap 33,250.97 -> 33,251. Asha's 30,000 fills Next 50 first
+    # V = 1,02,32,641.96, V' = 1,02,82,641.96. Nifty 50: 40% x V' = 41,13,056.78 < 43,87,172.42,
+    # nothing; Next 50: 20% x V' = 20,56,528.392 - 18,84,482.93 = 1,72,045.462; Midcap: nothing;
+    # Smallcap: 20,56,528.392 - 17,14,974.79 = 3,41,553.602. Next 50 gets 50,000 x 1,72,045.462 /
+    # 5,13,599.064 = 16,749.005 -> 16,749; Smallcap 33,250.995 -> 33,251. Asha's 30,000 fills Next 50 first
     # (16,749), then 13,251 of Smallcap; Ravi's 20,000 the rest of Smallcap.
     assert plan["selling"]["selling"] is False  # total drift 4.82% is not above 10%
     assert [(o["investor"], o["asset"], o["amount"]) for o in plan["orders"]] == [
