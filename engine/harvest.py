@@ -34,8 +34,8 @@ policy's preference order (a second solve).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
-from decimal import ROUND_DOWN, Decimal
+from datetime import date
+from decimal import Decimal
 from fractions import Fraction
 from typing import Mapping, Sequence
 
@@ -344,8 +344,8 @@ def _reach(queues: Sequence[Queue], base_gain: Mapping[tuple, Fraction], base_lo
 
 def solve_investor(policy: Policy, investor: Investor, position: TaxPosition, queues: Sequence[Queue],
                    as_of: date, fy: int, prefer: bool = True) -> dict[tuple, Decimal]:
-    """Units to sell per queue: the program's optimum (then, among plans within Re 1 of it,
-    the policy's preference order)."""
+    """Units to sell per queue: the program's optimum; with `prefer`, ties (within Re 1 of tax
+    value) go to the policy's preference order, then less STT and stamp duty, then fewer orders."""
     law, rule = policy.tax, policy.harvest
     cess = 1 + Fraction(law.cess_rate(fy))
     threshold = rule.loss_threshold if rule else None
@@ -632,15 +632,3 @@ def plan_year_end(policy: Policy, holdings: Sequence[Holding], position: TaxPosi
         plans.append(InvestorPlan(investor.id, outcome.before.exemption_limit, allowance_of(policy, outcome.before),
                                   tuple(queues), units, outcome))
     return HarvestPlan(as_of, fy, tuple(plans))
-
-
-def next_trading_day(day: date) -> date:
-    """The next weekday after `day` (exchange holidays are not known to lotwise)."""
-    day += timedelta(days=1)
-    while day.weekday() >= 5:
-        day += timedelta(days=1)
-    return day
-
-
-def whole_rupees(amount: Decimal) -> int:
-    return int(amount.to_integral_value(rounding=ROUND_DOWN)) if amount > 0 else 0

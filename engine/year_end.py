@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_DOWN, Decimal
 from typing import Callable, Mapping, Sequence
 
 from engine.audit import Decision, all_decisions
-from engine.harvest import HarvestPlan, next_trading_day, plan_year_end
+from engine.harvest import HarvestPlan, plan_year_end
 from engine.month_plan import BuyOrder, Unplaced, buy_orders, drifts_of, values_after, values_by_asset
 from engine.positions import accounts_of
 from engine.policy.model import Policy
@@ -28,6 +28,14 @@ from engine.tax.unrealised import Holding
 from engine.transactions import Price
 
 ZERO = Decimal(0)
+
+
+def next_trading_day(day: date) -> date:
+    """The next weekday after `day` (exchange holidays are not known to lotwise)."""
+    day += timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
 
 
 @dataclass(frozen=True)
