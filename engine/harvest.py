@@ -358,10 +358,22 @@ def solve_investor(policy: Policy, investor: Investor, position: TaxPosition, qu
     allowance = allowance_of(policy, before)
     exemption = min(before.exemption_limit, allowance)  # what the program is told the exemption is
 
+    rates: dict[object, Fraction] = {}
+    taxed_per_rate: dict[object, float] = {}  # a bucket's rate with cess, as the program's float
+
+    def taxed_float(rate) -> float:
+        if rate not in taxed_per_rate:
+            taxed_per_rate[rate] = float(rate_of(rate) * cess)
+        return taxed_per_rate[rate]
+
     def rate_of(rate) -> Fraction:
-        if rate == "slab":
-            return Fraction(investor.slab_rate) if investor.slab_rate is not None else Fraction(0)
-        return Fraction(rate) if rate is not None else Fraction(0)
+        """A bucket's rate as a number (a slab rate is the investor's; none, or unknown, is 0)."""
+        if rate not in rates:
+            if rate == "slab":
+                rates[rate] = Fraction(investor.slab_rate) if investor.slab_rate is not None else Fraction(0)
+            else:
+                rates[rate] = Fraction(rate) if rate is not None else Fraction(0)
+        return rates[rate]
 
     p = _Program()
     buckets: dict[tuple, dict[int, float]] = {}  # bucket -> {column: gain per count}
@@ -387,12 +399,17 @@ def solve_investor(policy: Policy, investor: Investor, position: TaxPosition, qu
     charges_of: dict[int, float] = {}
     runs: dict[int, int] = {}  # a lot's column -> the column before it in the same binary-free run
     reach = _reach(queues, base_gain, base_loss, allowance)
-    cess_f = float(cess)
+    futures_of: dict[int, float] = {}  # the lots' future rates are a few shared objects (queues_of)
     run: list[tuple[int, int]] = []
     for q in queues:
         cols = []
         previous_full = None
         charge_rate = float(q.charge_rate)
+        futures = []
+        for rate in q.future_rates[:reach[q.key]]:
+            if id(rate) not in futures_of:
+                futures_of[id(rate)] = float(rate)
+            futures.append(futures_of[id(rate)])
         # A "plain" queue (fund units, not preferred, no minimum, no loss lot in reach) needs no
         # FIFO binary between two lots of one bucket when the later gains no more per unit: the
         # program then never does better by taking the later one first (the same tax, the same
@@ -408,10 +425,10 @@ def solve_investor(policy: Policy, investor: Investor, position: TaxPosition, qu
             proceeds = float(h.price) * quantum
             load = proceeds * float(h.exit_load)
             per_count = proceeds - load - float(h.basis) / float(h.lot.units) * quantum
-            value = per_count * float(q.future_rates[i]) - load  # the tax value; STT and stamp duty break ties
+            value = per_count * futures[i] - load  # the tax value; STT and stamp duty break ties
             charges_of[len(p.cost)] = proceeds * charge_rate
             if per_count > 0:
-                value -= per_count * float(rate_of(h.rate)) * cess_f
+                value -= per_count * taxed_float(h.rate)
             col = p.var(0, counts, -value, integer=q.quantum == SHARE)
             cols.append(col)
             if per_count > 0:
