@@ -63,6 +63,20 @@ def generate(directory: Path, investors: int, funds: int, years: int) -> tuple[P
     return policy, transactions, prices_path
 
 
+def timed(command: list[str], repeat: int) -> tuple[list[float], subprocess.CompletedProcess]:
+    """Wall-clock seconds of each of `repeat` runs of a command (this checkout's engine), and the
+    last run; it stops at a run that fails."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    runs = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        done = subprocess.run(command, env=env, capture_output=True, text=True)
+        runs.append(time.perf_counter() - start)
+        if done.returncode != 0:
+            break
+    return runs, done
+
+
 def build(directory: Path, investors: int, funds: int, years: int) -> Path:
     policy, transactions, prices = generate(directory, investors, funds, years)
     book = directory / "bench.db"
@@ -87,21 +101,12 @@ def main() -> int:
         built = time.perf_counter() - start
         command = [sys.executable, "-m", "engine", "plan", "month", "--book", str(book_path), "--as-of",
                    str(AS_OF), "--from", money, "--dry-run"]
-        env = {**os.environ, "PYTHONPATH": str(REPO)}
-        runs = []
-        for _ in range(repeat):
-            start = time.perf_counter()
-            done = subprocess.run(command, env=env, capture_output=True, text=True)
-            runs.append(time.perf_counter() - start)
-            if done.returncode != 0:
-                print(done.stdout, done.stderr)
-                return 1
-        startup = []  # the same run's reference: start-up, imports and reading the policy
-        for _ in range(repeat):
-            start = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "engine", "check", str(directory / "bench.rules")], env=env,
-                           check=True, stdout=subprocess.DEVNULL)
-            startup.append(time.perf_counter() - start)
+        runs, done = timed(command, repeat)
+        if done.returncode != 0:
+            print(done.stdout, done.stderr)
+            return 1
+        # the same run's reference: start-up, imports and reading the policy
+        startup, _ = timed([sys.executable, "-m", "engine", "check", str(directory / "bench.rules")], repeat)
 
         # The stages, in process (what the command spends beyond start-up): the values from the
         # kept ledger (engine/positions.py), the plan (which values the lots of the assets it
@@ -152,16 +157,10 @@ def _year_end(repeat: int, funds: int, instances: int) -> str:
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
         book_path = build(directory, 5, funds, 20)
-        env = {**os.environ, "PYTHONPATH": str(REPO)}
-        command = [sys.executable, "-m", "engine", "plan", "year-end", "--book", str(book_path), "--as-of",
-                   str(AS_OF), "--no-save"]
-        runs = []
-        for _ in range(repeat):
-            start = time.perf_counter()
-            done = subprocess.run(command, env=env, capture_output=True, text=True)
-            runs.append(time.perf_counter() - start)
-            if done.returncode != 0:
-                return done.stdout + done.stderr
+        runs, done = timed([sys.executable, "-m", "engine", "plan", "year-end", "--book", str(book_path), "--as-of",
+                            str(AS_OF), "--no-save"], repeat)
+        if done.returncode != 0:
+            return done.stdout + done.stderr
         considered = next((line.split()[0] for line in done.stdout.splitlines() if "lots considered" in line), "?")
     sys.path.insert(0, str(REPO / "tests"))
     import test_harvest_exact as exact

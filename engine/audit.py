@@ -9,16 +9,16 @@ FIFO (s.45(2A), Circular 768) would sell that lot first.
 from __future__ import annotations
 
 from datetime import date
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 from typing import NamedTuple, Sequence
 
 from engine.harvest import InvestorPlan, Queue
 from engine.literals import format_inr, format_percent
 from engine.policy.model import Policy
+from engine.tax.realised import paise
 from engine.tax.unrealised import Holding
 
 ZERO = Decimal(0)
-PAISA = Decimal("0.01")  # what a decision shows; the plan's own sums are exact
 
 CODES = {
     "SOLD-GAIN": "sold: a gain realised within the exemption and the year's losses, without tax",
@@ -76,8 +76,8 @@ def decisions(policy: Policy, plan: InvestorPlan, as_of: date, position) -> list
         front: tuple[str, str] | None = None  # the first kept lot's id and code
         for i, h in enumerate(q.holdings):
             lot_id = h.lot.id  # a hash, computed when asked for: once per lot here
-            if h.gain != h.gain.quantize(PAISA):  # a cost carried to more places (e.g. before 2021)
-                h = h._replace(gain=h.gain.quantize(PAISA, rounding=ROUND_HALF_EVEN))
+            if h.gain != paise(h.gain):  # a cost carried to more places (e.g. before 2021)
+                h = h._replace(gain=paise(h.gain))
             sale = sold.get((h.lot.account, h.lot.security, lot_id))
             if front is not None:
                 lead, lead_code = front
@@ -133,16 +133,15 @@ def _why_kept(policy: Policy, plan: InvestorPlan, q: Queue, index: int, h: Holdi
     rule = policy.harvest
     held = (as_of - h.lot.acquired).days
     if units != h.lot.units:  # the kept part's value and basis, pro rata, to the paisa
-        h = h._replace(value=(h.value * units / h.lot.units).quantize(Decimal("0.01")),
-                       gain=(h.gain * units / h.lot.units).quantize(Decimal("0.01")))
+        h = h._replace(value=paise(h.value * units / h.lot.units), gain=paise(h.gain * units / h.lot.units))
     if index >= q.eligible and q.stop_code == "EXIT_LOAD":
-        load = (h.value * h.exit_load).quantize(Decimal("0.01"))
+        load = paise(h.value * h.exit_load)
         return ("KEPT-EXIT-LOAD", f"in its exit-load period, load-free from {h.exit_load_ends} (load "
                 f"{format_percent(h.exit_load)}, {format_inr(load)} if sold now); the policy never pays exit load",
                 (("load_free_from", str(h.exit_load_ends)), ("exit_load_rate", str(h.exit_load)),
                  ("exit_load", str(load))))
     if index >= q.eligible and q.stop_code == "SHORT_TERM":
-        tax = (h.gain * (h.rate if isinstance(h.rate, Decimal) else ZERO)).quantize(Decimal("0.01"))
+        tax = paise(h.gain * (h.rate if isinstance(h.rate, Decimal) else ZERO))
         when = (f"short-term, long-term from {h.long_term_from}" if h.long_term_from is not None
                 else "short-term whatever the holding period (s.50AA)")
         return ("KEPT-SHORT-TERM", f"{when} (held {held} days); selling would "
@@ -188,8 +187,7 @@ def _loss_worth(policy: Policy, plan: InvestorPlan, q: Queue, index: int, h: Hol
     more = dict(plan.units)
     more[q.key] = more.get(q.key, ZERO) + units
     outcome = evaluate(policy, investor, position, plan.queues, more, as_of, position.fy)
-    later = (-h.gain * Decimal(q.future_rates[index].numerator) / Decimal(q.future_rates[index].denominator))
-    return plan.outcome.after.total_tax - outcome.after.total_tax, later.quantize(Decimal("0.01"))
+    return plan.outcome.after.total_tax - outcome.after.total_tax, paise(-h.gain * q.future_rates[index])
 
 
 def all_decisions(policy: Policy, plans: Sequence[InvestorPlan], as_of: date, position) -> list[Decision]:

@@ -494,26 +494,13 @@ def _pp(fraction) -> str:
 
 
 def _gains_json(result, sales) -> dict:
-    from engine.literals import fy_label
+    from engine.tax.year import year_json
 
     def money(v):
         return str(v)
 
     return {
-        "investor": result.investor, "fy": fy_label(result.fy),
-        "st_gains": money(result.st_gains), "st_losses": money(result.st_losses),
-        "lt_gains": money(result.lt_gains), "lt_losses": money(result.lt_losses),
-        "net_stcg": money(result.net_stcg), "net_ltcg": money(result.net_ltcg),
-        "exemption_limit": money(result.exemption_limit), "exemption_used": money(result.exemption_used),
-        "taxable_ltcg": money(result.taxable_ltcg), "slab_gains": money(result.slab_gains),
-        "tax": money(result.tax), "cess": money(result.cess), "total_tax": money(result.total_tax),
-        "tax_by_tranche": [{"tranche": label, "taxable": money(t), "tax": money(x)}
-                           for label, t, x in result.tax_by_tranche],
-        "set_offs": [{"loss_fy": fy_label(s.loss_fy), "loss_term": s.loss_term, "against": s.against,
-                      "amount": money(s.amount), "brought_forward": s.brought_forward} for s in result.set_offs],
-        "carry_forward": [{"fy": fy_label(l.fy), "term": l.term, "amount": money(l.amount)}
-                          for l in result.carry_forward],
-        "expired": [{"fy": fy_label(l.fy), "term": l.term, "amount": money(l.amount)} for l in result.expired],
+        **year_json(result),
         "sales": [{"sold": p.sold.isoformat(), "security": p.security, "account": p.account, "source": p.source,
                    "lot": p.lot_id, "acquired": p.acquired.isoformat(), "units": str(p.units),
                    "cost": money(p.cost), "basis": money(p.basis), "proceeds": money(p.proceeds),

@@ -54,10 +54,11 @@ def cmd_plan_year_end(args) -> int:
     ident = plan_id("year-end", hashes)
     result = plan(policy, holdings, position, as_of, money, book.latest_price)
     body = to_json(ident, hashes, options, result)
+    data = json.loads(body)  # the reports are made from the plan as saved
     for name, render in ((args.csv, orders_csv), (args.markdown, markdown)):
         if name:  # written before the plan is saved: a file that cannot be written changes nothing
             try:
-                Path(name).write_text(render(json.loads(body)), encoding="utf-8")
+                Path(name).write_text(render(data), encoding="utf-8")
             except OSError as e:
                 print(f"lotwise: cannot write {name}: {e.strerror or e}", file=sys.stderr)
                 return EXIT_INPUT
@@ -66,7 +67,7 @@ def cmd_plan_year_end(args) -> int:
     if args.json:
         print(body)
     else:
-        print_plan(json.loads(body))
+        print_plan(data)
     return EXIT_OK
 
 

@@ -61,8 +61,8 @@ class Queue:
     eligible: int  # how many lots from the front the plan may sell
     stop_code: str | None  # SHORT_TERM or EXIT_LOAD for holdings[eligible]; None otherwise
     quantum: Decimal
-    future_rates: tuple[Fraction, ...]  # per lot of `holdings`: the rate its gain would bear later
-    charge_rate: Fraction  # STT on the sale + stamp duty (and STT) on the rebuy, per rupee of proceeds
+    future_rates: tuple[Decimal, ...]  # per lot of `holdings`: the rate its gain would bear later
+    charge_rate: Decimal  # STT on the sale + stamp duty (and STT) on the rebuy, per rupee of proceeds
     preference: int  # 0 is the most preferred (the policy's order); len(order) for none
     minimum_amount: Decimal | None
     minimum_units: Decimal | None
@@ -86,11 +86,17 @@ class HarvestPlan:
     notes: tuple[str, ...] = ()
 
 
+# Floats: HiGHS takes its coefficients, bounds and answers as floats, so the program (and the
+# reach bound that sizes it) is built in floats; every amount the plan reports is recomputed
+# in Decimal by the tax engine from the unit counts the program picks (evaluate).
+INF = float("inf")
+
+
 def _f(value) -> float:
-    return float(value)  # the solver's coefficients only; every reported amount is Decimal
+    return float(value)  # solver input only
 
 
-def future_rate(policy: Policy, investor: Investor, tax_class: str, bought: date, as_of: date, fy: int) -> Fraction:
+def future_rate(policy: Policy, investor: Investor, tax_class: str, bought: date, as_of: date, fy: int) -> Decimal:
     """The rate (with cess) the gain of a lot of `tax_class` bought on `bought` would bear if it
     were kept and realised later: long-term, at today's rates, where the lot can become
     long-term; otherwise (s.50AA) its short-term rate, a slab rate being the investor's."""
@@ -101,8 +107,8 @@ def future_rate(policy: Policy, investor: Investor, tax_class: str, bought: date
     if rate == "slab":
         rate = investor.slab_rate
     if rate is None:
-        return Fraction(0)
-    return Fraction(rate) * (1 + Fraction(law.cess_rate(fy)))
+        return ZERO
+    return rate * (1 + law.cess_rate(fy))  # exact: a rate and a cess rate of a few decimal places
 
 
 def queues_of(policy: Policy, investor: Investor, holdings: Sequence[Holding], as_of: date, fy: int,
@@ -117,9 +123,9 @@ def queues_of(policy: Policy, investor: Investor, holdings: Sequence[Holding], a
         if h.lot.investor == investor.id:
             grouped.setdefault(h.lot.key, []).append(h)
     queues = []
-    known: dict[tuple[str, date], Fraction] = {}
+    known: dict[tuple[str, date], Decimal] = {}
 
-    def rates(tax_class: str, bought: date) -> Fraction:
+    def rates(tax_class: str, bought: date) -> Decimal:
         if (tax_class, bought) not in known:
             known[(tax_class, bought)] = future_rate(policy, investor, tax_class, bought, as_of, fy)
         return known[(tax_class, bought)]
@@ -147,7 +153,7 @@ def queues_of(policy: Policy, investor: Investor, holdings: Sequence[Holding], a
             ranks.append(order.index("high-cost-funds"))
         queues.append(Queue(key, tuple(lots), eligible, stop, SHARE if security.exchange_traded else FUND_UNIT,
                             tuple(rates(security.tax_class, h.lot.acquired) for h in lots),
-                            Fraction(_stt_rate(policy, key[2], as_of)) + Fraction(rebuy_charges),
+                            _stt_rate(policy, key[2], as_of) + rebuy_charges,
                             min(ranks) if ranks else len(order), security.minimum_redemption,
                             security.minimum_redemption_units))
     return queues
@@ -199,7 +205,7 @@ def evaluate(policy: Policy, investor: Investor, position: TaxPosition, queues: 
     new_parts = [part for key in taken for _, _, part, _ in taken[key]]
     after, _ = compute([*before_parts, *new_parts], policy.tax, investor, fy, losses)
     by_key = {q.key: q for q in queues}
-    step = Fraction(0)
+    step = ZERO
     charges = loads_total = ZERO
     orders = []
     for key, items in taken.items():
@@ -207,9 +213,9 @@ def evaluate(policy: Policy, investor: Investor, position: TaxPosition, queues: 
         proceeds = sum((p.proceeds for _, _, p, _ in items), ZERO)
         loads = sum((load for _, _, _, load in items), ZERO)
         loads_total += loads
-        charges += paise(Decimal(q.charge_rate.numerator) / Decimal(q.charge_rate.denominator) * proceeds)
+        charges += paise(q.charge_rate * proceeds)
         for i, (_, _, p, _) in enumerate(items):  # items are the queue's lots from its front
-            step += Fraction(p.gain) * q.future_rates[i]
+            step += p.gain * q.future_rates[i]
         stt = paise(_stt_rate(policy, key[2], as_of) * proceeds)
         orders.append(SellOrder(key[0], key[1], key[2], q.holdings[0].asset, q.holdings[0].price,
                                 sum((u for _, u, _, _ in items), ZERO), proceeds,
@@ -217,7 +223,7 @@ def evaluate(policy: Policy, investor: Investor, position: TaxPosition, queues: 
                                               ZERO) for h, u, p, load in items),
                                 ZERO, stt, loads))
     tax_saved = before.total_tax - after.total_tax
-    step_up = paise(Decimal(step.numerator) / Decimal(step.denominator))
+    step_up = paise(step)
     tax_value = tax_saved + step_up - loads_total
     return Outcome(tax_value, tax_value - charges, tax_saved, step_up, loads_total, charges, before, after,
                    tuple(orders), tuple(new_parts))
@@ -261,9 +267,9 @@ class _Program:
         lp.num_col_, lp.num_row_ = n, m
         lp.col_cost_ = np.array(self.cost, dtype=float)
         lp.col_lower_ = np.array(self.lower, dtype=float)
-        lp.col_upper_ = np.array([inf if u == float("inf") else u for u in self.upper], dtype=float)
-        lp.row_lower_ = np.array([-inf if lo == float("-inf") else lo for _, lo, _ in self.rows], dtype=float)
-        lp.row_upper_ = np.array([inf if up == float("inf") else up for _, _, up in self.rows], dtype=float)
+        lp.col_upper_ = np.array([inf if u == INF else u for u in self.upper], dtype=float)
+        lp.row_lower_ = np.array([-inf if lo == -INF else lo for _, lo, _ in self.rows], dtype=float)
+        lp.row_upper_ = np.array([inf if up == INF else up for _, _, up in self.rows], dtype=float)
         columns: list[list[tuple[int, float]]] = [[] for _ in range(n)]
         for r, (coefficients, _, _) in enumerate(self.rows):
             for c, v in coefficients.items():
@@ -399,7 +405,7 @@ def solve_investor(policy: Policy, investor: Investor, position: TaxPosition, qu
     charges_of: dict[int, float] = {}
     runs: dict[int, int] = {}  # a lot's column -> the column before it in the same binary-free run
     reach = _reach(queues, base_gain, base_loss, allowance)
-    futures_of: dict[int, float] = {}  # the lots' future rates are a few shared objects (queues_of)
+    futures_of: dict[Decimal, float] = {}  # a few distinct future rates, each converted once
     run: list[tuple[int, int]] = []
     for q in queues:
         cols = []
@@ -407,9 +413,9 @@ def solve_investor(policy: Policy, investor: Investor, position: TaxPosition, qu
         charge_rate = float(q.charge_rate)
         futures = []
         for rate in q.future_rates[:reach[q.key]]:
-            if id(rate) not in futures_of:
-                futures_of[id(rate)] = float(rate)
-            futures.append(futures_of[id(rate)])
+            if rate not in futures_of:
+                futures_of[rate] = float(rate)  # solver input
+            futures.append(futures_of[rate])
         # A "plain" queue (fund units, not preferred, no minimum, no loss lot in reach) needs no
         # FIFO binary between two lots of one bucket when the later gains no more per unit: the
         # program then never does better by taking the later one first (the same tax, the same
@@ -450,8 +456,8 @@ def solve_investor(policy: Policy, investor: Investor, position: TaxPosition, qu
                     full = p.var(0, 1, integer=True)
                     # Every lot of the run before it whole: as each is at most its counts, their
                     # sum reaching the run's total is the same, in one row.
-                    p.row({**{m: 1.0 for m, _ in run}, full: -float(sum(c for _, c in run))}, 0.0, float("inf"))
-                    p.row({col: 1.0, full: -float(counts)}, float("-inf"), 0.0)
+                    p.row({**{m: 1.0 for m, _ in run}, full: -float(sum(c for _, c in run))}, 0.0, INF)
+                    p.row({col: 1.0, full: -float(counts)}, -INF, 0.0)
                     run = [(col, counts)]
             else:
                 run = [(col, counts)]
@@ -460,18 +466,18 @@ def solve_investor(policy: Policy, investor: Investor, position: TaxPosition, qu
         if cols and (q.minimum_amount is not None or q.minimum_units is not None):
             sold = p.var(0, 1, integer=True)
             total = sum(int(h.lot.units / q.quantum) for h in q.holdings[:len(cols)])
-            p.row({**{c: 1.0 for c in cols}, sold: -float(total)}, float("-inf"), 0.0)
+            p.row({**{c: 1.0 for c in cols}, sold: -float(total)}, -INF, 0.0)
             if q.minimum_units is not None:
-                p.row({**{c: _f(q.quantum) for c in cols}, sold: -_f(q.minimum_units)}, 0.0, float("inf"))
+                p.row({**{c: _f(q.quantum) for c in cols}, sold: -_f(q.minimum_units)}, 0.0, INF)
             if q.minimum_amount is not None:
                 p.row({**{c: _f(Fraction(q.holdings[0].price) * Fraction(q.quantum)) for c in cols},
-                       sold: -_f(q.minimum_amount)}, 0.0, float("inf"))
+                       sold: -_f(q.minimum_amount)}, 0.0, INF)
         if cols and threshold is not None and threshold > 0 and any(v < 0 for v in net_of_queue[q.key].values()):
             big = sum(abs(v) * (p.upper[c]) for c, v in net_of_queue[q.key].items()) + _f(threshold) + 1.0
             harvest = p.var(0, 1, integer=True)  # 1: this order realises a net loss
-            p.row({**net_of_queue[q.key], harvest: big}, 0.0, float("inf"))
+            p.row({**net_of_queue[q.key], harvest: big}, 0.0, INF)
             # "larger than": at least a paisa more than the threshold (gains are in paise).
-            p.row({**net_of_queue[q.key], harvest: _f(threshold) + 0.01 + big}, float("-inf"), big)
+            p.row({**net_of_queue[q.key], harvest: _f(threshold) + 0.01 + big}, -INF, big)
 
     # The year's tax as the law lets the taxpayer set it off (engine/tax/year.py): per bucket of
     # gains, what losses and the exemption cover; the rest taxed at the bucket's rate.
@@ -493,7 +499,7 @@ def solve_investor(policy: Policy, investor: Investor, position: TaxPosition, qu
         row = dict(buckets.get(b, {}))
         for loss_term in ("short-term", "long-term"):
             if term in allowed.get(loss_term, set()):
-                s = p.var(0, float("inf"), -taxed)
+                s = p.var(0, INF, -taxed)
                 row[s] = -1.0
                 setoff_cols[loss_term].append(s)
                 if loss_term == "short-term":
@@ -501,10 +507,10 @@ def solve_investor(policy: Policy, investor: Investor, position: TaxPosition, qu
                 if term == "long-term":
                     lt_row[s] = -1.0
         if exemptable and exemption > 0:
-            e = p.var(0, float("inf"), -taxed)
+            e = p.var(0, INF, -taxed)
             row[e] = -1.0
             exempt_cols.append(e)
-        p.row(row, -_f(base_gain.get(b, Fraction(0))), float("inf"))  # what is covered <= the gains
+        p.row(row, -_f(base_gain.get(b, Fraction(0))), INF)  # what is covered <= the gains
         covered[b] = row
         for c, v in row.items():  # the bucket's tax: rate x (its gains - what covers them)
             tax_row[c] = tax_row.get(c, 0.0) + v * taxed
@@ -524,31 +530,31 @@ def solve_investor(policy: Policy, investor: Investor, position: TaxPosition, qu
     for earlier, later in zip(chain, chain[1:]):
         step = p.var(0, 1, integer=True)
         if previous_step is not None:  # reaching a bucket needs every bucket before it covered
-            p.row({step: 1.0, previous_step: -1.0}, float("-inf"), 0.0)
+            p.row({step: 1.0, previous_step: -1.0}, -INF, 0.0)
         previous_step = step
         gains = sum(v * p.upper[c] for c, v in buckets.get(earlier, {}).items()) + _f(base_gain.get(earlier, 0))
         losses = sum(v * p.upper[c] for c, v in loss_pool["short-term"].items()) + _f(base_loss["short-term"])
         big = gains + losses + 1.0  # bounds both the bucket's taxed part and any loss set off
-        p.row({**covered[earlier], step: big}, float("-inf"), big - _f(base_gain.get(earlier, Fraction(0))))
-        p.row({short_loss_to[later]: 1.0, step: -big}, float("-inf"), 0.0)
+        p.row({**covered[earlier], step: big}, -INF, big - _f(base_gain.get(earlier, Fraction(0))))
+        p.row({short_loss_to[later]: 1.0, step: -big}, -INF, 0.0)
     # Net long-term gains after set-off stay within the allowance (in the law's set-off order,
     # above; where the year already has taxed long-term gains the program's net is the higher,
     # so it is never the looser of the two).
     if lt_row:
-        p.row(lt_row, float("-inf"), _f(Fraction(allowance) - lt_base) + 1e-6)
+        p.row(lt_row, -INF, _f(Fraction(allowance) - lt_base) + 1e-6)
     if exempt_cols:
-        p.row({e: 1.0 for e in exempt_cols}, float("-inf"), _f(exemption))
+        p.row({e: 1.0 for e in exempt_cols}, -INF, _f(exemption))
     # No tax the year did not already owe: the plan realises no taxed gain (a taxed gain
     # nets to nothing in value, but the policy says "never above" the exemption).
-    p.row(tax_row, float("-inf"), _f(baseline_tax) + 0.01)  # a paisa for the year's rounding
+    p.row(tax_row, -INF, _f(baseline_tax) + 0.01)  # a paisa for the year's rounding
     for loss_term in ("short-term", "long-term"):
         row = {s: 1.0 for s in setoff_cols[loss_term]}
         for c, v in loss_pool[loss_term].items():
             row[c] = row.get(c, 0.0) - v
         if row:
-            p.row(row, float("-inf"), _f(base_loss[loss_term]))  # losses used <= losses there
+            p.row(row, -INF, _f(base_loss[loss_term]))  # losses used <= losses there
     if short_gain_cols and short_limit is not None and short_limit > 0:
-        p.row(short_gain_cols, float("-inf"), _f(short_limit))
+        p.row(short_gain_cols, -INF, _f(short_limit))
     if not any(columns.values()):
         return {}
     if prefer:
@@ -567,7 +573,7 @@ def solve_investor(policy: Policy, investor: Investor, position: TaxPosition, qu
             if columns[q.key]:
                 used = p.var(0, 1, share / (len(queues) + 1), integer=True)
                 p.row({**{c: 1.0 for c in columns[q.key]}, used: -sum(p.upper[c] for c in columns[q.key])},
-                      float("-inf"), 0.0)
+                      -INF, 0.0)
     solution = p.solve()
     if solution is None:
         return {}
@@ -591,6 +597,7 @@ def _units(queues: Sequence[Queue], columns: Mapping[tuple, list[int]], solution
                 end += 1
             if end - start > 1:
                 gains = [q.holdings[i].gain / q.holdings[i].lot.units * q.quantum for i in range(start, end)]
+                # the run's gain from the solver's (float) counts, handed out in FIFO order
                 left = sum(float(g) * solution[c] for g, c in zip(gains, cols[start:end]))
                 for g, c in zip(gains, cols[start:end]):
                     take = min(upper[c], left / float(g)) if g > 0 else 0.0

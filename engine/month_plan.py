@@ -30,7 +30,7 @@ from engine.diagnostics import Diagnostic, warning
 from engine.drift import AssetDrift, asset_drifts, total_drift
 from engine.policy.model import Policy, Security
 from engine.positions import Positions
-from engine.sell_choice import SellOrder, TaxPosition, sell_assets
+from engine.sell_choice import FUND_UNIT, SHARE, SellOrder, TaxPosition, sell_assets
 from engine.selling import SellState, decide, sell_amounts
 from engine.tax.unrealised import Holding
 from engine.transactions import Price
@@ -102,6 +102,23 @@ def drifts_of(policy: Policy, values: Mapping[str, Decimal]) -> list[AssetDrift]
     return asset_drifts(values, {a.name: a.target for a in assets}, {a.name: a.band for a in assets})
 
 
+def buy_order(fund: Security, investor: str, account: str, rupees: int,
+              price_of: Callable[[str, date], Price | None], as_of: date) -> BuyOrder | Unplaced:
+    """A purchase of `rupees` of `fund`, with its units estimated at the latest price (0.001
+    units for funds, whole units otherwise, rounded down), or why it cannot be placed."""
+    if fund.minimum_purchase is not None and rupees < fund.minimum_purchase:
+        return Unplaced(investor, fund.asset, rupees,
+                        f"below the minimum purchase of Rs {fund.minimum_purchase:,} for {fund.id}")
+    price = price_of(fund.id, as_of)
+    units = None
+    if price is not None and price.price > 0:
+        units = (Decimal(rupees) / price.price).quantize(SHARE if fund.exchange_traded else FUND_UNIT,
+                                                         rounding=ROUND_DOWN)
+        if units == 0:
+            return Unplaced(investor, fund.asset, rupees, f"less than one unit of {fund.id} at Rs {price.price:,}")
+    return BuyOrder(investor, account, fund.id, fund.asset, rupees, price.price if price else None, units)
+
+
 def buy_orders(policy: Policy, amounts: Mapping[str, int], pots: Mapping[str, int],
                accounts: Mapping[tuple[str, str], Sequence[str]], price_of: Callable[[str, date], Price | None],
                as_of: date) -> tuple[list[BuyOrder], list[Unplaced]]:
@@ -115,21 +132,9 @@ def buy_orders(policy: Policy, amounts: Mapping[str, int], pots: Mapping[str, in
             unplaced.append(Unplaced(investor, asset, rupees, f"asset {asset} has no fund to buy (all are legacy or "
                                                               "none is declared)"))
             continue
-        if fund.minimum_purchase is not None and rupees < fund.minimum_purchase:
-            unplaced.append(Unplaced(investor, asset, rupees, f"below the minimum purchase of Rs {fund.minimum_purchase:,} "
-                                                              f"for {fund.id}"))
-            continue
-        price = price_of(fund.id, as_of)
-        units = None
-        if price is not None and price.price > 0:
-            step = Decimal(1) if fund.exchange_traded else Decimal("0.001")
-            units = (Decimal(rupees) / price.price).quantize(step, rounding=ROUND_DOWN)
-            if units == 0:
-                unplaced.append(Unplaced(investor, asset, rupees, f"less than one unit of {fund.id} at "
-                                                                  f"Rs {price.price:,}"))
-                continue
         account = sorted(accounts.get((investor, fund.id), ["new"]))[0]
-        buys.append(BuyOrder(investor, account, fund.id, asset, rupees, price.price if price else None, units))
+        order = buy_order(fund, investor, account, rupees, price_of, as_of)
+        (buys if isinstance(order, BuyOrder) else unplaced).append(order)
     return buys, unplaced
 
 

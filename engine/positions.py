@@ -17,10 +17,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Callable, Mapping, Sequence
 
-from engine.diagnostics import Diagnostic, error
+from engine.diagnostics import Diagnostic
 from engine.policy.model import Policy
 from engine.tax.realised import paise
-from engine.tax.unrealised import Holding
+from engine.tax.unrealised import Holding, no_price, not_in_policy, value_lots
 from engine.transactions import Price
 
 
@@ -51,7 +51,6 @@ def from_book(book, policy: Policy, price_of: Callable[[str, date], Price | None
     `as_of` (the caller then replays and values every lot)."""
     from engine.ledger import Ledger
     from engine.ledger_store import is_kept, last_date, open_lots
-    from engine.tax.unrealised import value_lots
 
     if not is_kept(book):
         return None
@@ -71,15 +70,13 @@ def from_book(book, policy: Policy, price_of: Callable[[str, date], Price | None
             continue
         declared = policy.portfolio.security(security)
         if declared is None:
-            problems.append(error("T102", f"{rows[0][4]}: {security} is not in the policy", None,
-                                  "declare it in the portfolio with its tax class"))
+            problems.append(not_in_policy(security, rows[0][4]))
             continue
         if security not in prices:
             price = price_of(security, as_of)
             prices[security] = price.price if price is not None else None
             if price is None:
-                problems.append(error("T120", f"no price for {security} on or before {as_of}", None,
-                                      "import a prices CSV or AMFI's NAVAll.txt covering that date"))
+                problems.append(no_price(security, as_of))
         price = prices[security]
         if price is None:
             continue

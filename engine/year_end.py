@@ -20,11 +20,12 @@ from typing import Callable, Mapping, Sequence
 
 from engine.audit import Decision, all_decisions
 from engine.harvest import HarvestPlan, plan_year_end
-from engine.month_plan import BuyOrder, Unplaced, buy_orders, drifts_of, values_after, values_by_asset
+from engine.month_plan import BuyOrder, Unplaced, buy_order, buy_orders, drifts_of, values_after, values_by_asset
 from engine.positions import accounts_of
 from engine.policy.model import Policy
-from engine.sell_choice import TaxPosition
+from engine.sell_choice import SellOrder, TaxPosition
 from engine.tax.unrealised import Holding
+from engine.tax.year import year_json
 from engine.transactions import Price
 
 ZERO = Decimal(0)
@@ -48,14 +49,15 @@ class YearEndPlan:
     notes: tuple[str, ...]
 
 
+def net_rupees(order: SellOrder) -> int:
+    """A sale's money to reinvest: proceeds less STT and exit load, in whole rupees (down)."""
+    return int((order.amount - order.stt - order.exit_load).to_integral_value(rounding=ROUND_DOWN))
+
+
 def _rebuys(policy: Policy, harvest: HarvestPlan, holdings: Sequence[Holding],
             price_of: Callable[[str, date], Price | None]) -> tuple[list[BuyOrder], list[Unplaced]]:
     """Each sale's net proceeds back into the same fund (a legacy fund's into its replacement)."""
-    folios: dict[tuple[str, str], list[str]] = {}
-    for h in holdings:
-        accounts = folios.setdefault((h.lot.investor, h.lot.security), [])
-        if h.lot.account not in accounts:
-            accounts.append(h.lot.account)
+    folios = accounts_of(holdings)
     wanted: dict[tuple[str, str, str], int] = {}  # (investor, account, fund) -> rupees, in order of the sales
     for ip in harvest.investors:
         for order in ip.outcome.orders:
@@ -63,29 +65,17 @@ def _rebuys(policy: Policy, harvest: HarvestPlan, holdings: Sequence[Holding],
             target = security
             if security.legacy and security.replacement:
                 target = policy.portfolio.security(security.replacement) or security
-            rupees = int((order.amount - order.stt - order.exit_load).to_integral_value(rounding=ROUND_DOWN))
+            rupees = net_rupees(order)
             if rupees <= 0:
                 continue
-            if target.id == security.id:
-                account = order.account
-            else:
-                account = sorted(folios.get((order.investor, target.id), ["new"]))[0]
+            account = order.account if target.id == security.id else folios.get((order.investor, target.id),
+                                                                                    ("new",))[0]
             key = (order.investor, account, target.id)
             wanted[key] = wanted.get(key, 0) + rupees
     buys, unplaced = [], []
     for (investor, account, fund), rupees in wanted.items():
-        target = policy.portfolio.security(fund)
-        if target.minimum_purchase is not None and rupees < target.minimum_purchase:
-            unplaced.append(Unplaced(investor, target.asset, rupees,
-                                     f"below the minimum purchase of Rs {target.minimum_purchase:,} for {target.id}"))
-            continue
-        price = price_of(target.id, harvest.as_of)
-        units = None
-        if price is not None and price.price > 0:
-            step = Decimal(1) if target.exchange_traded else Decimal("0.001")
-            units = (Decimal(rupees) / price.price).quantize(step, rounding=ROUND_DOWN)
-        buys.append(BuyOrder(investor, account, target.id, target.asset, rupees, price.price if price else None,
-                             units))
+        order = buy_order(policy.portfolio.security(fund), investor, account, rupees, price_of, harvest.as_of)
+        (buys if isinstance(order, BuyOrder) else unplaced).append(order)
     return buys, unplaced
 
 
@@ -103,8 +93,7 @@ def plan(policy: Policy, holdings: Sequence[Holding], position: TaxPosition, as_
         sells = [o for ip in harvest.investors for o in ip.outcome.orders]
         pots = dict(money)
         for o in sells:
-            pots[o.investor] = pots.get(o.investor, 0) + int(
-                (o.amount - o.stt - o.exit_load).to_integral_value(rounding=ROUND_DOWN))
+            pots[o.investor] = pots.get(o.investor, 0) + net_rupees(o)
         amounts = allocate(values_after(values, sells, []), targets, sum(pots.values()),
                            policy.buy.method if policy.buy else "proportional")
         buys, unplaced = buy_orders(policy, amounts, pots, accounts_of(holdings), price_of, as_of)
@@ -159,14 +148,6 @@ STOPS = {  # where a holding's FIFO queue stops, by the code of its first kept l
 
 
 # ------------------------------------------------------------------ JSON (docs/json.md)
-def _year(result) -> dict:
-    from engine.cli import _gains_json
-
-    out = _gains_json(result, [])
-    del out["sales"]
-    return out
-
-
 def to_json(plan_id: str, hashes: Mapping[str, str], options: Mapping, p: YearEndPlan) -> str:
     """The plan as saved and printed: keys in a fixed order, numbers as exact decimal strings."""
     from engine.literals import fy_label
@@ -204,8 +185,8 @@ def to_json(plan_id: str, hashes: Mapping[str, str], options: Mapping, p: YearEn
             "step_up": str(ip.outcome.step_up),
             "exit_loads": str(ip.outcome.exit_loads),
             "charges": str(ip.outcome.charges),
-            "before": _year(ip.outcome.before),
-            "after": _year(ip.outcome.after),
+            "before": year_json(ip.outcome.before),
+            "after": year_json(ip.outcome.after),
         } for ip in h.investors],
         "orders": orders,
         "unplaced": [{"investor": u.investor, "asset": u.asset, "amount": str(u.amount), "reason": u.reason}

@@ -161,8 +161,9 @@ def _feasible(policy, outcome, allowance) -> bool:
     return True
 
 
-def _exhaustive(policy, investor, position, queues):
-    """The best tax value over every plan: each queue sold to any count of units, in FIFO order."""
+def _exhaustive(policy, investor, position, queues, as_of=AS_OF, fy=FY, also=lambda policy, outcome: True):
+    """The best tax value over every plan: each queue sold to any count of units, in FIFO order
+    (`also`: a further constraint a plan must keep)."""
     options = []
     for q in queues:
         total = sum((h.lot.units for h in q.holdings), D(0))
@@ -170,8 +171,8 @@ def _exhaustive(policy, investor, position, queues):
     best = None
     for choice in itertools.product(*options):
         units = {q.key: u for q, u in zip(queues, choice) if u > 0}
-        outcome = evaluate(policy, investor, position, queues, units, AS_OF, FY)
-        if _feasible(policy, outcome, allowance_of(policy, outcome.before)):
+        outcome = evaluate(policy, investor, position, queues, units, as_of, fy)
+        if _feasible(policy, outcome, allowance_of(policy, outcome.before)) and also(policy, outcome):
             if best is None or outcome.tax_value > best.tax_value:
                 best = outcome
     return best
@@ -320,14 +321,6 @@ def test_optimizer_matches_exhaustive_search_on_richer_instances(tmp_path, block
         (ip,) = plan_year_end(policy, holdings, position, as_of).investors
         investor = policy.portfolio.investors[0]
         queues = queues_of(policy, investor, holdings, as_of, fy, set())
-        best = None
-        options = [[q.quantum * n for n in range(int(sum((h.lot.units for h in q.holdings), D(0)) / q.quantum) + 1)]
-                   for q in queues]
-        for choice in itertools.product(*options):
-            units = {q.key: u for q, u in zip(queues, choice) if u > 0}
-            outcome = evaluate(policy, investor, position, queues, units, as_of, fy)
-            if _feasible(policy, outcome, allowance_of(policy, outcome.before)) and _minimums_kept(policy, outcome):
-                if best is None or outcome.tax_value > best.tax_value:
-                    best = outcome
+        best = _exhaustive(policy, investor, position, queues, as_of, fy, _minimums_kept)
         assert _feasible(policy, ip.outcome, ip.allowance) and _minimums_kept(policy, ip.outcome), (seed, ip.units)
         assert ip.outcome.tax_value >= best.tax_value - 1, (seed, ip.outcome.tax_value, best.tax_value, ip.units)

@@ -86,19 +86,27 @@ def value_lots(ledger: Ledger, policy: Policy, price_of: Callable[[str, date], P
     return holdings, problems
 
 
+def not_in_policy(security: str, origin: str) -> Diagnostic:
+    return error("T102", f"{origin}: {security} is not in the policy", None,
+                 "declare it in the portfolio with its tax class")
+
+
+def no_price(security: str, as_of: date) -> Diagnostic:
+    return error("T120", f"no price for {security} on or before {as_of}", None,
+                 "import a prices CSV or AMFI's NAVAll.txt covering that date")
+
+
 def _security_facts(lot: Lot, policy: Policy, price_of: Callable[[str, date], Price | None], fy: int,
                     as_of: date, problems: list[Diagnostic]) -> tuple | None:
     """(security, price, the last purchase date grandfathered (s.55(2)(ac)), exemptable when
     long-term) of a lot's security; None after recording why it cannot be valued."""
     security = policy.portfolio.security(lot.security)
     if security is None:
-        problems.append(error("T102", f"{lot.origin}: {lot.security} is not in the policy", None,
-                              "declare it in the portfolio with its tax class"))
+        problems.append(not_in_policy(lot.security, lot.origin))
         return None
     price = price_of(lot.security, as_of)
     if price is None:
-        problems.append(error("T120", f"no price for {lot.security} on or before {as_of}", None,
-                              "import a prices CSV or AMFI's NAVAll.txt covering that date"))
+        problems.append(no_price(lot.security, as_of))
         return None
     law = policy.tax
     cls = law.tax_class(security.tax_class)

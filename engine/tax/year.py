@@ -255,3 +255,26 @@ def condensed(parts: Iterable[RealisedPart]) -> list[RealisedPart]:
     return [RealisedPart(p.investor, "", "", p.tax_class, p.sold, "condensed", "", p.acquired, ZERO, ZERO, ZERO,
                          ZERO, ZERO, gain, p.term, p.rate if gain > 0 else None, p.exemptable if gain > 0 else False,
                          p.fy) for p, gain in sums.values()]
+
+
+def year_json(result: YearResult) -> dict:
+    """An investor's FY as JSON (docs/json.md, `gains --json` without its `sales`): money as
+    exact decimal strings, years as labels."""
+    from engine.literals import fy_label
+
+    return {
+        "investor": result.investor, "fy": fy_label(result.fy),
+        "st_gains": str(result.st_gains), "st_losses": str(result.st_losses),
+        "lt_gains": str(result.lt_gains), "lt_losses": str(result.lt_losses),
+        "net_stcg": str(result.net_stcg), "net_ltcg": str(result.net_ltcg),
+        "exemption_limit": str(result.exemption_limit), "exemption_used": str(result.exemption_used),
+        "taxable_ltcg": str(result.taxable_ltcg), "slab_gains": str(result.slab_gains),
+        "tax": str(result.tax), "cess": str(result.cess), "total_tax": str(result.total_tax),
+        "tax_by_tranche": [{"tranche": label, "taxable": str(t), "tax": str(x)}
+                           for label, t, x in result.tax_by_tranche],
+        "set_offs": [{"loss_fy": fy_label(s.loss_fy), "loss_term": s.loss_term, "against": s.against,
+                      "amount": str(s.amount), "brought_forward": s.brought_forward} for s in result.set_offs],
+        "carry_forward": [{"fy": fy_label(l.fy), "term": l.term, "amount": str(l.amount)}
+                          for l in result.carry_forward],
+        "expired": [{"fy": fy_label(l.fy), "term": l.term, "amount": str(l.amount)} for l in result.expired],
+    }
