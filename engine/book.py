@@ -125,6 +125,22 @@ MIGRATIONS: tuple[str, ...] = (
         body TEXT NOT NULL
     );
     """,
+    # 6: a brought-forward loss names the year it is brought into (engine/tax/chain.py):
+    # the rows kept so far are the amounts carried out of their year of origin.
+    """
+    CREATE TABLE losses_by_year (
+        investor TEXT NOT NULL,
+        fy INTEGER NOT NULL,
+        term TEXT NOT NULL,
+        into_fy INTEGER NOT NULL,
+        amount TEXT NOT NULL,
+        import_id INTEGER NOT NULL REFERENCES imports(id),
+        PRIMARY KEY (investor, fy, term, into_fy)
+    );
+    INSERT INTO losses_by_year SELECT investor, fy, term, fy + 1, amount, import_id FROM losses;
+    DROP TABLE losses;
+    ALTER TABLE losses_by_year RENAME TO losses;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -287,10 +303,10 @@ class Book:
 
     def add_losses(self, records: list[BroughtForwardLoss], *, sha256: str, name: str,
                    kind: str) -> ImportReport:
-        """Add brought-forward losses, one amount per (investor, FY of origin, term); the
-        same amount again is skipped, a different one (a revised return) replaces it."""
-        return self._add_keyed("losses", ("investor", "fy", "term"), "amount",
-                               [((x.investor, x.fy, x.term), str(x.amount)) for x in records],
+        """Add brought-forward losses, one amount per (investor, FY of origin, term, FY brought
+        into); the same amount again is skipped, a different one (a revised return) replaces it."""
+        return self._add_keyed("losses", ("investor", "fy", "term", "into_fy"), "amount",
+                               [((x.investor, x.fy, x.term, x.into), str(x.amount)) for x in records],
                                sha256=sha256, name=name, kind=kind)
 
     def _add_keyed(self, table: str, keys: tuple[str, ...], column: str, rows: list[tuple[tuple, str]], *,
@@ -346,9 +362,10 @@ class Book:
                 for security, value in self.db.execute("SELECT security, fmv FROM fmv ORDER BY security")}
 
     def losses(self) -> list[BroughtForwardLoss]:
-        """Brought-forward losses by investor, FY of origin, then term."""
-        return [BroughtForwardLoss(investor, fy, term, Decimal(amount)) for investor, fy, term, amount in
-                self.db.execute("SELECT investor, fy, term, amount FROM losses ORDER BY investor, fy, term")]
+        """Brought-forward losses by investor, FY of origin, term, then the FY brought into."""
+        return [BroughtForwardLoss(investor, fy, term, Decimal(amount), into) for investor, fy, term, amount, into in
+                self.db.execute("SELECT investor, fy, term, amount, into_fy FROM losses "
+                                "ORDER BY investor, fy, term, into_fy")]
 
     def sell_state_before(self, month: str) -> tuple[bool, str | None, str] | None:
         """(selling, started, month) of the latest month before `month` ("YYYY-MM") with a state."""

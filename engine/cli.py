@@ -299,31 +299,37 @@ def _money(value) -> str:
 
 def _ledger_of(args, *, until: date | None = None, fy: int | None = None, lots: bool = True):
     """The book, its policy, the ledger of the transactions up to `until` (open lots unless
-    `lots` is False), the FMVs, and the realised lot parts of FY `fy` (the FY of `until` when
-    not given); None after printing why, when any is missing."""
+    `lots` is False), the FMVs, and the tax history through FY `fy` (the FY of `until` when
+    not given): every investor's years chained from the first the book knows, with FY `fy`'s
+    realised lot parts (engine/tax/chain.py); None after printing why, when any is missing."""
     from engine.diagnostics import render_all
     from engine.ledger import LedgerError
     from engine.ledger_store import ledger_of
-    from engine.tax.realised import realise
+    from engine.tax.chain import TaxHistory, history
 
     opened = _book_and_policy(args)
     if opened is None:
         return None
     book, policy = opened
-    if fy is None and until is not None and policy.tax is not None:
-        fy = policy.tax.fy_of(until)
+    law = policy.tax
+    if fy is None and until is not None and law is not None:
+        fy = law.fy_of(until)
     try:
-        sold_from = policy.tax.fy_bounds(fy)[0] if fy is not None and policy.tax is not None else None
-    except ValueError:  # a FY starting after 9999: nothing can have been sold in it
-        sold_from = date.max
+        sold_to = law.fy_bounds(fy)[1] if fy is not None and law is not None else None
+    except ValueError:  # a FY ending after 9999: every sale is before its end
+        sold_to = None
     try:
-        ledger = ledger_of(book, until=until, sold_from=sold_from, lots=lots)
+        ledger = ledger_of(book, until=until, sold_to=sold_to, lots=lots)
     except LedgerError as e:
         print(render_all([e.diagnostic], {}), file=sys.stderr)
         return None
     fmv = _fmv_for(book, policy)
-    parts, problems = realise(ledger, policy, fmv, fy)
-    return book, policy, ledger, fmv, parts, problems
+    if law is None or policy.portfolio is None or fy is None:
+        from engine.tax.realised import realise
+
+        _, problems = realise(ledger, policy, fmv, fy)  # says what the policy lacks (T101)
+        return book, policy, ledger, fmv, TaxHistory(fy or 0, {}, (), tuple(problems))
+    return book, policy, ledger, fmv, history(ledger, policy, fmv, fy, book.losses(), until)
 
 
 def _fmv_for(book, policy) -> dict:
@@ -347,21 +353,15 @@ def cmd_gains(args) -> int:
 
     from engine.diagnostics import render_all
     from engine.literals import fy_label
-    from engine.tax.year import Loss, compute
 
     loaded = _ledger_of(args, fy=args.fy, lots=False)
     if loaded is None:
         return EXIT_INPUT
-    book, policy, ledger, fmv, parts, problems = loaded
-    losses = book.losses()
-    investors = [i for i in policy.portfolio.investors if not args.investor or i.id == args.investor]
-    results = []
-    for investor in investors:
-        carried = [Loss(l.fy, l.term, l.amount) for l in losses if l.investor == investor.id]
-        result, more = compute(parts, policy.tax, investor, args.fy, carried)
-        problems.extend(more)
-        sales = [p for p in parts if p.investor == investor.id and p.fy == args.fy]
-        results.append((result, sales))
+    book, policy, ledger, fmv, taxed = loaded
+    problems = list(taxed.problems)
+    investors = [i for i in policy.portfolio.investors if not args.investor or i.id == args.investor] \
+        if taxed.chains else []
+    results = [(taxed.year(investor.id), taxed.sales(investor.id)) for investor in investors]
     if any(d.is_error for d in problems):
         print(render_all(problems, {}), file=sys.stderr)
         return EXIT_INPUT
@@ -405,15 +405,14 @@ def cmd_status(args) -> int:
     from engine.drift import as_decimal, asset_drifts, total_drift
     from engine.literals import format_percent, fy_label
     from engine.tax.unrealised import harvestable_ltcg, value_lots
-    from engine.tax.year import Loss, compute
 
     as_of = args.as_of or date.today()  # the CLI is the only place that reads the clock
     loaded = _ledger_of(args, until=as_of)
     if loaded is None:
         return EXIT_INPUT
-    book, policy, ledger, fmv, parts, problems = loaded
+    book, policy, ledger, fmv, taxed = loaded
     holdings, more = value_lots(ledger, policy, book.latest_price, fmv, as_of)
-    problems = more + problems
+    problems = more + list(taxed.problems)
     if any(d.is_error for d in problems):
         print(render_all(problems, {}), file=sys.stderr)
         return EXIT_INPUT
@@ -425,13 +424,11 @@ def cmd_status(args) -> int:
                           {a.name: a.band for a in portfolio.assets})
     measure = policy.sell.measure if policy.sell else "half-absolute"
     fy = law.fy_of(as_of)
-    losses = book.losses()
     investors = []
     soon = as_of + timedelta(days=60)
     for investor in portfolio.investors:
         mine = [h for h in holdings if h.lot.investor == investor.id]
-        year, more = compute([p for p in parts if p.sold <= as_of], law, investor, fy,
-                             [Loss(l.fy, l.term, l.amount) for l in losses if l.investor == investor.id])
+        year = taxed.year(investor.id)
         left = max(Decimal(0), year.exemption_limit - year.exemption_used)
         investors.append({
             "investor": investor.id,

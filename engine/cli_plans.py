@@ -71,12 +71,12 @@ def _holdings(args, as_of: date, *, positions: bool = False):
     from engine.positions import Positions, from_book
     from engine.sell_choice import TaxPosition
     from engine.tax.unrealised import value_lots
-    from engine.tax.year import Loss
 
     loaded = _ledger_of(args, until=as_of, lots=not positions)
     if loaded is None:
         return None
-    book, policy, ledger, fmv, parts, problems = loaded
+    book, policy, ledger, fmv, taxed = loaded
+    problems = list(taxed.problems)
     if policy.portfolio is None or not policy.portfolio.assets or policy.tax is None:
         print("lotwise: plans need a policy with a portfolio of assets and a tax law", file=sys.stderr)
         return None
@@ -96,13 +96,10 @@ def _holdings(args, as_of: date, *, positions: bool = False):
         print(render_all(problems, {}), file=sys.stderr)
         return None
     realised: dict[str, list] = {}
-    for p in parts:
-        if p.sold <= as_of:
-            realised.setdefault(p.investor, []).append(p)
-    losses: dict[str, list] = {}
-    for loss in book.losses():
-        losses.setdefault(loss.investor, []).append(Loss(loss.fy, loss.term, loss.amount))
-    position = TaxPosition(policy, policy.tax.fy_of(as_of), realised, losses)
+    for p in taxed.parts:
+        realised.setdefault(p.investor, []).append(p)
+    losses = {investor: list(taxed.opening(investor)) for investor in taxed.chains}
+    position = TaxPosition(policy, taxed.fy, realised, losses)
     return book, policy, holdings, position, problems
 
 

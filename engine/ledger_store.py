@@ -198,9 +198,10 @@ def after_import(book: Book, check: ImportCheck, added: list[Transaction]) -> Le
 
 
 def ledger_of(book: Book, *, until: date | None = None, sold_from: date | None = None,
-              lots: bool = True) -> Ledger:
+              sold_to: date | None = None, lots: bool = True) -> Ledger:
     """The ledger of the book's transactions dated up to `until` (all when None): open lots
-    (unless `lots` is False) and the disposals sold from `sold_from` on (all when None).
+    (unless `lots` is False) and the disposals sold from `sold_from` to `sold_to` (open-ended
+    when None).
 
     Read from what the book keeps when that is valid and covers `until`; otherwise replayed
     (and, for the whole book, kept again when the book can be written)."""
@@ -208,7 +209,7 @@ def ledger_of(book: Book, *, until: date | None = None, sold_from: date | None =
         last = last_date(book)
         if until is None or last is None or until >= last:
             return Ledger(lots=tuple(open_lots(book)) if lots else (),
-                          disposals=tuple(disposals(book, sold_from)))
+                          disposals=tuple(disposals(book, sold_from, sold_to)))
     if until is not None and (last := last_date(book)) is not None and until < last:
         ledger = replay(t for t in book.transactions() if t.date <= until)
     else:
@@ -218,6 +219,8 @@ def ledger_of(book: Book, *, until: date | None = None, sold_from: date | None =
             keep(book, ledger, replayed_from=token)
         except sqlite3.Error:  # a read-only book: reports still work, replaying each time
             pass
-    if sold_from is not None:
-        ledger = Ledger(ledger.lots, tuple(d for d in ledger.disposals if d.tx.date >= sold_from))
+    if sold_from is not None or sold_to is not None:
+        ledger = Ledger(ledger.lots, tuple(d for d in ledger.disposals
+                                           if (sold_from is None or d.tx.date >= sold_from)
+                                           and (sold_to is None or d.tx.date <= sold_to)))
     return ledger

@@ -45,7 +45,8 @@ def input_hashes(book: Book, policy: Policy, as_of: date, options: dict) -> dict
         "prices": _digest(db.execute("SELECT security, date, price FROM prices WHERE date <= ? "
                                      "ORDER BY security, date", (as_of.isoformat(),))),
         "fmv": _digest(db.execute("SELECT security, fmv FROM fmv ORDER BY security")),
-        "losses": _digest(db.execute("SELECT investor, fy, term, amount FROM losses ORDER BY investor, fy, term")),
+        "losses": _digest(db.execute("SELECT investor, fy, term, amount, into_fy FROM losses "
+                                     "ORDER BY investor, fy, term, into_fy")),
         "as_of": as_of.isoformat(),
         "options": json.dumps(options, sort_keys=True),
         "engine": __version__,

@@ -83,12 +83,19 @@ class Fmv:
 
 @dataclass(frozen=True, slots=True)
 class BroughtForwardLoss:
-    """A capital loss carried forward from the investor's return (s.74).
+    """A capital loss carried forward, as the investor's return states it (s.74).
 
     `fy` is the calendar year in which the financial year of origin starts (FY 2022-23 ->
-    2022); `term` is "short-term" or "long-term"; `amount` is more than zero."""
+    2022); `term` is "short-term" or "long-term"; `amount` is what was still to be set off
+    at the start of FY `into` (by default the year after the year of origin), zero or more:
+    zero says nothing of that loss was carried into that year (a late return, s.80)."""
 
     investor: str
     fy: int
     term: str
     amount: Decimal
+    into: int = 0  # 0: the year after `fy`
+
+    def __post_init__(self) -> None:
+        if not self.into:
+            object.__setattr__(self, "into", self.fy + 1)

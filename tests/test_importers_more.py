@@ -296,7 +296,6 @@ def test_losses_csv(tmp_path, policy):
     ("asha,2025,short-term,100", "I126", 6),
     ("asha,FY 2025-26,medium,100", "I127", 17),
     ("asha,FY 2025-26,short-term,-100", "I103", 28),
-    ("asha,FY 2025-26,short-term,0", "I104", 28),
     ("meera,FY 2025-26,short-term,100", "I105", 1),
     (",FY 2025-26,short-term,100", "I108", 1),
     ("asha,FY 2025-26,short-term", "I106", 1),
@@ -304,6 +303,22 @@ def test_losses_csv(tmp_path, policy):
 def test_losses_bad_rows(tmp_path, policy, row, code, column):
     result = read(tmp_path, "losses.csv", "investor,fy,term,amount\n" + row + "\n", policy)
     assert located(result) == [(code, 2, column)] and result.records == []
+
+
+def test_losses_into_and_zero(tmp_path, policy):
+    """`into` names the FY the amount was brought into (default: the year after the loss
+    arose); zero says nothing of the loss was carried into that year (a late return, s.80)."""
+    result = read(tmp_path, "losses.csv", "investor,fy,term,amount,into\n"
+                                          "asha,FY 2019-20,short-term,5000,\n"
+                                          "asha,FY 2019-20,short-term,1200,FY 2022-23\n"
+                                          "ravi,2020-21,LTCL,0,2021-22\n", policy)
+    assert result.diagnostics == []
+    assert result.records == [BroughtForwardLoss("asha", 2019, "short-term", Decimal(5000), 2020),
+                              BroughtForwardLoss("asha", 2019, "short-term", Decimal(1200), 2022),
+                              BroughtForwardLoss("ravi", 2020, "long-term", Decimal(0), 2021)]
+    bad = read(tmp_path, "losses.csv", "investor,fy,term,amount,into\nasha,FY 2019-20,STCL,10,FY 2019-20\n"
+                                       "asha,FY 2019-20,STCL,10,2021\n", policy)
+    assert located(bad) == [("I129", 2, 25), ("I126", 3, 25)] and bad.records == []
 
 
 def test_losses_every_bad_cell_and_conflicts(tmp_path, policy):
@@ -341,9 +356,9 @@ def test_a_schema_1_book_migrates_to_the_current_schema_and_keeps_its_data(tmp_p
                "VALUES ('s', 'prices-csv', 'p', 1, 0)")
     db.execute("INSERT INTO prices VALUES ('UTIN50', '2024-01-05', '150.1234', 1)")
     db.close()
-    assert SCHEMA_VERSION == 5  # 5: saved plans
+    assert SCHEMA_VERSION == 6  # 5: saved plans; 6: the year a brought-forward loss is brought into
     book = Book.open(path)
-    assert book.db.execute("PRAGMA user_version").fetchone()[0] == 5
+    assert book.db.execute("PRAGMA user_version").fetchone()[0] == 6
     assert book.latest_price("UTIN50", date(2024, 1, 5)).price == Decimal("150.1234")
     assert book.db.execute("SELECT count(*) FROM plans").fetchone()[0] == 0  # the plans table of schema 5
     assert (book.fmv(), book.losses()) == ({}, [])
@@ -351,6 +366,19 @@ def test_a_schema_1_book_migrates_to_the_current_schema_and_keeps_its_data(tmp_p
     assert report.added == 1
     book.close()
     assert Book.open(path).losses() == [BroughtForwardLoss("asha", 2022, "short-term", Decimal(5))]
+
+
+def test_a_schema_5_book_keeps_its_losses_as_carried_out_of_their_year(tmp_path, policy):
+    """Schema 6 adds the year a loss is brought into; a loss kept before is the amount the
+    return of its year of origin carried forward: brought into the next year."""
+    path = tmp_path / "five.db"
+    db = sqlite3.connect(path, isolation_level=None)
+    for number in range(5):
+        db.executescript(f"BEGIN; {MIGRATIONS[number]}; PRAGMA user_version = {number + 1}; COMMIT;")
+    db.execute("INSERT INTO imports (sha256, kind, name, rows_added, rows_skipped) VALUES ('s', 'losses-csv', 'l', 1, 0)")
+    db.execute("INSERT INTO losses VALUES ('asha', 2019, 'short-term', '5000', 1)")
+    db.close()
+    assert Book.open(path).losses() == [BroughtForwardLoss("asha", 2019, "short-term", Decimal(5000), 2020)]
 
 
 def test_cli_imports_the_new_kinds(tmp_path, capsys, monkeypatch):

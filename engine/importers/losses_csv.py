@@ -1,8 +1,11 @@
-"""The brought-forward losses CSV: investor,fy,term,amount, from the investor's return.
+"""The brought-forward losses CSV: investor,fy,term,amount[,into], from the investor's return.
 
 One row per capital loss carried forward (schedule CFL of the return, s.74): the FY in
 which the loss arose (`FY 2022-23` or `2022-23`), its term (`short-term`/`long-term`, or
-`short`/`long`, `STCL`/`LTCL`) and the amount still to be set off, in rupees, more than zero.
+`short`/`long`, `STCL`/`LTCL`), the amount still to be set off, in rupees (zero or more),
+and optionally `into`, the FY at whose start that amount was still to be set off (by
+default the year after the loss arose). The loss enters the book's chain of years at that
+year only (engine/tax/chain.py).
 """
 
 from __future__ import annotations
@@ -12,11 +15,12 @@ import re
 from engine.diagnostics import Diagnostic
 from engine.importers.csvrows import CellError, CellReader, OnePerKey, choose, header_of, read_decimal, result, rows
 from engine.importers.transactions_csv import known_names
-from engine.literals import LiteralError, read_fy
+from engine.literals import LiteralError, fy_label, read_fy
 from engine.transactions import BroughtForwardLoss
 
 KIND, STORES = "losses-csv", "losses"
 COLUMNS = ("investor", "fy", "term", "amount")
+OPTIONAL = ("into",)
 
 _FY = re.compile(r"^(?:FY\s*)?(\d{4})-(\d{2,4})$", re.IGNORECASE)
 TERMS = {"short-term": "short-term", "short term": "short-term", "short": "short-term", "stcl": "short-term",
@@ -28,7 +32,7 @@ def detect(text: str) -> bool:
 
 
 def read(text: str, path: str, policy=None) -> tuple[list[BroughtForwardLoss], list[Diagnostic]]:
-    table, problems = rows(text, path, COLUMNS)
+    table, problems = rows(text, path, COLUMNS, OPTIONAL)
     investors, _ = known_names(policy)
     kept = OnePerKey(path, problems)
     for row in table:
@@ -37,12 +41,17 @@ def read(text: str, path: str, policy=None) -> tuple[list[BroughtForwardLoss], l
         investor = cell("investor", lambda v: _investor(v, investors))
         fy = cell("fy", read_fy_cell)
         term = cell("term", read_term)
-        amount = cell("amount", lambda v: read_decimal(v, "amount", positive=True))
+        amount = cell("amount", lambda v: read_decimal(v, "amount"))
+        into = cell("into", lambda v: read_fy_cell(v) if v else None)
         if cell.bad:
             continue
-        kept.add((investor, fy, term), amount, BroughtForwardLoss(investor, fy, term, amount), row, "amount",
-                 "I128", f"a second, different {term} loss for {investor} from FY {fy}-{(fy + 1) % 100:02d}",
-                 "the return has one amount per year and term")
+        if into is not None and into <= fy:
+            cell("into", lambda v: _not_after(v, fy))
+            continue
+        loss = BroughtForwardLoss(investor, fy, term, amount, into or 0)
+        kept.add((investor, fy, term, loss.into), amount, loss, row, "amount", "I128",
+                 f"a second, different {term} loss for {investor} from {fy_label(fy)} brought into "
+                 f"{fy_label(loss.into)}", "the return has one amount per year and term")
     return result(kept.records, table, problems, path)
 
 
@@ -70,3 +79,8 @@ def read_term(value: str) -> str:
     if term is None:
         raise CellError("I127", f"unknown term `{value}`", "write short-term or long-term (or STCL, LTCL)")
     return term
+
+
+def _not_after(value: str, origin: int) -> None:
+    raise CellError("I129", f"`{value}` is not after the year the loss arose ({fy_label(origin)})",
+                    "`into` is the year the loss is brought into: a later year than `fy`")
