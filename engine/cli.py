@@ -381,6 +381,10 @@ def cmd_gains(args) -> int:
                 ["tax", f"{_money(result.tax)} + cess {_money(result.cess)} = {_money(result.total_tax)}"]]
         if result.slab_gains and not result.slab_rate_known:
             rows.append(["slab-rate gains", f"{_money(result.slab_gains)} (not taxed here: no slab rate given)"])
+        for s in result.set_offs:
+            if s.brought_forward:
+                rows.append([f"set off, brought forward ({s.loss_term} loss of {fy_label(s.loss_fy)})",
+                             f"{_money(s.amount)} against {s.against}"])
         for loss in result.carry_forward:
             rows.append([f"carry forward ({loss.term} loss of {fy_label(loss.fy)})", _money(loss.amount)])
         for loss in result.expired:

@@ -85,6 +85,11 @@ def test_a_loss_carried_out_of_one_year_is_set_off_in_the_next(tmp_path, monkeyp
         D(105000), D(100000), D(5000))
     assert (D(second["tax"]), D(second["cess"]), D(second["total_tax"])) == (D(500), D(20), D(520))
     assert second["carry_forward"] == [] and second["expired"] == []
+    capsys.readouterr()
+    assert main(["gains", "--fy", "2020-21", "--book", "book.db"]) == 0
+    text = capsys.readouterr().out
+    assert "set off, brought forward (short-term loss of FY 2019-20)  Rs 5,000 against long-term 10%" in text
+    assert "Rs 500 + cess Rs 20 = Rs 520" in text
 
 
 def test_an_imported_loss_is_used_once_not_in_every_year(tmp_path, monkeypatch, capsys):
