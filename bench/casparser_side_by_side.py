@@ -1,5 +1,6 @@
 """casparser's FIFO capital gains vs lotwise's replay + realise + year, on one generated
-equity-fund ledger. Run: PYTHONPATH=/tmp/cpsite python bench/casparser_side_by_side.py [N]
+equity-fund ledger. Run: PYTHONPATH=DIR python bench/casparser_side_by_side.py [N]
+(with casparser installed outside the project: pip install --target DIR casparser)
 
 casparser (PyPI, not a lotwise dependency) must be importable; the ledger is the one
 tests/test_casparser_crosscheck.py checks (3 equity schemes, here 12 folios each, whole
@@ -32,8 +33,8 @@ def main() -> int:
         from casparser.analysis.gains import CapitalGainsReport
     except ImportError as exc:
         print(f"casparser is not importable ({exc}).\nInstall it outside the project venv and point "
-              "PYTHONPATH at it:\n  pip install --target /tmp/cpsite casparser\n"
-              "  PYTHONPATH=/tmp/cpsite python bench/casparser_side_by_side.py", file=sys.stderr)
+              "PYTHONPATH at it:\n  pip install --target DIR casparser\n"
+              "  PYTHONPATH=DIR python bench/casparser_side_by_side.py", file=sys.stderr)
         return 2
     sys.path[:0] = [str(REPO), str(REPO / "tests")]
     import test_casparser_crosscheck as gen  # the generator and the CAS adapter

@@ -1,6 +1,6 @@
 """`lotwise plan year-end`, `plans` and `why` through the CLI, with hand-derived numbers.
 
-The law (rules/india.rules, /work/shared/reference/india-tax.md): FY 2025-26, every sale after
+The law (rules/india.rules, shared/reference/india-tax.md beside the repository): FY 2025-26, every sale after
 23-07-2024, so equity STCG 20%, LTCG 12.5% above the exemption of Rs 1,25,000 per investor,
 cess 4% (so 20% x 1.04 = 20.8% and 12.5% x 1.04 = 13% with cess); long-term after 12 months,
 a sale on the anniversary is short-term; grandfathering at 31-01-2018: cost = max(cost,
