@@ -196,6 +196,7 @@ def cmd_import(args) -> int:
     from engine.importers import read_file
     from engine.ledger import LedgerError
     from engine.ledger_store import after_import, before_import
+    from engine.tax.intraday import intraday_securities
 
     opened = _book_and_policy(args)
     if opened is None:
@@ -222,7 +223,7 @@ def cmd_import(args) -> int:
     reports = []
     try:
         with book.transaction():
-            check = before_import(book)
+            check = before_import(book, intraday_securities(policy))
             added = []
             for name, result in results:
                 reports.append(book.add(result.stores, result.records, sha256=result.sha256, name=name,
@@ -304,6 +305,7 @@ def _ledger_of(args, *, until: date | None = None, fy: int | None = None, lots: 
     from engine.diagnostics import render_all
     from engine.ledger import LedgerError
     from engine.ledger_store import ledger_of
+    from engine.tax.intraday import intraday_securities
     from engine.tax.realised import realise
 
     opened = _book_and_policy(args)
@@ -317,7 +319,7 @@ def _ledger_of(args, *, until: date | None = None, fy: int | None = None, lots: 
     except ValueError:  # a FY starting after 9999: nothing can have been sold in it
         sold_from = date.max
     try:
-        ledger = ledger_of(book, until=until, sold_from=sold_from, lots=lots)
+        ledger = ledger_of(book, until=until, sold_from=sold_from, lots=lots, intraday=intraday_securities(policy))
     except LedgerError as e:
         print(render_all([e.diagnostic], {}), file=sys.stderr)
         return None

@@ -52,7 +52,9 @@ def from_book(book, policy: Policy, price_of: Callable[[str, date], Price | None
     from engine.ledger import Ledger
     from engine.ledger_store import is_kept, last_date, open_lots
 
-    if not is_kept(book):
+    from engine.tax.intraday import intraday_securities
+
+    if not is_kept(book, intraday_securities(policy)):
         return None
     last = last_date(book)
     if last is not None and as_of < last:
