@@ -349,6 +349,7 @@ def cmd_gains(args) -> int:
 
     from engine.diagnostics import render_all
     from engine.literals import fy_label
+    from engine.tax.intraday import speculative
     from engine.tax.year import Loss, compute
 
     loaded = _ledger_of(args, fy=args.fy, lots=False)
@@ -363,17 +364,17 @@ def cmd_gains(args) -> int:
         result, more = compute(parts, policy.tax, investor, args.fy, carried)
         problems.extend(more)
         sales = [p for p in parts if p.investor == investor.id and p.fy == args.fy]
-        results.append((result, sales))
+        results.append((result, sales, speculative(ledger.intraday, policy.tax.fy_of, investor.id, args.fy)))
     if any(d.is_error for d in problems):
         print(render_all(problems, {}), file=sys.stderr)
         return EXIT_INPUT
     if args.json:
-        print(json.dumps({"fy": fy_label(args.fy), "investors": [_gains_json(r, s) for r, s in results],
+        print(json.dumps({"fy": fy_label(args.fy), "investors": [_gains_json(*r) for r in results],
                           "diagnostics": [d.to_json() for d in problems]}, indent=2))
         return EXIT_OK
     if problems:
         print(render_all(problems, {}), file=sys.stderr)
-    for result, sales in results:
+    for result, sales, intraday in results:
         print(f"{result.investor}, {fy_label(result.fy)}")
         rows = [["short-term gains", _money(result.st_gains)], ["short-term losses", _money(result.st_losses)],
                 ["long-term gains", _money(result.lt_gains)], ["long-term losses", _money(result.lt_losses)],
@@ -394,8 +395,24 @@ def cmd_gains(args) -> int:
                             for p in sales],
                            ["sold", "security", "account", "lot", "acquired", "units", "cost", "basis",
                             "proceeds", "term", "gain"], disable_numparse=True))
+        _print_speculative(intraday)
         print()
     return EXIT_OK
+
+
+def _print_speculative(spec) -> None:
+    """An investor's intraday trades of the FY, apart from the capital gains (s.43(5))."""
+    from tabulate import tabulate
+
+    if not spec.trades:
+        return
+    word = "profit" if spec.profit >= 0 else "loss"
+    print(f"speculative (intraday) {word}: {_money(abs(spec.profit))}: business income under s.43(5), not a "
+          "capital gain; not set off against capital gains, taxed at slab, not included in the tax above")
+    print(tabulate([[t.day.isoformat(), t.security, t.account, f"{t.units}", _money(t.cost), _money(t.proceeds),
+                     _money(t.expenses), _money(t.profit)] for t in spec.trades],
+                   ["date", "security", "account", "units", "cost", "proceeds", "expenses", "profit"],
+                   disable_numparse=True))
 
 
 def cmd_status(args) -> int:
@@ -416,8 +433,9 @@ def cmd_status(args) -> int:
     book, policy, ledger, fmv, parts, problems = loaded
     holdings, more = value_lots(ledger, policy, book.latest_price, fmv, as_of)
     problems = more + problems
-    if any(d.is_error for d in problems):
+    if problems:  # warnings too (T104: a missing FMV), on stderr; an error stops here
         print(render_all(problems, {}), file=sys.stderr)
+    if any(d.is_error for d in problems):
         return EXIT_INPUT
     portfolio, law = policy.portfolio, policy.tax
     values: dict[str, Decimal] = {}
@@ -495,7 +513,7 @@ def _pp(fraction) -> str:
     return points(fraction)
 
 
-def _gains_json(result, sales) -> dict:
+def _gains_json(result, sales, intraday) -> dict:
     from engine.tax.year import year_json
 
     def money(v):
@@ -509,6 +527,7 @@ def _gains_json(result, sales) -> dict:
                    "expenses": money(p.expenses), "term": p.term,
                    "rate": None if p.rate is None else str(p.rate), "gain": money(p.gain),
                    "notes": list(p.notes)} for p in sales],
+        "speculative": intraday.to_json(),
     }
 
 

@@ -54,7 +54,7 @@ def _history_row(history: tuple[Step, ...]) -> list:
     return [[step.on.isoformat(), step.security, str(step.ratio)] for step in history]
 
 
-def _history(rows: list) -> tuple[Step, ...]:
+def steps_of(rows: list) -> tuple[Step, ...]:
     return tuple(Step(date.fromisoformat(on), security, _ratio(ratio)) for on, security, ratio in rows)
 
 
@@ -77,7 +77,7 @@ def _lots_of(key: tuple[str, str, str], text: str, days: dict[str, date] | None 
         if day is None:
             day = days[acquired] = date.fromisoformat(acquired)
         lots.append(Lot((ident,), investor, account, security, day, Decimal(units), Decimal(cost), origin, how,
-                        _history(history) if history else ()))
+                        steps_of(history) if history else ()))
     return lots
 
 
@@ -96,7 +96,7 @@ def _disposal(seq: int, tx_text: str, matched_text: str, same_day: int) -> Dispo
     tx = Transaction(date.fromisoformat(day), investor, account, security, TX_TYPES[kind], Decimal(units),
                      Decimal(price), Decimal(charges), source, seq)
     return Disposal(tx, tuple(Matched(lot_id, date.fromisoformat(acquired), Decimal(units), Decimal(cost),
-                                      _history(history) if history else ())
+                                      steps_of(history) if history else ())
                               for lot_id, acquired, units, cost, history in json.loads(matched_text)),
                     bool(same_day))
 
