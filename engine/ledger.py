@@ -208,6 +208,11 @@ def replay(transactions: Iterable[Transaction], opening: Iterable[Lot] = (),
                 continue
             trades.append(trade)
             if isinstance(rest, Transaction):  # more sold than bought: the rest is a delivery sale
+                if rest.units > held[key]:
+                    raise _fail(rest, f"{rest.units + trade.units} units of {tx.security} sold on {tx.date} in "
+                                f"{tx.account}, {trade.units} of them bought that day (an intraday trade), but "
+                                f"{tx.investor} held {held[key]} before", "check the units, the account and the "
+                                "date; or import the earlier purchases")
                 disposals.append(Disposal(rest, tuple(_take(queue, rest, held[key]))))
                 held[key] -= rest.units
             elif rest is not None:  # more bought than sold: the rest is a lot

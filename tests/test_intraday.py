@@ -173,6 +173,22 @@ def test_bonus_split_and_dividend_reinvestment_are_never_intraday(policy):
     assert [(m.acquired, m.units) for m in ledger.disposals[0].matched] == [(date(2023, 1, 2), D(10))]
 
 
+def test_selling_more_than_held_plus_bought_that_day_names_the_row(tmp_path, monkeypatch, capsys):
+    """8 sold, 5 bought that day, 2 held before: 3 must come from earlier lots and only 2 are
+    there. A clear error naming the first sale row, nothing imported, no traceback."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "p.rules").write_text(POLICY)
+    (tmp_path / "t.csv").write_text("date,investor,account,security,type,units,price,charges\n"
+                                    "2023-01-02,asha,DP1,TCS,BUY,2,100,0\n2025-06-02,asha,DP1,TCS,BUY,5,200,0\n"
+                                    "2025-06-02,asha,DP1,TCS,SELL,8,210,0\n")
+    assert main(["init", "--policy", "p.rules"]) == 0
+    assert main(["import", "t.csv"]) == 1
+    err = capsys.readouterr().err
+    assert "L101" in err and "t.csv:4" in err and "Traceback" not in err
+    assert "8 units of TCS sold on 2025-06-02 in DP1, 5 of them bought that day (an intraday trade), but asha " \
+           "held 2 before" in err and "nothing imported" in err
+
+
 @st.composite
 def days_of_trades(draw):
     """A few days of BUY and SELL rows in two accounts of one share; no sale exceeds what the
