@@ -141,6 +141,15 @@ MIGRATIONS: tuple[str, ...] = (
     DROP TABLE losses;
     ALTER TABLE losses_by_year RENAME TO losses;
     """,
+    # 7: intraday trades (s.43(5)) of the kept ledger (engine/ledger_store.py): same-day
+    # purchases and sales of a share or ETF in one account, netted by the replay.
+    """
+    CREATE TABLE ledger_intraday (
+        seq INTEGER PRIMARY KEY,
+        date TEXT NOT NULL,
+        trade TEXT NOT NULL
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

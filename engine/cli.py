@@ -196,6 +196,7 @@ def cmd_import(args) -> int:
     from engine.importers import read_file
     from engine.ledger import LedgerError
     from engine.ledger_store import after_import, before_import
+    from engine.tax.intraday import intraday_securities
 
     opened = _book_and_policy(args)
     if opened is None:
@@ -222,7 +223,7 @@ def cmd_import(args) -> int:
     reports = []
     try:
         with book.transaction():
-            check = before_import(book)
+            check = before_import(book, intraday_securities(policy))
             added = []
             for name, result in results:
                 reports.append(book.add(result.stores, result.records, sha256=result.sha256, name=name,
@@ -306,6 +307,7 @@ def _ledger_of(args, *, until: date | None = None, fy: int | None = None, lots: 
     from engine.ledger import LedgerError
     from engine.ledger_store import ledger_of
     from engine.tax.chain import TaxHistory, history
+    from engine.tax.intraday import intraday_securities
 
     opened = _book_and_policy(args)
     if opened is None:
@@ -319,7 +321,7 @@ def _ledger_of(args, *, until: date | None = None, fy: int | None = None, lots: 
     except ValueError:  # a FY ending after 9999: every sale is before its end
         sold_to = None
     try:
-        ledger = ledger_of(book, until=until, sold_to=sold_to, lots=lots)
+        ledger = ledger_of(book, until=until, sold_to=sold_to, lots=lots, intraday=intraday_securities(policy))
     except LedgerError as e:
         print(render_all([e.diagnostic], {}), file=sys.stderr)
         return None
@@ -353,6 +355,7 @@ def cmd_gains(args) -> int:
 
     from engine.diagnostics import render_all
     from engine.literals import fy_label
+    from engine.tax.intraday import speculative
 
     loaded = _ledger_of(args, fy=args.fy, lots=False)
     if loaded is None:
@@ -361,17 +364,18 @@ def cmd_gains(args) -> int:
     problems = list(taxed.problems)
     investors = [i for i in policy.portfolio.investors if not args.investor or i.id == args.investor] \
         if taxed.chains else []
-    results = [(taxed.year(investor.id), taxed.sales(investor.id)) for investor in investors]
+    results = [(taxed.year(investor.id), taxed.sales(investor.id),
+                speculative(ledger.intraday, policy.tax.fy_of, investor.id, args.fy)) for investor in investors]
     if any(d.is_error for d in problems):
         print(render_all(problems, {}), file=sys.stderr)
         return EXIT_INPUT
     if args.json:
-        print(json.dumps({"fy": fy_label(args.fy), "investors": [_gains_json(r, s) for r, s in results],
+        print(json.dumps({"fy": fy_label(args.fy), "investors": [_gains_json(*r) for r in results],
                           "diagnostics": [d.to_json() for d in problems]}, indent=2))
         return EXIT_OK
     if problems:
         print(render_all(problems, {}), file=sys.stderr)
-    for result, sales in results:
+    for result, sales, intraday in results:
         print(f"{result.investor}, {fy_label(result.fy)}")
         rows = [["short-term gains", _money(result.st_gains)], ["short-term losses", _money(result.st_losses)],
                 ["long-term gains", _money(result.lt_gains)], ["long-term losses", _money(result.lt_losses)],
@@ -396,8 +400,24 @@ def cmd_gains(args) -> int:
                             for p in sales],
                            ["sold", "security", "account", "lot", "acquired", "units", "cost", "basis",
                             "proceeds", "term", "gain"], disable_numparse=True))
+        _print_speculative(intraday)
         print()
     return EXIT_OK
+
+
+def _print_speculative(spec) -> None:
+    """An investor's intraday trades of the FY, apart from the capital gains (s.43(5))."""
+    from tabulate import tabulate
+
+    if not spec.trades:
+        return
+    word = "profit" if spec.profit >= 0 else "loss"
+    print(f"speculative (intraday) {word}: {_money(abs(spec.profit))}: business income under s.43(5), not a "
+          "capital gain; not set off against capital gains, taxed at slab, not included in the tax above")
+    print(tabulate([[t.day.isoformat(), t.security, t.account, f"{t.units}", _money(t.cost), _money(t.proceeds),
+                     _money(t.expenses), _money(t.profit)] for t in spec.trades],
+                   ["date", "security", "account", "units", "cost", "proceeds", "expenses", "profit"],
+                   disable_numparse=True))
 
 
 def cmd_status(args) -> int:
@@ -417,8 +437,9 @@ def cmd_status(args) -> int:
     book, policy, ledger, fmv, taxed = loaded
     holdings, more = value_lots(ledger, policy, book.latest_price, fmv, as_of)
     problems = more + list(taxed.problems)
-    if any(d.is_error for d in problems):
+    if problems:  # warnings too (T104: a missing FMV), on stderr; an error stops here
         print(render_all(problems, {}), file=sys.stderr)
+    if any(d.is_error for d in problems):
         return EXIT_INPUT
     portfolio, law = policy.portfolio, policy.tax
     values: dict[str, Decimal] = {}
@@ -494,7 +515,7 @@ def _pp(fraction) -> str:
     return points(fraction)
 
 
-def _gains_json(result, sales) -> dict:
+def _gains_json(result, sales, intraday) -> dict:
     from engine.tax.year import year_json
 
     def money(v):
@@ -508,6 +529,7 @@ def _gains_json(result, sales) -> dict:
                    "expenses": money(p.expenses), "term": p.term,
                    "rate": None if p.rate is None else str(p.rate), "gain": money(p.gain),
                    "notes": list(p.notes)} for p in sales],
+        "speculative": intraday.to_json(),
     }
 
 

@@ -49,6 +49,10 @@ def cmd_plan_year_end(args) -> int:
     if loaded is None:
         return EXIT_INPUT
     book, policy, holdings, position, problems, money = loaded
+    if problems:  # warnings (errors stopped _plan_inputs), e.g. T104: a missing FMV
+        from engine.diagnostics import render_all
+
+        print(render_all(problems, {}), file=sys.stderr)
     options = {"invest": {i: m for i, m in money.items() if m}}
     hashes = input_hashes(book, policy, as_of, options)
     ident = plan_id("year-end", hashes)

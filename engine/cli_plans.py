@@ -86,8 +86,9 @@ def _holdings(args, as_of: date, *, positions: bool = False):
     else:
         if positions and not ledger.lots:  # the kept ledger was read without its lots
             from engine.ledger_store import ledger_of
+            from engine.tax.intraday import intraday_securities
 
-            ledger = ledger_of(book, until=as_of)
+            ledger = ledger_of(book, until=as_of, intraday=intraday_securities(policy))
         holdings, more = value_lots(ledger, policy, book.latest_price, fmv, as_of)
         if positions:
             holdings = Positions.of(holdings)

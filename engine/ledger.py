@@ -6,6 +6,17 @@ lots it consumed. Units are exact; when part of a lot is sold its cost is apport
 and rounded to the paisa (ROUND_HALF_EVEN), the remainder staying with the lot, so that
 cost is conserved to the paisa. Lot ids are derived from content, so they are the same
 on every run and do not change when unrelated transactions are imported.
+
+Corporate actions (s.55(2)(ac) grandfathering): a lot records each split and merger it went
+through (`Step`), so that `held_on` can say, for any date, which security was held then and
+how many of its units per unit held now. The replay does not know the grandfathering date:
+the tax law does (`TaxClass.grandfather_on_or_before`, from the rules file).
+
+Intraday trades (s.43(5)): for the securities named in `intraday` (the policy's
+exchange-traded ones, when the law nets same-day trades), the BUY and SELL rows of one day
+in one account are netted first: Q = min(units bought, units sold) is a speculative trade
+(`IntradayTrade`), which consumes no lot; only the rest of the sale is matched FIFO, and
+only the rest of the purchase becomes a lot.
 """
 
 from __future__ import annotations
@@ -16,13 +27,36 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
-from typing import Iterable, NamedTuple
+from typing import Collection, Iterable, NamedTuple
 
 from engine.diagnostics import Diagnostic, Span, error
 from engine.transactions import ACQUIRES, TRANSFERS, TYPE_VALUE, Transaction, TxType
 
 PAISA = Decimal("0.01")
 FUND_UNIT = Decimal("0.001")  # registrars allot units to three decimals
+
+
+class Step(NamedTuple):
+    """A split or merger a lot went through: from `on`, each unit held is `ratio` units of
+    `security`, the security held before that day (a split: 1/split ratio of the same
+    security; a merger: the old scheme's units given up per new unit received)."""
+
+    on: date
+    security: str
+    ratio: Fraction
+
+
+def held_on(security: str, history: tuple[Step, ...], day: date) -> tuple[str, Fraction]:
+    """The security held on `day`, and the units of it then held per unit of `security` held
+    now, for a lot with this `history` (oldest step first). A step dated on or before `day`
+    had happened by then: a SPLIT or MERGER row carries the day from which the new units
+    are quoted, so the price quoted that day is of the new units."""
+    held, ratio = security, Fraction(1)
+    for step in reversed(history):
+        if step.on <= day:
+            break
+        held, ratio = step.security, ratio * step.ratio
+    return held, ratio
 
 
 class Lot(NamedTuple):
@@ -35,11 +69,9 @@ class Lot(NamedTuple):
     cost: Decimal  # total, in rupees, with purchase charges (s.48(ii)); nil for bonus units
     origin: str  # the row that created it
     how: str  # BUY, BONUS, DIVIDEND_REINVEST, SWITCH_IN, MERGER_IN
-    # For grandfathering (s.55(2)(ac)): the security whose FMV on 31-01-2018 applies (the
-    # one bought, through any merger) and the units originally bought per unit held now
-    # (through any split or merger); FMV x units x ratio is the FMV of these units.
-    fmv_security: str = ""
-    fmv_ratio: Fraction = Fraction(1)
+    # For grandfathering (s.55(2)(ac)): the splits and mergers these units went through,
+    # oldest first; `held_on(security, history, day)` resolves them for a date.
+    history: tuple[Step, ...] = ()
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -59,21 +91,51 @@ class Matched(NamedTuple):
     acquired: date
     units: Decimal
     cost: Decimal
-    fmv_security: str = ""
-    fmv_ratio: Fraction = Fraction(1)
+    history: tuple[Step, ...] = ()  # the lot's splits and mergers (see Lot)
 
 
 @dataclass(frozen=True, slots=True)
 class Disposal:
     tx: Transaction
     matched: tuple[Matched, ...]
-    bought_same_day: bool = False  # units of this security were acquired on the sale date in this account
+    # units of this security were bought (BUY) on the sale date in this account and not
+    # netted as an intraday trade (the replay was not told the security trades intraday)
+    bought_same_day: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class IntradayTrade:
+    """Units of a share or ETF bought and sold on one day in one demat account: a speculative
+    transaction (s.43(5)), business income, not a capital gain; it consumes no lot.
+
+    units     Q = min(units bought by BUY rows, units sold by SELL rows) that day
+    cost      the cost of Q at the day's average purchase price, purchase charges included:
+              (value + charges of the day's purchases) x Q / units bought, to the paisa
+              (half-even); the rest of the purchase, if any, is a lot costing the remainder
+    proceeds  the sale value of Q: the day's sale value less the value of the rest of the
+              sale, if any, which is sold at the day's average sale price (to the paisa,
+              half-even, when the day's sales were at more than one price)
+    expenses  the day's sale charges x Q / units sold, to the paisa (half-even)
+    profit    proceeds - expenses - cost (a loss when negative)
+    sources   the rows netted"""
+
+    investor: str
+    account: str
+    security: str
+    day: date
+    units: Decimal
+    cost: Decimal
+    proceeds: Decimal
+    expenses: Decimal
+    profit: Decimal
+    sources: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class Ledger:
     lots: tuple[Lot, ...]  # open lots, FIFO order within each (investor, account, security)
     disposals: tuple[Disposal, ...]
+    intraday: tuple[IntradayTrade, ...] = ()  # in date order
 
     def units_held(self, key: tuple[str, str, str]) -> Decimal:
         return sum((lot.units for lot in self.lots if lot.key == key), Decimal(0))
@@ -101,6 +163,7 @@ def _fail(tx: Transaction, message: str, hint: str, code: str = "L101") -> Ledge
 
 # Members as plain names: in Python 3.11 each `TxType.X` lookup goes through a descriptor.
 BONUS, SPLIT, MERGER_IN, MERGER_OUT = TxType.BONUS, TxType.SPLIT, TxType.MERGER_IN, TxType.MERGER_OUT
+BUY, SELL = TxType.BUY, TxType.SELL
 
 
 def _order(tx: Transaction) -> tuple:
@@ -108,15 +171,22 @@ def _order(tx: Transaction) -> tuple:
     return (tx.date, 1 if tx.type is MERGER_IN else 0, tx.seq)
 
 
-def replay(transactions: Iterable[Transaction], opening: Iterable[Lot] = ()) -> Ledger:
+def replay(transactions: Iterable[Transaction], opening: Iterable[Lot] = (),
+           intraday: Collection[str] = frozenset()) -> Ledger:
     """Replay in date order (file order within a day). Raises LedgerError, naming the row,
     when a transfer needs more units than are held or a merger does not balance.
 
     `opening`: open lots from an earlier replay (FIFO order within each queue), when every
     transaction given is dated after that replay's last one; the result then holds all open
-    lots and the disposals of these transactions only."""
+    lots and the disposals of these transactions only.
+
+    `intraday`: the securities whose same-day BUY and SELL rows in one account are an
+    intraday trade (s.43(5)): the tax law's, for its exchange-traded securities. Mutual fund
+    units are not traded intraday: a same-day redemption and purchase of a fund is two
+    transactions, matched FIFO as any others."""
     queues: dict[tuple[str, str, str], deque[Lot]] = defaultdict(deque)
     disposals: list[Disposal] = []
+    trades: list[IntradayTrade] = []
     occurrences: dict[tuple, int] = defaultdict(int)
     merged_out: dict[tuple[str, str, date], list[Lot]] = defaultdict(list)
     held: dict[tuple[str, str, str], Decimal] = defaultdict(Decimal)  # units in each queue
@@ -126,13 +196,35 @@ def replay(transactions: Iterable[Transaction], opening: Iterable[Lot] = ()) -> 
         queues[lot.key].append(lot)
         held[lot.key] += lot.units
 
-    for tx in sorted(transactions, key=_order):
+    ordered = sorted(transactions, key=_order)
+    netted = _intraday_days(ordered, intraday) if intraday else {}
+    for tx in ordered:
         key = tx.key
         kind = tx.type
         queue = queues[key]
+        if netted and (kind is BUY or kind is SELL) and (key, tx.date) in netted:
+            trade, rest, last = netted[(key, tx.date)]
+            if tx is not last:  # the day's last BUY or SELL row applies the whole day
+                continue
+            trades.append(trade)
+            if isinstance(rest, Transaction):  # more sold than bought: the rest is a delivery sale
+                if rest.units > held[key]:
+                    raise _fail(rest, f"{rest.units + trade.units} units of {tx.security} sold on {tx.date} in "
+                                f"{tx.account}, {trade.units} of them bought that day (an intraday trade), but "
+                                f"{tx.investor} held {held[key]} before", "check the units, the account and the "
+                                "date; or import the earlier purchases")
+                disposals.append(Disposal(rest, tuple(_take(queue, rest, held[key]))))
+                held[key] -= rest.units
+            elif rest is not None:  # more bought than sold: the rest is a lot
+                ident = rest.ident
+                n = occurrences[ident]
+                occurrences[ident] = n + 1
+                queue.append(rest._replace(ident=ident + (n,)))
+                held[key] += rest.units
+            continue
         if kind in ACQUIRES or kind is BONUS:
             held[key] += tx.units
-            if kind is not BONUS:
+            if kind is BUY:
                 acquired_on.add((key, tx.date))
             how = TYPE_VALUE[kind]
             ident = (tx.investor, tx.account, tx.security, tx.date, how, tx.units, tx.price)
@@ -140,21 +232,22 @@ def replay(transactions: Iterable[Transaction], opening: Iterable[Lot] = ()) -> 
             occurrences[ident] = n + 1
             cost = Decimal(0) if kind is BONUS else tx.units * tx.price + tx.charges
             queue.append(Lot(ident + (n,), tx.investor, tx.account, tx.security, tx.date,
-                             tx.units, cost, tx.source, how, tx.security))
+                             tx.units, cost, tx.source, how))
         elif kind in TRANSFERS or kind is MERGER_OUT:
             taken = _take(queue, tx, held[key])
             held[key] -= tx.units
             if kind is MERGER_OUT:
                 merged_out[(tx.investor, tx.account, tx.date)].extend(
                     Lot((m.lot_id,), tx.investor, tx.account, tx.security, m.acquired, m.units, m.cost, tx.source,
-                        "MERGER_OUT", m.fmv_security, m.fmv_ratio) for m in taken)
+                        "MERGER_OUT", m.history) for m in taken)
             else:
                 disposals.append(Disposal(tx, tuple(taken)))
         elif kind is SPLIT:
             if not queue:
                 raise _fail(tx, f"a split of {tx.security}, which {tx.investor} does not hold in {tx.account}",
                             "check the security and account, or import the purchases first")
-            queues[tx.key] = deque(lot._replace(units=lot.units * tx.units, fmv_ratio=lot.fmv_ratio / Fraction(tx.units))
+            step = Step(tx.date, tx.security, 1 / Fraction(tx.units))
+            queues[tx.key] = deque(lot._replace(units=lot.units * tx.units, history=lot.history + (step,))
                                    for lot in queue)
             held[tx.key] *= tx.units
         elif kind is MERGER_IN:
@@ -175,7 +268,57 @@ def replay(transactions: Iterable[Transaction], opening: Iterable[Lot] = ()) -> 
                                 _source_span(lots[0].origin), "add the row for the units received, or the units vanish"))
     lots = tuple(lot for key in sorted(queues) for lot in queues[key])
     return Ledger(lots=lots, disposals=tuple(
-        Disposal(d.tx, d.matched, True) if (d.tx.key, d.tx.date) in acquired_on else d for d in disposals))
+        Disposal(d.tx, d.matched, True) if (d.tx.key, d.tx.date) in acquired_on else d for d in disposals),
+        intraday=tuple(trades))
+
+
+def _intraday_days(ordered: list[Transaction], intraday: Collection[str]) -> dict[tuple, tuple]:
+    """For each (queue, day) of a security in `intraday` with both BUY and SELL rows: the
+    intraday trade, the rest of the day (a Lot, a delivery sale as one Transaction, or None
+    when as many units were bought as sold) and the day's last BUY or SELL row, where the
+    replay applies them (after any other row of that day before it, a split say)."""
+    days: dict[tuple, tuple[list[Transaction], list[Transaction]]] = {}
+    for tx in ordered:
+        if (tx.type is BUY or tx.type is SELL) and tx.security in intraday:
+            days.setdefault((tx.key, tx.date), ([], []))[tx.type is SELL].append(tx)
+    return {day: (*_net(buys, sells), max(buys[-1], sells[-1], key=_order))
+            for day, (buys, sells) in days.items() if buys and sells}
+
+
+def _net(buys: list[Transaction], sells: list[Transaction]) -> tuple:
+    """One day's purchases and sales of a security in one account, netted (see IntradayTrade)."""
+    first = buys[0]
+    bought = sum((t.units for t in buys), Decimal(0))
+    sold = sum((t.units for t in sells), Decimal(0))
+    units = min(bought, sold)
+    purchase = sum((t.units * t.price + t.charges for t in buys), Decimal(0))
+    sale_value = sum((t.units * t.price for t in sells), Decimal(0))
+    sale_charges = sum((t.charges for t in sells), Decimal(0))
+    rest: Lot | Transaction | None = None
+    if bought > units:
+        cost = (purchase * units / bought).quantize(PAISA, rounding=ROUND_HALF_EVEN)
+        left = bought - units
+        rest = Lot((first.investor, first.account, first.security, first.date, "BUY", left,
+                    f"net of {units} intraday"), first.investor, first.account, first.security, first.date,
+                   left, purchase - cost, first.source, "BUY")
+    else:
+        cost = purchase
+    if sold > units:
+        prices = {t.price for t in sells}
+        price = (next(iter(prices)) if len(prices) == 1
+                 else (sale_value / sold).quantize(PAISA, rounding=ROUND_HALF_EVEN))
+        left = sold - units
+        expenses = (sale_charges * units / sold).quantize(PAISA, rounding=ROUND_HALF_EVEN)
+        proceeds = sale_value - left * price
+        s = sells[0]
+        rest = Transaction(s.date, s.investor, s.account, s.security, SELL, left, price, sale_charges - expenses,
+                           s.source, s.seq)
+    else:
+        proceeds, expenses = sale_value, sale_charges
+    trade = IntradayTrade(first.investor, first.account, first.security, first.date, units, cost, proceeds,
+                          expenses, proceeds - expenses - cost, tuple(t.source for t in sorted(buys + sells,
+                                                                                              key=_order)))
+    return trade, rest
 
 
 def _take(queue: deque[Lot], tx: Transaction, held: Decimal) -> list[Matched]:
@@ -188,11 +331,11 @@ def _take(queue: deque[Lot], tx: Transaction, held: Decimal) -> list[Matched]:
         lot = queue[0]
         if lot.units <= need:
             queue.popleft()
-            taken.append(Matched(lot.id, lot.acquired, lot.units, lot.cost, lot.fmv_security, lot.fmv_ratio))
+            taken.append(Matched(lot.id, lot.acquired, lot.units, lot.cost, lot.history))
             need -= lot.units
         else:
             cost = (lot.cost * need / lot.units).quantize(PAISA, rounding=ROUND_HALF_EVEN)
-            taken.append(Matched(lot.id, lot.acquired, need, cost, lot.fmv_security, lot.fmv_ratio))
+            taken.append(Matched(lot.id, lot.acquired, need, cost, lot.history))
             queue[0] = lot._replace(units=lot.units - need, cost=lot.cost - cost)
             need = Decimal(0)
     return taken
@@ -208,8 +351,8 @@ def _converted(pool: list[Lot], tx: Transaction) -> list[Lot]:
         units = (tx.units - assigned if i == len(pool) - 1
                  else (lot.units * tx.units / given).quantize(FUND_UNIT, rounding=ROUND_HALF_EVEN))
         assigned += units
-        ratio = lot.fmv_ratio * Fraction(lot.units) / Fraction(units) if units else lot.fmv_ratio
+        step = Step(tx.date, lot.security, Fraction(lot.units) / Fraction(units) if units else Fraction(1))
         out.append(Lot((lot.ident[0] if lot.how == "MERGER_OUT" else lot.id, tx.security), tx.investor,
                        tx.account, tx.security, lot.acquired, units, lot.cost, tx.source, "MERGER_IN",
-                       lot.fmv_security, ratio))
+                       lot.history + (step,)))
     return out

@@ -5,12 +5,15 @@ already replays, to reject a sale of units never bought; it now also keeps the r
 open lot, queue by queue, and every disposal with the lots it consumed (tables of schema 3).
 A report reads the open lots, or only the disposals of the FY it is about.
 
-Kept exactly: Decimals as their text, dates ISO, the grandfathering ratio as a fraction, lot
-ids as what they are hashed from. It is a derived copy and never the record: it is used only
-while the book's meta key `ledger` names this engine's LEDGER_FORMAT and the transactions the
-book holds (their count and highest id; triggers delete the key when a row is changed or
-deleted: `engine/book.py`, schema 3). When it is not valid, `ledger_of`
-replays the transactions and keeps the result again.
+Kept exactly: Decimals as their text, dates ISO, each lot's splits and mergers (date,
+security, ratio as a fraction), lot ids as what they are hashed from, and the intraday trades
+(schema 6). It is a derived copy and never the record: it is used only while the book's meta
+key `ledger` names this engine's LEDGER_FORMAT, the transactions the book holds (their count
+and highest id; triggers delete the key when a row is changed or deleted: `engine/book.py`,
+schema 3) and the securities whose same-day trades were netted as intraday (a digest of the
+set, which the meta key `ledger_intraday` keeps in full): a policy that changes that set
+makes the next report replay. When it is not valid, `ledger_of` replays the transactions and
+keeps the result again.
 
 An import whose transactions are all dated after the book's last one continues from the open
 lots of the queues it touches (the FIFO state is all a later transaction can see); any other
@@ -19,6 +22,7 @@ import replays everything.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from dataclasses import dataclass
@@ -27,15 +31,17 @@ from decimal import Decimal
 from fractions import Fraction
 from itertools import groupby
 from operator import itemgetter
-from typing import Iterable
+from typing import Collection, Iterable
 
 from engine.book import Book
-from engine.ledger import Disposal, Ledger, Lot, Matched, replay
+from engine.ledger import Disposal, IntradayTrade, Ledger, Lot, Matched, Step, replay
 from engine.transactions import TX_TYPES, TYPE_VALUE, Transaction
 
 # Bump when replay's results change (a fix to FIFO, cost apportionment, lot ids...): books
 # keeping an older ledger then replay once and keep the new one.
-LEDGER_FORMAT = "ledger-1"
+# ledger-2: lots record their splits and mergers (grandfathering through corporate actions);
+# same-day trades of exchange-traded securities are netted as intraday trades.
+LEDGER_FORMAT = "ledger-2"
 _ONE = Fraction(1)
 _KEY = itemgetter(1, 2, 3)  # a Lot's (investor, account, security)
 
@@ -44,12 +50,20 @@ def _ratio(text: str) -> Fraction:
     return _ONE if text == "1" else Fraction(text)
 
 
+def _history_row(history: tuple[Step, ...]) -> list:
+    return [[step.on.isoformat(), step.security, str(step.ratio)] for step in history]
+
+
+def steps_of(rows: list) -> tuple[Step, ...]:
+    return tuple(Step(date.fromisoformat(on), security, _ratio(ratio)) for on, security, ratio in rows)
+
+
 def _lot_row(lot: Lot) -> list:
     # What the id is hashed from, as one string (a lot's id is _lot_id(*ident), and
     # _lot_id(s) of that string is the same id): cheaper to keep than the hash itself.
-    ident, ratio = lot.ident, lot.fmv_ratio
+    ident = lot.ident
     return [ident[0] if len(ident) == 1 else "|".join(map(str, ident)), lot.acquired.isoformat(), str(lot.units),
-            str(lot.cost), lot.origin, lot.how, lot.fmv_security, "1" if ratio == 1 else str(ratio)]
+            str(lot.cost), lot.origin, lot.how, _history_row(lot.history)]
 
 
 def _lots_of(key: tuple[str, str, str], text: str, days: dict[str, date] | None = None) -> list[Lot]:
@@ -58,12 +72,12 @@ def _lots_of(key: tuple[str, str, str], text: str, days: dict[str, date] | None 
     investor, account, security = key
     days = {} if days is None else days
     lots = []
-    for ident, acquired, units, cost, origin, how, fmv_security, ratio in json.loads(text):
+    for ident, acquired, units, cost, origin, how, history in json.loads(text):
         day = days.get(acquired)
         if day is None:
             day = days[acquired] = date.fromisoformat(acquired)
         lots.append(Lot((ident,), investor, account, security, day, Decimal(units), Decimal(cost), origin, how,
-                        fmv_security, _ratio(ratio)))
+                        steps_of(history) if history else ()))
     return lots
 
 
@@ -73,8 +87,8 @@ def _tx_row(tx: Transaction) -> str:
 
 
 def _matched_row(matched: Iterable[Matched]) -> str:
-    return json.dumps([[m.lot_id, m.acquired.isoformat(), str(m.units), str(m.cost), m.fmv_security,
-                        str(m.fmv_ratio)] for m in matched])
+    return json.dumps([[m.lot_id, m.acquired.isoformat(), str(m.units), str(m.cost), _history_row(m.history)]
+                       for m in matched])
 
 
 def _disposal(seq: int, tx_text: str, matched_text: str, same_day: int) -> Disposal:
@@ -82,9 +96,21 @@ def _disposal(seq: int, tx_text: str, matched_text: str, same_day: int) -> Dispo
     tx = Transaction(date.fromisoformat(day), investor, account, security, TX_TYPES[kind], Decimal(units),
                      Decimal(price), Decimal(charges), source, seq)
     return Disposal(tx, tuple(Matched(lot_id, date.fromisoformat(acquired), Decimal(units), Decimal(cost),
-                                      fmv_security, _ratio(ratio))
-                              for lot_id, acquired, units, cost, fmv_security, ratio in json.loads(matched_text)),
+                                      steps_of(history) if history else ())
+                              for lot_id, acquired, units, cost, history in json.loads(matched_text)),
                     bool(same_day))
+
+
+def _trade_row(trade: IntradayTrade) -> str:
+    return json.dumps([trade.investor, trade.account, trade.security, trade.day.isoformat(), str(trade.units),
+                       str(trade.cost), str(trade.proceeds), str(trade.expenses), str(trade.profit),
+                       list(trade.sources)])
+
+
+def _trade(text: str) -> IntradayTrade:
+    investor, account, security, day, units, cost, proceeds, expenses, profit, sources = json.loads(text)
+    return IntradayTrade(investor, account, security, date.fromisoformat(day), Decimal(units), Decimal(cost),
+                         Decimal(proceeds), Decimal(expenses), Decimal(profit), tuple(sources))
 
 
 def _queues(lots: Iterable[Lot]) -> dict[tuple[str, str, str], list[Lot]]:
@@ -92,15 +118,24 @@ def _queues(lots: Iterable[Lot]) -> dict[tuple[str, str, str], list[Lot]]:
     return {key: list(group) for key, group in groupby(lots, key=_KEY)}
 
 
-def _token(book: Book) -> str:
-    """This engine's format and the transactions the ledger is the replay of."""
+def kept_intraday(book: Book) -> frozenset[str]:
+    """The securities whose same-day trades the last kept replay netted as intraday."""
+    text = book.get("ledger_intraday")
+    return frozenset(json.loads(text)) if text else frozenset()
+
+
+def _token(book: Book, intraday: Collection[str]) -> str:
+    """This engine's format, the transactions the ledger is the replay of, and the securities
+    whose same-day trades it netted (a digest)."""
     count, highest = book.db.execute("SELECT count(*), coalesce(max(id), 0) FROM transactions").fetchone()
-    return f"{LEDGER_FORMAT} {count} {highest}"
+    digest = hashlib.sha1(json.dumps(sorted(intraday)).encode()).hexdigest()[:12]
+    return f"{LEDGER_FORMAT} {count} {highest} {digest}"
 
 
-def is_kept(book: Book) -> bool:
-    """Whether the book keeps the replay of exactly its transactions, by this engine."""
-    return book.get("ledger") == _token(book)
+def is_kept(book: Book, intraday: Collection[str] | None = None) -> bool:
+    """Whether the book keeps the replay of exactly its transactions, by this engine, with
+    `intraday` netted (None: whatever set the kept replay netted)."""
+    return book.get("ledger") == _token(book, kept_intraday(book) if intraday is None else intraday)
 
 
 def last_date(book: Book) -> date | None:
@@ -108,21 +143,24 @@ def last_date(book: Book) -> date | None:
     return date.fromisoformat(row[0]) if row and row[0] else None
 
 
-def keep(book: Book, ledger: Ledger, replayed_from: str | None = None) -> bool:
-    """Keep `ledger`, the replay of every transaction in the book, in place of what was kept.
-    `replayed_from`: the book's token when the replay read it; if the transactions changed
-    since (an import by another process), nothing is kept. Returns whether it was kept."""
+def keep(book: Book, ledger: Ledger, replayed_from: str | None = None,
+         intraday: Collection[str] = frozenset()) -> bool:
+    """Keep `ledger`, the replay of every transaction in the book with `intraday` netted, in
+    place of what was kept. `replayed_from`: the book's token when the replay read it; if the
+    transactions changed since (an import by another process), nothing is kept. Returns
+    whether it was kept."""
     with book.transaction():
-        if replayed_from is not None and _token(book) != replayed_from:
+        if replayed_from is not None and _token(book, intraday) != replayed_from:
             return False
         book.db.execute("DELETE FROM ledger_queues")
         book.db.execute("DELETE FROM ledger_disposals")
-        _write(book, _queues(ledger.lots), ledger.disposals, first_seq=0)
+        book.db.execute("DELETE FROM ledger_intraday")
+        _write(book, _queues(ledger.lots), ledger.disposals, ledger.intraday, first_seq=0, intraday=intraday)
     return True
 
 
 def _write(book: Book, queues: dict[tuple[str, str, str], list[Lot]], disposals: Iterable[Disposal],
-           first_seq: int) -> None:
+           trades: Iterable[IntradayTrade], first_seq: int, intraday: Collection[str]) -> None:
     db = book.db
     db.executemany("DELETE FROM ledger_queues WHERE investor = ? AND account = ? AND security = ?",
                    [key for key, lots in queues.items() if not lots])
@@ -132,7 +170,10 @@ def _write(book: Book, queues: dict[tuple[str, str, str], list[Lot]], disposals:
                    "VALUES (?, ?, ?, ?, ?)",
                    ((first_seq + i, d.tx.date.isoformat(), _tx_row(d.tx), _matched_row(d.matched),
                      int(d.bought_same_day)) for i, d in enumerate(disposals)))
-    book.set("ledger", _token(book))
+    db.executemany("INSERT INTO ledger_intraday (date, trade) VALUES (?, ?)",
+                   ((t.day.isoformat(), _trade_row(t)) for t in trades))
+    book.set("ledger_intraday", json.dumps(sorted(intraday)))
+    book.set("ledger", _token(book, intraday))
 
 
 def open_lots(book: Book, keys: Iterable[tuple[str, str, str]] | None = None) -> list[Lot]:
@@ -165,62 +206,84 @@ def disposals(book: Book, sold_from: date | None = None, sold_to: date | None = 
     return [_disposal(*row) for row in book.db.execute(query + " ORDER BY seq", params)]
 
 
+def intraday_trades(book: Book, day_from: date | None = None) -> list[IntradayTrade]:
+    """The kept intraday trades dated from `day_from` on (all when None), in replay order."""
+    query, params = "SELECT trade FROM ledger_intraday", []
+    if day_from is not None:
+        query, params = query + " WHERE date >= ?", [day_from.isoformat()]
+    return [_trade(text) for (text,) in book.db.execute(query + " ORDER BY seq", params)]
+
+
 @dataclass(frozen=True)
 class ImportCheck:
-    """What the import learnt before writing: whether the kept ledger can be continued."""
+    """What the import learnt before writing: whether the kept ledger can be continued, and
+    the securities whose same-day trades the replay nets (the policy's)."""
 
     continues: bool
     last: date | None
+    intraday: frozenset[str] = frozenset()
 
 
-def before_import(book: Book) -> ImportCheck:
-    """Called before the import writes: is the kept ledger valid, and the book's last date."""
-    return ImportCheck(is_kept(book), last_date(book))
+def before_import(book: Book, intraday: Collection[str] = frozenset()) -> ImportCheck:
+    """Called before the import writes: is the kept ledger valid for `intraday`, and the book's last date."""
+    return ImportCheck(is_kept(book, intraday), last_date(book), frozenset(intraday))
 
 
 def after_import(book: Book, check: ImportCheck, added: list[Transaction]) -> Ledger:
     """Called inside the import's SQLite transaction after `added` were written: replay the
     book with them and keep the result. Raises LedgerError (the caller rolls back) when the
-    book would then hold a sale of units never bought, or an unbalanced merger."""
+    book would then hold a sale of units never bought, or an unbalanced merger.
+
+    A continued replay nets a day's trades exactly as a full one: every transaction added is
+    dated after the book's last, so each day's rows are all among them."""
+    intraday = check.intraday
     if check.continues and check.last is not None and added and min(t.date for t in added) > check.last:
         touched = {t.key for t in added}
-        ledger = replay(added, opening=open_lots(book, touched))
+        ledger = replay(added, opening=open_lots(book, touched), intraday=intraday)
         queues = _queues(ledger.lots)
         queues.update({key: [] for key in touched if key not in queues})
         first = book.db.execute("SELECT coalesce(max(seq), -1) + 1 FROM ledger_disposals").fetchone()[0]
         with book.transaction():
-            _write(book, queues, ledger.disposals, first_seq=first)
+            _write(book, queues, ledger.disposals, ledger.intraday, first_seq=first, intraday=intraday)
         return ledger
     # An empty book before the import holds exactly the rows added, in stored order.
-    ledger = replay(added if check.last is None else book.transactions())
-    keep(book, ledger)
+    ledger = replay(added if check.last is None else book.transactions(), intraday=intraday)
+    keep(book, ledger, intraday=intraday)
     return ledger
 
 
 def ledger_of(book: Book, *, until: date | None = None, sold_from: date | None = None,
-              sold_to: date | None = None, lots: bool = True) -> Ledger:
+              sold_to: date | None = None, lots: bool = True, intraday: Collection[str] | None = None) -> Ledger:
     """The ledger of the book's transactions dated up to `until` (all when None): open lots
-    (unless `lots` is False) and the disposals sold from `sold_from` to `sold_to` (open-ended
-    when None).
+    (unless `lots` is False), the disposals sold and the intraday trades made from `sold_from`
+    to `sold_to` (open-ended when None). `intraday`: the securities whose same-day trades are
+    netted (the policy's: `engine.tax.intraday.intraday_securities`); None: the set the
+    book's last replay netted.
 
     Read from what the book keeps when that is valid and covers `until`; otherwise replayed
     (and, for the whole book, kept again when the book can be written)."""
-    if is_kept(book):
+    if intraday is None:
+        intraday = kept_intraday(book)
+    if is_kept(book, intraday):
         last = last_date(book)
         if until is None or last is None or until >= last:
             return Ledger(lots=tuple(open_lots(book)) if lots else (),
-                          disposals=tuple(disposals(book, sold_from, sold_to)))
+                          disposals=tuple(disposals(book, sold_from, sold_to)),
+                          intraday=tuple(t for t in intraday_trades(book, sold_from)
+                                         if sold_to is None or t.day <= sold_to))
     if until is not None and (last := last_date(book)) is not None and until < last:
-        ledger = replay(t for t in book.transactions() if t.date <= until)
+        ledger = replay((t for t in book.transactions() if t.date <= until), intraday=intraday)
     else:
-        token = _token(book)  # what the replay reads; kept only if no import lands meanwhile
-        ledger = replay(book.transactions())
+        token = _token(book, intraday)  # what the replay reads; kept only if no import lands meanwhile
+        ledger = replay(book.transactions(), intraday=intraday)
         try:
-            keep(book, ledger, replayed_from=token)
+            keep(book, ledger, replayed_from=token, intraday=intraday)
         except sqlite3.Error:  # a read-only book: reports still work, replaying each time
             pass
     if sold_from is not None or sold_to is not None:
-        ledger = Ledger(ledger.lots, tuple(d for d in ledger.disposals
-                                           if (sold_from is None or d.tx.date >= sold_from)
-                                           and (sold_to is None or d.tx.date <= sold_to)))
+        def within(day: date) -> bool:
+            return (sold_from is None or day >= sold_from) and (sold_to is None or day <= sold_to)
+
+        ledger = Ledger(ledger.lots, tuple(d for d in ledger.disposals if within(d.tx.date)),
+                        tuple(t for t in ledger.intraday if within(t.day)))
     return ledger

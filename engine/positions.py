@@ -52,7 +52,9 @@ def from_book(book, policy: Policy, price_of: Callable[[str, date], Price | None
     from engine.ledger import Ledger
     from engine.ledger_store import is_kept, last_date, open_lots
 
-    if not is_kept(book):
+    from engine.tax.intraday import intraday_securities
+
+    if not is_kept(book, intraday_securities(policy)):
         return None
     last = last_date(book)
     if last is not None and as_of < last:
@@ -63,6 +65,7 @@ def from_book(book, policy: Policy, price_of: Callable[[str, date], Price | None
     asset_of_queue: dict[tuple[str, str, str], str] = {}
     problems: list[Diagnostic] = []
     prices: dict[str, Decimal | None] = {}
+    missing: set[str] = set()
     for investor, account, security, text in book.db.execute(
             "SELECT investor, account, security, lots FROM ledger_queues ORDER BY investor, account, security"):
         rows = [r for r in json.loads(text) if r[1] <= day]  # ISO dates compare as text
@@ -80,6 +83,7 @@ def from_book(book, policy: Policy, price_of: Callable[[str, date], Price | None
         price = prices[security]
         if price is None:
             continue
+        _missing_fmv(policy, declared, security, rows, fmv, missing, problems)
         total = values.get(declared.asset, Decimal(0))
         for row in rows:
             total += paise(Decimal(row[2]) * price)
@@ -95,3 +99,26 @@ def from_book(book, policy: Policy, price_of: Callable[[str, date], Price | None
         return holdings
 
     return Positions(values, {k: tuple(sorted(v)) for k, v in accounts.items()}, lots_of), problems
+
+
+def _missing_fmv(policy: Policy, declared, security: str, rows: list, fmv: Mapping[str, Decimal],
+                 missing: set[str], problems: list[Diagnostic]) -> None:
+    """T104, as value_lots gives it, for kept lots (rows) acquired on or before the class's
+    grandfathering date whose FMV is missing: the values summed here do not need the FMV, but
+    a plan that sells these lots does, and says so once per security."""
+    from engine.ledger import held_on
+    from engine.ledger_store import steps_of
+    from engine.tax.realised import missing_fmv
+
+    cls = policy.tax.tax_class(declared.tax_class)
+    until = cls.grandfather_on_or_before if cls is not None else None
+    if until is None:
+        return
+    day = until.isoformat()
+    for row in rows:
+        if row[1] > day:  # ISO dates compare as text
+            continue
+        held, _ = held_on(security, steps_of(row[6]), until) if row[6] else (security, 1)
+        if held not in fmv and held not in missing:
+            missing.add(held)
+            problems.append(missing_fmv(held, until))

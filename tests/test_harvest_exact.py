@@ -283,7 +283,8 @@ harvest at year end {{
                 break
     lots.sort(key=lambda lot: (lot.investor, lot.account, lot.security, lot.acquired))
     holdings, problems = value_lots(Ledger(tuple(lots), ()), policy, lambda s, d: Price(d, s, prices[s]), fmv, as_of)
-    assert not problems
+    # Some 2017 lots have no FMV on purpose: valued at cost, with a warning (T104), never an error.
+    assert {p.code for p in problems} <= {"T104"} and not any(p.is_error for p in problems)
     parts = []
     for k in range(rng.randint(0, 3)):
         kind = rng.choice(["short", "long", "debt"])

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.ledger import LedgerError, replay
+from engine.ledger import LedgerError, held_on, replay
 from engine.transactions import Transaction, TxType
 
 D = Decimal
@@ -184,4 +184,5 @@ def test_merged_units_keep_the_old_scheme_for_grandfathering():
                      tx("2023-09-01", "MERGER_IN", 25, security="NEW1")])
     (lot,) = ledger.lots
     # 25 new units stand for the 100 bought: FMV of OLD1 x 25 x 4.
-    assert (lot.fmv_security, lot.fmv_ratio, Fraction(lot.units) * lot.fmv_ratio) == ("OLD1", 4, 100)
+    held, ratio = held_on(lot.security, lot.history, date(2018, 1, 31))
+    assert (held, ratio, Fraction(lot.units) * ratio) == ("OLD1", 4, 100)

@@ -34,7 +34,7 @@ def policy():
 
 def lot_rows(ledger: Ledger) -> list[tuple]:
     return [(lot.id, lot.investor, lot.account, lot.security, lot.acquired, lot.units, lot.cost, lot.origin,
-             lot.how, lot.fmv_security, lot.fmv_ratio) for lot in ledger.lots]
+             lot.how, lot.history) for lot in ledger.lots]
 
 
 def disposal_rows(ledger: Ledger) -> list[tuple]:
@@ -238,8 +238,8 @@ def test_a_replay_overtaken_by_an_import_is_not_kept(tmp_path, policy, monkeypat
     book.set("ledger", "stale")
     real_replay = ledger_store.replay
 
-    def replay_then_import(transactions, opening=()):
-        ledger = real_replay(list(transactions), opening)
+    def replay_then_import(transactions, opening=(), intraday=frozenset()):
+        ledger = real_replay(list(transactions), opening, intraday)
         monkeypatch.setattr(ledger_store, "replay", real_replay)  # the import itself replays normally
         other = Book.open(tmp_path / "b.db")  # the other process's import lands now
         import_text(other, tmp_path, "b.csv", f"2024-02-05,asha,F1,{FUND},SELL,8,120,0\n", policy)

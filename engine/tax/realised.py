@@ -22,7 +22,7 @@ from fractions import Fraction
 from typing import Mapping
 
 from engine.diagnostics import Diagnostic, error, warning
-from engine.ledger import Ledger
+from engine.ledger import Ledger, held_on
 from engine.policy.model import Policy, Rate
 
 PAISA = Decimal("0.01")
@@ -60,6 +60,16 @@ class RealisedPart:
     exemptable: bool  # the class has an exemption for this FY (s.112A)
     fy: int
     notes: tuple[str, ...] = ()
+
+
+def missing_fmv(security: str, on: date, where: str = "") -> Diagnostic:
+    """T104: grandfathering needs `security`'s FMV on `on` (the security then held, which after
+    a split or merger may not be the one held now); a warning, the actual cost being used."""
+    return warning(
+        "T104", f"{where + ': ' if where else ''}no FMV on {on} for {security}; the actual cost is used, "
+        "which can only overstate the gain", None,
+        f"import a `security,fmv` CSV with {security}'s price on {on} (or, for funds, install casparser-isin: "
+        "pip install 'lotwise[isin]')")
 
 
 def realise(ledger: Ledger, policy: Policy, fmv: Mapping[str, Decimal], only_fy: int | None = None
@@ -110,19 +120,19 @@ def realise(ledger: Ledger, policy: Policy, fmv: Mapping[str, Decimal], only_fy:
             basis = matched.cost
             gf = cls.grandfather_on_or_before if cls else None
             if gf is not None and matched.acquired <= gf and long_term:
-                value = fmv.get(matched.fmv_security or tx.security)
+                # s.55(2)(ac): the FMV is of what was held on the date, through any split or
+                # merger since (a split or merger on or before it is already in that price).
+                held, ratio = held_on(tx.security, matched.history, gf)
+                value = fmv.get(held)
                 if value is None:
-                    problems.append(warning(
-                        "T104", f"{tx.source}: no FMV on {gf} for {tx.security}; the actual cost is used, "
-                        "which can only overstate the gain", None,
-                        "import a `security,fmv` CSV for it (or, for funds, install casparser-isin: "
-                        "pip install 'lotwise[isin]')"))
-                    notes.append("FMV missing: actual cost used")
+                    problems.append(missing_fmv(held, gf, tx.source))
+                    notes.append(f"FMV of {held} missing: actual cost used")
                 else:
-                    fmv_total = paise(_decimal(Fraction(value) * Fraction(matched.units) * matched.fmv_ratio))
+                    fmv_total = paise(_decimal(Fraction(value) * Fraction(matched.units) * ratio))
                     basis = max(matched.cost, min(fmv_total, proceeds))
                     if basis != matched.cost:
-                        notes.append(f"grandfathered at FMV {value} on {gf}")
+                        notes.append(f"grandfathered at FMV {value} of {held} on {gf}"
+                                     + (f" x {ratio} unit(s) then per unit now" if ratio != 1 else ""))
             if treatment.indexed and long_term:
                 bought_index, sold_index = law.cii(law.fy_of(matched.acquired)), law.cii(fy)
                 if bought_index is None or sold_index is None:

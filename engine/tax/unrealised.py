@@ -3,7 +3,8 @@
 For each lot: value, the basis the law would use (grandfathered as in realised.py),
 gain, term and rate for a sale that day, the date it turns long-term, and the exit
 load that a redemption that day would pay. A lot of a security with no price on or
-before `as_of` is an error, never a silent zero.
+before `as_of` is an error, never a silent zero; a grandfathered lot whose FMV is missing
+is valued at cost with a warning (T104) naming the security whose FMV is needed.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from fractions import Fraction
 from typing import Callable, Mapping, NamedTuple
 
 from engine.diagnostics import Diagnostic, error
-from engine.ledger import Ledger, Lot
+from engine.ledger import Ledger, Lot, held_on
 from engine.policy.model import Policy, Rate
-from engine.tax.realised import _decimal, paise
+from engine.tax.realised import _decimal, missing_fmv, paise
 from engine.transactions import Price
 
 
@@ -50,6 +51,7 @@ def value_lots(ledger: Ledger, policy: Policy, price_of: Callable[[str, date], P
     per_security: dict[str, tuple | None] = {}
     per_class_day: dict[tuple[str, date], tuple] = {}
     per_day: dict[tuple[str, date], tuple] = {}  # by security and purchase date
+    missing: set[str] = set()  # securities whose FMV is missing, warned once each (T104)
     for lot in ledger.lots:
         if lot.acquired > as_of:
             continue
@@ -75,10 +77,13 @@ def value_lots(ledger: Ledger, policy: Policy, price_of: Callable[[str, date], P
         value = paise(lot.units * price.price)
         basis = lot.cost
         if grandfathered:
-            source = lot.fmv_security or lot.security
-            if source in fmv:
-                basis = max(lot.cost, min(paise(_decimal(Fraction(fmv[source]) * Fraction(lot.units) * lot.fmv_ratio)),
-                                          value))
+            # s.55(2)(ac): the FMV of what was held on the date (see realised.py)
+            held, ratio = held_on(lot.security, lot.history, grandfather_until) if lot.history else (lot.security, 1)
+            if held in fmv:
+                basis = max(lot.cost, min(paise(_decimal(Fraction(fmv[held]) * Fraction(lot.units) * ratio)), value))
+            elif held not in missing:
+                missing.add(held)
+                problems.append(missing_fmv(held, grandfather_until))
         holdings.append(Holding(
             lot, security.asset, security.tax_class, price.price, price.date, value, basis, value - basis,
             "long-term" if long_term else "short-term", rate, long_term and exemptable, long_term_from,
