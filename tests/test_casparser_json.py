@@ -1,5 +1,6 @@
 """casparser's JSON: folios -> schemes -> transactions, to exact transactions and lots."""
 
+import copy
 import json
 import re
 from datetime import date
@@ -474,7 +475,7 @@ def test_the_statement_with_values_changed_gives_diagnostics_never_a_traceback(p
         try:
             for part in where[:-1]:
                 node = node[part]
-            node[where[-1]] = value
+            node[where[-1]] = copy.deepcopy(value)  # hypothesis may hand the same [] or {} twice: no cycles
         except (KeyError, IndexError, TypeError):
             continue  # an earlier change replaced a parent
     text = json.dumps(data, indent=2)
