@@ -195,16 +195,23 @@ def cmd_import(args) -> int:
     from engine.diagnostics import has_errors, render_all
     from engine.importers import read_file
     from engine.ledger import LedgerError
-    from engine.ledger_store import after_import, before_import
+    from engine.ledger_store import after_import, before_import, units_held
     from engine.tax.intraday import intraday_securities
 
     opened = _book_and_policy(args)
     if opened is None:
         return EXIT_INPUT
     book, policy = opened
+
+    def held(day):  # what the book holds at the end of `day`: a CAS's opening units are checked against it
+        try:
+            return units_held(book, day)
+        except LedgerError:  # the book's history does not replay: not known (the import below says why)
+            return None
+
     results, problems, sources = [], [], {}
     for name in args.files:
-        result = read_file(Path(name), name, policy, investor=args.investor)
+        result = read_file(Path(name), name, policy, investor=args.investor, held=held)
         results.append((name, result))
         problems.extend(result.diagnostics)
         sources[name] = result.text

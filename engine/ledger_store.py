@@ -287,3 +287,14 @@ def ledger_of(book: Book, *, until: date | None = None, sold_from: date | None =
         ledger = Ledger(ledger.lots, tuple(d for d in ledger.disposals if within(d.tx.date)),
                         tuple(t for t in ledger.intraday if within(t.day)))
     return ledger
+
+
+def units_held(book: Book, on: date) -> dict[tuple[str, str, str], Decimal]:
+    """The units of each (investor, account, security) that the book's transactions dated up to
+    `on` (inclusive) leave open: what the book holds at the end of that day. Exact: the sum of
+    the open lots' units."""
+    held: dict[tuple[str, str, str], Decimal] = {}
+    for lot in ledger_of(book, until=on, sold_from=date.max).lots:  # no disposal is that late
+        key = (lot.investor, lot.account, lot.security)
+        held[key] = held.get(key, Decimal(0)) + lot.units
+    return held

@@ -6,9 +6,11 @@ includes any new cash; positive buys, negative sells. Amounts are rounded to the
 rupee and made to balance (buys - sells = the cash) by giving the rounding's odd rupees to
 the largest remainders.
   full     every asset back to target.
-  partial  only assets outside their band, back to target. What they free (or need) is
-           bought into (or sold from) the assets inside their band in proportion to their
-           shortfall (or overweight), so the trades still balance. In the seed example
+  partial  only assets outside their band. Those over their target sell back to target;
+           what they free, plus the cash, buys the ones under their target up to it (in
+           proportion to their gaps when it is not enough); what is left is bought into the
+           assets inside their band in proportion to their shortfall. An asset inside its
+           band is never sold (`partial_exact`). In the seed example
            (3,30,000 / 1,20,000 / 50,000 against 55 / 35 / 10 with 5% bands) equity and
            debt are outside and balance each other: sell Rs 55,000 equity, buy Rs 55,000
            debt, gold untouched. (The source text's 55,500 is an arithmetic slip: 66% of
@@ -28,7 +30,7 @@ from dateutil.relativedelta import relativedelta
 
 from engine.allocator import allocate, largest_remainder, split_rupees
 from engine.drift import AssetDrift, percent, points, total_drift
-from engine.literals import format_percent
+from engine.literals import format_inr, format_percent
 from engine.policy.model import Policy
 from engine.transactions import Price
 
@@ -38,29 +40,65 @@ def round_balanced(exact: Mapping[str, Fraction], total: int) -> dict[str, int]:
     return dict(zip(exact, largest_remainder(list(exact.values()), total)))
 
 
+def partial_exact(gap: Mapping[str, Fraction], outside: set[str], cash: int) -> dict[str, Fraction]:
+    """The exact rupees of a partial (threshold) rebalance, from each asset's gap (target x V -
+    value; V includes the cash) and the assets outside their band:
+      sells  each asset outside its band and over its target sells back to target (its gap);
+      freed  what they sell, plus the cash;
+      buys   the assets outside their band and under their target get the freed money up to
+             their gaps, in proportion to them when it is not enough; what is left goes to the
+             assets inside their band that are under target, in proportion to their shortfall,
+             never past it.
+    An asset inside its band is never sold: an underweight asset outside its band that wants
+    more than is freed stays short of its target (`short_of_target` says by how much)."""
+    sells = {a: g for a, g in gap.items() if a in outside and g < 0}
+    wants = {a: g for a, g in gap.items() if a in outside and g > 0}
+    exact = {a: Fraction(0) for a in gap} | sells
+    freed = cash - sum(sells.values(), Fraction(0))
+    wanted = sum(wants.values(), Fraction(0))
+    if wanted >= freed:
+        for a, g in wants.items():
+            exact[a] = freed * g / wanted
+        return exact
+    exact |= wants
+    short = {a: g for a, g in gap.items() if a not in outside and g > 0}
+    room = sum(short.values(), Fraction(0))
+    take = min(freed - wanted, room)  # targets summing to 100% make room >= what is left
+    for a, g in short.items():
+        exact[a] = take * g / room
+    return exact
+
+
 def amounts(drifts: Sequence[AssetDrift], method: str, cash: int = 0, buy_method: str = "proportional") -> dict[str, int]:
     """Rupees per asset (+ buy, - sell), in the drifts' order."""
     values = {d.asset: d.value for d in drifts}
     targets = {d.asset: d.target for d in drifts}
     if method == "cash":
         return allocate(values, targets, cash, buy_method)
-    whole = Fraction(sum(values.values(), Decimal(0)) + cash)
-    gap = {d.asset: Fraction(d.target) * whole - Fraction(d.value) for d in drifts}
-    if method == "full":
-        exact = gap
-    else:
-        outside = {d.asset for d in drifts if d.outside_band}
-        exact = {a: (g if a in outside else Fraction(0)) for a, g in gap.items()}
-        need = sum(exact.values(), Fraction(0)) - cash  # > 0: the outside assets need money
-        inside = [a for a in gap if a not in outside]
-        pool = {a: (-gap[a] if need > 0 else gap[a]) for a in inside}
-        pool = {a: p for a, p in pool.items() if p > 0}
-        room = sum(pool.values(), Fraction(0))
-        if need and room:
-            take = min(abs(need), room)
-            for a, p in pool.items():
-                exact[a] = (-1 if need > 0 else 1) * take * p / room
+    gap = gaps(drifts, cash)
+    exact = gap if method == "full" else partial_exact(gap, {d.asset for d in drifts if d.outside_band}, cash)
     return round_balanced(exact, cash + round(sum(exact.values(), Fraction(0)) - cash))
+
+
+def gaps(drifts: Sequence[AssetDrift], cash: int) -> dict[str, Fraction]:
+    """Per asset, target x V - value, exact; V is the portfolio's value plus the cash."""
+    whole = Fraction(sum((d.value for d in drifts), Decimal(0)) + cash)
+    return {d.asset: Fraction(d.target) * whole - Fraction(d.value) for d in drifts}
+
+
+def short_of_target(drifts: Sequence[AssetDrift], planned: Mapping[str, int], cash: int) -> list[str]:
+    """Notes for a partial rebalance: each underweight asset outside its band that the plan
+    leaves short of its target (its gap rounded half-even to the rupee, less its buy)."""
+    gap = gaps(drifts, cash)
+    notes = []
+    for d in drifts:
+        missing = round(gap[d.asset]) - planned.get(d.asset, 0)
+        if d.outside_band and gap[d.asset] > 0 and missing > 0:
+            notes.append(f"{d.asset} is bought {format_inr(Decimal(planned.get(d.asset, 0)))}, "
+                         f"{format_inr(Decimal(missing))} short of its target: the assets over their bands and the "
+                         "new cash free no more, and a partial rebalance never sells an asset inside its band "
+                         "(--method full would; so would new money, --cash)")
+    return notes
 
 
 @dataclass(frozen=True)
@@ -139,6 +177,8 @@ def plan_rebalance(policy: Policy, holdings: Sequence, drifts: Sequence[AssetDri
     cash = sum(money.values())
     plan = amounts(drifts, method, cash, policy.buy.method if policy.buy else "proportional")
     sells, _, notes = sell_assets({a: -r for a, r in plan.items() if r < 0}, holdings, policy, position, as_of)
+    if method == "partial":
+        notes = short_of_target(drifts, plan, cash) + notes
     buying = {a: r for a, r in plan.items() if r > 0}
     raised: dict[str, int] = {}  # each seller's proceeds, whole rupees
     for name in dict.fromkeys(o.investor for o in sells):

@@ -502,3 +502,112 @@ def test_casparser_reads_the_fixture_and_its_own_output_imports_the_same(policy)
     assert diagnostics == []
     strip = lambda ts: [(t.date, t.account, t.security, t.type, t.units, t.price, t.charges) for t in ts]
     assert strip(records) == strip(EXPECTED)
+
+
+# ------------------------------------------- the monthly statement (issue 11, item 7)
+def statement(period_from, period_to, opening, close, rows):
+    """A one-scheme CAS of Asha's UTI Nifty 50 folio: rows are (date, type, units, nav)."""
+    transactions = [{"date": day, "description": kind, "amount": str(D(units) * D(nav)), "units": units,
+                     "nav": nav, "balance": None, "type": kind, "dividend_rate": None}
+                    for day, kind, units, nav in rows]
+    data = {"statement_period": {"from": period_from, "to": period_to}, "file_type": "CAMS", "cas_type": "DETAILED",
+            "investor_info": {"name": "ASHA SHARMA"},
+            "folios": [{"folio": F1, "amc": "UTI Mutual Fund", "PAN": "ABCPS1234K", "schemes": [{
+                "scheme": "UTI Nifty 50 Index Fund - Direct Plan - Growth", "isin": NIFTY, "open": opening,
+                "close": close, "transactions": transactions}]}]}
+    return json.dumps(data, indent=2)
+
+
+# October's statement, from the first purchase: 100 + 20 - 20 = 100.000 units at its close.
+OCTOBER = statement("01-Apr-2024", "31-Oct-2024", "0.000", "100.000", [
+    ("2024-06-05", "PURCHASE", "100.000", "150.0000"),
+    ("2024-09-05", "PURCHASE", "20.000", "160.0000"),
+    ("2024-10-10", "REDEMPTION", "-20.000", "170.0000")])
+
+
+def november(opening, close):
+    # November's statement: it opens with `opening` units and buys 10.000 on 2024-11-05.
+    return statement("01-Nov-2024", "30-Nov-2024", opening, close, [("2024-11-05", "PURCHASE", "10.000", "165.0000")])
+
+
+@pytest.fixture
+def cas_book(tmp_path, monkeypatch, capsys):
+    """A book with the policy above; returns import(name, text) -> (exit code, stderr)."""
+    from engine.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "family.rules").write_text(POLICY, encoding="utf-8")
+    assert main(["init", "--policy", "family.rules"]) == 0
+    capsys.readouterr()
+
+    def load(name, text):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        code = main(["import", name])
+        return code, capsys.readouterr().err
+
+    return load
+
+
+def book_units(tmp_path):
+    from engine.ledger_store import units_held
+
+    return units_held(Book.open(tmp_path / "lotwise.db"), date(2024, 11, 30))
+
+
+def test_next_months_statement_opening_with_what_the_book_holds_is_not_warned_about(cas_book, tmp_path):
+    assert cas_book("october.json", OCTOBER) == (0, "")  # opens with 0.000 units and the book is empty: no I169
+    # The book holds at the end of 2024-10-31 (the day before November's statement starts)
+    # 100 + 20 - 20 = 100.000 units, what November opens with: no warning, and the book then
+    # holds 100 + 10 = 110.000.
+    assert cas_book("november.json", november("100.000", "110.000")) == (0, "")
+    assert book_units(tmp_path) == {("asha", F1, NIFTY): D("110.000")}
+
+
+def test_next_months_statement_opening_with_other_units_is_warned_about_naming_both(cas_book, tmp_path):
+    assert cas_book("october.json", OCTOBER) == (0, "")
+    # November opens with 120.000 units; the book holds 100.000 at the end of 2024-10-31: 20.000
+    # units came in between that the book does not have. Imported all the same (a warning).
+    code, err = cas_book("november.json", november("120.000", "130.000"))
+    assert code == 0 and "warning[I169]" in err
+    assert ('"UTI Nifty 50 Index Fund - Direct Plan - Growth" opens the statement with 120.000 units; the book '
+            "holds 100.000 on 2024-10-31") in err
+    assert book_units(tmp_path) == {("asha", F1, NIFTY): D("110.000")}  # 100.000 + 10.000 of November
+
+
+def test_a_statement_with_opening_units_into_an_empty_book_is_warned_about_as_before(cas_book):
+    code, err = cas_book("november.json", november("100.000", "110.000"))
+    # The book holds none at the end of 2024-10-31, and the 100.000 units' purchases are not in the file.
+    assert code == 0 and "warning[I169]" in err
+    assert ("opens the statement with 100.000 units, whose purchases are in neither this file nor the book (it "
+            "holds none on 2024-10-31)") in err
+
+
+def test_the_opening_is_compared_with_the_book_at_the_end_of_the_day_before_the_statement(policy):
+    asked = []
+
+    def held(day):
+        asked.append(day)
+        return {("asha", F1, NIFTY): D("100")}
+
+    # 100 and 100.000 are the same units: no warning; the book is asked once, about 2024-10-31.
+    records, diagnostics = casparser_json.read(november("100.000", "110.000"), "nov.json", policy, held=held)
+    assert diagnostics == [] and asked == [date(2024, 10, 31)] and len(records) == 1
+    # A statement that opens with none while the book holds 100: a mismatch too (the book's 100
+    # is shown to the statement's 3 places).
+    _, diagnostics = casparser_json.read(november("0.000", "10.000"), "nov.json", policy, held=held)
+    assert codes(diagnostics) == ["I169"]
+    assert "opens the statement with 0.000 units; the book holds 100.000 on 2024-10-31" in diagnostics[0].message
+    # Without a statement period, the statement starts on the scheme's first row (2024-11-05):
+    # the book is asked about 2024-11-04.
+    asked.clear()
+    text = november("100.000", "110.000").replace('"from": "01-Nov-2024"', '"fro": "01-Nov-2024"')
+    assert casparser_json.read(text, "nov.json", policy, held=held)[1] == [] and asked == [date(2024, 11, 4)]
+    # Without the book (the importer alone): any opening units are warned about, as before.
+    _, diagnostics = casparser_json.read(november("100.000", "110.000"), "nov.json", policy)
+    assert codes(diagnostics) == ["I169"] and "whose purchases are not in this file" in diagnostics[0].message
+
+
+def test_a_statement_period_that_is_not_a_date_is_an_error(policy):
+    records, diagnostics = read(CAS.replace('"from": "01-Apr-2023"', '"from": "31-Apr-2023"'), policy)
+    assert records == [] and codes(diagnostics) == ["I153"]
+    assert diagnostics[0].message == "statement_period.from: `31-Apr-2023` is not a date"

@@ -2,14 +2,15 @@
 and hand-worked values."""
 
 import json
+import math
 from decimal import Decimal as D
 from fractions import Fraction
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import REPO
-from engine.allocator import allocate, fill, split_rupees
+from engine.allocator import allocate, fill, largest_remainder, split_rupees
 from engine.cli import main
 from engine.drift import asset_drifts
 from engine.policy.model import SellRule
@@ -53,6 +54,67 @@ def test_partial_spreads_what_one_asset_frees_over_the_assets_inside_their_band(
     drifts = asset_drifts(values, {"A": D("0.5"), "B": D("0.25"), "C": D("0.25")},
                           {"A": D("0.10"), "B": D("0.15"), "C": D("0.15")})
     assert amounts(drifts, "partial") == {"A": -20000, "B": 10000, "C": 10000}
+
+
+def test_partial_never_sells_an_asset_inside_its_band_to_fund_an_underweight_one():
+    # Issue 11, item 5. V = 10,00,000 against 60 / 30 / 10 with bands 5 / 5 / 3:
+    #   Equity 7,00,000 = 70%    (+10 pp, outside): gap 6,00,000 - 7,00,000 = -1,00,000
+    #   Debt   1,99,900 = 19.99% (-10.01 pp, outside): gap 3,00,000 - 1,99,900 = +1,00,100
+    #   Gold   1,00,100 = 10.01% (+0.01 pp, inside 3%): gap 1,00,000 - 1,00,100 = -100
+    # Debt wants Rs 100 more than Equity frees. A partial rebalance does not take it from Gold
+    # (inside its band): Debt gets what Equity frees, 1,00,000, and ends at 2,99,900 = 29.99%,
+    # -0.01 pp, inside its band. Gold is not touched.
+    values = {"Equity": D(700000), "Debt": D(199900), "Gold": D(100100)}
+    drifts = asset_drifts(values, {"Equity": D("0.60"), "Debt": D("0.30"), "Gold": D("0.10")},
+                          {"Equity": D("0.05"), "Debt": D("0.05"), "Gold": D("0.03")})
+    assert amounts(drifts, "partial") == {"Equity": -100000, "Debt": 100000, "Gold": 0}
+    # Full still brings every asset to target: Gold sells its Rs 100 over.
+    assert amounts(drifts, "full") == {"Equity": -100000, "Debt": 100100, "Gold": -100}
+
+
+def test_partial_splits_what_is_freed_between_the_underweight_assets_outside_their_bands():
+    # V = 1,00,000 against 40 / 20 / 20 / 20, bands 5% each:
+    #   A 60,000 (+20 pp, outside): gap 40,000 - 60,000 = -20,000 (frees 20,000)
+    #   B 10,000 (-10 pp, outside): gap 20,000 - 10,000 = +10,000
+    #   C  5,000 (-15 pp, outside): gap 20,000 -  5,000 = +15,000
+    #   D 25,000 ( +5 pp, inside, not beyond the band): gap -5,000; never sold
+    # (D's drift is exactly its band: outside means beyond it.) B and C want 25,000 and A frees
+    # 20,000, with no new cash: the 20,000 is split in proportion to their shortfall,
+    # B 20,000 x 10/25 = 8,000 and C 20,000 x 15/25 = 12,000. D, inside its band, is not sold.
+    values = {"A": D(60000), "B": D(10000), "C": D(5000), "D": D(25000)}
+    drifts = asset_drifts(values, {a: D("0.2") for a in "BCD"} | {"A": D("0.4")}, {a: D("0.05") for a in values})
+    assert amounts(drifts, "partial") == {"A": -20000, "B": 8000, "C": 12000, "D": 0}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(0, 10**7), min_size=2, max_size=6),
+       st.lists(st.integers(1, 100), min_size=2, max_size=6),
+       st.lists(st.sampled_from([None, 1, 2, 3, 5, 10]), min_size=2, max_size=6),
+       st.integers(0, 10**6))
+def test_a_partial_rebalance_never_sells_an_asset_inside_its_band(raw_values, raw_targets, raw_bands, cash):
+    n = min(len(raw_values), len(raw_targets), len(raw_bands))
+    if sum(raw_values[:n]) == 0:
+        raw_values = [1] + raw_values[1:]
+    names = [f"A{i}" for i in range(n)]
+    weights = raw_targets[:n]
+    # Targets in whole basis points summing to exactly 100% (the validator's V301).
+    bp = largest_remainder([Fraction(10000 * w, sum(weights)) for w in weights], 10000)
+    targets = {a: D(b) / 10000 for a, b in zip(names, bp)}
+    bands = {a: None if b is None else D(b) / 100 for a, b in zip(names, raw_bands)}
+    values = {a: D(v) for a, v in zip(names, raw_values)}
+    drifts = asset_drifts(values, targets, bands)
+    plan = amounts(drifts, "partial", cash)
+    assert sum(plan.values()) == cash  # the trades balance: buys - sells = the new cash
+    whole = sum(values.values()) + cash
+    for d in drifts:
+        gap = Fraction(d.target) * Fraction(whole) - Fraction(d.value)
+        if not d.outside_band:
+            assert plan[d.asset] >= 0  # never sold
+            assert plan[d.asset] <= max(0, math.ceil(gap))  # and never bought past its target
+        elif gap <= 0:
+            assert abs(plan[d.asset] - gap) < 1  # sold back to its target, to the rupee
+        else:
+            assert 0 <= plan[d.asset] <= math.ceil(gap)  # bought, at most to its target
 
 
 def test_cash_method_buys_10000_equity_in_a_1_lakh_portfolio_at_50_against_60():
@@ -189,6 +251,12 @@ def test_rohit_partial_rebalance_sells_equity_lots_and_buys_debt(tmp_path, monke
     # 55,000 / 275 = 200 NIFTYBEES exactly, from the FIFO lots in front.
     assert (sell["security"], sell["units"], sell["amount"]) == ("NIFTYBEES", "200", "55000.00")
     assert sum(D(lot["units"]) for lot in sell["lots"]) == D(200)
+    # The one sell and the one buy: Rs 55,000 of EBBETF0430 with the proceeds; gold (10%, on
+    # target, inside its band) is neither sold nor bought, and stays at 625 x 80 = 50,000.
+    assert [(o["side"], o["security"], o["amount"]) for o in plan["orders"]] == [
+        ("SELL", "NIFTYBEES", "55000.00"), ("BUY", "EBBETF0430", "55000")]
+    assert {a["asset"]: D(a["value"]) for a in plan["after"]["assets"]}["Gold"] == D(50000)
+    assert plan["notes"] == []
     assert plan["due"]["due"] is True
 
 

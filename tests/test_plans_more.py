@@ -501,6 +501,47 @@ def test_a_partly_blocked_rebalance_buys_no_more_than_was_sold(tmp_path, monkeyp
     assert {a["asset"]: D(a["value"]) for a in plan["after"]["assets"]} == {"Equity": D(60000), "Debt": D(20000)}
 
 
+THREE_ASSETS = '''use "india"
+portfolio "t" {
+    investor asha "Asha"
+    asset "Equity" 60% band 5% class equity
+    asset "Debt" 30% band 5% class specified-fund
+    asset "Gold" 10% band 3% class other-unlisted
+    fund EQF "Equity index fund" holds "Equity"
+    fund DEBTF "Debt fund" holds "Debt"
+    fund GOLDF "Gold fund of funds" holds "Gold"
+}
+'''
+
+
+def test_a_partial_rebalance_leaves_a_gold_fund_inside_its_band_alone(tmp_path, monkeypatch, capsys):
+    # Issue 11, item 5, through the CLI. On 2025-06-30: Equity 7,000 x 100 = 7,00,000, Debt
+    # 19,990 x 10 = 1,99,900, Gold 1,001 x 100 = 1,00,100; V = 10,00,000. Drifts +10 pp (band 5),
+    # -10.01 pp (band 5), +0.01 pp (band 3): Equity and Debt are outside, Gold is inside.
+    # Equity frees 7,00,000 - 60% x V = 1,00,000; Debt wanted 30% x V - 1,99,900 = 1,00,100, Rs 100
+    # more than is freed. The fix: Debt gets the 1,00,000 freed; Gold (bought at 50, a gain of 50
+    # a unit) used to sell Rs 100 and pay tax on it, and now is not sold at all.
+    make_book(tmp_path, monkeypatch, THREE_ASSETS,
+              "2024-01-10,asha,F1,EQF,BUY,7000,80,0\n"
+              "2024-01-10,asha,F2,DEBTF,BUY,19990,9,0\n"
+              "2024-01-10,asha,F3,GOLDF,BUY,1001,50,0\n",
+              "2025-06-30,EQF,100\n2025-06-30,DEBTF,10\n2025-06-30,GOLDF,100\n")
+    plan = run_json(capsys, "rebalance", "--method", "partial", "--as-of", "2025-06-30")
+    assert plan["amounts"] == {"Equity": "-100000", "Debt": "100000", "Gold": "0"}
+    # 1,00,000 / 100 = 1,000 units of EQF, from the one lot.
+    assert [(o["security"], D(o["units"]), D(o["amount"])) for o in sells(plan)] == [("EQF", D(1000), D(100000))]
+    assert [(b["security"], int(b["amount"])) for b in buys(plan)] == [("DEBTF", 100000)]
+    assert all(o["security"] != "GOLDF" for o in plan["orders"])
+    # After: Equity 6,00,000, Debt 2,99,900 (29.99%, -0.01 pp, inside its band), Gold unchanged. The
+    # buy's value is its amount less stamp duty (0.005% of 1,00,000 = 5): units of 10 each.
+    after = {a["asset"]: D(a["value"]) for a in plan["after"]["assets"]}
+    assert after["Equity"] == D(600000) and after["Gold"] == D(100100)
+    # Debt is short of its target by the Rs 100 no asset outside its band could free; the plan says so.
+    assert plan["notes"] == ["Debt is bought Rs 1,00,000, Rs 100 short of its target: the assets over their bands "
+                             "and the new cash free no more, and a partial rebalance never sells an asset inside "
+                             "its band (--method full would; so would new money, --cash)"]
+
+
 # ----------------------------------------------------------------------------------------
 # 8. A property: the month plan never breaks its constraints
 

@@ -53,10 +53,12 @@ def detect(text: str):
     return next((module for module in _modules() if module.detect(text)), None)
 
 
-def read_file(path: Path, display: str, policy=None, investor: str | None = None) -> ImportResult:
+def read_file(path: Path, display: str, policy=None, investor: str | None = None, held=None) -> ImportResult:
     """Read one file of any supported kind. `policy` (a resolved Policy) names the
     investors and securities a file may mention; `investor` names the investor of a
-    file that does not say (a CAS whose holder the policy cannot match)."""
+    file that does not say (a CAS whose holder the policy cannot match); `held` (a day ->
+    units per (investor, account, security) at its end, computed by the book) is what a
+    CAS's opening balances are checked against."""
     try:
         data = path.read_bytes()
     except OSError as e:
@@ -81,8 +83,8 @@ def read_file(path: Path, display: str, policy=None, investor: str | None = None
             "casparser's JSON of a CAS, a prices CSV (date,security,price), AMFI's NAVAll.txt, an FMV CSV "
             "(security,fmv) and a brought-forward losses CSV (investor,fy,term,amount); "
             "see docs/file-formats.md")], sha256=sha256, text=text)
-    if investor is not None and module.KIND == "casparser-json":
-        records, diagnostics = module.read(text, display, policy, investor=investor)
+    if module.KIND == "casparser-json":
+        records, diagnostics = module.read(text, display, policy, investor=investor, held=held)
     else:
         records, diagnostics = module.read(text, display, policy)
     return ImportResult(module.KIND, records, diagnostics, sha256, text, module.STORES)

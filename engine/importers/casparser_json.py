@@ -8,6 +8,11 @@ added to the cost of the purchase they belong to; STT rows are dropped (STT is n
 cost or a deduction, s.48); a REVERSAL cancels the row it reverses. What lotwise cannot
 yet treat exactly (segregated portfolios, gifts) is an error, never a guess.
 
+A scheme's opening units (`open`) are checked against the book when the caller gives what the
+book holds (`held`, computed by the book: engine/ledger_store.py `units_held`): the statement
+opens at the start of its first day (`statement_period.from`, else the scheme's first row),
+before that day's transactions, which is what the book holds at the end of the day before.
+
 Diagnostic codes I150-I179 (docs/file-formats.md lists them).
 """
 
@@ -17,8 +22,9 @@ import bisect
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Callable, Mapping
 
 from engine.diagnostics import Diagnostic, Span, error, warning
 from engine.importers.transactions_csv import known_names
@@ -225,8 +231,9 @@ class _Reader:
             return None, False
         return _as_decimal(value), True
 
-    def day(self, owner: dict, where: tuple) -> date | None:
-        value = self.text(owner, "date", where, required="every transaction has a date (YYYY-MM-DD)")
+    def day(self, owner: dict, where: tuple, key: str = "date") -> date | None:
+        value = self.text(owner, key, where, required="every transaction has a date (YYYY-MM-DD)"
+                          if key == "date" else "the statement's first day, e.g. 01-Apr-2024")
         if value is None:
             return None
         try:
@@ -236,8 +243,8 @@ class _Reader:
                 return datetime.strptime(value, "%d-%b-%Y").date()
         except ValueError:
             pass
-        self.error("I153", where + ("date",), f"`{value}` is not a date",
-                   "casparser writes dates as YYYY-MM-DD, e.g. 2024-01-05")
+        self.error("I153", where + (key,), f"`{value}` is not a date",
+                   "casparser writes dates as YYYY-MM-DD, e.g. 2024-01-05, or DD-Mon-YYYY, e.g. 05-Jan-2024")
         return None
 
 
@@ -329,10 +336,16 @@ class _Investors:
 
 
 # ---------------------------------------------------------------------- read
-def read(text: str, path: str, policy=None, investor: str | None = None
+# The units a book holds per (investor, account, security) at the end of a day (None: not known).
+Held = Callable[[date], Mapping[tuple[str, str, str], Decimal] | None]
+
+
+def read(text: str, path: str, policy=None, investor: str | None = None, held: Held | None = None
          ) -> tuple[list[Transaction], list[Diagnostic]]:
     """casparser JSON -> transactions; every problem a diagnostic, nothing returned on error.
-    `investor`: an investor id (or alias) that holds every folio, instead of matching."""
+    `investor`: an investor id (or alias) that holds every folio, instead of matching.
+    `held`: what the book holds at the end of a day; a scheme's opening units are then
+    compared with it (I169), else any opening units are warned about."""
     body = text[1:] if text.startswith("\ufeff") else text
     try:
         data = json.loads(body, parse_float=Decimal, parse_int=Decimal, parse_constant=_Constant)
@@ -345,14 +358,22 @@ def read(text: str, path: str, policy=None, investor: str | None = None
         return [], [error("I150", f"`{path}` cannot be read as JSON: {what}", Span(path, 1, 1, 1, 2),
                           "is this the file casparser wrote (`casparser CAS.pdf -o cas.json`), unedited?")]
     reader = _Reader(path, _Positions(body))
-    records = _read(data, reader, policy, investor)
+    records = _read(data, reader, policy, investor, held)
     problems = reader.problems
     if any(d.is_error for d in problems):
         return [], problems
     return records, problems
 
 
-def _read(data, r: _Reader, policy, explicit: str | None) -> list[Transaction]:
+def _statement_start(r: _Reader, top: dict) -> date | None:
+    """`statement_period.from`: the statement's first day; None when the file does not say."""
+    period = top.get("statement_period")
+    if not isinstance(period, dict) or period.get("from") is None:
+        return None
+    return r.day(period, ("statement_period",), "from")
+
+
+def _read(data, r: _Reader, policy, explicit: str | None, held: Held | None = None) -> list[Transaction]:
     top = r.mapping(data, (), "the file")
     if top is None:
         return []
@@ -370,6 +391,21 @@ def _read(data, r: _Reader, policy, explicit: str | None) -> list[Transaction]:
             r.warning("I171", ("parse_warnings", n), f"casparser warned: {said}",
                       "casparser found that statement could not be read exactly: check that scheme's "
                       "transactions against the PDF")
+
+    start = _statement_start(r, top)
+    books: dict[date, Mapping[tuple[str, str, str], Decimal] | None] = {}  # what the book holds, by day
+
+    def book_units(key: tuple[str, str, str], rows: list[_Row]) -> tuple[date, Decimal] | None:
+        """(the day before the scheme's statement starts, what the book holds of `key` at its end)."""
+        first = start or min((row.date for row in rows if row.date is not None), default=None)
+        if held is None or first is None:
+            return None
+        if first == date.min:
+            return first, Decimal(0)
+        day = first - timedelta(days=1)
+        if day not in books:
+            books[day] = held(day)
+        return None if books[day] is None else (day, books[day].get(key, Decimal(0)))
 
     holder = None
     info = top.get("investor_info")
@@ -429,9 +465,10 @@ def _read(data, r: _Reader, policy, explicit: str | None) -> list[Transaction]:
                 continue
             rows = [row for k, v in enumerate(values) if (row := _row(r, v, sw + ("transactions", k)))]
             rows_seen += len(values)
-            _scheme(r, sw, name, scheme, rows)
             if owner is None or security is None or account is None:
+                _scheme(r, sw, name, scheme, rows, None)
                 continue
+            _scheme(r, sw, name, scheme, rows, book_units((owner, account, security), rows))
             for row in rows:
                 if row.readable and not row.cancelled and row.tx_type is not None:
                     price = row.nav if row.nav is not None else Decimal(0)
@@ -530,9 +567,11 @@ def _row(r: _Reader, value, where: tuple) -> _Row | None:
     return row
 
 
-def _scheme(r: _Reader, where: tuple, name: str, scheme: dict, rows: list[_Row]) -> None:
+def _scheme(r: _Reader, where: tuple, name: str, scheme: dict, rows: list[_Row],
+            book: tuple[date, Decimal] | None) -> None:
     """Within one scheme: reversals cancel what they reverse, stamp duty joins its purchase;
-    the opening and closing balances are checked."""
+    the opening balance is checked against the book's (`book`: the day before the statement
+    and what the book holds at its end; None when not known), the closing against the rows."""
     readable = all(row.readable for row in rows)
     if readable:
         for n, row in enumerate(rows):
@@ -564,15 +603,39 @@ def _scheme(r: _Reader, where: tuple, name: str, scheme: dict, rows: list[_Row])
                         "a negative stamp duty row refunds a cancelled purchase; check the rows against the PDF")
     opening, ok_open = r.decimal(scheme, "open", where)
     closing, ok_close = r.decimal(scheme, "close", where)
-    if opening:
-        r.warning("I169", where + ("open",), f"\"{name}\" opens the statement with {opening} units, whose "
-                  "purchases are not in this file", "import a CAS whose period starts before the first purchase "
-                  "(or those purchases as a transactions CSV), or the lots and gains will be wrong")
+    said = _opening_mismatch(name, opening, book) if ok_open and opening is not None else None
+    if said:
+        r.warning("I169", where + ("open",), *said)
     if readable and ok_open and ok_close and closing is not None:
         total = (opening or Decimal(0)) + sum((row.units for row in rows if row.units is not None), Decimal(0))
         if total != closing:
             r.warning("I170", where + ("close",), f"the units of \"{name}\" add up to {total}, but the CAS closes "
                       f"with {closing}", "a row may be missing or misread: check the scheme against the PDF")
+
+
+def _opening_mismatch(name: str, opening: Decimal, book: tuple[date, Decimal] | None) -> tuple[str, str] | None:
+    """(message, hint) when a scheme's opening units are not what the book holds at the end of
+    the day before the statement (`book`); without the book, when they are not zero."""
+    if book is None:
+        if not opening:
+            return None
+        return (f"\"{name}\" opens the statement with {opening} units, whose purchases are not in this file",
+                "import a CAS whose period starts before the first purchase (or those purchases as a "
+                "transactions CSV), or the lots and gains will be wrong")
+    day, units = book
+    if opening == units:
+        return None
+    if units and opening.as_tuple().exponent < units.as_tuple().exponent:
+        units = units.quantize(Decimal(1).scaleb(opening.as_tuple().exponent))  # 100 -> 100.000, exactly
+    if not units:
+        return (f"\"{name}\" opens the statement with {opening} units, whose purchases are in neither this "
+                f"file nor the book (it holds none on {day})",
+                "import a CAS whose period starts before the first purchase (or those purchases as a "
+                "transactions CSV), or the lots and gains will be wrong")
+    return (f"\"{name}\" opens the statement with {opening} units; the book holds {units} on {day}",
+            "the book is missing transactions before this statement (or has some the registrar does not): "
+            "import the statements before it (or those transactions as a transactions CSV), or the lots and "
+            "gains will be wrong")
 
 
 def _stamped(rows: list[_Row], n: int) -> _Row | None:
