@@ -105,8 +105,8 @@ def future_rate(policy: Policy, investor: Investor, tax_class: str, bought: date
     long_possible = not treatment.always_short_term and treatment.long_term_after is not None
     rate = treatment.long_rate if long_possible else treatment.short_rate
     if rate == "slab":
-        rate = investor.slab_rate
-    if rate is None:
+        rate = investor.slab_rate_for(fy)
+    if rate is None or rate == "exempt":
         return ZERO
     return rate * (1 + law.cess_rate(fy))  # exact: a rate and a cess rate of a few decimal places
 
@@ -299,10 +299,10 @@ def _bucket(h: Holding) -> tuple:
     return (h.term, h.rate, h.exemptable)
 
 
-def _tranche_order(bucket: tuple, investor: Investor) -> tuple:
+def _tranche_order(bucket: tuple, investor: Investor, fy: int) -> tuple:
     """Where a bucket's taxed part stands in the order losses meet gains (year._order)."""
     term, rate, _ = bucket
-    return _order(Tranche(term, rate, False, ZERO), investor.slab_rate)
+    return _order(Tranche(term, rate, False, ZERO), investor.slab_rate_for(fy))
 
 
 def _tax_in_program_terms(policy: Policy, investor: Investor, parts: list[RealisedPart], losses: Sequence[Loss],
@@ -376,7 +376,10 @@ def solve_investor(policy: Policy, investor: Investor, position: TaxPosition, qu
         """A bucket's rate as a number (a slab rate is the investor's; none, or unknown, is 0)."""
         if rate not in rates:
             if rate == "slab":
-                rates[rate] = Fraction(investor.slab_rate) if investor.slab_rate is not None else Fraction(0)
+                slab = investor.slab_rate_for(fy)
+                rates[rate] = Fraction(slab) if slab is not None else Fraction(0)
+            elif rate == "exempt":
+                rates[rate] = Fraction(0)
             else:
                 rates[rate] = Fraction(rate) if rate is not None else Fraction(0)
         return rates[rate]
@@ -488,7 +491,7 @@ def solve_investor(policy: Policy, investor: Investor, position: TaxPosition, qu
     # The tax row's bound: the year's tax without the plan (with cess), less the tax of the gains
     # already realised (those are constants in the program; what covers them is not).
     baseline_tax = Fraction(_tax_in_program_terms(policy, investor, baseline_parts, losses_bf, fy, exemption)) * cess
-    ordered = sorted(set(buckets) | set(base_gain), key=lambda b: (_tranche_order(b, investor), repr(b)))
+    ordered = sorted(set(buckets) | set(base_gain), key=lambda b: (_tranche_order(b, investor, fy), repr(b)))
     covered: dict[tuple, dict[int, float]] = {}  # per bucket: its gains - what covers them (its taxable part)
     short_loss_to: dict[tuple, int] = {}
     lt_row: dict[int, float] = {}
