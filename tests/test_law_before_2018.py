@@ -23,6 +23,8 @@ from decimal import Decimal
 
 import pytest
 
+from conftest import error_codes
+
 from engine.cli import main
 from engine.ledger import replay
 from engine.tax.realised import realise
@@ -226,3 +228,61 @@ def test_gains_for_each_year_from_2014_15_to_2017_18_through_the_cli(tmp_path, m
     assert main(["gains", "--fy", "2017-18", "--book", "book.db"]) == 0
     text = capsys.readouterr().out
     assert "exempt long-term gains" in text and "5,000" in text
+
+
+# ------------------------------------------------------------------ the language
+LAW = '''tax "Old" {{
+    year starts April 1
+    lots fifo per account
+    class debt {{
+        {rule}
+    }}
+{index}}}
+'''
+INDEX = '''    cost inflation index for sales up to FY 2016-17 {
+        FY 2011-12: 785
+        FY 2014-15: 1024
+    }
+    cost inflation index {
+        FY 2011-12: 184
+        FY 2017-18: 272
+    }
+'''
+
+
+def test_lower_of_and_exempt_read_and_print(check):
+    rule = "sold from 2014-04-01 to 2014-07-10: long-term after 12 months, long 20% with indexation or 10% without, whichever is less"
+    result = check(LAW.format(rule=rule, index=INDEX))
+    assert result.ok, result.diagnostics
+    law = result.policy.tax
+    t = law.treatment("debt", date(2011, 5, 2), date(2014, 6, 2))
+    assert (t.long_rate, t.indexed, t.long_rate_unindexed) == (D("0.20"), True, D("0.10"))
+    # The series for a sale's FY: old up to FY 2016-17, the undated (rebased) one after.
+    assert (law.cii(2011, 2014), law.cii(2011, 2016), law.cii(2011, 2017)) == (785, 785, 184)
+    exempt = check(LAW.format(rule="sold before 2018-04-01: long exempt, short 15%", index=""))
+    assert exempt.ok and exempt.policy.tax.treatment("debt", None, date(2017, 1, 1)).long_rate == "exempt"
+
+
+def test_lower_of_needs_an_indexed_rate(check):
+    result = check(LAW.format(rule="sold from 2014-04-01: long 20% or 10% without, whichever is less", index=""))
+    assert error_codes(result) == ["V343"]
+    assert "with indexation or 10% without" in result.diagnostics[0].hint
+
+
+def test_two_series_for_the_same_fy_of_sale_are_v306(check):
+    index = INDEX + '''    cost inflation index for sales in FY 2015-16 to FY 2018-19 {
+        FY 2015-16: 1081
+    }
+'''
+    result = check(LAW.format(rule="long-term after 12 months", index=index))
+    assert error_codes(result) == ["V306"]
+    assert "two cost inflation index series serve sales of FY 2015-16" in result.diagnostics[0].message
+
+
+def test_override_amends_the_shipped_old_series(check):
+    """An override with the same years merges into the shipped series, entry by entry."""
+    result = check('use "india"\noverride tax {\n    cost inflation index for sales up to FY 2016-17 {\n'
+                   '        FY 2016-17: 1200\n    }\n}\n')
+    assert result.ok, result.diagnostics
+    law = result.policy.tax
+    assert (law.cii(2016, 2016), law.cii(2015, 2016), law.cii(2016, 2017)) == (1200, 1081, 264)

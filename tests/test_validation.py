@@ -244,7 +244,7 @@ def test_cess_without_years_cannot_silently_lose_to_the_shipped_one(check):
     # no years overlaps each, and each overlap is reported.
     result = check('use "india"\noverride tax {\n    cess 3%\n}\n')
     assert error_codes(result) == ["V306", "V306"]
-    assert "cess 3% from FY 2014-15" in result.diagnostics[0].hint
+    assert "cess 3% for FY 2014-15 to FY 2017-18" in result.diagnostics[0].hint
     assert "cess 3% from FY 2018-19" in result.diagnostics[1].hint
 
 

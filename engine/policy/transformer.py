@@ -95,7 +95,8 @@ class Builder:
             if name in seen:
                 self.diagnostics.append(error(
                     "V320", f"`{_ATTR_WORDS.get(name, name)}` is given twice in one statement",
-                    self.span(tree), "keep one of them"))
+                    self.span(tree), "keep one of them" if name != "slab_attr" else
+                    "give the rates in one list, each with its years: slab 30%, slab 20% for FY 2019-20 to FY 2021-22"))
                 self._bad = True
                 continue
             seen[name] = tree

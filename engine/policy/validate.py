@@ -213,7 +213,7 @@ class Checker:
             ya, yb = a.years, b.years
             if ya is None or yb is None:
                 bare, other = (a, b) if ya is None else (b, a)
-                since = f" from {fy_label(other.years.first)}" if other.years else ""
+                since = _years_text(other.years) if other.years else ""
                 self.err("V306", f"{what}: one applies to every year, so it overlaps the other", bare.span,
                          f"give it years; in an override the same years replace the other: "
                          f"cess {bare.rate.text}{since}", notes=(("the other is here", other.span),))
@@ -654,6 +654,15 @@ def _in_unit(d: ast.Duration) -> tuple[str, int]:
 
 def _whole_months(d: ast.Duration) -> int:
     return d.count * {"days": 0, "months": 1, "years": 12}[d.unit]
+
+
+def _years_text(years: ast.FYRange) -> str:
+    """The years as a policy writes them: ` from FY A`, ` for FY A`, ` for FY A to FY B`."""
+    if years.last is None:
+        return f" from {fy_label(years.first)}"
+    if years.last == years.first:
+        return f" for {fy_label(years.first)}"
+    return f" for {fy_label(years.first)} to {fy_label(years.last)}"
 
 
 def _overlap(a_first: date | None, a_last: date | None, b_first: date | None, b_last: date | None) -> bool:
