@@ -390,6 +390,8 @@ def solve_investor(policy: Policy, investor: Investor, position: TaxPosition, qu
     loss_pool: dict[str, dict[int, float]] = {"short-term": {}, "long-term": {}}
     base_loss = {"short-term": Fraction(0), "long-term": Fraction(0)}
     for part in baseline_parts:
+        if part.rate == "exempt":
+            continue  # outside total income (s.10(38)): meets no loss, and no loss of it counts
         if part.gain > 0:
             key = (part.term, part.rate, part.exemptable)
             base_gain[key] = base_gain.get(key, Fraction(0)) + Fraction(part.gain)
@@ -440,7 +442,9 @@ def solve_investor(policy: Policy, investor: Investor, position: TaxPosition, qu
                 value -= per_count * taxed_float(h.rate)
             col = p.var(0, counts, -value, integer=q.quantum == SHARE)
             cols.append(col)
-            if per_count > 0:
+            if h.rate == "exempt":
+                pass  # an exempt gain is untaxed and meets no loss; an exempt loss is no loss
+            elif per_count > 0:
                 buckets.setdefault(_bucket(h), {})[col] = per_count
                 if h.term == "short-term":
                     short_gain_cols[col] = per_count

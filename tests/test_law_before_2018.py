@@ -286,3 +286,26 @@ def test_override_amends_the_shipped_old_series(check):
     assert result.ok, result.diagnostics
     law = result.policy.tax
     assert (law.cii(2016, 2016), law.cii(2015, 2016), law.cii(2016, 2017)) == (1200, 1081, 264)
+
+
+def test_year_end_plan_in_fy_2016_17_does_not_count_an_exempt_loss(tmp_path, monkeypatch, capsys):
+    """A plan on 2017-03-01 (FY 2016-17). Equity bought 2015-01-01, 100 at 200, now 150: a
+    long-term loss of 5,000 on an s.10(38) asset, which sets off nothing (a loss from an exempt
+    source). Debt bought 2013-01-01, 1,000 at 10, now 15: long-term, taxed at 20% with
+    indexation. Selling both would leave the debt gain taxed in full: the plan sells neither
+    (before this was modelled the program counted the equity loss against the debt gain and
+    planned Rs 1,030 of tax)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "policy.rules").write_text(POLICY + "harvest at year end {\n    harvest losses larger than Rs 500\n}\n",
+                                           encoding="utf-8")
+    (tmp_path / "tx.csv").write_text("date,investor,account,security,type,units,price,charges\n"
+                                     "2013-01-01,asha,F1,DEBT1,BUY,1000,10,0\n2015-01-01,asha,E1,EQ1,BUY,100,200,0\n")
+    (tmp_path / "p.csv").write_text("date,security,price\n2017-03-01,EQ1,150\n2017-03-01,DEBT1,15\n")
+    assert main(["init", "--policy", "policy.rules", "--book", "book.db"]) == 0
+    assert main(["import", "tx.csv", "p.csv", "--book", "book.db"]) == 0
+    capsys.readouterr()
+    assert main(["plan", "year-end", "--as-of", "2017-03-01", "--book", "book.db", "--no-save", "--json"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert plan["orders"] == []
+    assert {d["security"]: d["code"] for d in plan["decisions"]} == {"EQ1": "KEPT-LOSS-NO-USE", "DEBT1": "KEPT-TAXED"}
+    assert plan["investors"][0]["after"]["total_tax"] == "0.00"
