@@ -251,7 +251,8 @@ INDEX = '''    cost inflation index for sales up to FY 2016-17 {
 
 
 def test_lower_of_and_exempt_read_and_print(check):
-    rule = "sold from 2014-04-01 to 2014-07-10: long-term after 12 months, long 20% with indexation or 10% without, whichever is less"
+    rule = ("sold from 2014-04-01 to 2014-07-10: long-term after 12 months, "
+            "long 20% with indexation or 10% without, whichever is less")
     result = check(LAW.format(rule=rule, index=INDEX))
     assert result.ok, result.diagnostics
     law = result.policy.tax

@@ -76,8 +76,10 @@ def test_gains_notes_slab_gains_without_a_rate_for_that_fy(tmp_path, monkeypatch
     monkeypatch.chdir(tmp_path)
     (tmp_path / "policy.rules").write_text(POLICY.format(slab=PER_YEAR), encoding="utf-8")
     (tmp_path / "tx.csv").write_text("date,investor,account,security,type,units,price,charges\n"
-                                     "2015-02-01,asha,F1,DEBT1,BUY,1000,10,0\n2016-02-02,asha,F1,DEBT1,SELL,1000,12,0\n"
-                                     "2016-02-01,asha,F2,DEBT1,BUY,1000,10,0\n2017-02-02,asha,F2,DEBT1,SELL,1000,12,0\n")
+                                     "2015-02-01,asha,F1,DEBT1,BUY,1000,10,0\n"
+                                     "2016-02-02,asha,F1,DEBT1,SELL,1000,12,0\n"
+                                     "2016-02-01,asha,F2,DEBT1,BUY,1000,10,0\n"
+                                     "2017-02-02,asha,F2,DEBT1,SELL,1000,12,0\n")
     assert main(["init", "--policy", "policy.rules", "--book", "book.db"]) == 0
     assert main(["import", "tx.csv", "--book", "book.db"]) == 0
     capsys.readouterr()

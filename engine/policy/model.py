@@ -68,7 +68,7 @@ class Investor(Model):
     def slab_rate_for(self, fy: int) -> Decimal | None:
         """The slab rate the policy states for financial year `fy`: the one whose years
         cover it, else the one given without years; None when none is stated. (Spans of
-        one investor never overlap: validate.py, V339.)"""
+        one investor never overlap: validate.py, V342.)"""
         default = None
         for slab in self.slab_rates:
             if slab.years is None:
@@ -435,7 +435,8 @@ class TaxLaw(Model):
 
     def cii(self, fy: int, sold_fy: int) -> int | None:
         """Cost inflation index for financial year `fy` (s.48, Explanation (v)) in the series
-        in force for a sale in FY `sold_fy` (the index was rebased from FY 2017-18)."""
+        in force for a sale in FY `sold_fy`: a dated series where one serves that FY (the
+        rules file says when the index was rebased), else the series given without years."""
         series = next((s.points for s in self.dated_indexes if s.serves(sold_fy)), self.cost_inflation_index)
         return next((p.index for p in series if p.fy == fy), None)
 
