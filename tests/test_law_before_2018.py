@@ -24,7 +24,6 @@ from decimal import Decimal
 import pytest
 
 from conftest import error_codes
-
 from engine.cli import main
 from engine.ledger import replay
 from engine.tax.realised import realise
