@@ -1,6 +1,9 @@
 """One investor's financial year: set-off, brought-forward losses, exemption, tax, carry-forward.
 
 The order is the law's; within it, the taxpayer's best lawful choice:
+  0. Parts whose rate is "exempt" (long-term gains outside total income, s.10(38) before
+     1 April 2018) are set aside: reported as exempt gains and losses, never set off
+     against, taxed or carried forward. A slab rate is the investor's for this FY.
   1. Gains are grouped into tranches by term and rate. The exemption (s.112A, one limit
      per investor per FY, e.g. Rs 1,25,000 for all of FY 2024-25) is carved out of the
      exemptable long-term gains, highest rate first (the 12.5% tranche before the 10%).
@@ -251,7 +254,7 @@ def compute(parts: Iterable[RealisedPart], law: TaxLaw, investor: Investor, fy: 
 
 def condensed(parts: Iterable[RealisedPart]) -> list[RealisedPart]:
     """The parts summed into one per (investor, FY, term, rate, exemptable) for gains and one
-    per (investor, FY, term) for losses. `compute` only ever sums gains by those keys, so it
+    per (investor, FY, term, exempt or not) for losses. `compute` only ever sums gains by those keys, so it
     gives the same year for the condensed parts, in time that does not grow with the lots
     sold (the plans recompute a year for every lot they try)."""
     sums: dict[tuple, list] = {}
