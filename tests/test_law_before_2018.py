@@ -309,3 +309,17 @@ def test_year_end_plan_in_fy_2016_17_does_not_count_an_exempt_loss(tmp_path, mon
     assert plan["orders"] == []
     assert {d["security"]: d["code"] for d in plan["decisions"]} == {"EQ1": "KEPT-LOSS-NO-USE", "DEBT1": "KEPT-TAXED"}
     assert plan["investors"][0]["after"]["total_tax"] == "0.00"
+
+
+def test_show_prints_the_law_of_june_2014(policy):
+    """`lotwise show --as-of 2014-06-01`: equity STCG 15%, LTCG exempt (s.111A, s.10(38)); debt
+    funds long-term after 12 months, the lower of 20% indexed and 10% unindexed (s.112(1)
+    proviso); cess 3%; the old index (FY 2014-15 = 1024)."""
+    from engine.policy.show import as_text
+
+    text = as_text(policy, date(2014, 6, 1))
+    assert "cess 3%" in text and "Cost inflation index for FY 2014-15: 1024" in text
+    rows = {line.split()[0]: line for line in text.splitlines() if line.startswith(("equity ", "specified-fund "))}
+    assert rows["equity"].split()[5:7] == ["15%", "exempt"]
+    assert "more than 12 months  slab    20% indexed or 10% unindexed, lower tax" in rows["specified-fund"]
+    assert "more than 36 months" in as_text(policy, date(2014, 7, 11))
