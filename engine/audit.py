@@ -58,6 +58,8 @@ class Decision(NamedTuple):  # a named tuple: one per lot, 14,400 in a family's 
 
 
 def _rate_text(rate) -> str:
+    if rate == "exempt":
+        return "nil: the gain is exempt"
     return "slab rate" if rate == "slab" else ("no rate in force" if rate is None else format_percent(rate))
 
 

@@ -390,8 +390,12 @@ def cmd_gains(args) -> int:
                 ["exemption used", f"{_money(result.exemption_used)} of {_money(result.exemption_limit)}"],
                 ["taxable LTCG", _money(result.taxable_ltcg)],
                 ["tax", f"{_money(result.tax)} + cess {_money(result.cess)} = {_money(result.total_tax)}"]]
+        if result.exempt_lt_gains or result.exempt_lt_losses:  # e.g. s.10(38), before 1 April 2018
+            rows.append(["exempt long-term gains", _money(result.exempt_lt_gains)])
+            rows.append(["exempt long-term losses", f"{_money(result.exempt_lt_losses)} (not set off, not carried)"])
         if result.slab_gains and not result.slab_rate_known:
-            rows.append(["slab-rate gains", f"{_money(result.slab_gains)} (not taxed here: no slab rate given)"])
+            rows.append(["slab-rate gains", f"{_money(result.slab_gains)} (not taxed here: no slab rate given "
+                         f"for {fy_label(result.fy)}; see the note)"])
         for s in result.set_offs:
             if s.brought_forward:
                 rows.append([f"set off, brought forward ({s.loss_term} loss of {fy_label(s.loss_fy)})",
@@ -401,6 +405,11 @@ def cmd_gains(args) -> int:
         for loss in result.expired:
             rows.append([f"expired ({loss.term} loss of {fy_label(loss.fy)})", _money(loss.amount)])
         print(tabulate(rows, tablefmt="plain", disable_numparse=True))
+        if result.slab_gains and not result.slab_rate_known:
+            print(f"note: {result.investor}'s slab-rate gains are not taxed here: the policy states no slab rate "
+                  f"for {fy_label(result.fy)} (investor {result.investor} ... slab 30% for {fy_label(result.fy)}). "
+                  "The s.87A rebate and the basic-exemption shortfall are out of scope (docs/tax-rules.md).",
+                  file=sys.stderr)
         if sales:
             print(tabulate([[p.sold.isoformat(), p.security, p.account, p.lot_id, p.acquired.isoformat(), f"{p.units}",
                              _money(p.cost), _money(p.basis), _money(p.proceeds), p.term, _money(p.gain)]

@@ -105,8 +105,8 @@ def future_rate(policy: Policy, investor: Investor, tax_class: str, bought: date
     long_possible = not treatment.always_short_term and treatment.long_term_after is not None
     rate = treatment.long_rate if long_possible else treatment.short_rate
     if rate == "slab":
-        rate = investor.slab_rate
-    if rate is None:
+        rate = investor.slab_rate_for(fy)
+    if rate is None or rate == "exempt":
         return ZERO
     return rate * (1 + law.cess_rate(fy))  # exact: a rate and a cess rate of a few decimal places
 
@@ -299,10 +299,10 @@ def _bucket(h: Holding) -> tuple:
     return (h.term, h.rate, h.exemptable)
 
 
-def _tranche_order(bucket: tuple, investor: Investor) -> tuple:
+def _tranche_order(bucket: tuple, investor: Investor, fy: int) -> tuple:
     """Where a bucket's taxed part stands in the order losses meet gains (year._order)."""
     term, rate, _ = bucket
-    return _order(Tranche(term, rate, False, ZERO), investor.slab_rate)
+    return _order(Tranche(term, rate, False, ZERO), investor.slab_rate_for(fy))
 
 
 def _tax_in_program_terms(policy: Policy, investor: Investor, parts: list[RealisedPart], losses: Sequence[Loss],
@@ -376,7 +376,10 @@ def solve_investor(policy: Policy, investor: Investor, position: TaxPosition, qu
         """A bucket's rate as a number (a slab rate is the investor's; none, or unknown, is 0)."""
         if rate not in rates:
             if rate == "slab":
-                rates[rate] = Fraction(investor.slab_rate) if investor.slab_rate is not None else Fraction(0)
+                slab = investor.slab_rate_for(fy)
+                rates[rate] = Fraction(slab) if slab is not None else Fraction(0)
+            elif rate == "exempt":
+                rates[rate] = Fraction(0)
             else:
                 rates[rate] = Fraction(rate) if rate is not None else Fraction(0)
         return rates[rate]
@@ -387,6 +390,8 @@ def solve_investor(policy: Policy, investor: Investor, position: TaxPosition, qu
     loss_pool: dict[str, dict[int, float]] = {"short-term": {}, "long-term": {}}
     base_loss = {"short-term": Fraction(0), "long-term": Fraction(0)}
     for part in baseline_parts:
+        if part.rate == "exempt":
+            continue  # outside total income (s.10(38)): meets no loss, and no loss of it counts
         if part.gain > 0:
             key = (part.term, part.rate, part.exemptable)
             base_gain[key] = base_gain.get(key, Fraction(0)) + Fraction(part.gain)
@@ -437,7 +442,9 @@ def solve_investor(policy: Policy, investor: Investor, position: TaxPosition, qu
                 value -= per_count * taxed_float(h.rate)
             col = p.var(0, counts, -value, integer=q.quantum == SHARE)
             cols.append(col)
-            if per_count > 0:
+            if h.rate == "exempt":
+                pass  # an exempt gain is untaxed and meets no loss; an exempt loss is no loss
+            elif per_count > 0:
                 buckets.setdefault(_bucket(h), {})[col] = per_count
                 if h.term == "short-term":
                     short_gain_cols[col] = per_count
@@ -488,7 +495,7 @@ def solve_investor(policy: Policy, investor: Investor, position: TaxPosition, qu
     # The tax row's bound: the year's tax without the plan (with cess), less the tax of the gains
     # already realised (those are constants in the program; what covers them is not).
     baseline_tax = Fraction(_tax_in_program_terms(policy, investor, baseline_parts, losses_bf, fy, exemption)) * cess
-    ordered = sorted(set(buckets) | set(base_gain), key=lambda b: (_tranche_order(b, investor), repr(b)))
+    ordered = sorted(set(buckets) | set(base_gain), key=lambda b: (_tranche_order(b, investor, fy), repr(b)))
     covered: dict[tuple, dict[int, float]] = {}  # per bucket: its gains - what covers them (its taxable part)
     short_loss_to: dict[tuple, int] = {}
     lt_row: dict[int, float] = {}

@@ -19,12 +19,14 @@ Compared per (FY, scheme, folio), to the paisa:
     proceeds - expenses - cost on long-term parts.
   - casparser "LTCG (Taxable)" (`GainEntry.coa`): equal to lotwise's gain, except for the
     two differences `_casparser_taxable` applies to each lotwise part, explained there:
-      D1  a lot bought ON 31-01-2018 is not grandfathered (casparser tests `<`);
-      D2  long-term sales before 1-4-2018 count as 0 (casparser's s.10(38) shortcut;
-          lotwise has no rate for them and says so, T103).
+      D1  a lot bought ON 31-01-2018 is not grandfathered (casparser tests `<`).
+    Long-term sales before 1-4-2018 count as 0 in casparser (s.10(38)); lotwise's rules
+    say `long exempt` for them, so its taxable gain is 0 too: they agree.
   - casparser's Schedule 112A / quarterly figures (`_taxable_112a`, `generate_112a`):
-    these use `<=` and grandfather pre-1-4-2018 sales too, so they equal lotwise's gain
-    exactly; per FY they equal compute()'s lt_gains - lt_losses and st_gains - st_losses,
+    these use `<=`, so they equal lotwise's gain exactly from FY 2018-19; per FY they equal
+    compute()'s lt_gains - lt_losses and st_gains - st_losses. D2: they grandfather
+    pre-1-4-2018 sales too, which s.55(2)(ac) does not (it computes s.112A gains); lotwise
+    reports those exempt gains on the actual cost (`_casparser_112a`). Also per FY,
     and for FY 2024-25 the 112A "BE"/"AE" transfer flag splits the gains exactly as
     lotwise's 10% / 12.5% rates do.
 casparser computes no tax, exemption, set-off or carry-forward, so those have nothing to
@@ -75,7 +77,7 @@ POLICY = 'use "india"\nportfolio "x" {\n    investor asha "Asha"\n    asset "Equ
 # exercises the boundaries: date -> (scheme, folio, BUY/SELL, units (None: all held), NAV).
 # Folio 3003: lots bought on 30 and 31 January and 1 February 2018 at 80.00 (below the
 # FMV 86.19), all redeemed on 2019-03-01 at 95.00 (D1). Folio 4004: bought 2016-03-01 at
-# 18.00, redeemed long-term on 2017-06-01 at 26.00, before 1-4-2018 (D2). Folio 1001 also
+# 18.00, redeemed long-term on 2017-06-01 at 26.00, before 1-4-2018 (s.10(38); D2). Folio 1001 also
 # sells on 22 and 23 July 2024 (the rate change).
 FIXED = {
     date(2016, 3, 1): ("IDBITOP", "4004", TxType.BUY, 500, D("18.00")),
@@ -184,17 +186,28 @@ def _casparser_taxable(part) -> Decimal:
         bought ON 31-01-2018 keeps its actual cost. s.55(2)(ac) says "acquired on or before
         the 31st day of January 2018": lotwise (<=) is right; casparser's own 112A code
         (`_taxable_112a`, `generate_112a`) uses <= too and agrees with lotwise.
-    D2: for a pre-cutoff lot sold before 1-4-2018, `coa` returns the sale value, so the
-        taxable LTCG is 0 (the old s.10(38) exemption, which casparser hard-codes). lotwise
-        has no rule before FY 2018-19 (india.rules starts there) and reports T103 rather
-        than guess; its gain is the grandfathered one.
+    For a pre-cutoff lot sold before 1-4-2018, `coa` returns the sale value, so the taxable
+    LTCG is 0 (the old s.10(38) exemption, which casparser hard-codes); lotwise's rate for
+    it is "exempt" (india.rules from FY 2014-15), so nothing of it is taxable either.
     Otherwise casparser's formula is lotwise's: max(cost, min(FMV x units, sale)).
     """
-    if part.acquired < CUTOFF and part.sold < FIRST_TAXED_SALE:
-        return ZERO  # D2
+    if part.rate == "exempt":
+        assert part.acquired < CUTOFF and part.sold < FIRST_TAXED_SALE
+        return ZERO
     if part.acquired == CUTOFF:
         return part.proceeds - part.cost  # D1
     return part.gain
+
+
+def _casparser_112a(part) -> Decimal:
+    """casparser's Schedule 112A gain for this lotwise part. D2: casparser grandfathers a
+    long-term sale before 1-4-2018 too (max(cost, min(FMV x units, sale))); s.55(2)(ac)
+    computes s.112A gains, and that sale's gain was exempt under s.10(38): lotwise reports it
+    on the actual cost. Otherwise lotwise's gain."""
+    if part.rate != "exempt":
+        return part.gain
+    fmv = SCHEMES[part.security][1] * part.units
+    return part.proceeds - part.expenses - max(part.cost, min(fmv, part.proceeds))
 
 
 @pytest.fixture
@@ -218,9 +231,8 @@ def test_per_fy_and_scheme_gains_agree_except_the_explained_rules(policy, fmv_in
     assert not report.errors
     parts, problems = lotwise(policy, txs)
 
-    # lotwise: no rate before FY 2018-19, said once per pre-1-4-2018 sale part (T103), nothing else.
-    early = [p for p in parts if p.sold < FIRST_TAXED_SALE]
-    assert [d.code for d in problems] == ["T103"] * len(early)
+    # lotwise: every sale has a rate (india.rules covers sales from FY 2014-15).
+    assert problems == []
 
     ours: dict[tuple, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     for p in parts:
@@ -230,7 +242,7 @@ def test_per_fy_and_scheme_gains_agree_except_the_explained_rules(policy, fmv_in
         else:
             row["ltcg"] += p.proceeds - p.expenses - p.cost
             row["ltcg_taxable"] += _casparser_taxable(p)
-            row["ltcg_112a"] += p.gain
+            row["ltcg_112a"] += _casparser_112a(p)
     theirs = {(fy, name.split(" [")[0], name.split("[")[1].rstrip("]")): {
         "ltcg": ltcg, "ltcg_taxable": taxable, "stcg": stcg}
         for fy, name, _, _, ltcg, taxable, stcg in report.get_summary()}
@@ -240,9 +252,12 @@ def test_per_fy_and_scheme_gains_agree_except_the_explained_rules(policy, fmv_in
             assert row[column] == ours[key][column], (key, column)
     # Both explained differences are exercised (the FIXED rows), and change the figures:
     # D1 folio 3003: 100 x (95.00 - 86.19) = 881.00 (lotwise) vs 100 x (95 - 80) = 1,500.
-    # D2 folio 4004: 500 x (26.00 - 24.80) = 600.00 (lotwise, grandfathered) vs 0.
+    # Folio 4004, sold 2017-06-01: exempt (s.10(38)) in both; lotwise's gain on the actual cost,
+    # 500 x (26.00 - 18.00) = 4,000; D2: casparser's 112A figure grandfathers it,
+    # 500 x (26.00 - 24.80) = 600.
     assert [(p.gain, _casparser_taxable(p)) for p in parts if p.acquired == CUTOFF] == [(D(881), D(1500))]
-    assert [(p.gain, _casparser_taxable(p)) for p in parts if p.account == "4004"] == [(D(600), ZERO)]
+    assert [(p.gain, p.rate, _casparser_taxable(p), _casparser_112a(p)) for p in parts if p.account == "4004"] == [
+        (D(4000), "exempt", ZERO, D(600))]
 
     # casparser's 112A-consistent figures (<=, no pre-FY 2018-19 shortcut) equal lotwise's
     # gains exactly, and per FY they equal compute()'s gains and losses before set-off.
@@ -251,10 +266,14 @@ def test_per_fy_and_scheme_gains_agree_except_the_explained_rules(policy, fmv_in
         quarters = report.quarterly_gains(fy_label(fy))
         lt, st = sum(quarters["Equity LTCG"]), sum(quarters["Equity STCG"])
         assert lt == sum((r["ltcg_112a"] for k, r in ours.items() if k[0] == fy_label(fy)), ZERO)
+        result, more = compute(parts, policy.tax, investor, fy)
+        assert not more
         if fy >= 2018:
-            result, more = compute(parts, policy.tax, investor, fy)
-            assert not more
             assert (lt, st) == (result.lt_gains - result.lt_losses, result.st_gains - result.st_losses)
+        else:  # before 1-4-2018 every long-term gain or loss is exempt (s.10(38))
+            assert st == result.st_gains - result.st_losses and result.lt_gains == result.lt_losses == ZERO
+            assert result.exempt_lt_gains - result.exempt_lt_losses == sum(
+                (p.gain for p in parts if p.fy == fy and p.term == "long-term"), ZERO)
 
     # FY 2024-25: the 112A transfer flag (BE before 23-7-2024, AE from it) splits the
     # long-term gains exactly as lotwise's rates do (10% before, 12.5% from).

@@ -87,7 +87,7 @@ def test_debt_fund_bought_either_side_of_1_april_2023(law):
 def test_debt_fund_sold_before_23_july_2024_is_indexed(law):
     t = law.treatment("specified-fund", date(2019, 5, 1), date(2024, 7, 22))
     assert (t.long_rate, t.indexed, str(t.long_term_after)) == (Decimal("0.20"), True, "36 months")
-    assert (law.cii(2019), law.cii(2024)) == (289, 363)  # FY 2019-20 and FY 2024-25
+    assert (law.cii(2019, 2024), law.cii(2024, 2024)) == (289, 363)  # FY 2019-20 and FY 2024-25
 
 
 def test_gold_etf_under_the_old_specified_test(law):
@@ -142,11 +142,11 @@ def test_equity_is_long_term_exactly_after_more_than_12_months(law, bought, days
 
 
 def test_no_rate_before_the_rules_begin(law):
-    # The file covers sales from 1 April 2018 (FY 2018-19); older sales get no rate
-    # rather than a later one (LTCG on equity was exempt before, s.10(38)).
-    t = law.treatment("equity", date(2016, 1, 1), date(2018, 3, 31))
+    # The file covers sales from 1 April 2014 (FY 2014-15); older sales get no rate
+    # rather than a later one.
+    t = law.treatment("equity", date(2012, 1, 1), date(2014, 3, 31))
     assert (t.short_rate, t.long_rate) == (None, None)
-    assert law.treatment("equity", date(2016, 1, 1), date(2018, 4, 1)).long_rate == Decimal("0.10")
+    assert law.treatment("equity", date(2012, 1, 1), date(2014, 4, 1)).long_rate == "exempt"
 
 
 def test_listed_debt_etf(law):

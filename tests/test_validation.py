@@ -240,9 +240,12 @@ def test_short_rate_set_twice_in_either_order(check, settings):
 
 
 def test_cess_without_years_cannot_silently_lose_to_the_shipped_one(check):
+    # The shipped law has two cess rules (3% to FY 2017-18, 4% from FY 2018-19): a cess with
+    # no years overlaps each, and each overlap is reported.
     result = check('use "india"\noverride tax {\n    cess 3%\n}\n')
-    assert error_codes(result) == ["V306"]
-    assert "cess 3% from FY 2018-19" in result.diagnostics[0].hint
+    assert error_codes(result) == ["V306", "V306"]
+    assert "cess 3% for FY 2014-15 to FY 2017-18" in result.diagnostics[0].hint
+    assert "cess 3% from FY 2018-19" in result.diagnostics[1].hint
 
 
 def test_cess_and_exemption_amended_from_a_later_year(check):

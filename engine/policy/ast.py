@@ -48,9 +48,10 @@ class Duration(Node):
 
 @dataclass(frozen=True, kw_only=True)
 class FYRange(Node):
-    """Financial years by starting calendar year; `last` None means open-ended."""
+    """Financial years by starting calendar year; `last` None means open-ended, and
+    `first` None (only for sales a cost inflation index series covers) since ever."""
 
-    first: int
+    first: int | None
     last: int | None
 
 
@@ -61,11 +62,14 @@ class Block(Node):
     override: bool
     items: tuple[Node, ...]
     header: Span = field(compare=False, repr=False)
+    years: FYRange | None = None  # a cost inflation index series: the FYs of sale it serves
 
     @property
     def key(self) -> tuple:
         if self.kind == "class":
             return ("class", self.name.value if self.name else None)
+        if self.years is not None:
+            return ("block", self.kind, self.years.first, self.years.last)
         return ("block", self.kind)
 
 
@@ -80,11 +84,19 @@ class Use(Node):
 
 # ------------------------------------------------------------------ portfolio
 @dataclass(frozen=True, kw_only=True)
+class SlabRate(Node):
+    """`slab 30%` (every year not otherwise stated) or `slab 20% for FY 2019-20 to FY 2021-22`."""
+
+    rate: Lit
+    years: FYRange | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class Investor(Node):
     id: Lit
     name: Lit
     pan: Lit | None = None
-    slab: Lit | None = None
+    slabs: tuple[SlabRate, ...] = ()
     aliases: tuple[Lit, ...] = ()
 
     @property
@@ -311,9 +323,10 @@ class Condition(Node):
 @dataclass(frozen=True, kw_only=True)
 class Setting(Node):
     kind: str  # short-rate | long-rate | long-term-after | always-short-term
-    rate: Lit | None = None  # value Decimal fraction, or "slab"
+    rate: Lit | None = None  # value Decimal fraction, "slab", or (long only) "exempt"
     duration: Duration | None = None
     indexed: bool = False
+    unindexed_rate: Lit | None = None  # `or 10% without, whichever is less`
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -15,7 +15,9 @@ from typing import Literal, Union
 from dateutil.relativedelta import relativedelta
 from pydantic import BaseModel, ConfigDict
 
-Rate = Union[Decimal, Literal["slab"]]
+# A tax rate: a fraction, "slab" (the investor's slab rate), or "exempt" (a long-term
+# gain outside total income, e.g. s.10(38) before 1 April 2018).
+Rate = Union[Decimal, Literal["slab", "exempt"]]
 
 
 class Model(BaseModel):
@@ -38,13 +40,42 @@ class Duration(Model):
         return f"{self.count} {unit}"
 
 
+class FYSpan(Model):
+    """Financial years by starting calendar year, inclusive; `last` None: open-ended."""
+
+    first: int
+    last: int | None = None
+
+    def contains(self, fy: int) -> bool:
+        return self.first <= fy and (self.last is None or fy <= self.last)
+
+
 # ------------------------------------------------------------------ portfolio
+class SlabRate(Model):
+    """The investor's slab rate for the FYs of `years` (None: every FY not otherwise stated)."""
+
+    rate: Decimal
+    years: FYSpan | None = None
+
+
 class Investor(Model):
     id: str
     name: str
     pan: str | None = None
-    slab_rate: Decimal | None = None
+    slab_rates: tuple[SlabRate, ...] = ()
     aliases: tuple[str, ...] = ()
+
+    def slab_rate_for(self, fy: int) -> Decimal | None:
+        """The slab rate the policy states for financial year `fy`: the one whose years
+        cover it, else the one given without years; None when none is stated. (Spans of
+        one investor never overlap: validate.py, V342.)"""
+        default = None
+        for slab in self.slab_rates:
+            if slab.years is None:
+                default = slab.rate
+            elif slab.years.contains(fy):
+                return slab.rate
+        return default
 
 
 class Asset(Model):
@@ -170,16 +201,6 @@ class HarvestRule(Model):
 
 
 # ------------------------------------------------------------------ tax law
-class FYSpan(Model):
-    """Financial years by starting calendar year, inclusive; `last` None: open-ended."""
-
-    first: int
-    last: int | None = None
-
-    def contains(self, fy: int) -> bool:
-        return self.first <= fy and (self.last is None or fy <= self.last)
-
-
 class ExemptionRule(Model):
     amount: Decimal
     years: FYSpan
@@ -204,6 +225,9 @@ class DatedRule(Model):
     short_rate: Rate | None = None
     long_rate: Rate | None = None
     indexed: bool | None = None
+    # `long 20% with indexation or 10% without, whichever is less` (s.112(1) proviso):
+    # the rate on the gain without indexation that caps the tax.
+    long_rate_unindexed: Decimal | None = None
     origin: str
 
     @property
@@ -240,6 +264,7 @@ class Treatment(Model):
     short_rate: Rate | None
     long_rate: Rate | None
     indexed: bool
+    long_rate_unindexed: Decimal | None = None  # the lower-of alternative (s.112(1) proviso)
     anniversary_is_long_term: bool
     origins: tuple[str, ...]
 
@@ -299,6 +324,21 @@ class IndexPoint(Model):
     index: int
 
 
+class IndexSeries(Model):
+    """A cost inflation index series (s.48, Explanation (v)) used for sales in the FYs
+    `sales_first` to `sales_last` (either None: open on that side). The series given
+    without years serves every sale no dated series covers."""
+
+    sales_first: int | None = None
+    sales_last: int | None = None
+    points: tuple[IndexPoint, ...] = ()
+    origin: str
+
+    def serves(self, sold_fy: int) -> bool:
+        return ((self.sales_first is None or self.sales_first <= sold_fy)
+                and (self.sales_last is None or sold_fy <= self.sales_last))
+
+
 class TaxLaw(Model):
     name: str | None = None
     year_start_month: int
@@ -311,7 +351,8 @@ class TaxLaw(Model):
     carry_forward_years: int | None = None
     charges: tuple[Charge, ...] = ()
     same_day_rebuy_netted: bool = False
-    cost_inflation_index: tuple[IndexPoint, ...] = ()
+    cost_inflation_index: tuple[IndexPoint, ...] = ()  # the series for sales no dated series covers
+    dated_indexes: tuple[IndexSeries, ...] = ()  # earlier series, by the FYs of sale they serve
 
     def fy_of(self, day: date) -> int:
         """The financial year (by its starting calendar year) that `day` falls in (s.3,
@@ -341,6 +382,8 @@ class TaxLaw(Model):
             matching = [r for r in cls.rules if r.matches(bought, sold)]
         for rule in sorted(matching, key=lambda r: r.order):
             origins.append(rule.origin)
+            if rule.long_rate is not None:  # a long rate comes with its own indexation and cap
+                settings["long_rate_unindexed"] = rule.long_rate_unindexed
             for name in ("long_term_after", "short_rate", "long_rate", "indexed"):
                 value = getattr(rule, name)
                 if value is not None:
@@ -354,6 +397,7 @@ class TaxLaw(Model):
             short_rate=settings.get("short_rate"),
             long_rate=settings.get("long_rate"),
             indexed=bool(settings.get("indexed") or False),
+            long_rate_unindexed=settings.get("long_rate_unindexed"),
             anniversary_is_long_term=self.anniversary_is_long_term,
             origins=tuple(origins),
         )
@@ -389,9 +433,12 @@ class TaxLaw(Model):
                     chosen[charge.kind] = charge
         return tuple(chosen[k] for k in sorted(chosen))
 
-    def cii(self, fy: int) -> int | None:
-        """Cost inflation index notified for financial year `fy` (s.48, Explanation (v))."""
-        return next((p.index for p in self.cost_inflation_index if p.fy == fy), None)
+    def cii(self, fy: int, sold_fy: int) -> int | None:
+        """Cost inflation index for financial year `fy` (s.48, Explanation (v)) in the series
+        in force for a sale in FY `sold_fy`: a dated series where one serves that FY (the
+        rules file says when the index was rebased), else the series given without years."""
+        series = next((s.points for s in self.dated_indexes if s.serves(sold_fy)), self.cost_inflation_index)
+        return next((p.index for p in series if p.fy == fy), None)
 
 
 class SourceInfo(Model):

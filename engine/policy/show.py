@@ -12,7 +12,15 @@ from engine.policy import model as m
 def _rate(rate: m.Rate | None) -> str:
     if rate is None:
         return "-"
-    return "slab" if rate == "slab" else format_percent(rate)
+    return rate if rate in ("slab", "exempt") else format_percent(rate)
+
+
+def _long(rate: m.Rate | None, indexed: bool | None, unindexed: Decimal | None) -> str:
+    """A long-term rate as `show` prints it: `20% indexed`, `exempt`, or the lower-of pair."""
+    text = _rate(rate) + (" indexed" if indexed else "")
+    if unindexed is not None:
+        text += f" or {format_percent(unindexed)} unindexed, whichever is less"
+    return text
 
 
 def law_in_force(law: m.TaxLaw, on: date, portfolio: m.Portfolio | None = None) -> dict:
@@ -29,6 +37,8 @@ def law_in_force(law: m.TaxLaw, on: date, portfolio: m.Portfolio | None = None) 
             "short_rate": _rate(base.short_rate),
             "long_rate": _rate(base.long_rate),
             "indexed": base.indexed,
+            "long_rate_unindexed": format_percent(base.long_rate_unindexed)
+            if base.long_rate_unindexed is not None else None,
             "exemption": str(exemption) if exemption is not None else None,
             "grandfather_on_or_before": cls.grandfather_on_or_before.isoformat()
             if cls.grandfather_on_or_before else None,
@@ -48,7 +58,7 @@ def law_in_force(law: m.TaxLaw, on: date, portfolio: m.Portfolio | None = None) 
         "set_off": [{"loss": s.loss, "against": list(s.against)} for s in law.set_off],
         "carry_forward_years": law.carry_forward_years,
         "same_day_rebuy_netted": law.same_day_rebuy_netted,
-        "cost_inflation_index": law.cii(fy),
+        "cost_inflation_index": law.cii(fy, fy),
     }
 
 
@@ -71,6 +81,19 @@ def _charges_in_force(law: m.TaxLaw, on: date, portfolio: m.Portfolio | None) ->
             for (side, charges), of in grouped.items()]
 
 
+def _slabs(investor: m.Investor) -> str:
+    """`30%; 20% for FY 2019-20 to FY 2021-22`: the slab rates as stated, "-" for none."""
+    out = []
+    for slab in investor.slab_rates:
+        years = ""
+        if slab.years is not None:
+            first, last = slab.years.first, slab.years.last
+            years = (f" from {fy_label(first)}" if last is None else f" for {fy_label(first)}" if last == first
+                     else f" for {fy_label(first)} to {fy_label(last)}")
+        out.append(format_percent(slab.rate) + years)
+    return "; ".join(out) or "-"
+
+
 def _regime(rule: m.DatedRule) -> str:
     when = _range("bought", rule.bought_from, rule.bought_to)
     if rule.sold_from or rule.sold_to:
@@ -81,7 +104,7 @@ def _regime(rule: m.DatedRule) -> str:
     if rule.short_rate is not None:
         parts.append(f"short {_rate(rule.short_rate)}")
     if rule.long_rate is not None:
-        parts.append(f"long {_rate(rule.long_rate)}")
+        parts.append(f"long {_long(rule.long_rate, rule.indexed, rule.long_rate_unindexed)}")
     if rule.long_term_after is not None:
         parts.append(f"long-term after {rule.long_term_after}")
     return f"{when}: {', '.join(parts)} ({rule.origin})"
@@ -113,8 +136,8 @@ def as_text(policy: m.Policy, on: date) -> str:
     if p is not None:
         out.append(f"\nPortfolio: {p.name or '(unnamed)'}")
         if p.investors:
-            out.append(tabulate([[i.id, i.name, i.pan or "-", _rate(i.slab_rate) if i.slab_rate else "-"]
-                                 for i in p.investors], ["investor", "name", "PAN", "slab"]))
+            out.append(tabulate([[i.id, i.name, i.pan or "-", _slabs(i)] for i in p.investors],
+                                ["investor", "name", "PAN", "slab"]))
         if p.assets:
             out.append("")
             out.append(tabulate([[a.name, format_percent(a.target),
@@ -140,7 +163,8 @@ def as_text(policy: m.Policy, on: date) -> str:
                    f"{law['fy_last_day']}); lots {law['lots']}; anniversary sale is {law['anniversary_sale']}; "
                    f"cess {law['cess']}")
         rows = [[c["class"], _holding(c, policy.tax.anniversary_is_long_term),
-                 c["short_rate"], c["long_rate"] + (" indexed" if c["indexed"] else ""),
+                 c["short_rate"], c["long_rate"] + (" indexed" if c["indexed"] else "")
+                 + (f" or {c['long_rate_unindexed']} unindexed, lower tax" if c["long_rate_unindexed"] else ""),
                  format_inr(Decimal(c["exemption"])) if c["exemption"] else "-",
                  c["grandfather_on_or_before"] or "-"] for c in law["classes"]]
         out.append(tabulate(rows, ["class", "long-term if held", "STCG", "LTCG", "exemption", "grandfathered to"]))

@@ -95,7 +95,8 @@ class Builder:
             if name in seen:
                 self.diagnostics.append(error(
                     "V320", f"`{_ATTR_WORDS.get(name, name)}` is given twice in one statement",
-                    self.span(tree), "keep one of them"))
+                    self.span(tree), "keep one of them" if name != "slab_attr" else
+                    "give the rates in one list, each with its years: slab 30%, slab 20% for FY 2019-20 to FY 2021-22"))
                 self._bad = True
                 continue
             seen[name] = tree
@@ -135,18 +136,36 @@ class Builder:
     def block(self, tree) -> ast.Block:
         override = any(isinstance(c, Tree) and c.data == "override" for c in tree.children)
         name = None
+        years = None
         body = []
         for child in tree.children:
             if isinstance(child, Token) and child.type in {"STRING", "NAME"}:
                 name = self.string(child) if child.type == "STRING" else self.read(child, str)
+            elif isinstance(child, Tree) and child.data in _SALES_YEARS:
+                years = self.sales_years(child)
             elif isinstance(child, Tree) and child.data != "override":
                 body.append(child)
         span = self.span(tree)
         header = Span(self.path, span.line, span.column, span.line, span.column + 1)
         if name is not None:
             header = Span(self.path, span.line, span.column, name.span.end_line, name.span.end_column)
+        if years is not None:
+            header = Span(self.path, span.line, span.column, years.span.end_line, years.span.end_column)
         return ast.Block(kind=_BLOCK_KINDS[tree.data], name=name, override=override,
-                         items=self.statements(body), header=header, span=span)
+                         items=self.statements(body), header=header, span=span, years=years)
+
+    def sales_years(self, tree) -> ast.FYRange:
+        """`for sales in FY A to FY B`, `for sales from FY A`, `for sales up to FY B`."""
+        years = [self.read(t, literals.read_fy).value for t in tree.children]
+        if None in years:
+            years = [0] * len(years)  # reported; the block stays, so its entries are checked
+        if tree.data == "sales_in":
+            first, last = years[0], years[-1]
+        elif tree.data == "sales_from":
+            first, last = years[0], None
+        else:
+            first, last = None, years[0]
+        return ast.FYRange(first=first, last=last, span=self.span(tree))
 
     def b_use_stmt(self, tree) -> ast.Use:
         return ast.Use(target=self.string(tree.children[0]), span=self.span(tree))
@@ -161,10 +180,15 @@ class Builder:
         return ast.Investor(
             id=self.read(ident, str), name=self.string(name),
             pan=self.read(pan.children[0], str) if pan else None,
-            slab=self.percent(slab.children[0]) if slab else None,
+            slabs=tuple(self.slab_rate(s) for s in slab.children) if slab else (),
             aliases=tuple(self.string(t) for t in alias.children) if alias else (),
             span=self.span(tree),
         )
+
+    def slab_rate(self, tree) -> ast.SlabRate:
+        rate, *years = tree.children
+        return ast.SlabRate(rate=self.percent(rate), years=self.fy_range(years[0]) if years else None,
+                            span=self.span(tree))
 
     def b_asset_stmt(self, tree) -> ast.Asset:
         name, target, *rest = tree.children
@@ -380,9 +404,14 @@ class Builder:
         if kind == "always-short-term":
             rate = self._rate(tree.children[0]) if tree.children else None
             return ast.Setting(kind=kind, rate=rate, span=span)
+        if kind == "long-exempt":
+            return ast.Setting(kind="long-rate", rate=ast.Lit(value="exempt", text="exempt", span=span), span=span)
         if kind == "long-rate":
-            return ast.Setting(kind=kind, rate=self._rate(tree.children[0]),
-                               indexed=len(tree.children) > 1, span=span)
+            rate, *rest = tree.children
+            lower = next((c for c in rest if c.data == "lower_of"), None)
+            return ast.Setting(kind=kind, rate=self._rate(rate),
+                               indexed=any(c.data == "with_indexation" for c in rest),
+                               unindexed_rate=self.percent(lower.children[0]) if lower else None, span=span)
         return ast.Setting(kind=kind, rate=self._rate(tree.children[0]), span=span)
 
     def b_setoff_stmt(self, tree) -> ast.SetOffRule:
@@ -413,6 +442,8 @@ class Builder:
         return ast.IndexEntry(year=self.read(year, literals.read_fy),
                               value=self.read(value, literals.read_int), span=self.span(tree))
 
+
+_SALES_YEARS = {"sales_in", "sales_from", "sales_up_to"}
 
 _ATTR_WORDS = {
     "pan_attr": "pan", "slab_attr": "slab", "alias_attr": "alias", "band_attr": "band",

@@ -144,12 +144,25 @@ class Checker:
                 charges.append(self.charge(charge, class_names))
                 charge_nodes.append(charge)
         self.overlapping_charges(charge_nodes, charges)
-        index = []
-        for sub in (b for b in items if isinstance(b, ast.Block) and b.kind == "cost-inflation-index"):
+        index, dated_indexes = [], []
+        series_blocks = [b for b in items if isinstance(b, ast.Block) and b.kind == "cost-inflation-index"]
+        for sub in series_blocks:
+            points = []
             for entry in sub.items:
                 if entry.value.value <= 0:
                     self.err("V304", "a cost inflation index is a positive number", entry.value.span)
-                index.append(m.IndexPoint(fy=entry.year.value, index=entry.value.value))
+                points.append(m.IndexPoint(fy=entry.year.value, index=entry.value.value))
+            points.sort(key=lambda p: p.fy)
+            if sub.years is None:
+                index.extend(points)
+                continue
+            years = sub.years
+            if years.first is not None and years.last is not None and years.last < years.first:
+                self.err("V305", f"{fy_label(years.first)} comes after {fy_label(years.last)}", years.span,
+                         "write the earlier year first")
+            dated_indexes.append(m.IndexSeries(sales_first=years.first, sales_last=years.last,
+                                               points=tuple(points), origin=_origin(sub.span)))
+        self.overlapping_series([b for b in series_blocks if b.years is not None])
         if not ok:
             return None
         return m.TaxLaw(
@@ -161,7 +174,23 @@ class Checker:
             carry_forward_years=carry, charges=tuple(charges),
             same_day_rebuy_netted=any(isinstance(i, ast.Rebuy) for i in items),
             cost_inflation_index=tuple(sorted(index, key=lambda p: p.fy)),
+            dated_indexes=tuple(dated_indexes),
         )
+
+    def overlapping_series(self, blocks: list[ast.Block]) -> None:
+        """Two dated cost inflation index series serving sales of one FY would leave the
+        index to chance (V306)."""
+        for a, b in combinations(blocks, 2):
+            if a.key == b.key:
+                continue  # the same years twice: V311
+            ya, yb = a.years, b.years
+            lo = max(ya.first if ya.first is not None else -1, yb.first if yb.first is not None else -1)
+            hi = min(ya.last if ya.last is not None else 10**6, yb.last if yb.last is not None else 10**6)
+            if lo <= hi:
+                self.err("V306", f"two cost inflation index series serve sales of {fy_label(max(lo, 0))}"
+                         if lo >= 0 else "two cost inflation index series serve the same sales", b.header,
+                         "give each FY of sale one series: make the ranges meet (up to FY X / from FY X+1)",
+                         notes=(("the other is here", a.header),))
 
     def fy_span(self, years: ast.FYRange) -> m.FYSpan:
         if years.last is not None and years.last < years.first:
@@ -184,7 +213,7 @@ class Checker:
             ya, yb = a.years, b.years
             if ya is None or yb is None:
                 bare, other = (a, b) if ya is None else (b, a)
-                since = f" from {fy_label(other.years.first)}" if other.years else ""
+                since = _years_text(other.years) if other.years else ""
                 self.err("V306", f"{what}: one applies to every year, so it overlaps the other", bare.span,
                          f"give it years; in an override the same years replace the other: "
                          f"cess {bare.rate.text}{since}", notes=(("the other is here", other.span),))
@@ -270,11 +299,17 @@ class Checker:
             fields[name] = self.rate(setting.rate)
             if setting.kind == "long-rate":
                 fields["indexed"] = setting.indexed
+                if setting.unindexed_rate is not None:
+                    if not setting.indexed or setting.rate.value == "slab":
+                        self.err("V343", "`or ... without, whichever is less` compares an indexed rate with an "
+                                 "unindexed one; this long rate is not indexed", setting.unindexed_rate.span,
+                                 "write long 20% with indexation or 10% without, whichever is less")
+                    fields["long_rate_unindexed"] = self.percent(setting.unindexed_rate, "a tax rate")
         return m.DatedRule(origin=_origin(node.span), **fields)
 
     def rate(self, lit: ast.Lit) -> m.Rate:
-        if lit.value == "slab":
-            return "slab"
+        if lit.value in ("slab", "exempt"):
+            return lit.value
         self.percent(lit, "a tax rate")
         return lit.value
 
@@ -343,7 +378,7 @@ class Checker:
             if node.pan is not None and not _PAN.match(node.pan.value):
                 self.err("V328", f"`{node.pan.value}` is not a PAN", node.pan.span,
                          "a PAN is five letters, four digits and a letter, like ABCPS1234K")
-            self.percent(node.slab, "a slab rate")
+            self.slab_rates(node)
             for alias in node.aliases:
                 other = alias_owner.get(alias.value.casefold())
                 if other is not None and other.id.value != node.id.value:
@@ -352,7 +387,9 @@ class Checker:
                 alias_owner[alias.value.casefold()] = node
             investors.append(m.Investor(
                 id=node.id.value, name=node.name.value, pan=node.pan.value if node.pan else None,
-                slab_rate=node.slab.value if node.slab else None,
+                slab_rates=tuple(m.SlabRate(rate=sl.rate.value,
+                                            years=m.FYSpan(first=sl.years.first, last=sl.years.last)
+                                            if sl.years else None) for sl in node.slabs),
                 aliases=tuple(a.value for a in node.aliases)))
         asset_nodes = [n for n in block.items if isinstance(n, ast.Asset)]
         asset_names = {a.name.value for a in asset_nodes}
@@ -408,6 +445,31 @@ class Checker:
                       'add one: investor asha "Asha Sharma"')
         return m.Portfolio(name=block.name.value if block.name else None, investors=tuple(investors),
                            assets=tuple(assets), securities=tuple(securities))
+
+    def slab_rates(self, node: ast.Investor) -> None:
+        """Each slab rate from 0% to 100%; one without years at most (the rate of every FY not
+        otherwise stated); no FY given two rates (V342)."""
+        bare = None
+        for slab in node.slabs:
+            self.percent(slab.rate, "a slab rate")
+            if slab.years is None:
+                if bare is not None:
+                    self.err("V320", "a slab rate without years is given twice for one investor", slab.span,
+                             "keep one; give the others years: slab 20% for FY 2019-20 to FY 2021-22",
+                             notes=(("the first is here", bare.span),))
+                bare = slab
+            else:
+                self.fy_span(slab.years)
+        dated = [sl for sl in node.slabs if sl.years is not None]
+        for a, b in combinations(dated, 2):
+            ya, yb = a.years, b.years
+            a_last = ya.last if ya.last is not None else 10**6
+            b_last = yb.last if yb.last is not None else 10**6
+            if ya.first <= b_last and yb.first <= a_last:
+                self.err("V342", f"{node.id.value} has two slab rates for {fy_label(max(ya.first, yb.first))}",
+                         b.span, "give each financial year one slab rate: make the ranges meet without "
+                         "overlapping (for FY 2019-20 to FY 2021-22, from FY 2022-23)",
+                         notes=(("the other is here", a.span),))
 
     def security(self, node: ast.Security, asset_names: set[str], asset_class: dict[str, str | None],
                  declared: set[str], class_names: set[str] | None) -> m.Security | None:
@@ -592,6 +654,15 @@ def _in_unit(d: ast.Duration) -> tuple[str, int]:
 
 def _whole_months(d: ast.Duration) -> int:
     return d.count * {"days": 0, "months": 1, "years": 12}[d.unit]
+
+
+def _years_text(years: ast.FYRange) -> str:
+    """The years as a policy writes them: ` from FY A`, ` for FY A`, ` for FY A to FY B`."""
+    if years.last is None:
+        return f" from {fy_label(years.first)}"
+    if years.last == years.first:
+        return f" for {fy_label(years.first)}"
+    return f" for {fy_label(years.first)} to {fy_label(years.last)}"
 
 
 def _overlap(a_first: date | None, a_last: date | None, b_first: date | None, b_last: date | None) -> bool:

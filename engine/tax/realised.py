@@ -115,11 +115,14 @@ def realise(ledger: Ledger, policy: Policy, fmv: Mapping[str, Decimal], only_fy:
             if rate is None:
                 problems.append(error(
                     "T103", f"{tx.source}: no {'long' if long_term else 'short'}-term rate in force for "
-                    f"{security.tax_class} sold on {tx.date}", None, "the rules file covers sales from its first "
-                    "dated rule; add a rule for this date with `override tax { ... }`"))
+                    f"{security.tax_class} sold on {tx.date}{_covered(cls)}", None,
+                    "add a rule for this date with `override tax { ... }`"))
             basis = matched.cost
             gf = cls.grandfather_on_or_before if cls else None
-            if gf is not None and matched.acquired <= gf and long_term:
+            # s.55(2)(ac) computes gains the law taxes (s.112A), on sales after the FMV's date;
+            # an exempt gain (s.10(38)) is reported on the actual cost.
+            if (gf is not None and matched.acquired <= gf and long_term and tx.date > gf
+                    and rate not in (None, "exempt")):
                 # s.55(2)(ac): the FMV is of what was held on the date, through any split or
                 # merger since (a split or merger on or before it is already in that price).
                 held, ratio = held_on(tx.security, matched.history, gf)
@@ -134,17 +137,42 @@ def realise(ledger: Ledger, policy: Policy, fmv: Mapping[str, Decimal], only_fy:
                         notes.append(f"grandfathered at FMV {value} of {held} on {gf}"
                                      + (f" x {ratio} unit(s) then per unit now" if ratio != 1 else ""))
             if treatment.indexed and long_term:
-                bought_index, sold_index = law.cii(law.fy_of(matched.acquired)), law.cii(fy)
+                # The series in force for the FY of sale (rebased by the Finance Act 2017).
+                bought_index, sold_index = law.cii(law.fy_of(matched.acquired), fy), law.cii(fy, fy)
                 if bought_index is None or sold_index is None:
                     problems.append(error("T105", f"{tx.source}: no cost inflation index for the FY of purchase "
                                           f"or sale", None, "add it to the rules' cost inflation index"))
                 else:
-                    basis = paise(basis * sold_index / bought_index)
-                    notes.append(f"indexed {bought_index} -> {sold_index}")
-            exemptable = long_term and law.exemption(security.tax_class, fy) is not None
+                    indexed = paise(basis * sold_index / bought_index)
+                    cap = treatment.long_rate_unindexed
+                    # s.112(1) proviso: the tax is the lower of the rate on the indexed gain and
+                    # `cap` on the gain without indexation, for this lot part; a tie keeps indexation.
+                    if cap is not None and isinstance(rate, Decimal) and \
+                            cap * (proceeds - expenses - basis) < rate * (proceeds - expenses - indexed):
+                        notes.append(f"{_pct(cap)} without indexation (less than {_pct(rate)} on the gain "
+                                     f"indexed {bought_index} -> {sold_index})")
+                        rate = cap
+                    else:
+                        basis = indexed
+                        notes.append(f"indexed {bought_index} -> {sold_index}")
+                        if cap is not None:
+                            notes.append(f"{_pct(rate)} with indexation (not more than {_pct(cap)} without)")
+            exemptable = long_term and rate != "exempt" and law.exemption(security.tax_class, fy) is not None
             parts.append(RealisedPart(
                 tx.investor, tx.account, tx.security, security.tax_class, tx.date, tx.source, matched.lot_id,
                 matched.acquired, matched.units, proceeds, expenses, matched.cost, basis,
                 proceeds - expenses - basis, "long-term" if long_term else "short-term", rate, exemptable, fy,
                 tuple(notes)))
     return parts, problems
+
+
+def _pct(rate: Decimal) -> str:
+    from engine.literals import format_percent
+
+    return format_percent(rate)
+
+
+def _covered(cls) -> str:
+    """`; the rules for X cover sales from D`: the earliest sale date the class's rules name."""
+    starts = [r.sold_from for r in cls.rules if r.sold_from is not None] if cls is not None else []
+    return f"; the rules for {cls.name} cover sales from {min(starts)}" if starts else ""

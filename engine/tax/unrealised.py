@@ -72,7 +72,9 @@ def value_lots(ledger: Ledger, policy: Policy, price_of: Callable[[str, date], P
                     long_term, long_term_from, treatment.long_rate if long_term else treatment.short_rate)
             day = per_day[(lot.security, lot.acquired)] = (
                 *term, security.exit_load_on(lot.acquired, as_of), security.exit_load_ends(lot.acquired),
-                term[0] and grandfather_until is not None and lot.acquired <= grandfather_until)
+                # as realise(): s.55(2)(ac) for taxed long-term gains after the FMV's date
+                term[0] and grandfather_until is not None and lot.acquired <= grandfather_until
+                and as_of > grandfather_until and term[2] not in (None, "exempt"))
         long_term, long_term_from, rate, exit_load, exit_load_ends, grandfathered = day
         value = paise(lot.units * price.price)
         basis = lot.cost

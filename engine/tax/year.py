@@ -1,6 +1,9 @@
 """One investor's financial year: set-off, brought-forward losses, exemption, tax, carry-forward.
 
 The order is the law's; within it, the taxpayer's best lawful choice:
+  0. Parts whose rate is "exempt" (long-term gains outside total income, s.10(38) before
+     1 April 2018) are set aside: reported as exempt gains and losses, never set off
+     against, taxed or carried forward. A slab rate is the investor's for this FY.
   1. Gains are grouped into tranches by term and rate. The exemption (s.112A, one limit
      per investor per FY, e.g. Rs 1,25,000 for all of FY 2024-25) is carved out of the
      exemptable long-term gains, highest rate first (the 12.5% tranche before the 10%).
@@ -80,7 +83,12 @@ class YearResult:
     exemption_used: Decimal = ZERO
     taxable_ltcg: Decimal = ZERO
     slab_gains: Decimal = ZERO
-    slab_rate_known: bool = False
+    slab_rate_known: bool = False  # the policy states the investor's slab rate for this FY
+    # Long-term gains and losses on assets whose long-term gains are exempt (rate
+    # "exempt", e.g. s.10(38) before 1 April 2018): outside total income, so no loss is set
+    # off against such a gain and such a loss is neither set off nor carried forward.
+    exempt_lt_gains: Decimal = ZERO
+    exempt_lt_losses: Decimal = ZERO
     tax: Decimal = ZERO
     cess: Decimal = ZERO
     total_tax: Decimal = ZERO
@@ -102,7 +110,8 @@ def _order(tranche: Tranche, slab: Decimal | None) -> tuple:
 
 def compute(parts: Iterable[RealisedPart], law: TaxLaw, investor: Investor, fy: int,
             brought_forward: Iterable[Loss] = ()) -> tuple[YearResult, list[Diagnostic]]:
-    result = YearResult(investor.id, fy, slab_rate_known=investor.slab_rate is not None)
+    slab = investor.slab_rate_for(fy)
+    result = YearResult(investor.id, fy, slab_rate_known=slab is not None)
     problems: list[Diagnostic] = []
     mine = [p for p in parts if p.investor == investor.id and p.fy == fy]
     buckets: dict[tuple, Decimal] = defaultdict(lambda: ZERO)
@@ -110,6 +119,12 @@ def compute(parts: Iterable[RealisedPart], law: TaxLaw, investor: Investor, fy: 
     # The year's exemption is the law's, whether or not anything was sold yet (s.112A).
     limits = {e for e in (law.exemption(c.name, fy) for c in law.classes) if e is not None}
     for p in mine:
+        if p.rate == "exempt":  # outside total income: reported, never set off, taxed or carried
+            if p.gain > 0:
+                result.exempt_lt_gains += p.gain
+            else:
+                result.exempt_lt_losses -= p.gain
+            continue
         if p.gain > 0:
             buckets[(p.term, p.rate, p.exemptable)] += p.gain
             if p.term == "short-term":
@@ -142,7 +157,7 @@ def compute(parts: Iterable[RealisedPart], law: TaxLaw, investor: Investor, fy: 
             amount -= covered
         if amount > 0:
             tranches.append(Tranche(term, rate, False, amount))
-    tranches.sort(key=lambda t: _order(t, investor.slab_rate))
+    tranches.sort(key=lambda t: _order(t, slab))
 
     # 2-3. Set-off. Current-year losses first and as far as they go (s.70), then brought-
     # forward ones (s.74), oldest first, as far as they go. Within those rules the taxpayer
@@ -192,7 +207,7 @@ def compute(parts: Iterable[RealisedPart], law: TaxLaw, investor: Investor, fy: 
             take = min(loss.amount, room_left)
             room_left -= take
             flexible_draws.append((loss, take))
-    order = sorted(tranches, key=lambda t: _order(t, investor.slab_rate))
+    order = sorted(tranches, key=lambda t: _order(t, slab))
     used: dict[int, Decimal] = defaultdict(lambda: ZERO)
     for draws, targets in ((restricted_draws, [t for t in order if t.term == "long-term"]),
                            (flexible_draws, order)):
@@ -221,9 +236,9 @@ def compute(parts: Iterable[RealisedPart], law: TaxLaw, investor: Investor, fy: 
             continue
         if t.rate == "slab":
             result.slab_gains += t.amount
-            if investor.slab_rate is None:
+            if slab is None:
                 continue
-            rate = investor.slab_rate
+            rate = slab
         elif t.rate is None:
             continue  # reported by realise() (T103)
         else:
@@ -239,21 +254,23 @@ def compute(parts: Iterable[RealisedPart], law: TaxLaw, investor: Investor, fy: 
 
 def condensed(parts: Iterable[RealisedPart]) -> list[RealisedPart]:
     """The parts summed into one per (investor, FY, term, rate, exemptable) for gains and one
-    per (investor, FY, term) for losses. `compute` only ever sums gains by those keys, so it
+    per (investor, FY, term, exempt or not) for losses. `compute` only ever sums gains by those keys, so it
     gives the same year for the condensed parts, in time that does not grow with the lots
     sold (the plans recompute a year for every lot they try)."""
     sums: dict[tuple, list] = {}
     for p in parts:
         if p.gain == 0:
             continue
-        key = (p.investor, p.fy, p.term, p.rate, p.exemptable) if p.gain > 0 else (p.investor, p.fy, p.term)
+        exempt = p.rate == "exempt"  # an exempt loss is kept apart: it meets no gain
+        key = (p.investor, p.fy, p.term, p.rate, p.exemptable) if p.gain > 0 else (p.investor, p.fy, p.term, exempt)
         total = sums.get(key)
         if total is None:
             sums[key] = [p, p.gain]
         else:
             total[1] += p.gain
     return [RealisedPart(p.investor, "", "", p.tax_class, p.sold, "condensed", "", p.acquired, ZERO, ZERO, ZERO,
-                         ZERO, ZERO, gain, p.term, p.rate if gain > 0 else None, p.exemptable if gain > 0 else False,
+                         ZERO, ZERO, gain, p.term, p.rate if gain > 0 or p.rate == "exempt" else None,
+                         p.exemptable if gain > 0 else False,
                          p.fy) for p, gain in sums.values()]
 
 
@@ -269,6 +286,8 @@ def year_json(result: YearResult) -> dict:
         "net_stcg": str(result.net_stcg), "net_ltcg": str(result.net_ltcg),
         "exemption_limit": str(result.exemption_limit), "exemption_used": str(result.exemption_used),
         "taxable_ltcg": str(result.taxable_ltcg), "slab_gains": str(result.slab_gains),
+        "slab_rate_known": result.slab_rate_known,
+        "exempt_lt_gains": str(result.exempt_lt_gains), "exempt_lt_losses": str(result.exempt_lt_losses),
         "tax": str(result.tax), "cess": str(result.cess), "total_tax": str(result.total_tax),
         "tax_by_tranche": [{"tranche": label, "taxable": str(t), "tax": str(x)}
                            for label, t, x in result.tax_by_tranche],
