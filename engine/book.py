@@ -150,6 +150,11 @@ MIGRATIONS: tuple[str, ...] = (
         trade TEXT NOT NULL
     );
     """,
+    # 8: a saved plan keeps the policy as applied: every file's text and the resolved policy
+    # (engine/plan_store.py); plans saved before have none.
+    """
+    ALTER TABLE plans ADD COLUMN policy TEXT;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -209,6 +214,7 @@ class Book:
         try:
             db = sqlite3.connect(path, isolation_level=None)  # transactions are explicit
             db.execute("PRAGMA cache_size = -65536")  # up to 64 MiB of pages: large imports stay in memory
+            db.execute("PRAGMA busy_timeout = 10000")  # another process writing: wait up to 10 s, then fail clearly
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version == 0 and not create and db.execute(
                     "SELECT count(*) FROM sqlite_master").fetchone()[0]:
@@ -237,12 +243,36 @@ class Book:
         self.db.close()
 
     @contextmanager
-    def transaction(self):
-        """All writes inside are one SQLite transaction; nested uses join the outer one."""
+    def snapshot(self):
+        """Everything read inside sees one state of the book, and what is written inside
+        commits with it: a plan reads its inputs and saves itself here, so an import that
+        commits meanwhile is in neither or both. Takes the write lock first where the book
+        can be written (another writer waits, `busy_timeout`); a read-only book is read in
+        one read transaction."""
         if self.db.in_transaction:
             yield
             return
-        self.db.execute("BEGIN")
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError:  # read-only, or busy past the timeout: a read snapshot
+            self.db.execute("BEGIN")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    @contextmanager
+    def transaction(self):
+        """All writes inside are one SQLite transaction; nested uses join the outer one. The
+        write lock is taken first (IMMEDIATE): a writer that had read first could not wait
+        for another one (SQLite answers such a deadlock at once with `database is locked`),
+        whereas one waiting here waits up to `busy_timeout`."""
+        if self.db.in_transaction:
+            yield
+            return
+        self.db.execute("BEGIN IMMEDIATE")
         try:
             yield
         except BaseException:
@@ -369,6 +399,12 @@ class Book:
         """Fair market value per unit on 31-01-2018, by security."""
         return {security: Decimal(value)
                 for security, value in self.db.execute("SELECT security, fmv FROM fmv ORDER BY security")}
+
+    def fmv_with_sources(self) -> dict[str, tuple[Decimal, str]]:
+        """Fair market value per unit on 31-01-2018, by security, with the name of the file
+        it was imported from."""
+        return {security: (Decimal(value), name) for security, value, name in self.db.execute(
+            "SELECT f.security, f.fmv, i.name FROM fmv f JOIN imports i ON i.id = f.import_id ORDER BY f.security")}
 
     def losses(self) -> list[BroughtForwardLoss]:
         """Brought-forward losses by investor, FY of origin, term, then the FY brought into."""

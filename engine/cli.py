@@ -134,13 +134,20 @@ def _book_path(args) -> Path:
 
 
 def _open_book(args, create: bool = False):
+    """The book of --book, opened once per command: every step of a command reads it through
+    one connection (so a plan's reads can share one snapshot, Book.snapshot)."""
     from engine.book import Book, BookError
 
+    cached = getattr(args, "_book", None)
+    if cached is not None:
+        return cached
     try:
-        return Book.open(_book_path(args), create=create)
+        book = Book.open(_book_path(args), create=create)
     except BookError as e:
         print(f"lotwise: {e}", file=sys.stderr)
         return None
+    args._book = book
+    return book
 
 
 def _policy_for(args, book):
@@ -158,8 +165,14 @@ def _policy_for(args, book):
     if not result.ok:
         _print_diagnostics(result.diagnostics, result.sources, False)
         return None
-    args._policy = (name, result.policy)
+    args._policy = (name, result.policy, result.sources)
     return result.policy
+
+
+def _policy_texts(args) -> dict[str, str]:
+    """The text of every file of the policy `_policy_for` read, by the name in its sources."""
+    cached = getattr(args, "_policy", None)
+    return cached[2] if cached is not None else {}
 
 
 def _book_and_policy(args):
@@ -341,20 +354,30 @@ def _ledger_of(args, *, until: date | None = None, fy: int | None = None, lots: 
     return book, policy, ledger, fmv, history(ledger, policy, fmv, fy, book.losses(), until)
 
 
-def _fmv_for(book, policy) -> dict:
-    """FMVs on 31-01-2018 (s.55(2)(ac)): the book's; for funds it lacks, casparser-isin's
-    offline table where that optional package is installed (`pip install 'lotwise[isin]'`)."""
+def _fmv_for(book, policy):
+    """FMVs on 31-01-2018 (s.55(2)(ac)) with their sources (engine/fmv.py): the book's; for
+    funds it lacks, casparser-isin's offline table where that optional package is installed
+    (`pip install 'lotwise[isin]'`)."""
+    from engine.fmv import FmvSource, FmvTable
     from engine.importers.fmv_casparser_isin import fmv_from_casparser_isin
 
-    fmv = book.fmv()
+    found = {security: (value, FmvSource.BOOK, name) for security, (value, name) in book.fmv_with_sources().items()}
     wanted: dict[str, str] = {}  # ISIN -> security id, for held funds with no FMV in the book
     for security in policy.portfolio.securities if policy.portfolio else ():
         isin = security.isin or security.id
-        if security.id not in fmv and security.kind != "stock" and isin[:2] == "IN":
+        if security.id not in found and security.kind != "stock" and isin[:2] == "IN":
             wanted[isin] = security.id
-    for isin, value in fmv_from_casparser_isin(wanted).items():  # {} when not installed
-        fmv.setdefault(wanted[isin], value)
-    return fmv
+    isin_values = fmv_from_casparser_isin(wanted)  # {} when not installed
+    if isin_values:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            package = version("casparser-isin")
+        except PackageNotFoundError:  # its database read directly (engine/importers/fmv_casparser_isin.py)
+            package = ""
+        for isin, value in isin_values.items():
+            found.setdefault(wanted[isin], (value, FmvSource.CASPARSER_ISIN, package))
+    return FmvTable(found)
 
 
 def cmd_gains(args) -> int:

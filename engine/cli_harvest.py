@@ -14,9 +14,9 @@ EXIT_OK, EXIT_INPUT = 0, 1
 
 
 def cmd_plan_year_end(args) -> int:
-    from engine.cli import _book_and_policy
+    from engine.cli import _book_and_policy, _fmv_for, _open_book, _policy_texts
     from engine.cli_plans import _plan_inputs
-    from engine.plan_store import input_hashes, plan_id, save
+    from engine.plan_store import input_hashes, plan_id, policy_record, save
     from engine.year_end import plan, to_json
 
     opened = _book_and_policy(args)
@@ -45,29 +45,36 @@ def cmd_plan_year_end(args) -> int:
         as_of = min(max(today, first), last)
     else:
         as_of = today
-    loaded = _plan_inputs(args, as_of)
-    if loaded is None:
+    book = _open_book(args)
+    if book is None:
         return EXIT_INPUT
-    book, policy, holdings, position, problems, money = loaded
-    if problems:  # warnings (errors stopped _plan_inputs), e.g. T104: a missing FMV
-        from engine.diagnostics import render_all
+    # One snapshot of the book for every input, the hashes and the save (plan_store).
+    with book.snapshot():
+        loaded = _plan_inputs(args, as_of)
+        if loaded is None:
+            return EXIT_INPUT
+        book, policy, holdings, position, problems, money = loaded
+        if problems:  # warnings (errors stopped _plan_inputs), e.g. T104: a missing FMV
+            from engine.diagnostics import render_all
 
-        print(render_all(problems, {}), file=sys.stderr)
-    options = {"invest": {i: m for i, m in money.items() if m}}
-    hashes = input_hashes(book, policy, as_of, options)
-    ident = plan_id("year-end", hashes)
-    result = plan(policy, holdings, position, as_of, money, book.latest_price)
-    body = to_json(ident, hashes, options, result)
-    data = json.loads(body)  # the reports are made from the plan as saved
-    for name, render in ((args.csv, orders_csv), (args.markdown, markdown)):
-        if name:  # written before the plan is saved: a file that cannot be written changes nothing
-            try:
-                Path(name).write_text(render(data), encoding="utf-8")
-            except OSError as e:
-                print(f"lotwise: cannot write {name}: {e.strerror or e}", file=sys.stderr)
-                return EXIT_INPUT
-    if not args.no_save:
-        save(book, ident, "year-end", as_of, result.harvest.fy, hashes, body)
+            print(render_all(problems, {}), file=sys.stderr)
+        options = {"invest": {i: m for i, m in money.items() if m}}
+        fmv = _fmv_for(book, policy)  # the table the plan read, with each value's source
+        hashes = input_hashes(book, policy, as_of, options, fmv)
+        ident = plan_id("year-end", hashes)
+        result = plan(policy, holdings, position, as_of, money, book.latest_price)
+        body = to_json(ident, hashes, options, result, fmv)
+        data = json.loads(body)  # the reports are made from the plan as saved
+        for name, render in ((args.csv, orders_csv), (args.markdown, markdown)):
+            if name:  # written before the plan is saved: a file that cannot be written changes nothing
+                try:
+                    Path(name).write_text(render(data), encoding="utf-8")
+                except OSError as e:
+                    print(f"lotwise: cannot write {name}: {e.strerror or e}", file=sys.stderr)
+                    return EXIT_INPUT
+        if not args.no_save:
+            save(book, ident, "year-end", as_of, result.harvest.fy, hashes, body,
+                 policy_record(policy, _policy_texts(args)))
     if args.json:
         print(body)
     else:
@@ -113,6 +120,10 @@ def print_plan(body: dict) -> None:
         print(f"not placed: {u['investor']} {_inr(u['amount'])} for {u['asset']}: {u['reason']}")
     for note in body["notes"]:
         print(note)
+    borrowed = [f"{f['security']} {f['fmv']}" for f in body.get("fmv", ()) if f["source"] != "book"]
+    if borrowed:
+        print(f"FMVs on 31-01-2018 from casparser-isin, not the book (grandfathering, s.55(2)(ac)): "
+              f"{', '.join(borrowed)}; `lotwise import` a security,fmv CSV to use your own")
     sold = sum(1 for d in body["decisions"] if d["action"] == "SOLD")
     print(f"\n{len(body['decisions'])} lots considered, {sold} sold; `lotwise why {body['plan_id']}` says why "
           "for each lot")
@@ -176,6 +187,8 @@ def cmd_plans(args) -> int:
     book = _open_book(args)
     if book is None:
         return EXIT_INPUT
+    if args.policy_of:
+        return _print_saved_policy(book, args.policy_of, args.json)
     rows = []
     for ident, kind, as_of, fy, body in saved(book):
         data = json.loads(body)
@@ -190,6 +203,29 @@ def cmd_plans(args) -> int:
     else:
         print(tabulate([[r["plan_id"], r["kind"], r["as_of"], r["fy"], r["sells"], _inr(r["value"])] for r in rows],
                        ["plan", "kind", "as of", "FY", "sells", "value"], disable_numparse=True))
+    return EXIT_OK
+
+
+def _print_saved_policy(book, ident: str, as_json: bool) -> int:
+    """The policy a saved plan applied: each file's name, sha256 and text, as the plan read them."""
+    from engine.plan_store import load, saved_policy
+
+    found = load(book, ident)
+    if found is None:
+        print(f"lotwise: no saved plan {ident!r} in this book (or more than one starts so); "
+              "`lotwise plans` lists them", file=sys.stderr)
+        return EXIT_INPUT
+    record = saved_policy(book, found[0])
+    if record is None:
+        print(f"lotwise: plan {found[0]} was saved before plans kept their policy (lotwise 0.1.0, schema 7 or "
+              "older); only its hash is known: see `inputs` in `lotwise why` --json", file=sys.stderr)
+        return EXIT_INPUT
+    if as_json:
+        print(json.dumps({"plan_id": found[0], **record}, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    for f in record["files"]:
+        print(f"# ---- {f['file']} (sha256 {f['sha256']})")
+        print((f["text"] or "(text not kept)").rstrip("\n"))
     return EXIT_OK
 
 
@@ -241,6 +277,8 @@ def add_commands(commands, kinds, book_options, iso_date, fy_arg, rupees, contri
     year_end.set_defaults(func=cmd_plan_year_end)
 
     plans = commands.add_parser("plans", help="the plans saved in the book")
+    plans.add_argument("--policy-of", metavar="PLAN", help="print the policy a saved plan applied: every file's "
+                       "name, sha256 and text, as the plan read them")
     book_options(plans, policy=False)
     plans.add_argument("--json", action="store_true", help="print as JSON")
     plans.set_defaults(func=cmd_plans)

@@ -1,11 +1,18 @@
 """Saved plans: the hashes of a plan's inputs, the plan id derived from them, and the plans
-table of the book (schema 5).
+table of the book (schemas 5 and 8).
 
 The inputs are what the plan is a function of: the policy as resolved (every `use`d file
-merged, as `lotwise show` prints it), the book's transactions, the prices on or before
-`as_of`, the grandfathering FMVs, the brought-forward losses, `as_of`, the command's options
-and the engine's version. The same inputs give the same id and the same plan, byte for byte
-(nothing in a plan reads the clock).
+merged, as `lotwise show` prints it), the book's transactions dated on or before `as_of` (a
+later import does not change a past plan's id), the prices on or before `as_of`, the
+grandfathering FMVs the plan read with their source (the book's, or casparser-isin's for funds
+the book lacks: engine/fmv.py), the brought-forward losses, `as_of`, the command's options and
+the engine's version. The same inputs give the same id and the same plan, byte for byte
+(nothing in a plan reads the clock). The command reads all of them from one snapshot of the
+book (`Book.snapshot`), so an import that commits meanwhile is in neither or both.
+
+With the plan the book keeps the policy as applied: the resolved policy and the text of every
+file it was read from (`policy_record`), so that an auditor can read what decided, not only
+its hash.
 """
 
 from __future__ import annotations
@@ -13,9 +20,11 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import date
+from typing import Mapping
 
 from engine import __version__
 from engine.book import Book
+from engine.fmv import FmvTable
 from engine.policy.model import Policy
 
 
@@ -35,19 +44,29 @@ def policy_hash(policy: Policy) -> str:
     return hashlib.sha256(json.dumps([resolved, texts], sort_keys=True).encode()).hexdigest()
 
 
-def input_hashes(book: Book, policy: Policy, as_of: date, options: dict) -> dict[str, str]:
+def policy_record(policy: Policy, texts: Mapping[str, str]) -> str:
+    """The policy as applied, kept with a saved plan: every file's name, sha256 and text (as
+    `check` read them; `texts` by the names in `policy.sources`) and the resolved policy."""
+    files = [{"file": source.path, "sha256": source.sha256, "text": texts.get(source.path)}
+             for source in policy.sources]
+    return json.dumps({"files": files, "resolved": policy.model_dump(mode="json", exclude={"sources"})},
+                      sort_keys=True, ensure_ascii=False)
+
+
+def input_hashes(book: Book, policy: Policy, as_of: date, options: dict, fmv: FmvTable) -> dict[str, str]:
     db = book.db
+    day = as_of.isoformat()
     return {
         "policy": policy_hash(policy),
         "transactions": _digest(db.execute(
             "SELECT date, investor, account, security, type, units, price, charges FROM transactions "
-            "ORDER BY date, id")),
+            "WHERE date <= ? ORDER BY date, id", (day,))),
         "prices": _digest(db.execute("SELECT security, date, price FROM prices WHERE date <= ? "
-                                     "ORDER BY security, date", (as_of.isoformat(),))),
-        "fmv": _digest(db.execute("SELECT security, fmv FROM fmv ORDER BY security")),
+                                     "ORDER BY security, date", (day,))),
+        "fmv": _digest((security, value, source.value) for security, value, source in fmv.rows()),
         "losses": _digest(db.execute("SELECT investor, fy, term, amount, into_fy FROM losses "
                                      "ORDER BY investor, fy, term, into_fy")),
-        "as_of": as_of.isoformat(),
+        "as_of": day,
         "options": json.dumps(options, sort_keys=True),
         "engine": __version__,
     }
@@ -59,14 +78,22 @@ def plan_id(kind: str, hashes: dict[str, str]) -> str:
     return {"year-end": "YE"}.get(kind, kind[:2].upper()) + "-" + hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-def save(book: Book, ident: str, kind: str, as_of: date, fy: int, hashes: dict, body: str) -> bool:
-    """Keep the plan; False when the book already has it (the same inputs)."""
+def save(book: Book, ident: str, kind: str, as_of: date, fy: int, hashes: dict, body: str, policy: str) -> bool:
+    """Keep the plan and the policy as applied (`policy_record`); False when the book already
+    has it (the same inputs)."""
     with book.transaction():
         if book.db.execute("SELECT 1 FROM plans WHERE id = ?", (ident,)).fetchone():
             return False
-        book.db.execute("INSERT INTO plans (id, kind, as_of, fy, inputs, body) VALUES (?, ?, ?, ?, ?, ?)",
-                        (ident, kind, as_of.isoformat(), fy, json.dumps(hashes, sort_keys=True), body))
+        book.db.execute("INSERT INTO plans (id, kind, as_of, fy, inputs, body, policy) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (ident, kind, as_of.isoformat(), fy, json.dumps(hashes, sort_keys=True), body, policy))
     return True
+
+
+def saved_policy(book: Book, ident: str) -> dict | None:
+    """The policy as applied by the saved plan `ident` (`policy_record`); None for a plan saved
+    before the book kept policies (schema 8)."""
+    row = book.db.execute("SELECT policy FROM plans WHERE id = ?", (ident,)).fetchone()
+    return json.loads(row[0]) if row and row[0] else None
 
 
 def saved(book: Book) -> list[tuple[str, str, str, int, str]]:

@@ -19,6 +19,7 @@ from decimal import ROUND_DOWN, Decimal
 from typing import Callable, Mapping, Sequence
 
 from engine.audit import Decision, all_decisions
+from engine.fmv import FmvTable
 from engine.harvest import HarvestPlan, plan_year_end
 from engine.month_plan import BuyOrder, Unplaced, buy_order, buy_orders, drifts_of, values_after, values_by_asset
 from engine.positions import accounts_of
@@ -148,8 +149,10 @@ STOPS = {  # where a holding's FIFO queue stops, by the code of its first kept l
 
 
 # ------------------------------------------------------------------ JSON (docs/json.md)
-def to_json(plan_id: str, hashes: Mapping[str, str], options: Mapping, p: YearEndPlan) -> str:
-    """The plan as saved and printed: keys in a fixed order, numbers as exact decimal strings."""
+def to_json(plan_id: str, hashes: Mapping[str, str], options: Mapping, p: YearEndPlan,
+            fmv: FmvTable | None = None) -> str:
+    """The plan as saved and printed: keys in a fixed order, numbers as exact decimal strings;
+    `fmv`: the grandfathering FMVs the plan read, each with its source."""
     from engine.literals import fy_label
 
     h = p.harvest
@@ -174,6 +177,8 @@ def to_json(plan_id: str, hashes: Mapping[str, str], options: Mapping, p: YearEn
         "as_of": h.as_of.isoformat(),
         "fy": fy_label(h.fy),
         "inputs": dict(hashes),
+        "fmv": [{"security": security, "fmv": str(value), "source": source.value, "from": fmv.described(security)}
+                for security, value, source in (fmv.rows() if fmv is not None else ())],
         "options": dict(options),
         "investors": [{
             "investor": ip.investor,
