@@ -60,6 +60,13 @@ def trading_day_on_or_after(day: date) -> date:
     return day if is_trading_day(day) else next_trading_day(day)
 
 
+def trading_day_on_or_before(day: date) -> date:
+    """`day` itself if it is a trading day, else the last one before it."""
+    while not is_trading_day(day):
+        day -= timedelta(days=1)
+    return day
+
+
 def trading_days_between(earlier: date, later: date) -> int:
     """How many trading days come after `earlier`, up to and including `later` (0 when `later`
     is not after `earlier`): a price of Friday is 0 trading days old on the Sunday after it, 1 on
