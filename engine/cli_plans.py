@@ -128,8 +128,8 @@ def _drifts_json(drifts) -> list[dict]:
             for d in drifts]
 
 
-def _sell_json(o) -> dict:
-    return {"investor": o.investor, "account": o.account, "security": o.security, "asset": o.asset,
+def _sell_json(o, day: date) -> dict:
+    return {"date": day.isoformat(), "investor": o.investor, "account": o.account, "security": o.security, "asset": o.asset,
             "side": "SELL", "amount": _d(o.amount), "units": _d(o.units), "price": _d(o.price),
             "tax": _d(o.tax), "stt": _d(o.stt), "exit_load": _d(o.exit_load), "net": _d(o.net),
             "lots": [{"lot": s.lot_id, "acquired": s.acquired.isoformat(), "units": _d(s.units),
@@ -137,8 +137,8 @@ def _sell_json(o) -> dict:
                       "gain": _d(s.gain), "term": s.term, "tax": _d(s.tax)} for s in o.lots]}
 
 
-def _buy_json(b) -> dict:
-    return {"investor": b.investor, "account": b.account, "security": b.security, "asset": b.asset, "side": "BUY",
+def _buy_json(b, day: date) -> dict:
+    return {"date": day.isoformat(), "investor": b.investor, "account": b.account, "security": b.security, "asset": b.asset, "side": "BUY",
             "amount": str(b.amount), "units": None if b.units is None else _d(b.units),
             "price": None if b.price is None else _d(b.price)}
 
@@ -221,7 +221,8 @@ def cmd_plan_month(args) -> int:
             "drift_measure": plan.measure,
             "before": {"total_drift": _d(plan.drift_before), "assets": _drifts_json(plan.drifts_before)},
             "after": {"total_drift": _d(plan.drift_after), "assets": _drifts_json(plan.drifts_after)},
-            "orders": [_sell_json(o) for o in plan.sells] + [_buy_json(b) for b in plan.buys],
+            "orders": [_sell_json(o, plan.orders_on) for o in plan.sells]
+            + [_buy_json(b, plan.orders_on) for b in plan.buys],
             "unsold": {a: _d(v) for a, v in plan.unsold.items()},
             "unplaced": _unplaced_json(plan.unplaced),
             "cash_left": {i: _d(c) for i, c in plan.cash_left.items()},
@@ -246,7 +247,7 @@ def cmd_rebalance(args) -> int:
     from engine.diagnostics import render_all
     from engine.drift import total_drift
     from engine.literals import format_inr
-    from engine.month_plan import drifts_of, values_by_asset
+    from engine.month_plan import drifts_of, orders_day, values_by_asset
     from engine.rebalance import due, plan_rebalance
 
     as_of = args.as_of or date.today()  # the CLI is the only place that reads the clock
@@ -278,6 +279,7 @@ def cmd_rebalance(args) -> int:
         print("lotwise: the cash method needs --cash AMOUNT (or --from investor=AMOUNT,...)", file=sys.stderr)
         return EXIT_INPUT
     plan = plan_rebalance(policy, holdings, drifts, method, money or {}, position, book.latest_price, as_of)
+    day, day_notes = orders_day(policy, as_of)  # the trading day the orders are for (engine/calendar.py)
     if args.record:
         book.record_rebalance(as_of, method)
     if args.json:
@@ -288,9 +290,9 @@ def cmd_rebalance(args) -> int:
             "before": {"total_drift": _d(total_drift(drifts, measure)), "assets": _drifts_json(drifts)},
             "after": {"total_drift": _d(total_drift(plan.drifts_after, measure)),
                       "assets": _drifts_json(plan.drifts_after)},
-            "orders": [_sell_json(o) for o in plan.sells] + [_buy_json(b) for b in plan.buys],
+            "orders": [_sell_json(o, day) for o in plan.sells] + [_buy_json(b, day) for b in plan.buys],
             "unplaced": _unplaced_json(plan.unplaced),
-            "warnings": plan.warnings, "notes": plan.notes, "diagnostics": [d.to_json() for d in problems]},
+            "warnings": plan.warnings, "notes": day_notes + plan.notes, "diagnostics": [d.to_json() for d in problems]},
             indent=2))
         return EXIT_OK
     if problems:
@@ -302,7 +304,8 @@ def cmd_rebalance(args) -> int:
                                     for a, r in plan.amounts.items()))
     print()
     _print_orders(plan.sells, plan.buys)
-    _print_unplaced_and_notes(plan.unplaced, plan.notes + [f"warning: {w}" for w in plan.warnings])
+    _print_unplaced_and_notes(plan.unplaced, [f"note: {n}" for n in day_notes] + plan.notes
+                              + [f"warning: {w}" for w in plan.warnings])
     _print_drifts("\nAfter", plan.drifts_after, total_drift(plan.drifts_after, measure), measure)
     return EXIT_OK
 

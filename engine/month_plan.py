@@ -71,6 +71,7 @@ class MonthPlan:
     cash_left: dict[str, Decimal]
     drifts_after: list[AssetDrift]
     drift_after: Fraction
+    orders_on: date  # the trading day the orders are dated (orders_day)
     notes: list[str] = field(default_factory=list)
 
 
@@ -117,6 +118,33 @@ def buy_order(fund: Security, investor: str, account: str, rupees: int,
         if units == 0:
             return Unplaced(investor, fund.asset, rupees, f"less than one unit of {fund.id} at Rs {price.price:,}")
     return BuyOrder(investor, account, fund.id, fund.asset, rupees, price.price if price else None, units)
+
+
+def orders_day(policy: Policy, as_of: date) -> tuple[date, list[str]]:
+    """The day a plan as of `as_of` dates its orders: `as_of` when the Indian exchanges trade
+    that day, else the next trading day (engine/calendar.py), for funds and stocks alike (a fund
+    declares NAVs on the exchanges' business days); and the notes that say so, loudly when that
+    day is in the next financial year (31 March 2026 was an exchange holiday)."""
+    from engine.calendar import calendar_note, trading_day_on_or_after, trading_day_on_or_before, why_closed
+    from engine.literals import fy_label
+
+    day = trading_day_on_or_after(as_of)
+    notes = []
+    if day != as_of:
+        notes.append(f"{as_of} is {why_closed(as_of)}, not a trading day: the orders are for {day}, the next "
+                     f"trading day of the Indian exchanges (funds too: NAVs are declared on the same days), at "
+                     f"the prices of {as_of} or before")
+        law = policy.tax
+        if law is not None and law.fy_of(day) != law.fy_of(as_of):
+            fy = law.fy_of(as_of)
+            last = trading_day_on_or_before(law.fy_bounds(fy)[1])
+            notes.append(f"{day} is in {fy_label(law.fy_of(day))}: sales on it are taxed in that year, not in "
+                         f"{fy_label(fy)} as this plan computes; to sell within {fy_label(fy)}, plan as of "
+                         f"{last}, its last trading day")
+    note = calendar_note(as_of, day)
+    if note:
+        notes.append(note)
+    return day, notes
 
 
 def buy_orders(policy: Policy, amounts: Mapping[str, int], pots: Mapping[str, int],
@@ -176,6 +204,7 @@ def plan_month(policy: Policy, holdings: Sequence[Holding] | Positions, money: M
                        policy.buy.method if policy.buy else "proportional")
     buys, unplaced = buy_orders(policy, amounts, pots, positions.accounts, price_of, as_of)
     drifts_after = drifts_of(policy, values_after(values, sells, buys))
+    day, day_notes = orders_day(policy, as_of)
     return MonthPlan(as_of, month, drifts, drift, measure, state, reason, sells, unsold, buys, unplaced,
                      {i: c for i, c in cash_left.items() if c}, drifts_after, total_drift(drifts_after, measure),
-                     notes), problems
+                     day, day_notes + notes), problems

@@ -20,7 +20,7 @@ from typing import Callable, Mapping, Sequence
 from engine.diagnostics import Diagnostic
 from engine.policy.model import Policy
 from engine.tax.realised import paise
-from engine.tax.unrealised import Holding, no_price, not_in_policy, value_lots
+from engine.tax.unrealised import Holding, no_price, not_in_policy, stale_price, value_lots
 from engine.transactions import Price
 
 
@@ -80,6 +80,8 @@ def from_book(book, policy: Policy, price_of: Callable[[str, date], Price | None
             prices[security] = price.price if price is not None else None
             if price is None:
                 problems.append(no_price(security, as_of))
+            elif (stale := stale_price(security, price.date, as_of)) is not None:
+                problems.append(stale)
         price = prices[security]
         if price is None:
             continue

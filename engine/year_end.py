@@ -5,23 +5,29 @@ What the proceeds buy: by default each sale's money, after STT and exit load, in
 is rebought in the same fund, in the same folio (a harvest keeps the portfolio as it was and
 steps the cost up or down); a legacy fund's money goes to its replacement. With new money
 (`--invest`/`--from`) everything, proceeds and new money, is allocated by the buying rule
-(engine/allocator.py), as in a month. Funds are bought on `as_of`; exchange-traded securities
-on the next trading day, because a same-day purchase and sale in one demat account is
-intraday trading (s.43(5)) and realises no capital gain or loss.
+(engine/allocator.py), as in a month.
+
+When: the orders are for `as_of` if the Indian exchanges trade that day, else for the next
+trading day (month_plan.orders_day, engine/calendar.py: a Saturday, a Sunday or an NSE
+holiday moves them; funds too, since NAVs are declared on the exchanges' business days).
+Funds are bought on the day of the sales; exchange-traded securities on the next trading day
+after it, because a same-day purchase and sale in one demat account is intraday trading
+(s.43(5)) and realises no capital gain or loss.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import ROUND_DOWN, Decimal
 from typing import Callable, Mapping, Sequence
 
 from engine.audit import Decision, all_decisions
 from engine.fmv import FmvTable
 from engine.harvest import HarvestPlan, plan_year_end
-from engine.month_plan import BuyOrder, Unplaced, buy_order, buy_orders, drifts_of, values_after, values_by_asset
+from engine.month_plan import (BuyOrder, Unplaced, buy_order, buy_orders, drifts_of, orders_day, values_after,
+                               values_by_asset)
 from engine.positions import accounts_of
 from engine.policy.model import Policy
 from engine.sell_choice import SellOrder, TaxPosition
@@ -32,19 +38,12 @@ from engine.transactions import Price
 ZERO = Decimal(0)
 
 
-def next_trading_day(day: date) -> date:
-    """The next weekday after `day` (exchange holidays are not known to lotwise)."""
-    day += timedelta(days=1)
-    while day.weekday() >= 5:
-        day += timedelta(days=1)
-    return day
-
-
 @dataclass(frozen=True)
 class YearEndPlan:
     harvest: HarvestPlan
     buys: tuple[BuyOrder, ...]
     buy_dates: tuple[date, ...]
+    orders_on: date  # the sales' day: as_of, or the next trading day after it
     unplaced: tuple[Unplaced, ...]
     decisions: tuple[Decision, ...]
     notes: tuple[str, ...]
@@ -83,6 +82,7 @@ def _rebuys(policy: Policy, harvest: HarvestPlan, holdings: Sequence[Holding],
 def plan(policy: Policy, holdings: Sequence[Holding], position: TaxPosition, as_of: date,
          money: Mapping[str, int], price_of: Callable[[str, date], Price | None]) -> YearEndPlan:
     from engine.allocator import allocate
+    from engine.calendar import calendar_note, closed_between, next_trading_day, why_closed
 
     values = values_by_asset(holdings)
     targets = {a.name: a.target for a in policy.portfolio.assets}
@@ -100,20 +100,27 @@ def plan(policy: Policy, holdings: Sequence[Holding], position: TaxPosition, as_
         buys, unplaced = buy_orders(policy, amounts, pots, accounts_of(holdings), price_of, as_of)
     else:
         buys, unplaced = _rebuys(policy, harvest, holdings, price_of)
+    day, day_notes = orders_day(policy, as_of)
+    notes += day_notes
+    rebuy = next_trading_day(day)
     dates = []
     for b in buys:
         security = policy.portfolio.security(b.security)
-        dates.append(next_trading_day(as_of) if security is not None and security.exchange_traded else as_of)
-    if any(d != as_of for d in dates):
-        notes.append(f"exchange-traded securities are rebought on {next_trading_day(as_of)}, the next weekday: a "
-                     "purchase on the day of the sale in the same demat account would be intraday trading, not a "
-                     "capital gain or loss (check exchange holidays)")
+        dates.append(rebuy if security is not None and security.exchange_traded else day)
+    if rebuy in dates:
+        closed = "".join(f"; {d} is {why_closed(d)}" for d in closed_between(day, rebuy))
+        notes.append(f"exchange-traded securities are rebought on {rebuy}, the next trading day after the sale on "
+                     f"{day}{closed}: a purchase on the day of the sale in the same demat account would be "
+                     "intraday trading, not a capital gain or loss")
+        note = calendar_note(rebuy)
+        if note and note not in notes:
+            notes.append(note)
     decisions = all_decisions(policy, harvest.investors, as_of, position)
     for ip in harvest.investors:
         if not ip.outcome.orders:
             notes.append(f"{ip.investor}: nothing to harvest: " + _why_nothing(policy, ip, [d for d in decisions
                                                                                  if d.investor == ip.investor]))
-    return YearEndPlan(harvest, tuple(buys), tuple(dates), tuple(unplaced), tuple(decisions), tuple(notes))
+    return YearEndPlan(harvest, tuple(buys), tuple(dates), day, tuple(unplaced), tuple(decisions), tuple(notes))
 
 
 def _why_nothing(policy: Policy, ip, decisions: Sequence[Decision]) -> str:
@@ -159,7 +166,7 @@ def to_json(plan_id: str, hashes: Mapping[str, str], options: Mapping, p: YearEn
     orders = []
     for ip in h.investors:
         for o in ip.outcome.orders:
-            orders.append({"date": h.as_of.isoformat(), "investor": o.investor, "account": o.account,
+            orders.append({"date": p.orders_on.isoformat(), "investor": o.investor, "account": o.account,
                            "security": o.security, "asset": o.asset, "side": "SELL", "amount": str(o.amount),
                            "units": str(o.units), "price": str(o.price), "tax": "0.00", "stt": str(o.stt),
                            "exit_load": str(o.exit_load),

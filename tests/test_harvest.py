@@ -16,7 +16,7 @@ stamp duty [+ rebuy STT]); for an equity fund 0.001% + 0.005% = 0.006% of the pr
 = tax value - charges. Rebuys: each sale's proceeds less STT and exit load, in whole rupees,
 into the same fund and folio (a legacy fund's into its replacement), units rounded down to
 0.001 (funds) or whole (exchange-traded); funds bought on the day, exchange-traded on the next
-weekday.
+trading day of the NSE (engine/calendar.py).
 
 Every book is built through the CLI in tmp_path (check, init, import); plans are as of Friday
 2026-03-20 (FY 2025-26) unless said otherwise.
@@ -584,10 +584,10 @@ def test_the_same_inputs_give_the_same_plan_byte_for_byte_and_why_explains_a_lot
 
 
 # ----------------------------------------------------------------------------------------
-# 10. A stock: whole shares, rebought the next weekday
+# 10. A stock: whole shares, rebought the next trading day
 
 
-def test_a_stock_is_harvested_in_whole_shares_and_rebought_the_next_weekday(tmp_path, monkeypatch, capsys):
+def test_a_stock_is_harvested_in_whole_shares_and_rebought_the_next_trading_day(tmp_path, monkeypatch, capsys):
     make_book(tmp_path, monkeypatch, policy_text(securities='    stock ACME "Acme Industries Ltd" holds "Equity"'),
               "2023-05-15,asha,D1,ACME,BUY,100,1000,0\n"
               "2024-01-10,asha,D1,ACME,BUY,100,1000,0\n",
@@ -613,7 +613,8 @@ def test_a_stock_is_harvested_in_whole_shares_and_rebought_the_next_weekday(tmp_
     (buy,) = buys(plan)
     assert (buy["date"], buy["account"], buy["security"], buy["amount"], buy["units"]) == (
         "2026-03-23", "D1", "ACME", "204795", "81")
-    assert any("rebought on 2026-03-23, the next weekday" in n for n in plan["notes"])
+    assert any("rebought on 2026-03-23, the next trading day after the sale on 2026-03-20:" in n
+               for n in plan["notes"])
     assert decision(plan, first)["numbers"]["kept_code"] == "KEPT-EXEMPTION-FULL"
     assert decision(plan, first)["numbers"]["room_left"] == "1000.00"  # 1,24,000 - 1,23,000
     assert decision(plan, second)["code"] == "KEPT-BEHIND"

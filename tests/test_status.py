@@ -56,7 +56,11 @@ def test_unrealised_terms_exit_load_and_turning_long_term(check):
     ledger = replay([tx("2024-01-10", "BUY", 10, 100), tx("2025-10-01", "BUY", 10, 100, account="F2")])
     price = lambda security, on: Price(date(2025, 11, 1), security, D(150))  # noqa: E731
     holdings, problems = value_lots(ledger, policy, price, {}, date(2025, 11, 21))
-    assert problems == []
+    # A price of Saturday 2025-11-01 used on Friday 2025-11-21: the weekdays after it are Nov 3-7,
+    # 10-14 and 17-21 (15), less Guru Nanak Jayanti on Wednesday 2025-11-05 (an NSE holiday) = 14
+    # trading days old, more than 5: a stale-price warning (T121), the lots valued all the same.
+    assert [(p.code, p.is_error) for p in problems] == [("T121", False)]
+    assert "EQ1 used on 2025-11-21 is of 2025-11-01, 14 trading days earlier" in problems[0].message
     old, new = holdings
     assert (old.term, old.gain, old.exit_load) == ("long-term", D(500), D(0))
     # Bought 2025-10-01: long-term from 2026-10-02 (the day after the anniversary); the 1%

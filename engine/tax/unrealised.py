@@ -4,7 +4,9 @@ For each lot: value, the basis the law would use (grandfathered as in realised.p
 gain, term and rate for a sale that day, the date it turns long-term, and the exit
 load that a redemption that day would pay. A lot of a security with no price on or
 before `as_of` is an error, never a silent zero; a grandfathered lot whose FMV is missing
-is valued at cost with a warning (T104) naming the security whose FMV is needed.
+is valued at cost with a warning (T104) naming the security whose FMV is needed; a price
+more than STALE_AFTER trading days older than `as_of` is used with a warning (T121), once
+per security.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Callable, Mapping, NamedTuple
 
-from engine.diagnostics import Diagnostic, error
+from engine.diagnostics import Diagnostic, error, warning
 from engine.ledger import Ledger, Lot, held_on
 from engine.policy.model import Policy, Rate
 from engine.tax.realised import _decimal, missing_fmv, paise
@@ -93,6 +95,28 @@ def value_lots(ledger: Ledger, policy: Policy, price_of: Callable[[str, date], P
     return holdings, problems
 
 
+# How many trading days (engine/calendar.py) a price may be older than `as_of` before a plan or
+# `status` warns that it is stale (T121). A product setting, not law: a NAV is published every
+# business day, so a week of trading without a price means the prices were not imported.
+STALE_AFTER = 5
+
+
+def stale_price(security: str, priced_on: date, as_of: date) -> Diagnostic | None:
+    """T121 when the price used for `security` on `as_of`, of `priced_on`, is more than
+    STALE_AFTER trading days old; None otherwise."""
+    if (as_of - priced_on).days <= 7:  # seven days hold at most five weekdays: no calendar needed
+        return None
+    from engine.calendar import trading_days_between
+
+    old = trading_days_between(priced_on, as_of)
+    if old <= STALE_AFTER:
+        return None
+    return warning("T121", f"the price of {security} used on {as_of} is of {priced_on}, {old} trading days "
+                   f"earlier (more than {STALE_AFTER}): its values, gains and orders are as of then", None,
+                   "import prices up to the date (a prices CSV, or AMFI's NAVAll.txt of that day) with "
+                   "`lotwise import`")
+
+
 def not_in_policy(security: str, origin: str) -> Diagnostic:
     return error("T102", f"{origin}: {security} is not in the policy", None,
                  "declare it in the portfolio with its tax class")
@@ -115,6 +139,9 @@ def _security_facts(lot: Lot, policy: Policy, price_of: Callable[[str, date], Pr
     if price is None:
         problems.append(no_price(lot.security, as_of))
         return None
+    stale = stale_price(lot.security, price.date, as_of)
+    if stale is not None:
+        problems.append(stale)
     law = policy.tax
     cls = law.tax_class(security.tax_class)
     return (security, price, cls.grandfather_on_or_before if cls is not None else None,
