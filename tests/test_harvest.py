@@ -342,6 +342,35 @@ def test_a_short_term_loss_below_the_threshold_is_kept(tmp_path, monkeypatch, ca
                              "order whose net loss would be no larger than the policy's threshold"]
 
 
+def test_a_queue_of_small_long_term_losses_nothing_absorbs_is_not_kept_for_the_threshold(tmp_path, monkeypatch,
+                                                                                         capsys):
+    # Issue 11.4's repro, small: three long-term lots of 100 units bought at 190, now at 150: a loss
+    # of 100 x 40 = 4,000 each, 12,000 together. Each lot is below the Rs 5,000 threshold, the
+    # queue is well above it; the threshold applies to an order (what is sold from a queue), so
+    # it is not what keeps the first lot. What keeps it: nothing this year would absorb a loss
+    # (no gains realised, no gain lots), so selling it saves 0 of tax now and adds 4,000 x 13% =
+    # 520 of future tax (the rebought units' lower cost): worth -520. Selling the whole queue
+    # would be worth -12,000 x 13% = -1,560, no better.
+    make_book(tmp_path, monkeypatch, policy_text(),
+              "2024-04-10,asha,F1,EQFUND,BUY,100,190,0\n"
+              "2024-05-10,asha,F1,EQFUND,BUY,100,190,0\n"
+              "2024-06-10,asha,F1,EQFUND,BUY,100,190,0\n",
+              "2026-03-20,EQFUND,150\n")
+    ids = lot_ids(capsys)
+    first, second, third = (ids[("asha", "F1", "EQFUND", d)] for d in ("2024-04-10", "2024-05-10", "2024-06-10"))
+    plan = year_end(capsys)
+    assert plan["orders"] == []
+    d = decision(plan, first)
+    assert d["code"] != "KEPT-LOSS-BELOW-THRESHOLD"
+    assert (d["code"], d["numbers"]) == ("KEPT-LOSS-NO-USE", {
+        "loss": "4000.00", "tax_saved_now": "0.00", "future_tax_added": "520.00", "worth": "-520.00",
+        "also": "KEPT-LOSS-BELOW-THRESHOLD"})  # it would break the threshold too, which is not what decided
+    assert "so selling would leave the plan Rs 520 worse" in d["reason"]
+    assert [decision(plan, lot)["code"] for lot in (second, third)] == ["KEPT-BEHIND", "KEPT-BEHIND"]
+    assert plan["notes"] == ["asha: nothing to harvest: 1 holding (folio or demat account and security) stops at a "
+                             "loss that would save no tax this year"]
+
+
 def test_a_loss_of_exactly_the_threshold_is_not_larger_than_it_and_is_kept(tmp_path, monkeypatch, capsys):
     make_book(tmp_path, monkeypatch, policy_text(), STCG_EARLIER + "2025-10-01,asha,F2,EQFUND,BUY,500,130,0\n",
               "2026-03-20,EQFUND,120\n")
