@@ -258,28 +258,37 @@ def _why_kept(policy: Policy, plan: InvestorPlan, q: Queue, index: int, h: Holdi
     if not chosen.broken:
         return (Code.KEPT_WITHIN_TOLERANCE, f"selling {_amount(chosen, units)} would break no constraint and make "
                 f"the plan {format_inr(chosen.worth)} better, within the optimizer's tolerance of Re 1",
-                (("worth", str(chosen.worth)),))
+                (("gain", str(whole.gain)), ("worth", str(chosen.worth))) + _step(chosen, units))
     first, also = chosen.broken[0], chosen.broken[1:]
     code = KEPT_BY[first]
-    text, numbers = _named(first, policy, plan, h, as_of, chosen, units)
+    text, numbers = _named(first, policy, plan, h, as_of, whole, chosen)
     tail = (f"; selling {_amount(chosen, units)} would make the plan {format_inr(chosen.worth)} better, "
             f"so {first.value} is what keeps it")
     if also:
         tail += " (with " + ", ".join(c.value for c in also) + ", which it would break too)"
-    numbers = numbers + (("worth", str(chosen.worth)),) + ((("also", ",".join(KEPT_BY[c] for c in also)),)
+    numbers = numbers + (("worth", str(chosen.worth)),) + _step(chosen, units) + ((("also", ",".join(KEPT_BY[c] for c in also)),)
                                                            if also else ())
     return code, text + tail, numbers
 
 
 def _amount(a: Alternative, kept: Decimal) -> str:
-    return f"its {a.extra} units" if a.extra == kept else f"{a.extra} unit more of it"
+    if a.extra == kept:
+        return f"its {a.extra} units"
+    return f"even {a.extra} unit more of it (a {'gain' if a.gain >= 0 else 'loss'} of {format_inr(abs(a.gain))})"
 
 
-def _named(c: Constraint, policy: Policy, plan: InvestorPlan, h: Holding, as_of: date, a: Alternative,
-           units: Decimal) -> tuple[str, tuple]:
-    """The sentence and numbers of the constraint that keeps the lot."""
+def _step(a: Alternative, kept: Decimal) -> tuple:
+    """The numbers of a one-step alternative (none when the alternative is the whole kept part)."""
+    return () if a.extra == kept else (("step_units", str(a.extra)), ("step_gain", str(a.gain)))
+
+
+def _named(c: Constraint, policy: Policy, plan: InvestorPlan, h: Holding, as_of: date, whole: Alternative,
+           chosen: Alternative) -> tuple[str, tuple]:
+    """The sentence and numbers of the constraint that keeps the lot: the gain, load or tax of
+    selling all of it (`whole`); the order that would break a threshold or a minimum, and the tax
+    that would be added, of the alternative that breaks it (`chosen`)."""
     rule = policy.harvest
-    after = a.outcome.after
+    a = whole
     if c is Constraint.SHORT_TERM:
         held = (as_of - h.lot.acquired).days
         limit = rule.short_term_gains_limit if rule else ZERO
@@ -307,18 +316,18 @@ def _named(c: Constraint, policy: Policy, plan: InvestorPlan, h: Holding, as_of:
         return (f"selling would realise LTCG {format_inr(a.gain)}; the plan already uses the exemption up to {format_inr(plan.outcome.after.net_ltcg)} of the "
                 f"{format_inr(plan.allowance)} it may ({why}), {format_inr(room)} left", numbers)
     if c is Constraint.NEW_TAX:
-        added = after.total_tax - plan.outcome.after.total_tax
+        added = chosen.outcome.after.total_tax - plan.outcome.after.total_tax
         return (f"selling would realise a {h.term} gain of {format_inr(a.gain)} and add {format_inr(added)} of tax "
                 f"this year (rate {_rate_text(h.rate)}); the plan adds no tax the year did not already owe",
                 (("gain", str(a.gain)), ("rate", str(h.rate)), ("tax_added", str(added))))
     if c is Constraint.LOSS_THRESHOLD:
-        order = next(o for o in a.outcome.orders if (o.account, o.security) == (h.lot.account, h.lot.security))
+        order = next(o for o in chosen.outcome.orders if (o.account, o.security) == (h.lot.account, h.lot.security))
         net = sum((s.gain for s in order.lots), ZERO)
         return (f"selling would make this holding's order realise a net loss of {format_inr(-net)}, not larger than "
                 f"the policy's threshold of {format_inr(rule.loss_threshold)} (it applies to each order)",
                 (("order_net_loss", str(-net)), ("threshold", str(rule.loss_threshold))))
     security = policy.portfolio.security(h.lot.security)
-    order = next(o for o in a.outcome.orders if (o.account, o.security) == (h.lot.account, h.lot.security))
+    order = next(o for o in chosen.outcome.orders if (o.account, o.security) == (h.lot.account, h.lot.security))
     least = " and ".join(x for x in (security.minimum_redemption is not None
                                      and format_inr(security.minimum_redemption),
                                      security.minimum_redemption_units is not None
