@@ -110,3 +110,14 @@ def test_every_code_is_judged_somewhere(tmp_path, code):
     else:
         assert code in _judge(*exact._rich_instance(tmp_path, RICH_COVERAGE[code]))
     assert {c.name for c in Constraint} == {"SHORT_TERM", "EXIT_LOAD", "ROOM", "NEW_TAX", "LOSS_THRESHOLD", "MINIMUM"}
+
+
+def test_docs_list_every_code():
+    """docs/audit.md's table has a row for every decision code, and no other."""
+    from pathlib import Path
+
+    from engine.audit import CODES, Code
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "audit.md").read_text(encoding="utf-8")
+    rows = {line.split("`")[1] for line in text.splitlines() if line.startswith("| `")}
+    assert rows == {c.value for c in Code} == set(CODES)
