@@ -245,9 +245,10 @@ def _why_kept(policy: Policy, plan: InvestorPlan, q: Queue, index: int, h: Holdi
     """The reason the first kept lot of a queue keeps `units` (all of it, or what a partial sale
     left): what would have to change for it to be sold. Selling it (the kept units, after what
     the plan sells in front) and selling one unit step more (0.001 unit of a fund, a share) are
-    evaluated exactly; the first that would be worth it names the constraint it would break (the
-    fewest; the rest are `also`); if neither is worth it, the lot is not worth selling, and the
-    reason says what selling it would cost."""
+    evaluated exactly. Of those that would make the plan better (by more than MATERIAL), the one
+    breaking the fewest constraints names the first it breaks (the rest are `also`): relaxing them
+    would let the plan sell more of the lot and be better. If none would, the lot is not worth
+    selling, and the reason says what selling it would save and cost."""
     whole = alternative(policy, plan, q, units, position, as_of)
     options = [whole]
     if q.quantum < units:
