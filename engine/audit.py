@@ -4,15 +4,23 @@ lot of every holding the plan considered (docs/audit.md lists the codes).
 SOLD lots say what they realised and what it counted against; KEPT lots say why not: the
 first lot kept in a FIFO queue carries the reason, and every lot behind it is kept because
 FIFO (s.45(2A), Circular 768) would sell that lot first.
+
+The reason of the first kept lot is what decided, not a fact of the lot alone: selling it (and
+one unit step of it) after what the plan sells is evaluated exactly by the tax engine; if that
+would make the plan better, the reason names the constraint it would break (relaxing it would
+let the plan be better by selling the lot); if not, the lot was not worth selling, and the
+reason says what selling it would save and cost.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from enum import Enum, StrEnum
 from typing import NamedTuple, Sequence
 
-from engine.harvest import InvestorPlan, Queue
+from engine.harvest import InvestorPlan, Outcome, Queue, evaluate
 from engine.literals import format_inr, format_percent
 from engine.policy.model import Policy
 from engine.tax.realised import paise
@@ -20,17 +28,42 @@ from engine.tax.unrealised import Holding
 
 ZERO = Decimal(0)
 
+class Code(StrEnum):
+    """The decision codes (docs/audit.md). A KEPT code other than BEHIND names what keeps the
+    first kept lot of a queue: a constraint that selling it would break while it would make
+    the plan better (Constraint, KEPT_BY), or that selling it would not make the plan better."""
+
+    SOLD_GAIN = "SOLD-GAIN"
+    SOLD_LOSS = "SOLD-LOSS"
+    KEPT_SHORT_TERM = "KEPT-SHORT-TERM"
+    KEPT_EXIT_LOAD = "KEPT-EXIT-LOAD"
+    KEPT_BEHIND = "KEPT-BEHIND"
+    KEPT_EXEMPTION_FULL = "KEPT-EXEMPTION-FULL"
+    KEPT_TAXED = "KEPT-TAXED"
+    KEPT_LOSS_BELOW_THRESHOLD = "KEPT-LOSS-BELOW-THRESHOLD"
+    KEPT_BELOW_MINIMUM = "KEPT-BELOW-MINIMUM"
+    KEPT_LOSS_NO_USE = "KEPT-LOSS-NO-USE"
+    KEPT_GAIN_NO_USE = "KEPT-GAIN-NO-USE"
+    KEPT_NOT_NEEDED = "KEPT-NOT-NEEDED"
+    KEPT_WITHIN_TOLERANCE = "KEPT-WITHIN-TOLERANCE"
+
+
 CODES = {
-    "SOLD-GAIN": "sold: a gain realised within the exemption and the year's losses, without tax",
-    "SOLD-LOSS": "sold: a loss realised, set off against gains this year",
-    "KEPT-SHORT-TERM": "kept: short-term, and the policy never realises short-term gains",
-    "KEPT-EXIT-LOAD": "kept: in its exit-load period, and the policy never pays exit load",
-    "KEPT-BEHIND": "kept: behind a kept lot in the same folio or demat account (FIFO)",
-    "KEPT-EXEMPTION-FULL": "kept: the exemption (less the margin) is used up; selling would be taxed",
-    "KEPT-TAXED": "kept: selling would realise a taxed gain",
-    "KEPT-LOSS-BELOW-THRESHOLD": "kept: a loss no larger than the policy's threshold",
-    "KEPT-LOSS-NO-USE": "kept: a loss that would save no tax this year",
-    "KEPT-NOT-NEEDED": "kept: selling would change nothing this year",
+    Code.SOLD_GAIN: "sold: a gain realised within the exemption and the year's losses, without tax",
+    Code.SOLD_LOSS: "sold: a loss realised, set off against gains this year",
+    Code.KEPT_SHORT_TERM: "kept: selling would be worth it, but it would realise short-term gains the policy forbids",
+    Code.KEPT_EXIT_LOAD: "kept: selling would be worth it, but it is in its exit-load period and the policy never "
+                         "pays exit load",
+    Code.KEPT_BEHIND: "kept: behind a kept lot in the same folio or demat account (FIFO)",
+    Code.KEPT_EXEMPTION_FULL: "kept: selling would be worth it, but the exemption (less the margin) is used up",
+    Code.KEPT_TAXED: "kept: selling would be worth it, but it would add tax this year",
+    Code.KEPT_LOSS_BELOW_THRESHOLD: "kept: selling would be worth it, but the order's net loss would be no larger "
+                                    "than the policy's threshold",
+    Code.KEPT_BELOW_MINIMUM: "kept: selling would be worth it, but the order would be below the minimum redemption",
+    Code.KEPT_LOSS_NO_USE: "kept: a loss whose tax saved this year is no more than the future tax it adds",
+    Code.KEPT_GAIN_NO_USE: "kept: a gain whose tax this year is no less than the future tax it avoids",
+    Code.KEPT_NOT_NEEDED: "kept: selling would realise no gain or loss",
+    Code.KEPT_WITHIN_TOLERANCE: "kept: selling would break nothing and gain less than the optimizer's tolerance",
 }
 
 
@@ -83,7 +116,7 @@ def decisions(policy: Policy, plan: InvestorPlan, as_of: date, position) -> list
             sale = sold.get((h.lot.account, h.lot.security, lot_id))
             if front is not None:
                 lead, lead_code = front
-                out.append(_kept(h, lot_id, "KEPT-BEHIND",
+                out.append(_kept(h, lot_id, Code.KEPT_BEHIND,
                                  f"{_describe(h, lot_id)} kept: behind {lead} in FIFO order, which is kept "
                                  f"({lead_code}); FIFO would sell that lot first", (("behind", lead),)))
                 continue
@@ -112,13 +145,13 @@ def _kept(h: Holding, lot_id: str, code: str, reason: str, numbers: tuple = ()) 
 def _sold(h: Holding, lot_id: str, sale, plan: InvestorPlan) -> Decision:
     after = plan.outcome.after
     if sale.gain >= 0:
-        code = "SOLD-GAIN"
+        code = Code.SOLD_GAIN
         reason = (f"{_describe(h, lot_id)} sold: {sale.units} units for {format_inr(sale.proceeds)}, {sale.term} gain "
                   f"{format_inr(sale.gain)}; with the year's other gains and losses, net LTCG "
                   f"{format_inr(after.net_ltcg)} after set-off, {format_inr(after.exemption_used)} of the "
                   f"{format_inr(after.exemption_limit)} exemption used, tax this year {format_inr(after.total_tax)}")
     else:
-        code = "SOLD-LOSS"
+        code = Code.SOLD_LOSS
         reason = (f"{_describe(h, lot_id)} sold: {sale.units} units for {format_inr(sale.proceeds)}, {sale.term} loss "
                   f"{format_inr(-sale.gain)}, set off against the year's gains (tax this year "
                   f"{format_inr(plan.outcome.before.total_tax)} before the plan, "
@@ -128,68 +161,212 @@ def _sold(h: Holding, lot_id: str, sale, plan: InvestorPlan) -> Decision:
                     (("net_ltcg_after", str(after.net_ltcg)), ("exemption_used_after", str(after.exemption_used))))
 
 
+class Constraint(Enum):
+    """The program's constraints (docs/harvesting.md) that can stand between a kept lot and a
+    better plan, in the order a reason names them."""
+
+    SHORT_TERM = "short-term gains"
+    EXIT_LOAD = "exit load"
+    ROOM = "the exemption less the margin"
+    NEW_TAX = "no new tax"
+    LOSS_THRESHOLD = "the loss threshold"
+    MINIMUM = "the minimum redemption"
+
+
+KEPT_BY = {Constraint.SHORT_TERM: Code.KEPT_SHORT_TERM, Constraint.EXIT_LOAD: Code.KEPT_EXIT_LOAD,
+           Constraint.ROOM: Code.KEPT_EXEMPTION_FULL, Constraint.NEW_TAX: Code.KEPT_TAXED,
+           Constraint.LOSS_THRESHOLD: Code.KEPT_LOSS_BELOW_THRESHOLD, Constraint.MINIMUM: Code.KEPT_BELOW_MINIMUM}
+
+# Selling a kept lot is "worth it" when it would raise the plan's tax value by more than this: the
+# solver's gap (engine/harvest.py GAP), so that a paisa of rounding in a 0.001-unit step is not a reason.
+MATERIAL = Decimal("0.05")
+
+
+def violated(policy: Policy, outcome: Outcome, allowance: Decimal) -> tuple[Constraint, ...]:
+    """The constraints a plan's exact outcome breaks, in naming order (the same judgement as the
+    referee of tests/test_harvest_exact.py, on the tax engine's own numbers)."""
+    rule = policy.harvest
+    out = []
+    short_gains = sum((p.gain for p in outcome.parts if p.term == "short-term" and p.gain > 0), ZERO)
+    limit = rule.short_term_gains_limit if rule else ZERO
+    if limit is not None and short_gains > limit:
+        out.append(Constraint.SHORT_TERM)
+    if rule is not None and rule.never_pay_exit_load and outcome.exit_loads > 0:
+        out.append(Constraint.EXIT_LOAD)
+    if outcome.after.net_ltcg > allowance:
+        out.append(Constraint.ROOM)
+    if outcome.after.total_tax > outcome.before.total_tax:
+        out.append(Constraint.NEW_TAX)
+    threshold = rule.loss_threshold if rule else None
+    nets = [sum((s.gain for s in o.lots), ZERO) for o in outcome.orders]
+    if threshold and any(net < 0 and -net <= threshold for net in nets):
+        out.append(Constraint.LOSS_THRESHOLD)
+    for o in outcome.orders:
+        security = policy.portfolio.security(o.security)
+        if (security.minimum_redemption is not None and o.amount < security.minimum_redemption) or \
+                (security.minimum_redemption_units is not None and o.units < security.minimum_redemption_units):
+            out.append(Constraint.MINIMUM)
+            break
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """The plan with `extra` more units sold from one queue (the kept lot's), everything else as
+    planned, evaluated exactly: how much better or worse it is, and what it would break."""
+
+    extra: Decimal
+    gain: Decimal  # what the extra units realise
+    outcome: Outcome
+    worth: Decimal  # its tax value less the plan's (docs/harvesting.md: tax saved + step-up - exit loads)
+    tax_saved: Decimal  # this year's tax it would save beyond the plan (negative: tax it would add)
+    step_up: Decimal  # future tax it would avoid beyond the plan (negative: future tax it would add)
+    broken: tuple[Constraint, ...]
+
+
+def alternative(policy: Policy, plan: InvestorPlan, q: Queue, extra: Decimal, position, as_of: date) -> Alternative:
+    investor = next(i for i in policy.portfolio.investors if i.id == plan.investor)
+    units = dict(plan.units)
+    units[q.key] = units.get(q.key, ZERO) + extra
+    outcome = evaluate(policy, investor, position, plan.queues, units, as_of, position.fy)
+    base = plan.outcome
+    gain = paise(sum((p.gain for p in outcome.parts), ZERO) - sum((p.gain for p in base.parts), ZERO))
+    return Alternative(extra, gain, outcome, outcome.tax_value - base.tax_value, outcome.tax_saved - base.tax_saved,
+                       outcome.step_up - base.step_up, violated(policy, outcome, plan.allowance))
+
+
+def binding(options: Sequence[Alternative]) -> Alternative | None:
+    """Of the ways to sell more of a kept lot, the one worth it (by more than MATERIAL) that breaks
+    the fewest constraints (the first on a tie); None if none is worth it."""
+    worth = [a for a in options if a.worth > MATERIAL]
+    return min(worth, key=lambda a: len(a.broken)) if worth else None
+
+
 def _why_kept(policy: Policy, plan: InvestorPlan, q: Queue, index: int, h: Holding, as_of: date,
               units: Decimal, position) -> tuple[str, str, tuple]:
-    """The reason the first kept lot of a queue keeps `units` (all of it, or what a partial
-    sale left), with the gain those units would realise."""
+    """The reason the first kept lot of a queue keeps `units` (all of it, or what a partial sale
+    left): what would have to change for it to be sold. Selling it (the kept units, after what
+    the plan sells in front) and selling one unit step more (0.001 unit of a fund, a share) are
+    evaluated exactly. Of those that would make the plan better (by more than MATERIAL), the one
+    breaking the fewest constraints names the first it breaks (the rest are `also`): relaxing them
+    would let the plan sell more of the lot and be better. If none would, the lot is not worth
+    selling, and the reason says what selling it would save and cost."""
+    whole = alternative(policy, plan, q, units, position, as_of)
+    options = [whole]
+    if q.quantum < units:
+        options.append(alternative(policy, plan, q, q.quantum, position, as_of))
+    chosen = binding(options)
+    if chosen is None:
+        return _not_worth(policy, plan, h, as_of, whole)
+    if not chosen.broken:
+        return (Code.KEPT_WITHIN_TOLERANCE, f"selling {_amount(chosen, units)} would break no constraint and make "
+                f"the plan {format_inr(chosen.worth)} better, within the optimizer's tolerance of Re 1",
+                (("gain", str(whole.gain)), ("worth", str(chosen.worth))) + _step(chosen, units))
+    first, also = chosen.broken[0], chosen.broken[1:]
+    code = KEPT_BY[first]
+    text, numbers = _named(first, policy, plan, h, as_of, whole, chosen)
+    tail = (f"; selling {_amount(chosen, units)} would make the plan {format_inr(chosen.worth)} better, "
+            f"so {first.value} is what keeps it")
+    if also:
+        tail += " (with " + ", ".join(c.value for c in also) + ", which it would break too)"
+    numbers = numbers + (("worth", str(chosen.worth)),) + _step(chosen, units) + ((("also", ",".join(KEPT_BY[c] for c in also)),)
+                                                           if also else ())
+    return code, text + tail, numbers
+
+
+def _amount(a: Alternative, kept: Decimal) -> str:
+    if a.extra == kept:
+        return f"its {a.extra} units"
+    return f"even {a.extra} unit more of it (a {'gain' if a.gain >= 0 else 'loss'} of {format_inr(abs(a.gain))})"
+
+
+def _step(a: Alternative, kept: Decimal) -> tuple:
+    """The numbers of a one-step alternative (none when the alternative is the whole kept part)."""
+    return () if a.extra == kept else (("step_units", str(a.extra)), ("step_gain", str(a.gain)))
+
+
+def _named(c: Constraint, policy: Policy, plan: InvestorPlan, h: Holding, as_of: date, whole: Alternative,
+           chosen: Alternative) -> tuple[str, tuple]:
+    """The sentence and numbers of the constraint that keeps the lot: the gain, load or tax of
+    selling all of it (`whole`); the order that would break a threshold or a minimum, and the tax
+    that would be added, of the alternative that breaks it (`chosen`)."""
     rule = policy.harvest
-    held = (as_of - h.lot.acquired).days
-    if units != h.lot.units:  # the kept part's value and basis, pro rata, to the paisa
-        h = h._replace(value=paise(h.value * units / h.lot.units), gain=paise(h.gain * units / h.lot.units))
-    if index >= q.eligible and q.stop_code == "EXIT_LOAD":
-        load = paise(h.value * h.exit_load)
-        return ("KEPT-EXIT-LOAD", f"in its exit-load period, load-free from {h.exit_load_ends} (load "
-                f"{format_percent(h.exit_load)}, {format_inr(load)} if sold now); the policy never pays exit load",
-                (("load_free_from", str(h.exit_load_ends)), ("exit_load_rate", str(h.exit_load)),
-                 ("exit_load", str(load))))
-    if index >= q.eligible and q.stop_code == "SHORT_TERM":
-        tax = paise(h.gain * (h.rate if isinstance(h.rate, Decimal) else ZERO))
+    a = whole
+    if c is Constraint.SHORT_TERM:
+        held = (as_of - h.lot.acquired).days
+        limit = rule.short_term_gains_limit if rule else ZERO
         when = (f"short-term, long-term from {h.long_term_from}" if h.long_term_from is not None
                 else "short-term whatever the holding period (s.50AA)")
-        return ("KEPT-SHORT-TERM", f"{when} (held {held} days); selling would "
-                f"realise STCG {format_inr(h.gain)} taxed at {_rate_text(h.rate)}"
-                + (f" ({format_inr(tax)} before cess)" if tax else ""),
+        allows = "never realises short-term gains" if not limit else f"allows short-term gains up to {format_inr(limit)}"
+        return (f"{when} (held {held} days); selling would realise a short-term gain of {format_inr(a.gain)}, "
+                f"and the policy {allows}",
                 (("long_term_from", "" if h.long_term_from is None else str(h.long_term_from)),
-                 ("held_days", str(held)), ("gain", str(h.gain))))
-    if h.gain > 0:
-        outcome = plan.outcome
-        room = plan.allowance - outcome.after.net_ltcg
-        if h.exemptable and h.term == "long-term":
-            if rule is None or not rule.realise_gains:
-                return ("KEPT-EXEMPTION-FULL", f"selling would realise LTCG {format_inr(h.gain)}; the policy realises "
-                        "no long-term gains for the exemption (it has no `realise gains up to the exemption`), only "
-                        "gains that harvested losses absorb", (("gain", str(h.gain)), ("room_left", "0")))
-            why = ("the exemption less the margin" if plan.allowance == plan.exemption - rule.margin
-                   else "the year's own net LTCG, already past the exemption less the margin")
-            return ("KEPT-EXEMPTION-FULL", f"selling would realise LTCG {format_inr(h.gain)}; the plan already uses "
-                    f"the exemption up to {format_inr(outcome.after.net_ltcg)} of the {format_inr(plan.allowance)} "
-                    f"it may ({why}), {format_inr(max(room, ZERO))} left",
-                    (("gain", str(h.gain)), ("room_left", str(max(room, ZERO)))))
-        return ("KEPT-TAXED", f"selling would realise a {h.term} gain of {format_inr(h.gain)} taxed at "
-                f"{_rate_text(h.rate)}", (("gain", str(h.gain)), ("rate", str(h.rate))))
-    if h.gain < 0:
-        threshold = rule.loss_threshold if rule else None
-        if threshold is not None and -h.gain <= threshold:  # the policy harvests only losses larger than it
-            return ("KEPT-LOSS-BELOW-THRESHOLD", f"a loss of {format_inr(-h.gain)} is not larger than the policy's "
-                    f"threshold of {format_inr(threshold)}", (("loss", str(-h.gain)),))
-        saved, later = _loss_worth(policy, plan, q, index, h, units, position, as_of)
-        return ("KEPT-LOSS-NO-USE", f"selling would realise a {h.term} loss of {format_inr(-h.gain)}: it would save "
-                f"{format_inr(saved)} of tax this year and add {format_inr(later)} of future tax by lowering the "
-                "cost of the rebought units, so it is worth nothing or less",
-                (("loss", str(-h.gain)), ("tax_saved_now", str(saved)), ("future_tax_added", str(later))))
-    return ("KEPT-NOT-NEEDED", "selling would realise no gain or loss", ())
+                 ("held_days", str(held)), ("gain", str(a.gain))))
+    if c is Constraint.EXIT_LOAD:
+        load = a.outcome.exit_loads - plan.outcome.exit_loads
+        return (f"in its exit-load period, load-free from {h.exit_load_ends} (load {format_percent(h.exit_load)}, "
+                f"{format_inr(load)} if sold now); the policy never pays exit load",
+                (("load_free_from", str(h.exit_load_ends)), ("exit_load_rate", str(h.exit_load)),
+                 ("exit_load", str(load))))
+    if c is Constraint.ROOM:
+        room = paise(max(plan.allowance - plan.outcome.after.net_ltcg, ZERO))
+        numbers = (("gain", str(a.gain)), ("room_left", str(room)))
+        if rule is None or not rule.realise_gains:
+            return (f"selling would realise LTCG {format_inr(a.gain)}; the policy realises no long-term gains for the exemption (it has "
+                    "no `realise gains up to the exemption`), only gains that harvested losses absorb", numbers)
+        why = ("the exemption less the margin" if plan.allowance == plan.exemption - rule.margin
+               else "the year's own net LTCG, already past the exemption less the margin")
+        return (f"selling would realise LTCG {format_inr(a.gain)}; the plan already uses the exemption up to {format_inr(plan.outcome.after.net_ltcg)} of the "
+                f"{format_inr(plan.allowance)} it may ({why}), {format_inr(room)} left", numbers)
+    if c is Constraint.NEW_TAX:
+        added = chosen.outcome.after.total_tax - plan.outcome.after.total_tax
+        return (f"selling would realise a {h.term} gain of {format_inr(a.gain)} and add {format_inr(added)} of tax "
+                f"this year (rate {_rate_text(h.rate)}); the plan adds no tax the year did not already owe",
+                (("gain", str(a.gain)), ("rate", str(h.rate)), ("tax_added", str(added))))
+    if c is Constraint.LOSS_THRESHOLD:
+        order = next(o for o in chosen.outcome.orders if (o.account, o.security) == (h.lot.account, h.lot.security))
+        net = sum((s.gain for s in order.lots), ZERO)
+        return (f"selling would make this holding's order realise a net loss of {format_inr(-net)}, not larger than "
+                f"the policy's threshold of {format_inr(rule.loss_threshold)} (it applies to each order)",
+                (("order_net_loss", str(-net)), ("threshold", str(rule.loss_threshold))))
+    security = policy.portfolio.security(h.lot.security)
+    order = next(o for o in chosen.outcome.orders if (o.account, o.security) == (h.lot.account, h.lot.security))
+    least = " and ".join(x for x in (security.minimum_redemption is not None
+                                     and format_inr(security.minimum_redemption),
+                                     security.minimum_redemption_units is not None
+                                     and f"{security.minimum_redemption_units} units") if x)
+    return (f"selling would make an order of {order.units} units for {format_inr(order.amount)}, below the fund's "
+            f"minimum redemption of {least}",
+            (("order_units", str(order.units)), ("order_amount", str(order.amount))))
 
 
-def _loss_worth(policy: Policy, plan: InvestorPlan, q: Queue, index: int, h: Holding, units: Decimal, position,
-                as_of: date) -> tuple[Decimal, Decimal]:
-    """What selling the kept loss lot as well would save this year, and the future tax it adds."""
-    from engine.harvest import evaluate
+def _worse(worth: Decimal) -> str:
+    return (f"{format_inr(-worth)} worse" if worth < 0 else
+            "no better" if worth == 0 else f"{format_inr(worth)} better, no more than rounding")
 
-    investor = next(i for i in policy.portfolio.investors if i.id == plan.investor)
-    more = dict(plan.units)
-    more[q.key] = more.get(q.key, ZERO) + units
-    outcome = evaluate(policy, investor, position, plan.queues, more, as_of, position.fy)
-    return plan.outcome.after.total_tax - outcome.after.total_tax, paise(-h.gain * q.future_rates[index])
+
+def _not_worth(policy: Policy, plan: InvestorPlan, h: Holding, as_of: date, a: Alternative) -> tuple[str, str, tuple]:
+    """A kept lot no constraint keeps: selling it would not make the plan better."""
+    also = ((("also", ",".join(KEPT_BY[c] for c in a.broken)),) if a.broken else ())
+    besides = (" (and it would break " + ", ".join(c.value for c in a.broken) + ")") if a.broken else ""
+    if a.gain < 0:
+        return (Code.KEPT_LOSS_NO_USE, f"selling would realise a {h.term} loss of {format_inr(-a.gain)}: it would "
+                f"save {format_inr(a.tax_saved)} of tax this year and add {format_inr(-a.step_up)} of future tax by "
+                f"lowering the cost of the rebought units, so selling would leave the plan {_worse(a.worth)}{besides}",
+                (("loss", str(-a.gain)), ("tax_saved_now", str(a.tax_saved)),
+                 ("future_tax_added", str(-a.step_up)), ("worth", str(a.worth))) + also)
+    if a.gain > 0:
+        held = (as_of - h.lot.acquired).days
+        when = ((), "") if h.term != "short-term" else (
+            (("long_term_from", "" if h.long_term_from is None else str(h.long_term_from)), ("held_days", str(held))),
+            (f"short-term, long-term from {h.long_term_from}" if h.long_term_from is not None
+             else "short-term whatever the holding period (s.50AA)") + f" (held {held} days); ")
+        return (Code.KEPT_GAIN_NO_USE, f"{when[1]}selling would realise a {h.term} gain of {format_inr(a.gain)}: it would add "
+                f"{format_inr(-a.tax_saved)} of tax this year (rate {_rate_text(h.rate)}) and avoid "
+                f"{format_inr(a.step_up)} of future tax, so selling would leave the plan {_worse(a.worth)}{besides}",
+                (("gain", str(a.gain)), ("tax_added_now", str(-a.tax_saved)), ("future_tax_avoided", str(a.step_up)),
+                 ("worth", str(a.worth))) + when[0] + also)
+    return (Code.KEPT_NOT_NEEDED, f"selling would realise no gain or loss{besides}", also)
 
 
 def all_decisions(policy: Policy, plans: Sequence[InvestorPlan], as_of: date, position) -> list[Decision]:

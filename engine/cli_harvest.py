@@ -255,9 +255,52 @@ def cmd_why(args) -> int:
         print(json.dumps({"plan_id": found[0], "decisions": chosen}, indent=2, ensure_ascii=False))
         return EXIT_OK
     print(f"Plan {found[0]} ({body['fy']}, as of {body['as_of']})")
-    for d in chosen:
-        print(f"{d['code']}: {d['reason']}.")
+    for line in why_lines(chosen, body["decisions"], every=args.all):
+        print(line)
     return EXIT_OK
+
+
+def why_lines(chosen: list[dict], decisions: list[dict], every: bool = False) -> list[str]:
+    """`lotwise why`'s lines: each SOLD lot and the first kept lot of each queue on its own line;
+    the KEPT-BEHIND lots behind one kept lot (two or more) on one line for the queue, unless
+    `every` (`--all`): then one line per lot. `decisions`: the plan's, to name the kept lot's code."""
+    codes = {d["lot"]: d["numbers"].get("kept_code", d["code"]) for d in decisions}
+    lines: list[str] = []
+    run: list[dict] = []
+
+    def flush() -> None:
+        if len(run) == 1 or (run and every):
+            lines.extend(f"{d['code']}: {d['reason']}." for d in run)
+        elif run:
+            lines.append(_behind_line(run, codes))
+        run.clear()
+
+    for d in chosen:
+        if d["code"] == "KEPT-BEHIND":
+            key = (d["investor"], d["account"], d["security"], d["numbers"].get("behind"))
+            if run and key != (run[0]["investor"], run[0]["account"], run[0]["security"],
+                               run[0]["numbers"].get("behind")):
+                flush()
+            run.append(d)
+            continue
+        flush()
+        lines.append(f"{d['code']}: {d['reason']}.")
+    flush()
+    return lines
+
+
+def _behind_line(run: list[dict], codes: dict[str, str]) -> str:
+    """One line for the KEPT-BEHIND lots of a queue (in FIFO order), with their totals."""
+    from engine.literals import format_inr
+
+    lead = run[0]["numbers"].get("behind", "")
+    units = sum((Decimal(d["units"]) for d in run), Decimal(0))
+    gain = sum((Decimal(d["gain"]) for d in run), Decimal(0))
+    result = f"gain of {format_inr(gain)}" if gain >= 0 else f"loss of {format_inr(-gain)}"
+    return (f"KEPT-BEHIND: {len(run)} lots behind {lead} kept ({run[0]['security']} in {run[0]['account']} of "
+            f"{run[0]['investor']}, bought {run[0]['acquired']} to {run[-1]['acquired']}, {units} units, a {result} "
+            f"if all were sold): FIFO would sell {lead} first, which is kept ({codes.get(lead, '?')}); "
+            "`--all` lists each lot.")
 
 
 def add_commands(commands, kinds, book_options, iso_date, fy_arg, rupees, contributions) -> None:
@@ -288,6 +331,8 @@ def add_commands(commands, kinds, book_options, iso_date, fy_arg, rupees, contri
     why.add_argument("--lot", metavar="ID")
     why.add_argument("--security", metavar="ID")
     why.add_argument("--investor", metavar="ID")
+    why.add_argument("--all", action="store_true", help="one line for every lot (by default the lots kept behind "
+                     "a kept lot of the same queue share one line)")
     book_options(why, policy=False)
     why.add_argument("--json", action="store_true", help="print as JSON")
     why.set_defaults(func=cmd_why)

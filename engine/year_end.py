@@ -145,13 +145,16 @@ def _why_nothing(policy: Policy, ip, decisions: Sequence[Decision]) -> str:
 
 
 STOPS = {  # where a holding's FIFO queue stops, by the code of its first kept lot (engine/audit.py)
-    "KEPT-SHORT-TERM": "at a short-term lot in gain (the policy never realises short-term gains)",
+    "KEPT-SHORT-TERM": "at a short-term lot in gain (the policy's short-term gains rule)",
     "KEPT-EXIT-LOAD": "at a lot in its exit-load period (the policy never pays exit load)",
     "KEPT-EXEMPTION-FULL": "at a gain the exemption left cannot cover",
     "KEPT-TAXED": "at a gain that would be taxed",
-    "KEPT-LOSS-BELOW-THRESHOLD": "at a loss no larger than the policy's threshold",
+    "KEPT-LOSS-BELOW-THRESHOLD": "at an order whose net loss would be no larger than the policy's threshold",
+    "KEPT-BELOW-MINIMUM": "at an order below the fund's minimum redemption",
     "KEPT-LOSS-NO-USE": "at a loss that would save no tax this year",
+    "KEPT-GAIN-NO-USE": "at a gain whose tax now would be no less than the future tax it avoids",
     "KEPT-NOT-NEEDED": "at a lot with no gain or loss",
+    "KEPT-WITHIN-TOLERANCE": "within the optimizer's tolerance",
 }
 
 

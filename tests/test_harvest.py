@@ -210,7 +210,7 @@ def test_a_loss_lot_in_front_of_a_folio_costs_more_proceeds_so_the_clean_folio_i
     # Selling it would add 10,000 x 13% = 1,300 of future tax (the rebought units' lower cost).
     assert decision(plan, peak)["code"] == "KEPT-LOSS-NO-USE"
     assert decision(plan, peak)["numbers"] == {"loss": "10000.00", "tax_saved_now": "0.00",
-                                               "future_tax_added": "1300.00"}
+                                               "future_tax_added": "1300.00", "worth": "-1300.00"}
     assert decision(plan, behind)["code"] == "KEPT-BEHIND"
     assert decision(plan, clean)["numbers"]["kept_code"] == "KEPT-EXEMPTION-FULL"
 
@@ -328,17 +328,47 @@ def test_a_short_term_loss_below_the_threshold_is_kept(tmp_path, monkeypatch, ca
               "2026-03-20,EQFUND,120\n")
     loss_lot = lot_ids(capsys)[("asha", "F2", "EQFUND", "2025-10-01")]
     plan = year_end(capsys)
-    # 500 x (120 - 128) = -4,000: worth 4,000 x (20.8% - 13%) = 312, but not larger than
-    # Rs 5,000: kept, no orders, the year's tax stays 6,240.
+    # 500 x (120 - 128) = -4,000: worth 4,000 x (20.8% - 13%) = 312, but the order (the F2 lot
+    # alone) would realise a net loss not larger than Rs 5,000: kept, no orders, the tax stays 6,240.
     assert plan["orders"] == []
     asha = investor(plan, "asha")
     assert D(asha["after"]["total_tax"]) == D(asha["before"]["total_tax"]) == D(6240)
     d = decision(plan, loss_lot)
-    assert (d["action"], d["code"], d["numbers"]) == ("KEPT", "KEPT-LOSS-BELOW-THRESHOLD", {"loss": "4000.00"})
+    assert (d["action"], d["code"], d["numbers"]) == ("KEPT", "KEPT-LOSS-BELOW-THRESHOLD", {
+        "order_net_loss": "4000.00", "threshold": "5000", "worth": "312.00"})
     assert "not larger than the policy's threshold of Rs 5,000" in d["reason"]
     # The one holding, F2's loss lot, stops the plan there.
+    assert plan["notes"] == ["asha: nothing to harvest: 1 holding (folio or demat account and security) stops at an "
+                             "order whose net loss would be no larger than the policy's threshold"]
+
+
+def test_a_queue_of_small_long_term_losses_nothing_absorbs_is_not_kept_for_the_threshold(tmp_path, monkeypatch,
+                                                                                         capsys):
+    # Issue 11.4's repro, small: three long-term lots of 100 units bought at 190, now at 150: a loss
+    # of 100 x 40 = 4,000 each, 12,000 together. Each lot is below the Rs 5,000 threshold, the
+    # queue is well above it; the threshold applies to an order (what is sold from a queue), so
+    # it is not what keeps the first lot. What keeps it: nothing this year would absorb a loss
+    # (no gains realised, no gain lots), so selling it saves 0 of tax now and adds 4,000 x 13% =
+    # 520 of future tax (the rebought units' lower cost): worth -520. Selling the whole queue
+    # would be worth -12,000 x 13% = -1,560, no better.
+    make_book(tmp_path, monkeypatch, policy_text(),
+              "2024-04-10,asha,F1,EQFUND,BUY,100,190,0\n"
+              "2024-05-10,asha,F1,EQFUND,BUY,100,190,0\n"
+              "2024-06-10,asha,F1,EQFUND,BUY,100,190,0\n",
+              "2026-03-20,EQFUND,150\n")
+    ids = lot_ids(capsys)
+    first, second, third = (ids[("asha", "F1", "EQFUND", d)] for d in ("2024-04-10", "2024-05-10", "2024-06-10"))
+    plan = year_end(capsys)
+    assert plan["orders"] == []
+    d = decision(plan, first)
+    assert d["code"] != "KEPT-LOSS-BELOW-THRESHOLD"
+    assert (d["code"], d["numbers"]) == ("KEPT-LOSS-NO-USE", {
+        "loss": "4000.00", "tax_saved_now": "0.00", "future_tax_added": "520.00", "worth": "-520.00",
+        "also": "KEPT-LOSS-BELOW-THRESHOLD"})  # it would break the threshold too, which is not what decided
+    assert "so selling would leave the plan Rs 520 worse" in d["reason"]
+    assert [decision(plan, lot)["code"] for lot in (second, third)] == ["KEPT-BEHIND", "KEPT-BEHIND"]
     assert plan["notes"] == ["asha: nothing to harvest: 1 holding (folio or demat account and security) stops at a "
-                             "loss no larger than the policy's threshold"]
+                             "loss that would save no tax this year"]
 
 
 def test_a_loss_of_exactly_the_threshold_is_not_larger_than_it_and_is_kept(tmp_path, monkeypatch, capsys):
@@ -465,21 +495,30 @@ def test_only_short_term_gains_give_an_empty_plan_with_the_date_each_turns_long_
     assert sells(plan) == [] and plan["orders"] == []
     asha = investor(plan, "asha")
     assert D(asha["value"]) == 0 and asha["after"] == asha["before"]
-    # Two holdings (F1 and F2), each with a short-term lot in gain at its front.
+    # Two holdings (F1 and F2), each with a short-term lot in gain at its front. What keeps each is
+    # not the policy's `never realise short-term gains` alone: selling the lot would not pay even
+    # without it. STCG 50,000 at 20% x 1.04 = 10,400 of tax now, against 50,000 x 13% = 6,500 of
+    # future tax avoided by the step-up: worth 6,500 - 10,400 = -3,900. (One 0.001 unit step:
+    # gain 0.05, tax 0.01, step-up 0.0065 -> 0.01 after rounding to the paisa: worth 0, not more
+    # than MATERIAL.) The constraints it would break are named too (`also`): the policy's rule and
+    # no new tax.
     assert plan["notes"] == ["asha: nothing to harvest: 2 holdings (folio or demat account and security) stop at a "
-                             "short-term lot in gain (the policy never realises short-term gains)"]
+                             "gain whose tax now would be no less than the future tax it avoids"]
     # 2025-03-20: on 2026-03-20, its anniversary, still short-term (`anniversary sale is
     # short-term`): long-term from 2026-03-21; held 365 days (no 29 February in between).
     d = decision(plan, anniversary)
-    assert (d["code"], d["term"], D(d["gain"])) == ("KEPT-SHORT-TERM", "short-term", D(50000))
-    assert d["numbers"] == {"long_term_from": "2026-03-21", "held_days": "365", "gain": "50000.00"}
+    assert (d["code"], d["term"], D(d["gain"])) == ("KEPT-GAIN-NO-USE", "short-term", D(50000))
+    assert d["numbers"] == {"gain": "50000.00", "tax_added_now": "10400.00", "future_tax_avoided": "6500.00",
+                            "worth": "-3900.00", "long_term_from": "2026-03-21", "held_days": "365",
+                            "also": "KEPT-SHORT-TERM,KEPT-TAXED"}
     assert "short-term, long-term from 2026-03-21 (held 365 days)" in d["reason"]
     # 2025-06-10: long-term from 2026-06-11; held 30 + 31 + 31 + 30 + 31 + 30 + 31 + 31 + 28
-    # (to 2026-03-10) + 10 = 283 days. STCG 50,000 at 20% = 10,000 before cess.
+    # (to 2026-03-10) + 10 = 283 days.
     d = decision(plan, june)
-    assert d["numbers"] == {"long_term_from": "2026-06-11", "held_days": "283", "gain": "50000.00"}
-    assert ("short-term, long-term from 2026-06-11 (held 283 days); selling would realise STCG Rs 50,000 taxed at 20% "
-            "(Rs 10,000 before cess)") in d["reason"]
+    assert (d["numbers"]["long_term_from"], d["numbers"]["held_days"]) == ("2026-06-11", "283")
+    assert ("short-term, long-term from 2026-06-11 (held 283 days); selling would realise a short-term gain of "
+            "Rs 50,000: it would add Rs 10,400 of tax this year (rate 20%) and avoid Rs 6,500 of future tax, so selling would "
+            "leave the plan Rs 3,900 worse (and it would break short-term gains, no new tax)") in d["reason"]
     d = decision(plan, august)
     assert (d["code"], d["numbers"]) == ("KEPT-BEHIND", {"behind": june})
 
