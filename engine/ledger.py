@@ -243,7 +243,9 @@ def replay(transactions: Iterable[Transaction], opening: Iterable[Lot] = (),
             else:
                 disposals.append(Disposal(tx, tuple(taken)))
         elif kind is SPLIT:
-            if not queue:
+            # (on a day netted as intraday, the day's purchases may be all there is to split:
+            # they are counted in units after the split, _intraday_days)
+            if not queue and (key, tx.date) not in netted:
                 raise _fail(tx, f"a split of {tx.security}, which {tx.investor} does not hold in {tx.account}",
                             "check the security and account, or import the purchases first")
             step = Step(tx.date, tx.security, 1 / Fraction(tx.units))
@@ -276,24 +278,48 @@ def _intraday_days(ordered: list[Transaction], intraday: Collection[str]) -> dic
     """For each (queue, day) of a security in `intraday` with both BUY and SELL rows: the
     intraday trade, the rest of the day (a Lot, a delivery sale as one Transaction, or None
     when as many units were bought as sold) and the day's last BUY or SELL row, where the
-    replay applies them (after any other row of that day before it, a split say)."""
+    replay applies them (after any other row of that day before it, a split say).
+
+    Rows are in file order within a day, so a BUY or SELL row before a SPLIT row of that day
+    is in units before the split: it is counted in units after every split between it and
+    the day's last BUY or SELL row (where the day is applied), so that the netting compares
+    like with like and the units the replay would hold without netting are kept."""
     days: dict[tuple, tuple[list[Transaction], list[Transaction]]] = {}
+    splits: dict[tuple, list[Transaction]] = defaultdict(list)
     for tx in ordered:
-        if (tx.type is BUY or tx.type is SELL) and tx.security in intraday:
-            days.setdefault((tx.key, tx.date), ([], []))[tx.type is SELL].append(tx)
-    return {day: (*_net(buys, sells), max(buys[-1], sells[-1], key=_order))
-            for day, (buys, sells) in days.items() if buys and sells}
+        if tx.security in intraday:
+            if tx.type is BUY or tx.type is SELL:
+                days.setdefault((tx.key, tx.date), ([], []))[tx.type is SELL].append(tx)
+            elif tx.type is SPLIT:
+                splits[(tx.key, tx.date)].append(tx)
+    netted = {}
+    for day, (buys, sells) in days.items():
+        if not (buys and sells):
+            continue
+        last = max(buys[-1], sells[-1], key=_order)
+        between = [s for s in splits.get(day, ()) if _order(s) < _order(last)]
+
+        def factor(row: Transaction) -> Decimal:
+            f = Decimal(1)
+            for split in between:
+                if _order(split) > _order(row):
+                    f *= split.units
+            return f
+
+        netted[day] = (*_net([(t, factor(t)) for t in buys], [(t, factor(t)) for t in sells]), last)
+    return netted
 
 
-def _net(buys: list[Transaction], sells: list[Transaction]) -> tuple:
-    """One day's purchases and sales of a security in one account, netted (see IntradayTrade)."""
-    first = buys[0]
-    bought = sum((t.units for t in buys), Decimal(0))
-    sold = sum((t.units for t in sells), Decimal(0))
+def _net(buys: list[tuple[Transaction, Decimal]], sells: list[tuple[Transaction, Decimal]]) -> tuple:
+    """One day's purchases and sales of a security in one account, netted (see IntradayTrade);
+    each row with the units after the day's splits per unit it names (1 without a split)."""
+    first = buys[0][0]
+    bought = sum((t.units * f for t, f in buys), Decimal(0))
+    sold = sum((t.units * f for t, f in sells), Decimal(0))
     units = min(bought, sold)
-    purchase = sum((t.units * t.price + t.charges for t in buys), Decimal(0))
-    sale_value = sum((t.units * t.price for t in sells), Decimal(0))
-    sale_charges = sum((t.charges for t in sells), Decimal(0))
+    purchase = sum((t.units * t.price + t.charges for t, _ in buys), Decimal(0))
+    sale_value = sum((t.units * t.price for t, _ in sells), Decimal(0))
+    sale_charges = sum((t.charges for t, _ in sells), Decimal(0))
     rest: Lot | Transaction | None = None
     if bought > units:
         cost = (purchase * units / bought).quantize(PAISA, rounding=ROUND_HALF_EVEN)
@@ -304,20 +330,22 @@ def _net(buys: list[Transaction], sells: list[Transaction]) -> tuple:
     else:
         cost = purchase
     if sold > units:
-        prices = {t.price for t in sells}
-        price = (next(iter(prices)) if len(prices) == 1
-                 else (sale_value / sold).quantize(PAISA, rounding=ROUND_HALF_EVEN))
+        # one price, in units as named, is kept exact; else the average, to the paisa
+        prices = {(t.price, f) for t, f in sells}
+        price, factor = next(iter(prices))
+        if len(prices) > 1 or factor != 1:
+            price = (sale_value / sold).quantize(PAISA, rounding=ROUND_HALF_EVEN)
         left = sold - units
         expenses = (sale_charges * units / sold).quantize(PAISA, rounding=ROUND_HALF_EVEN)
         proceeds = sale_value - left * price
-        s = sells[0]
+        s = sells[0][0]
         rest = Transaction(s.date, s.investor, s.account, s.security, SELL, left, price, sale_charges - expenses,
                            s.source, s.seq)
     else:
         proceeds, expenses = sale_value, sale_charges
+    rows = sorted([t for t, _ in buys] + [t for t, _ in sells], key=_order)
     trade = IntradayTrade(first.investor, first.account, first.security, first.date, units, cost, proceeds,
-                          expenses, proceeds - expenses - cost, tuple(t.source for t in sorted(buys + sells,
-                                                                                              key=_order)))
+                          expenses, proceeds - expenses - cost, tuple(t.source for t in rows))
     return trade, rest
 
 

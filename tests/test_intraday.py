@@ -314,3 +314,57 @@ def test_an_import_continuing_the_kept_ledger_nets_the_day(tmp_path, monkeypatch
     assert main(["gains", "--fy", "2025-26", "--json"]) == 0
     (asha,) = json.loads(capsys.readouterr().out)["investors"]
     assert asha["sales"] == [] and asha["speculative"]["profit"] == "47.85"
+
+
+def test_a_split_between_the_days_purchase_and_sale_is_counted_in_units_after_it(policy):
+    """Review of issue 10: rows are in file order within a day, so 10 TCS bought at 200 before
+    a 1:2 split of that day are 20 shares after it (as the replay without netting holds them).
+    Selling 20 at 100 after the split: Q = min(10 x 2, 20) = 20 (s.43(5)), cost 2,000, proceeds
+    2,000, profit 0; no delivery sale, and the 2023 lot (10 at 100) is split to 20, cost 1,000.
+    (Before: Q = min(10, 20) = 10, a speculative loss of 1,000 that never happened, 10 shares of
+    the 2023 lot sold by delivery, and 10 shares missing from the book.)"""
+    ledger = replay([OLD, tx("2025-06-02", "BUY", 10, 200, row=2), tx("2025-06-02", "SPLIT", 2, 0, row=3),
+                     tx("2025-06-02", "SELL", 20, 100, row=4)], intraday=TCS)
+    assert ledger.disposals == ()
+    (trade,) = ledger.intraday
+    assert (trade.units, trade.cost, trade.proceeds, trade.profit) == (D(20), D(2000), D(2000), D(0))
+    assert [(lot.acquired, lot.units, lot.cost) for lot in ledger.lots] == [(date(2023, 1, 2), D(20), D(1000))]
+
+
+def test_a_split_between_a_sale_and_a_larger_purchase_leaves_a_post_split_lot(policy):
+    """Sell 5 at 210 before a 1:2 split, buy 16 at 105 after it: the 5 sold are 10 shares
+    after the split, so Q = min(16, 10) = 10: cost 1,680 x 10/16 = 1,050, proceeds 1,050,
+    profit 0. The rest of the purchase, 6 shares costing 630, is a lot of that day, not split
+    again; the 2023 lot becomes 20 shares costing 1,000. 26 shares, as without netting."""
+    ledger = replay([OLD, tx("2025-06-02", "SELL", 5, 210, row=2), tx("2025-06-02", "SPLIT", 2, 0, row=3),
+                     tx("2025-06-02", "BUY", 16, 105, row=4)], intraday=TCS)
+    (trade,) = ledger.intraday
+    assert (trade.units, trade.cost, trade.proceeds, trade.profit) == (D(10), D(1050), D(1050), D(0))
+    assert [(lot.acquired, lot.units, lot.cost) for lot in ledger.lots] == [
+        (date(2023, 1, 2), D(20), D(1000)), (date(2025, 6, 2), D(6), D(630))]
+
+
+@settings(max_examples=150)
+@given(st.lists(st.tuples(st.sampled_from(["BUY", "SELL", "SPLIT"]), st.integers(1, 20), st.integers(50, 150)),
+                min_size=1, max_size=8))
+def test_netting_keeps_the_units_the_plain_replay_holds(day):
+    """One day's BUY, SELL and SPLIT rows (in file order) after the 2023 lot: however they
+    are netted, the shares held at the end of the day are those the replay without netting
+    holds (netting decides which units were traded intraday, never how many are held)."""
+    rows, held = [OLD], D(10)
+    for i, (kind, units, price) in enumerate(day, start=2):
+        if kind == "SPLIT":
+            if held == 0:  # a split of nothing held is an error (L101) either way
+                continue
+            units = 2
+            held *= 2
+        elif kind == "SELL":
+            units = min(units, int(held))
+            if units == 0:
+                continue
+            held -= units
+        else:
+            held += units
+        rows.append(tx("2025-06-02", kind, units, price, row=i))
+    plain, netted = replay(rows), replay(rows, intraday=TCS)
+    assert sum((lot.units for lot in netted.lots), D(0)) == sum((lot.units for lot in plain.lots), D(0)) == held

@@ -29,6 +29,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Iterable, Mapping, Sequence
 
 from engine.diagnostics import Diagnostic, has_errors, warning
@@ -120,18 +121,24 @@ def chain(years: Mapping[int, RealisedYear], law: TaxLaw, investor: Investor, th
     if broken:
         last_broken = max(broken)
         first = max(first, last_broken + 1)
+        # A return's loss brought into the untaxable year or before cannot be followed through
+        # it (that year's gains may have met it): it is left out, conservatively, and named.
+        unused = sorted((r for r in mine if r.into < first and r.amount > 0), key=lambda r: (r.into, r.fy, r.term))
+        left_out = ("; left out, brought in before it: " + ", ".join(
+            f"the {r.term} loss of {fy_label(r.fy)} ({format_inr(r.amount)} into {fy_label(r.into)})"
+            for r in unused)) if unused else ""
         problems.append(warning(
-            "T141", f"{investor.id}: FY {fy_label(last_broken)} has sales lotwise cannot tax (see its "
+            "T141", f"{investor.id}: {fy_label(last_broken)} has sales lotwise cannot tax (see its "
             f"`gains --fy {fy_label(last_broken)[3:]}`), so losses carried out of it and of earlier years are "
-            f"not known; the years from FY {fy_label(first)} are computed with only the losses of your "
-            "returns before them", None,
-            "import the losses carried forward (schedule CFL of your return) with an `into` column, or "
-            "add rules for those sales"))
+            f"not known; the years from {fy_label(first)} are computed with only the losses your returns "
+            f"bring into {fy_label(first)} or later{left_out}", None,
+            f"import the losses carried forward into {fy_label(first)} (schedule CFL of the return for "
+            f"{fy_label(last_broken)}) with an `into` column, or add rules for those sales"))
     results: list[YearResult] = []
     openings: list[tuple[Loss, ...]] = []
     carried: list[Loss] = []
     for fy in range(first, through + 1):
-        opening = _with_returns(carried, returns.get(fy, ()), investor.id, fy, problems)
+        opening = _with_returns(carried, returns.get(fy, ()), investor.id, fy, first, problems)
         year = years.get(fy)
         parts = condensed(p for p in year.parts if p.investor == investor.id) if year else []
         result, more = compute(parts, law, investor, fy, opening)
@@ -143,21 +150,23 @@ def chain(years: Mapping[int, RealisedYear], law: TaxLaw, investor: Investor, th
 
 
 def _with_returns(carried: Sequence[Loss], returns: Sequence[BroughtForwardLoss], investor: str, fy: int,
-                  problems: list[Diagnostic]) -> list[Loss]:
+                  first: int, problems: list[Diagnostic]) -> list[Loss]:
     """The losses brought into `fy`: those carried forward, each (year of origin, term) a
-    return names replaced by the return's amount (a zero amount: nothing of it carried)."""
+    return names replaced by the return's amount (a zero amount: nothing of it carried).
+    Where the chain computed the year of origin (from `first`), a return that differs from
+    what the book carried, nothing included, is named (T140)."""
     if not returns:
         return list(carried)
     named = {(r.fy, r.term): r.amount for r in returns}
-    opening = []
-    for loss in carried:
-        stated = named.get((loss.fy, loss.term))
-        if stated is None:
-            opening.append(loss)
-        elif stated != loss.amount:
+    book = {(loss.fy, loss.term): loss for loss in carried}
+    opening = [loss for loss in carried if (loss.fy, loss.term) not in named]
+    for (origin, term), stated in sorted(named.items()):
+        loss = book.get((origin, term))
+        computed = loss.amount if loss is not None else (Decimal(0) if origin >= first else None)
+        if computed is not None and stated != computed:
             problems.append(warning(
-                "T140", f"{investor}: the {loss.term} loss of FY {fy_label(loss.fy)} brought into FY {fy_label(fy)} "
-                f"is {format_inr(stated)} by your return but {format_inr(loss.amount)} by the book's sales; "
+                "T140", f"{investor}: the {term} loss of {fy_label(origin)} brought into {fy_label(fy)} "
+                f"is {format_inr(stated)} by your return but {format_inr(computed)} by the book's sales; "
                 "lotwise uses the return's", None,
                 "the book may lack some of that year's sales, or the return differs: check both"))
     opening.extend(Loss(fy_of, term, amount) for (fy_of, term), amount in named.items() if amount > 0)
