@@ -407,6 +407,7 @@ def solve_investor(policy: Policy, investor: Investor, position: TaxPosition, qu
     reach = _reach(queues, base_gain, base_loss, allowance)
     futures_of: dict[Decimal, float] = {}  # a few distinct future rates, each converted once
     run: list[tuple[int, int]] = []
+    gate: int | None = None  # the binary the current run's lots need (None for a queue's first run)
     for q in queues:
         cols = []
         previous_full = None
@@ -452,15 +453,21 @@ def solve_investor(policy: Policy, investor: Investor, position: TaxPosition, qu
                         and _bucket(prev_h) == _bucket(h):
                     runs[col] = prev_col  # the same run: no binary; _units repacks it in FIFO order
                     run.append((col, counts))
+                    if gate is not None:  # but behind the same gate as the run's first lot
+                        p.row({col: 1.0, gate: -float(counts)}, -INF, 0.0)
                 else:
                     full = p.var(0, 1, integer=True)
                     # Every lot of the run before it whole: as each is at most its counts, their
                     # sum reaching the run's total is the same, in one row.
                     p.row({**{m: 1.0 for m, _ in run}, full: -float(sum(c for _, c in run))}, 0.0, INF)
+                    # This lot, and every later lot of the run it starts, only with `full`: the
+                    # lots of a run may be taken in any order (_units repacks them), but none
+                    # before the lots in front of the run (issue 11).
+                    gate = full
                     p.row({col: 1.0, full: -float(counts)}, -INF, 0.0)
                     run = [(col, counts)]
             else:
-                run = [(col, counts)]
+                run, gate = [(col, counts)], None
             previous_full = (col, counts, per_count, h)
         columns[q.key] = cols
         if cols and (q.minimum_amount is not None or q.minimum_units is not None):
