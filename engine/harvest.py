@@ -33,6 +33,9 @@ policy's preference order (a second solve).
 
 from __future__ import annotations
 
+import os
+import sys
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -90,6 +93,41 @@ class HarvestPlan:
 # reach bound that sizes it) is built in floats; every amount the plan reports is recomputed
 # in Decimal by the tax engine from the unit counts the program picks (evaluate).
 INF = float("inf")
+
+
+@contextmanager
+def _fd1_to(target: int | None):
+    """File descriptor 1 pointed at `target` (a descriptor; None: the null device) for the
+    block, and back after it: what a C library prints there (HiGHS's banner, its log) is then
+    not on the process's stdout. Python's and C's buffers are flushed on either side, so no
+    text crosses over. Does nothing if fd 1 cannot be duplicated (closed)."""
+    if sys.stdout is not None:
+        sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:
+        yield
+        return
+    sink = os.open(os.devnull, os.O_WRONLY) if target is None else None
+    try:
+        os.dup2(target if sink is None else sink, 1)
+        yield
+    finally:
+        _flush_c_stdio()
+        os.dup2(saved, 1)
+        os.close(saved)
+        if sink is not None:
+            os.close(sink)
+
+
+def _flush_c_stdio() -> None:
+    """fflush(NULL): whatever the C library still buffers for fd 1 goes where fd 1 points now."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).fflush(None)
+    except (OSError, AttributeError, TypeError):  # no C library to ask (Windows): HiGHS flushes its own lines
+        pass
 
 
 def _f(value) -> float:
@@ -254,8 +292,13 @@ class _Program:
         import numpy as np
 
         inf = highspy.kHighsInf
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", bool(__import__("os").environ.get("LOTWISE_HIGHS_LOG")))
+        log = bool(os.environ.get("LOTWISE_HIGHS_LOG"))
+        # HiGHS prints a banner to file descriptor 1 when the first solver of a process is made,
+        # before output_flag can be set: made with fd 1 pointed away, so stdout carries only
+        # the command's data (issue 11). Its log, when asked for, goes to stderr.
+        with _fd1_to(2 if log else None):
+            h = highspy.Highs()
+        h.setOptionValue("output_flag", log)
         h.setOptionValue("mip_rel_gap", 0.0)
         h.setOptionValue("mip_abs_gap", GAP)
         h.setOptionValue("random_seed", 0)
@@ -288,7 +331,8 @@ class _Program:
         lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
                            for i in self.integer]
         h.passModel(lp)
-        h.run()
+        with _fd1_to(2 if log else None):
+            h.run()
         status = h.modelStatusToString(h.getModelStatus())
         if status != "Optimal":
             return None
