@@ -27,8 +27,9 @@ threshold; a fund's minimum redemption; fund units in 0.001, exchange-traded uni
 
 Method: an exact mixed-integer program per investor, solved by HiGHS (highspy). The solver
 only picks unit counts; every rupee in the plan is then computed again in Decimal by the tax
-engine (engine/tax/year.py) from those units. Ties in value (within Re 1) are broken by the
-policy's preference order (a second solve).
+engine (engine/tax/year.py) from those units. Ties in value are broken by the policy's
+preference order, then charges, then fewer orders: terms of the same objective, together worth
+less than Rs 0.50 (one solve; docs/harvesting.md).
 """
 
 from __future__ import annotations
