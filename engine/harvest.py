@@ -36,7 +36,8 @@ from __future__ import annotations
 
 import os
 import sys
-from contextlib import contextmanager
+import threading
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -101,24 +102,30 @@ def _fd1_to(target: int | None):
     """File descriptor 1 pointed at `target` (a descriptor; None: the null device) for the
     block, and back after it: what a C library prints there (HiGHS's banner, its log) is then
     not on the process's stdout. Python's and C's buffers are flushed on either side, so no
-    text crosses over. Does nothing if fd 1 cannot be duplicated (closed)."""
-    if sys.stdout is not None:
-        sys.stdout.flush()
-    try:
-        saved = os.dup(1)
-    except OSError:
-        yield
-        return
-    sink = os.open(os.devnull, os.O_WRONLY) if target is None else None
-    try:
-        os.dup2(target if sink is None else sink, 1)
-        yield
-    finally:
+    text crosses over. One block at a time in a process (fd 1 is the process's, not a
+    thread's). Does nothing if fd 1 cannot be duplicated (closed)."""
+    with _FD1_LOCK:
+        if sys.stdout is not None:
+            sys.stdout.flush()
         _flush_c_stdio()
-        os.dup2(saved, 1)
-        os.close(saved)
-        if sink is not None:
-            os.close(sink)
+        try:
+            saved = os.dup(1)
+        except OSError:
+            yield
+            return
+        sink = os.open(os.devnull, os.O_WRONLY) if target is None else None
+        try:
+            os.dup2(target if sink is None else sink, 1)
+            yield
+        finally:
+            _flush_c_stdio()
+            os.dup2(saved, 1)
+            os.close(saved)
+            if sink is not None:
+                os.close(sink)
+
+
+_FD1_LOCK = threading.Lock()
 
 
 def _flush_c_stdio() -> None:
@@ -299,7 +306,7 @@ class _Program:
         # the command's data (issue 11). Its log, when asked for, goes to stderr.
         with _fd1_to(2 if log else None):
             h = highspy.Highs()
-        h.setOptionValue("output_flag", log)
+        h.setOptionValue("output_flag", log)  # off: the solver prints nothing more
         h.setOptionValue("mip_rel_gap", 0.0)
         h.setOptionValue("mip_abs_gap", GAP)
         h.setOptionValue("random_seed", 0)
@@ -332,7 +339,7 @@ class _Program:
         lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
                            for i in self.integer]
         h.passModel(lp)
-        with _fd1_to(2 if log else None):
+        with _fd1_to(2) if log else nullcontext():
             h.run()
         status = h.modelStatusToString(h.getModelStatus())
         if status != "Optimal":
