@@ -27,12 +27,17 @@ threshold; a fund's minimum redemption; fund units in 0.001, exchange-traded uni
 
 Method: an exact mixed-integer program per investor, solved by HiGHS (highspy). The solver
 only picks unit counts; every rupee in the plan is then computed again in Decimal by the tax
-engine (engine/tax/year.py) from those units. Ties in value (within Re 1) are broken by the
-policy's preference order (a second solve).
+engine (engine/tax/year.py) from those units. Ties in value are broken by the policy's
+preference order, then charges, then fewer orders: terms of the same objective, together worth
+less than Rs 0.50 (one solve; docs/harvesting.md).
 """
 
 from __future__ import annotations
 
+import os
+import sys
+import threading
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -90,6 +95,47 @@ class HarvestPlan:
 # reach bound that sizes it) is built in floats; every amount the plan reports is recomputed
 # in Decimal by the tax engine from the unit counts the program picks (evaluate).
 INF = float("inf")
+
+
+@contextmanager
+def _fd1_to(target: int | None):
+    """File descriptor 1 pointed at `target` (a descriptor; None: the null device) for the
+    block, and back after it: what a C library prints there (HiGHS's banner, its log) is then
+    not on the process's stdout. Python's and C's buffers are flushed on either side, so no
+    text crosses over. One block at a time in a process (fd 1 is the process's, not a
+    thread's). Does nothing if fd 1 cannot be duplicated (closed)."""
+    with _FD1_LOCK:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+        _flush_c_stdio()
+        try:
+            saved = os.dup(1)
+        except OSError:
+            yield
+            return
+        sink = os.open(os.devnull, os.O_WRONLY) if target is None else None
+        try:
+            os.dup2(target if sink is None else sink, 1)
+            yield
+        finally:
+            _flush_c_stdio()
+            os.dup2(saved, 1)
+            os.close(saved)
+            if sink is not None:
+                os.close(sink)
+
+
+_FD1_LOCK = threading.Lock()
+
+
+def _flush_c_stdio() -> None:
+    """fflush(NULL): whatever the C library still buffers for fd 1 goes where fd 1 points now."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).fflush(None)
+    except (OSError, AttributeError, TypeError):  # no C library to ask (Windows): HiGHS flushes its own lines
+        pass
 
 
 def _f(value) -> float:
@@ -254,8 +300,13 @@ class _Program:
         import numpy as np
 
         inf = highspy.kHighsInf
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", bool(__import__("os").environ.get("LOTWISE_HIGHS_LOG")))
+        log = bool(os.environ.get("LOTWISE_HIGHS_LOG"))
+        # HiGHS prints a banner to file descriptor 1 when the first solver of a process is made,
+        # before output_flag can be set: made with fd 1 pointed away, so stdout carries only
+        # the command's data (issue 11). Its log, when asked for, goes to stderr.
+        with _fd1_to(2 if log else None):
+            h = highspy.Highs()
+        h.setOptionValue("output_flag", log)  # off: the solver prints nothing more
         h.setOptionValue("mip_rel_gap", 0.0)
         h.setOptionValue("mip_abs_gap", GAP)
         h.setOptionValue("random_seed", 0)
@@ -288,7 +339,8 @@ class _Program:
         lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
                            for i in self.integer]
         h.passModel(lp)
-        h.run()
+        with _fd1_to(2) if log else nullcontext():
+            h.run()
         status = h.modelStatusToString(h.getModelStatus())
         if status != "Optimal":
             return None
@@ -412,6 +464,7 @@ def solve_investor(policy: Policy, investor: Investor, position: TaxPosition, qu
     reach = _reach(queues, base_gain, base_loss, allowance)
     futures_of: dict[Decimal, float] = {}  # a few distinct future rates, each converted once
     run: list[tuple[int, int]] = []
+    gate: int | None = None  # the binary the current run's lots need (None for a queue's first run)
     for q in queues:
         cols = []
         previous_full = None
@@ -459,15 +512,21 @@ def solve_investor(policy: Policy, investor: Investor, position: TaxPosition, qu
                         and _bucket(prev_h) == _bucket(h):
                     runs[col] = prev_col  # the same run: no binary; _units repacks it in FIFO order
                     run.append((col, counts))
+                    if gate is not None:  # but behind the same gate as the run's first lot
+                        p.row({col: 1.0, gate: -float(counts)}, -INF, 0.0)
                 else:
                     full = p.var(0, 1, integer=True)
                     # Every lot of the run before it whole: as each is at most its counts, their
                     # sum reaching the run's total is the same, in one row.
                     p.row({**{m: 1.0 for m, _ in run}, full: -float(sum(c for _, c in run))}, 0.0, INF)
+                    # This lot, and every later lot of the run it starts, only with `full`: the
+                    # lots of a run may be taken in any order (_units repacks them), but none
+                    # before the lots in front of the run (issue 11).
+                    gate = full
                     p.row({col: 1.0, full: -float(counts)}, -INF, 0.0)
                     run = [(col, counts)]
             else:
-                run = [(col, counts)]
+                run, gate = [(col, counts)], None
             previous_full = (col, counts, per_count, h)
         columns[q.key] = cols
         if cols and (q.minimum_amount is not None or q.minimum_units is not None):

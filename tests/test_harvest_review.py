@@ -98,3 +98,18 @@ def test_rounding_a_loss_up_never_makes_an_order_a_loss_the_policy_would_not_har
     (order,) = ip.outcome.orders
     net = sum((s.gain for s in order.lots), D(0))
     assert order.units == D("142.857") and net == D("0.01")
+
+
+def test_a_lot_inside_a_run_needs_every_lot_in_front_of_the_run_sold_first(check):
+    # Price 1,000. A: 1,000 units cost 9,00,000 (gain 100/unit); B: 10 units cost 5,000 (gain
+    # 500/unit: more than A, so B starts a run and needs A whole); C: 1,000 units cost 5,10,000
+    # (gain 490/unit, no more than B: in B's run). FIFO: A whole (1,00,000), B whole (5,000),
+    # then 19,000 / 490 = 38.775 units of C (18,999.75): net LTCG 1,23,999.75, 1,048.775 units.
+    # (Issue 11: the run's later lots were not gated by the run's binary, so the program took
+    # 253 units of C alone, the cheapest 1,24,000 of gain in proceeds; read back from the front
+    # of the queue they were 252.857 units of A: net LTCG 25,285.70.)
+    ip = _plan(_policy(check), [(date(2022, 5, 10), 1000, 900000), (date(2022, 6, 10), 10, 5000),
+                               (date(2023, 1, 10), 1000, 510000)], "1000")
+    assert ip.units == {("asha", "F1", "EQ"): D("1048.775")}
+    assert ip.outcome.after.net_ltcg == D("123999.75") and ip.outcome.after.total_tax == 0
+    assert ip.outcome.tax_value == D("16119.97")  # 1,23,999.75 x 13%
