@@ -151,6 +151,10 @@ def _policy_for(args, book):
     if not name:
         print("lotwise: no policy: give --policy FILE (or `lotwise init --policy FILE` once)", file=sys.stderr)
         return None
+    if not getattr(args, "policy", None) and not Path(name).exists():
+        print(f"lotwise: the book remembers the policy at {name}, which no longer exists; give --policy FILE, "
+              "or run `lotwise init --policy NEWPATH` to point the book at it", file=sys.stderr)
+        return None
     cached = getattr(args, "_policy", None)
     if cached is not None and cached[0] == name:  # a command that asks twice reads the files once
         return cached[1]
@@ -265,11 +269,19 @@ def cmd_lots(args) -> int:
     from engine.ledger_store import ledger_of
     from engine.literals import format_inr
 
+    from engine.tax.intraday import intraday_securities
+
     book = _open_book(args)
     if book is None:
         return EXIT_INPUT
+    intraday = None  # no policy given or remembered: the trades the book's last replay netted
+    if args.policy or book.get("policy"):
+        policy = _policy_for(args, book)
+        if policy is None:
+            return EXIT_INPUT
+        intraday = intraday_securities(policy)
     try:
-        ledger = ledger_of(book, sold_from=date.max)  # open lots only: no disposal is that late
+        ledger = ledger_of(book, sold_from=date.max, intraday=intraday)  # open lots only: none sold that late
     except LedgerError as e:
         print(f"lotwise: {e.diagnostic.message}", file=sys.stderr)
         return EXIT_INPUT
@@ -597,7 +609,7 @@ def build_parser() -> argparse.ArgumentParser:
     imp.set_defaults(func=cmd_import)
 
     lots = commands.add_parser("lots", help="the open lots: FIFO per investor, account and security")
-    book_options(lots, policy=False)
+    book_options(lots)
     lots.add_argument("--investor", metavar="ID")
     lots.add_argument("--security", metavar="ID")
     lots.add_argument("--json", action="store_true", help="print as JSON")

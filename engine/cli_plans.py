@@ -14,25 +14,38 @@ from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
-EXIT_OK, EXIT_INPUT = 0, 1
+EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
+
+
+_AMOUNT_EXAMPLES = "e.g. 50000, 50,000, Rs 50,000, 50k or 1.25L"
 
 
 def _rupees(text: str, zero: bool = False) -> int:
-    from engine.literals import LiteralError, read_number
+    """An amount as the policy language writes one (engine/literals.py), in whole rupees."""
+    from engine.literals import LiteralError, read_amount
 
+    if text.strip().startswith("-"):
+        raise argparse.ArgumentTypeError(f"`{text}`: the money must be whole rupees above zero, {_AMOUNT_EXAMPLES}")
     try:
-        value = read_number(text.replace("Rs", "").strip())
+        value = read_amount(text)
     except LiteralError as e:
-        raise argparse.ArgumentTypeError(f"`{text}`: {e.message}; write whole rupees, e.g. 50000 or 50,000")
-    if value < 0 or (value == 0 and not zero) or value != value.to_integral_value():
-        raise argparse.ArgumentTypeError(f"`{text}`: the money must be whole rupees above zero")
+        said = e.message if f"`{text}`" in e.message else f"`{text}`: {e.message}"
+        raise argparse.ArgumentTypeError(f"{said}; write whole rupees, {_AMOUNT_EXAMPLES}")
+    if value != value.to_integral_value():
+        raise argparse.ArgumentTypeError(f"`{text}` is not whole rupees; write whole rupees, {_AMOUNT_EXAMPLES}")
+    if value == 0 and not zero:
+        raise argparse.ArgumentTypeError(f"`{text}`: the money must be whole rupees above zero, {_AMOUNT_EXAMPLES}")
     return int(value)
 
 
 def _contributions(text: str) -> dict[str, int]:
-    """`asha=30000,ravi=20000`: an investor may put in 0 this month, but not everyone."""
+    """`asha=30000,ravi=20000` (or `asha=30,000,ravi=20k`: a comma or `;` before the next
+    `id=` separates, other commas group digits): an investor may put in 0 this month, but not
+    everyone."""
+    import re
+
     out: dict[str, int] = {}
-    for item in text.split(";" if ";" in text else ","):
+    for item in re.split(r"[,;]\s*(?=[A-Za-z][\w-]*\s*=)|;", text):
         name, sep, amount = item.partition("=")
         if not sep or not name.strip():
             raise argparse.ArgumentTypeError(f"`{item}`: write investor=amount, e.g. asha=30000,ravi=20000")
@@ -311,6 +324,12 @@ def add_commands(commands, book_options, iso_date) -> None:
     plan = commands.add_parser("plan", help="plans: `plan month` (the monthly SIP and controlled selling), "
                                "`plan year-end` (harvesting)")
     kinds = plan.add_subparsers(dest="plan_kind", metavar="KIND")
+
+    def plan_alone(args) -> int:  # `lotwise plan` without a kind: a usage error, like `lotwise` alone
+        plan.print_help()
+        return EXIT_USAGE
+
+    plan.set_defaults(func=plan_alone)
     month = kinds.add_parser("month", help="where this month's money goes; controlled selling when drift is high")
     month.add_argument("--invest", type=_rupees, metavar="AMOUNT", help="this month's money, whole rupees")
     month.add_argument("--from", dest="contributions", type=_contributions, metavar="ID=AMOUNT,...",
