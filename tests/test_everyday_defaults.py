@@ -99,3 +99,68 @@ def test_a_moved_policy_says_so_and_how_to_point_the_book_at_it(tmp_path):
     assert lotwise(tmp_path, "lots", "--policy", "moved.rules").returncode == 0
     assert lotwise(tmp_path, "init", "--policy", "moved.rules").returncode == 0
     assert lotwise(tmp_path, "status", "--as-of", "2026-01-01").returncode == 0
+
+
+# ----------------------------------------------------------------------------------------
+# gains: today's FY by default; a range of FYs or all of them in one run
+
+MULTI_YEAR = REPO / "examples" / "multi-year"
+
+
+@pytest.fixture(scope="module")
+def meera(tmp_path_factory) -> Path:
+    where = tmp_path_factory.mktemp("multi-year")
+    for f in MULTI_YEAR.iterdir():
+        shutil.copy(f, where)
+    assert lotwise(where, "init", "--policy", "meera.rules").returncode == 0
+    done = lotwise(where, "import", "transactions.csv", "prices.csv", "fmv.csv", "losses.csv")
+    assert done.returncode == 0, done.stderr
+    return where
+
+
+def test_gains_without_fy_reports_the_fy_of_today(meera):
+    today = date.today()  # as the CLI reads it; the policy's year starts April 1
+    fy = today.year if (today.month, today.day) >= (4, 1) else today.year - 1
+    asked = lotwise(meera, "gains", "--fy", f"{fy}-{(fy + 1) % 100:02d}")
+    default = lotwise(meera, "gains")
+    assert default.returncode == 0 and default.stdout == asked.stdout and default.stderr == asked.stderr
+    assert default.stdout.startswith(f"meera, FY {fy}-{(fy + 1) % 100:02d}\n")
+
+
+def test_a_range_of_fys_is_each_fy_in_one_run(meera):
+    fys = ["2016-17", "2017-18", "2018-19", "2019-20"]
+    each = [lotwise(meera, "gains", "--fy", fy) for fy in fys]
+    assert all(done.returncode == 0 for done in each)
+    ranged = lotwise(meera, "gains", "--fy", "2016-17..2019-20")
+    assert ranged.returncode == 0 and ranged.stderr == ""
+    assert ranged.stdout == "".join(done.stdout for done in each)
+    # JSON: {"years": [today's object of each FY, ...], "diagnostics": [...]}
+    data = json.loads(lotwise(meera, "gains", "--fy", "FY 2016-17..FY 2019-20", "--json").stdout)
+    singles = [json.loads(lotwise(meera, "gains", "--fy", fy, "--json").stdout) for fy in fys]
+    assert data == {"years": singles, "diagnostics": []}
+
+
+def test_all_fys_run_from_the_first_loss_brought_in_to_the_last_sale(meera):
+    data = json.loads(lotwise(meera, "gains", "--fy", "all", "--json").stdout)
+    # The return's loss of FY 2013-14 is brought into FY 2014-15; the last sale is in FY 2024-25.
+    assert [y["fy"] for y in data["years"]] == [f"FY {y}-{(y + 1) % 100:02d}" for y in range(2014, 2025)]
+    last = json.loads(lotwise(meera, "gains", "--fy", "2024-25", "--json").stdout)
+    assert data["years"][-1] == last
+    text = lotwise(meera, "gains", "--fy", "all").stdout
+    assert [line for line in text.splitlines() if line.startswith("meera, FY")] == \
+        [f"meera, FY {y}-{(y + 1) % 100:02d}" for y in range(2014, 2025)]
+
+
+def test_all_fys_of_a_book_without_sales(tmp_path):
+    shutil.copy(MULTI_YEAR / "meera.rules", tmp_path)
+    assert lotwise(tmp_path, "init", "--policy", "meera.rules").returncode == 0
+    done = lotwise(tmp_path, "gains", "--fy", "all")
+    assert done.returncode == 0 and "no financial year to report" in done.stdout
+    assert json.loads(lotwise(tmp_path, "gains", "--fy", "all", "--json").stdout) == {"years": [], "diagnostics": []}
+
+
+@pytest.mark.parametrize("text, said", [("2019-20..2016-17", "the first FY comes after the last"),
+                                        ("2016-17..", "not a financial year"), ("every", "")])
+def test_a_range_the_wrong_way_round_is_a_usage_error(meera, text, said):
+    done = lotwise(meera, "gains", "--fy", text)
+    assert done.returncode == 2 and said in done.stderr and "Traceback" not in done.stderr
