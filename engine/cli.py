@@ -316,7 +316,8 @@ def _fy_arg(text: str) -> int:
 class FYChoice:
     """What `gains --fy` asks for: one FY (`2025-26`), a range (`2018-19..2025-26`), or
     `all`: every FY from the first with a sale or a loss brought in to the last with a sale
-    (engine/tax/chain.py, `sale_years`). `single`: today's report (one FY's JSON object)."""
+    (engine/tax/chain.py, `sale_years`). One FY keeps the report of one FY (its JSON object);
+    several give `{"years": [...]}` (docs/json.md)."""
 
     first: int | None = None  # None: `all`
     last: int | None = None

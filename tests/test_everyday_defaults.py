@@ -164,3 +164,105 @@ def test_all_fys_of_a_book_without_sales(tmp_path):
 def test_a_range_the_wrong_way_round_is_a_usage_error(meera, text, said):
     done = lotwise(meera, "gains", "--fy", text)
     assert done.returncode == 2 and said in done.stderr and "Traceback" not in done.stderr
+
+
+# ----------------------------------------------------------------------------------------
+# SIP amounts in the policy: `investor asha "Asha Sharma" sip Rs 30,000`
+
+SIPS = {"pan ABCPS1234K": "pan ABCPS1234K sip Rs 30,000", "pan ABCPS5678L": "pan ABCPS5678L sip 20k"}
+
+
+def family_with_sips(where: Path) -> Path:
+    text = (FAMILY / "family.rules").read_text(encoding="utf-8")
+    for old, new in SIPS.items():
+        assert old in text
+        text = text.replace(old, new)
+    (where / "sip.rules").write_text(text, encoding="utf-8")
+    return where / "sip.rules"
+
+
+def test_sip_amounts_are_read_checked_formatted_and_shown(check, tmp_path):
+    from engine.policy.fmt import format_source
+
+    from conftest import error_codes
+
+    result = check(f'{MINI}portfolio {{\n    investor asha "Asha" sip Rs 30,000 slab 30%\n'
+                   '    investor ravi "Ravi" sip 1.5L\n    investor om "Om"\n    asset "A" 100% class equity\n}\n')
+    assert result.ok, result.diagnostics
+    assert [i.sip for i in result.policy.portfolio.investors] == [30000, 150000, None]
+    for amount, hint in (("0", "e.g. sip Rs 30,000"), ("Rs 10.50", "sip Rs 10"), ("0.5", "e.g. sip Rs 30,000")):
+        bad = check(f'{MINI}portfolio {{\n    investor asha "Asha" sip {amount}\n    asset "A" 100% class equity\n}}\n')
+        assert error_codes(bad) == ["V344"], amount
+        d = next(x for x in bad.diagnostics if x.code == "V344")
+        assert d.message == f"a SIP amount is whole rupees above zero, not {amount}" and hint in d.hint
+        assert (d.span.line, d.span.column) == (len(MINI.splitlines()) + 2, 30)
+    twice = check(f'{MINI}portfolio {{\n    investor asha "Asha" sip 10k sip 20k\n    asset "A" 100% class equity\n}}\n')
+    assert error_codes(twice) == ["V320"] and "`sip` is given twice" in twice.diagnostics[0].message
+    messy = 'portfolio {\n  investor asha "Asha"   sip   Rs 30,000\n}\n'
+    out, _ = format_source(messy, "x.rules")
+    assert out == 'portfolio {\n    investor asha "Asha" sip Rs 30,000\n}\n'
+    assert format_source(out, "x.rules")[0] == out
+    shown = lotwise(tmp_path, "show", str(family_with_sips(tmp_path)), "--as-of", "2026-01-01")
+    assert shown.returncode == 0
+    assert "SIP a month" in shown.stdout and "Rs 30,000" in shown.stdout and "Rs 20,000" in shown.stdout
+    plain = lotwise(tmp_path, "show", str(FAMILY / "family.rules"), "--as-of", "2026-01-01", "--json").stdout
+    assert '"sip"' not in plain  # a policy without SIP amounts dumps, and hashes, as before
+
+
+MINI = """tax "Mini" {
+    year starts April 1
+    lots fifo per account
+    class equity {
+        long-term after 12 months
+        sold from 2018-04-01: short 20%, long 12.5%
+        exemption Rs 1,25,000 from FY 2018-19
+    }
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def sip_family(tmp_path_factory) -> Path:
+    where = tmp_path_factory.mktemp("sip-family")
+    family_with_sips(where)
+    assert lotwise(where, "init", "--policy", "sip.rules").returncode == 0
+    done = lotwise(where, "import", *(str(FAMILY / n) for n in ("transactions.csv", "prices.csv", "fmv.csv")))
+    assert done.returncode == 0, done.stderr
+    return where
+
+
+def test_plan_month_without_money_uses_the_sip_amounts_and_says_so(sip_family):
+    done = lotwise(sip_family, "plan", "month", "--as-of", "2026-11-21", "--dry-run")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[:2] == [
+        "Month plan for 2026-11 (as of 2026-11-21); money: asha Rs 30,000, ravi Rs 20,000",
+        "(the policy's SIP amounts: no --invest or --from given)"]
+    plan = json.loads(lotwise(sip_family, "plan", "month", "--as-of", "2026-11-21", "--dry-run", "--json").stdout)
+    given = json.loads(lotwise(sip_family, "plan", "month", "--from", "asha=30000,ravi=20000", "--as-of",
+                               "2026-11-21", "--dry-run", "--json").stdout)
+    assert (plan["money"], plan["money_source"], given["money_source"]) == \
+        ({"asha": "30000", "ravi": "20000"}, "sip", "--from")
+    assert plan["orders"] == given["orders"]  # the same plan as the money given per investor
+
+
+def test_invest_for_a_family_is_split_by_the_sip_amounts(sip_family):
+    # 10,001 in proportion 30,000 : 20,000 = 6,000.6 : 4,000.4; the odd rupee to the larger remainder, asha's.
+    done = lotwise(sip_family, "plan", "month", "--invest", "10001", "--as-of", "2026-11-21", "--dry-run", "--json")
+    assert done.returncode == 0, done.stderr
+    plan = json.loads(done.stdout)
+    assert (plan["money"], plan["money_source"]) == ({"asha": "6001", "ravi": "4000"}, "--invest split by sip")
+    text = lotwise(sip_family, "plan", "month", "--invest", "1L", "--as-of", "2026-11-21", "--dry-run").stdout
+    assert text.splitlines()[:2] == [
+        "Month plan for 2026-11 (as of 2026-11-21); money: asha Rs 60,000, ravi Rs 40,000",
+        "(--invest Rs 1,00,000 split in proportion to the policy's SIP amounts: asha Rs 30,000, ravi Rs 20,000)"]
+    cash = json.loads(lotwise(sip_family, "rebalance", "--method", "cash", "--cash", "50k", "--as-of", "2026-11-21",
+                              "--json").stdout)
+    assert cash["money_source"] == "--cash split by sip" and cash["cash"] == "50000"
+
+
+def test_invest_for_a_family_without_sip_amounts_says_how_to_split_it(family):
+    done = lotwise(family, "plan", "month", "--invest", "50k", "--as-of", "2026-11-21")
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr == ("lotwise: whose money is the Rs 50,000? the policy has 2 investors: say so with "
+                           "--from asha=AMOUNT,ravi=AMOUNT, or write each investor's monthly SIP in the policy "
+                           "(investor asha \"...\" sip Rs 30,000) and --invest is split in proportion to them\n")
