@@ -46,7 +46,9 @@ def contributions(policy: Policy, given: Mapping[str, int] | None, total: int | 
         if monthly and sips:
             return Contributions({i: sips.get(i, 0) for i in ids}, "sip",
                                  "the policy's SIP amounts: no --invest or --from given")
-        return Contributions({i: 0 for i in ids}, None)
+        return Contributions({i: 0 for i in ids}, None,
+                             f"no money this month: give {option} AMOUNT or --from ID=AMOUNT,..., or write each "
+                             "investor's monthly SIP in the policy (sip Rs 30,000)" if monthly else None)
     if len(ids) == 1:
         return Contributions({ids[0]: total}, option)
     if not sips:

@@ -260,6 +260,15 @@ def test_invest_for_a_family_is_split_by_the_sip_amounts(sip_family):
     assert cash["money_source"] == "--cash split by sip" and cash["cash"] == "50000"
 
 
+def test_plan_month_without_money_or_sip_amounts_says_how_to_give_it(family):
+    done = lotwise(family, "plan", "month", "--as-of", "2026-11-21", "--dry-run")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[:2] == [
+        "Month plan for 2026-11 (as of 2026-11-21); money: asha Rs 0, ravi Rs 0",
+        "(no money this month: give --invest AMOUNT or --from ID=AMOUNT,..., or write each investor's monthly "
+        "SIP in the policy (sip Rs 30,000))"]
+
+
 def test_invest_for_a_family_without_sip_amounts_says_how_to_split_it(family):
     done = lotwise(family, "plan", "month", "--invest", "50k", "--as-of", "2026-11-21")
     assert done.returncode == 1 and done.stdout == ""
