@@ -9,6 +9,7 @@ import argparse
 import json
 import os
 import sys
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -158,6 +159,10 @@ def _policy_for(args, book):
     if not name:
         print("lotwise: no policy: give --policy FILE (or `lotwise init --policy FILE` once)", file=sys.stderr)
         return None
+    if not getattr(args, "policy", None) and not Path(name).exists():
+        print(f"lotwise: the book remembers the policy at {name}, which no longer exists; give --policy FILE, "
+              "or run `lotwise init --policy NEWPATH` to point the book at it", file=sys.stderr)
+        return None
     cached = getattr(args, "_policy", None)
     if cached is not None and cached[0] == name:  # a command that asks twice reads the files once
         return cached[1]
@@ -278,11 +283,19 @@ def cmd_lots(args) -> int:
     from engine.ledger_store import ledger_of
     from engine.literals import format_inr
 
+    from engine.tax.intraday import intraday_securities
+
     book = _open_book(args)
     if book is None:
         return EXIT_INPUT
+    intraday = None  # no policy given or remembered: the trades the book's last replay netted
+    if args.policy or book.get("policy"):
+        policy = _policy_for(args, book)
+        if policy is None:
+            return EXIT_INPUT
+        intraday = intraday_securities(policy)
     try:
-        ledger = ledger_of(book, sold_from=date.max)  # open lots only: no disposal is that late
+        ledger = ledger_of(book, sold_from=date.max, intraday=intraday)  # open lots only: none sold that late
     except LedgerError as e:
         print(f"lotwise: {e.diagnostic.message}", file=sys.stderr)
         return EXIT_INPUT
@@ -312,21 +325,54 @@ def _fy_arg(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{e.message}; {e.hint or 'write 2025-26'}")
 
 
+@dataclass(frozen=True)
+class FYChoice:
+    """What `gains --fy` asks for: one FY (`2025-26`), a range (`2018-19..2025-26`), or
+    `all`: every FY from the first with a sale or a loss brought in to the last with a sale
+    (engine/tax/chain.py, `sale_years`). One FY keeps the report of one FY (its JSON object);
+    several give `{"years": [...]}` (docs/json.md)."""
+
+    first: int | None = None  # None: `all`
+    last: int | None = None
+    several: bool = False  # a range or `all`: the report of several FYs, even when the range is one FY
+
+
+def _fy_choice(text: str) -> FYChoice:
+    if text.strip().lower() == "all":
+        return FYChoice(None, None, True)
+    head, sep, tail = text.partition("..")
+    if not sep:
+        fy = _fy_arg(text)
+        return FYChoice(fy, fy)
+    first, last = _fy_arg(head.strip()), _fy_arg(tail.strip())
+    if first > last:
+        raise argparse.ArgumentTypeError(f"`{text}`: the first FY comes after the last; write "
+                                         f"{_short_fy(last)}..{_short_fy(first)}")
+    return FYChoice(first, last, True)
+
+
+def _short_fy(fy: int) -> str:
+    return f"{fy}-{(fy + 1) % 100:02d}"
+
+
 def _money(value) -> str:
     from engine.literals import format_inr
 
     return format_inr(value)
 
 
-def _ledger_of(args, *, until: date | None = None, fy: int | None = None, lots: bool = True):
+def _ledger_of(args, *, until: date | None = None, fy: int | None = None, lots: bool = True,
+               years: FYChoice | None = None):
     """The book, its policy, the ledger of the transactions up to `until` (open lots unless
     `lots` is False), the FMVs, and the tax history through FY `fy` (the FY of `until` when
     not given): every investor's years chained from the first the book knows, with FY `fy`'s
-    realised lot parts (engine/tax/chain.py); None after printing why, when any is missing."""
+    realised lot parts (engine/tax/chain.py); None after printing why, when any is missing.
+    With `years` (`gains --fy`), a list of histories in place of the one: one per FY asked
+    for, from one chain through the last (engine/tax/chain.py, `histories`)."""
     from engine.diagnostics import render_all
     from engine.ledger import LedgerError
     from engine.ledger_store import ledger_of
-    from engine.tax.chain import TaxHistory, history
+    from engine.tax.chain import TaxHistory, histories, history, sale_years
     from engine.tax.intraday import intraday_securities
 
     opened = _book_and_policy(args)
@@ -334,7 +380,9 @@ def _ledger_of(args, *, until: date | None = None, fy: int | None = None, lots: 
         return None
     book, policy = opened
     law = policy.tax
-    if fy is None and until is not None and law is not None:
+    if years is not None and law is not None:
+        fy = years.last  # None for `all`: every sale is read
+    elif fy is None and until is not None and law is not None:
         fy = law.fy_of(until)
     try:
         sold_to = law.fy_bounds(fy)[1] if fy is not None and law is not None else None
@@ -346,6 +394,11 @@ def _ledger_of(args, *, until: date | None = None, fy: int | None = None, lots: 
         print(render_all([e.diagnostic], {}), file=sys.stderr)
         return None
     fmv = _fmv_for(book, policy)
+    if years is not None and law is not None and policy.portfolio is not None:
+        losses = book.losses()
+        span = (years.first, years.last) if years.first is not None else sale_years(ledger, law, losses)
+        fys = list(range(span[0], span[1] + 1)) if span else []
+        return book, policy, ledger, fmv, histories(ledger, policy, fmv, fys, losses) if fys else []
     if law is None or policy.portfolio is None or fy is None:
         from engine.tax.realised import realise
 
@@ -381,30 +434,62 @@ def _fmv_for(book, policy):
 
 
 def cmd_gains(args) -> int:
-    from tabulate import tabulate
-
     from engine.diagnostics import render_all
     from engine.literals import fy_label
-    from engine.tax.intraday import speculative
 
-    loaded = _ledger_of(args, fy=args.fy, lots=False)
+    choice = args.fy
+    if choice is None:  # the FY of today under the policy's law: the CLI is the only place that reads the clock
+        opened = _book_and_policy(args)
+        if opened is None:
+            return EXIT_INPUT
+        law = opened[1].tax
+        today = law.fy_of(date.today()) if law is not None else None
+        choice = FYChoice(today, today)
+    loaded = _ledger_of(args, fy=choice.last, lots=False, years=choice)
     if loaded is None:
         return EXIT_INPUT
     book, policy, ledger, fmv, taxed = loaded
-    problems = list(taxed.problems)
-    investors = [i for i in policy.portfolio.investors if not args.investor or i.id == args.investor] \
-        if taxed.chains else []
-    results = [(taxed.year(investor.id), taxed.sales(investor.id),
-                speculative(ledger.intraday, policy.tax.fy_of, investor.id, args.fy)) for investor in investors]
+    histories = taxed if isinstance(taxed, list) else [taxed]  # one: the policy lacks a law (T101)
+    problems = list(dict.fromkeys(d for h in histories for d in h.problems))
     if any(d.is_error for d in problems):
         print(render_all(problems, {}), file=sys.stderr)
         return EXIT_INPUT
+    reports = [(h.fy, _gains_of(args, policy, ledger, h)) for h in histories]
     if args.json:
-        print(json.dumps({"fy": fy_label(args.fy), "investors": [_gains_json(*r) for r in results],
-                          "diagnostics": [d.to_json() for d in problems]}, indent=2))
+        if not choice.several:
+            print(json.dumps({"fy": fy_label(choice.last), "investors": [_gains_json(*r) for r in reports[0][1]],
+                              "diagnostics": [d.to_json() for d in problems]}, indent=2))
+        else:
+            print(json.dumps({"years": [{"fy": fy_label(fy), "investors": [_gains_json(*r) for r in results],
+                                         "diagnostics": [d.to_json() for d in h.problems]}
+                                        for (fy, results), h in zip(reports, histories)],
+                              "diagnostics": [d.to_json() for d in problems]}, indent=2))
         return EXIT_OK
     if problems:
         print(render_all(problems, {}), file=sys.stderr)
+    if choice.several and not reports:
+        print("no sales and no losses brought in: the book has no financial year to report")
+    for _, results in reports:
+        _print_gains(results)
+    return EXIT_OK
+
+
+def _gains_of(args, policy, ledger, taxed) -> list:
+    """Each investor's (year, sales, intraday trades) of the history's FY."""
+    from engine.tax.intraday import speculative
+
+    investors = [i for i in policy.portfolio.investors if not args.investor or i.id == args.investor] \
+        if taxed.chains else []
+    return [(taxed.year(investor.id), taxed.sales(investor.id),
+             speculative(ledger.intraday, policy.tax.fy_of, investor.id, taxed.fy)) for investor in investors]
+
+
+def _print_gains(results) -> None:
+    """One block per investor: today's text of `gains` for one FY."""
+    from tabulate import tabulate
+
+    from engine.literals import fy_label
+
     for result, sales, intraday in results:
         print(f"{result.investor}, {fy_label(result.fy)}")
         rows = [["short-term gains", _money(result.st_gains)], ["short-term losses", _money(result.st_losses)],
@@ -441,7 +526,6 @@ def cmd_gains(args) -> int:
                             "proceeds", "term", "gain"], disable_numparse=True))
         _print_speculative(intraday)
         print()
-    return EXIT_OK
 
 
 def _print_speculative(spec) -> None:
@@ -620,14 +704,17 @@ def build_parser() -> argparse.ArgumentParser:
     imp.set_defaults(func=cmd_import)
 
     lots = commands.add_parser("lots", help="the open lots: FIFO per investor, account and security")
-    book_options(lots, policy=False)
+    book_options(lots)
     lots.add_argument("--investor", metavar="ID")
     lots.add_argument("--security", metavar="ID")
     lots.add_argument("--json", action="store_true", help="print as JSON")
     lots.set_defaults(func=cmd_lots)
 
-    gains = commands.add_parser("gains", help="realised gains, set-off, exemption and tax per investor for a FY")
-    gains.add_argument("--fy", type=_fy_arg, required=True, metavar="FY", help="the financial year, e.g. 2025-26")
+    gains = commands.add_parser("gains", help="realised gains, set-off, exemption and tax per investor for a FY, "
+                                "a range of FYs or all of them")
+    gains.add_argument("--fy", type=_fy_choice, metavar="FY", help="the financial year, e.g. 2025-26 (default: "
+                       "today's); a range, 2018-19..2025-26; or all (from the first FY with a sale or a loss "
+                       "brought in to the last with a sale)")
     gains.add_argument("--investor", metavar="ID")
     book_options(gains)
     gains.add_argument("--json", action="store_true", help="print as JSON")

@@ -231,12 +231,18 @@ def _print_saved_policy(book, ident: str, as_json: bool) -> int:
 
 def cmd_why(args) -> int:
     from engine.cli import _open_book
-    from engine.plan_store import load
+    from engine.plan_store import latest, load
 
     book = _open_book(args)
     if book is None:
         return EXIT_INPUT
-    found = load(book, args.plan)
+    if args.plan is None:  # the plan saved last
+        found = latest(book)
+        if found is None:
+            print("lotwise: no saved plans in this book: `lotwise plan year-end` saves one", file=sys.stderr)
+            return EXIT_INPUT
+    else:
+        found = load(book, args.plan)
     if found is None:
         print(f"lotwise: no saved plan {args.plan!r} in this book (or more than one starts so); "
               "`lotwise plans` lists them", file=sys.stderr)
@@ -254,7 +260,8 @@ def cmd_why(args) -> int:
     if args.json:
         print(json.dumps({"plan_id": found[0], "decisions": chosen}, indent=2, ensure_ascii=False))
         return EXIT_OK
-    print(f"Plan {found[0]} ({body['fy']}, as of {body['as_of']})")
+    print(f"Plan {found[0]} ({body['fy']}, as of {body['as_of']})"
+          + (": the plan saved last; `lotwise plans` lists the others" if args.plan is None else ""))
     for line in why_lines(chosen, body["decisions"], every=args.all):
         print(line)
     return EXIT_OK
@@ -327,7 +334,8 @@ def add_commands(commands, kinds, book_options, iso_date, fy_arg, rupees, contri
     plans.set_defaults(func=cmd_plans)
 
     why = commands.add_parser("why", help="why a saved plan sold or kept each lot")
-    why.add_argument("plan", metavar="PLAN", help="a plan id (or its first characters) from `lotwise plans`")
+    why.add_argument("plan", metavar="PLAN", nargs="?", help="a plan id (or its first characters) from "
+                     "`lotwise plans` (default: the plan saved last)")
     why.add_argument("--lot", metavar="ID")
     why.add_argument("--security", metavar="ID")
     why.add_argument("--investor", metavar="ID")

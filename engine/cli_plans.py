@@ -14,25 +14,38 @@ from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
-EXIT_OK, EXIT_INPUT = 0, 1
+EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
+
+
+_AMOUNT_EXAMPLES = "e.g. 50000, 50,000, Rs 50,000, 50k or 1.25L"
 
 
 def _rupees(text: str, zero: bool = False) -> int:
-    from engine.literals import LiteralError, read_number
+    """An amount as the policy language writes one (engine/literals.py), in whole rupees."""
+    from engine.literals import LiteralError, read_amount
 
+    if text.strip().startswith("-"):
+        raise argparse.ArgumentTypeError(f"`{text}`: the money must be whole rupees above zero, {_AMOUNT_EXAMPLES}")
     try:
-        value = read_number(text.replace("Rs", "").strip())
+        value = read_amount(text)
     except LiteralError as e:
-        raise argparse.ArgumentTypeError(f"`{text}`: {e.message}; write whole rupees, e.g. 50000 or 50,000")
-    if value < 0 or (value == 0 and not zero) or value != value.to_integral_value():
-        raise argparse.ArgumentTypeError(f"`{text}`: the money must be whole rupees above zero")
+        said = e.message if f"`{text}`" in e.message else f"`{text}`: {e.message}"
+        raise argparse.ArgumentTypeError(f"{said}; write whole rupees, {_AMOUNT_EXAMPLES}")
+    if value != value.to_integral_value():
+        raise argparse.ArgumentTypeError(f"`{text}` is not whole rupees; write whole rupees, {_AMOUNT_EXAMPLES}")
+    if value == 0 and not zero:
+        raise argparse.ArgumentTypeError(f"`{text}`: the money must be whole rupees above zero, {_AMOUNT_EXAMPLES}")
     return int(value)
 
 
 def _contributions(text: str) -> dict[str, int]:
-    """`asha=30000,ravi=20000`: an investor may put in 0 this month, but not everyone."""
+    """`asha=30000,ravi=20000` (or `asha=30,000,ravi=20k`: a comma or `;` before the next
+    `id=` separates, other commas group digits): an investor may put in 0 this month, but not
+    everyone."""
+    import re
+
     out: dict[str, int] = {}
-    for item in text.split(";" if ";" in text else ","):
+    for item in re.split(r"[,;]\s*(?=[A-Za-z][\w-]*\s*=)|;", text):
         name, sep, amount = item.partition("=")
         if not sep or not name.strip():
             raise argparse.ArgumentTypeError(f"`{item}`: write investor=amount, e.g. asha=30000,ravi=20000")
@@ -42,24 +55,13 @@ def _contributions(text: str) -> dict[str, int]:
     return out
 
 
-def _money_by_investor(args, policy) -> dict[str, int] | str:
-    """Each investor's money this month, or why it cannot be told."""
-    ids = [i.id for i in policy.portfolio.investors]
-    given = getattr(args, "contributions", None)
-    total = getattr(args, "invest", None)
-    if given:
-        unknown = sorted(set(given) - set(ids))
-        if unknown:
-            return f"--from names {', '.join(unknown)}, not an investor of the policy ({', '.join(ids)})"
-        if total is not None and total != sum(given.values()):
-            return f"--invest {total:,} differs from the sum of --from, {sum(given.values()):,}"
-        return {i: given.get(i, 0) for i in ids}
-    if total is None:
-        return {i: 0 for i in ids}
-    if len(ids) != 1:
-        return (f"whose money is the Rs {total:,}? the policy has {len(ids)} investors: say so with "
-                f"--from {ids[0]}=AMOUNT,{ids[1]}=AMOUNT")
-    return {ids[0]: total}
+def _money_by_investor(args, policy, *, monthly: bool = False):
+    """Each investor's money (engine/contributions.py): a Contributions, or why it cannot be told."""
+    from engine.contributions import contributions
+
+    option = "--cash" if getattr(args, "func", None) is cmd_rebalance else "--invest"
+    return contributions(policy, getattr(args, "contributions", None), getattr(args, "invest", None),
+                         monthly=monthly, option=option)
 
 
 def _holdings(args, as_of: date, *, positions: bool = False):
@@ -113,7 +115,7 @@ def _plan_inputs(args, as_of: date, *, positions: bool = False):
     if isinstance(money, str):
         print(f"lotwise: {money}", file=sys.stderr)
         return None
-    return (*loaded, money)
+    return (*loaded, dict(money.by_investor))
 
 
 def _d(v) -> str:
@@ -202,10 +204,15 @@ def cmd_plan_month(args) -> int:
     from engine.selling import SellState
 
     as_of = args.as_of or date.today()  # the CLI is the only place that reads the clock
-    loaded = _plan_inputs(args, as_of, positions=True)
+    loaded = _holdings(args, as_of, positions=True)
     if loaded is None:
         return EXIT_INPUT
-    book, policy, holdings, position, problems, money = loaded
+    book, policy, holdings, position, problems = loaded
+    given = _money_by_investor(args, policy, monthly=True)  # no money given: the policy's SIP amounts
+    if isinstance(given, str):
+        print(f"lotwise: {given}", file=sys.stderr)
+        return EXIT_INPUT
+    money = dict(given.by_investor)
     month = f"{as_of.year:04d}-{as_of.month:02d}"
     remembered = book.sell_state_before(month)
     previous = SellState(remembered[0], remembered[1]) if remembered else None
@@ -216,6 +223,7 @@ def cmd_plan_month(args) -> int:
     if args.json:
         print(json.dumps({
             "as_of": as_of.isoformat(), "month": month, "money": {i: str(m) for i, m in money.items()},
+            "money_source": given.source,
             "selling": {**plan.state.to_json(), "previous_month": remembered[2] if remembered else None,
                         "reason": plan.state_reason},
             "drift_measure": plan.measure,
@@ -232,6 +240,8 @@ def cmd_plan_month(args) -> int:
         print(render_all(problems, {}), file=sys.stderr)
     print(f"Month plan for {month} (as of {as_of}); money: "
           + ", ".join(f"{i} {format_inr(Decimal(m))}" for i, m in money.items()))
+    if given.note:
+        print(f"({given.note})")
     _print_drifts("\nBefore", plan.drifts_before, plan.drift_before, plan.measure)
     print(f"Selling: {plan.state_reason}")
     print()
@@ -275,6 +285,8 @@ def cmd_rebalance(args) -> int:
     if isinstance(money, str):
         print(f"lotwise: {money}", file=sys.stderr)
         return EXIT_INPUT
+    source, note = (money.source, money.note) if money else (None, None)
+    money = dict(money.by_investor) if money else {}
     if method == "cash" and not money:
         print("lotwise: the cash method needs --cash AMOUNT (or --from investor=AMOUNT,...)", file=sys.stderr)
         return EXIT_INPUT
@@ -284,7 +296,7 @@ def cmd_rebalance(args) -> int:
         book.record_rebalance(as_of, method)
     if args.json:
         print(json.dumps({
-            "as_of": as_of.isoformat(), "method": method, "cash": str(plan.cash),
+            "as_of": as_of.isoformat(), "method": method, "cash": str(plan.cash), "money_source": source,
             "due": {"due": verdict.due, "reasons": list(verdict.reasons)},
             "amounts": {a: str(r) for a, r in plan.amounts.items()},
             "before": {"total_drift": _d(total_drift(drifts, measure)), "assets": _drifts_json(drifts)},
@@ -299,6 +311,8 @@ def cmd_rebalance(args) -> int:
         print(render_all(problems, {}), file=sys.stderr)
     print(f"Rebalance ({method}) as of {as_of}: {'due' if verdict.due else 'not due'} "
           f"({'; '.join(verdict.reasons)})")
+    if note:
+        print(f"({note})")
     _print_drifts("\nBefore", drifts, total_drift(drifts, measure), measure)
     print("\nAmounts: " + ", ".join(f"{a} {'+' if r > 0 else ''}{format_inr(Decimal(r))}"
                                     for a, r in plan.amounts.items()))
@@ -314,6 +328,12 @@ def add_commands(commands, book_options, iso_date) -> None:
     plan = commands.add_parser("plan", help="plans: `plan month` (the monthly SIP and controlled selling), "
                                "`plan year-end` (harvesting)")
     kinds = plan.add_subparsers(dest="plan_kind", metavar="KIND")
+
+    def plan_alone(args) -> int:  # `lotwise plan` without a kind: a usage error, like `lotwise` alone
+        plan.print_help()
+        return EXIT_USAGE
+
+    plan.set_defaults(func=plan_alone)
     month = kinds.add_parser("month", help="where this month's money goes; controlled selling when drift is high")
     month.add_argument("--invest", type=_rupees, metavar="AMOUNT", help="this month's money, whole rupees")
     month.add_argument("--from", dest="contributions", type=_contributions, metavar="ID=AMOUNT,...",

@@ -109,3 +109,8 @@ def load(book: Book, ident: str) -> tuple[str, str] | None:
     if exact:
         return exact[0]
     return rows[0] if len(rows) == 1 else None
+
+
+def latest(book: Book) -> tuple[str, str] | None:
+    """(id, body) of the plan saved last (the book's insertion order); None when there is none."""
+    return book.db.execute("SELECT id, body FROM plans ORDER BY rowid DESC LIMIT 1").fetchone()

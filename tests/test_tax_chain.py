@@ -318,3 +318,28 @@ def test_the_chain_equals_year_by_year_with_each_closing_fed_in_as_a_return(sale
     # Later returns that agree with the book change nothing.
     again, _ = chain(years, law, asha, through, [*imported, *(f for f in files if f.into not in {r.into for r in imported})])
     assert again.results == chained.results
+
+
+def test_histories_are_each_years_history_from_one_chain(tmp_path, monkeypatch):
+    """`gains --fy A..B` computes one chain through B; each year of it is that year's own history."""
+    from conftest import REPO
+    from engine.book import Book
+    from engine.cli import main
+    from engine.ledger_store import ledger_of
+    from engine.policy import check_file
+    from engine.tax.chain import histories, history, sale_years
+
+    example = REPO / "examples" / "multi-year"
+    monkeypatch.chdir(tmp_path)
+    assert main(["init", "--policy", str(example / "meera.rules")]) == 0
+    assert main(["import", *(str(example / f) for f in ("transactions.csv", "prices.csv", "fmv.csv",
+                                                         "losses.csv"))]) == 0
+    book, policy = Book.open(tmp_path / "lotwise.db"), check_file(example / "meera.rules").policy
+    ledger, losses, fmv = ledger_of(book), book.losses(), book.fmv()
+    assert sale_years(ledger, policy.tax, losses) == (2014, 2024)
+    fys = list(range(2012, 2027))  # before the first year with anything, and after the last
+    for fy, got in zip(fys, histories(ledger, policy, fmv, fys, losses)):
+        one = history(ledger, policy, fmv, fy, losses)
+        assert (got.fy, got.parts, got.year("meera"), got.opening("meera")) == \
+            (one.fy, one.parts, one.year("meera"), one.opening("meera")), fy
+        assert set(one.problems) <= set(got.problems)

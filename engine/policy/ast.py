@@ -98,6 +98,7 @@ class Investor(Node):
     pan: Lit | None = None
     slabs: tuple[SlabRate, ...] = ()
     aliases: tuple[Lit, ...] = ()
+    sip: Lit | None = None  # `sip Rs 30,000`: the investor's money each month
 
     @property
     def key(self) -> tuple:

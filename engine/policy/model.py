@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Literal, Union
 
 from dateutil.relativedelta import relativedelta
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_serializer
 
 # A tax rate: a fraction, "slab" (the investor's slab rate), or "exempt" (a long-term
 # gain outside total income, e.g. s.10(38) before 1 April 2018).
@@ -64,6 +64,16 @@ class Investor(Model):
     pan: str | None = None
     slab_rates: tuple[SlabRate, ...] = ()
     aliases: tuple[str, ...] = ()
+    sip: Decimal | None = None  # whole rupees a month (`sip Rs 30,000`): `plan month`'s money when none is given
+
+    @model_serializer(mode="wrap")
+    def _without_absent_sip(self, handler):
+        """No `sip` key when none is stated: a policy without SIP amounts dumps (and hashes,
+        engine/plan_store.py) as it did before they existed."""
+        data = handler(self)
+        if self.sip is None:
+            data.pop("sip", None)
+        return data
 
     def slab_rate_for(self, fy: int) -> Decimal | None:
         """The slab rate the policy states for financial year `fy`: the one whose years

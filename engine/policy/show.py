@@ -136,8 +136,11 @@ def as_text(policy: m.Policy, on: date) -> str:
     if p is not None:
         out.append(f"\nPortfolio: {p.name or '(unnamed)'}")
         if p.investors:
-            out.append(tabulate([[i.id, i.name, i.pan or "-", _slabs(i)] for i in p.investors],
-                                ["investor", "name", "PAN", "slab"]))
+            sips = any(i.sip is not None for i in p.investors)  # the column only when a SIP amount is stated
+            out.append(tabulate([[i.id, i.name, i.pan or "-", _slabs(i)]
+                                 + ([format_inr(i.sip) if i.sip is not None else "-"] if sips else [])
+                                 for i in p.investors],
+                                ["investor", "name", "PAN", "slab"] + (["SIP a month"] if sips else [])))
         if p.assets:
             out.append("")
             out.append(tabulate([[a.name, format_percent(a.target),

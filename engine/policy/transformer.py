@@ -177,11 +177,13 @@ class Builder:
         pan = attrs.get("pan_attr")
         slab = attrs.get("slab_attr")
         alias = attrs.get("alias_attr")
+        sip = attrs.get("sip_attr")
         return ast.Investor(
             id=self.read(ident, str), name=self.string(name),
             pan=self.read(pan.children[0], str) if pan else None,
             slabs=tuple(self.slab_rate(s) for s in slab.children) if slab else (),
             aliases=tuple(self.string(t) for t in alias.children) if alias else (),
+            sip=self.amount(sip.children[0]) if sip else None,
             span=self.span(tree),
         )
 
@@ -446,7 +448,7 @@ class Builder:
 _SALES_YEARS = {"sales_in", "sales_from", "sales_up_to"}
 
 _ATTR_WORDS = {
-    "pan_attr": "pan", "slab_attr": "slab", "alias_attr": "alias", "band_attr": "band",
+    "pan_attr": "pan", "slab_attr": "slab", "alias_attr": "alias", "sip_attr": "sip", "band_attr": "band",
     "class_attr": "class", "holds_attr": "holds", "legacy_cont": "legacy",
     "exit_load_cont": "exit load", "isin_attr": "isin", "expense_cont": "expense ratio",
 }

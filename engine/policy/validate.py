@@ -17,7 +17,7 @@ from itertools import combinations
 from typing import Callable
 
 from engine.diagnostics import Diagnostic, Span, error, warning
-from engine.literals import fy_label, format_percent
+from engine.literals import format_percent, fy_label, indian_grouping
 from engine.policy import ast
 from engine.policy import model as m
 
@@ -379,6 +379,12 @@ class Checker:
                 self.err("V328", f"`{node.pan.value}` is not a PAN", node.pan.span,
                          "a PAN is five letters, four digits and a letter, like ABCPS1234K")
             self.slab_rates(node)
+            sip = node.sip.value if node.sip is not None else None
+            if sip is not None and (sip <= 0 or sip != sip.to_integral_value()):
+                self.err("V344", f"a SIP amount is whole rupees above zero, not {node.sip.text}", node.sip.span,
+                         f"write whole rupees: sip Rs {indian_grouping(str(int(sip)))}" if sip > 1 else
+                         "write the investor's money each month, e.g. sip Rs 30,000, or leave `sip` out")
+                sip = None
             for alias in node.aliases:
                 other = alias_owner.get(alias.value.casefold())
                 if other is not None and other.id.value != node.id.value:
@@ -390,7 +396,7 @@ class Checker:
                 slab_rates=tuple(m.SlabRate(rate=sl.rate.value,
                                             years=m.FYSpan(first=sl.years.first, last=sl.years.last)
                                             if sl.years else None) for sl in node.slabs),
-                aliases=tuple(a.value for a in node.aliases)))
+                aliases=tuple(a.value for a in node.aliases), sip=sip))
         asset_nodes = [n for n in block.items if isinstance(n, ast.Asset)]
         asset_names = {a.name.value for a in asset_nodes}
         total = Decimal(0)

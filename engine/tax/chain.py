@@ -194,6 +194,44 @@ class TaxHistory:
         return [p for p in self.parts if p.investor == investor]
 
 
+def histories(ledger: Ledger, policy: Policy, fmv: Mapping, fys: Sequence[int],
+              imported: Iterable[BroughtForwardLoss] = (), until: date | None = None) -> list[TaxHistory]:
+    """`history` for each FY of `fys` (in that order), from one realisation of the ledger and
+    one chain per investor through the last of them: a year the chain through the last covers
+    is the same there as in a chain through itself (the same sales, returns and openings
+    before it). A year before an investor's chain starts (no sale or return yet, or a year
+    cut off by an untaxable year after it, T141) is chained through itself from the same
+    realised years. Each history's problems are its year's, with every chain's."""
+    last = max(fys)
+    years = realise_years(ledger, policy, fmv, last, until)
+    imported = list(imported)
+    full = {investor.id: chain(years, policy.tax, investor, last, imported) for investor in policy.portfolio.investors}
+    out = []
+    for fy in fys:
+        this_year = years.get(fy)
+        problems = this_year.all_problems() if this_year else []
+        chains = {}
+        for investor in policy.portfolio.investors:
+            found, more = full[investor.id]
+            if fy < found.first:
+                found, more = chain(years, policy.tax, investor, fy, imported)
+            chains[investor.id] = found
+            problems.extend(more)
+        out.append(TaxHistory(fy, chains, this_year.parts if this_year else (), tuple(dict.fromkeys(problems))))
+    return out
+
+
+def sale_years(ledger: Ledger, law: TaxLaw, imported: Iterable[BroughtForwardLoss] = ()) -> tuple[int, int] | None:
+    """The FYs `gains --fy all` reports: from the first with a sale (or an intraday trade, or
+    a return's loss brought in) to the last with a sale or an intraday trade; None when the
+    book has none of them."""
+    sold = [law.fy_of(d.tx.date) for d in ledger.disposals] + [law.fy_of(t.day) for t in ledger.intraday]
+    brought = [loss.into for loss in imported]
+    if not sold and not brought:
+        return None
+    return min(sold + brought), max(sold or brought)
+
+
 def history(ledger: Ledger, policy: Policy, fmv: Mapping, fy: int, imported: Iterable[BroughtForwardLoss] = (),
             until: date | None = None) -> TaxHistory:
     """Each investor's chain through FY `fy` from the ledger's disposals (sold on or before
