@@ -314,7 +314,7 @@ def cmd_rebalance(args) -> int:
     if note:
         print(f"({note})")
     _print_drifts("\nBefore", drifts, total_drift(drifts, measure), measure)
-    print("\nAmounts: " + ", ".join(f"{a} {'+' if r > 0 else ''}{format_inr(Decimal(r))}"
+    print("\nAmounts: " + ", ".join(f"{a} {format_inr(Decimal(r), signed=True)}"
                                     for a, r in plan.amounts.items()))
     print()
     _print_orders(plan.sells, plan.buys)

@@ -40,7 +40,8 @@ def contributions(policy: Policy, given: Mapping[str, int] | None, total: int | 
         if unknown:
             return f"--from names {', '.join(unknown)}, not an investor of the policy ({', '.join(ids)})"
         if total is not None and total != sum(given.values()):
-            return f"{option} {total:,} differs from the sum of --from, {sum(given.values()):,}"
+            return (f"{option} {format_inr(Decimal(total))} differs from the sum of --from, "
+                    f"{format_inr(Decimal(sum(given.values())))}")
         return Contributions({i: given.get(i, 0) for i in ids}, "--from")
     if total is None:
         if monthly and sips:

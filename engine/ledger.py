@@ -230,7 +230,7 @@ def replay(transactions: Iterable[Transaction], opening: Iterable[Lot] = (),
             ident = (tx.investor, tx.account, tx.security, tx.date, how, tx.units, tx.price)
             n = occurrences[ident]
             occurrences[ident] = n + 1
-            cost = Decimal(0) if kind is BONUS else tx.units * tx.price + tx.charges
+            cost = Decimal(0) if kind is BONUS else purchase_cost(tx)
             queue.append(Lot(ident + (n,), tx.investor, tx.account, tx.security, tx.date,
                              tx.units, cost, tx.source, how))
         elif kind in TRANSFERS or kind is MERGER_OUT:
@@ -317,7 +317,7 @@ def _net(buys: list[tuple[Transaction, Decimal]], sells: list[tuple[Transaction,
     bought = sum((t.units * f for t, f in buys), Decimal(0))
     sold = sum((t.units * f for t, f in sells), Decimal(0))
     units = min(bought, sold)
-    purchase = sum((t.units * t.price + t.charges for t, _ in buys), Decimal(0))
+    purchase = sum((purchase_cost(t) for t, _ in buys), Decimal(0))
     sale_value = sum((t.units * t.price for t, _ in sells), Decimal(0))
     sale_charges = sum((t.charges for t, _ in sells), Decimal(0))
     rest: Lot | Transaction | None = None
@@ -347,6 +347,14 @@ def _net(buys: list[tuple[Transaction, Decimal]], sells: list[tuple[Transaction,
     trade = IntradayTrade(first.investor, first.account, first.security, first.date, units, cost, proceeds,
                           expenses, proceeds - expenses - cost, tuple(t.source for t in rows))
     return trade, rest
+
+
+def purchase_cost(tx: Transaction) -> Decimal:
+    """What a purchase cost, in rupees to the paisa (half-even): units x price with its charges
+    (s.48(ii)). The amount paid is a sum of money, so it is rounded where it is made; every
+    later amount (a part sold, a gain, a year's totals) is then in paise too."""
+    cost = tx.units * tx.price + tx.charges
+    return cost.quantize(PAISA, rounding=ROUND_HALF_EVEN) if cost.as_tuple().exponent < -2 else cost
 
 
 def _take(queue: deque[Lot], tx: Transaction, held: Decimal) -> list[Matched]:

@@ -41,7 +41,7 @@ from engine.transactions import TX_TYPES, TYPE_VALUE, Transaction
 # keeping an older ledger then replay once and keep the new one.
 # ledger-2: lots record their splits and mergers (grandfathering through corporate actions);
 # same-day trades of exchange-traded securities are netted as intraday trades.
-LEDGER_FORMAT = "ledger-2"
+LEDGER_FORMAT = "ledger-3"  # 3: purchase costs to the paisa
 _ONE = Fraction(1)
 _KEY = itemgetter(1, 2, 3)  # a Lot's (investor, account, security)
 

@@ -156,18 +156,26 @@ def fy_label(start_year: int) -> str:
     return f"FY {start_year}-{(start_year + 1) % 100:02d}"
 
 
-def format_inr(value: Decimal) -> str:
-    """Rs with Indian grouping, rounded to the paisa (half-even); paise shown only when
-    present: Rs 1,25,000 / Rs 12.50."""
+def format_inr(value: Decimal, signed: bool = False) -> str:
+    """Rupees as lotwise writes them everywhere in text: rounded to the paisa (half-even),
+    Indian grouping (Babel's en_IN: lakhs and crores), paise shown only when present, the sign
+    before the currency: Rs 1,25,000 / Rs 12.50 / -Rs 75,747 / with `signed`, +Rs 3,54,041."""
+    from babel.numbers import format_decimal  # imported here: only commands that print money load it
+
     value = value.quantize(_PAISA, rounding=ROUND_HALF_EVEN)  # round first, so 1999.999 -> 2,000
-    sign = "-" if value < 0 else ""
-    value = abs(value)
-    whole = int(value)
-    fraction = value - whole
-    text = f"Rs {sign}{indian_grouping(str(whole))}"
-    if fraction:
-        text += f"{fraction.quantize(_PAISA):f}"[1:]
-    return text
+    sign = "-" if value < 0 else "+" if signed and value > 0 else ""
+    pattern = "#,##,##0" if value == value.to_integral_value() else "#,##,##0.00"
+    return f"{sign}Rs {format_decimal(abs(value), format=pattern, locale='en_IN')}"
+
+
+def money_text(value: Decimal) -> str:
+    """Money in JSON: a plain decimal string of at most two decimals (paise), never in exponent
+    notation: '125000', '12.5', '0.00' for Decimal('0E-7'). Amounts are in paise where they are
+    made (engine/ledger.purchase_cost, tax/realised.paise); a value finer than that is rounded
+    here, half-even, rather than printed as it is."""
+    if value.as_tuple().exponent < -2:  # type: ignore[operator]  # finite: money is never NaN here
+        value = value.quantize(_PAISA, rounding=ROUND_HALF_EVEN)
+    return f"{value:f}"
 
 
 def format_percent(fraction: Decimal) -> str:

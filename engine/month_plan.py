@@ -28,6 +28,7 @@ from typing import Callable, Mapping, Sequence
 from engine.allocator import allocate, fill
 from engine.diagnostics import Diagnostic, warning
 from engine.drift import AssetDrift, asset_drifts, total_drift
+from engine.literals import format_inr
 from engine.policy.model import Policy, Security
 from engine.positions import Positions
 from engine.sell_choice import FUND_UNIT, SHARE, SellOrder, TaxPosition, sell_assets
@@ -109,14 +110,14 @@ def buy_order(fund: Security, investor: str, account: str, rupees: int,
     units for funds, whole units otherwise, rounded down), or why it cannot be placed."""
     if fund.minimum_purchase is not None and rupees < fund.minimum_purchase:
         return Unplaced(investor, fund.asset, rupees,
-                        f"below the minimum purchase of Rs {fund.minimum_purchase:,} for {fund.id}")
+                        f"below the minimum purchase of {format_inr(fund.minimum_purchase)} for {fund.id}")
     price = price_of(fund.id, as_of)
     units = None
     if price is not None and price.price > 0:
         units = (Decimal(rupees) / price.price).quantize(SHARE if fund.exchange_traded else FUND_UNIT,
                                                          rounding=ROUND_DOWN)
         if units == 0:
-            return Unplaced(investor, fund.asset, rupees, f"less than one unit of {fund.id} at Rs {price.price:,}")
+            return Unplaced(investor, fund.asset, rupees, f"less than one unit of {fund.id} at Rs {price.price} a unit")
     return BuyOrder(investor, account, fund.id, fund.asset, rupees, price.price if price else None, units)
 
 

@@ -188,8 +188,8 @@ def plan_rebalance(policy: Policy, holdings: Sequence, drifts: Sequence[AssetDri
     if from_sales < needed:  # a sell was blocked or fell short: buy only with what came in
         names = list(buying)
         buying = {a: r for a, r in zip(names, split_rupees(cash + from_sales, [Fraction(buying[a]) for a in names]))}
-        notes.append(f"the buys are Rs {needed - from_sales:,} less than planned: the sells raised Rs "
-                     f"{from_sales:,} of the Rs {needed:,} they were to")
+        notes.append(f"the buys are {format_inr(Decimal(needed - from_sales))} less than planned: the sells raised "
+                     f"{format_inr(Decimal(from_sales))} of the {format_inr(Decimal(needed))} they were to")
     pots = dict(money)
     if from_sales > 0:
         for name, share in zip(raised, split_rupees(from_sales, [Fraction(r) for r in raised.values()])):
@@ -201,7 +201,7 @@ def plan_rebalance(policy: Policy, holdings: Sequence, drifts: Sequence[AssetDri
         costs = o.tax + o.stt + o.exit_load
         if rule and ((rule.warn_cost_amount is not None and costs > rule.warn_cost_amount) or
                      (rule.warn_cost_percent is not None and costs > rule.warn_cost_percent * o.amount)):
-            warnings.append(f"selling {o.security} ({o.investor}, {o.account}) costs Rs {costs:,} in tax and "
+            warnings.append(f"selling {o.security} ({o.investor}, {o.account}) costs {format_inr(costs)} in tax and "
                             "charges, above the policy's threshold")
     after = values_after({d.asset: d.value for d in drifts}, sells, buys)
     return RebalancePlan(method, cash, plan, sells, buys, unplaced, drifts_of(policy, after), notes, warnings)

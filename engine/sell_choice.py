@@ -23,6 +23,7 @@ from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Iterable, Mapping, Sequence
 
+from engine.literals import format_inr
 from engine.policy.model import Policy
 from engine.tax.realised import RealisedPart, paise
 from engine.tax.unrealised import Holding
@@ -217,9 +218,9 @@ def sell_assets(to_sell: Mapping[str, int], holdings: Sequence[Holding], policy:
         orders += sold
         if left > 0:
             unsold[asset] = left
-            notes += [f"{asset}: Rs {left:,} not sold: {w}" for w in why] or [
-                f"{asset}: Rs {left:,} not sold: less than one unit at the price (funds sell in 0.001 units, "
+            notes += [f"{asset}: {format_inr(left)} not sold: {w}" for w in why] or [
+                f"{asset}: {format_inr(left)} not sold: less than one unit at the price (funds sell in 0.001 units, "
                 "exchange-traded securities in whole units)" if any(
                     left < h.price * _quantum(h, policy) for h in holdings if h.asset == asset)
-                else f"{asset}: Rs {left:,} not sold: nothing more is held"]
+                else f"{asset}: {format_inr(left)} not sold: nothing more is held"]
     return orders, unsold, notes

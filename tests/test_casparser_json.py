@@ -210,14 +210,16 @@ def test_the_imported_lots_are_the_lots_worked_out_by_hand(policy):
     ledger = replay(read(CAS, policy)[0])
     lots = [(lot.account, lot.security, lot.acquired.isoformat(), lot.units, lot.cost, lot.how) for lot in ledger.lots]
     assert lots == [
-        # 20 of 33.215 units sold: 5000.004305 x 20 / 33.215 = 3010.69 of cost leaves with them
-        (F1, NIFTY, "2024-01-05", D("13.215"), D("1989.314305"), "BUY"),
-        (F1, NIFTY, "2024-02-05", D("32.000"), D("5000.0004"), "BUY"),  # 32 x 156.2422 + 0.25
+        # a purchase costs what was paid, to the paisa (engine/ledger.purchase_cost): 33.215 units at
+        # NAV + stamp duty = 5000.004305 -> 5000.00, the statement's amount; 20 of the 33.215 units
+        # sold: 5000.00 x 20 / 33.215 = 3010.69 of cost leaves with them, 1989.31 stays
+        (F1, NIFTY, "2024-01-05", D("13.215"), D("1989.31"), "BUY"),
+        (F1, NIFTY, "2024-02-05", D("32.000"), D("5000.00"), "BUY"),  # 32 x 156.2422 + 0.25 = 5000.0004
         # the merger: 399.98 x 12.815 / 407.823 = 12.56855 -> 12.569 units, keeping cost 9999.50 + 0.50 and
         # the date; the reinvested lot (7.843 x 25.5 + 0.01) takes the other 0.246; the switch-out of 2
         # units takes 10000 x 2 / 12.569 = 1591.22 from the first
         (F2, LARGE, "2023-05-15", D("10.569"), D("8408.78"), "MERGER_IN"),
-        (F2, LARGE, "2023-11-20", D("0.246"), D("200.0065"), "MERGER_IN"),
+        (F2, LARGE, "2023-11-20", D("0.246"), D("200.01"), "MERGER_IN"),  # 7.843 x 25.5 + 0.01 = 200.0065
         (F2, LARGE, "2024-09-02", D("1.000"), D("880.00"), "SWITCH_IN"),  # 879.96 + 0.04 stamp duty
     ]
     (sale, switch) = ledger.disposals

@@ -35,8 +35,9 @@ def test_cas_json_sample(tmp_path):
     lots = [l for l in replay(book.transactions()).lots if l.account == "7654321/01"]
     assert [(l.acquired, l.units) for l in lots] == [(date(2024, 6, 5), Decimal("13.215")),
                                                       (date(2024, 7, 5), Decimal("32.000"))]
-    # Cost of the second SIP: 32 x 156.2422 + 0.25 stamp duty = 4,999.9004 + 0.25.
-    assert lots[1].cost == Decimal("32.000") * Decimal("156.2422") + Decimal("0.25")
+    # Cost of the second SIP: 32 x 156.2422 + 0.25 stamp duty = 4,999.7504 + 0.25 = 5,000.0004,
+    # to the paisa 5,000.00: the amount the statement says was paid.
+    assert lots[1].cost == Decimal("5000.00")
 
 
 def test_amfi_samples_in_both_layouts(tmp_path):

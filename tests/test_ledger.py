@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.ledger import LedgerError, held_on, replay
+from engine.ledger import LedgerError, held_on, purchase_cost, replay
 from engine.transactions import Transaction, TxType
 
 D = Decimal
@@ -140,7 +140,7 @@ def test_units_and_cost_are_conserved(history):
     bought = sum(t.units for t in history if t.type is TxType.BUY)
     sold = sum(t.units for t in history if t.type is TxType.SELL)
     assert sum(l.units for l in ledger.lots) == bought - sold
-    cost = sum(t.units * t.price + t.charges for t in history if t.type is TxType.BUY)
+    cost = sum(purchase_cost(t) for t in history if t.type is TxType.BUY)  # each purchase to the paisa
     matched = sum(m.cost for d in ledger.disposals for m in d.matched)
     assert sum(l.cost for l in ledger.lots) + matched == cost
 

@@ -94,7 +94,8 @@ def test_read_int_rejects_fractions():
 def test_formatting():
     assert format_inr(Decimal("125000")) == "Rs 1,25,000"
     assert format_inr(Decimal("12345678.5")) == "Rs 1,23,45,678.50"
-    assert format_inr(Decimal("-1000")) == "Rs -1,000"
+    assert format_inr(Decimal("-1000")) == "-Rs 1,000"  # the sign before the currency, one way
+    assert format_inr(Decimal("354041"), signed=True) == "+Rs 3,54,041"
     assert format_percent(Decimal("0.125")) == "12.5%"
     assert format_percent(Decimal("0.00001")) == "0.001%"
     assert indian_grouping("100000000") == "10,00,00,000"
@@ -147,4 +148,4 @@ def test_format_inr_rounds_before_splitting_rupees_and_paise():
     assert format_inr(Decimal("1999.9989")) == "Rs 2,000"
     assert format_inr(Decimal("0.996")) == "Rs 1"
     assert format_inr(Decimal("0.005")) == "Rs 0"  # half-even: 0.00
-    assert format_inr(Decimal("-99999.999")) == "Rs -1,00,000"
+    assert format_inr(Decimal("-99999.999")) == "-Rs 1,00,000"

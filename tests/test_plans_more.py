@@ -173,7 +173,7 @@ def test_only_long_term_lots_stops_the_queue_at_a_short_term_lot(tmp_path, monke
     # Unsold: 8,000 - 3,000 = 5,000, with the lot and the day it turns long-term.
     assert plan["unsold"] == {"Equity": "5000.00"}
     blocked = ids[("asha", "F1", "2025-01-15")]
-    assert plan["notes"] == [f"Equity: Rs 5,000.00 not sold: {blocked} (EQFUND in F1) is short-term until "
+    assert plan["notes"] == [f"Equity: Rs 5,000 not sold: {blocked} (EQFUND in F1) is short-term until "
                              "2026-01-16; the policy sells only long-term lots"]
     # Asha's money: 10,000 + whole rupees of 3,000 - 0.03 = 2,999 -> 12,999, 0.97 left as cash.
     # After the sale Equity 60,000, Debt 17,000; V' = 77,000 + 12,999 = 89,999; Equity's
@@ -201,7 +201,7 @@ def test_never_pay_exit_load_stops_the_queue_at_a_lot_in_its_load_period(tmp_pat
                                                                                              D(3000), D(0))
     assert plan["unsold"] == {"Equity": "5000.00"}
     blocked = ids[("asha", "F1", "2024-01-15")]
-    assert plan["notes"] == [f"Equity: Rs 5,000.00 not sold: {blocked} (EQFUND in F1) is in its exit-load period "
+    assert plan["notes"] == [f"Equity: Rs 5,000 not sold: {blocked} (EQFUND in F1) is in its exit-load period "
                              "until 2026-01-16; the policy never pays exit load"]
 
 
@@ -484,7 +484,7 @@ def test_a_rebalance_says_what_a_blocked_queue_could_not_sell(tmp_path, monkeypa
     assert plan["amounts"] == {"Equity": "-23000", "Debt": "23000"}
     assert [(o["account"], D(o["units"]), D(o["amount"])) for o in sells(plan)] == [("F1", D(20), D(3000))]
     # The buys were to spend 23,000 of sale money; 3,000 came in, so they are 20,000 less.
-    assert plan["notes"] == [f"Equity: Rs 20,000.00 not sold: {ids[('asha', 'F1', '2025-01-15')]} (EQFUND in F1) "
+    assert plan["notes"] == [f"Equity: Rs 20,000 not sold: {ids[('asha', 'F1', '2025-01-15')]} (EQFUND in F1) "
                              "is short-term until 2026-01-16; the policy sells only long-term lots",
                              "the buys are Rs 20,000 less than planned: the sells raised Rs 3,000 of the Rs 23,000 "
                              "they were to"]

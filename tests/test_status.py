@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from engine.cli import main
 from engine.drift import asset_drifts, total_drift
-from engine.ledger import replay
+from engine.ledger import purchase_cost, replay
 from engine.tax.realised import realise
 from engine.tax.unrealised import harvestable_ltcg, value_lots
 from engine.transactions import Price, Transaction, TxType
@@ -121,7 +121,7 @@ def test_realised_plus_unrealised_is_value_plus_proceeds_less_cost(check_policy,
     holdings, _ = value_lots(ledger, policy, lambda s, d: Price(d, s, D(price)), {}, as_of)
     realised = sum((p.gain for p in parts), D(0))
     unrealised = sum((h.gain for h in holdings), D(0))
-    paid = sum((t.units * t.price + t.charges for t in history if t.type is TxType.BUY), D(0))
+    paid = sum((purchase_cost(t) for t in history if t.type is TxType.BUY), D(0))  # each to the paisa
     proceeds = sum((p.proceeds - p.expenses for p in parts), D(0))
     value = sum((h.value for h in holdings), D(0))
     assert realised + unrealised == value + proceeds - paid

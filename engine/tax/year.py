@@ -276,24 +276,24 @@ def condensed(parts: Iterable[RealisedPart]) -> list[RealisedPart]:
 
 def year_json(result: YearResult) -> dict:
     """An investor's FY as JSON (docs/json.md, `gains --json` without its `sales`): money as
-    exact decimal strings, years as labels."""
-    from engine.literals import fy_label
+    plain decimal strings of at most two decimals (literals.money_text), years as labels."""
+    from engine.literals import fy_label, money_text as m
 
     return {
         "investor": result.investor, "fy": fy_label(result.fy),
-        "st_gains": str(result.st_gains), "st_losses": str(result.st_losses),
-        "lt_gains": str(result.lt_gains), "lt_losses": str(result.lt_losses),
-        "net_stcg": str(result.net_stcg), "net_ltcg": str(result.net_ltcg),
-        "exemption_limit": str(result.exemption_limit), "exemption_used": str(result.exemption_used),
-        "taxable_ltcg": str(result.taxable_ltcg), "slab_gains": str(result.slab_gains),
+        "st_gains": m(result.st_gains), "st_losses": m(result.st_losses),
+        "lt_gains": m(result.lt_gains), "lt_losses": m(result.lt_losses),
+        "net_stcg": m(result.net_stcg), "net_ltcg": m(result.net_ltcg),
+        "exemption_limit": m(result.exemption_limit), "exemption_used": m(result.exemption_used),
+        "taxable_ltcg": m(result.taxable_ltcg), "slab_gains": m(result.slab_gains),
         "slab_rate_known": result.slab_rate_known,
-        "exempt_lt_gains": str(result.exempt_lt_gains), "exempt_lt_losses": str(result.exempt_lt_losses),
-        "tax": str(result.tax), "cess": str(result.cess), "total_tax": str(result.total_tax),
-        "tax_by_tranche": [{"tranche": label, "taxable": str(t), "tax": str(x)}
+        "exempt_lt_gains": m(result.exempt_lt_gains), "exempt_lt_losses": m(result.exempt_lt_losses),
+        "tax": m(result.tax), "cess": m(result.cess), "total_tax": m(result.total_tax),
+        "tax_by_tranche": [{"tranche": label, "taxable": m(t), "tax": m(x)}
                            for label, t, x in result.tax_by_tranche],
         "set_offs": [{"loss_fy": fy_label(s.loss_fy), "loss_term": s.loss_term, "against": s.against,
-                      "amount": str(s.amount), "brought_forward": s.brought_forward} for s in result.set_offs],
-        "carry_forward": [{"fy": fy_label(l.fy), "term": l.term, "amount": str(l.amount)}
+                      "amount": m(s.amount), "brought_forward": s.brought_forward} for s in result.set_offs],
+        "carry_forward": [{"fy": fy_label(l.fy), "term": l.term, "amount": m(l.amount)}
                           for l in result.carry_forward],
-        "expired": [{"fy": fy_label(l.fy), "term": l.term, "amount": str(l.amount)} for l in result.expired],
+        "expired": [{"fy": fy_label(l.fy), "term": l.term, "amount": m(l.amount)} for l in result.expired],
     }
