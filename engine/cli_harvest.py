@@ -264,6 +264,10 @@ def cmd_why(args) -> int:
           + (": the plan saved last; `lotwise plans` lists the others" if args.plan is None else ""))
     for line in why_lines(chosen, body["decisions"], every=args.all):
         print(line)
+    securities = {d["security"] for d in chosen}
+    for f in body.get("fmv", ()):  # where the grandfathering FMVs came from (plans saved since schema 8)
+        if f["security"] in securities:
+            print(f"FMV for grandfathering (s.55(2)(ac)) of {f['security']}: {f['fmv']} a unit, from {f['from']}")
     return EXIT_OK
 
 

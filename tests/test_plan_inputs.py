@@ -79,6 +79,13 @@ def test_fmvs_from_casparser_isin_give_another_id_and_are_named(tmp_path, isin_d
                    env={"CASPARSER_ISIN_DB": str(isin_db)})
     assert f"FMVs on 31-01-2018 from casparser-isin, not the book (grandfathering, s.55(2)(ac)): {LEGACY} 520.5" \
         in text.stdout
+    # `why` says where the FMV of a security it explains came from.
+    saved = lotwise(tmp_path, "plan", "year-end", "--as-of", AS_OF, env={"CASPARSER_ISIN_DB": str(isin_db)})
+    assert saved.returncode == 0
+    why = lotwise(tmp_path, "why", "--investor", "asha", "--security", LEGACY).stdout
+    assert f"FMV for grandfathering (s.55(2)(ac)) of {LEGACY}: 520.5 a unit, from casparser-isin" in why
+    why = lotwise(tmp_path, "why", "--investor", "asha", "--security", "INF789F01XA0").stdout
+    assert "FMV for grandfathering (s.55(2)(ac)) of INF789F01XA0" in why and "from the book (fmv.csv)" in why
 
 
 def test_a_later_import_does_not_change_a_past_plans_id(tmp_path):
