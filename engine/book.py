@@ -242,37 +242,35 @@ class Book:
     def close(self) -> None:
         self.db.close()
 
-    @contextmanager
     def snapshot(self):
         """Everything read inside sees one state of the book, and what is written inside
         commits with it: a plan reads its inputs and saves itself here, so an import that
         commits meanwhile is in neither or both. Takes the write lock first where the book
         can be written (another writer waits, `busy_timeout`); a read-only book is read in
         one read transaction."""
-        if self.db.in_transaction:
-            yield
-            return
-        try:
-            self.db.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError:  # read-only, or busy past the timeout: a read snapshot
-            self.db.execute("BEGIN")
-        try:
-            yield
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
+        return self._within(self._begin_snapshot)
 
-    @contextmanager
     def transaction(self):
         """All writes inside are one SQLite transaction; nested uses join the outer one. The
         write lock is taken first (IMMEDIATE): a writer that had read first could not wait
         for another one (SQLite answers such a deadlock at once with `database is locked`),
         whereas one waiting here waits up to `busy_timeout`."""
+        return self._within(lambda: self.db.execute("BEGIN IMMEDIATE"))
+
+    def _begin_snapshot(self) -> None:
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError:  # read-only, or busy past the timeout: a read snapshot
+            self.db.execute("BEGIN")
+
+    @contextmanager
+    def _within(self, begin):
+        """One SQLite transaction opened by `begin`, committed at the end or rolled back on any
+        exception; inside another one, it joins it."""
         if self.db.in_transaction:
             yield
             return
-        self.db.execute("BEGIN IMMEDIATE")
+        begin()
         try:
             yield
         except BaseException:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -69,3 +71,9 @@ def check_policy():
     result = check_file(path)
     assert result.ok
     return result.policy
+
+
+def lotwise(directory: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    """The command as a user runs it: a new process in `directory` (stdout, stderr, exit code)."""
+    return subprocess.run([sys.executable, "-m", "engine", *args], cwd=directory, capture_output=True, text=True,
+                          env={**os.environ, **(env or {})})

@@ -7,21 +7,14 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+from conftest import MINI_LAW as MINI, REPO, lotwise
 
 FAMILY = REPO / "examples" / "family"
-
-
-def lotwise(cwd: Path, *argv: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "engine", *argv], cwd=cwd, capture_output=True, text=True,
-                          timeout=300)
 
 
 @pytest.fixture(scope="module")
@@ -209,16 +202,6 @@ def test_sip_amounts_are_read_checked_formatted_and_shown(check, tmp_path):
     assert '"sip"' not in plain  # a policy without SIP amounts dumps, and hashes, as before
 
 
-MINI = """tax "Mini" {
-    year starts April 1
-    lots fifo per account
-    class equity {
-        long-term after 12 months
-        sold from 2018-04-01: short 20%, long 12.5%
-        exemption Rs 1,25,000 from FY 2018-19
-    }
-}
-"""
 
 
 @pytest.fixture(scope="module")

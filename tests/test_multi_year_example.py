@@ -28,18 +28,14 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
 
+from conftest import lotwise
+
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "multi-year"
-
-
-def lotwise(directory: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "engine", *args], cwd=directory, capture_output=True, text=True)
 
 
 @pytest.fixture(scope="module")

@@ -13,11 +13,11 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from conftest import lotwise
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 # Keys whose values are not rupees: units, per-unit prices, fractions and rates.
@@ -27,10 +27,6 @@ EXPONENT = re.compile(r"-?\d+(\.\d+)?[eE][-+]?\d+")
 FINER_THAN_PAISE = re.compile(r"-?\d+\.\d{3,}")
 INTERNATIONAL = re.compile(r"(?:Rs|₹) ?-?\d{1,3}(?:,\d{3}){2,}|(?:Rs|₹) ?-?\d{3},")  # Rs 354,040 / Rs 1,234,567
 SIGN_AFTER = re.compile(r"(?:Rs|₹) ?[-+]\d")  # Rs -75,747
-
-
-def lotwise(directory: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "engine", *args], cwd=directory, capture_output=True, text=True)
 
 
 def build(directory: Path, example: str, policy: str, *files: str) -> Path:

@@ -14,7 +14,6 @@ and that the book keeps the policy the plan applied, file by file (`lotwise plan
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sqlite3
 import subprocess
@@ -23,14 +22,11 @@ from pathlib import Path
 
 import pytest
 
+from conftest import lotwise
+
 FAMILY = Path(__file__).resolve().parent.parent / "examples" / "family"
 AS_OF = "2026-11-21"
 LEGACY = "INF179K01BE2"  # HDFC Large Cap Fund - Regular Growth, bought before 2018
-
-
-def lotwise(directory: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "engine", *args], cwd=directory, capture_output=True, text=True,
-                          env={**os.environ, **(env or {})})
 
 
 def family_book(directory: Path, fmv_rows=None) -> None:
