@@ -1,3 +1,3 @@
 """lotwise: a tax-lot aware harvesting and rebalancing engine for Indian investors."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
