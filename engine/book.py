@@ -219,6 +219,11 @@ class Book:
             if version == 0 and not create and db.execute(
                     "SELECT count(*) FROM sqlite_master").fetchone()[0]:
                 raise BookError(f"`{path}` is an SQLite file but not a lotwise book")
+        except sqlite3.OperationalError as e:
+            if "locked" in str(e) or "busy" in str(e):  # another process held it past busy_timeout
+                raise BookError(f"the book `{path}` is busy: another lotwise command (an import?) is writing it; "
+                                "try again when it is done") from None
+            raise BookError(f"`{path}` is not a lotwise book ({e})") from None
         except sqlite3.DatabaseError as e:
             raise BookError(f"`{path}` is not a lotwise book ({e})") from None
         if version > SCHEMA_VERSION:
