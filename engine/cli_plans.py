@@ -49,7 +49,10 @@ def _contributions(text: str) -> dict[str, int]:
         name, sep, amount = item.partition("=")
         if not sep or not name.strip():
             raise argparse.ArgumentTypeError(f"`{item}`: write investor=amount, e.g. asha=30000,ravi=20000")
-        out[name.strip().lower()] = _rupees(amount, zero=True)
+        investor = name.strip().lower()
+        if investor in out:  # a typo for another investor: which amount was meant is not ours to guess
+            raise argparse.ArgumentTypeError(f"`{text}` names {investor} twice: give each investor's money once")
+        out[investor] = _rupees(amount, zero=True)
     if not any(out.values()):
         raise argparse.ArgumentTypeError(f"`{text}`: the money must be whole rupees above zero")
     return out

@@ -26,7 +26,8 @@ ZERO = Fraction(0)
 def as_decimal(value: Fraction, places: int = 6) -> Decimal:
     """A fraction for display, rounded half-even to `places` decimal places."""
     quantum = Decimal(1).scaleb(-places)
-    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(quantum, rounding=ROUND_HALF_EVEN)
+    shown = (Decimal(value.numerator) / Decimal(value.denominator)).quantize(quantum, rounding=ROUND_HALF_EVEN)
+    return shown.copy_abs() if shown.is_zero() else shown  # -0.000001 rounds to 0, not to -0.000000
 
 
 def percent(value: Fraction | Decimal) -> str:

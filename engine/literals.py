@@ -175,6 +175,8 @@ def money_text(value: Decimal) -> str:
     here, half-even, rather than printed as it is."""
     if value.as_tuple().exponent < -2:  # type: ignore[operator]  # finite: money is never NaN here
         value = value.quantize(_PAISA, rounding=ROUND_HALF_EVEN)
+    if value.is_zero():  # -0.001 rounds to zero, and a zero has no sign: '0.00', never '-0.00'
+        value = value.copy_abs()
     return f"{value:f}"
 
 

@@ -57,6 +57,16 @@ def test_invest_rejects_what_is_not_whole_rupees_above_zero(family, amount, said
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.parametrize("command", [("plan", "month", "--dry-run"), ("plan", "year-end", "--no-save"),
+                                     ("rebalance", "--method", "cash")])
+def test_from_naming_an_investor_twice_is_a_usage_error(family, command):
+    """`--from asha=1L,asha=2L` (a typo for ravi) put Rs 2,00,000 on asha and Rs 0 on ravi without
+    a word: the last amount won. An investor named twice is an error, never a guess."""
+    done = lotwise(family, *command, "--from", "asha=1L,Asha=2L", "--as-of", "2026-11-21")
+    assert done.returncode == 2, done.stdout
+    assert "asha" in done.stderr and "twice" in done.stderr and "Traceback" not in done.stderr
+
+
 def test_why_without_a_plan_explains_the_plan_saved_last(tmp_path):
     shutil.copy(FAMILY / "family.rules", tmp_path / "family.rules")
     assert lotwise(tmp_path, "init", "--policy", "family.rules").returncode == 0

@@ -149,3 +149,18 @@ def test_format_inr_rounds_before_splitting_rupees_and_paise():
     assert format_inr(Decimal("0.996")) == "Rs 1"
     assert format_inr(Decimal("0.005")) == "Rs 0"  # half-even: 0.00
     assert format_inr(Decimal("-99999.999")) == "-Rs 1,00,000"
+
+
+def test_money_text_and_drift_write_zero_without_a_sign():
+    """A value that rounds to zero from below is written '0.00' / '0.000000', never with a minus."""
+    from fractions import Fraction
+
+    from engine.drift import as_decimal, points
+    from engine.literals import money_text
+
+    assert money_text(Decimal("-0E-7")) == "0.00"
+    assert money_text(Decimal("-0.004")) == "0.00"
+    assert money_text(Decimal("-0.005")) == "0.00"  # half-even: -0.00, a zero
+    assert money_text(Decimal("-0.01")) == "-0.01"
+    assert str(as_decimal(Fraction(-1, 10**8))) == "0.000000"
+    assert points(Fraction(-1, 10**8)) == "0.00 pp"

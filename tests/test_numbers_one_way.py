@@ -27,6 +27,7 @@ EXPONENT = re.compile(r"-?\d+(\.\d+)?[eE][-+]?\d+")
 FINER_THAN_PAISE = re.compile(r"-?\d+\.\d{3,}")
 INTERNATIONAL = re.compile(r"(?:Rs|₹) ?-?\d{1,3}(?:,\d{3}){2,}|(?:Rs|₹) ?-?\d{3},")  # Rs 354,040 / Rs 1,234,567
 SIGN_AFTER = re.compile(r"(?:Rs|₹) ?[-+]\d")  # Rs -75,747
+NEGATIVE_ZERO = re.compile(r"(?<![\w.])-(?:Rs )?0(?:\.0+)?(?![\d.,])")  # -0.00 pp, "-0.000000", -Rs 0
 
 
 def build(directory: Path, example: str, policy: str, *files: str) -> Path:
@@ -73,6 +74,8 @@ def money_faults(data, key=None, path="$") -> list[str]:
     if isinstance(data, str):
         if EXPONENT.fullmatch(data):
             return [f"{path} = {data!r}: exponent notation"]
+        if NEGATIVE_ZERO.fullmatch(data):
+            return [f"{path} = {data!r}: a negative zero"]
         if key not in NOT_MONEY and FINER_THAN_PAISE.fullmatch(data):
             return [f"{path} = {data!r}: money finer than a paisa"]
     return []
@@ -80,7 +83,8 @@ def money_faults(data, key=None, path="$") -> list[str]:
 
 def text_faults(text: str) -> list[str]:
     return [f"{m.group(0)!r}: international grouping" for m in INTERNATIONAL.finditer(text)] + \
-           [f"{m.group(0)!r}: the sign after the currency" for m in SIGN_AFTER.finditer(text)]
+           [f"{m.group(0)!r}: the sign after the currency" for m in SIGN_AFTER.finditer(text)] + \
+           [f"{m.group(0)!r}: a negative zero" for m in NEGATIVE_ZERO.finditer(text)]
 
 
 @pytest.mark.parametrize("book, commands", [("family", FAMILY_COMMANDS), ("multi_year", MULTI_YEAR_COMMANDS)])
@@ -104,3 +108,12 @@ def test_the_scan_finds_both_faults():
     assert text_faults("Rs 3,54,041 of Rs 12,34,567; -Rs 75,747; +Rs 3,54,041; Rs 999; Rs 12.50") == []
     assert len(money_faults({"taxable_ltcg": "0E-7", "lt_gains": "123999.9404977", "units": "1.500"})) == 2
     assert money_faults({"amount": "125000", "tax": "0.00", "price": "1200.4144", "weight": "0.428743"}) == []
+
+
+def test_the_scan_finds_a_negative_zero():
+    """A value that rounds to zero from below is zero, not `-0.00 pp` (the family's full rebalance
+    printed it for two assets brought to target) nor "-0.000000" in JSON."""
+    assert len(text_faults("Nifty Next 50  20.00%  -0.00 pp; -Rs 0; -0")) == 3
+    assert text_faults("-0.01 pp; -Rs 0.50; -Rs 75,747; 0.00 pp; 2026-04-01; -0.5%") == []
+    assert len(money_faults({"drift": "-0.000000", "tax": "-0.00", "gain": "-0"})) == 3
+    assert money_faults({"drift": "-0.000001", "gain": "-0.01", "tax": "0"}) == []
