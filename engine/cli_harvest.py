@@ -16,6 +16,7 @@ EXIT_OK, EXIT_INPUT = 0, 1
 def cmd_plan_year_end(args) -> int:
     from engine.cli import _book_and_policy, _fmv_for, _open_book, _policy_texts
     from engine.cli_plans import _plan_inputs
+    from engine.month_plan import orders_day
     from engine.plan_store import input_hashes, plan_id, policy_record, save
     from engine.year_end import plan, to_json
 
@@ -45,6 +46,16 @@ def cmd_plan_year_end(args) -> int:
         as_of = min(max(today, first), last)
     else:
         as_of = today
+    sells_on, _ = orders_day(policy, as_of)
+    if law.fy_of(sells_on) != law.fy_of(as_of):  # a harvest is for its FY: its sales must be too
+        from engine.calendar import trading_day_on_or_before
+        from engine.literals import fy_label
+
+        fy = law.fy_of(as_of)
+        print(f"lotwise: {as_of} is not a trading day and the next one, {sells_on}, is in {fy_label(law.fy_of(sells_on))}: "
+              f"a year-end plan for {fy_label(fy)} must sell within it; plan as of "
+              f"{trading_day_on_or_before(law.fy_bounds(fy)[1])}, its last trading day", file=sys.stderr)
+        return EXIT_INPUT
     book = _open_book(args)
     if book is None:
         return EXIT_INPUT
