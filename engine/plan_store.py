@@ -5,8 +5,8 @@ The inputs are what the plan is a function of: the policy as resolved (every `us
 merged, as `lotwise show` prints it), the book's transactions dated on or before `as_of` (a
 later import does not change a past plan's id), the prices on or before `as_of`, the
 grandfathering FMVs the plan read with their source (the book's, or casparser-isin's for funds
-the book lacks: engine/fmv.py), the brought-forward losses, `as_of`, the command's options and
-the engine's version. The same inputs give the same id and the same plan, byte for byte
+the book lacks: engine/fmv.py), the brought-forward losses, the exchange holidays around `as_of`
+(`calendar_hash`), `as_of`, the command's options and the engine's version. The same inputs give the same id and the same plan, byte for byte
 (nothing in a plan reads the clock). The command reads all of them from one snapshot of the
 book (`Book.snapshot`), so an import that commits meanwhile is in neither or both.
 
@@ -66,10 +66,29 @@ def input_hashes(book: Book, policy: Policy, as_of: date, options: dict, fmv: Fm
         "fmv": _digest((security, value, source.value) for security, value, source in fmv.rows()),
         "losses": _digest(db.execute("SELECT investor, fy, term, amount, into_fy FROM losses "
                                      "ORDER BY investor, fy, term, into_fy")),
+        "calendar": calendar_hash(as_of),
         "as_of": day,
         "options": json.dumps(options, sort_keys=True),
         "engine": __version__,
     }
+
+
+def calendar_hash(as_of: date) -> str:
+    """The exchange holidays a plan's dates can depend on (engine/calendar.py): its order and
+    rebuy days after `as_of`, and the age in trading days of the prices before it; two installs
+    whose holiday calendars differ there (an estimated holiday moved) give two ids."""
+    from datetime import timedelta
+
+    from engine.calendar import closed_between, holiday_name, uncovered_years
+
+    first, last = as_of - timedelta(days=CALENDAR_BEFORE), as_of + timedelta(days=CALENDAR_AFTER)
+    return _digest([(day.isoformat(), holiday_name(day)) for day in closed_between(first, last)]
+                   + [("not known", year) for year in uncovered_years(first, last)])
+
+
+# The window of days around `as_of` whose holidays a plan's id covers: prices older than 60
+# days before it are stale by any count, and no order or rebuy is dated 30 days after it.
+CALENDAR_BEFORE, CALENDAR_AFTER = 60, 30
 
 
 def plan_id(kind: str, hashes: dict[str, str]) -> str:
