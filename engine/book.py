@@ -296,6 +296,13 @@ class Book:
     def _already(self, sha256: str) -> bool:
         return self.db.execute("SELECT 1 FROM imports WHERE sha256 = ?", (sha256,)).fetchone() is not None
 
+    def imported(self, sha256: str, name: str) -> ImportReport | None:
+        """The report of a file already imported (the same bytes), from the imports table, or
+        None: asked before a file is parsed, so a re-import costs one hash of the file."""
+        row = self.db.execute("SELECT kind, rows_added + rows_skipped FROM imports WHERE sha256 = ?",
+                              (sha256,)).fetchone()
+        return None if row is None else ImportReport(name, row[0], 0, row[1], already_imported=True)
+
     def _log(self, sha256: str, kind: str, name: str) -> int:
         return self.db.execute("INSERT INTO imports (sha256, kind, name, rows_added, rows_skipped) "
                                "VALUES (?, ?, ?, 0, 0)", (sha256, kind, name)).lastrowid

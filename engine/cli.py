@@ -211,7 +211,8 @@ def cmd_init(args) -> int:
 
 def cmd_import(args) -> int:
     from engine.diagnostics import has_errors, render_all
-    from engine.importers import read_file
+    from engine.book import ImportReport
+    from engine.importers import ImportResult, file_sha256, read_file
     from engine.ledger import LedgerError
     from engine.ledger_store import after_import, before_import, units_held
     from engine.tax.intraday import intraday_securities
@@ -229,7 +230,12 @@ def cmd_import(args) -> int:
 
     results, problems, sources = [], [], {}
     for name in args.files:
-        result = read_file(Path(name), name, policy, investor=args.investor, held=held)
+        sha256, problem = file_sha256(Path(name), name)  # hash first: a file already imported is not parsed
+        if problem is None and (report := book.imported(sha256, name)) is not None:
+            results.append((name, report))
+            continue
+        result = (ImportResult(None, diagnostics=[problem]) if problem is not None else
+                  read_file(Path(name), name, policy, investor=args.investor, held=held))
         results.append((name, result))
         problems.extend(result.diagnostics)
         sources[name] = result.text
@@ -251,6 +257,9 @@ def cmd_import(args) -> int:
             check = before_import(book, intraday_securities(policy))
             added = []
             for name, result in results:
+                if isinstance(result, ImportReport):
+                    reports.append(result)
+                    continue
                 reports.append(book.add(result.stores, result.records, sha256=result.sha256, name=name,
                                         kind=result.kind))
                 if result.stores == "transactions":

@@ -145,25 +145,31 @@ def orders_csv(body: dict) -> str:
     import csv
     import io
 
+    from engine.report_escape import csv_text  # names from the user's data: no formula runs (OWASP)
+
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["plan_id", "date", "investor", "account", "security", "asset", "side", "amount", "units",
                      "price"])
     for o in body["orders"]:
-        writer.writerow([body["plan_id"], o["date"], o["investor"], o["account"], o["security"], o["asset"],
-                         o["side"], o["amount"], o["units"] or "", o["price"] or ""])
+        writer.writerow([body["plan_id"], o["date"], csv_text(o["investor"]), csv_text(o["account"]),
+                         csv_text(o["security"]), csv_text(o["asset"]), o["side"], o["amount"], o["units"] or "",
+                         o["price"] or ""])
     return out.getvalue()
 
 
 def markdown(body: dict) -> str:
-    """A report an adviser can file with the client's records."""
+    """A report an adviser can file with the client's records. Text from the user's data (names,
+    accounts, reasons, notes) is escaped for Markdown and HTML (engine/report_escape.py)."""
+    from engine.report_escape import md_text as md
+
     lines = [f"# Year-end plan {body['plan_id']}", "",
              f"Financial year {body['fy']}, prepared as of {body['as_of']} by lotwise {body['inputs']['engine']}.",
              "The plan id is derived from the hashes of its inputs (below): the same book, policy and date give "
              "the same plan.", ""]
     for inv in body["investors"]:
         b, a = inv["before"], inv["after"]
-        lines += [f"## {inv['investor']}", "", "| | before the plan | after the plan |", "|---|---:|---:|",
+        lines += [f"## {md(inv['investor'])}", "", "| | before the plan | after the plan |", "|---|---:|---:|",
                   f"| net STCG | {_inr(b['net_stcg'])} | {_inr(a['net_stcg'])} |",
                   f"| net LTCG | {_inr(b['net_ltcg'])} | {_inr(a['net_ltcg'])} |",
                   f"| exemption used (s.112A) | {_inr(b['exemption_used'])} | {_inr(a['exemption_used'])} |",
@@ -174,15 +180,15 @@ def markdown(body: dict) -> str:
     lines += ["## Orders", "", "| date | investor | account | security | side | amount | units |",
               "|---|---|---|---|---|---:|---:|"]
     for o in body["orders"]:
-        lines.append(f"| {o['date']} | {o['investor']} | {o['account']} | {o['security']} | {o['side']} | "
+        lines.append(f"| {o['date']} | {md(o['investor'])} | {md(o['account'])} | {md(o['security'])} | {o['side']} | "
                      f"{_inr(o['amount'])} | {o['units'] or ''} |")
     if not body["orders"]:
         lines.append("| | | | | no orders | | |")
     lines += ["", "## Every lot considered, and why", ""]
     for d in body["decisions"]:
-        lines.append(f"- **{d['code']}**: {d['reason']}.")
+        lines.append(f"- **{d['code']}**: {md(d['reason'])}.")
     if body["notes"]:
-        lines += ["", "## Notes", ""] + [f"- {n}" for n in body["notes"]]
+        lines += ["", "## Notes", ""] + [f"- {md(n)}" for n in body["notes"]]
     lines += ["", "## Inputs", "", "| input | hash or value |", "|---|---|"]
     lines += [f"| {k} | `{v}` |" for k, v in body["inputs"].items()]
     return "\n".join(lines) + "\n"

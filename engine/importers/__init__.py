@@ -10,6 +10,8 @@ Diagnostic codes: I1xx for import problems (docs/file-formats.md lists them).
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,14 +55,61 @@ def detect(text: str):
     return next((module for module in _modules() if module.detect(text)), None)
 
 
+CHUNK_BYTES = 1 << 20
+
+
+def open_regular(path: Path, display: str):
+    """(a binary file object, None) for a regular file; (None, a diagnostic) for anything else.
+    Opened without blocking (a FIFO would wait for a writer) and checked on the open handle,
+    so a file swapped for a device or a pipe after a check by name is still refused."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except IsADirectoryError:
+        return None, error("I005", f"`{display}` is a directory, not a file", None, "import a file")
+    except FileNotFoundError:
+        return None, error("I001", f"cannot find `{display}`", None, "check the path")
+    except (OSError, ValueError) as e:
+        return None, error("I001", f"cannot read `{display}`: {getattr(e, 'strerror', None) or e}", None,
+                           "check the path and the file's permissions")
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        what = "a directory" if stat.S_ISDIR(mode) else "not a regular file (a device, a pipe or a socket)"
+        return None, error("I005", f"`{display}` is {what}", None,
+                           "import a regular file; save a stream to a file first")
+    if hasattr(os, "set_blocking"):
+        os.set_blocking(fd, True)
+    return os.fdopen(fd, "rb"), None
+
+
+def file_sha256(path: Path, display: str) -> tuple[str | None, Diagnostic | None]:
+    """The sha256 of a regular file, read in chunks (memory stays flat whatever its size), or a
+    diagnostic: what an import asks the book before parsing anything (already imported?)."""
+    handle, problem = open_regular(path, display)
+    if problem is not None:
+        return None, problem
+    digest = hashlib.sha256()
+    try:
+        with handle:
+            while chunk := handle.read(CHUNK_BYTES):
+                digest.update(chunk)
+    except OSError as e:
+        return None, error("I001", f"cannot read `{display}`: {e.strerror or e}", None, "check the path")
+    return digest.hexdigest(), None
+
+
 def read_file(path: Path, display: str, policy=None, investor: str | None = None, held=None) -> ImportResult:
     """Read one file of any supported kind. `policy` (a resolved Policy) names the
     investors and securities a file may mention; `investor` names the investor of a
     file that does not say (a CAS whose holder the policy cannot match); `held` (a day ->
     units per (investor, account, security) at its end, computed by the book) is what a
     CAS's opening balances are checked against."""
+    handle, problem = open_regular(path, display)
+    if problem is not None:
+        return ImportResult(None, diagnostics=[problem])
     try:
-        data = path.read_bytes()
+        with handle:
+            data = handle.read()
     except OSError as e:
         return ImportResult(None, diagnostics=[error("I001", f"cannot read `{display}`: {e.strerror or e}", None,
                                                      "check the path")])

@@ -107,17 +107,36 @@ def read_source(path: Path, display: str) -> tuple[str | None, Diagnostic | None
     return text, None
 
 
-def resolve_use(target: str, including: Path) -> Path | None:
-    """Where `use "target"` points; None when nothing is there."""
+class Outside(Exception):
+    """`use` names a path outside the tree it may read (see `resolve_use`)."""
+
+
+def resolve_use(target: str, including: Path, root: Path | None = None) -> Path | None:
+    """Where `use "target"` points; None when nothing is there.
+
+    A shipped name (no `/` or `\\`, no `.rules` ending) is looked up among the shipped rules.
+    A path is relative to the including file and, once every symlink is followed, must lie
+    inside `root` (the real directory of the file the whole load started from, or the shipped
+    rules for a shipped file; default: the including file's directory): otherwise it
+    raises Outside, before anything about the target, even whether it exists, is looked at."""
     looks_like_path = "/" in target or "\\" in target or target.endswith(".rules")
-    root = shipped_rules_dir()
-    candidates = ([including.parent / target] if looks_like_path else
-                  [root / f"{target}.rules", root / "presets" / f"{target}.rules"])
+    shipped = shipped_rules_dir()
+    if looks_like_path:
+        boundary = _resolved(root if root is not None else including.parent)
+        try:
+            real = (including.parent / target).resolve()
+        except (OSError, RuntimeError, ValueError):  # a symlink loop, a NUL: nothing readable
+            raise Outside(target) from None
+        if not real.is_relative_to(boundary):
+            raise Outside(target)
+        candidates = [real]
+    else:
+        candidates = [shipped / f"{target}.rules", shipped / "presets" / f"{target}.rules"]
     for candidate in candidates:
         try:
             if candidate.is_file():
                 return candidate
-        except (OSError, RuntimeError):  # a name too long, a symlink loop: not there
+        except (OSError, RuntimeError, ValueError):  # a name too long, a symlink loop: not there
             continue
     return None
 
@@ -129,6 +148,8 @@ def load(path: Path) -> LoadResult:
 
     result = LoadResult()
     loaded: set[Path] = set()
+    top_root = _resolved(path.parent)
+    shipped_root = _resolved(shipped_rules_dir())
 
     def visit(file_path: Path, stack: tuple[Path, ...], used_at: Span | None) -> None:
         display = display_path(file_path)
@@ -160,7 +181,19 @@ def load(path: Path) -> LoadResult:
             if not isinstance(item, ast.Use):
                 result.items.append(item)
                 continue
-            target = resolve_use(item.target.value, file_path)
+            # A shipped file's paths stay among the shipped rules; any other file's stay in the
+            # tree of the policy the load started from. Refused before the target is read.
+            root = shipped_root if _resolved(file_path).is_relative_to(shipped_root) else top_root
+            try:
+                target = resolve_use(item.target.value, file_path, root)
+            except Outside:
+                result.diagnostics.append(error(
+                    "U203", f'`use "{item.target.value}"` names a file outside the policy\'s folder; '
+                    "it was not read", item.target.span,
+                    "a policy may use shipped rules by name and files in its own folder or below; "
+                    "copy the file next to the policy and use it by a relative path"))
+                result.syntax_ok = False
+                continue
             if target is None:
                 shown = ", ".join(f'"{n}"' for n in shipped_names())
                 result.diagnostics.append(error(
