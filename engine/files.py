@@ -33,10 +33,18 @@ def _reason(error: OSError) -> str:
 def write_atomically(path: Path | str, text: str, encoding: str = "utf-8") -> None:
     """Replace (or create) `path` with `text`, all or nothing.
 
+    A device or a pipe (`--csv /dev/stdout`) is written directly: there is no file to keep.
     A target that exists but may not be written (read-only permission bits for a user who is
     not root, an immutable file) is refused before anything is written: renaming over it in a
     writable directory would succeed, and so replace a file its owner made read-only."""
     shown = Path(path)
+    if shown.exists() and not stat.S_ISREG(os.stat(shown).st_mode):  # /dev/stdout, /dev/null, a pipe
+        try:
+            with open(shown, "wb") as handle:
+                handle.write(text.encode(encoding))
+        except OSError as e:
+            raise WriteError(shown, _reason(e)) from None
+        return
     target = Path(os.path.realpath(shown)) if shown.is_symlink() else shown  # a link keeps pointing at the file
     if target.is_dir():
         raise WriteError(shown, "it is a directory")

@@ -209,6 +209,12 @@ def test_year_end_reports_are_written_whole(family):
     assert files_in(family) == {"lotwise.db", "family.rules", "o.csv", "o.md"}
 
 
+def test_year_end_csv_to_standard_output(family):
+    done = lotwise(family, "plan", "year-end", "--as-of", AS_OF, "--no-save", "--csv", "/dev/stdout")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("plan_id,")
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
