@@ -279,6 +279,16 @@ def test_a_dry_run_and_no_save_need_no_writable_book(family):
     assert year_end.returncode == 0, year_end.stderr
 
 
+def test_a_fault_of_the_book_no_command_expects_is_said_not_taken_for_a_bug(family):
+    # `init` writes the remembered policy outside any save a command handles: the top of the command does
+    with immutable(family / "lotwise.db"):
+        done = lotwise(family, "init", "--policy", "family.rules")
+    no_traceback(done)
+    assert done.returncode == 1
+    assert done.stderr == ("lotwise: the book could not be used: attempt to write a readonly database; "
+                           "nothing was saved\n")
+
+
 # ---------------------------------------------------------------------------- item 11: bugs
 def crashing(directory: Path, env: dict) -> subprocess.CompletedProcess:
     """`lotwise status` with a bug put in it: the command raises ZeroDivisionError."""
