@@ -279,9 +279,22 @@ class Book:
         try:
             yield
         except BaseException:
-            self.db.execute("ROLLBACK")
+            self._rollback()
             raise
-        self.db.execute("COMMIT")
+        try:
+            self.db.execute("COMMIT")
+        except sqlite3.Error:  # a full disk or a read-only book: nothing of the transaction is kept
+            self._rollback()
+            raise
+
+    def _rollback(self) -> None:
+        """Roll back what is open; after a full disk or an I/O error SQLite may have rolled the
+        transaction back itself, and a ROLLBACK then would hide the error that matters."""
+        if self.db.in_transaction:
+            try:
+                self.db.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
 
     # ----------------------------------------------------------------- settings
     def get(self, key: str) -> str | None:

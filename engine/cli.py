@@ -1,6 +1,7 @@
 """The `lotwise` command: thin. It reads files, the clock and the environment, calls pure
-functions, and prints. Exit codes: 0 success, 1 user-input error (with diagnostics),
-2 usage error. Heavy libraries are imported inside the commands, not at start-up.
+functions, and prints. Exit codes: 0 success, 1 user-input error (with diagnostics) or a
+fault such as a full disk or a read-only book (with a message), 2 usage error, 3 internal error
+(a bug: one line and a report file, engine/crash.py). Heavy libraries are imported inside the commands, not at start-up.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 
 def _iso_date(text: str) -> date:
@@ -80,6 +81,7 @@ def cmd_check(args) -> int:
 
 def cmd_fmt(args) -> int:
     from engine.diagnostics import render_all
+    from engine.files import WriteError, write_atomically
     from engine.policy.fmt import format_source
     from engine.policy.loader import read_source
 
@@ -102,7 +104,12 @@ def cmd_fmt(args) -> int:
             print(f"would reformat {name}")
             status = EXIT_INPUT
         else:
-            path.write_text(formatted, encoding="utf-8")
+            try:
+                write_atomically(path, formatted)
+            except WriteError as e:
+                print(f"lotwise: {e}", file=sys.stderr)
+                status = EXIT_INPUT
+                continue
             print(f"reformatted {name}")
     return status
 
@@ -746,6 +753,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The command. A problem with the input, or a fault of the machine (a full disk, a read-only
+    or busy book), exits 1 with a message; a bug in lotwise exits 3 with one line and a report
+    file (engine/crash.py), never a bare traceback unless LOTWISE_DEBUG=1."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as e:  # noqa: BLE001 - the last line of defence
+        return _failed(e, sys.argv[1:] if argv is None else list(argv))
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
@@ -753,12 +774,40 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     _configure_cache()
     _configure_gc()
+    return args.func(args)
+
+
+_BOOK_FAULTS = ("SQLITE_FULL", "SQLITE_IOERR", "SQLITE_READONLY", "SQLITE_BUSY", "SQLITE_LOCKED",
+                "SQLITE_CANTOPEN", "SQLITE_CORRUPT", "SQLITE_NOTADB", "SQLITE_PERM", "SQLITE_NOLFS")
+
+
+def _failed(error: Exception, argv: list[str]) -> int:
+    """An exception no command handled: a fault of the book or of a file (exit 1, said plainly),
+    else a bug (exit 3, one line, the details saved)."""
+    import sqlite3
+    import traceback
+    from datetime import datetime
+
+    from engine import __version__
+    from engine.crash import details, one_line, save_report
+    from engine.files import WriteError
+
+    if isinstance(error, WriteError):
+        print(f"lotwise: {error}", file=sys.stderr)
+        return EXIT_INPUT
+    if isinstance(error, sqlite3.Error) and (getattr(error, "sqlite_errorname", None) or "").startswith(_BOOK_FAULTS):
+        print(f"lotwise: the book could not be used: {error}; nothing was saved", file=sys.stderr)
+        return EXIT_INPUT
+    if os.environ.get("LOTWISE_DEBUG") == "1":
+        traceback.print_exception(type(error), error, error.__traceback__, file=sys.stderr)
+        return EXIT_INTERNAL
+    when = datetime.now()  # the CLI is the only place that reads the clock
     try:
-        return args.func(args)
-    except KeyboardInterrupt:
-        return 130
-    except BrokenPipeError:
-        return EXIT_OK
+        where = save_report(details(error, argv, __version__, when), when)
+    except Exception:  # noqa: BLE001 - a report that cannot be made must not hide the error
+        where = None
+    print(one_line(error, __version__, where), file=sys.stderr)
+    return EXIT_INTERNAL
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -16,6 +16,7 @@ EXIT_OK, EXIT_INPUT = 0, 1
 def cmd_plan_year_end(args) -> int:
     from engine.cli import _book_and_policy, _fmv_for, _open_book, _policy_texts
     from engine.cli_plans import _plan_inputs
+    from engine.files import WriteError, write_atomically
     from engine.month_plan import orders_day
     from engine.plan_store import input_hashes, plan_id, policy_record, save
     from engine.year_end import plan, to_json
@@ -59,37 +60,52 @@ def cmd_plan_year_end(args) -> int:
     book = _open_book(args)
     if book is None:
         return EXIT_INPUT
-    # One snapshot of the book for every input, the hashes and the save (plan_store).
-    with book.snapshot():
-        loaded = _plan_inputs(args, as_of)
-        if loaded is None:
-            return EXIT_INPUT
-        book, policy, holdings, position, problems, money = loaded
-        if problems:  # warnings (errors stopped _plan_inputs), e.g. T104: a missing FMV
-            from engine.diagnostics import render_all
+    # One snapshot of the book for every input, the hashes and the save (plan_store). A save
+    # that fails (a read-only book, a full disk) rolls back alone: the plan is still shown.
+    import sqlite3
 
-            print(render_all(problems, {}), file=sys.stderr)
-        options = {"invest": {i: m for i, m in money.items() if m}}
-        fmv = _fmv_for(book, policy)  # the table the plan read, with each value's source
-        hashes = input_hashes(book, policy, as_of, options, fmv)
-        ident = plan_id("year-end", hashes)
-        result = plan(policy, holdings, position, as_of, money, book.latest_price)
-        body = to_json(ident, hashes, options, result, fmv)
-        data = json.loads(body)  # the reports are made from the plan as saved
-        for name, render in ((args.csv, orders_csv), (args.markdown, markdown)):
-            if name:  # written before the plan is saved: a file that cannot be written changes nothing
-                try:
-                    Path(name).write_text(render(data), encoding="utf-8")
-                except OSError as e:
-                    print(f"lotwise: cannot write {name}: {e.strerror or e}", file=sys.stderr)
-                    return EXIT_INPUT
-        if not args.no_save:
-            save(book, ident, "year-end", as_of, result.harvest.fy, hashes, body,
-                 policy_record(policy, _policy_texts(args)))
+    body = None
+    try:
+        with book.snapshot():
+            loaded = _plan_inputs(args, as_of)
+            if loaded is None:
+                return EXIT_INPUT
+            book, policy, holdings, position, problems, money = loaded
+            if problems:  # warnings (errors stopped _plan_inputs), e.g. T104: a missing FMV
+                from engine.diagnostics import render_all
+
+                print(render_all(problems, {}), file=sys.stderr)
+            options = {"invest": {i: m for i, m in money.items() if m}}
+            fmv = _fmv_for(book, policy)  # the table the plan read, with each value's source
+            hashes = input_hashes(book, policy, as_of, options, fmv)
+            ident = plan_id("year-end", hashes)
+            result = plan(policy, holdings, position, as_of, money, book.latest_price)
+            body = to_json(ident, hashes, options, result, fmv)
+            data = json.loads(body)  # the reports are made from the plan as saved
+            for name, render in ((args.csv, orders_csv), (args.markdown, markdown)):
+                if name:  # written before the plan is saved: a file that cannot be written changes nothing
+                    try:
+                        write_atomically(name, render(data))  # all or nothing (engine/files.py)
+                    except WriteError as e:
+                        print(f"lotwise: {e}", file=sys.stderr)
+                        return EXIT_INPUT
+            if not args.no_save:
+                save(book, ident, "year-end", as_of, result.harvest.fy, hashes, body,
+                     policy_record(policy, _policy_texts(args)))
+    except sqlite3.Error as e:
+        if body is None:  # the inputs could not be read: no plan
+            print(f"lotwise: the book {book.path} could not be read: {e}", file=sys.stderr)
+            return EXIT_INPUT
+        save_failed = e
+    else:
+        save_failed = None
     if args.json:
         print(body)
     else:
         print_plan(data)
+    if save_failed is not None:  # the plan above is complete; only keeping it failed
+        print(f"lotwise: the plan was not saved: {save_failed}; the book is unchanged", file=sys.stderr)
+        return EXIT_INPUT
     return EXIT_OK
 
 

@@ -199,6 +199,26 @@ def _print_drifts(title: str, drifts, total, measure: str) -> None:
     print(f"Total drift ({measure.replace('-', ' ')}): {_pp(total)}")
 
 
+def _saving(write):
+    """Run `write` (one save in the book); the SQLite error when the book could not keep it (a
+    read-only book, a full disk), else None: the command still shows its plan, then says so."""
+    import sqlite3
+
+    try:
+        write()
+    except sqlite3.Error as e:
+        return e
+    return None
+
+
+def _not_saved(error, what: str) -> int:
+    """The exit code of a plan shown in full: 1, after saying why, when its save failed."""
+    if error is None:
+        return EXIT_OK
+    print(f"lotwise: {what} was not saved: {error}; the book is unchanged", file=sys.stderr)
+    return EXIT_INPUT
+
+
 def cmd_plan_month(args) -> int:
     from engine.diagnostics import render_all
     from engine.drift import as_decimal
@@ -221,8 +241,10 @@ def cmd_plan_month(args) -> int:
     previous = SellState(remembered[0], remembered[1]) if remembered else None
     plan, more = plan_month(policy, holdings, money, as_of, previous, position, book.latest_price)
     problems += more
+    save_failed = None
     if policy.sell is not None and not args.dry_run:
-        book.save_sell_state(month, plan.state.selling, plan.state.started, str(as_decimal(plan.drift_before)), as_of)
+        save_failed = _saving(lambda: book.save_sell_state(month, plan.state.selling, plan.state.started,
+                                                           str(as_decimal(plan.drift_before)), as_of))
     if args.json:
         print(json.dumps({
             "as_of": as_of.isoformat(), "month": month, "money": {i: str(m) for i, m in money.items()},
@@ -238,7 +260,7 @@ def cmd_plan_month(args) -> int:
             "unplaced": _unplaced_json(plan.unplaced),
             "cash_left": {i: _d(c) for i, c in plan.cash_left.items()},
             "notes": plan.notes, "diagnostics": [d.to_json() for d in problems]}, indent=2))
-        return EXIT_OK
+        return _not_saved(save_failed, "the selling state of this month")
     if problems:
         print(render_all(problems, {}), file=sys.stderr)
     print(f"Month plan for {month} (as of {as_of}); money: "
@@ -253,7 +275,7 @@ def cmd_plan_month(args) -> int:
     for investor, cash in plan.cash_left.items():
         print(f"cash left with {investor}: {format_inr(cash)} (paise of the sale proceeds after tax and charges)")
     _print_drifts("\nAfter", plan.drifts_after, plan.drift_after, plan.measure)
-    return EXIT_OK
+    return _not_saved(save_failed, "the selling state of this month")
 
 
 def cmd_rebalance(args) -> int:
@@ -295,8 +317,7 @@ def cmd_rebalance(args) -> int:
         return EXIT_INPUT
     plan = plan_rebalance(policy, holdings, drifts, method, money or {}, position, book.latest_price, as_of)
     day, day_notes = orders_day(policy, as_of)  # the trading day the orders are for (engine/calendar.py)
-    if args.record:
-        book.record_rebalance(as_of, method)
+    save_failed = _saving(lambda: book.record_rebalance(as_of, method)) if args.record else None
     if args.json:
         print(json.dumps({
             "as_of": as_of.isoformat(), "method": method, "cash": str(plan.cash), "money_source": source,
@@ -309,7 +330,7 @@ def cmd_rebalance(args) -> int:
             "unplaced": _unplaced_json(plan.unplaced),
             "warnings": plan.warnings, "notes": day_notes + plan.notes, "diagnostics": [d.to_json() for d in problems]},
             indent=2))
-        return EXIT_OK
+        return _not_saved(save_failed, "the rebalance")
     if problems:
         print(render_all(problems, {}), file=sys.stderr)
     print(f"Rebalance ({method}) as of {as_of}: {'due' if verdict.due else 'not due'} "
@@ -324,7 +345,7 @@ def cmd_rebalance(args) -> int:
     _print_unplaced_and_notes(plan.unplaced, [f"note: {n}" for n in day_notes] + plan.notes
                               + [f"warning: {w}" for w in plan.warnings])
     _print_drifts("\nAfter", plan.drifts_after, total_drift(plan.drifts_after, measure), measure)
-    return EXIT_OK
+    return _not_saved(save_failed, "the rebalance")
 
 
 def add_commands(commands, book_options, iso_date) -> None:
