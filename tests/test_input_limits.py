@@ -115,3 +115,9 @@ def test_utf16_without_a_bom(tmp_path, policy):
     found, result = codes(tmp_path, "t.csv", HEADER + "2024-01-05,asha,F1,INF789F01XA0,BUY,10,100,0\n", policy,
                           encoding="utf-16-le")
     assert found == [] and len(result.records) == 1
+
+
+def test_zeros_beyond_six_decimals_are_the_same_number(tmp_path, policy):
+    found, result = codes(tmp_path, "t.csv", HEADER + "2024-01-05,asha,F1,INF789F01XA0,BUY,10.0000000000,"
+                          "100.5000000,0\n", policy)
+    assert found == [] and (result.records[0].units, result.records[0].price) == (10, 100.5)

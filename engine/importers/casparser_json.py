@@ -27,7 +27,7 @@ from decimal import Decimal
 from typing import Callable, Mapping
 
 from engine.diagnostics import Diagnostic, Span, error, warning
-from engine.importers.csvrows import AMOUNT, FIRST_DAY, LAST_DAY, PRICE, UNITS, limit_problem
+from engine.importers.csvrows import AMOUNT, FIRST_DAY, LAST_DAY, PRICE, UNITS, fit, limit_problem
 from engine.importers.transactions_csv import known_names
 from engine.transactions import Transaction, TxType
 
@@ -231,7 +231,7 @@ class _Reader:
             self.error("I154", where + (key,), f"`{key}`{shown} {problem}",
                        "casparser writes decimals as strings like \"1234.567\" (or as plain JSON numbers)")
             return None, False
-        return _as_decimal(value), True
+        return fit(_as_decimal(value), LIMITS.get(key, AMOUNT)), True
 
     def day(self, owner: dict, where: tuple, key: str = "date") -> date | None:
         value = self.text(owner, key, where, required="every transaction has a date (YYYY-MM-DD)"

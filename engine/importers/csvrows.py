@@ -7,7 +7,7 @@ import difflib
 import re
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import Context, Decimal
 
 from engine.diagnostics import Diagnostic, Span, error, warning
 
@@ -39,9 +39,21 @@ def limit_problem(value: Decimal, limit: Limit) -> str | None:
     exponent = value.as_tuple().exponent
     if (value and value.adjusted() >= limit.digits) or exponent > limit.digits:
         return f"is too large (at most {limit.digits} digits before the point)"
-    if exponent < -limit.places:
+    if exponent < -limit.places and fit(value, limit) is None:
         return f"has more than {limit.places} decimal places"
     return None
+
+
+def fit(value: Decimal, limit: Limit) -> Decimal | None:
+    """`value` with zeros beyond `limit.places` dropped (15000.0000000 -> 15000.000000, the same
+    number); None when a digit other than zero is beyond them."""
+    if value.as_tuple().exponent >= -limit.places:
+        return value
+    trimmed = value.quantize(Decimal(1).scaleb(-limit.places), context=_WIDE)
+    return trimmed if trimmed == value else None
+
+
+_WIDE = Context(prec=80)  # wider than any number that passes the digit check
 
 
 class CellError(Exception):
@@ -156,6 +168,7 @@ def read_decimal(cell: str, what: str, limit: Limit, *, allow_empty: bool = Fals
     if problem:
         raise CellError("I113", f"{what} `{_short(cell)}` {problem}",
                         "no portfolio holds such a number: check the cell (docs/file-formats.md, Limits)")
+    value = fit(value, limit)
     if positive and value <= 0:
         raise CellError("I104", f"{what} must be more than zero", "check the row")
     return value
