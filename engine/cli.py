@@ -28,6 +28,19 @@ def _iso_date(text: str) -> date:
     return day
 
 
+def _configure_decimal() -> None:
+    """A Decimal context wide enough for every value the book can hold. The importers bound
+    units and prices below 10^12 with 6 decimals (18 digits each) and amounts below 10^15
+    (engine/importers/csvrows.py), so units x price is below 10^24 with 12 decimals: 36 digits,
+    exact. Summed over even 10^9 lots that stays below 10^33, and rounded to the paisa it
+    needs 35 digits; a ratio (a split's, a sale's share of a lot) multiplies by at most 10^12.
+    Python's default of 28 digits fails (InvalidOperation) on such sums; 60 covers them all,
+    and values a real portfolio holds (under 20 digits) come out the same either way."""
+    import decimal
+
+    decimal.getcontext().prec = 60
+
+
 def _configure_cache() -> None:
     """Lark's built tables are cached per user (start-up 0.6 s -> under 0.1 s)."""
     from engine.policy import parser
@@ -774,6 +787,7 @@ def _main(argv: list[str] | None) -> int:
         return EXIT_USAGE
     _configure_cache()
     _configure_gc()
+    _configure_decimal()
     return args.func(args)
 
 

@@ -114,6 +114,14 @@ def read_file(path: Path, display: str, policy=None, investor: str | None = None
         return ImportResult(None, diagnostics=[error("I001", f"cannot read `{display}`: {e.strerror or e}", None,
                                                      "check the path")])
     sha256 = hashlib.sha256(data).hexdigest()
+    utf16 = _utf16(data)
+    if utf16 is not None:  # Excel's "Unicode Text": read it as the same text in UTF-8 would be
+        try:
+            data = data.decode(utf16).lstrip("\ufeff").encode("utf-8")
+        except UnicodeError:
+            return ImportResult(None, diagnostics=[error(
+                "I006", f"`{display}` is UTF-16 text (Excel's Unicode Text) with a broken character", None,
+                "save it from Excel as CSV UTF-8 (Comma delimited)")], sha256=sha256)
     if b"\x00" in data:
         return ImportResult(None, diagnostics=[error("I002", f"`{display}` is a binary file", None,
                                                      "import CSV text files")], sha256=sha256)
@@ -125,6 +133,11 @@ def read_file(path: Path, display: str, policy=None, investor: str | None = None
                                                      Span(display, line, 1, line, 2), "save it as UTF-8")],
                             sha256=sha256)
     module = detect(text)
+    if module is None and utf16 is not None and "\t" in text.split("\n", 1)[0]:
+        return ImportResult(None, diagnostics=[error(
+            "I006", f"`{display}` is tab-separated UTF-16 text (Excel's Unicode Text), not a CSV",
+            Span(display, 1, 1, 1, 2), "save it from Excel as CSV UTF-8 (Comma delimited)")], sha256=sha256,
+            text=text)
     if module is None:
         return ImportResult(None, diagnostics=[error(
             "I004", f"cannot tell what kind of file `{display}` is", Span(display, 1, 1, 1, 2),
@@ -137,3 +150,16 @@ def read_file(path: Path, display: str, policy=None, investor: str | None = None
     else:
         records, diagnostics = module.read(text, display, policy)
     return ImportResult(module.KIND, records, diagnostics, sha256, text, module.STORES)
+
+
+def _utf16(data: bytes) -> str | None:
+    """The codec of UTF-16 text (a BOM, or every other byte zero at the start), else None."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "utf-16"
+    head = data[:400]
+    if len(head) >= 4 and len(head) % 2 == 0:
+        if not any(head[1::2]) and all(head[0::2]):
+            return "utf-16-le"
+        if not any(head[0::2]) and all(head[1::2]):
+            return "utf-16-be"
+    return None

@@ -22,7 +22,7 @@ import re
 from datetime import date
 
 from engine.diagnostics import Diagnostic, Span, error, source_lines, warning
-from engine.importers.csvrows import CellError, read_decimal
+from engine.importers.csvrows import FIRST_DAY, LAST_DAY, PRICE, CellError, read_decimal
 from engine.importers.transactions_csv import known_names
 from engine.transactions import Price
 
@@ -72,9 +72,13 @@ def _amfi_date(cell: str) -> date:
     month = _MONTHS.get(match[2].lower()) if match else None
     if month is not None:
         try:
-            return date(int(match[3]), month, int(match[1]))
+            day = date(int(match[3]), month, int(match[1]))
         except ValueError:
             pass
+        else:
+            if not FIRST_DAY <= day <= LAST_DAY:
+                raise CellError("I101", f"`{cell}` is outside the years 1900 to 9998", "check the year")
+            return day
     raise CellError("I101", f"`{cell}` is not a date", "AMFI writes dates as DD-Mon-YYYY, e.g. 19-Jun-2026")
 
 
@@ -122,7 +126,7 @@ def read(text: str, path: str, policy=None) -> tuple[list[Price], list[Diagnosti
         values = {}
         for what, (cell, column), reader in (
                 ("date", fields[layout.date], _amfi_date),
-                ("Net Asset Value", (nav_cell, nav_column), lambda v: read_decimal(v, "NAV", positive=True))):
+                ("Net Asset Value", (nav_cell, nav_column), lambda v: read_decimal(v, "NAV", PRICE, positive=True))):
             try:
                 values[what] = reader(cell)
             except CellError as e:

@@ -27,6 +27,7 @@ from decimal import Decimal
 from typing import Callable, Mapping
 
 from engine.diagnostics import Diagnostic, Span, error, warning
+from engine.importers.csvrows import AMOUNT, FIRST_DAY, LAST_DAY, PRICE, UNITS, fit, limit_problem
 from engine.importers.transactions_csv import known_names
 from engine.transactions import Transaction, TxType
 
@@ -51,7 +52,8 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _NUMBER = re.compile(r"^[+-]?(?:\d[\d,]*(?:\.\d*)?|\.\d+)$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _CAS_DATE = re.compile(r"^\d{2}-[A-Za-z]{3}-\d{4}$")
-_MAX_DIGITS, _MAX_PLACES = 15, 12  # |value| < 10^15, at most 12 decimal places
+# The bounds every importer keeps (engine/importers/csvrows.py), by the key of the value.
+LIMITS = {"units": UNITS, "open": UNITS, "close": UNITS, "nav": PRICE, "amount": AMOUNT}
 
 
 def detect(text: str) -> bool:
@@ -223,26 +225,32 @@ class _Reader:
         value = owner.get(key)
         if value is None:
             return None, True
-        problem = _decimal_problem(value)
+        problem = _decimal_problem(value, LIMITS.get(key, AMOUNT))
         if problem:
             shown = f" {_show(value)}" if isinstance(value, (str, Decimal, _Constant)) else ""
             self.error("I154", where + (key,), f"`{key}`{shown} {problem}",
                        "casparser writes decimals as strings like \"1234.567\" (or as plain JSON numbers)")
             return None, False
-        return _as_decimal(value), True
+        return fit(_as_decimal(value), LIMITS.get(key, AMOUNT)), True
 
     def day(self, owner: dict, where: tuple, key: str = "date") -> date | None:
         value = self.text(owner, key, where, required="every transaction has a date (YYYY-MM-DD)"
                           if key == "date" else "the statement's first day, e.g. 01-Apr-2024")
         if value is None:
             return None
+        day = None
         try:
             if _ISO_DATE.match(value):
-                return date.fromisoformat(value)
-            if _CAS_DATE.match(value):
-                return datetime.strptime(value, "%d-%b-%Y").date()
+                day = date.fromisoformat(value)
+            elif _CAS_DATE.match(value):
+                day = datetime.strptime(value, "%d-%b-%Y").date()
         except ValueError:
             pass
+        if day is not None:
+            if FIRST_DAY <= day <= LAST_DAY:
+                return day
+            self.error("I153", where + (key,), f"`{value}` is outside the years 1900 to 9998", "check the year")
+            return None
         self.error("I153", where + (key,), f"`{value}` is not a date",
                    "casparser writes dates as YYYY-MM-DD, e.g. 2024-01-05, or DD-Mon-YYYY, e.g. 05-Jan-2024")
         return None
@@ -267,7 +275,7 @@ def _show(value) -> str:
     return f"`{shown[:40]}{'...' if len(shown) > 40 else ''}`"
 
 
-def _decimal_problem(value) -> str | None:
+def _decimal_problem(value, limit) -> str | None:
     if isinstance(value, _Constant):
         return "is not a number"
     if isinstance(value, str):
@@ -276,13 +284,7 @@ def _decimal_problem(value) -> str | None:
         value = Decimal(value.strip().replace(",", ""))
     elif not isinstance(value, Decimal):
         return f"is {_describe(value)}, not a number"
-    if not value.is_finite():
-        return "is not a number"
-    if (value and value.adjusted() >= _MAX_DIGITS) or value.as_tuple().exponent > _MAX_DIGITS:
-        return "is too large"
-    if value.as_tuple().exponent < -_MAX_PLACES:
-        return f"has more than {_MAX_PLACES} decimal places"
-    return None
+    return limit_problem(value, limit)
 
 
 def _as_decimal(value) -> Decimal:
@@ -400,8 +402,6 @@ def _read(data, r: _Reader, policy, explicit: str | None, held: Held | None = No
         first = start or min((row.date for row in rows if row.date is not None), default=None)
         if held is None or first is None:
             return None
-        if first == date.min:
-            return first, Decimal(0)
         day = first - timedelta(days=1)
         if day not in books:
             books[day] = held(day)
@@ -548,7 +548,8 @@ def _row(r: _Reader, value, where: tuple) -> _Row | None:
             r.error("I167", where + ("units",), f"a {kind} row{said} has units ({units}); lotwise cannot tell what "
                     "they are", "check the row against the PDF; casparser gives units only to purchases, "
                     "redemptions, switches, reinvestments and reversals")
-        elif kind == "STAMP_DUTY_TAX" and amount is None:
+            row.readable = False  # its amount joins no purchase
+        if kind == "STAMP_DUTY_TAX" and amount is None:
             r.error("I152", where, "a STAMP_DUTY_TAX row has no `amount`", "check the row against the PDF")
             row.readable = False
     elif kind == "SEGREGATION":

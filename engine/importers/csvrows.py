@@ -7,13 +7,53 @@ import difflib
 import re
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import Context, Decimal
 
 from engine.diagnostics import Diagnostic, Span, error, warning
 
 _PLAIN_NUMBER = re.compile(r"^\d[\d,]*(?:\.\d+)?$", re.ASCII)
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
-FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)  # beyond them the calendar arithmetic fails
+# One date range for every importer (and the CLI's --as-of): a day after LAST_DAY plus a
+# holding period or a trading day would pass date.max (9999-12-31).
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)
+
+
+@dataclass(frozen=True)
+class Limit:
+    """Bounds a stored number keeps: |value| < 10^digits, at most `places` decimal places."""
+
+    digits: int
+    places: int
+
+
+# Far beyond any real portfolio, so a longer number is a typo or a corrupted cell (see
+# docs/file-formats.md, "Limits"): units and prices below 10^12 with at most 6 decimals
+# (fund units have 3, NAVs 4); amounts below Rs 10^15 (a hundred lakh crore) with at most 6.
+UNITS, PRICE, AMOUNT = Limit(12, 6), Limit(12, 6), Limit(15, 6)
+
+
+def limit_problem(value: Decimal, limit: Limit) -> str | None:
+    """Why `value` cannot be stored (None: it can). Shared by every importer."""
+    if not value.is_finite():
+        return "is not a number"
+    exponent = value.as_tuple().exponent
+    if (value and value.adjusted() >= limit.digits) or exponent > limit.digits:
+        return f"is too large (at most {limit.digits} digits before the point)"
+    if exponent < -limit.places and fit(value, limit) is None:
+        return f"has more than {limit.places} decimal places"
+    return None
+
+
+def fit(value: Decimal, limit: Limit) -> Decimal | None:
+    """`value` with zeros beyond `limit.places` dropped (15000.0000000 -> 15000.000000, the same
+    number); None when a digit other than zero is beyond them."""
+    if value.as_tuple().exponent >= -limit.places:
+        return value
+    trimmed = value.quantize(Decimal(1).scaleb(-limit.places), context=_WIDE)
+    return trimmed if trimmed == value else None
+
+
+_WIDE = Context(prec=80)  # wider than any number that passes the digit check
 
 
 class CellError(Exception):
@@ -108,7 +148,8 @@ def read_date(cell: str) -> date:
     return day
 
 
-def read_decimal(cell: str, what: str, *, allow_empty: bool = False, positive: bool = False) -> Decimal:
+def read_decimal(cell: str, what: str, limit: Limit, *, allow_empty: bool = False, positive: bool = False
+                 ) -> Decimal:
     if cell == "" and allow_empty:
         return Decimal(0)
     if not _PLAIN_NUMBER.match(cell):
@@ -123,9 +164,18 @@ def read_decimal(cell: str, what: str, *, allow_empty: bool = False, positive: b
             value = read_number(cell)
         except LiteralError as e:
             raise CellError("I103", f"{what} `{cell}`: {e.message}", e.hint)
+    problem = limit_problem(value, limit)
+    if problem:
+        raise CellError("I113", f"{what} `{_short(cell)}` {problem}",
+                        "no portfolio holds such a number: check the cell (docs/file-formats.md, Limits)")
+    value = fit(value, limit)
     if positive and value <= 0:
         raise CellError("I104", f"{what} must be more than zero", "check the row")
     return value
+
+
+def _short(cell: str) -> str:
+    return cell if len(cell) <= 40 else cell[:37] + "..."
 
 
 def choose(cell: str, known: dict[str, str], what: str, hint: str) -> str:

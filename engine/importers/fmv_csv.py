@@ -8,7 +8,7 @@ an id or ISIN the policy declares; `fmv` is in rupees per unit, more than zero.
 from __future__ import annotations
 
 from engine.diagnostics import Diagnostic, error
-from engine.importers.csvrows import CellError, OnePerKey, choose, header_of, read_decimal, result, rows
+from engine.importers.csvrows import PRICE, CellError, OnePerKey, choose, header_of, read_decimal, result, rows
 from engine.importers.transactions_csv import known_names
 from engine.transactions import Fmv
 
@@ -34,7 +34,7 @@ def read(text: str, path: str, policy=None) -> tuple[list[Fmv], list[Diagnostic]
             security = cells["security"].upper() if securities is None else choose(
                 cells["security"], securities, "security", "declare it in the policy's portfolio")
             column = "fmv"
-            value = read_decimal(cells["fmv"], "fmv", positive=True)
+            value = read_decimal(cells["fmv"], "fmv", PRICE, positive=True)
         except CellError as e:
             problems.append(error(e.code, f"row {row.line}, column `{column}`: {e.message}",
                                   row.span(path, column), e.hint))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from engine.diagnostics import Diagnostic
-from engine.importers.csvrows import CellError, CellReader, OnePerKey, choose, header_of, read_decimal, result, rows
+from engine.importers.csvrows import AMOUNT, CellError, CellReader, OnePerKey, choose, header_of, read_decimal, result, rows
 from engine.importers.transactions_csv import known_names
 from engine.literals import LiteralError, fy_label, read_fy
 from engine.transactions import BroughtForwardLoss
@@ -41,7 +41,7 @@ def read(text: str, path: str, policy=None) -> tuple[list[BroughtForwardLoss], l
         investor = cell("investor", lambda v: _investor(v, investors))
         fy = cell("fy", read_fy_cell)
         term = cell("term", read_term)
-        amount = cell("amount", lambda v: read_decimal(v, "amount"))
+        amount = cell("amount", lambda v: read_decimal(v, "amount", AMOUNT))
         into = cell("into", lambda v: read_fy_cell(v) if v else None)
         if cell.bad:
             continue

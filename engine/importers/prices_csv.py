@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from engine.diagnostics import Diagnostic, error
-from engine.importers.csvrows import CellError, OnePerKey, header_of, read_date, read_decimal, result, rows
+from engine.importers.csvrows import PRICE, CellError, OnePerKey, header_of, read_date, read_decimal, result, rows
 from engine.importers.transactions_csv import known_names
 from engine.transactions import Price
 
@@ -32,7 +32,7 @@ def read(text: str, path: str, policy=None) -> tuple[list[Price], list[Diagnosti
                 continue
             security = cells["security"].upper() if securities is None else securities[cells["security"].lower()]
             column = "price"
-            price = read_decimal(cells["price"], "price", positive=True)
+            price = read_decimal(cells["price"], "price", PRICE, positive=True)
         except CellError as e:
             problems.append(error(e.code, f"row {row.line}, column `{column}`: {e.message}",
                                   row.span(path, column), e.hint))

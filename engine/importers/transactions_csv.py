@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 from engine.diagnostics import Diagnostic
-from engine.importers.csvrows import CellError, CellReader, choose, header_of, read_date, read_decimal, result, rows
+from engine.importers.csvrows import AMOUNT, PRICE, UNITS, CellError, CellReader, choose, header_of, read_date, read_decimal, result, rows
 from engine.transactions import TX_TYPES, Transaction, TxType
 
 KIND, STORES = "transactions-csv", "transactions"
@@ -54,10 +54,10 @@ def read(text: str, path: str, policy=None) -> tuple[list[Transaction], list[Dia
                         if securities is None else choose(_required(v, "the security", ""), securities, "security",
                                                           "declare it in the policy's portfolio"))
         kind = cell("type", _type)
-        units = cell("units", lambda v: read_decimal(v, "units", positive=True))
+        units = cell("units", lambda v: read_decimal(v, "units", UNITS, positive=True))
         needs_price = kind is not None and (kind.acquires or kind.transfers)
-        price = cell("price", lambda v: read_decimal(v, "price", allow_empty=not needs_price, positive=needs_price))
-        charges = cell("charges", lambda v: read_decimal(v, "charges", allow_empty=True))
+        price = cell("price", lambda v: read_decimal(v, "price", PRICE, allow_empty=not needs_price, positive=needs_price))
+        charges = cell("charges", lambda v: read_decimal(v, "charges", AMOUNT, allow_empty=True))
         if not cell.bad:
             records.append(Transaction(day, investor, account, security, kind, units, price, charges,
                                        f"{path}:{row.line}"))
@@ -86,9 +86,9 @@ def _fast(cells: dict[str, str], investors, securities, source: str) -> Transact
             return None
         kind = TX_TYPES[cells["type"].upper()]
         needs_price = kind.acquires or kind.transfers
-        units = read_decimal(cells["units"], "units", positive=True)
-        price = read_decimal(cells["price"], "price", allow_empty=not needs_price, positive=needs_price)
-        charges = read_decimal(cells.get("charges", ""), "charges", allow_empty=True)
+        units = read_decimal(cells["units"], "units", UNITS, positive=True)
+        price = read_decimal(cells["price"], "price", PRICE, allow_empty=not needs_price, positive=needs_price)
+        charges = read_decimal(cells.get("charges", ""), "charges", AMOUNT, allow_empty=True)
         investor, security, account = cells["investor"], cells["security"], cells["account"]
         if not (investor and security and account):
             return None

@@ -24,6 +24,16 @@ class Model(BaseModel):
     model_config = ConfigDict(frozen=True, strict=True, extra="forbid", defer_build=True)
 
 
+def later(start: date, delta) -> date:
+    """`start` plus `delta`, or date.max when that is past the calendar. Every day lotwise reads
+    (a file's dates, --as-of) is at most 9998-12-31, so date.max is after all of them: a lot
+    bought on 9998-12-31 becomes long-term, or leaves its exit load, after every such day."""
+    try:
+        return start + delta
+    except (OverflowError, ValueError):  # relativedelta says ValueError: year 10000 is out of range
+        return date.max
+
+
 class Duration(Model):
     count: int
     unit: Literal["days", "months", "years"]
@@ -31,9 +41,9 @@ class Duration(Model):
     def after(self, start: date) -> date:
         """`start` plus this duration, by calendar (29 Feb + 12 months = 28 Feb)."""
         if self.unit == "days":
-            return start + timedelta(days=self.count)
+            return later(start, timedelta(days=self.count))
         months = self.count * (12 if self.unit == "years" else 1)
-        return start + relativedelta(months=months)
+        return later(start, relativedelta(months=months))
 
     def __str__(self) -> str:
         unit = self.unit if self.count != 1 else self.unit[:-1]
@@ -131,7 +141,7 @@ class Security(Model):
         """The first day on which units allotted on `bought` carry no exit load."""
         if not self.exit_load:
             return None
-        return self.exit_load[-1].within.after(bought) + timedelta(days=1)
+        return later(self.exit_load[-1].within.after(bought), timedelta(days=1))
 
 
 class Portfolio(Model):
@@ -285,7 +295,7 @@ class Treatment(Model):
         if self.always_short_term or self.long_term_after is None:
             return None
         anniversary = self.long_term_after.after(bought)
-        return anniversary if self.anniversary_is_long_term else anniversary + timedelta(days=1)
+        return anniversary if self.anniversary_is_long_term else later(anniversary, timedelta(days=1))
 
     def is_long_term(self, bought: date, sold: date) -> bool:
         start = self.long_term_from(bought)
