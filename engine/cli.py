@@ -23,8 +23,10 @@ def _iso_date(text: str) -> date:
         day = date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"`{text}` is not a date; write YYYY-MM-DD")
-    if not date(1900, 1, 1) <= day <= date(9998, 12, 31):
-        raise argparse.ArgumentTypeError(f"`{text}` is outside the years 1900 to 9998")
+    from engine.importers.csvrows import FIRST_DAY, LAST_DAY  # one date range everywhere
+
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise argparse.ArgumentTypeError(f"`{text}` is outside the years {FIRST_DAY.year} to {LAST_DAY.year}")
     return day
 
 
