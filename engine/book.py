@@ -155,6 +155,19 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE plans ADD COLUMN policy TEXT;
     """,
+    # 9: the kept ledger guarded like the transactions: a row of it changed or deleted (or a
+    # queue inserted) by any SQLite client deletes meta 'ledger', so the next command replays the
+    # transactions (lotwise's own writes set the key again at their end; a disposal or intraday
+    # trade inserted changes the counts the key names: engine/ledger_store.py).
+    """
+    CREATE TRIGGER ledger_queues_inserted AFTER INSERT ON ledger_queues BEGIN DELETE FROM meta WHERE key = 'ledger'; END;
+    CREATE TRIGGER ledger_queues_updated AFTER UPDATE ON ledger_queues BEGIN DELETE FROM meta WHERE key = 'ledger'; END;
+    CREATE TRIGGER ledger_queues_deleted AFTER DELETE ON ledger_queues BEGIN DELETE FROM meta WHERE key = 'ledger'; END;
+    CREATE TRIGGER ledger_disposals_updated AFTER UPDATE ON ledger_disposals BEGIN DELETE FROM meta WHERE key = 'ledger'; END;
+    CREATE TRIGGER ledger_disposals_deleted AFTER DELETE ON ledger_disposals BEGIN DELETE FROM meta WHERE key = 'ledger'; END;
+    CREATE TRIGGER ledger_intraday_updated AFTER UPDATE ON ledger_intraday BEGIN DELETE FROM meta WHERE key = 'ledger'; END;
+    CREATE TRIGGER ledger_intraday_deleted AFTER DELETE ON ledger_intraday BEGIN DELETE FROM meta WHERE key = 'ledger'; END;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -211,6 +224,9 @@ class Book:
     def open(cls, path: Path, create: bool = False) -> "Book":
         if not create and not path.exists():
             raise BookError(f"no book at `{path}`; create one with `lotwise init`")
+        if not create and path.is_file() and path.stat().st_size == 0:  # SQLite would take it for a new book
+            raise BookError(f"`{path}` is an empty file, not a lotwise book; `lotwise init --book {path}` makes one "
+                            "(after moving this file away, if it is not yours to replace)")
         try:
             db = sqlite3.connect(path, isolation_level=None)  # transactions are explicit
             db.execute("PRAGMA cache_size = -65536")  # up to 64 MiB of pages: large imports stay in memory

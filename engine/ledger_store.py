@@ -125,11 +125,15 @@ def kept_intraday(book: Book) -> frozenset[str]:
 
 
 def _token(book: Book, intraday: Collection[str]) -> str:
-    """This engine's format, the transactions the ledger is the replay of, and the securities
-    whose same-day trades it netted (a digest)."""
+    """This engine's format, the transactions the ledger is the replay of, the securities whose
+    same-day trades it netted (a digest), and how many disposals and intraday trades it keeps:
+    a row of those inserted by another SQLite client changes the count (one changed or deleted
+    fires schema 9's triggers, as any change to the kept queues does)."""
     count, highest = book.db.execute("SELECT count(*), coalesce(max(id), 0) FROM transactions").fetchone()
+    kept = book.db.execute("SELECT (SELECT count(*) FROM ledger_disposals), (SELECT count(*) FROM ledger_intraday)"
+                           ).fetchone()
     digest = hashlib.sha1(json.dumps(sorted(intraday)).encode()).hexdigest()[:12]
-    return f"{LEDGER_FORMAT} {count} {highest} {digest}"
+    return f"{LEDGER_FORMAT} {count} {highest} {digest} {kept[0]} {kept[1]}"
 
 
 def is_kept(book: Book, intraday: Collection[str] | None = None) -> bool:

@@ -356,10 +356,10 @@ def test_a_schema_1_book_migrates_to_the_current_schema_and_keeps_its_data(tmp_p
                "VALUES ('s', 'prices-csv', 'p', 1, 0)")
     db.execute("INSERT INTO prices VALUES ('UTIN50', '2024-01-05', '150.1234', 1)")
     db.close()
-    assert SCHEMA_VERSION == 8  # 5: saved plans; 6: the year a loss is brought into; 7: intraday trades;
-    # 8: the policy kept with a saved plan
+    assert SCHEMA_VERSION == 9  # 5: saved plans; 6: the year a loss is brought into; 7: intraday trades;
+    # 8: the policy kept with a saved plan; 9: the kept ledger guarded by triggers
     book = Book.open(path)
-    assert book.db.execute("PRAGMA user_version").fetchone()[0] == 8
+    assert book.db.execute("PRAGMA user_version").fetchone()[0] == 9
     assert book.latest_price("UTIN50", date(2024, 1, 5)).price == Decimal("150.1234")
     assert book.db.execute("SELECT count(*) FROM plans").fetchone()[0] == 0  # the plans table of schema 5
     assert (book.fmv(), book.losses()) == ({}, [])

@@ -4,6 +4,7 @@ Every test compares what the book keeps with `replay(book.transactions())`, lot 
 disposal by disposal (ids, dates, units, cost, origin, grandfathering ratio, matched lots).
 """
 
+import json
 import sqlite3
 from datetime import date, timedelta
 from decimal import Decimal
@@ -257,3 +258,63 @@ def test_a_far_future_fy_is_empty_not_a_crash(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     assert main(["init", "--policy", str(FAMILY / "family.rules")]) == 0
     assert main(["gains", "--fy", "9999-00"]) == 0
+
+
+def test_the_kept_ledger_changed_by_another_client_is_not_trusted(tmp_path, monkeypatch, capsys):
+    """`DELETE FROM ledger_queues` (or any insert, update or delete of the kept ledger's tables by
+    another SQLite client) deletes the book's `ledger` key (schema 9's triggers), so the next
+    command replays the transactions instead of showing no lots (issue 12.9)."""
+    import sqlite3
+
+    from engine.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "p.rules").write_text('use "india"\nportfolio {\n investor asha "Asha"\n asset "E" 100% class equity\n'
+                                      ' fund EQ "Equity fund" holds "E"\n}\n', encoding="utf-8")
+    (tmp_path / "t.csv").write_text("date,investor,account,security,type,units,price,charges\n"
+                                    "2024-01-02,asha,F1,EQ,BUY,10,100,0\n2024-02-01,asha,F1,EQ,BUY,5,110,0\n")
+    assert main(["init", "--policy", "p.rules", "--book", "b.db"]) == 0
+    assert main(["import", "t.csv", "--book", "b.db"]) == 0
+    db = sqlite3.connect(tmp_path / "b.db")
+    db.execute("DELETE FROM ledger_queues")
+    db.commit()
+    assert db.execute("SELECT count(*) FROM meta WHERE key = 'ledger'").fetchone()[0] == 0
+    db.close()
+    capsys.readouterr()
+    assert main(["lots", "--book", "b.db", "--json"]) == 0
+    assert [l["units"] for l in json.loads(capsys.readouterr().out)["lots"]] == ["10", "5"]
+
+
+def test_an_empty_file_is_not_taken_for_a_book(tmp_path, capsys):
+    """SQLite opens a zero-byte file as a new database: lotwise would have made it a book."""
+    from engine.cli import main
+
+    (tmp_path / "empty.db").write_bytes(b"")
+    assert main(["lots", "--book", str(tmp_path / "empty.db")]) == 1
+    assert "is an empty file, not a lotwise book" in capsys.readouterr().err
+    assert (tmp_path / "empty.db").stat().st_size == 0
+
+
+def test_a_disposal_inserted_by_another_client_is_noticed(tmp_path, monkeypatch, capsys):
+    """A row inserted into ledger_disposals changes the count the `ledger` key names: the book
+    replays, and the phantom sale is gone from `gains`."""
+    import sqlite3
+
+    from engine.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "p.rules").write_text('use "india"\nportfolio {\n investor asha "Asha"\n asset "E" 100% class equity\n'
+                                      ' fund EQ "Equity fund" holds "E"\n}\n', encoding="utf-8")
+    (tmp_path / "t.csv").write_text("date,investor,account,security,type,units,price,charges\n"
+                                    "2024-01-02,asha,F1,EQ,BUY,10,100,0\n2025-02-03,asha,F1,EQ,SELL,5,150,0\n")
+    assert main(["init", "--policy", "p.rules", "--book", "b.db"]) == 0
+    assert main(["import", "t.csv", "--book", "b.db"]) == 0
+    db = sqlite3.connect(tmp_path / "b.db")
+    db.execute("INSERT INTO ledger_disposals SELECT seq + 1, date, transaction_row, matched, bought_same_day "
+               "FROM ledger_disposals")
+    db.commit()
+    db.close()
+    capsys.readouterr()
+    assert main(["gains", "--fy", "2024-25", "--book", "b.db", "--json"]) == 0
+    (asha,) = json.loads(capsys.readouterr().out)["investors"]
+    assert len(asha["sales"]) == 1 and Decimal(asha["lt_gains"]) == 250  # 5 x (150 - 100), once
