@@ -260,6 +260,18 @@ def test_a_far_future_fy_is_empty_not_a_crash(tmp_path, monkeypatch, capsys):
     assert main(["gains", "--fy", "9999-00"]) == 0
 
 
+def one_fund_book(tmp_path, monkeypatch, rows: str) -> None:
+    """b.db in tmp_path: one investor, one equity fund, the transactions `rows`, through the CLI."""
+    from engine.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "p.rules").write_text('use "india"\nportfolio {\n investor asha "Asha"\n asset "E" 100% class equity\n'
+                                      ' fund EQ "Equity fund" holds "E"\n}\n', encoding="utf-8")
+    (tmp_path / "t.csv").write_text("date,investor,account,security,type,units,price,charges\n" + rows)
+    assert main(["init", "--policy", "p.rules", "--book", "b.db"]) == 0
+    assert main(["import", "t.csv", "--book", "b.db"]) == 0
+
+
 def test_the_kept_ledger_changed_by_another_client_is_not_trusted(tmp_path, monkeypatch, capsys):
     """`DELETE FROM ledger_queues` (or any insert, update or delete of the kept ledger's tables by
     another SQLite client) deletes the book's `ledger` key (schema 9's triggers), so the next
@@ -268,13 +280,7 @@ def test_the_kept_ledger_changed_by_another_client_is_not_trusted(tmp_path, monk
 
     from engine.cli import main
 
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "p.rules").write_text('use "india"\nportfolio {\n investor asha "Asha"\n asset "E" 100% class equity\n'
-                                      ' fund EQ "Equity fund" holds "E"\n}\n', encoding="utf-8")
-    (tmp_path / "t.csv").write_text("date,investor,account,security,type,units,price,charges\n"
-                                    "2024-01-02,asha,F1,EQ,BUY,10,100,0\n2024-02-01,asha,F1,EQ,BUY,5,110,0\n")
-    assert main(["init", "--policy", "p.rules", "--book", "b.db"]) == 0
-    assert main(["import", "t.csv", "--book", "b.db"]) == 0
+    one_fund_book(tmp_path, monkeypatch, "2024-01-02,asha,F1,EQ,BUY,10,100,0\n2024-02-01,asha,F1,EQ,BUY,5,110,0\n")
     db = sqlite3.connect(tmp_path / "b.db")
     db.execute("DELETE FROM ledger_queues")
     db.commit()
@@ -302,13 +308,7 @@ def test_a_disposal_inserted_by_another_client_is_noticed(tmp_path, monkeypatch,
 
     from engine.cli import main
 
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "p.rules").write_text('use "india"\nportfolio {\n investor asha "Asha"\n asset "E" 100% class equity\n'
-                                      ' fund EQ "Equity fund" holds "E"\n}\n', encoding="utf-8")
-    (tmp_path / "t.csv").write_text("date,investor,account,security,type,units,price,charges\n"
-                                    "2024-01-02,asha,F1,EQ,BUY,10,100,0\n2025-02-03,asha,F1,EQ,SELL,5,150,0\n")
-    assert main(["init", "--policy", "p.rules", "--book", "b.db"]) == 0
-    assert main(["import", "t.csv", "--book", "b.db"]) == 0
+    one_fund_book(tmp_path, monkeypatch, "2024-01-02,asha,F1,EQ,BUY,10,100,0\n2025-02-03,asha,F1,EQ,SELL,5,150,0\n")
     db = sqlite3.connect(tmp_path / "b.db")
     db.execute("INSERT INTO ledger_disposals SELECT seq + 1, date, transaction_row, matched, bought_same_day "
                "FROM ledger_disposals")
