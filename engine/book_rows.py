@@ -32,6 +32,12 @@ from engine.transactions import TX_TYPES, BroughtForwardLoss, Price, Transaction
 # selling states and rebalances) and is never rewritten.
 DERIVED = frozenset({"ledger_queues", "ledger_disposals", "ledger_intraday"})
 
+
+def derived(damage: "Damage") -> bool:
+    """Whether the damaged row is derived from the transactions (the kept ledger, and the meta key
+    naming the securities its replay netted as intraday)."""
+    return damage.table in DERIVED or (damage.table, damage.row) == ("meta", "ledger_intraday")
+
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 _MONTH = re.compile(r"\d{4}-\d{2}\Z")
 _UNITS_MAX, _PRICE_MAX, _AMOUNT_MAX = (Decimal(10) ** limit.digits for limit in (UNITS, PRICE, AMOUNT))
@@ -71,7 +77,7 @@ class BookDamaged(BookError):
     def __init__(self, damage: Damage, path: Path | str):
         self.damage = damage
         fix = (f"`lotwise doctor --repair --book {path}` rebuilds it from the transactions"
-               if damage.table in DERIVED else
+               if derived(damage) else
                f"`lotwise doctor --book {path}` lists every damaged row; restore the book from a backup "
                "(or correct the row with an SQLite client)")
         super().__init__(f"the book is damaged at {damage.text()}; {fix}")
@@ -241,8 +247,8 @@ def loss_problem(row: tuple) -> Damage | None:
     rowid, investor, fy, term, amount, into = row
     return _first("losses", rowid, (
         ("investor", investor, _text_problem(investor)), ("fy", fy, _fy_problem(fy)),
-        ("term", term, None if term in ("short", "long") else "short or long"),
-        ("amount", amount, _number_problem(amount, AMOUNT, None)),
+        ("term", term, None if term in ("short-term", "long-term") else "short-term or long-term"),
+        ("amount", amount, _number_problem(amount, AMOUNT, ">=0")),
         ("into_fy", into, _fy_problem(into)),
     ))
 

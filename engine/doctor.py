@@ -239,8 +239,7 @@ def repair(book: Book, checks: list[Check]) -> tuple[list[str], list[str]]:
             done.append("the kept ledger rebuilt from the transactions")
         else:
             refused.append(f"the kept ledger not rebuilt: {why}")
-    if not by_name["rows"].ok and any(
-            not line.startswith(tuple(f"table {t} " for t in book_rows.DERIVED)) for line in by_name["rows"].problems):
+    if not by_name["rows"].ok and not all(book_rows.derived(d) for d in damages(book)):
         refused.append("damaged rows of your data are left as they are: restore the book from a backup, "
                        "or correct them with an SQLite client")
     return done, refused

@@ -208,3 +208,25 @@ def _user_data(book: Path) -> list:
                 for t in ("transactions", "prices", "fmv", "losses", "plans", "imports", "sell_states", "rebalances")]
     finally:
         db.close()
+
+
+def test_a_text_that_is_not_utf8(book):
+    """SQLite cannot hand such a row over: the commands say the book is damaged, once; doctor names the row."""
+    damage(book, *DROP_TX_TRIGGERS, "UPDATE transactions SET investor = CAST(x'ff41' AS TEXT) WHERE id = 9")
+    for args, done in run_all(book.parent, READ_TRANSACTIONS[:3]):
+        assert done.returncode == 1 and "Traceback" not in done.stderr, (args, done.stderr)
+        assert "is damaged" in done.stderr and "Could not decode to UTF-8" in done.stderr, (args, done.stderr)
+    code, report = doctor(book.parent)
+    assert code == 1 and problems(report, "rows") == [
+        "table transactions row 9: investor is a blob of 2 bytes, expected a non-empty text"]
+
+
+def test_the_kept_intraday_securities_scribbled(book):
+    """Derived (the set the kept replay netted): the commands that pass the policy's set do not read
+    it; doctor names it and --repair writes it again."""
+    damage(book, "UPDATE meta SET value = '{' WHERE key = 'ledger_intraday'")
+    code, report = doctor(book.parent)
+    assert code == 1 and problems(report, "rows") == [
+        "table meta row ledger_intraday: value is '{', expected a JSON list of securities"]
+    assert doctor(book.parent, "--repair")[0] == 0
+    assert sqlite3.connect(book).execute("SELECT value FROM meta WHERE key = 'ledger_intraday'").fetchone() == ("[]",)
