@@ -178,7 +178,8 @@ def _replay(book: Book):
 def _expected(ledger) -> tuple[dict, list, list]:
     from engine.ledger_store import _lot_row, _matched_row, _queues, _trade_row, _tx_row
 
-    queues = {key: json.loads(json.dumps([_lot_row(lot) for lot in lots])) for key, lots in _queues(ledger.lots).items()}
+    queues = {key: json.loads(json.dumps([_lot_row(lot) for lot in lots]))  # as kept: JSON's lists, not tuples
+              for key, lots in _queues(ledger.lots).items()}
     disposals = [(d.tx.date.isoformat(), _tx_row(d.tx), _matched_row(d.matched), int(d.bought_same_day))
                  for d in ledger.disposals]
     return queues, disposals, [_trade_row(t) for t in ledger.intraday]
@@ -228,13 +229,17 @@ def repair(book: Book, checks: list[Check]) -> tuple[list[str], list[str]]:
     if not by_name["integrity"].ok:
         return [], ["nothing repaired: the file's pages are damaged; restore the book from a backup"]
     done, refused = [], []
-    ledger, intraday, why = _replay(book)
+    kept = by_name["kept ledger"]
+    rebuild = not kept.ok or kept.notes or any(book_rows.derived(d) for d in damages(book))
+    ledger, intraday, why = _replay(book) if rebuild else (None, None, None)
     with book.transaction():
         for name in _trigger_problems(book):
             book.db.execute(f"DROP TRIGGER IF EXISTS {name}")
             book.db.execute(TRIGGERS[name])
             done.append(f"trigger {name} made again")
-        if ledger is not None:
+        if not rebuild:
+            pass
+        elif ledger is not None:
             keep(book, ledger, intraday=intraday)
             done.append("the kept ledger rebuilt from the transactions")
         else:
