@@ -215,6 +215,15 @@ def fingerprints(rows: Iterable[tuple]) -> list[str]:
     return out
 
 
+def _same_number(stored, value: str) -> bool:
+    """Whether the value a row holds is `value`; a value another SQLite client scribbled is not
+    (the import replaces it: engine/book_rows.py)."""
+    try:
+        return Decimal(stored) == Decimal(value)
+    except (ArithmeticError, TypeError, ValueError):
+        return False
+
+
 class Book:
     def __init__(self, connection: sqlite3.Connection, path: Path):
         self.db = connection
@@ -403,7 +412,7 @@ class Book:
                     self.db.execute(f"INSERT INTO {table} ({', '.join(keys)}, {column}, import_id) "
                                     f"VALUES ({', '.join('?' * (len(keys) + 2))})", (*key, value, import_id))
                     added += 1
-                elif Decimal(old[0]) == Decimal(value):
+                elif _same_number(old[0], value):
                     skipped += 1
                 else:
                     self.db.execute(f"UPDATE {table} SET {column} = ?, import_id = ? WHERE {where}",
