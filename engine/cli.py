@@ -817,14 +817,12 @@ def _main(argv: list[str] | None) -> int:
     _configure_cache()
     _configure_gc()
     _configure_decimal()
-    import sqlite3
-
     try:
         return args.func(args)
-    except sqlite3.DatabaseError as e:  # pages of the book overwritten: said once, for every command
+    except Exception as e:  # pages of the book overwritten: said once, for every command
         from engine.book_rows import BookCorrupt, corrupt
 
-        if corrupt(e) and hasattr(args, "book"):
+        if hasattr(args, "book") and corrupt(e):
             raise BookCorrupt(_book_path(args), e) from None
         raise
 
