@@ -149,14 +149,6 @@ def _first(table: str, row: object, checks: Iterable[tuple[str, object, str | No
     return None
 
 
-def _locate(problems: Callable[[], Iterator[Damage]], path, error: BaseException) -> BookDamaged:
-    """The first damaged row of a table whose fast read failed; the failure itself when no row
-    is damaged (then it is not the book's fault)."""
-    for damage in problems():
-        return BookDamaged(damage, path)
-    raise error
-
-
 # ------------------------------------------------------------------ transactions
 TRANSACTIONS_QUERY = ("SELECT id, source, date, investor, account, security, type, units, price, charges "
                       "FROM transactions")
