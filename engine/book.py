@@ -20,7 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from engine.transactions import TX_TYPES, TYPE_VALUE, BroughtForwardLoss, Fmv, Price, Transaction
+from engine.transactions import TYPE_VALUE, BroughtForwardLoss, Fmv, Price, Transaction
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: transactions, prices, the import log and settings
@@ -215,6 +215,15 @@ def fingerprints(rows: Iterable[tuple]) -> list[str]:
     return out
 
 
+def _same_number(stored, value: str) -> bool:
+    """Whether the value a row holds is `value`; a value another SQLite client scribbled is not
+    (the import replaces it: engine/book_rows.py)."""
+    try:
+        return Decimal(stored) == Decimal(value)
+    except (ArithmeticError, TypeError, ValueError):
+        return False
+
+
 class Book:
     def __init__(self, connection: sqlite3.Connection, path: Path):
         self.db = connection
@@ -403,7 +412,7 @@ class Book:
                     self.db.execute(f"INSERT INTO {table} ({', '.join(keys)}, {column}, import_id) "
                                     f"VALUES ({', '.join('?' * (len(keys) + 2))})", (*key, value, import_id))
                     added += 1
-                elif Decimal(old[0]) == Decimal(value):
+                elif _same_number(old[0], value):
                     skipped += 1
                 else:
                     self.db.execute(f"UPDATE {table} SET {column} = ?, import_id = ? WHERE {where}",
@@ -422,40 +431,49 @@ class Book:
     # ------------------------------------------------------------------ reading
     def transactions(self) -> Iterator[Transaction]:
         """All transactions in book order: by date, then in the order they were imported."""
-        query = ("SELECT id, source, date, investor, account, security, type, units, price, charges "
-                 "FROM transactions ORDER BY date, id")
-        for seq, (_, source, day, investor, account, security, kind, units, price, charges) in enumerate(
-                self.db.execute(query)):
-            yield Transaction(date.fromisoformat(day), investor, account, security, TX_TYPES[kind],
-                              Decimal(units), Decimal(price), Decimal(charges), source, seq)
+        from engine import book_rows  # every row checked (engine/book_rows.py): BookDamaged names a bad one
+
+        yield from book_rows.transactions(self.db.execute(book_rows.TRANSACTIONS_QUERY + " ORDER BY date, id"),
+                                          self.path)
 
     def latest_price(self, security: str, on_or_before: date) -> Price | None:
-        row = self.db.execute("SELECT date, price FROM prices WHERE security = ? AND date <= ? "
+        from engine import book_rows
+
+        row = self.db.execute("SELECT rowid, security, date, price FROM prices WHERE security = ? AND date <= ? "
                               "ORDER BY date DESC LIMIT 1", (security, on_or_before.isoformat())).fetchone()
-        return Price(date.fromisoformat(row[0]), security, Decimal(row[1])) if row else None
+        return book_rows.price(row, self.path) if row else None
 
     def fmv(self) -> dict[str, Decimal]:
         """Fair market value per unit on 31-01-2018, by security."""
-        return {security: Decimal(value)
-                for security, value in self.db.execute("SELECT security, fmv FROM fmv ORDER BY security")}
+        from engine import book_rows
+
+        return {row[1]: book_rows.fmv(row, self.path)
+                for row in self.db.execute("SELECT rowid, security, fmv FROM fmv ORDER BY security")}
 
     def fmv_with_sources(self) -> dict[str, tuple[Decimal, str]]:
         """Fair market value per unit on 31-01-2018, by security, with the name of the file
         it was imported from."""
-        return {security: (Decimal(value), name) for security, value, name in self.db.execute(
-            "SELECT f.security, f.fmv, i.name FROM fmv f JOIN imports i ON i.id = f.import_id ORDER BY f.security")}
+        from engine import book_rows
+
+        return {row[1]: (book_rows.fmv(row, self.path), row[3]) for row in self.db.execute(
+            "SELECT f.rowid, f.security, f.fmv, i.name FROM fmv f JOIN imports i ON i.id = f.import_id "
+            "ORDER BY f.security")}
 
     def losses(self) -> list[BroughtForwardLoss]:
         """Brought-forward losses by investor, FY of origin, term, then the FY brought into."""
-        return [BroughtForwardLoss(investor, fy, term, Decimal(amount), into) for investor, fy, term, amount, into in
-                self.db.execute("SELECT investor, fy, term, amount, into_fy FROM losses "
+        from engine import book_rows
+
+        return [book_rows.loss(row, self.path) for row in
+                self.db.execute("SELECT rowid, investor, fy, term, amount, into_fy FROM losses "
                                 "ORDER BY investor, fy, term, into_fy")]
 
     def sell_state_before(self, month: str) -> tuple[bool, str | None, str] | None:
         """(selling, started, month) of the latest month before `month` ("YYYY-MM") with a state."""
-        row = self.db.execute("SELECT selling, started, month FROM sell_states WHERE month < ? "
+        from engine import book_rows
+
+        row = self.db.execute("SELECT month, selling, started FROM sell_states WHERE month < ? "
                               "ORDER BY month DESC LIMIT 1", (month,)).fetchone()
-        return (bool(row[0]), row[1], row[2]) if row else None
+        return book_rows.sell_state(row, self.path) if row else None
 
     def save_sell_state(self, month: str, selling: bool, started: str | None, drift: str, as_of: date) -> None:
         with self.transaction():
@@ -463,9 +481,11 @@ class Book:
                             "VALUES (?, ?, ?, ?, ?)", (month, int(selling), started, drift, as_of.isoformat()))
 
     def last_rebalance(self, on_or_before: date) -> date | None:
-        row = self.db.execute("SELECT max(as_of) FROM rebalances WHERE as_of <= ?",
+        from engine import book_rows
+
+        row = self.db.execute("SELECT rowid, as_of FROM rebalances WHERE as_of <= ? ORDER BY as_of DESC LIMIT 1",
                               (on_or_before.isoformat(),)).fetchone()
-        return date.fromisoformat(row[0]) if row and row[0] else None
+        return book_rows.rebalance_day(row, self.path) if row else None
 
     def record_rebalance(self, as_of: date, method: str) -> None:
         with self.transaction():

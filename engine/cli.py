@@ -687,6 +687,26 @@ def _gains_json(result, sales, intraday) -> dict:
     }
 
 
+# ------------------------------------------------------------------ doctor
+def cmd_doctor(args) -> int:
+    """Check the book (engine/doctor.py); exit 0 when healthy (after --repair, if given), else 1."""
+    from engine.doctor import Report, examine, render, repair
+
+    book = _open_book(args)
+    if book is None:
+        return EXIT_INPUT
+    checks = examine(book)
+    done, refused = repair(book, checks) if args.repair else ([], [])
+    if done:
+        checks = examine(book)
+    report = Report(str(book.path), tuple(checks), tuple(done))
+    if args.json:
+        print(json.dumps({**report.to_json(), "not_repaired": refused}, indent=2, ensure_ascii=False))
+    else:
+        print(render(report, refused))
+    return EXIT_OK if report.healthy else EXIT_INPUT
+
+
 def build_parser() -> argparse.ArgumentParser:
     from engine import __version__
 
@@ -757,6 +777,13 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true", help="print as JSON")
     status.set_defaults(func=cmd_status)
 
+    doctor = commands.add_parser("doctor", help="check a book; --repair rebuilds what is derived from the transactions")
+    book_options(doctor, policy=False)
+    doctor.add_argument("--repair", action="store_true", help="rebuild the kept ledger and the guarding triggers "
+                        "(never your transactions, prices, FMVs, losses or plans)")
+    doctor.add_argument("--json", action="store_true", help="print the report as JSON")
+    doctor.set_defaults(func=cmd_doctor)
+
     from engine.cli_plans import add_commands
 
     add_commands(commands, book_options, _iso_date)
@@ -790,7 +817,14 @@ def _main(argv: list[str] | None) -> int:
     _configure_cache()
     _configure_gc()
     _configure_decimal()
-    return args.func(args)
+    try:
+        return args.func(args)
+    except Exception as e:  # pages of the book overwritten: said once, for every command
+        from engine.book_rows import BookCorrupt, corrupt
+
+        if hasattr(args, "book") and corrupt(e):
+            raise BookCorrupt(_book_path(args), e) from None
+        raise
 
 
 _BOOK_FAULTS = ("SQLITE_FULL", "SQLITE_IOERR", "SQLITE_READONLY", "SQLITE_BUSY", "SQLITE_LOCKED",
@@ -805,10 +839,11 @@ def _failed(error: Exception, argv: list[str]) -> int:
     from datetime import datetime
 
     from engine import __version__
+    from engine.book import BookError
     from engine.crash import details, one_line, save_report
     from engine.files import WriteError
 
-    if isinstance(error, WriteError):
+    if isinstance(error, (WriteError, BookError)):  # BookError: e.g. a damaged row (engine/book_rows.py)
         print(f"lotwise: {error}", file=sys.stderr)
         return EXIT_INPUT
     if isinstance(error, sqlite3.Error) and (getattr(error, "sqlite_errorname", None) or "").startswith(_BOOK_FAULTS):

@@ -93,6 +93,10 @@ def cmd_plan_year_end(args) -> int:
                 save(book, ident, "year-end", as_of, result.harvest.fy, hashes, body,
                      policy_record(policy, _policy_texts(args)))
     except sqlite3.Error as e:
+        from engine.book_rows import corrupt
+
+        if body is None and corrupt(e):  # pages overwritten: the CLI says so (engine/cli.py)
+            raise
         if body is None:  # the inputs could not be read: no plan
             print(f"lotwise: the book {book.path} could not be read: {e}", file=sys.stderr)
             return EXIT_INPUT

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sqlite3
 from dataclasses import dataclass
 from datetime import date
@@ -33,7 +34,8 @@ from itertools import groupby
 from operator import itemgetter
 from typing import Collection, Iterable
 
-from engine.book import Book
+from engine.book import MIGRATIONS, Book
+from engine.book_rows import BookDamaged, Damage, kept_rows
 from engine.ledger import Disposal, IntradayTrade, Ledger, Lot, Matched, Step, replay
 from engine.transactions import TX_TYPES, TYPE_VALUE, Transaction
 
@@ -121,7 +123,15 @@ def _queues(lots: Iterable[Lot]) -> dict[tuple[str, str, str], list[Lot]]:
 def kept_intraday(book: Book) -> frozenset[str]:
     """The securities whose same-day trades the last kept replay netted as intraday."""
     text = book.get("ledger_intraday")
-    return frozenset(json.loads(text)) if text else frozenset()
+    if not text:
+        return frozenset()
+    try:
+        names = json.loads(text)
+        if isinstance(names, list) and all(isinstance(n, str) for n in names):
+            return frozenset(names)
+    except ValueError:
+        pass
+    raise BookDamaged(Damage("meta", "ledger_intraday", "value", text, "a JSON list of securities"), book.path)
 
 
 def _token(book: Book, intraday: Collection[str]) -> str:
@@ -138,8 +148,17 @@ def _token(book: Book, intraday: Collection[str]) -> str:
 
 def is_kept(book: Book, intraday: Collection[str] | None = None) -> bool:
     """Whether the book keeps the replay of exactly its transactions, by this engine, with
-    `intraday` netted (None: whatever set the kept replay netted)."""
-    return book.get("ledger") == _token(book, kept_intraday(book) if intraday is None else intraday)
+    `intraday` netted (None: whatever set the kept replay netted), and every trigger that
+    guards it is in place (a client that dropped them could have changed it unseen: the
+    transactions are then replayed each time, until `lotwise doctor --repair` makes them again)."""
+    return (book.get("ledger") == _token(book, kept_intraday(book) if intraday is None else intraday)
+            and book.db.execute(_GUARDS_PRESENT).fetchone()[0] == len(GUARDS))
+
+
+# The triggers of the schema (transactions and kept ledger): each deletes meta 'ledger' on a change.
+GUARDS = tuple(re.findall(r"CREATE TRIGGER (\w+)", "\n".join(MIGRATIONS)))
+_GUARDS_PRESENT = ("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN (%s)"
+                   % ", ".join(f"'{name}'" for name in GUARDS))
 
 
 def last_date(book: Book) -> date | None:
@@ -183,16 +202,22 @@ def _write(book: Book, queues: dict[tuple[str, str, str], list[Lot]], disposals:
 def open_lots(book: Book, keys: Iterable[tuple[str, str, str]] | None = None) -> list[Lot]:
     """The kept open lots (of the queues `keys`, or all), ordered by queue, then FIFO."""
     if keys is None:
-        rows = book.db.execute("SELECT investor, account, security, lots FROM ledger_queues "
+        rows = book.db.execute("SELECT rowid, investor, account, security, lots FROM ledger_queues "
                                "ORDER BY investor, account, security")
     else:
         wanted = sorted(set(keys))
         rows = [row for key in wanted for row in book.db.execute(
-            "SELECT investor, account, security, lots FROM ledger_queues "
+            "SELECT rowid, investor, account, security, lots FROM ledger_queues "
             "WHERE investor = ? AND account = ? AND security = ?", key)]
     days: dict[str, date] = {}
-    return [lot for investor, account, security, text in rows
-            for lot in _lots_of((investor, account, security), text, days)]
+    return [lot for lots in kept_rows("ledger_queues", rows, lambda row: queue_of(row, days), book.path)
+            for lot in lots]
+
+
+def queue_of(row: tuple, days: dict[str, date] | None = None) -> list[Lot]:
+    """The lots of a row (rowid, investor, account, security, lots) of ledger_queues."""
+    _, investor, account, security, text = row
+    return _lots_of((investor, account, security), text, days)
 
 
 def disposals(book: Book, sold_from: date | None = None, sold_to: date | None = None) -> list[Disposal]:
@@ -207,15 +232,25 @@ def disposals(book: Book, sold_from: date | None = None, sold_to: date | None = 
         params.append(sold_to.isoformat())
     if where:
         query += " WHERE " + " AND ".join(where)
-    return [_disposal(*row) for row in book.db.execute(query + " ORDER BY seq", params)]
+    return kept_rows("ledger_disposals", book.db.execute(query + " ORDER BY seq", params), disposal_of, book.path)
+
+
+def disposal_of(row: tuple) -> Disposal:
+    """The disposal of a row (seq, transaction_row, matched, bought_same_day) of ledger_disposals."""
+    return _disposal(*row)
 
 
 def intraday_trades(book: Book, day_from: date | None = None) -> list[IntradayTrade]:
     """The kept intraday trades dated from `day_from` on (all when None), in replay order."""
-    query, params = "SELECT trade FROM ledger_intraday", []
+    query, params = "SELECT seq, trade FROM ledger_intraday", []
     if day_from is not None:
         query, params = query + " WHERE date >= ?", [day_from.isoformat()]
-    return [_trade(text) for (text,) in book.db.execute(query + " ORDER BY seq", params)]
+    return kept_rows("ledger_intraday", book.db.execute(query + " ORDER BY seq", params), trade_of, book.path)
+
+
+def trade_of(row: tuple) -> IntradayTrade:
+    """The trade of a row (seq, trade) of ledger_intraday."""
+    return _trade(row[1])
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from typing import Mapping
 
 from engine import __version__
 from engine.book import Book
+from engine.book_rows import BookDamaged, plan_body, plan_policy, plan_problem
 from engine.fmv import FmvTable
 from engine.policy.model import Policy
 
@@ -112,12 +113,19 @@ def saved_policy(book: Book, ident: str) -> dict | None:
     """The policy as applied by the saved plan `ident` (`policy_record`); None for a plan saved
     before the book kept policies (schema 8)."""
     row = book.db.execute("SELECT policy FROM plans WHERE id = ?", (ident,)).fetchone()
-    return json.loads(row[0]) if row and row[0] else None
+    return plan_policy(ident, row[0], book.path) if row else None
 
 
 def saved(book: Book) -> list[tuple[str, str, str, int, str]]:
-    """(id, kind, as_of, fy, body) of every saved plan, by as_of then id."""
-    return list(book.db.execute("SELECT id, kind, as_of, fy, body FROM plans ORDER BY as_of, id"))
+    """(id, kind, as_of, fy, body) of every saved plan, by as_of then id; every row checked
+    (engine/book_rows.py: BookDamaged names a damaged one)."""
+    out = []
+    for row in book.db.execute("SELECT id, kind, as_of, fy, body, policy FROM plans ORDER BY as_of, id"):
+        damage = plan_problem(row)
+        if damage is not None:
+            raise BookDamaged(damage, book.path)
+        out.append(row[:5])
+    return out
 
 
 def load(book: Book, ident: str) -> tuple[str, str] | None:
@@ -125,11 +133,11 @@ def load(book: Book, ident: str) -> tuple[str, str] | None:
     rows = list(book.db.execute("SELECT id, body FROM plans WHERE substr(id, 1, ?) = ? ORDER BY id",
                                 (len(ident), ident)))  # a prefix, compared as text (no wildcards)
     exact = [r for r in rows if r[0] == ident]
-    if exact:
-        return exact[0]
-    return rows[0] if len(rows) == 1 else None
+    found = exact[0] if exact else rows[0] if len(rows) == 1 else None
+    return None if found is None else (found[0], plan_body(found[0], found[1], book.path))
 
 
 def latest(book: Book) -> tuple[str, str] | None:
     """(id, body) of the plan saved last (the book's insertion order); None when there is none."""
-    return book.db.execute("SELECT id, body FROM plans ORDER BY rowid DESC LIMIT 1").fetchone()
+    row = book.db.execute("SELECT id, body FROM plans ORDER BY rowid DESC LIMIT 1").fetchone()
+    return None if row is None else (row[0], plan_body(row[0], row[1], book.path))

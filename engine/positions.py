@@ -48,7 +48,19 @@ def accounts_of(holdings: Sequence[Holding]) -> dict[tuple[str, str], tuple[str,
 def from_book(book, policy: Policy, price_of: Callable[[str, date], Price | None], fmv: Mapping[str, Decimal],
               as_of: date) -> tuple[Positions, list[Diagnostic]] | None:
     """Positions from the kept ledger; None when the book does not keep a ledger that covers
-    `as_of` (the caller then replays and values every lot)."""
+    `as_of` (the caller then replays and values every lot). A kept row that cannot be read
+    raises BookDamaged (engine/book_rows.py) naming it."""
+    try:
+        return _from_book(book, policy, price_of, fmv, as_of)
+    except (ArithmeticError, ValueError, TypeError, KeyError, IndexError, AttributeError):
+        from engine.ledger_store import open_lots
+
+        open_lots(book)  # the kept queues read with every row checked: BookDamaged names the damaged one
+        raise
+
+
+def _from_book(book, policy: Policy, price_of: Callable[[str, date], Price | None], fmv: Mapping[str, Decimal],
+               as_of: date) -> tuple[Positions, list[Diagnostic]] | None:
     from engine.ledger import Ledger
     from engine.ledger_store import is_kept, last_date, open_lots
 
