@@ -93,8 +93,11 @@ def cmd_plan_year_end(args) -> int:
                 save(book, ident, "year-end", as_of, result.harvest.fy, hashes, body,
                      policy_record(policy, _policy_texts(args)))
     except sqlite3.Error as e:
-        if body is None:  # the inputs could not be read: no plan
-            print(f"lotwise: the book {book.path} could not be read: {e}", file=sys.stderr)
+        if body is None:  # the inputs could not be read (or the book not locked for the save): no plan
+            from engine.book import BookBusy
+
+            print(f"lotwise: {e}; nothing was saved" if isinstance(e, BookBusy)
+                  else f"lotwise: the book {book.path} could not be read: {e}", file=sys.stderr)
             return EXIT_INPUT
         save_failed = e
     else:

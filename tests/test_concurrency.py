@@ -177,3 +177,28 @@ def test_two_imports_at_once_one_wins_and_the_book_is_whole(book):
     counts = whole(book / "lotwise.db")
     assert counts["transactions"] == 20_000 and counts["imports"] == 3
     assert lotwise(book, "lots").returncode == 0
+
+
+def test_reports_do_not_wait_for_a_writer_and_a_second_writer_is_refused_as_busy(book):
+    """Another process in the middle of writing the book (here this test, as a long import is,
+    with the exclusive lock a rollback journal needs to write its pages): the reports neither
+    wait nor fail; a command that saves waits 10 s, then says the book is busy."""
+    before = {name: lotwise(book, *READERS[name]) for name in ("lots", "status")}
+    writer = sqlite3.connect(book / "lotwise.db", isolation_level=None)
+    try:
+        writer.execute("BEGIN EXCLUSIVE")
+        writer.execute("INSERT INTO meta (key, value) VALUES ('being', 'written')")
+        for name, then in before.items():
+            started = time.monotonic()
+            done = lotwise(book, *READERS[name])
+            clean(done)
+            assert done.returncode == 0 and done.stdout == then.stdout, done.stderr
+            assert time.monotonic() - started < 8, f"{name} waited for the writer"
+        saving = lotwise(book, "plan", "year-end", "--as-of", AS_OF)
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert "Traceback" not in saving.stderr and saving.returncode == 1
+    assert saving.stderr == ("lotwise: the book is busy: another lotwise command (an import, or a plan being saved) "
+                             "was still writing it after 10 s; try again when it is done; nothing was saved\n")
+    assert whole(book / "lotwise.db")["plans"] == 0
