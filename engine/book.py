@@ -367,7 +367,26 @@ class Book:
         reads takes a plain read transaction (in WAL mode it neither waits for an import nor
         makes one wait); one that `writes` takes `snapshot()`. A command that saves ends it early
         with `commit()`, so that a save that cannot be kept is said where the command says it."""
-        return self._within(self._begin_snapshot if writes else lambda: self.db.execute("BEGIN"))
+        return self._within(self._begin_snapshot) if writes else self._reading()
+
+    @contextmanager
+    def _reading(self):
+        """A read transaction for a command that only reads. What it may write is a cache (the
+        kept ledger refreshed, engine/ledger_store.py): a commit that fails (a full disk) undoes
+        it and the command's output stands."""
+        if self.db.in_transaction:
+            yield
+            return
+        self.db.execute("BEGIN")
+        try:
+            yield
+        except BaseException:
+            self._rollback()
+            raise
+        try:
+            self.commit()
+        except sqlite3.Error:
+            pass
 
     def commit(self) -> None:
         """Commit the transaction open now (the command's, `reading`), if any."""
