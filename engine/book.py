@@ -236,10 +236,12 @@ def _use_wal(db: sqlite3.Connection) -> None:
     NORMAL would never corrupt the book either but could lose the last import on a power cut,
     after it was reported, and lotwise commits too rarely for the sync to cost anything.
     A book that another process is using in the old mode is switched by a later open."""
+    db.execute("PRAGMA busy_timeout = 0")  # switching needs the book alone: not worth a wait
     try:
         db.execute("PRAGMA journal_mode = WAL")
     except sqlite3.OperationalError:  # busy: another process has it open in rollback mode
         pass
+    db.execute("PRAGMA busy_timeout = 10000")
     db.execute("PRAGMA synchronous = FULL")
     db.execute("PRAGMA journal_size_limit = 67108864")  # a -wal file left by overlapping commands: at most 64 MiB
 
