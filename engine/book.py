@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Iterable, Iterator
+from urllib.parse import quote
 
 from engine.transactions import TYPE_VALUE, BroughtForwardLoss, Fmv, Price, Transaction
 
@@ -172,6 +174,78 @@ MIGRATIONS: tuple[str, ...] = (
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
+BUSY = ("another lotwise command (an import, or a plan being saved) was still writing it after 10 s; "
+        "try again when it is done")
+
+
+class BookBusy(sqlite3.OperationalError):
+    """The book's write lock was held by another process past busy_timeout (SQLITE_BUSY):
+    an sqlite3 error like the one it replaces, with a message that says what is known."""
+
+    sqlite_errorname = "SQLITE_BUSY"
+
+
+def _fault(error: sqlite3.Error, *names: str) -> bool:
+    return (getattr(error, "sqlite_errorname", None) or "").startswith(names)
+
+
+def _busy(error: sqlite3.Error) -> sqlite3.Error:
+    """`error`, or BookBusy in its place when it is SQLite's `database is locked`."""
+    if _fault(error, "SQLITE_BUSY") and not isinstance(error, BookBusy):
+        return BookBusy(f"the book is busy: {BUSY}")
+    return error
+
+
+def _wal(path: Path) -> Path:
+    return path.with_name(path.name + "-wal")
+
+
+def _shm(path: Path) -> Path:
+    return path.with_name(path.name + "-shm")
+
+
+def _writable(path: Path) -> bool:
+    """Whether the book and its directory can be written: WAL mode creates files beside it."""
+    return os.access(path, os.W_OK) and os.access(path.parent if str(path.parent) else Path("."), os.W_OK)
+
+
+def _connect(path: Path, writable: bool) -> tuple[sqlite3.Connection, int]:
+    """A connection and the book's schema version (the first read). A book that cannot be
+    written is opened read-only: `mode=ro` when a -wal file with commits is beside it (SQLite
+    reads them), else `immutable=1`, with no locks and no -shm file, which a WAL book
+    needs and a read-only directory cannot hold (SQLite says `unable to open database file`);
+    the .db alone is then the whole book (the last close folded the -wal file into it)."""
+    if writable:
+        db = sqlite3.connect(path, isolation_level=None)  # transactions are explicit
+    else:
+        wal = _wal(path)
+        how = "mode=ro" if wal.exists() and wal.stat().st_size else "immutable=1"
+        db = sqlite3.connect(f"file:{quote(str(path.resolve()))}?{how}", uri=True, isolation_level=None)
+    try:
+        db.execute("PRAGMA cache_size = -65536")  # up to 64 MiB of pages: large imports stay in memory
+        db.execute("PRAGMA busy_timeout = 10000")  # another process writing: wait up to 10 s, then fail clearly
+        return db, db.execute("PRAGMA user_version").fetchone()[0]
+    except sqlite3.Error:
+        db.close()
+        raise
+
+
+def _use_wal(db: sqlite3.Connection) -> None:
+    """WAL mode: readers see the last commit and never wait for a writer, nor it for them.
+    synchronous=FULL: every commit is on disk (the -wal file synced) before lotwise says so;
+    NORMAL would never corrupt the book either but could lose the last import on a power cut,
+    after it was reported, and lotwise commits too rarely for the sync to cost anything.
+    A book that another process is using in the old mode is switched by a later open."""
+    db.execute("PRAGMA busy_timeout = 0")  # switching needs the book alone: not worth a wait
+    try:
+        db.execute("PRAGMA journal_mode = WAL")
+    except sqlite3.OperationalError:  # busy: another process has it open in rollback mode
+        pass
+    db.execute("PRAGMA busy_timeout = 10000")
+    db.execute("PRAGMA synchronous = FULL")
+    db.execute("PRAGMA journal_size_limit = 67108864")  # a -wal file left by overlapping commands: at most 64 MiB
+
+
 class BookError(Exception):
     """A book that cannot be used: not a lotwise book, or from a newer lotwise."""
 
@@ -231,23 +305,44 @@ class Book:
 
     @classmethod
     def open(cls, path: Path, create: bool = False) -> "Book":
+        """The book at `path`, in WAL mode where it can be written (set when it is created, and
+        on the first writable open of an older book: the mode is kept in the file). A book that
+        cannot be written (an immutable file, a read-only directory) is opened read-only: see
+        `_connect`."""
         if not create and not path.exists():
             raise BookError(f"no book at `{path}`; create one with `lotwise init`")
         if not create and path.is_file() and path.stat().st_size == 0:  # SQLite would take it for a new book
             raise BookError(f"`{path}` is an empty file, not a lotwise book; `lotwise init --book {path}` makes one "
                             "(after moving this file away, if it is not yours to replace)")
+        writable = create or _writable(path)
+        beside = [p for p in (_wal(path), _shm(path)) if not p.exists()]  # what this open may create
         try:
-            db = sqlite3.connect(path, isolation_level=None)  # transactions are explicit
-            db.execute("PRAGMA cache_size = -65536")  # up to 64 MiB of pages: large imports stay in memory
-            db.execute("PRAGMA busy_timeout = 10000")  # another process writing: wait up to 10 s, then fail clearly
-            version = db.execute("PRAGMA user_version").fetchone()[0]
+            try:
+                db, version = _connect(path, writable)
+            except sqlite3.OperationalError as e:
+                if create or not writable or not _fault(e, "SQLITE_IOERR", "SQLITE_FULL", "SQLITE_CANTOPEN") \
+                        or _wal(path).exists() and _wal(path).stat().st_size:
+                    raise
+                # A WAL book is read through its -shm file, which a full disk cannot hold. The
+                # -wal file holds no commit: the .db alone is the whole book, and it is read as it
+                # is; the empty files SQLite made trying are removed.
+                for made in beside:
+                    made.unlink(missing_ok=True)
+                db, version = _connect(path, False)
+                writable = False
             if version == 0 and not create and db.execute(
                     "SELECT count(*) FROM sqlite_master").fetchone()[0]:
                 raise BookError(f"`{path}` is an SQLite file but not a lotwise book")
+            if writable and version <= SCHEMA_VERSION:
+                _use_wal(db)
         except sqlite3.OperationalError as e:
-            if "locked" in str(e) or "busy" in str(e):  # another process held it past busy_timeout
-                raise BookError(f"the book `{path}` is busy: another lotwise command (an import?) is writing it; "
-                                "try again when it is done") from None
+            if _fault(e, "SQLITE_BUSY", "SQLITE_LOCKED"):  # another process held it past busy_timeout
+                raise BookError(f"the book `{path}` is busy: {BUSY}") from None
+            if not writable and _fault(e, "SQLITE_CANTOPEN"):  # a -wal file with commits, no -shm possible
+                raise BookError(f"the book `{path}` cannot be read here: its `{_wal(path).name}` file holds commits "
+                                "not yet folded into it (a command was stopped), and they cannot be read where "
+                                "the book cannot be written; run any lotwise command on it once where it can be "
+                                "written") from None
             raise BookError(f"`{path}` is not a lotwise book ({e})") from None
         except sqlite3.DatabaseError as e:
             raise BookError(f"`{path}` is not a lotwise book ({e})") from None
@@ -270,7 +365,48 @@ class Book:
                                 f"written ({e}); open it once where it can be written") from None
 
     def close(self) -> None:
+        """Close the connection. The last connection to a WAL book checkpoints it and deletes
+        its -wal and -shm files (SQLite does, when it can lock the book alone), so that when no
+        command runs the .db file alone is the whole book; a command that is killed leaves the
+        -wal file, which the next open of the book reads (and the next close folds in)."""
+        self._rollback()
         self.db.close()
+
+    def reading(self, *, writes: bool = False):
+        """The transaction of one whole command: everything it reads sees one state of the book,
+        so an import that commits meanwhile is seen entirely or not at all. A command that only
+        reads takes a plain read transaction (in WAL mode it neither waits for an import nor
+        makes one wait); one that `writes` takes `snapshot()`. A command that saves ends it early
+        with `commit()`, so that a save that cannot be kept is said where the command says it."""
+        return self._within(self._begin_snapshot) if writes else self._reading()
+
+    @contextmanager
+    def _reading(self):
+        """A read transaction for a command that only reads. What it may write is a cache (the
+        kept ledger refreshed, engine/ledger_store.py): a commit that fails (a full disk) undoes
+        it and the command's output stands."""
+        if self.db.in_transaction:
+            yield
+            return
+        self.db.execute("BEGIN")
+        try:
+            yield
+        except BaseException:
+            self._rollback()
+            raise
+        try:
+            self.commit()
+        except sqlite3.Error:
+            pass
+
+    def commit(self) -> None:
+        """Commit the transaction open now (the command's, `reading`), if any."""
+        if self.db.in_transaction:
+            try:
+                self.db.execute("COMMIT")
+            except sqlite3.Error as e:
+                self._rollback()
+                raise _busy(e) from None
 
     def snapshot(self):
         """Everything read inside sees one state of the book, and what is written inside
@@ -281,24 +417,46 @@ class Book:
         return self._within(self._begin_snapshot)
 
     def transaction(self):
-        """All writes inside are one SQLite transaction; nested uses join the outer one. The
-        write lock is taken first (IMMEDIATE): a writer that had read first could not wait
-        for another one (SQLite answers such a deadlock at once with `database is locked`),
-        whereas one waiting here waits up to `busy_timeout`."""
-        return self._within(lambda: self.db.execute("BEGIN IMMEDIATE"))
+        """All writes inside are one SQLite transaction; nested uses join the outer one (as a
+        savepoint: what fails inside is undone, the outer transaction goes on). The write lock
+        is taken first (IMMEDIATE): a writer that had read first could not wait for another one
+        (SQLite answers such a deadlock at once with `database is locked`), whereas one waiting
+        here waits up to `busy_timeout`, then raises BookBusy."""
+        return self._within(self._begin_immediate)
+
+    def _begin_immediate(self) -> None:
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as e:
+            raise _busy(e) from None
 
     def _begin_snapshot(self) -> None:
         try:
             self.db.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError:  # read-only, or busy past the timeout: a read snapshot
+        except sqlite3.OperationalError as e:  # read-only: a read snapshot (busy past the timeout: said)
+            if _fault(e, "SQLITE_BUSY", "SQLITE_LOCKED"):
+                raise _busy(e) from None
             self.db.execute("BEGIN")
 
     @contextmanager
     def _within(self, begin):
         """One SQLite transaction opened by `begin`, committed at the end or rolled back on any
-        exception; inside another one, it joins it."""
+        exception; inside another one, a savepoint of it. One that was already ended inside
+        (`commit`) is left as it is."""
         if self.db.in_transaction:
-            yield
+            self.db.execute("SAVEPOINT inner")
+            try:
+                yield
+            except BaseException:
+                if self.db.in_transaction:  # SQLite rolls the whole transaction back on some faults
+                    try:
+                        self.db.execute("ROLLBACK TO inner")
+                        self.db.execute("RELEASE inner")
+                    except sqlite3.Error:
+                        pass
+                raise
+            if self.db.in_transaction:
+                self.db.execute("RELEASE inner")
             return
         begin()
         try:
@@ -306,11 +464,7 @@ class Book:
         except BaseException:
             self._rollback()
             raise
-        try:
-            self.db.execute("COMMIT")
-        except sqlite3.Error:  # a full disk or a read-only book: nothing of the transaction is kept
-            self._rollback()
-            raise
+        self.commit()
 
     def _rollback(self) -> None:
         """Roll back what is open; after a full disk or an I/O error SQLite may have rolled the

@@ -158,7 +158,7 @@ def _book_path(args) -> Path:
 
 def _open_book(args, create: bool = False):
     """The book of --book, opened once per command: every step of a command reads it through
-    one connection (so a plan's reads can share one snapshot, Book.snapshot)."""
+    one connection, in one transaction (`_reads`), closed when the command ends (`_main`)."""
     from engine.book import Book, BookError
 
     cached = getattr(args, "_book", None)
@@ -170,7 +170,29 @@ def _open_book(args, create: bool = False):
         print(f"lotwise: {e}", file=sys.stderr)
         return None
     args._book = book
+    stack = getattr(args, "_stack", None)
+    if stack is not None:
+        stack.callback(book.close)  # the last connection folds the -wal file into the .db
+        how = _reads(args)
+        if how is not None:
+            stack.enter_context(book.reading(writes=how == "writes"))
     return book
+
+
+def _reads(args) -> str | None:
+    """How a command uses the book, for the transaction it runs in (Book.reading): "reads"
+    (one read transaction: an import committing meanwhile is seen entirely or not at all, and
+    neither waits for the other), "writes" (reads and its save in one snapshot, which waits
+    for another writer), or None for the commands that make their own transactions (`init`,
+    `import`, `plan year-end`)."""
+    name = getattr(args.func, "__name__", "")
+    if name in ("cmd_plan_month",):
+        return "reads" if args.dry_run else "writes"
+    if name == "cmd_rebalance":
+        return "writes" if args.record else "reads"
+    if name in ("cmd_lots", "cmd_status", "cmd_gains", "cmd_plans", "cmd_why"):
+        return "reads"
+    return None
 
 
 def _policy_for(args, book):
@@ -817,14 +839,18 @@ def _main(argv: list[str] | None) -> int:
     _configure_cache()
     _configure_gc()
     _configure_decimal()
-    try:
-        return args.func(args)
-    except Exception as e:  # pages of the book overwritten: said once, for every command
-        from engine.book_rows import BookCorrupt, corrupt
+    from contextlib import ExitStack
 
-        if hasattr(args, "book") and corrupt(e):
-            raise BookCorrupt(_book_path(args), e) from None
-        raise
+    with ExitStack() as stack:  # the book a command opened: its transaction ended, then closed
+        args._stack = stack
+        try:
+            return args.func(args)
+        except Exception as e:  # pages of the book overwritten: said once, for every command
+            from engine.book_rows import BookCorrupt, corrupt
+
+            if hasattr(args, "book") and corrupt(e):
+                raise BookCorrupt(_book_path(args), e) from None
+            raise
 
 
 _BOOK_FAULTS = ("SQLITE_FULL", "SQLITE_IOERR", "SQLITE_READONLY", "SQLITE_BUSY", "SQLITE_LOCKED",
@@ -845,6 +871,11 @@ def _failed(error: Exception, argv: list[str]) -> int:
 
     if isinstance(error, (WriteError, BookError)):  # BookError: e.g. a damaged row (engine/book_rows.py)
         print(f"lotwise: {error}", file=sys.stderr)
+        return EXIT_INPUT
+    from engine.book import BookBusy
+
+    if isinstance(error, BookBusy):  # another command held the book past the timeout
+        print(f"lotwise: {error}; nothing was saved", file=sys.stderr)
         return EXIT_INPUT
     if isinstance(error, sqlite3.Error) and (getattr(error, "sqlite_errorname", None) or "").startswith(_BOOK_FAULTS):
         print(f"lotwise: the book could not be used: {error}; nothing was saved", file=sys.stderr)

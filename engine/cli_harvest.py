@@ -97,8 +97,11 @@ def cmd_plan_year_end(args) -> int:
 
         if body is None and corrupt(e):  # pages overwritten: the CLI says so (engine/cli.py)
             raise
-        if body is None:  # the inputs could not be read: no plan
-            print(f"lotwise: the book {book.path} could not be read: {e}", file=sys.stderr)
+        if body is None:  # the inputs could not be read (or the book not locked for the save): no plan
+            from engine.book import BookBusy
+
+            print(f"lotwise: {e}; nothing was saved" if isinstance(e, BookBusy)
+                  else f"lotwise: the book {book.path} could not be read: {e}", file=sys.stderr)
             return EXIT_INPUT
         save_failed = e
     else:

@@ -199,13 +199,15 @@ def _print_drifts(title: str, drifts, total, measure: str) -> None:
     print(f"Total drift ({measure.replace('-', ' ')}): {_pp(total)}")
 
 
-def _saving(write):
-    """Run `write` (one save in the book); the SQLite error when the book could not keep it (a
-    read-only book, a full disk), else None: the command still shows its plan, then says so."""
+def _saving(book, write):
+    """Run `write` (one save in the book) and commit the command's snapshot with it (Book.reading);
+    the SQLite error when the book could not keep it (a read-only book, a full disk, a book busy
+    past the timeout), else None: the command still shows its plan, then says so."""
     import sqlite3
 
     try:
         write()
+        book.commit()
     except sqlite3.Error as e:
         return e
     return None
@@ -243,7 +245,7 @@ def cmd_plan_month(args) -> int:
     problems += more
     save_failed = None
     if policy.sell is not None and not args.dry_run:
-        save_failed = _saving(lambda: book.save_sell_state(month, plan.state.selling, plan.state.started,
+        save_failed = _saving(book, lambda: book.save_sell_state(month, plan.state.selling, plan.state.started,
                                                            str(as_decimal(plan.drift_before)), as_of))
     if args.json:
         print(json.dumps({
@@ -317,7 +319,7 @@ def cmd_rebalance(args) -> int:
         return EXIT_INPUT
     plan = plan_rebalance(policy, holdings, drifts, method, money or {}, position, book.latest_price, as_of)
     day, day_notes = orders_day(policy, as_of)  # the trading day the orders are for (engine/calendar.py)
-    save_failed = _saving(lambda: book.record_rebalance(as_of, method)) if args.record else None
+    save_failed = _saving(book, lambda: book.record_rebalance(as_of, method)) if args.record else None
     if args.json:
         print(json.dumps({
             "as_of": as_of.isoformat(), "method": method, "cash": str(plan.cash), "money_source": source,

@@ -165,8 +165,10 @@ def family(family_book, tmp_path) -> Path:
 
 
 def rows(book: Path) -> dict[str, int]:
-    """What the book keeps, read without writing (mode=ro), and that it is whole."""
-    db = sqlite3.connect(f"file:{book}?mode=ro", uri=True)
+    """What the book keeps, read without writing, and that it is whole: the .db file alone
+    (immutable=1: no lock, no -wal or -shm file made beside it, as `mode=ro` would leave for a
+    WAL book), which is the whole book when no command runs (docs/reliability.md, 12.3)."""
+    db = sqlite3.connect(f"file:{book}?immutable=1", uri=True)
     try:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         return {t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]

@@ -137,19 +137,25 @@ def test_a_plan_racing_an_import_never_names_other_inputs(tmp_path):
 def test_a_command_that_finds_the_book_busy_says_so(tmp_path):
     """Another process holds the book's write lock past the busy timeout (here: an exclusive
     transaction held open, and a timeout of 0 would be unkind, so the command waits its 10 s):
-    the command says the book is busy, not that it is not a book (issue 12.3)."""
+    a command that saves says the book is busy, not that it is not a book; one that only
+    reads does not wait (WAL mode, issue 12.3; tests/test_concurrency.py)."""
     family_book(tmp_path)
     holder = subprocess.Popen([sys.executable, "-c", (
         "import sqlite3, sys, time\n"
         "db = sqlite3.connect('lotwise.db', isolation_level=None)\n"
         "db.execute('BEGIN EXCLUSIVE')\n"
         "print('locked', flush=True)\n"
-        "time.sleep(14)\n")], cwd=tmp_path, stdout=subprocess.PIPE, text=True)
-    assert holder.stdout.readline().strip() == "locked"
-    done = lotwise(tmp_path, "lots")
-    holder.wait(timeout=30)
+        "time.sleep(60)\n")], cwd=tmp_path, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        read = lotwise(tmp_path, "lots")
+        done = lotwise(tmp_path, "plan", "year-end", "--as-of", AS_OF)
+    finally:
+        holder.kill()
+        holder.wait(timeout=30)
+    assert read.returncode == 0, read.stderr
     assert done.returncode == 1 and "Traceback" not in done.stderr
-    assert "is busy: another lotwise command (an import?) is writing it" in done.stderr
+    assert "the book is busy: another lotwise command (an import, or a plan being saved)" in done.stderr
 
 
 def test_a_year_end_plan_whose_sales_would_fall_in_the_next_fy_is_refused(tmp_path):
