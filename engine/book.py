@@ -216,7 +216,7 @@ def fingerprints(rows: Iterable[tuple]) -> list[str]:
 
 
 BATCH = 5000  # rows fingerprinted and written at a time
-KEEP_ADDED = 100_000  # rows an import keeps in memory for the ledger check (Book.last_added)
+KEEP_ADDED = 20_000  # rows an import keeps in memory for the ledger check (Book.last_added)
 SPILL = 100_000  # distinct rows whose occurrence counts an import keeps in memory (Occurrences)
 
 
