@@ -219,3 +219,67 @@ def test_a_streamed_file_reads_as_the_whole_file(tmp_path_factory, bom, pieces):
         text = source_lines(whole.text.lstrip("\ufeff"))
         assert [source_lines(streamed.text(lines))[n - 1] for n in sorted(lines)] == [
             text[n - 1] if n <= len(text) else "" for n in sorted(lines)]
+
+
+def big_book(tmp_path, rows: list[str]):
+    """A book (policy-free) and a transactions CSV of `rows` after its header."""
+    from conftest import lotwise
+
+    sys.path.insert(0, str(REPO / "bench"))
+    from book import generate  # bench/book.py: a policy of inv0..inv4 and funds INF000000000..INF000000019
+
+    policy, _, _ = generate(0, tmp_path)
+    assert lotwise(tmp_path, "init", "--book", "b.db", "--policy", str(policy)).returncode == 0
+    (tmp_path / "t.csv").write_text("date,investor,account,security,type,units,price,charges\n"
+                                    + "".join(r + "\n" for r in rows), encoding="utf-8")
+
+
+def good_rows(n: int) -> list[str]:
+    return [f"2024-01-{1 + i % 28:02d},inv{i % 5},F{i % 7},INF{i % 11:09d},BUY,{1 + i % 5}.5,{100 + i % 37},0"
+            for i in range(n)]
+
+
+def counts(tmp_path) -> dict:
+    book = Book.open(tmp_path / "b.db")
+    try:
+        return {**book.counts(), "queues": book.db.execute("SELECT count(*) FROM ledger_queues").fetchone()[0]}
+    finally:
+        book.close()
+
+
+def test_an_error_on_the_last_row_of_a_large_file_imports_nothing(tmp_path):
+    """30,000 rows are written in batches before the last one is read: all are rolled back."""
+    from conftest import lotwise
+
+    big_book(tmp_path, good_rows(30_000) + ["2024-02-30,inv1,F1,INF000000001,BUY,1,1,0"])
+    run = lotwise(tmp_path, "import", "--book", "b.db", "t.csv")
+    assert run.returncode != 0 and "row 30002, column `date`" in run.stderr and "nothing imported: 1 error(s)" in run.stderr
+    assert "2024-02-30,inv1,F1,INF000000001,BUY,1,1,0" in run.stderr  # the row, shown from the file
+    assert counts(tmp_path) == {"transactions": 0, "prices": 0, "fmv": 0, "losses": 0, "imports": 0, "queues": 0}
+
+
+def test_a_sale_never_bought_late_in_a_large_file_imports_nothing_and_names_the_row(tmp_path):
+    """Past KEEP_ADDED rows the ledger check reads the book holding by holding; its error is
+    the one a single replay meets first, shown with the row's text."""
+    from conftest import lotwise
+
+    rows = good_rows(25_000) + ["2024-03-01,inv3,F3,INF000000002,SELL,5000,100,0",
+                                "2024-02-01,inv2,F2,INF000000005,SELL,9000,100,0"]
+    big_book(tmp_path, rows)
+    run = lotwise(tmp_path, "import", "--book", "b.db", "t.csv")
+    assert run.returncode != 0 and "nothing imported" in run.stderr
+    assert "t.csv:25003" in run.stderr and "2024-02-01,inv2,F2,INF000000005,SELL,9000,100,0" in run.stderr
+    assert counts(tmp_path)["transactions"] == 0
+
+
+def test_the_diagnostics_kept_of_a_file_are_bounded(tmp_path):
+    from conftest import lotwise
+
+    big_book(tmp_path, good_rows(10) + ["2024-01-05,inv1,F1,INF000000001,BUY,x,1,0"] * 1_200)
+    run = lotwise(tmp_path, "import", "--book", "b.db", "t.csv")
+    assert run.returncode != 0
+    assert "nothing imported: 1200 error(s) (the first 1000 of a file shown)" in run.stderr
+    assert run.stderr.count("is not a number") == 1000
+    run = lotwise(tmp_path, "import", "--json", "--book", "b.db", "t.csv")
+    out = json.loads(run.stdout)
+    assert (out["ok"], len(out["diagnostics"]), out["diagnostics_not_shown"]) == (False, 1000, 200)
