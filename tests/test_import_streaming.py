@@ -283,3 +283,19 @@ def test_the_diagnostics_kept_of_a_file_are_bounded(tmp_path):
     run = lotwise(tmp_path, "import", "--json", "--book", "b.db", "t.csv")
     out = json.loads(run.stdout)
     assert (out["ok"], len(out["diagnostics"]), out["diagnostics_not_shown"]) == (False, 1000, 200)
+
+
+def test_a_file_changed_after_it_was_hashed_is_not_imported(tmp_path):
+    """The book records the sha256 hashed first (`already imported` is asked by it): a file
+    saved again between that hash and the streamed read is refused, not recorded under the
+    old hash."""
+    from engine.importers import Streamed, file_sha256
+
+    path = tmp_path / "t.csv"
+    path.write_text("date,investor,account,security,type,units,price,charges\n2024-01-05,a,F1,S,BUY,1,1,0\n")
+    sha256, _ = file_sha256(path, "t.csv")
+    path.write_text("date,investor,account,security,type,units,price,charges\n2024-01-05,a,F1,S,BUY,2,1,0\n")
+    streamed = Streamed(path, "t.csv", None, sha256)
+    list(streamed.records())
+    assert [(d.code, d.message) for d in streamed.diagnostics] == [
+        ("I001", "`t.csv` changed while it was being imported")]

@@ -201,11 +201,17 @@ class Streamed:
         try:
             with handle:
                 yield from transactions_csv.stream(lines, self.display, self.policy, self.diagnostics, counted)
+                for chunk in handle:  # what the reader left (after a header or quoting error): hashed too
+                    lines.digest.update(chunk)
         except _Unreadable as e:
             self._fail(e.diagnostic)
             return
         except OSError as e:
             self._fail(error("I001", f"cannot read `{self.display}`: {e.strerror or e}", None, "check the path"))
+            return
+        if lines.digest.hexdigest() != self.sha256:  # what was hashed first is what the book records
+            self._fail(error("I001", f"`{self.display}` changed while it was being imported", None,
+                             "import it again once it is saved"))
             return
         from engine.importers.csvrows import result
 
@@ -253,6 +259,7 @@ class _Lines:
 
     def __init__(self, handle, display: str, trailing: bool = False):
         self.handle, self.display, self.trailing = handle, display, trailing
+        self.digest = hashlib.sha256()  # of the bytes read (all of them, once iterated to the end)
 
     def __iter__(self):
         pending: str | None = None  # one line held back: a last empty line is dropped
@@ -270,6 +277,7 @@ class _Lines:
         terminated = True
         first = True
         for chunk in self.handle:
+            self.digest.update(chunk)
             if b"\x00" in chunk:
                 raise _Unreadable(self._binary())
             try:
