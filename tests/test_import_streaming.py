@@ -102,7 +102,7 @@ def load(book: Book, records, name: str, held: bool):
     return None
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(history=histories())
 def test_the_ledger_replayed_by_holding_is_the_one_replay(tmp_path_factory, history):
     tmp = tmp_path_factory.mktemp("streamed")
