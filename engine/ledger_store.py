@@ -17,7 +17,9 @@ keeps the result again.
 
 An import whose transactions are all dated after the book's last one continues from the open
 lots of the queues it touches (the FIFO state is all a later transaction can see); any other
-import replays everything.
+import replays everything. An import too large to hold in memory (more than book.KEEP_ADDED
+rows) is replayed from the book one holding at a time (`replay_by_holding`), with the same
+result byte for byte.
 """
 
 from __future__ import annotations
