@@ -10,7 +10,6 @@
 
 import json
 import os
-import resource
 import subprocess
 import sys
 from datetime import date, timedelta
@@ -22,7 +21,7 @@ from hypothesis import strategies as st
 
 from conftest import REPO
 from engine import book as book_module
-from engine.book import Book, Occurrences, _row, fingerprints
+from engine.book import Book, Occurrences, fingerprints
 from engine.importers import transactions_csv
 from engine.ledger import LedgerError
 from engine.ledger_store import after_import, before_import
