@@ -285,7 +285,7 @@ def fingerprints(rows: Iterable[tuple]) -> list[str]:
     for row in rows:
         n = seen.get(row, 0)
         seen[row] = n + 1
-        out.append(hashlib.sha256("|".join(map(str, row + (n,))).encode()).hexdigest())
+        out.append(_fingerprint(row, n))
     return out
 
 
@@ -296,6 +296,69 @@ def _same_number(stored, value: str) -> bool:
         return Decimal(stored) == Decimal(value)
     except (ArithmeticError, TypeError, ValueError):
         return False
+
+
+BATCH = 5000  # rows fingerprinted and written at a time
+KEEP_ADDED = 20_000  # rows an import keeps in memory for the ledger check (Book.last_added)
+SPILL = 100_000  # distinct rows whose occurrence counts an import keeps in memory (Occurrences)
+
+
+def _batches(records: Iterable, size: int) -> Iterator[list]:
+    batch = []
+    for record in records:
+        batch.append(record)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+class Occurrences:
+    """The occurrence numbers of one file's rows among identical rows before them (what
+    `fingerprints` numbers), batch by batch: counted in a dict keyed by each row's first
+    fingerprint (its content with occurrence 0) while the file has at most SPILL distinct
+    rows, then in a temporary SQLite table (on disk past its cache), so a file of any size
+    is fingerprinted in bounded memory. The fingerprints are exactly `fingerprints(rows)`."""
+
+    def __init__(self, db: sqlite3.Connection):
+        self.db, self.seen, self.spilled = db, {}, False
+
+    def fingerprints(self, rows: list[tuple]) -> list[str]:
+        firsts = [_fingerprint(row, 0) for row in rows]
+        if not self.spilled and len(self.seen) + len(rows) > SPILL:
+            self.db.execute("CREATE TEMP TABLE IF NOT EXISTS import_occurrences "
+                            "(first TEXT PRIMARY KEY, count INTEGER NOT NULL) WITHOUT ROWID")
+            self.db.execute("DELETE FROM temp.import_occurrences")
+            self.db.executemany("INSERT INTO temp.import_occurrences VALUES (?, ?)", self.seen.items())
+            self.seen, self.spilled = {}, True
+        if self.spilled:  # this batch's counts so far, from the table
+            counts: dict[str, int] = {}
+            unique = list(set(firsts))
+            for start in range(0, len(unique), 500):
+                chunk = unique[start:start + 500]
+                counts.update(self.db.execute(f"SELECT first, count FROM temp.import_occurrences "
+                                              f"WHERE first IN ({','.join('?' * len(chunk))})", chunk))
+        else:
+            counts = self.seen
+        out = []
+        for row, first in zip(rows, firsts):
+            n = counts.get(first, 0)
+            counts[first] = n + 1
+            out.append(first if n == 0 else _fingerprint(row, n))
+        if self.spilled:
+            self.db.executemany("INSERT INTO temp.import_occurrences VALUES (?, ?) "
+                                "ON CONFLICT (first) DO UPDATE SET count = excluded.count", counts.items())
+        return out
+
+    def close(self) -> None:
+        if self.spilled:
+            self.db.execute("DELETE FROM temp.import_occurrences")
+        self.seen = {}
+
+
+def _fingerprint(row: tuple, n: int) -> str:
+    return hashlib.sha256("|".join(map(str, row + (n,))).encode()).hexdigest()
 
 
 class Book:
@@ -499,34 +562,50 @@ class Book:
         return self.db.execute("INSERT INTO imports (sha256, kind, name, rows_added, rows_skipped) "
                                "VALUES (?, ?, ?, 0, 0)", (sha256, kind, name)).lastrowid
 
-    def add_transactions(self, records: list[Transaction], *, sha256: str, name: str,
+    def add_transactions(self, records: Iterable[Transaction], *, sha256: str, name: str,
                          kind: str) -> ImportReport:
         """Add a file's transactions in one transaction; rows already in the book are skipped.
-        The rows added are kept in `self.last_added`, in stored order, numbered after the
-        book's rows (`seq`), for checking the ledger without reading them back."""
-        self.last_added: list[Transaction] = []
+        `records` may be a generator (a streamed importer): they are fingerprinted and written
+        in batches of BATCH inside the open transaction, so memory does not grow with the file
+        (`Occurrences`). The rows added are kept in `self.last_added`, in stored order,
+        numbered after the book's rows (`seq`), for checking the ledger without reading them
+        back, while there are at most KEEP_ADDED of them; past that it is None (the ledger
+        check reads the book holding by holding: engine/ledger_store.py)."""
+        self.last_added: list[Transaction] | None = []
         if self._already(sha256):
-            return ImportReport(name, kind, 0, len(records), already_imported=True)
-        rows = [_row(t) for t in records]
-        fps = fingerprints(rows)
-        known: set[str] = set()
-        for start in range(0, len(fps), 500):
-            chunk = fps[start:start + 500]
-            known.update(f for (f,) in self.db.execute(
-                f"SELECT fingerprint FROM transactions WHERE fingerprint IN ({','.join('?' * len(chunk))})", chunk))
+            return ImportReport(name, kind, 0, sum(1 for _ in records), already_imported=True)
         base = self.db.execute("SELECT count(*) FROM transactions").fetchone()[0]
-        fresh = [(record, fp) for record, fp in zip(records, fps) if fp not in known]
+        total = added = 0
+        kept: list[Transaction] | None = []
         with self.transaction():
             import_id = self._log(sha256, kind, name)
-            self.db.executemany(
-                "INSERT INTO transactions (import_id, source, date, investor, account, security, "
-                "type, units, price, charges, fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                ((import_id, r.source, r.date.isoformat(), r.investor, r.account, r.security, TYPE_VALUE[r.type],
-                  str(r.units), str(r.price), str(r.charges), fp) for r, fp in fresh))
+            occurrences = Occurrences(self.db)
+            for batch in _batches(records, BATCH):
+                rows = [_row(t) for t in batch]
+                fps = occurrences.fingerprints(rows)
+                known: set[str] = set()
+                for start in range(0, len(fps), 500):  # rows of earlier imports (none of this one can match)
+                    chunk = fps[start:start + 500]
+                    known.update(f for (f,) in self.db.execute(
+                        f"SELECT fingerprint FROM transactions WHERE fingerprint IN ({','.join('?' * len(chunk))})",
+                        chunk))
+                fresh = [(record, fp) for record, fp in zip(batch, fps) if fp not in known]
+                self.db.executemany(
+                    "INSERT INTO transactions (import_id, source, date, investor, account, security, "
+                    "type, units, price, charges, fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    ((import_id, r.source, r.date.isoformat(), r.investor, r.account, r.security, TYPE_VALUE[r.type],
+                      str(r.units), str(r.price), str(r.charges), fp) for r, fp in fresh))
+                if kept is not None:
+                    kept.extend(r._replace(seq=base + added + i) for i, (r, _) in enumerate(fresh))
+                    if len(kept) > KEEP_ADDED:
+                        kept = None
+                total += len(batch)
+                added += len(fresh)
+            occurrences.close()
             self.db.execute("UPDATE imports SET rows_added = ?, rows_skipped = ? WHERE id = ?",
-                            (len(fresh), len(records) - len(fresh), import_id))
-        self.last_added = [r._replace(seq=base + i) for i, (r, _) in enumerate(fresh)]
-        return ImportReport(name, kind, len(fresh), len(records) - len(fresh))
+                            (added, total - added, import_id))
+        self.last_added = kept
+        return ImportReport(name, kind, added, total - added)
 
     def add_prices(self, records: list[Price], *, sha256: str, name: str, kind: str) -> ImportReport:
         """Add prices; the same price again is skipped, a different one for the same day

@@ -256,7 +256,8 @@ def cmd_init(args) -> int:
 def cmd_import(args) -> int:
     from engine.diagnostics import has_errors, render_all
     from engine.book import ImportReport
-    from engine.importers import ImportResult, file_sha256, read_file
+    from engine.importers import ImportResult, Streamed, file_sha256, read_file, streamable
+    from engine.importers.csvrows import KEPT
     from engine.ledger import LedgerError
     from engine.ledger_store import after_import, before_import, units_held
     from engine.tax.intraday import intraday_securities
@@ -272,45 +273,95 @@ def cmd_import(args) -> int:
         except LedgerError:  # the book's history does not replay: not known (the import below says why)
             return None
 
-    results, problems, sources = [], [], {}
+    # A transactions CSV is streamed (Streamed): read row by row while the book writes it in
+    # the transaction below, so memory does not grow with the file (issue 12.7); any other
+    # file is read whole first, as its checks need (a CAS's opening balances: `held`).
+    results, found, sources, more = [], {}, {}, 0
     for name in args.files:
         sha256, problem = file_sha256(Path(name), name)  # hash first: a file already imported is not parsed
         if problem is None and (report := book.imported(sha256, name)) is not None:
             results.append((name, report))
             continue
+        if problem is None and streamable(Path(name), name):
+            results.append((name, Streamed(Path(name), name, policy, sha256)))
+            continue
         result = (ImportResult(None, diagnostics=[problem]) if problem is not None else
                   read_file(Path(name), name, policy, investor=args.investor, held=held))
         results.append((name, result))
-        problems.extend(result.diagnostics)
+        found[name] = result.diagnostics
+        more += getattr(result.diagnostics, "more", 0)
         sources[name] = result.text
-    if has_errors(problems):
+
+    def problems() -> list:  # every file's diagnostics, in the order of the files
+        return [d for name, _ in results for d in found.get(name, ())]
+
+    def shown(result: Streamed) -> None:  # a streamed file's diagnostics, and the lines they point at
+        nonlocal more
+        found[result.display] = result.diagnostics
+        more += result.more
+        sources[result.display] = result.text({d.span.line for d in result.diagnostics
+                                               if d.span is not None and d.span.path == result.display})
+
+    def rejected() -> int:
+        errors = problems()
         if not args.json:
-            print(render_all(problems, sources), file=sys.stderr)
-            print(f"nothing imported: {sum(d.is_error for d in problems)} error(s)", file=sys.stderr)
+            print(render_all(errors, sources), file=sys.stderr)
+            count = sum(d.is_error for d in errors) + more
+            print(f"nothing imported: {count} error(s)" + (f" (the first {KEPT} of a file shown)" if more else ""),
+                  file=sys.stderr)
         else:
-            print(json.dumps({"ok": False, "diagnostics": [d.to_json() for d in problems]}, indent=2))
+            print(json.dumps({"ok": False, "diagnostics": [d.to_json() for d in errors]}
+                             | ({"diagnostics_not_shown": more} if more else {}), indent=2))
         return EXIT_INPUT
+
+    if has_errors(problems()):  # nothing will be written: the streamed files are only read, for their errors
+        for name, result in results:
+            if isinstance(result, Streamed):
+                for _ in result.records():
+                    pass
+                shown(result)
+        return rejected()
     # All files in one transaction; the ledger is replayed with what the book then holds and
     # kept (engine/ledger_store.py), so a sale of units never bought rolls everything back,
-    # with its row named.
+    # with its row named; so does an error found late in a streamed file.
     import sqlite3
+
+    class Rejected(Exception):
+        pass
 
     reports = []
     try:
         with book.transaction():
             check = before_import(book, intraday_securities(policy))
-            added = []
+            added: list | None = []  # None: too many to hold; the ledger check reads the book
+            bad = False
             for name, result in results:
                 if isinstance(result, ImportReport):
                     reports.append(result)
                     continue
-                reports.append(book.add(result.stores, result.records, sha256=result.sha256, name=name,
-                                        kind=result.kind))
-                if result.stores == "transactions":
-                    added += book.last_added
-            if added:
+                if isinstance(result, Streamed) and bad:  # read for its errors only
+                    for _ in result.records():
+                        pass
+                else:
+                    records = result.records() if isinstance(result, Streamed) else result.records
+                    reports.append(book.add(result.stores, records, sha256=result.sha256, name=name,
+                                            kind=result.kind))
+                    if result.stores == "transactions":
+                        added = None if added is None or book.last_added is None else added + book.last_added
+                if isinstance(result, Streamed):
+                    shown(result)
+                    bad = bad or has_errors(result.diagnostics)
+            if bad:
+                raise Rejected  # rolls back what the streamed files wrote
+            if added is None or added:
                 after_import(book, check, added)
+    except Rejected:
+        return rejected()
     except LedgerError as e:
+        span = e.diagnostic.span
+        for name, result in results:
+            if isinstance(result, Streamed) and span is not None and span.path == name:
+                sources[name] = result.text({span.line})
         print(render_all([e.diagnostic], sources), file=sys.stderr)
         print("nothing imported", file=sys.stderr)
         return EXIT_INPUT
@@ -320,8 +371,8 @@ def cmd_import(args) -> int:
     if args.json:
         print(json.dumps({"ok": True, "files": [r.to_json() for r in reports]}, indent=2))
     else:
-        if problems:
-            print(render_all(problems, sources), file=sys.stderr)
+        if problems():
+            print(render_all(problems(), sources), file=sys.stderr)
         for r in reports:
             note = " (already imported)" if r.already_imported else ""
             extra = f", {r.updated} updated" if r.updated else ""

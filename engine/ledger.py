@@ -145,6 +145,7 @@ class LedgerError(Exception):
     def __init__(self, diagnostic: Diagnostic):
         super().__init__(diagnostic.message)
         self.diagnostic = diagnostic
+        self.at: tuple | None = None  # where the replay stopped (see replay's `positions`)
 
 
 def _lot_id(*parts: object) -> str:
@@ -172,7 +173,7 @@ def _order(tx: Transaction) -> tuple:
 
 
 def replay(transactions: Iterable[Transaction], opening: Iterable[Lot] = (),
-           intraday: Collection[str] = frozenset()) -> Ledger:
+           intraday: Collection[str] = frozenset(), positions: dict[str, list] | None = None) -> Ledger:
     """Replay in date order (file order within a day). Raises LedgerError, naming the row,
     when a transfer needs more units than are held or a merger does not balance.
 
@@ -183,7 +184,12 @@ def replay(transactions: Iterable[Transaction], opening: Iterable[Lot] = (),
     `intraday`: the securities whose same-day BUY and SELL rows in one account are an
     intraday trade (s.43(5)): the tax law's, for its exchange-traded securities. Mutual fund
     units are not traded intraday: a same-day redemption and purchase of a fund is two
-    transactions, matched FIFO as any others."""
+    transactions, matched FIFO as any others.
+
+    `positions` (a dict, filled when given): where in the replay each disposal and intraday
+    trade was made (`_order` of the row being applied), under "disposals" and "trades"; and a
+    LedgerError raised carries `at`, where the replay stopped. Replays of holdings that share
+    no state (engine/ledger_store.py) are merged by these into the order of one replay."""
     queues: dict[tuple[str, str, str], deque[Lot]] = defaultdict(deque)
     disposals: list[Disposal] = []
     trades: list[IntradayTrade] = []
@@ -198,76 +204,91 @@ def replay(transactions: Iterable[Transaction], opening: Iterable[Lot] = (),
 
     ordered = sorted(transactions, key=_order)
     netted = _intraday_days(ordered, intraday) if intraday else {}
-    for tx in ordered:
-        key = tx.key
-        kind = tx.type
-        queue = queues[key]
-        if netted and (kind is BUY or kind is SELL) and (key, tx.date) in netted:
-            trade, rest, last = netted[(key, tx.date)]
-            if tx is not last:  # the day's last BUY or SELL row applies the whole day
+    merged_at: dict[tuple[str, str, date], tuple] = {}
+    disposal_at: list[tuple] = []
+    trade_at: list[tuple] = []
+    try:
+        for tx in ordered:
+            key = tx.key
+            kind = tx.type
+            queue = queues[key]
+            if netted and (kind is BUY or kind is SELL) and (key, tx.date) in netted:
+                trade, rest, last = netted[(key, tx.date)]
+                if tx is not last:  # the day's last BUY or SELL row applies the whole day
+                    continue
+                trades.append(trade)
+                trade_at.append(_order(tx))
+                if isinstance(rest, Transaction):  # more sold than bought: the rest is a delivery sale
+                    if rest.units > held[key]:
+                        raise _fail(rest, f"{rest.units + trade.units} units of {tx.security} sold on {tx.date} in "
+                                    f"{tx.account}, {trade.units} of them bought that day (an intraday trade), but "
+                                    f"{tx.investor} held {held[key]} before", "check the units, the account and the "
+                                    "date; or import the earlier purchases")
+                    disposals.append(Disposal(rest, tuple(_take(queue, rest, held[key]))))
+                    disposal_at.append(_order(tx))
+                    held[key] -= rest.units
+                elif rest is not None:  # more bought than sold: the rest is a lot
+                    ident = rest.ident
+                    n = occurrences[ident]
+                    occurrences[ident] = n + 1
+                    queue.append(rest._replace(ident=ident + (n,)))
+                    held[key] += rest.units
                 continue
-            trades.append(trade)
-            if isinstance(rest, Transaction):  # more sold than bought: the rest is a delivery sale
-                if rest.units > held[key]:
-                    raise _fail(rest, f"{rest.units + trade.units} units of {tx.security} sold on {tx.date} in "
-                                f"{tx.account}, {trade.units} of them bought that day (an intraday trade), but "
-                                f"{tx.investor} held {held[key]} before", "check the units, the account and the "
-                                "date; or import the earlier purchases")
-                disposals.append(Disposal(rest, tuple(_take(queue, rest, held[key]))))
-                held[key] -= rest.units
-            elif rest is not None:  # more bought than sold: the rest is a lot
-                ident = rest.ident
+            if kind in ACQUIRES or kind is BONUS:
+                held[key] += tx.units
+                if kind is BUY:
+                    acquired_on.add((key, tx.date))
+                how = TYPE_VALUE[kind]
+                ident = (tx.investor, tx.account, tx.security, tx.date, how, tx.units, tx.price)
                 n = occurrences[ident]
                 occurrences[ident] = n + 1
-                queue.append(rest._replace(ident=ident + (n,)))
-                held[key] += rest.units
-            continue
-        if kind in ACQUIRES or kind is BONUS:
-            held[key] += tx.units
-            if kind is BUY:
-                acquired_on.add((key, tx.date))
-            how = TYPE_VALUE[kind]
-            ident = (tx.investor, tx.account, tx.security, tx.date, how, tx.units, tx.price)
-            n = occurrences[ident]
-            occurrences[ident] = n + 1
-            cost = Decimal(0) if kind is BONUS else purchase_cost(tx)
-            queue.append(Lot(ident + (n,), tx.investor, tx.account, tx.security, tx.date,
-                             tx.units, cost, tx.source, how))
-        elif kind in TRANSFERS or kind is MERGER_OUT:
-            taken = _take(queue, tx, held[key])
-            held[key] -= tx.units
-            if kind is MERGER_OUT:
-                merged_out[(tx.investor, tx.account, tx.date)].extend(
-                    Lot((m.lot_id,), tx.investor, tx.account, tx.security, m.acquired, m.units, m.cost, tx.source,
-                        "MERGER_OUT", m.history) for m in taken)
-            else:
-                disposals.append(Disposal(tx, tuple(taken)))
-        elif kind is SPLIT:
-            # (on a day netted as intraday, the day's purchases may be all there is to split:
-            # they are counted in units after the split, _intraday_days)
-            if not queue and (key, tx.date) not in netted:
-                raise _fail(tx, f"a split of {tx.security}, which {tx.investor} does not hold in {tx.account}",
-                            "check the security and account, or import the purchases first")
-            step = Step(tx.date, tx.security, 1 / Fraction(tx.units))
-            queues[tx.key] = deque(lot._replace(units=lot.units * tx.units, history=lot.history + (step,))
-                                   for lot in queue)
-            held[tx.key] *= tx.units
-        elif kind is MERGER_IN:
-            if (tx.investor, tx.account, tx.date) in merged_in_days:
-                raise _fail(tx, f"a second merger on {tx.date} in {tx.account}: lotwise cannot tell which units "
-                                "became which", "import each merger on its own day, or ask for pairing by scheme",
-                            code="L103")
-            merged_in_days.add((tx.investor, tx.account, tx.date))
-            pool = merged_out.pop((tx.investor, tx.account, tx.date), None)
-            if not pool:
-                raise _fail(tx, "MERGER_IN without a MERGER_OUT on the same day in the same account",
-                            "a merger is two rows: the units given up (MERGER_OUT) and received (MERGER_IN)")
-            queue.extend(_converted(pool, tx))
-            held[tx.key] += tx.units
+                cost = Decimal(0) if kind is BONUS else purchase_cost(tx)
+                queue.append(Lot(ident + (n,), tx.investor, tx.account, tx.security, tx.date,
+                                 tx.units, cost, tx.source, how))
+            elif kind in TRANSFERS or kind is MERGER_OUT:
+                taken = _take(queue, tx, held[key])
+                held[key] -= tx.units
+                if kind is MERGER_OUT:
+                    merged_at.setdefault((tx.investor, tx.account, tx.date), _order(tx))
+                    merged_out[(tx.investor, tx.account, tx.date)].extend(
+                        Lot((m.lot_id,), tx.investor, tx.account, tx.security, m.acquired, m.units, m.cost, tx.source,
+                            "MERGER_OUT", m.history) for m in taken)
+                else:
+                    disposals.append(Disposal(tx, tuple(taken)))
+                    disposal_at.append(_order(tx))
+            elif kind is SPLIT:
+                # (on a day netted as intraday, the day's purchases may be all there is to split:
+                # they are counted in units after the split, _intraday_days)
+                if not queue and (key, tx.date) not in netted:
+                    raise _fail(tx, f"a split of {tx.security}, which {tx.investor} does not hold in {tx.account}",
+                                "check the security and account, or import the purchases first")
+                step = Step(tx.date, tx.security, 1 / Fraction(tx.units))
+                queues[tx.key] = deque(lot._replace(units=lot.units * tx.units, history=lot.history + (step,))
+                                       for lot in queue)
+                held[tx.key] *= tx.units
+            elif kind is MERGER_IN:
+                if (tx.investor, tx.account, tx.date) in merged_in_days:
+                    raise _fail(tx, f"a second merger on {tx.date} in {tx.account}: lotwise cannot tell which units "
+                                    "became which", "import each merger on its own day, or ask for pairing by scheme",
+                                code="L103")
+                merged_in_days.add((tx.investor, tx.account, tx.date))
+                pool = merged_out.pop((tx.investor, tx.account, tx.date), None)
+                if not pool:
+                    raise _fail(tx, "MERGER_IN without a MERGER_OUT on the same day in the same account",
+                                "a merger is two rows: the units given up (MERGER_OUT) and received (MERGER_IN)")
+                queue.extend(_converted(pool, tx))
+                held[tx.key] += tx.units
+    except LedgerError as e:
+        e.at = (0, _order(tx))  # noqa: F821 (tx: the row being applied)
+        raise
     if merged_out:
         (investor, account, day), lots = next(iter(merged_out.items()))
-        raise LedgerError(error("L102", f"MERGER_OUT on {day} has no MERGER_IN in {account}",
-                                _source_span(lots[0].origin), "add the row for the units received, or the units vanish"))
+        e = LedgerError(error("L102", f"MERGER_OUT on {day} has no MERGER_IN in {account}",
+                              _source_span(lots[0].origin), "add the row for the units received, or the units vanish"))
+        e.at = (1, merged_at[(investor, account, day)])  # after every row: only when no row failed
+        raise e
+    if positions is not None:
+        positions["disposals"], positions["trades"] = disposal_at, trade_at
     lots = tuple(lot for key in sorted(queues) for lot in queues[key])
     return Ledger(lots=lots, disposals=tuple(
         Disposal(d.tx, d.matched, True) if (d.tx.key, d.tx.date) in acquired_on else d for d in disposals),

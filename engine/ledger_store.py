@@ -17,7 +17,9 @@ keeps the result again.
 
 An import whose transactions are all dated after the book's last one continues from the open
 lots of the queues it touches (the FIFO state is all a later transaction can see); any other
-import replays everything.
+import replays everything. An import too large to hold in memory (more than book.KEEP_ADDED
+rows) is replayed from the book one holding at a time (`replay_by_holding`), with the same
+result byte for byte.
 """
 
 from __future__ import annotations
@@ -35,8 +37,9 @@ from operator import itemgetter
 from typing import Collection, Iterable
 
 from engine.book import MIGRATIONS, Book
+from engine import book_rows
 from engine.book_rows import BookDamaged, Damage, kept_rows
-from engine.ledger import Disposal, IntradayTrade, Ledger, Lot, Matched, Step, replay
+from engine.ledger import Disposal, IntradayTrade, Ledger, LedgerError, Lot, Matched, Step, replay
 from engine.transactions import TX_TYPES, TYPE_VALUE, Transaction
 
 # Bump when replay's results change (a fix to FIFO, cost apportionment, lot ids...): books
@@ -255,27 +258,46 @@ def trade_of(row: tuple) -> IntradayTrade:
 
 @dataclass(frozen=True)
 class ImportCheck:
-    """What the import learnt before writing: whether the kept ledger can be continued, and
-    the securities whose same-day trades the replay nets (the policy's)."""
+    """What the import learnt before writing: whether the kept ledger can be continued, the
+    securities whose same-day trades the replay nets (the policy's), and the highest
+    transaction id (the rows the import adds are those after it)."""
 
     continues: bool
     last: date | None
     intraday: frozenset[str] = frozenset()
+    highest: int = 0
 
 
 def before_import(book: Book, intraday: Collection[str] = frozenset()) -> ImportCheck:
     """Called before the import writes: is the kept ledger valid for `intraday`, and the book's last date."""
-    return ImportCheck(is_kept(book, intraday), last_date(book), frozenset(intraday))
+    highest = book.db.execute("SELECT coalesce(max(id), 0) FROM transactions").fetchone()[0]
+    return ImportCheck(is_kept(book, intraday), last_date(book), frozenset(intraday), highest)
 
 
-def after_import(book: Book, check: ImportCheck, added: list[Transaction]) -> Ledger:
-    """Called inside the import's SQLite transaction after `added` were written: replay the
+def after_import(book: Book, check: ImportCheck, added: list[Transaction] | None = None) -> None:
+    """Called inside the import's SQLite transaction after the rows were written: replay the
     book with them and keep the result. Raises LedgerError (the caller rolls back) when the
     book would then hold a sale of units never bought, or an unbalanced merger.
+
+    `added`: the rows the import wrote, in stored order and numbered after the book's rows,
+    when the caller still holds them (a small import: replayed from the list); None (a large
+    one, or unknown): the book is read holding by holding (`replay_by_holding`), so memory
+    is that of one holding's history, not the file's.
 
     A continued replay nets a day's trades exactly as a full one: every transaction added is
     dated after the book's last, so each day's rows are all among them."""
     intraday = check.intraday
+    if added is None:
+        count, first_day = book.db.execute("SELECT count(*), min(date) FROM transactions WHERE id > ?",
+                                           (check.highest,)).fetchone()
+        if not count:
+            return
+        with book.transaction():
+            if check.continues and check.last is not None and date.fromisoformat(first_day) > check.last:
+                replay_by_holding(book, intraday, since=check.highest)
+            else:
+                replay_by_holding(book, intraday)
+        return
     if check.continues and check.last is not None and added and min(t.date for t in added) > check.last:
         touched = {t.key for t in added}
         ledger = replay(added, opening=open_lots(book, touched), intraday=intraday)
@@ -284,11 +306,89 @@ def after_import(book: Book, check: ImportCheck, added: list[Transaction]) -> Le
         first = book.db.execute("SELECT coalesce(max(seq), -1) + 1 FROM ledger_disposals").fetchone()[0]
         with book.transaction():
             _write(book, queues, ledger.disposals, ledger.intraday, first_seq=first, intraday=intraday)
-        return ledger
+        return
     # An empty book before the import holds exactly the rows added, in stored order.
     ledger = replay(added if check.last is None else book.transactions(), intraday=intraday)
     keep(book, ledger, intraday=intraday)
-    return ledger
+
+
+_MERGERS = (TYPE_VALUE[TX_TYPES["MERGER_IN"]], TYPE_VALUE[TX_TYPES["MERGER_OUT"]])
+
+
+def replay_by_holding(book: Book, intraday: Collection[str] = frozenset(), since: int | None = None) -> None:
+    """Replay the book's transactions holding by holding and keep the result, as `keep` (or,
+    with `since`, the continued replay of the rows with a higher id from the kept open lots)
+    would keep one replay of them all: the same queues, disposals and intraday trades, in the
+    same order, and the same LedgerError if any.
+
+    Holdings (investor, account, security) share no state in a replay, except through a
+    merger (units of one security become another's in the same account): an account with a
+    MERGER row among the rows replayed is replayed as one. Each group's rows come from one
+    SQL query sorted by holding (SQLite sorts on disk past its cache), so memory is one
+    group's history. A group's disposals and intraday trades go to temporary tables with
+    where the replay made them (date, merger flag, id: the order one replay applies rows in,
+    ids ordering rows as `Book.transactions` numbers them) and are copied in that order; of
+    the groups' errors, the one a single replay would have met first is raised."""
+    db = book.db
+    after = 0 if since is None else since
+    merged = set(db.execute("SELECT DISTINCT investor, account FROM transactions WHERE id > ? AND type IN (?, ?)",
+                            (after, *_MERGERS)))
+    db.execute("CREATE TEMP TABLE IF NOT EXISTS replay_disposals (day TEXT, merger INTEGER, id INTEGER, "
+               "transaction_row TEXT, matched TEXT, bought_same_day INTEGER)")
+    db.execute("CREATE TEMP TABLE IF NOT EXISTS replay_intraday (day TEXT, merger INTEGER, id INTEGER, trade TEXT)")
+    db.execute("DELETE FROM temp.replay_disposals")
+    db.execute("DELETE FROM temp.replay_intraday")
+    if since is None:
+        db.execute("DELETE FROM ledger_queues")
+        db.execute("DELETE FROM ledger_disposals")
+        db.execute("DELETE FROM ledger_intraday")
+        first_seq = 0
+    else:
+        first_seq = db.execute("SELECT coalesce(max(seq), -1) + 1 FROM ledger_disposals").fetchone()[0]
+    rows = db.execute("SELECT id, source, date, investor, account, security, type, units, price, charges "
+                      "FROM transactions WHERE id > ? ORDER BY investor, account, security, date, id", (after,))
+
+    def group(row) -> tuple:
+        return (row[3], row[4]) if (row[3], row[4]) in merged else (row[3], row[4], row[5])
+
+    failure: LedgerError | None = None
+    for _, members in groupby(rows, key=group):
+        members = list(members)  # every row checked as any reader checks it (BookDamaged names a bad one)
+        transactions = [t._replace(seq=row[0]) for t, row in zip(book_rows.transactions(members, book.path), members)]
+        touched = {t.key for t in transactions}
+        positions: dict[str, list] = {}
+        try:
+            ledger = replay(transactions, opening=open_lots(book, touched) if since is not None else (),
+                            intraday=intraday, positions=positions)
+        except LedgerError as e:
+            if failure is None or e.at < failure.at:
+                failure = e
+            continue
+        if failure is not None:
+            continue  # nothing will be kept: only the first error is looked for
+        queues = _queues(ledger.lots)
+        queues.update({key: [] for key in touched if key not in queues})
+        db.executemany("DELETE FROM ledger_queues WHERE investor = ? AND account = ? AND security = ?",
+                       [key for key, lots in queues.items() if not lots])
+        db.executemany("INSERT OR REPLACE INTO ledger_queues (investor, account, security, lots) VALUES (?, ?, ?, ?)",
+                       [(*key, json.dumps([_lot_row(lot) for lot in lots])) for key, lots in queues.items() if lots])
+        db.executemany("INSERT INTO temp.replay_disposals VALUES (?, ?, ?, ?, ?, ?)",
+                       ((at[0].isoformat(), at[1], at[2], _tx_row(d.tx), _matched_row(d.matched),
+                         int(d.bought_same_day)) for d, at in zip(ledger.disposals, positions["disposals"])))
+        db.executemany("INSERT INTO temp.replay_intraday VALUES (?, ?, ?, ?)",
+                       ((at[0].isoformat(), at[1], at[2], _trade_row(t))
+                        for t, at in zip(ledger.intraday, positions["trades"])))
+    if failure is not None:
+        raise failure
+    db.execute("INSERT INTO ledger_disposals (seq, date, transaction_row, matched, bought_same_day) "
+               "SELECT ? + row_number() OVER (ORDER BY day, merger, id) - 1, day, transaction_row, matched, "
+               "bought_same_day FROM temp.replay_disposals ORDER BY day, merger, id", (first_seq,))
+    db.execute("INSERT INTO ledger_intraday (date, trade) SELECT day, trade FROM temp.replay_intraday "
+               "ORDER BY day, merger, id")
+    db.execute("DELETE FROM temp.replay_disposals")
+    db.execute("DELETE FROM temp.replay_intraday")
+    book.set("ledger_intraday", json.dumps(sorted(intraday)))
+    book.set("ledger", _token(book, intraday))
 
 
 def ledger_of(book: Book, *, until: date | None = None, sold_from: date | None = None,

@@ -163,3 +163,182 @@ def _utf16(data: bytes) -> str | None:
         if not any(head[0::2]) and all(head[1::2]):
             return "utf-16-be"
     return None
+
+
+HEAD_BYTES = 1 << 20  # a first line longer than this is read the old way (whole)
+
+
+class Streamed:
+    """A transactions CSV read row by row while the book writes it (issue 12.7): memory stays
+    that of a batch of rows, whatever the file's size. `records()` yields the transactions as
+    `read_file` would list them (its checks run on the lines as they come: a NUL byte anywhere
+    is I002 and an undecodable byte I003, as read_file says of the whole file, and then no
+    other diagnostic is kept); `diagnostics` is complete once `records()` is exhausted. The
+    caller writes inside one SQLite transaction and rolls it back if any is an error."""
+
+    kind, stores = "transactions-csv", "transactions"
+
+    def __init__(self, path: Path, display: str, policy, sha256: str):
+        from engine.importers.csvrows import Problems
+
+        self.path, self.display, self.policy, self.sha256 = path, display, policy, sha256
+        self.diagnostics: list[Diagnostic] = Problems()
+        self.failed = False  # not read to the end (I001, I002, I003): no text to show
+
+    @property
+    def more(self) -> int:
+        return getattr(self.diagnostics, "more", 0)
+
+    def records(self):
+        from engine.importers import transactions_csv
+
+        handle, problem = open_regular(self.path, self.display)
+        if problem is not None:
+            self._fail(problem)
+            return
+        counted = [0]
+        lines = _Lines(handle, self.display)
+        try:
+            with handle:
+                yield from transactions_csv.stream(lines, self.display, self.policy, self.diagnostics, counted)
+                for chunk in handle:  # what the reader left (after a header or quoting error): hashed too
+                    lines.digest.update(chunk)
+        except _Unreadable as e:
+            self._fail(e.diagnostic)
+            return
+        except OSError as e:
+            self._fail(error("I001", f"cannot read `{self.display}`: {e.strerror or e}", None, "check the path"))
+            return
+        if lines.digest.hexdigest() != self.sha256:  # what was hashed first is what the book records
+            self._fail(error("I001", f"`{self.display}` changed while it was being imported", None,
+                             "import it again once it is saved"))
+            return
+        from engine.importers.csvrows import result
+
+        result([], [None] * min(counted[0], 1), self.diagnostics, self.display)  # I109 for a header alone
+
+    def _fail(self, diagnostic: Diagnostic) -> None:
+        from engine.importers.csvrows import Problems
+
+        self.diagnostics, self.failed = Problems(), True
+        self.diagnostics.append(diagnostic)
+
+    def text(self, lines: set[int]) -> str:
+        """The file's text as far as `lines` (1-based) are concerned, the others empty: what
+        rendering diagnostics at those lines needs, without holding the file."""
+        if self.failed or not lines:
+            return ""
+        handle, problem = open_regular(self.path, self.display)
+        if problem is not None:
+            return ""
+        wanted, found, last = set(lines), {}, max(lines)
+        try:
+            with handle:
+                for number, line in enumerate(_Lines(handle, self.display, trailing=True), start=1):
+                    if number in wanted:
+                        found[number] = line
+                    if number >= last:
+                        break
+        except (_Unreadable, OSError):
+            return ""
+        return "\n".join(found.get(n, "") for n in range(1, last + 1))
+
+
+class _Unreadable(Exception):
+    def __init__(self, diagnostic: Diagnostic):
+        super().__init__(diagnostic.message)
+        self.diagnostic = diagnostic
+
+
+class _Lines:
+    """A binary file's lines as `diagnostics.source_lines` counts them in its UTF-8 text (a
+    line ends at \\n, \\r\\n or a lone \\r; a byte order mark and any more at the start are
+    dropped), without a last empty one (as csvrows.rows drops it; `trailing`: with it),
+    decoded one line at a time. A NUL byte is I002 and a byte that is not UTF-8 I003, as
+    `read_file` reports them for the whole file (the rest is scanned for a NUL, which wins)."""
+
+    def __init__(self, handle, display: str, trailing: bool = False):
+        self.handle, self.display, self.trailing = handle, display, trailing
+        self.digest = hashlib.sha256()  # of the bytes read (all of them, once iterated to the end)
+
+    def __iter__(self):
+        pending: str | None = None  # one line held back: a last empty line is dropped
+        for line in self._all():
+            if pending is not None:
+                yield pending
+            pending = line
+        if pending is not None and (pending != "" or self.trailing):
+            yield pending
+
+    def _all(self):
+        offset = newlines = 0
+        bom = 0
+        recent: list[int] = []  # offsets of the last few newlines (see _not_utf8)
+        terminated = True
+        first = True
+        for chunk in self.handle:
+            self.digest.update(chunk)
+            if b"\x00" in chunk:
+                raise _Unreadable(self._binary())
+            try:
+                text = chunk.decode("utf-8-sig" if first else "utf-8")
+            except UnicodeDecodeError as e:
+                if first and chunk.startswith(b"\xef\xbb\xbf"):
+                    bom = 3
+                raise _Unreadable(self._not_utf8(offset, e.start if first else e.start + offset - bom,
+                                                 newlines, recent))
+            if first:
+                bom = 3 if chunk.startswith(b"\xef\xbb\xbf") else 0
+                text = text.lstrip("\ufeff")
+                first = False
+            terminated = chunk.endswith(b"\n")
+            if terminated:
+                text = text[:-1]
+                recent = (recent + [offset + len(chunk) - 1])[-4:]
+                newlines += 1
+                if text.endswith("\r"):
+                    text = text[:-1]
+            offset += len(chunk)
+            if "\r" in text:
+                yield from text.split("\r")
+            else:
+                yield text
+        if terminated:
+            yield ""  # after the last line end (or an empty file)
+
+    def _binary(self) -> Diagnostic:
+        return error("I002", f"`{self.display}` is a binary file", None, "import CSV text files")
+
+    def _not_utf8(self, start: int, at: int, newlines: int, recent: list[int]) -> Diagnostic:
+        """I003 as read_file words it: `at` is where decoding the whole file with utf-8-sig
+        stops (counted after a byte order mark), and its line the newlines before that byte
+        of the file (so, after a mark, up to 3 bytes early: `recent`)."""
+        for chunk in self.handle:  # a NUL anywhere makes it a binary file
+            if b"\x00" in chunk:
+                return self._binary()
+        line = newlines - sum(1 for n in recent if n >= at) + 1
+        return error("I003", f"`{self.display}` is not UTF-8 text (byte {at})",
+                     Span(self.display, line, 1, line, 2), "save it as UTF-8")
+
+
+def streamable(path: Path, display: str) -> bool:
+    """Whether `path` is a transactions CSV that `Streamed` can read (UTF-8 with the
+    transactions header on its first line); anything else is read whole by read_file."""
+    from engine.importers import transactions_csv
+
+    handle, problem = open_regular(path, display)
+    if problem is not None:
+        return False
+    try:
+        with handle:
+            head = handle.readline(HEAD_BYTES)
+            start = head + handle.read(max(0, 400 - len(head)))
+    except OSError:
+        return False
+    if _utf16(start[:400]) is not None or b"\x00" in start or not head.endswith(b"\n"):
+        return False
+    try:
+        first = head.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return False
+    return transactions_csv.detect(first)

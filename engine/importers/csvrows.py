@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Context, Decimal
+from typing import Iterable, Iterator
 
 from engine.diagnostics import Diagnostic, Span, error, warning
 
@@ -94,6 +95,24 @@ def _field_starts(line: str) -> list[int]:
     return starts
 
 
+KEPT = 1000  # diagnostics kept of one file; the rest are counted (Problems.more)
+
+
+class Problems(list):
+    """A file's diagnostics: the first KEPT, and how many more there were (`more`), so a file
+    of a million bad rows does not hold a million diagnostics."""
+
+    def __init__(self, kept: int = KEPT):
+        super().__init__()
+        self.kept, self.more = kept, 0
+
+    def append(self, diagnostic: Diagnostic) -> None:
+        if len(self) < self.kept:
+            super().append(diagnostic)
+        else:
+            self.more += 1
+
+
 def rows(text: str, path: str, required: tuple[str, ...], optional: tuple[str, ...] = ()
          ) -> tuple[list[Row], list[Diagnostic]]:
     """Rows as dicts by (lower-cased) header name; header problems as diagnostics."""
@@ -102,25 +121,47 @@ def rows(text: str, path: str, required: tuple[str, ...], optional: tuple[str, .
     lines = source_lines(text.lstrip("\ufeff"))  # lines as diagnostics count them
     if lines and lines[-1] == "":
         lines.pop()
-    reader = csv.reader(lines)
-    problems: list[Diagnostic] = []
+    problems = Problems()
+    return list(iter_rows(lines, path, required, optional, problems)), problems
+
+
+def iter_rows(lines: Iterable[str], path: str, required: tuple[str, ...], optional: tuple[str, ...],
+              problems: list[Diagnostic]) -> Iterator[Row]:
+    """`rows`, one at a time: `lines` (an iterable, read once: a file's lines as
+    `diagnostics.source_lines` counts them, without a last empty one) as Rows; problems are
+    appended to `problems` as they are met."""
+    seen: list[str] = []  # the line csv.reader took last: what a row's diagnostics point at
+
+    def taken(source: Iterable[str]) -> Iterator[str]:
+        for line in source:
+            seen[:] = [line]
+            yield line
+
+    reader = csv.reader(taken(lines))
     try:
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:
-        return [], [error("I107", f"`{path}` is empty", Span(path, 1, 1, 1, 2), "a CSV starts with its header row")]
+        problems.append(error("I107", f"`{path}` is empty", Span(path, 1, 1, 1, 2), "a CSV starts with its header row"))
+        return
+    except csv.Error as e:
+        problems.append(error("I106", f"the CSV cannot be read: {e}", Span(path, reader.line_num, 1,
+                                                                           reader.line_num, 2),
+                              "check the quotes on this row"))
+        return
+    first = seen[0] if seen else ""
     missing = [c for c in required if c not in header]
     if missing:
-        return [], [error("I107", f"the header lacks {', '.join(missing)}", Span(path, 1, 1, 1, 1 + len(lines[0])),
-                          f"the header is: {','.join(required + optional)}")]
+        problems.append(error("I107", f"the header lacks {', '.join(missing)}", Span(path, 1, 1, 1, 1 + len(first)),
+                              f"the header is: {','.join(required + optional)}"))
+        return
     for name in header:
         if name and name not in required + optional:
             problems.append(warning("I110", f"column `{name}` is not used", Span(path, 1, 1, 1, 2),
                                     f"the columns are: {','.join(required + optional)}"))
-    out = []
     try:
         for cells in reader:
             number = reader.line_num
-            raw = lines[number - 1] if number - 1 < len(lines) else ""
+            raw = seen[0]
             if not any(c.strip() for c in cells):
                 continue  # a blank line
             if len(cells) != len(header):
@@ -128,12 +169,11 @@ def rows(text: str, path: str, required: tuple[str, ...], optional: tuple[str, .
                                       Span(path, number, 1, number, 1 + max(1, len(raw))),
                                       "check for a missing or extra comma (quote cells that contain commas)"))
                 continue
-            out.append(Row(number, {h: c.strip() for h, c in zip(header, cells)}, header, raw))
+            yield Row(number, {h: c.strip() for h, c in zip(header, cells)}, header, raw)
     except csv.Error as e:
         problems.append(error("I106", f"the CSV cannot be read: {e}", Span(path, reader.line_num, 1,
                                                                            reader.line_num, 2),
                               "check the quotes on this row"))
-    return out, problems
 
 
 def read_date(cell: str) -> date:
@@ -227,7 +267,7 @@ class OnePerKey:
 def result(records: list, table: list[Row], problems: list[Diagnostic], path: str) -> tuple[list, list[Diagnostic]]:
     """An importer's answer: no records at all when any row is wrong (a failed import
     changes nothing), and I109 for a header with no rows."""
-    if not table and not problems:
+    if not table and not problems and not getattr(problems, "more", 0):
         problems.append(error("I109", f"`{path}` has a header but no rows", Span(path, 1, 1, 1, 2),
                               "is this the right file?"))
     if any(d.is_error for d in problems):

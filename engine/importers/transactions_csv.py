@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Iterable, Iterator
 
 from engine.diagnostics import Diagnostic
-from engine.importers.csvrows import AMOUNT, PRICE, UNITS, CellError, CellReader, choose, header_of, read_date, read_decimal, result, rows
+from engine.importers.csvrows import (AMOUNT, PRICE, UNITS, CellError, CellReader, Problems, choose, header_of, iter_rows,
+                                      read_date, read_decimal, result)
 from engine.transactions import TX_TYPES, Transaction, TxType
 
 KIND, STORES = "transactions-csv", "transactions"
@@ -34,14 +36,30 @@ def known_names(policy) -> tuple[dict[str, str] | None, dict[str, str] | None]:
 
 
 def read(text: str, path: str, policy=None) -> tuple[list[Transaction], list[Diagnostic]]:
-    table, problems = rows(text, path, COLUMNS, OPTIONAL)
+    from engine.diagnostics import source_lines
+
+    lines = source_lines(text.lstrip("\ufeff"))  # lines as diagnostics count them
+    if lines and lines[-1] == "":
+        lines.pop()
+    problems = Problems()
+    counted = [0]
+    records = list(stream(lines, path, policy, problems, counted))
+    return result(records, [None] * min(counted[0], 1), problems, path)
+
+
+def stream(lines: Iterable[str], path: str, policy, problems: list[Diagnostic], counted: list[int] | None = None
+           ) -> Iterator[Transaction]:
+    """The file's transactions one at a time, as its `lines` are read (`read` without the list:
+    a large file is written by the book as it is read, engine/importers/__init__.py's
+    `Streamed`). Bad cells are appended to `problems`; `counted[0]` counts the rows read."""
     investors, securities = known_names(policy)
-    records: list[Transaction] = []
-    for row in table:
+    for row in iter_rows(lines, path, COLUMNS, OPTIONAL, problems):
+        if counted is not None:
+            counted[0] += 1
         cells = row.cells
         fast = _fast(cells, investors, securities, f"{path}:{row.line}")
         if fast is not None:
-            records.append(fast)
+            yield fast
             continue
         cell = CellReader(row, path, problems)  # reports every bad cell of the row
 
@@ -59,9 +77,7 @@ def read(text: str, path: str, policy=None) -> tuple[list[Transaction], list[Dia
         price = cell("price", lambda v: read_decimal(v, "price", PRICE, allow_empty=not needs_price, positive=needs_price))
         charges = cell("charges", lambda v: read_decimal(v, "charges", AMOUNT, allow_empty=True))
         if not cell.bad:
-            records.append(Transaction(day, investor, account, security, kind, units, price, charges,
-                                       f"{path}:{row.line}"))
-    return result(records, table, problems, path)
+            yield Transaction(day, investor, account, security, kind, units, price, charges, f"{path}:{row.line}")
 
 
 def _required(value: str, what: str, hint: str) -> str:
