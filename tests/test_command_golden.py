@@ -10,6 +10,7 @@ on fixed dates, in the order below (the saving ones last, so that every earlier 
 same whichever order the tests run in)."""
 
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,10 +81,12 @@ def outputs(request, tmp_path_factory):
     """Every command's output on the example's book: {golden name: text}."""
     example: Example = request.param
     where = tmp_path_factory.mktemp(example.name)
-    source = EXAMPLES / example.name
-    book = str(where / "book.db")
-    assert lotwise(where, "init", "--policy", str(source / example.policy), "--book", book).returncode == 0
-    imported = lotwise(where, "import", *(str(source / f) for f in example.files), "--book", book)
+    for file in (EXAMPLES / example.name).iterdir():  # names relative to the book's folder, as a user's
+        if file.is_file():
+            shutil.copy(file, where / file.name)
+    book = "book.db"
+    assert lotwise(where, "init", "--policy", example.policy, "--book", book).returncode == 0
+    imported = lotwise(where, "import", *example.files, "--book", book)
     assert imported.returncode == 0, imported.stderr
     seen: dict[str, str] = {}
     plan = None
