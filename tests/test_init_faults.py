@@ -1,7 +1,8 @@
 """`lotwise init` under faults (issue 12): a full disk, a read-only directory, an existing
 book, a file that is not a book. A new book is made whole beside its path and then put in
 place, so init leaves a complete book or nothing (before, a full disk left an empty file and a
-message about "upgrading"). docs/reliability.md, "Kill and fault runs"."""
+message about "upgrading"). And the temporary file a writer killed with kill -9 leaves, removed
+by the next write. docs/reliability.md, "Kill and fault runs"."""
 
 from __future__ import annotations
 
@@ -84,3 +85,26 @@ def test_init_on_a_file_that_is_not_a_book_leaves_it(tmp_path):
     assert done.returncode == 1
     assert done.stderr == "lotwise: `notes.db` is not a lotwise book (file is not a database)\n"
     assert other.read_bytes() == b"my notes, not a book\n" * 100
+
+
+def test_a_write_removes_the_temporary_files_a_killed_writer_left(tmp_path):
+    """kill -9 between the temporary file and its rename leaves `.NAME.PID.XXXXXXXX.tmp`
+    (bench/faults.py counts them); the next write of the same file removes those whose
+    process is gone, and nothing else."""
+    import subprocess
+    import sys
+
+    from engine.files import write_atomically
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True).stdout.strip()  # a process number no process has now
+    stale = tmp_path / f".p.rules.{gone}.abcd1234.tmp"
+    stale.write_text("half a policy")
+    kept = [tmp_path / ".p.rules.1.abcd1234.tmp",  # its process (init) still runs
+            tmp_path / f".q.rules.{gone}.abcd1234.tmp",  # another file's
+            tmp_path / ".p.rules.notes.tmp"]  # not named as lotwise names them
+    for path in kept:
+        path.write_text("x")
+    write_atomically(tmp_path / "p.rules", 'use "india"\n')
+    assert not stale.exists()
+    assert files_in(tmp_path) == {"p.rules", *(p.name for p in kept)}
