@@ -244,19 +244,19 @@ def cmd_init(args) -> int:
 
 
 def _create_book(path: Path, policy: str | None) -> bool:
-    """A new book made whole beside `path` (`.NAME.*.tmp`, as engine/files.py names its
-    temporary files) and then linked into place, so that a full disk or a read-only directory
+    """A new book made whole beside `path` (`.NAME.PID.XXXXXXXX.tmp`, as engine/files.py names
+    its temporary files) and then linked into place, so that a full disk or a read-only directory
     leaves no file at `path` rather than an empty or half-made one; False after saying why."""
     import sqlite3
     import tempfile
 
     from engine.book import Book, BookError
-    from engine.files import _sync_directory
+    from engine.files import _remove_stale, _sync_directory
 
     directory = path.parent if str(path.parent) else Path(".")
     temporary = None
     try:
-        handle, name = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+        handle, name = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp")
         os.close(handle)
         temporary = Path(name)
         umask = os.umask(0)  # the permissions any new file of the user gets, as SQLite would give it
@@ -277,6 +277,7 @@ def _create_book(path: Path, policy: str | None) -> bool:
         except OSError:  # a filesystem without hard links
             os.replace(temporary, path)
         _sync_directory(directory)
+        _remove_stale(directory, path.name)  # what an init killed with kill -9 left
         return True
     except (BookError, OSError, sqlite3.Error) as e:
         cause = e.__context__ if isinstance(e, BookError) and isinstance(e.__context__, sqlite3.Error) else e
