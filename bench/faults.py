@@ -178,6 +178,14 @@ def kill_after(directory: Path, delay: float, *args: str) -> tuple[bool, float]:
         return True, time.perf_counter() - t
 
 
+class Failures(list):
+    """The failures of one fault, each printed when found (a long run stopped early still says them)."""
+
+    def append(self, failure: str) -> None:
+        print(f"  FAILED: {failure}", flush=True)
+        super().append(failure)
+
+
 class Tally:
     def __init__(self) -> None:
         self.rows: list[tuple[str, int, int, int, str, list[str]]] = []
@@ -211,7 +219,7 @@ def import_kills(directory: Path, base: Path, big: Path, rows: int, kills: int, 
           "(the range follows the slowest import seen: the machine is shared)")
     before, before_n = tables(base), count(base, "transactions")
     nothing = everything = finished = checked = 0
-    failures: list[str] = []
+    failures: list[str] = Failures()
     for n in range(kills):
         fresh(base, book)
         delay = rng.uniform(0.05, duration * SPREAD)
@@ -275,7 +283,7 @@ def save_kills(directory: Path, base: Path, kills: int, rng: random.Random, tall
         duration = time.perf_counter() - t  # each run again after a kill measures the next delay's range
         if done.returncode != 0:
             raise SystemExit(f"`lotwise {' '.join(args)}` itself fails: {done.stderr}")
-        failures: list[str] = []
+        failures: list[str] = Failures()
         old = new = finished = 0
         for n in range(kills):
             fresh(base, book)
@@ -316,7 +324,7 @@ def fmt_kills(directory: Path, kills: int, rng: random.Random, tally: Tally) -> 
     new = policy.read_bytes()
     if done.returncode != 0 or new == old:
         raise SystemExit(f"`lotwise fmt` itself fails: {done.stderr}")
-    failures: list[str] = []
+    failures: list[str] = Failures()
     kept_old = kept_new = finished = left = 0
     for n in range(kills):
         policy.write_bytes(old)
