@@ -212,8 +212,6 @@ def _book_and_policy(args):
 
 
 def cmd_init(args) -> int:
-    import sqlite3
-
     path = _book_path(args)
     existed = path.exists()
     if args.policy:
@@ -231,13 +229,8 @@ def cmd_init(args) -> int:
         book = _open_book(args, create=True)
         if book is None:
             return EXIT_INPUT
-        if policy:
-            try:
-                book.set("policy", policy)
-            except sqlite3.Error as e:
-                print(f"lotwise: cannot remember the policy in the book `{path}`: {e}; the book is unchanged",
-                      file=sys.stderr)
-                return EXIT_INPUT
+        if policy:  # a book that cannot be written: said by main's handler of book faults
+            book.set("policy", policy)
     print(f"{'using the existing' if existed else 'created'} book {path}"
           + (f" with policy {args.policy}" if args.policy else ""))
     return EXIT_OK

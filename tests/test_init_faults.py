@@ -72,8 +72,7 @@ def test_init_on_an_existing_book_keeps_it(tmp_path):
         done = lotwise(tmp_path, "init", "--book", "b.db", "--policy", POLICY)
     no_traceback(done)
     assert done.returncode == 1
-    assert done.stderr == ("lotwise: cannot remember the policy in the book `b.db`: attempt to write a readonly "
-                           "database; the book is unchanged\n")
+    assert done.stderr == "lotwise: the book could not be used: attempt to write a readonly database; nothing was saved\n"
     assert rows() == before and files_in(tmp_path) == {"b.db"}
 
 
