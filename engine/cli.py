@@ -243,14 +243,70 @@ def cmd_init(args) -> int:
         if not result.ok:
             _print_diagnostics(result.diagnostics, result.sources, False)
             return EXIT_INPUT
-    book = _open_book(args, create=True)
-    if book is None:
-        return EXIT_INPUT
-    if args.policy:
-        book.set("policy", str(Path(args.policy).resolve()))
+    policy = str(Path(args.policy).resolve()) if args.policy else None
+    if not existed:
+        if not _create_book(path, policy):
+            return EXIT_INPUT
+    else:
+        book = _open_book(args, create=True)
+        if book is None:
+            return EXIT_INPUT
+        if policy:  # a book that cannot be written: said by main's handler of book faults
+            book.set("policy", policy)
     print(f"{'using the existing' if existed else 'created'} book {path}"
           + (f" with policy {args.policy}" if args.policy else ""))
     return EXIT_OK
+
+
+def _create_book(path: Path, policy: str | None) -> bool:
+    """A new book made whole beside `path` (`.NAME.PID.XXXXXXXX.tmp`, as engine/files.py names
+    its temporary files) and then linked into place, so that a full disk or a read-only directory
+    leaves no file at `path` rather than an empty or half-made one; False after saying why."""
+    import sqlite3
+    import tempfile
+
+    from engine.book import Book, BookError
+    from engine.files import _remove_stale, _sync_directory
+
+    directory = path.parent if str(path.parent) else Path(".")
+    temporary = None
+    try:
+        handle, name = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp")
+        os.close(handle)
+        temporary = Path(name)
+        umask = os.umask(0)  # the permissions any new file of the user gets, as SQLite would give it
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
+        book = Book.open(temporary, create=True)
+        try:
+            if policy:
+                book.set("policy", policy)
+        finally:
+            book.close()
+        try:
+            os.link(temporary, path)  # never over a file another process made meanwhile
+        except FileExistsError:
+            print(f"lotwise: `{path}` appeared while the book was being made; run `lotwise init` again to use it",
+                  file=sys.stderr)
+            return False
+        except OSError:  # a filesystem without hard links
+            os.replace(temporary, path)
+        _sync_directory(directory)
+        _remove_stale(directory, path.name)  # what an init killed with kill -9 left
+        return True
+    except (BookError, OSError, sqlite3.Error) as e:
+        cause = e.__context__ if isinstance(e, BookError) and isinstance(e.__context__, sqlite3.Error) else e
+        reason = cause.strerror if isinstance(cause, OSError) and cause.strerror else str(cause)
+        hint = " (is the disk full?)" if "disk I/O" in reason or "full" in reason else ""
+        print(f"lotwise: cannot create the book `{path}`: {reason}{hint}; nothing was created", file=sys.stderr)
+        return False
+    finally:
+        if temporary is not None:
+            for leftover in (temporary, *(Path(f"{temporary}{end}") for end in ("-journal", "-wal", "-shm"))):
+                try:
+                    leftover.unlink()
+                except OSError:
+                    pass
 
 
 def cmd_import(args) -> int:

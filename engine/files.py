@@ -5,12 +5,15 @@ report) goes through `write_atomically`: the text is written to a temporary file
 target's directory, flushed and synced, given the target's permission bits, and renamed over
 the target. A full disk, a file-size limit or a read-only target fails before the rename: the
 old file is untouched and no temporary file is left behind. The caller gets a `WriteError`
-that says why, in words for the user.
+that says why, in words for the user. A process killed outright (kill -9, a power cut) before
+its rename leaves its temporary file, `.NAME.PID.XXXXXXXX.tmp`, and never a damaged target; the
+next write of the same file removes such files whose process is gone.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import stat
 import tempfile
 from pathlib import Path
@@ -55,7 +58,7 @@ def write_atomically(path: Path | str, text: str, encoding: str = "utf-8") -> No
     directory = target.parent if str(target.parent) else Path(".")
     temporary = None
     try:
-        with tempfile.NamedTemporaryFile(dir=directory, prefix=f".{target.name}.", suffix=".tmp",
+        with tempfile.NamedTemporaryFile(dir=directory, prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp",
                                          delete=False) as handle:
             temporary = handle.name
             handle.write(data)
@@ -70,6 +73,7 @@ def write_atomically(path: Path | str, text: str, encoding: str = "utf-8") -> No
         os.replace(temporary, target)
         temporary = None
         _sync_directory(directory)
+        _remove_stale(directory, target.name)
     except OSError as e:
         raise WriteError(shown, _reason(e)) from None
     finally:
@@ -78,6 +82,31 @@ def write_atomically(path: Path | str, text: str, encoding: str = "utf-8") -> No
                 os.unlink(temporary)
             except OSError:
                 pass
+
+
+def _remove_stale(directory: Path, name: str) -> None:
+    """Remove the temporary files of `name` that a killed writer left (best effort): only those
+    named as `write_atomically` names them, and only when the process that made one is gone."""
+    pattern = re.compile(rf"\.{re.escape(name)}\.(\d+)\.[A-Za-z0-9_]{{8}}\.tmp")
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return
+    for entry in entries:
+        match = pattern.fullmatch(entry.name)
+        if match is None or int(match[1]) == os.getpid():
+            continue
+        try:
+            os.kill(int(match[1]), 0)
+            continue  # its writer is still running
+        except ProcessLookupError:
+            pass
+        except (OSError, OverflowError):  # another user's process, or not a process number: keep it
+            continue
+        try:
+            os.unlink(entry.path)
+        except OSError:
+            pass
 
 
 def _sync_directory(directory: Path) -> None:

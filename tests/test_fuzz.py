@@ -1,6 +1,10 @@
 """Fuzzing: random mutations of the shipped files and random text give exit 0 or a
-located diagnostic, never an exception."""
+located diagnostic, never an exception (check and fmt alike).
 
+A few hundred inputs per test by default (fast in CI); LOTWISE_FUZZ_EXAMPLES=10000 runs more.
+"""
+
+import os
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -38,6 +42,13 @@ def mutated(draw):
     return text
 
 
+EXAMPLES = os.environ.get("LOTWISE_FUZZ_EXAMPLES")
+
+
+def _examples(default: int) -> int:
+    return int(EXAMPLES) if EXAMPLES else default
+
+
 def _check(tmp_path: Path, text: str) -> None:
     path = tmp_path / "fuzz.rules"
     path.write_bytes(text.encode("utf-8", "surrogatepass"))
@@ -55,13 +66,15 @@ def _check(tmp_path: Path, text: str) -> None:
         assert format_source(formatted, "fuzz.rules") == (formatted, [])  # and is idempotent
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=_examples(300), deadline=None, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(mutated())
 def test_mutated_shipped_files_never_crash(tmp_path, text):
     _check(tmp_path, text)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=_examples(200), deadline=None, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(st.text(alphabet=st.sampled_from(list("{}%,:\"#\n ;-.0123456789abcdefRsFY₹L")) | st.characters(),
                max_size=300))
 def test_random_text_never_crashes(tmp_path, text):

@@ -5,6 +5,7 @@ nothing; what is imported stays within the bounds the engine computes with.
 A few hundred inputs per importer by default (fast in CI); LOTWISE_FUZZ_EXAMPLES=10000 runs more.
 """
 
+import copy
 import json
 import os
 from datetime import date
@@ -115,7 +116,7 @@ def mutated_cas(draw):
                 del parent[key]
             elif isinstance(parent, (dict, list)):
                 try:
-                    parent[key] = draw(st.sampled_from(JSON_HOSTILE))
+                    parent[key] = copy.deepcopy(draw(st.sampled_from(JSON_HOSTILE)))  # never one shared object
                 except (IndexError, TypeError):
                     pass
     text = json.dumps(data, indent=2)
