@@ -377,7 +377,7 @@ class Book:
         if not create and path.is_file() and path.stat().st_size == 0:  # SQLite would take it for a new book
             raise BookError(f"`{path}` is an empty file, not a lotwise book; `lotwise init --book {path}` makes one "
                             "(after moving this file away, if it is not yours to replace)")
-        writable = create or _writable(path)
+        writable = _writable(path) if path.exists() else create  # `init` on an existing book too
         beside = [p for p in (_wal(path), _shm(path)) if not p.exists()]  # what this open may create
         try:
             try:

@@ -59,8 +59,11 @@ def test_init_on_an_existing_book_keeps_it(tmp_path):
     assert done.returncode == 0, done.stderr
 
     def rows() -> int:
-        with sqlite3.connect(tmp_path / "b.db") as db:
+        db = sqlite3.connect(tmp_path / "b.db")  # closed at once: a WAL book's -wal and -shm files go with it
+        try:
             return db.execute("SELECT count(*) FROM transactions").fetchone()[0]
+        finally:
+            db.close()
 
     before = rows()
     assert before > 0
