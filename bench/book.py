@@ -69,14 +69,14 @@ def main() -> int:
     args = parser.parse_args()
     rows = 10_000 if args.quick else args.rows
 
-    from engine.cli import _configure_gc
+    from engine.cli.main import _configure_gc
 
     _configure_gc()  # as the lotwise command does
 
-    from engine.book import Book
-    from engine.importers import read_file
-    from engine.ledger import replay
-    from engine.ledger_store import after_import, before_import, ledger_of
+    from engine.book.store import Book
+    from engine.book.importers import read_file
+    from engine.ledger.fifo import replay
+    from engine.book.kept_ledger import after_import, before_import, ledger_of
     from engine.policy import check_file
     from engine.tax.chain import history
     from engine.tax.realised import realise
@@ -141,7 +141,7 @@ def main() -> int:
             assert replayed_parts == parts, "the kept ledger and a replay disagree"
 
             start = time.perf_counter()
-            read = sum(1 for _ in book.transactions())  # every row checked (engine/book_rows.py)
+            read = sum(1 for _ in book.transactions())  # every row checked (engine/book/rows.py)
             times["read"].append(time.perf_counter() - start)
             start = time.perf_counter()
             assert sum(1 for _ in unchecked(book)) == read

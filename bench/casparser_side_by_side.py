@@ -39,7 +39,7 @@ def main() -> int:
     sys.path[:0] = [str(REPO), str(REPO / "tests")]
     import test_casparser_crosscheck as gen  # the generator and the CAS adapter
 
-    from engine.ledger import replay
+    from engine.ledger.fifo import replay
     from engine.policy import check_file
     from engine.tax.realised import realise
     from engine.tax.year import compute

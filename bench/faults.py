@@ -137,9 +137,9 @@ def integrity(path: Path) -> str:
 
 def kept_equals_replay(path: Path) -> str | None:
     """None when the book keeps a ledger and it equals a replay of the book's transactions."""
-    from engine.book import Book
-    from engine.ledger import replay
-    from engine.ledger_store import is_kept, kept_intraday, ledger_of
+    from engine.book.store import Book
+    from engine.ledger.fifo import replay
+    from engine.book.kept_ledger import is_kept, kept_intraday, ledger_of
 
     book = Book.open(path)
     try:

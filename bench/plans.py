@@ -109,15 +109,15 @@ def main() -> int:
         startup, _ = timed([sys.executable, "-m", "engine", "check", str(directory / "bench.rules")], repeat)
 
         # The stages, in process (what the command spends beyond start-up): the values from the
-        # kept ledger (engine/positions.py), the plan (which values the lots of the assets it
+        # kept ledger (engine/plans/positions.py), the plan (which values the lots of the assets it
         # sells); and, for reference, valuing every lot as `status` does.
         sys.path.insert(0, str(REPO))
-        from engine.book import Book
-        from engine.ledger_store import ledger_of
-        from engine.month_plan import plan_month
+        from engine.book.store import Book
+        from engine.book.kept_ledger import ledger_of
+        from engine.plans.month_plan import plan_month
         from engine.policy import check_file
-        from engine.positions import from_book
-        from engine.sell_choice import TaxPosition
+        from engine.plans.positions import from_book
+        from engine.plans.sell_choice import TaxPosition
         from engine.tax.unrealised import value_lots
 
         book = Book.open(book_path)
@@ -164,7 +164,7 @@ def _year_end(repeat: int, funds: int, instances: int) -> str:
         considered = next((line.split()[0] for line in done.stdout.splitlines() if "lots considered" in line), "?")
     sys.path.insert(0, str(REPO / "tests"))
     import test_harvest_exact as exact
-    from engine.harvest import plan_year_end, queues_of
+    from engine.harvest.optimizer import plan_year_end, queues_of
 
     solve = search = 0.0
     plans = 0

@@ -3,7 +3,7 @@ from: the book (an imported `security,fmv` CSV) or, for funds the book lacks, ca
 offline table when that optional package is installed.
 
 The table is a read-only mapping of security -> value, so the tax engine reads it as it reads
-any mapping; a saved plan hashes and reports each value with its source (engine/plan_store.py),
+any mapping; a saved plan hashes and reports each value with its source (engine/book/saved_plans.py),
 so that the same plan id never names two plans (one with casparser-isin installed, one without).
 """
 

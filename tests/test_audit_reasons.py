@@ -19,8 +19,8 @@ from decimal import Decimal as D
 import pytest
 
 import test_harvest_exact as exact
-from engine.audit import MATERIAL, Constraint, all_decisions
-from engine.harvest import allowance_of, evaluate, plan_year_end, queues_of
+from engine.harvest.audit import MATERIAL, Constraint, all_decisions
+from engine.harvest.optimizer import allowance_of, evaluate, plan_year_end, queues_of
 
 # The referee's names for the constraints the engine's reasons name (test_harvest_exact._feasible).
 RELAXES = {"KEPT-SHORT-TERM": "short-term", "KEPT-EXIT-LOAD": "exit-load", "KEPT-EXEMPTION-FULL": "exemption",
@@ -116,7 +116,7 @@ def test_docs_list_every_code():
     """docs/audit.md's table has a row for every decision code, and no other."""
     from pathlib import Path
 
-    from engine.audit import CODES, Code
+    from engine.harvest.audit import CODES, Code
 
     text = (Path(__file__).resolve().parent.parent / "docs" / "audit.md").read_text(encoding="utf-8")
     rows = {line.split("`")[1] for line in text.splitlines() if line.startswith("| `")}

@@ -9,9 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import REPO
-from engine.book import SCHEMA_VERSION, Book, BookError
-from engine.cli import main
-from engine.importers import read_file
+from engine.book.store import SCHEMA_VERSION, Book, BookError
+from engine.cli.main import main
+from engine.book.importers import read_file
 from engine.policy import check_file
 
 FAMILY = REPO / "examples" / "family" / "family.rules"

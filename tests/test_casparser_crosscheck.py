@@ -50,7 +50,7 @@ from casparser.analysis.gains import CapitalGainsReport, FIFOUnits, Fund, GainTy
 from casparser.analysis.utils import nav_search  # noqa: E402
 from casparser.types import CASData, TransactionData  # noqa: E402
 
-from engine.ledger import replay  # noqa: E402
+from engine.ledger.fifo import replay  # noqa: E402
 from engine.tax.realised import realise  # noqa: E402
 from engine.tax.year import compute  # noqa: E402
 from engine.transactions import Transaction, TxType  # noqa: E402

@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import MINI_LAW
-from engine.book import Book
-from engine.importers import casparser_json, read_file
-from engine.ledger import LedgerError, replay
+from engine.book.store import Book
+from engine.book.importers import casparser_json, read_file
+from engine.ledger.fifo import LedgerError, replay
 from engine.policy import check_file
 from engine.transactions import Transaction, TxType
 
@@ -535,7 +535,7 @@ def november(opening, close):
 @pytest.fixture
 def cas_book(tmp_path, monkeypatch, capsys):
     """A book with the policy above; returns import(name, text) -> (exit code, stderr)."""
-    from engine.cli import main
+    from engine.cli.main import main
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "family.rules").write_text(POLICY, encoding="utf-8")
@@ -551,7 +551,7 @@ def cas_book(tmp_path, monkeypatch, capsys):
 
 
 def book_units(tmp_path):
-    from engine.ledger_store import units_held
+    from engine.book.kept_ledger import units_held
 
     return units_held(Book.open(tmp_path / "lotwise.db"), date(2024, 11, 30))
 

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from conftest import REPO
-from engine.cli import main
+from engine.cli.main import main
 
 FAMILY = str(REPO / "examples" / "family" / "family.rules")
 PRESET = str(REPO / "rules" / "presets" / "textbook-bands.rules")

@@ -18,8 +18,8 @@ from decimal import Decimal
 
 import pytest
 
-from engine.cli import main
-from engine.ledger import replay
+from engine.cli.main import main
+from engine.ledger.fifo import replay
 from engine.tax.realised import realise
 from engine.tax.unrealised import value_lots
 from engine.transactions import Price, Transaction, TxType

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
-from engine.book import Book
-from engine.importers import detect, read_file
-from engine.ledger import replay
+from engine.book.store import Book
+from engine.book.importers import detect, read_file
+from engine.ledger.fifo import replay
 from engine.policy import check_file
 
 EXAMPLES = REPO / "examples"

@@ -294,7 +294,7 @@ def test_a_fault_of_the_book_no_command_expects_is_said_not_taken_for_a_bug(fami
 # ---------------------------------------------------------------------------- item 11: bugs
 def crashing(directory: Path, env: dict) -> subprocess.CompletedProcess:
     """`lotwise status` with a bug put in it: the command raises ZeroDivisionError."""
-    script = ("import sys\nimport engine.cli as cli\n"
+    script = ("import sys\nimport engine.cli.main as cli\n"
               "def status(args):\n    return 1 / 0\n"
               "cli.cmd_status = status\nsys.exit(cli.main(['status', '--book', 'nowhere.db']))\n")
     return subprocess.run([sys.executable, "-c", script], cwd=directory, capture_output=True, text=True,

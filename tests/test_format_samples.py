@@ -3,9 +3,9 @@
 from datetime import date
 from decimal import Decimal
 
-from engine.book import Book
-from engine.importers import read_file
-from engine.ledger import replay
+from engine.book.store import Book
+from engine.book.importers import read_file
+from engine.ledger.fifo import replay
 from engine.policy import check_file
 
 from conftest import REPO

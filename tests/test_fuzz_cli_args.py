@@ -14,8 +14,9 @@ from datetime import date
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine import cli, cli_plans
-from engine.importers.csvrows import FIRST_DAY, LAST_DAY
+from engine.cli import main as cli
+from engine.cli import plans as cli_plans
+from engine.book.importers.csvrows import FIRST_DAY, LAST_DAY
 
 EXAMPLES = int(os.environ.get("LOTWISE_FUZZ_EXAMPLES", "300"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None,

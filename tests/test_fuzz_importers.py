@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 
 from conftest import REPO
 from engine.diagnostics import source_lines
-from engine.importers import read_file
-from engine.importers.csvrows import AMOUNT, FIRST_DAY, LAST_DAY, PRICE, UNITS, limit_problem
+from engine.book.importers import read_file
+from engine.book.importers.csvrows import AMOUNT, FIRST_DAY, LAST_DAY, PRICE, UNITS, limit_problem
 from engine.policy import check_file
 
 EXAMPLES = int(os.environ.get("LOTWISE_FUZZ_EXAMPLES", "150"))

@@ -9,7 +9,7 @@ long-term gains; brought-forward losses are set off first. STT 0.001% on the sal
 fund units, 0.1% each side on stocks; stamp duty 0.005% on fund purchases, 0.015% on stock
 purchases.
 
-The objective (engine/harvest.py): tax value = tax saved this FY + step-up (each gain realised
+The objective (engine/harvest/optimizer.py): tax value = tax saved this FY + step-up (each gain realised
 x its future rate, 13% for equity; a loss counts -13%) - exit loads; ties then broken by the
 policy's preference order, then by STT + stamp duty (charges = proceeds x (sale STT + rebuy
 stamp duty [+ rebuy STT]); for an equity fund 0.001% + 0.005% = 0.006% of the proceeds); value
@@ -29,7 +29,7 @@ from datetime import date
 from decimal import Decimal as D
 
 
-from engine.cli import main
+from engine.cli.main import main
 
 AS_OF = "2026-03-20"
 TX_HEADER = "date,investor,account,security,type,units,price,charges\n"
@@ -218,10 +218,10 @@ def test_a_loss_lot_in_front_of_a_folio_costs_more_proceeds_so_the_clean_folio_i
 def test_plan_b_through_the_loss_folio_lands_at_the_allowance_with_the_same_tax_value(tmp_path):
     # The alternative of the test above, evaluated exactly by the engine: F1 whole (the loss lot
     # and the 1,000-unit gain lot: net +40,000) and 84,000 / 50 = 1,680 units of F2.
-    from engine.harvest import evaluate, queues_of
-    from engine.ledger import Ledger, Lot
+    from engine.harvest.optimizer import evaluate, queues_of
+    from engine.ledger.fifo import Ledger, Lot
     from engine.policy import check_file
-    from engine.sell_choice import TaxPosition
+    from engine.plans.sell_choice import TaxPosition
     from engine.tax.unrealised import value_lots
     from engine.transactions import Price
 
@@ -377,7 +377,7 @@ def test_a_loss_of_exactly_the_threshold_is_not_larger_than_it_and_is_kept(tmp_p
     loss_lot = lot_ids(capsys)[("asha", "F2", "EQFUND", "2025-10-01")]
     plan = year_end(capsys)
     # 500 x (120 - 130) = -5,000, not larger than Rs 5,000 (docs/rules-language.md 4.5: "only
-    # those larger than the amount"; engine/harvest.py: "realises more than the loss threshold").
+    # those larger than the amount"; engine/harvest/optimizer.py: "realises more than the loss threshold").
     # Kept, the year's tax stays 30,000 x 20.8% = 6,240.
     assert sells(plan) == []
     assert D(investor(plan, "asha")["after"]["total_tax"]) == D(6240)

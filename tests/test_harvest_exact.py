@@ -25,10 +25,10 @@ from pathlib import Path
 
 import pytest
 
-from engine.harvest import allowance_of, evaluate, plan_year_end, queues_of
-from engine.ledger import Ledger, Lot
+from engine.harvest.optimizer import allowance_of, evaluate, plan_year_end, queues_of
+from engine.ledger.fifo import Ledger, Lot
 from engine.policy import check_file
-from engine.sell_choice import TaxPosition
+from engine.plans.sell_choice import TaxPosition
 from engine.tax.realised import RealisedPart
 from engine.tax.unrealised import value_lots
 from engine.tax.year import Loss

@@ -33,11 +33,11 @@ from pathlib import Path
 from hypothesis import given, settings, strategies as st
 
 from conftest import REPO
-from engine.cli import main
-from engine.harvest import plan_year_end
-from engine.ledger import Ledger, Lot
+from engine.cli.main import main
+from engine.harvest.optimizer import plan_year_end
+from engine.ledger.fifo import Ledger, Lot
 from engine.policy import check_file
-from engine.sell_choice import TaxPosition
+from engine.plans.sell_choice import TaxPosition
 from engine.tax.realised import RealisedPart
 from engine.tax.unrealised import value_lots
 from engine.transactions import Price

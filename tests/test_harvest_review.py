@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal as D
 
-from engine.harvest import allowance_of, plan_year_end
-from engine.ledger import Ledger, Lot
-from engine.sell_choice import TaxPosition
+from engine.harvest.optimizer import allowance_of, plan_year_end
+from engine.ledger.fifo import Ledger, Lot
+from engine.plans.sell_choice import TaxPosition
 from engine.tax.realised import RealisedPart
 from engine.tax.unrealised import value_lots
 from engine.transactions import Price

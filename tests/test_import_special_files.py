@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, lotwise
-from engine.cli import main
+from engine.cli.main import main
 
 FAMILY = REPO / "examples" / "family" / "family.rules"
 HEADER = "date,investor,account,security,type,units,price,charges\n"
@@ -67,7 +67,7 @@ def test_an_imported_file_is_recognised_by_its_hash_before_parsing(book, monkeyp
     def must_not_parse(*args, **kwargs):
         raise AssertionError("an already imported file was parsed")
 
-    monkeypatch.setattr("engine.importers.read_file", must_not_parse)
+    monkeypatch.setattr("engine.book.importers.read_file", must_not_parse)
     assert main(["import", "--book", str(book), str(path)]) == 0
     out = capsys.readouterr().out
     assert out.strip() == f"{path}: transactions-csv, 0 added, 2 skipped (already imported)"

@@ -20,11 +20,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import REPO
-from engine import book as book_module
-from engine.book import Book, Occurrences, fingerprints
-from engine.importers import transactions_csv
-from engine.ledger import LedgerError
-from engine.ledger_store import after_import, before_import
+from engine.book import store as book_module
+from engine.book.store import Book, Occurrences, fingerprints
+from engine.book.importers import transactions_csv
+from engine.ledger.fifo import LedgerError
+from engine.book.kept_ledger import after_import, before_import
 from engine.transactions import Transaction, TxType
 
 INTRADAY = frozenset({"TCS"})
@@ -196,7 +196,7 @@ PIECES = ["2024-01-05,asha,F1,INF789F01XA0,BUY,10,100,0", "2024-01-06,asha,F1,IN
 def test_a_streamed_file_reads_as_the_whole_file(tmp_path_factory, bom, pieces):
     """Streamed (line by line) and read_file (the whole text) give the same rows and the same
     diagnostics, whatever the line ends, quotes, BOMs, NUL bytes or broken UTF-8."""
-    from engine.importers import Streamed, read_file, streamable
+    from engine.book.importers import Streamed, read_file, streamable
 
     data = (b"\xef\xbb\xbf" if bom else b"") + b"date,investor,account,security,type,units,price,charges\n" + b"".join(
         p if isinstance(p, bytes) else p.encode() for p in pieces)
@@ -288,7 +288,7 @@ def test_a_file_changed_after_it_was_hashed_is_not_imported(tmp_path):
     """The book records the sha256 hashed first (`already imported` is asked by it): a file
     saved again between that hash and the streamed read is refused, not recorded under the
     old hash."""
-    from engine.importers import Streamed, file_sha256
+    from engine.book.importers import Streamed, file_sha256
 
     path = tmp_path / "t.csv"
     path.write_text("date,investor,account,security,type,units,price,charges\n2024-01-05,a,F1,S,BUY,1,1,0\n")

@@ -11,10 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import REPO
-from engine.book import MIGRATIONS, SCHEMA_VERSION, Book
+from engine.book.store import MIGRATIONS, SCHEMA_VERSION, Book
 from engine.diagnostics import source_lines
-from engine.importers import read_file
-from engine.importers.fmv_casparser_isin import fmv_from_casparser_isin
+from engine.book.importers import read_file
+from engine.book.importers.fmv_casparser_isin import fmv_from_casparser_isin
 from engine.policy import check_file
 from engine.transactions import BroughtForwardLoss, Fmv, Price
 
@@ -383,7 +383,7 @@ def test_a_schema_5_book_keeps_its_losses_as_carried_out_of_their_year(tmp_path,
 
 
 def test_cli_imports_the_new_kinds(tmp_path, capsys, monkeypatch):
-    from engine.cli import main
+    from engine.cli.main import main
 
     monkeypatch.chdir(tmp_path)
     assert main(["init", "--policy", str(FAMILY)]) == 0

@@ -5,7 +5,7 @@ import shutil
 import pytest
 
 from conftest import REPO, lotwise
-from engine.importers import read_file
+from engine.book.importers import read_file
 from engine.policy import check_file
 
 FAMILY = REPO / "examples" / "family"

@@ -8,7 +8,7 @@ sold by SELL): those are the intraday trade; the rest of the sale is a delivery 
 from earlier lots; the rest of the purchase is a lot. Mutual fund units are not traded
 intraday: a same-day redemption and purchase is two transactions, FIFO as usual.
 
-Rounding (engine/ledger.py, IntradayTrade): the intraday cost is (value + charges of the
+Rounding (engine/ledger/fifo.py, IntradayTrade): the intraday cost is (value + charges of the
 day's purchases) x Q / units bought, and the sale charges x Q / units sold, each to the
 paisa, half-even; the rest of a sale is sold at the day's sale price (the average to the
 paisa, half-even, when there were several), the intraday trade taking the remainder of
@@ -23,8 +23,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.cli import main
-from engine.ledger import IntradayTrade, replay
+from engine.cli.main import main
+from engine.ledger.fifo import IntradayTrade, replay
 from engine.tax.intraday import intraday_securities, speculative
 from engine.tax.realised import realise
 from engine.transactions import Transaction, TxType
@@ -288,8 +288,8 @@ def test_the_kept_ledger_follows_the_policys_intraday_set(book, capsys):
     """The book keeps the ledger with TCS netted; a policy where TCS is a fund (not traded
     intraday) makes the next report replay: the sale then takes the 2023 lot (T130 is not
     raised, funds being outside it), LTCG 1,050 - 2.00 - 500 = 548."""
-    from engine.book import Book
-    from engine.ledger_store import is_kept, kept_intraday
+    from engine.book.store import Book
+    from engine.book.kept_ledger import is_kept, kept_intraday
 
     kept = Book.open(book / "lotwise.db")
     assert is_kept(kept, TCS) and kept_intraday(kept) == TCS and not is_kept(kept, frozenset())

@@ -24,8 +24,8 @@ from decimal import Decimal
 import pytest
 
 from conftest import error_codes
-from engine.cli import main
-from engine.ledger import replay
+from engine.cli.main import main
+from engine.ledger.fifo import replay
 from engine.tax.realised import realise
 from engine.tax.year import Loss, compute
 from engine.transactions import Transaction, TxType

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.ledger import LedgerError, held_on, purchase_cost, replay
+from engine.ledger.fifo import LedgerError, held_on, purchase_cost, replay
 from engine.transactions import Transaction, TxType
 
 D = Decimal

@@ -15,12 +15,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import REPO
-from engine import ledger_store
-from engine.book import MIGRATIONS, Book
-from engine.cli import main
-from engine.importers import read_file
-from engine.ledger import Ledger, LedgerError, replay
-from engine.ledger_store import after_import, before_import, is_kept, ledger_of
+from engine.book import kept_ledger as ledger_store
+from engine.book.store import MIGRATIONS, Book
+from engine.cli.main import main
+from engine.book.importers import read_file
+from engine.ledger.fifo import Ledger, LedgerError, replay
+from engine.book.kept_ledger import after_import, before_import, is_kept, ledger_of
 from engine.policy import check_file
 
 FAMILY = REPO / "examples" / "family"
@@ -262,7 +262,7 @@ def test_a_far_future_fy_is_empty_not_a_crash(tmp_path, monkeypatch, capsys):
 
 def one_fund_book(tmp_path, monkeypatch, rows: str) -> None:
     """b.db in tmp_path: one investor, one equity fund, the transactions `rows`, through the CLI."""
-    from engine.cli import main
+    from engine.cli.main import main
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "p.rules").write_text('use "india"\nportfolio {\n investor asha "Asha"\n asset "E" 100% class equity\n'
@@ -278,7 +278,7 @@ def test_the_kept_ledger_changed_by_another_client_is_not_trusted(tmp_path, monk
     command replays the transactions instead of showing no lots (issue 12.9)."""
     import sqlite3
 
-    from engine.cli import main
+    from engine.cli.main import main
 
     one_fund_book(tmp_path, monkeypatch, "2024-01-02,asha,F1,EQ,BUY,10,100,0\n2024-02-01,asha,F1,EQ,BUY,5,110,0\n")
     db = sqlite3.connect(tmp_path / "b.db")
@@ -293,7 +293,7 @@ def test_the_kept_ledger_changed_by_another_client_is_not_trusted(tmp_path, monk
 
 def test_an_empty_file_is_not_taken_for_a_book(tmp_path, capsys):
     """SQLite opens a zero-byte file as a new database: lotwise would have made it a book."""
-    from engine.cli import main
+    from engine.cli.main import main
 
     (tmp_path / "empty.db").write_bytes(b"")
     assert main(["lots", "--book", str(tmp_path / "empty.db")]) == 1
@@ -306,7 +306,7 @@ def test_a_disposal_inserted_by_another_client_is_noticed(tmp_path, monkeypatch,
     replays, and the phantom sale is gone from `gains`."""
     import sqlite3
 
-    from engine.cli import main
+    from engine.cli.main import main
 
     one_fund_book(tmp_path, monkeypatch, "2024-01-02,asha,F1,EQ,BUY,10,100,0\n2025-02-03,asha,F1,EQ,SELL,5,150,0\n")
     db = sqlite3.connect(tmp_path / "b.db")

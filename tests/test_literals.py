@@ -155,7 +155,7 @@ def test_money_text_and_drift_write_zero_without_a_sign():
     """A value that rounds to zero from below is written '0.00' / '0.000000', never with a minus."""
     from fractions import Fraction
 
-    from engine.drift import as_decimal, points
+    from engine.plans.drift import as_decimal, points
     from engine.literals import money_text
 
     assert money_text(Decimal("-0E-7")) == "0.00"

@@ -1,6 +1,6 @@
 """One plan id, one plan (issue 11.2), through the command as a user runs it (real processes).
 
-A saved plan's id is the hash of its inputs (engine/plan_store.py). These tests check that the
+A saved plan's id is the hash of its inputs (engine/book/saved_plans.py). These tests check that the
 id covers every input the plan read and nothing it did not:
 - the grandfathering FMVs it read, with their source: the same book gives another id when
   casparser-isin's table fills an FMV the book lacks (its NAV changes the basis of the legacy

@@ -10,12 +10,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import REPO
-from engine.allocator import allocate, fill, largest_remainder, split_rupees
-from engine.cli import main
-from engine.drift import asset_drifts
+from engine.plans.allocator import allocate, fill, largest_remainder, split_rupees
+from engine.cli.main import main
+from engine.plans.drift import asset_drifts
 from engine.policy.model import SellRule
-from engine.rebalance import amounts
-from engine.selling import SellState, decide, sell_amounts
+from engine.plans.rebalance import amounts
+from engine.plans.selling import SellState, decide, sell_amounts
 
 FIVE = {"RELIANCE": D(25000), "HDFCBANK": D(24000), "TCS": D(23000), "ICICIBANK": D(26000), "GOLDBEES": D(22000)}
 
@@ -261,14 +261,14 @@ def test_rohit_partial_rebalance_sells_equity_lots_and_buys_debt(tmp_path, monke
 
 
 def test_positions_from_the_kept_ledger_are_the_valued_lots_to_the_paisa(tmp_path, monkeypatch):
-    # The month plan's fast path (engine/positions.py) sums each asset straight from the kept
+    # The month plan's fast path (engine/plans/positions.py) sums each asset straight from the kept
     # queues; it must give exactly what valuing every lot gives, and the same lots when asked.
     from datetime import date
 
-    from engine.book import Book
-    from engine.ledger_store import ledger_of
+    from engine.book.store import Book
+    from engine.book.kept_ledger import ledger_of
     from engine.policy import check_file
-    from engine.positions import Positions, from_book
+    from engine.plans.positions import Positions, from_book
     from engine.tax.unrealised import value_lots
 
     _family_book(tmp_path, monkeypatch)

@@ -18,15 +18,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import REPO
-from engine.cli import main
-from engine.drift import asset_drifts
-from engine.ledger import Ledger, Lot
-from engine.month_plan import plan_month, preferred_fund
+from engine.cli.main import main
+from engine.plans.drift import asset_drifts
+from engine.ledger.fifo import Ledger, Lot
+from engine.plans.month_plan import plan_month, preferred_fund
 from engine.policy import check_file
 from engine.policy.model import SellRule, SellSource
-from engine.rebalance import Due, due
-from engine.sell_choice import TaxPosition
-from engine.selling import SellState, sell_amounts
+from engine.plans.rebalance import Due, due
+from engine.plans.sell_choice import TaxPosition
+from engine.plans.selling import SellState, sell_amounts
 from engine.tax.realised import RealisedPart
 from engine.tax.unrealised import Holding, value_lots
 from engine.tax.year import Loss, compute, condensed

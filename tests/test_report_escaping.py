@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import lotwise
-from engine.report_escape import csv_text, md_text
+from engine.reports.escape import csv_text, md_text
 
 HOSTILE_ACCOUNTS = ['=HYPERLINK("http://x")', "a|b<script>alert(1)</script>", "@SUM(1+1)", "+1-2", "-cmd"]
 POLICY = '''use "india"

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from conftest import MINI_LAW, codes, error_codes
-from engine.cli import main
+from engine.cli.main import main
 from engine.diagnostics import render_all
 from engine.policy import check_file
 from engine.policy.fmt import format_source
@@ -174,5 +174,5 @@ def test_new_rows_are_checked_in_the_order_they_will_be_stored(tmp_path, monkeyp
 def test_the_same_row_written_differently_is_the_same_row(tmp_path, monkeypatch):
     _book_with(tmp_path, monkeypatch, "2024-01-05,asha,F1,EQ1,BUY,10,100.5,0")
     assert _import(tmp_path, "again.csv", "2024-01-05,asha,F1,EQ1,BUY,10.000,100.50,0.00") == 0
-    from engine.book import Book
+    from engine.book.store import Book
     assert Book.open(tmp_path / "lotwise.db").counts()["transactions"] == 1

@@ -10,8 +10,8 @@ from datetime import date
 from decimal import Decimal
 
 from conftest import error_codes
-from engine.cli import main
-from engine.ledger import replay
+from engine.cli.main import main
+from engine.ledger.fifo import replay
 from engine.policy.fmt import format_source
 from engine.policy.show import as_text
 from engine.tax.realised import realise

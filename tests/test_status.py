@@ -8,9 +8,9 @@ from fractions import Fraction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.cli import main
-from engine.drift import asset_drifts, total_drift
-from engine.ledger import purchase_cost, replay
+from engine.cli.main import main
+from engine.plans.drift import asset_drifts, total_drift
+from engine.ledger.fifo import purchase_cost, replay
 from engine.tax.realised import realise
 from engine.tax.unrealised import harvestable_ltcg, value_lots
 from engine.transactions import Price, Transaction, TxType

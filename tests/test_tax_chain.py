@@ -25,7 +25,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.cli import main
+from engine.cli.main import main
 from engine.policy import check_file
 from engine.tax.chain import RealisedYear, chain
 from engine.tax.realised import RealisedPart
@@ -323,9 +323,9 @@ def test_the_chain_equals_year_by_year_with_each_closing_fed_in_as_a_return(sale
 def test_histories_are_each_years_history_from_one_chain(tmp_path, monkeypatch):
     """`gains --fy A..B` computes one chain through B; each year of it is that year's own history."""
     from conftest import REPO
-    from engine.book import Book
-    from engine.cli import main
-    from engine.ledger_store import ledger_of
+    from engine.book.store import Book
+    from engine.cli.main import main
+    from engine.book.kept_ledger import ledger_of
     from engine.policy import check_file
     from engine.tax.chain import histories, history, sale_years
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from engine.ledger import replay
+from engine.ledger.fifo import replay
 from engine.tax.realised import realise
 from engine.tax.year import Loss, compute
 from engine.transactions import Transaction, TxType

@@ -20,8 +20,8 @@ import pytest
 from conftest import REPO
 from engine.calendar import (calendar_note, holiday_name, is_trading_day, next_trading_day, trading_day_on_or_after,
                              trading_days_between, why_closed)
-from engine.cli import main
-from engine.ledger import replay
+from engine.cli.main import main
+from engine.ledger.fifo import replay
 from engine.tax.unrealised import STALE_AFTER, value_lots
 from engine.transactions import Price, Transaction, TxType
 from test_harvest import buys, make_book, policy_text, sells, year_end

@@ -79,7 +79,7 @@ class Investor(Model):
     @model_serializer(mode="wrap")
     def _without_absent_sip(self, handler):
         """No `sip` key when none is stated: a policy without SIP amounts dumps (and hashes,
-        engine/plan_store.py) as it did before they existed."""
+        engine/book/saved_plans.py) as it did before they existed."""
         data = handler(self)
         if self.sip is None:
             data.pop("sip", None)

@@ -33,7 +33,7 @@ from decimal import Decimal
 from typing import Iterable, Mapping, Sequence
 
 from engine.diagnostics import Diagnostic, has_errors, warning
-from engine.ledger import Ledger
+from engine.ledger.fifo import Ledger
 from engine.literals import fy_label, format_inr
 from engine.policy.model import Investor, Policy, TaxLaw
 from engine.tax.realised import RealisedPart, realise

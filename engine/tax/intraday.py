@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from engine.ledger import IntradayTrade
+from engine.ledger.fifo import IntradayTrade
 from engine.policy.model import Policy
 
 

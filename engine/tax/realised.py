@@ -22,7 +22,7 @@ from fractions import Fraction
 from typing import Mapping
 
 from engine.diagnostics import Diagnostic, error, warning
-from engine.ledger import Ledger, held_on
+from engine.ledger.fifo import Ledger, held_on
 from engine.policy.model import Policy, Rate
 
 PAISA = Decimal("0.01")

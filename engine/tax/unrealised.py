@@ -17,7 +17,7 @@ from fractions import Fraction
 from typing import Callable, Mapping, NamedTuple
 
 from engine.diagnostics import Diagnostic, error, warning
-from engine.ledger import Ledger, Lot, held_on
+from engine.ledger.fifo import Ledger, Lot, held_on
 from engine.policy.model import Policy, Rate
 from engine.tax.realised import _decimal, missing_fmv, paise
 from engine.transactions import Price

@@ -8,7 +8,7 @@ was scribbled) raises BookDamaged naming the table, the row and the column, neve
 
 Reading stays fast: a row is converted straight through (dates looked up in a dict of the days
 already read), and only a row that fails, or whose numbers fall outside the bounds, goes to the
-checking path (`*_problem`), which says what is wrong. `lotwise doctor` (engine/doctor.py) runs
+checking path (`*_problem`), which says what is wrong. `lotwise doctor` (engine/book/doctor.py) runs
 the checking path over every row of every table.
 """
 
@@ -23,11 +23,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from engine.book import BookError
-from engine.importers.csvrows import AMOUNT, FIRST_DAY, LAST_DAY, PRICE, UNITS, Limit, limit_problem
+from engine.book.store import BookError
+from engine.book.importers.csvrows import AMOUNT, FIRST_DAY, LAST_DAY, PRICE, UNITS, Limit, limit_problem
 from engine.transactions import TX_TYPES, BroughtForwardLoss, Price, Transaction
 
-# Tables derived from the transactions (engine/ledger_store.py): `lotwise doctor --repair`
+# Tables derived from the transactions (engine/book/kept_ledger.py): `lotwise doctor --repair`
 # rebuilds them. Every other table holds the user's data (or lotwise's own record of plans,
 # selling states and rebalances) and is never rewritten.
 DERIVED = frozenset({"ledger_queues", "ledger_disposals", "ledger_intraday"})

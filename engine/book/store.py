@@ -76,7 +76,7 @@ MIGRATIONS: tuple[str, ...] = (
     );
     """,
     # 3: the replayed ledger, kept so that reports need not replay the whole history
-    # (engine/ledger_store.py). Meta 'ledger' names the transactions it was replayed from
+    # (engine/book/kept_ledger.py). Meta 'ledger' names the transactions it was replayed from
     # (their count and highest id): a row added by any SQLite client changes those, and a
     # row changed or deleted deletes the key (a trigger per row on inserts would cost an
     # import of 100,000 rows 0.2 s).
@@ -101,7 +101,7 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TRIGGER transactions_deleted AFTER DELETE ON transactions
         BEGIN DELETE FROM meta WHERE key = 'ledger'; END;
     """,
-    # 4: the controlled-selling state by month (engine/selling.py), and rebalances done
+    # 4: the controlled-selling state by month (engine/plans/selling.py), and rebalances done
     """
     CREATE TABLE sell_states (
         month TEXT PRIMARY KEY,
@@ -115,7 +115,7 @@ MIGRATIONS: tuple[str, ...] = (
         method TEXT NOT NULL
     );
     """,
-    # 5: saved plans (engine/plan_store.py): the id is derived from the hashes of the inputs,
+    # 5: saved plans (engine/book/saved_plans.py): the id is derived from the hashes of the inputs,
     # so the same inputs give the same row; `body` is the plan's JSON, byte for byte.
     """
     CREATE TABLE plans (
@@ -143,7 +143,7 @@ MIGRATIONS: tuple[str, ...] = (
     DROP TABLE losses;
     ALTER TABLE losses_by_year RENAME TO losses;
     """,
-    # 7: intraday trades (s.43(5)) of the kept ledger (engine/ledger_store.py): same-day
+    # 7: intraday trades (s.43(5)) of the kept ledger (engine/book/kept_ledger.py): same-day
     # purchases and sales of a share or ETF in one account, netted by the replay.
     """
     CREATE TABLE ledger_intraday (
@@ -153,14 +153,14 @@ MIGRATIONS: tuple[str, ...] = (
     );
     """,
     # 8: a saved plan keeps the policy as applied: every file's text and the resolved policy
-    # (engine/plan_store.py); plans saved before have none.
+    # (engine/book/saved_plans.py); plans saved before have none.
     """
     ALTER TABLE plans ADD COLUMN policy TEXT;
     """,
     # 9: the kept ledger guarded like the transactions: a row of it changed or deleted (or a
     # queue inserted) by any SQLite client deletes meta 'ledger', so the next command replays the
     # transactions (lotwise's own writes set the key again at their end; a disposal or intraday
-    # trade inserted changes the counts the key names: engine/ledger_store.py).
+    # trade inserted changes the counts the key names: engine/book/kept_ledger.py).
     """
     CREATE TRIGGER ledger_queues_inserted AFTER INSERT ON ledger_queues BEGIN DELETE FROM meta WHERE key = 'ledger'; END;
     CREATE TRIGGER ledger_queues_updated AFTER UPDATE ON ledger_queues BEGIN DELETE FROM meta WHERE key = 'ledger'; END;
@@ -291,7 +291,7 @@ def fingerprints(rows: Iterable[tuple]) -> list[str]:
 
 def _same_number(stored, value: str) -> bool:
     """Whether the value a row holds is `value`; a value another SQLite client scribbled is not
-    (the import replaces it: engine/book_rows.py)."""
+    (the import replaces it: engine/book/rows.py)."""
     try:
         return Decimal(stored) == Decimal(value)
     except (ArithmeticError, TypeError, ValueError):
@@ -446,7 +446,7 @@ class Book:
     @contextmanager
     def _reading(self):
         """A read transaction for a command that only reads. What it may write is a cache (the
-        kept ledger refreshed, engine/ledger_store.py): a commit that fails (a full disk) undoes
+        kept ledger refreshed, engine/book/kept_ledger.py): a commit that fails (a full disk) undoes
         it and the command's output stands."""
         if self.db.in_transaction:
             yield
@@ -570,7 +570,7 @@ class Book:
         (`Occurrences`). The rows added are kept in `self.last_added`, in stored order,
         numbered after the book's rows (`seq`), for checking the ledger without reading them
         back, while there are at most KEEP_ADDED of them; past that it is None (the ledger
-        check reads the book holding by holding: engine/ledger_store.py)."""
+        check reads the book holding by holding: engine/book/kept_ledger.py)."""
         self.last_added: list[Transaction] | None = []
         if self._already(sha256):
             return ImportReport(name, kind, 0, sum(1 for _ in records), already_imported=True)
@@ -664,13 +664,13 @@ class Book:
     # ------------------------------------------------------------------ reading
     def transactions(self) -> Iterator[Transaction]:
         """All transactions in book order: by date, then in the order they were imported."""
-        from engine import book_rows  # every row checked (engine/book_rows.py): BookDamaged names a bad one
+        from engine.book import rows as book_rows  # every row checked (engine/book/rows.py): BookDamaged names a bad one
 
         yield from book_rows.transactions(self.db.execute(book_rows.TRANSACTIONS_QUERY + " ORDER BY date, id"),
                                           self.path)
 
     def latest_price(self, security: str, on_or_before: date) -> Price | None:
-        from engine import book_rows
+        from engine.book import rows as book_rows
 
         row = self.db.execute("SELECT rowid, security, date, price FROM prices WHERE security = ? AND date <= ? "
                               "ORDER BY date DESC LIMIT 1", (security, on_or_before.isoformat())).fetchone()
@@ -678,7 +678,7 @@ class Book:
 
     def fmv(self) -> dict[str, Decimal]:
         """Fair market value per unit on 31-01-2018, by security."""
-        from engine import book_rows
+        from engine.book import rows as book_rows
 
         return {row[1]: book_rows.fmv(row, self.path)
                 for row in self.db.execute("SELECT rowid, security, fmv FROM fmv ORDER BY security")}
@@ -686,7 +686,7 @@ class Book:
     def fmv_with_sources(self) -> dict[str, tuple[Decimal, str]]:
         """Fair market value per unit on 31-01-2018, by security, with the name of the file
         it was imported from."""
-        from engine import book_rows
+        from engine.book import rows as book_rows
 
         return {row[1]: (book_rows.fmv(row, self.path), row[3]) for row in self.db.execute(
             "SELECT f.rowid, f.security, f.fmv, i.name FROM fmv f JOIN imports i ON i.id = f.import_id "
@@ -694,7 +694,7 @@ class Book:
 
     def losses(self) -> list[BroughtForwardLoss]:
         """Brought-forward losses by investor, FY of origin, term, then the FY brought into."""
-        from engine import book_rows
+        from engine.book import rows as book_rows
 
         return [book_rows.loss(row, self.path) for row in
                 self.db.execute("SELECT rowid, investor, fy, term, amount, into_fy FROM losses "
@@ -702,7 +702,7 @@ class Book:
 
     def sell_state_before(self, month: str) -> tuple[bool, str | None, str] | None:
         """(selling, started, month) of the latest month before `month` ("YYYY-MM") with a state."""
-        from engine import book_rows
+        from engine.book import rows as book_rows
 
         row = self.db.execute("SELECT month, selling, started FROM sell_states WHERE month < ? "
                               "ORDER BY month DESC LIMIT 1", (month,)).fetchone()
@@ -714,7 +714,7 @@ class Book:
                             "VALUES (?, ?, ?, ?, ?)", (month, int(selling), started, drift, as_of.isoformat()))
 
     def last_rebalance(self, on_or_before: date) -> date | None:
-        from engine import book_rows
+        from engine.book import rows as book_rows
 
         row = self.db.execute("SELECT rowid, as_of FROM rebalances WHERE as_of <= ? ORDER BY as_of DESC LIMIT 1",
                               (on_or_before.isoformat(),)).fetchone()

@@ -26,8 +26,8 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 from typing import Sequence
 
-from engine.allocator import split_rupees
-from engine.drift import AssetDrift, percent
+from engine.plans.allocator import split_rupees
+from engine.plans.drift import AssetDrift, percent
 from engine.literals import format_percent
 from engine.policy.model import SellRule
 

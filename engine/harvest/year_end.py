@@ -1,11 +1,11 @@
-"""The year-end plan as a whole: the harvest (engine/harvest.py), what the proceeds buy, the
-audit trail (engine/audit.py), and the plan's JSON (docs/json.md), which is what is saved.
+"""The year-end plan as a whole: the harvest (engine/harvest/optimizer.py), what the proceeds buy, the
+audit trail (engine/harvest/audit.py), and the plan's JSON (docs/json.md), which is what is saved.
 
 What the proceeds buy: by default each sale's money, after STT and exit load, in whole rupees,
 is rebought in the same fund, in the same folio (a harvest keeps the portfolio as it was and
 steps the cost up or down); a legacy fund's money goes to its replacement. With new money
 (`--invest`/`--from`) everything, proceeds and new money, is allocated by the buying rule
-(engine/allocator.py), as in a month.
+(engine/plans/allocator.py), as in a month.
 
 When: the orders are for `as_of` if the Indian exchanges trade that day, else for the next
 trading day (month_plan.orders_day, engine/calendar.py: a Saturday, a Sunday or an NSE
@@ -23,14 +23,14 @@ from datetime import date
 from decimal import ROUND_DOWN, Decimal
 from typing import Callable, Mapping, Sequence
 
-from engine.audit import Decision, all_decisions
+from engine.harvest.audit import Decision, all_decisions
 from engine.fmv import FmvTable
-from engine.harvest import HarvestPlan, plan_year_end
-from engine.month_plan import (BuyOrder, Unplaced, buy_order, buy_orders, drifts_of, orders_day, values_after,
+from engine.harvest.optimizer import HarvestPlan, plan_year_end
+from engine.plans.month_plan import (BuyOrder, Unplaced, buy_order, buy_orders, drifts_of, orders_day, values_after,
                                values_by_asset)
-from engine.positions import accounts_of
+from engine.plans.positions import accounts_of
 from engine.policy.model import Policy
-from engine.sell_choice import SellOrder, TaxPosition
+from engine.plans.sell_choice import SellOrder, TaxPosition
 from engine.tax.unrealised import Holding
 from engine.tax.year import year_json
 from engine.transactions import Price
@@ -81,7 +81,7 @@ def _rebuys(policy: Policy, harvest: HarvestPlan, holdings: Sequence[Holding],
 
 def plan(policy: Policy, holdings: Sequence[Holding], position: TaxPosition, as_of: date,
          money: Mapping[str, int], price_of: Callable[[str, date], Price | None]) -> YearEndPlan:
-    from engine.allocator import allocate
+    from engine.plans.allocator import allocate
     from engine.calendar import calendar_note, closed_between, next_trading_day, why_closed
 
     values = values_by_asset(holdings)
@@ -144,7 +144,7 @@ def _why_nothing(policy: Policy, ip, decisions: Sequence[Decision]) -> str:
         or "no lot can be sold to any benefit"
 
 
-STOPS = {  # where a holding's FIFO queue stops, by the code of its first kept lot (engine/audit.py)
+STOPS = {  # where a holding's FIFO queue stops, by the code of its first kept lot (engine/harvest/audit.py)
     "KEPT-SHORT-TERM": "at a short-term lot in gain (the policy's short-term gains rule)",
     "KEPT-EXIT-LOAD": "at a lot in its exit-load period (the policy never pays exit load)",
     "KEPT-EXEMPTION-FULL": "at a gain the exemption left cannot cover",

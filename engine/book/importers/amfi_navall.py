@@ -22,8 +22,8 @@ import re
 from datetime import date
 
 from engine.diagnostics import Diagnostic, Span, error, source_lines, warning
-from engine.importers.csvrows import FIRST_DAY, LAST_DAY, PRICE, CellError, read_decimal
-from engine.importers.transactions_csv import known_names
+from engine.book.importers.csvrows import FIRST_DAY, LAST_DAY, PRICE, CellError, read_decimal
+from engine.book.importers.transactions_csv import known_names
 from engine.transactions import Price
 
 KIND, STORES = "amfi-navall", "prices"

@@ -1,5 +1,5 @@
 """The year-end commands: `lotwise plan year-end`, `lotwise plans`, `lotwise why`. Thin, like
-engine/cli.py: read the book and the policy, call engine/year_end.py, save and print.
+engine/cli/main.py: read the book and the policy, call engine/harvest/year_end.py, save and print.
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ EXIT_OK, EXIT_INPUT = 0, 1
 
 
 def cmd_plan_year_end(args) -> int:
-    from engine.cli import _book_and_policy, _fmv_for, _open_book, _policy_texts
-    from engine.cli_plans import _plan_inputs
+    from engine.cli.main import _book_and_policy, _fmv_for, _open_book, _policy_texts
+    from engine.cli.plans import _plan_inputs
     from engine.files import WriteError, write_atomically
-    from engine.month_plan import orders_day
-    from engine.plan_store import input_hashes, plan_id, policy_record, save
-    from engine.year_end import plan, to_json
+    from engine.plans.month_plan import orders_day
+    from engine.book.saved_plans import input_hashes, plan_id, policy_record, save
+    from engine.harvest.year_end import plan, to_json
 
     opened = _book_and_policy(args)
     if opened is None:
@@ -93,12 +93,12 @@ def cmd_plan_year_end(args) -> int:
                 save(book, ident, "year-end", as_of, result.harvest.fy, hashes, body,
                      policy_record(policy, _policy_texts(args)))
     except sqlite3.Error as e:
-        from engine.book_rows import corrupt
+        from engine.book.rows import corrupt
 
-        if body is None and corrupt(e):  # pages overwritten: the CLI says so (engine/cli.py)
+        if body is None and corrupt(e):  # pages overwritten: the CLI says so (engine/cli/main.py)
             raise
         if body is None:  # the inputs could not be read (or the book not locked for the save): no plan
-            from engine.book import BookBusy
+            from engine.book.store import BookBusy
 
             print(f"lotwise: {e}; nothing was saved" if isinstance(e, BookBusy)
                   else f"lotwise: the book {book.path} could not be read: {e}", file=sys.stderr)
@@ -168,7 +168,7 @@ def orders_csv(body: dict) -> str:
     import csv
     import io
 
-    from engine.report_escape import csv_text  # names from the user's data: no formula runs (OWASP)
+    from engine.reports.escape import csv_text  # names from the user's data: no formula runs (OWASP)
 
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -183,8 +183,8 @@ def orders_csv(body: dict) -> str:
 
 def markdown(body: dict) -> str:
     """A report an adviser can file with the client's records. Text from the user's data (names,
-    accounts, reasons, notes) is escaped for Markdown and HTML (engine/report_escape.py)."""
-    from engine.report_escape import md_text as md
+    accounts, reasons, notes) is escaped for Markdown and HTML (engine/reports/escape.py)."""
+    from engine.reports.escape import md_text as md
 
     lines = [f"# Year-end plan {body['plan_id']}", "",
              f"Financial year {body['fy']}, prepared as of {body['as_of']} by lotwise {body['inputs']['engine']}.",
@@ -221,8 +221,8 @@ def markdown(body: dict) -> str:
 def cmd_plans(args) -> int:
     from tabulate import tabulate
 
-    from engine.cli import _open_book
-    from engine.plan_store import saved
+    from engine.cli.main import _open_book
+    from engine.book.saved_plans import saved
 
     book = _open_book(args)
     if book is None:
@@ -248,7 +248,7 @@ def cmd_plans(args) -> int:
 
 def _print_saved_policy(book, ident: str, as_json: bool) -> int:
     """The policy a saved plan applied: each file's name, sha256 and text, as the plan read them."""
-    from engine.plan_store import load, saved_policy
+    from engine.book.saved_plans import load, saved_policy
 
     found = load(book, ident)
     if found is None:
@@ -270,8 +270,8 @@ def _print_saved_policy(book, ident: str, as_json: bool) -> int:
 
 
 def cmd_why(args) -> int:
-    from engine.cli import _open_book
-    from engine.plan_store import latest, load
+    from engine.cli.main import _open_book
+    from engine.book.saved_plans import latest, load
 
     book = _open_book(args)
     if book is None:

@@ -9,7 +9,7 @@ Kept exactly: Decimals as their text, dates ISO, each lot's splits and mergers (
 security, ratio as a fraction), lot ids as what they are hashed from, and the intraday trades
 (schema 6). It is a derived copy and never the record: it is used only while the book's meta
 key `ledger` names this engine's LEDGER_FORMAT, the transactions the book holds (their count
-and highest id; triggers delete the key when a row is changed or deleted: `engine/book.py`,
+and highest id; triggers delete the key when a row is changed or deleted: `engine/book/store.py`,
 schema 3) and the securities whose same-day trades were netted as intraday (a digest of the
 set, which the meta key `ledger_intraday` keeps in full): a policy that changes that set
 makes the next report replay. When it is not valid, `ledger_of` replays the transactions and
@@ -36,10 +36,10 @@ from itertools import groupby
 from operator import itemgetter
 from typing import Collection, Iterable
 
-from engine.book import MIGRATIONS, Book
-from engine import book_rows
-from engine.book_rows import BookDamaged, Damage, kept_rows
-from engine.ledger import Disposal, IntradayTrade, Ledger, LedgerError, Lot, Matched, Step, replay
+from engine.book.store import MIGRATIONS, Book
+from engine.book import rows as book_rows
+from engine.book.rows import BookDamaged, Damage, kept_rows
+from engine.ledger.fifo import Disposal, IntradayTrade, Ledger, LedgerError, Lot, Matched, Step, replay
 from engine.transactions import TX_TYPES, TYPE_VALUE, Transaction
 
 # Bump when replay's results change (a fix to FIFO, cost apportionment, lot ids...): books

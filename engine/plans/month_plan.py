@@ -4,12 +4,12 @@ buying rule.
 
 Steps, on the lots valued at `as_of`:
  1. values per asset, drift per asset and total drift by the policy's measure;
- 2. the selling state (engine/selling.py) from the state the book remembers;
+ 2. the selling state (engine/plans/selling.py) from the state the book remembers;
  3. the rupees to sell per asset, and the units for them, lot by lot, at the lowest cost
-    this month (engine/sell_choice.py);
+    this month (engine/plans/sell_choice.py);
  4. each investor's money: what they put in plus their sales' proceeds after tax, STT and
     exit load, in whole rupees (the paise are reported as cash left);
- 5. the buying rule over all the money (engine/allocator.py), then who pays for what:
+ 5. the buying rule over all the money (engine/plans/allocator.py), then who pays for what:
     each investor's rupees are used exactly (allocator.fill);
  6. each asset's rupees go to its preferred fund: the first fund of the asset that is not
     legacy; into the investor's folio for it when they have one (the first, by account).
@@ -25,14 +25,14 @@ from decimal import ROUND_DOWN, Decimal
 from fractions import Fraction
 from typing import Callable, Mapping, Sequence
 
-from engine.allocator import allocate, fill
+from engine.plans.allocator import allocate, fill
 from engine.diagnostics import Diagnostic, warning
-from engine.drift import AssetDrift, asset_drifts, total_drift
+from engine.plans.drift import AssetDrift, asset_drifts, total_drift
 from engine.literals import format_inr
 from engine.policy.model import Policy, Security
-from engine.positions import Positions
-from engine.sell_choice import FUND_UNIT, SHARE, SellOrder, TaxPosition, sell_assets
-from engine.selling import SellState, decide, sell_amounts
+from engine.plans.positions import Positions
+from engine.plans.sell_choice import FUND_UNIT, SHARE, SellOrder, TaxPosition, sell_assets
+from engine.plans.selling import SellState, decide, sell_amounts
 from engine.tax.unrealised import Holding
 from engine.transactions import Price
 
@@ -170,7 +170,7 @@ def buy_orders(policy: Policy, amounts: Mapping[str, int], pots: Mapping[str, in
 def plan_month(policy: Policy, holdings: Sequence[Holding] | Positions, money: Mapping[str, int], as_of: date,
                previous: SellState | None, position: TaxPosition,
                price_of: Callable[[str, date], Price | None]) -> tuple[MonthPlan, list[Diagnostic]]:
-    """The month's plan from the valued lots, or from Positions (engine/positions.py: only the
+    """The month's plan from the valued lots, or from Positions (engine/plans/positions.py: only the
     lots of the assets sold are valued)."""
     positions = holdings if isinstance(holdings, Positions) else Positions.of(holdings)
     problems: list[Diagnostic] = []

@@ -9,7 +9,7 @@ cost or a deduction, s.48); a REVERSAL cancels the row it reverses. What lotwise
 yet treat exactly (segregated portfolios, gifts) is an error, never a guess.
 
 A scheme's opening units (`open`) are checked against the book when the caller gives what the
-book holds (`held`, computed by the book: engine/ledger_store.py `units_held`): the statement
+book holds (`held`, computed by the book: engine/book/kept_ledger.py `units_held`): the statement
 opens at the start of its first day (`statement_period.from`, else the scheme's first row),
 before that day's transactions, which is what the book holds at the end of the day before.
 
@@ -27,8 +27,8 @@ from decimal import Decimal
 from typing import Callable, Mapping
 
 from engine.diagnostics import Diagnostic, Span, error, warning
-from engine.importers.csvrows import AMOUNT, FIRST_DAY, LAST_DAY, PRICE, UNITS, fit, limit_problem
-from engine.importers.transactions_csv import known_names
+from engine.book.importers.csvrows import AMOUNT, FIRST_DAY, LAST_DAY, PRICE, UNITS, fit, limit_problem
+from engine.book.importers.transactions_csv import known_names
 from engine.transactions import Transaction, TxType
 
 KIND, STORES = "casparser-json", "transactions"
@@ -52,7 +52,7 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _NUMBER = re.compile(r"^[+-]?(?:\d[\d,]*(?:\.\d*)?|\.\d+)$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _CAS_DATE = re.compile(r"^\d{2}-[A-Za-z]{3}-\d{4}$")
-# The bounds every importer keeps (engine/importers/csvrows.py), by the key of the value.
+# The bounds every importer keeps (engine/book/importers/csvrows.py), by the key of the value.
 LIMITS = {"units": UNITS, "open": UNITS, "close": UNITS, "nav": PRICE, "amount": AMOUNT}
 
 

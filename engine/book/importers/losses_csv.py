@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 
 from engine.diagnostics import Diagnostic
-from engine.importers.csvrows import AMOUNT, CellError, CellReader, OnePerKey, choose, header_of, read_decimal, result, rows
-from engine.importers.transactions_csv import known_names
+from engine.book.importers.csvrows import AMOUNT, CellError, CellReader, OnePerKey, choose, header_of, read_decimal, result, rows
+from engine.book.importers.transactions_csv import known_names
 from engine.literals import LiteralError, fy_label, read_fy
 from engine.transactions import BroughtForwardLoss
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from engine.diagnostics import Diagnostic, error
-from engine.importers.csvrows import PRICE, CellError, OnePerKey, header_of, read_date, read_decimal, result, rows
-from engine.importers.transactions_csv import known_names
+from engine.book.importers.csvrows import PRICE, CellError, OnePerKey, header_of, read_date, read_decimal, result, rows
+from engine.book.importers.transactions_csv import known_names
 from engine.transactions import Price
 
 KIND, STORES = "prices-csv", "prices"

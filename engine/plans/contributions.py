@@ -17,7 +17,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Mapping
 
-from engine.allocator import split_rupees
+from engine.plans.allocator import split_rupees
 from engine.literals import format_inr
 from engine.policy.model import Policy
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterable, Iterator
 
 from engine.diagnostics import Diagnostic
-from engine.importers.csvrows import (AMOUNT, PRICE, UNITS, CellError, CellReader, Problems, choose, header_of, iter_rows,
+from engine.book.importers.csvrows import (AMOUNT, PRICE, UNITS, CellError, CellReader, Problems, choose, header_of, iter_rows,
                                       read_date, read_decimal, result)
 from engine.transactions import TX_TYPES, Transaction, TxType
 
@@ -50,7 +50,7 @@ def read(text: str, path: str, policy=None) -> tuple[list[Transaction], list[Dia
 def stream(lines: Iterable[str], path: str, policy, problems: list[Diagnostic], counted: list[int] | None = None
            ) -> Iterator[Transaction]:
     """The file's transactions one at a time, as its `lines` are read (`read` without the list:
-    a large file is written by the book as it is read, engine/importers/__init__.py's
+    a large file is written by the book as it is read, engine/book/importers/__init__.py's
     `Streamed`). Bad cells are appended to `problems`; `counted[0]` counts the rows read."""
     investors, securities = known_names(policy)
     for row in iter_rows(lines, path, COLUMNS, OPTIONAL, problems):

@@ -17,7 +17,7 @@ AS_OF = date(2026, 11, 21)  # the example's prices end on 20 November 2026
 
 def family_dir() -> Path:
     """The family example: inside the installed package, or the repository's examples/."""
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parent.parent  # engine/
     installed = package / "examples" / "family"
     return installed if installed.is_dir() else package.parent / "examples" / "family"
 
@@ -27,7 +27,7 @@ def _step(title: str, text: str) -> None:
 
 
 def cmd_demo(args) -> int:
-    from engine.cli import main
+    from engine.cli.main import main
 
     family = family_dir()
     if not (family / "family.rules").is_file():

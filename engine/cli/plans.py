@@ -1,7 +1,7 @@
-"""The plan commands, `lotwise plan month` and `lotwise rebalance`: thin, like engine/cli.py.
+"""The plan commands, `lotwise plan month` and `lotwise rebalance`: thin, like engine/cli/main.py.
 
 They read the book and the policy, value the lots on `--as-of`, call the pure planners
-(engine/month_plan.py, engine/rebalance.py, engine/sell_choice.py) and print a table or JSON
+(engine/plans/month_plan.py, engine/plans/rebalance.py, engine/plans/sell_choice.py) and print a table or JSON
 (docs/json.md).
 """
 
@@ -59,8 +59,8 @@ def _contributions(text: str) -> dict[str, int]:
 
 
 def _money_by_investor(args, policy, *, monthly: bool = False):
-    """Each investor's money (engine/contributions.py): a Contributions, or why it cannot be told."""
-    from engine.contributions import contributions
+    """Each investor's money (engine/plans/contributions.py): a Contributions, or why it cannot be told."""
+    from engine.plans.contributions import contributions
 
     option = "--cash" if getattr(args, "func", None) is cmd_rebalance else "--invest"
     return contributions(policy, getattr(args, "contributions", None), getattr(args, "invest", None),
@@ -69,12 +69,12 @@ def _money_by_investor(args, policy, *, monthly: bool = False):
 
 def _holdings(args, as_of: date, *, positions: bool = False):
     """Book, policy, valued holdings, tax position and problems; None after printing why.
-    With `positions`, Positions (engine/positions.py) in place of the holdings: the values
+    With `positions`, Positions (engine/plans/positions.py) in place of the holdings: the values
     summed from the kept ledger, lots valued only for the assets a plan sells."""
-    from engine.cli import _ledger_of
+    from engine.cli.main import _ledger_of
     from engine.diagnostics import render_all
-    from engine.positions import Positions, from_book
-    from engine.sell_choice import TaxPosition
+    from engine.plans.positions import Positions, from_book
+    from engine.plans.sell_choice import TaxPosition
     from engine.tax.unrealised import value_lots
 
     loaded = _ledger_of(args, until=as_of, lots=not positions)
@@ -90,7 +90,7 @@ def _holdings(args, as_of: date, *, positions: bool = False):
         holdings, more = found
     else:
         if positions and not ledger.lots:  # the kept ledger was read without its lots
-            from engine.ledger_store import ledger_of
+            from engine.book.kept_ledger import ledger_of
             from engine.tax.intraday import intraday_securities
 
             ledger = ledger_of(book, until=as_of, intraday=intraday_securities(policy))
@@ -122,7 +122,7 @@ def _plan_inputs(args, as_of: date, *, positions: bool = False):
 
 
 def _d(v) -> str:
-    from engine.drift import as_decimal
+    from engine.plans.drift import as_decimal
 
     return str(as_decimal(v) if isinstance(v, Fraction) else v)
 
@@ -189,7 +189,7 @@ def _print_unplaced_and_notes(unplaced, lines) -> None:
 def _print_drifts(title: str, drifts, total, measure: str) -> None:
     from tabulate import tabulate
 
-    from engine.cli import _pct, _pp
+    from engine.cli.main import _pct, _pp
     from engine.literals import format_inr
 
     print(title)
@@ -223,10 +223,10 @@ def _not_saved(error, what: str) -> int:
 
 def cmd_plan_month(args) -> int:
     from engine.diagnostics import render_all
-    from engine.drift import as_decimal
+    from engine.plans.drift import as_decimal
     from engine.literals import format_inr
-    from engine.month_plan import plan_month
-    from engine.selling import SellState
+    from engine.plans.month_plan import plan_month
+    from engine.plans.selling import SellState
 
     as_of = args.as_of or date.today()  # the CLI is the only place that reads the clock
     loaded = _holdings(args, as_of, positions=True)
@@ -282,10 +282,10 @@ def cmd_plan_month(args) -> int:
 
 def cmd_rebalance(args) -> int:
     from engine.diagnostics import render_all
-    from engine.drift import total_drift
+    from engine.plans.drift import total_drift
     from engine.literals import format_inr
-    from engine.month_plan import drifts_of, orders_day, values_by_asset
-    from engine.rebalance import due, plan_rebalance
+    from engine.plans.month_plan import drifts_of, orders_day, values_by_asset
+    from engine.plans.rebalance import due, plan_rebalance
 
     as_of = args.as_of or date.today()  # the CLI is the only place that reads the clock
     loaded = _holdings(args, as_of)
@@ -383,7 +383,7 @@ def add_commands(commands, book_options, iso_date) -> None:
     reb.add_argument("--json", action="store_true", help="print as JSON")
     reb.set_defaults(func=cmd_rebalance)
 
-    from engine.cli import _fy_arg
-    from engine.cli_harvest import add_commands as add_year_end
+    from engine.cli.main import _fy_arg
+    from engine.cli.harvest import add_commands as add_year_end
 
     add_year_end(commands, kinds, book_options, iso_date, _fy_arg, _rupees, _contributions)

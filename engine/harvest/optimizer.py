@@ -45,7 +45,7 @@ from fractions import Fraction
 from typing import Mapping, Sequence
 
 from engine.policy.model import Investor, Policy
-from engine.sell_choice import FUND_UNIT, SHARE, LotSale, SellOrder, TaxPosition, _part, _stt_rate
+from engine.plans.sell_choice import FUND_UNIT, SHARE, LotSale, SellOrder, TaxPosition, _part, _stt_rate
 from engine.tax.realised import RealisedPart, paise
 from engine.tax.unrealised import Holding
 from engine.tax.year import Loss, Tranche, YearResult, _order, compute, condensed

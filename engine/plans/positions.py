@@ -4,7 +4,7 @@ then (a month plan sells from one or two assets, and a book of 60,000 lots need 
 all one by one to add up five totals).
 
 `Positions.of(holdings)` wraps lots already valued (engine/tax/unrealised.py). `from_book` reads
-the ledger the book keeps (engine/ledger_store.py): the values are summed straight from the kept
+the ledger the book keeps (engine/book/kept_ledger.py): the values are summed straight from the kept
 queues, lot by lot, each lot's value rounded to the paisa as value_lots rounds it, so the totals
 are the same to the paisa; lots are built and valued only for the assets asked for.
 """
@@ -49,11 +49,11 @@ def from_book(book, policy: Policy, price_of: Callable[[str, date], Price | None
               as_of: date) -> tuple[Positions, list[Diagnostic]] | None:
     """Positions from the kept ledger; None when the book does not keep a ledger that covers
     `as_of` (the caller then replays and values every lot). A kept row that cannot be read
-    raises BookDamaged (engine/book_rows.py) naming it."""
+    raises BookDamaged (engine/book/rows.py) naming it."""
     try:
         return _from_book(book, policy, price_of, fmv, as_of)
     except (ArithmeticError, ValueError, TypeError, KeyError, IndexError, AttributeError):
-        from engine.ledger_store import open_lots
+        from engine.book.kept_ledger import open_lots
 
         open_lots(book)  # the kept queues read with every row checked: BookDamaged names the damaged one
         raise
@@ -61,8 +61,8 @@ def from_book(book, policy: Policy, price_of: Callable[[str, date], Price | None
 
 def _from_book(book, policy: Policy, price_of: Callable[[str, date], Price | None], fmv: Mapping[str, Decimal],
                as_of: date) -> tuple[Positions, list[Diagnostic]] | None:
-    from engine.ledger import Ledger
-    from engine.ledger_store import is_kept, last_date, open_lots
+    from engine.ledger.fifo import Ledger
+    from engine.book.kept_ledger import is_kept, last_date, open_lots
 
     from engine.tax.intraday import intraday_securities
 
@@ -120,8 +120,8 @@ def _missing_fmv(policy: Policy, declared, security: str, rows: list, fmv: Mappi
     """T104, as value_lots gives it, for kept lots (rows) acquired on or before the class's
     grandfathering date whose FMV is missing: the values summed here do not need the FMV, but
     a plan that sells these lots does, and says so once per security."""
-    from engine.ledger import held_on
-    from engine.ledger_store import steps_of
+    from engine.ledger.fifo import held_on
+    from engine.book.kept_ledger import steps_of
     from engine.tax.realised import missing_fmv
 
     cls = policy.tax.tax_class(declared.tax_class)

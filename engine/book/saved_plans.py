@@ -23,8 +23,8 @@ from datetime import date
 from typing import Mapping
 
 from engine import __version__
-from engine.book import Book
-from engine.book_rows import BookDamaged, plan_body, plan_policy, plan_problem
+from engine.book.store import Book
+from engine.book.rows import BookDamaged, plan_body, plan_policy, plan_problem
 from engine.fmv import FmvTable
 from engine.policy.model import Policy
 
@@ -118,7 +118,7 @@ def saved_policy(book: Book, ident: str) -> dict | None:
 
 def saved(book: Book) -> list[tuple[str, str, str, int, str]]:
     """(id, kind, as_of, fy, body) of every saved plan, by as_of then id; every row checked
-    (engine/book_rows.py: BookDamaged names a damaged one)."""
+    (engine/book/rows.py: BookDamaged names a damaged one)."""
     out = []
     for row in book.db.execute("SELECT id, kind, as_of, fy, body, policy FROM plans ORDER BY as_of, id"):
         damage = plan_problem(row)

@@ -4,11 +4,11 @@ Checks, each reported ok or with its problems:
   integrity    SQLite's own check of the file's pages (PRAGMA integrity_check) and of the
                references to the import log (PRAGMA foreign_key_check)
   schema       the schema version and every table lotwise keeps
-  rows         every row of every table read as the commands read it (engine/book_rows.py):
+  rows         every row of every table read as the commands read it (engine/book/rows.py):
                every damaged row is counted, the first LISTED named
   triggers     the triggers that guard the transactions and the kept ledger, as the schema made them
   kept ledger  the transactions replayed and compared with the ledger the book keeps
-               (engine/ledger_store.py)
+               (engine/book/kept_ledger.py)
 
 `--repair` rebuilds what is derived, in one transaction: the guarding triggers and the kept
 ledger. It never writes the user's data (transactions, prices, FMVs, losses, plans, the import
@@ -24,9 +24,9 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
-from engine import book_rows
-from engine.book import MIGRATIONS, SCHEMA_VERSION, Book
-from engine.book_rows import Damage
+from engine.book import rows as book_rows
+from engine.book.store import MIGRATIONS, SCHEMA_VERSION, Book
+from engine.book.rows import Damage
 
 LISTED = 50  # damaged rows named per check; the rest are counted
 TABLES = ("meta", "imports", "transactions", "prices", "fmv", "losses", "ledger_queues", "ledger_disposals",
@@ -98,7 +98,7 @@ def schema(book: Book) -> Check:
 
 def damages(book: Book) -> Iterator[Damage]:
     """Every damaged row of every table, table by table."""
-    from engine.ledger_store import disposal_of, queue_of, trade_of
+    from engine.book.kept_ledger import disposal_of, queue_of, trade_of
 
     db = book.db
     simple = (
@@ -126,7 +126,7 @@ def damages(book: Book) -> Iterator[Damage]:
             if damage is not None:
                 yield damage
     try:
-        from engine.ledger_store import kept_intraday
+        from engine.book.kept_ledger import kept_intraday
 
         kept_intraday(book)
     except book_rows.BookDamaged as e:
@@ -160,8 +160,8 @@ def triggers(book: Book) -> Check:
 
 def _replay(book: Book):
     """(ledger, intraday, None), or (None, None, why) when the transactions cannot be replayed."""
-    from engine.ledger import LedgerError, replay
-    from engine.ledger_store import kept_intraday
+    from engine.ledger.fifo import LedgerError, replay
+    from engine.book.kept_ledger import kept_intraday
 
     try:
         intraday = kept_intraday(book)
@@ -176,7 +176,7 @@ def _replay(book: Book):
 
 
 def _expected(ledger) -> tuple[dict, list, list]:
-    from engine.ledger_store import _lot_row, _matched_row, _queues, _trade_row, _tx_row
+    from engine.book.kept_ledger import _lot_row, _matched_row, _queues, _trade_row, _tx_row
 
     queues = {key: json.loads(json.dumps([_lot_row(lot) for lot in lots]))  # as kept: JSON's lists, not tuples
               for key, lots in _queues(ledger.lots).items()}
@@ -186,7 +186,7 @@ def _expected(ledger) -> tuple[dict, list, list]:
 
 
 def kept_ledger(book: Book) -> Check:
-    from engine.ledger_store import _token
+    from engine.book.kept_ledger import _token
 
     ledger, intraday, why = _replay(book)
     if ledger is None:
@@ -223,7 +223,7 @@ def kept_ledger(book: Book) -> Check:
 
 def repair(book: Book, checks: list[Check]) -> tuple[list[str], list[str]]:
     """Rebuild the derived data in one transaction: (what was rebuilt, what could not be)."""
-    from engine.ledger_store import keep
+    from engine.book.kept_ledger import keep
 
     by_name = {c.name: c for c in checks}
     if not by_name["integrity"].ok:

@@ -21,12 +21,12 @@ from engine.diagnostics import Diagnostic, Span, error
 # records go to: "transactions", "prices", ...), detect(text) -> bool and
 # read(text, path, policy) -> (records, diagnostics).
 IMPORTERS = (
-    "engine.importers.transactions_csv",
-    "engine.importers.prices_csv",
-    "engine.importers.amfi_navall",
-    "engine.importers.fmv_csv",
-    "engine.importers.losses_csv",
-    "engine.importers.casparser_json",
+    "engine.book.importers.transactions_csv",
+    "engine.book.importers.prices_csv",
+    "engine.book.importers.amfi_navall",
+    "engine.book.importers.fmv_csv",
+    "engine.book.importers.losses_csv",
+    "engine.book.importers.casparser_json",
 )
 
 
@@ -179,7 +179,7 @@ class Streamed:
     kind, stores = "transactions-csv", "transactions"
 
     def __init__(self, path: Path, display: str, policy, sha256: str):
-        from engine.importers.csvrows import Problems
+        from engine.book.importers.csvrows import Problems
 
         self.path, self.display, self.policy, self.sha256 = path, display, policy, sha256
         self.diagnostics: list[Diagnostic] = Problems()
@@ -190,7 +190,7 @@ class Streamed:
         return getattr(self.diagnostics, "more", 0)
 
     def records(self):
-        from engine.importers import transactions_csv
+        from engine.book.importers import transactions_csv
 
         handle, problem = open_regular(self.path, self.display)
         if problem is not None:
@@ -213,12 +213,12 @@ class Streamed:
             self._fail(error("I001", f"`{self.display}` changed while it was being imported", None,
                              "import it again once it is saved"))
             return
-        from engine.importers.csvrows import result
+        from engine.book.importers.csvrows import result
 
         result([], [None] * min(counted[0], 1), self.diagnostics, self.display)  # I109 for a header alone
 
     def _fail(self, diagnostic: Diagnostic) -> None:
-        from engine.importers.csvrows import Problems
+        from engine.book.importers.csvrows import Problems
 
         self.diagnostics, self.failed = Problems(), True
         self.diagnostics.append(diagnostic)
@@ -324,7 +324,7 @@ class _Lines:
 def streamable(path: Path, display: str) -> bool:
     """Whether `path` is a transactions CSV that `Streamed` can read (UTF-8 with the
     transactions header on its first line); anything else is read whole by read_file."""
-    from engine.importers import transactions_csv
+    from engine.book.importers import transactions_csv
 
     handle, problem = open_regular(path, display)
     if problem is not None:

@@ -189,7 +189,7 @@ def replay(transactions: Iterable[Transaction], opening: Iterable[Lot] = (),
     `positions` (a dict, filled when given): where in the replay each disposal and intraday
     trade was made (`_order` of the row being applied), under "disposals" and "trades"; and a
     LedgerError raised carries `at`, where the replay stopped. Replays of holdings that share
-    no state (engine/ledger_store.py) are merged by these into the order of one replay."""
+    no state (engine/book/kept_ledger.py) are merged by these into the order of one replay."""
     queues: dict[tuple[str, str, str], deque[Lot]] = defaultdict(deque)
     disposals: list[Disposal] = []
     trades: list[IntradayTrade] = []

@@ -8,8 +8,8 @@ an id or ISIN the policy declares; `fmv` is in rupees per unit, more than zero.
 from __future__ import annotations
 
 from engine.diagnostics import Diagnostic, error
-from engine.importers.csvrows import PRICE, CellError, OnePerKey, choose, header_of, read_decimal, result, rows
-from engine.importers.transactions_csv import known_names
+from engine.book.importers.csvrows import PRICE, CellError, OnePerKey, choose, header_of, read_decimal, result, rows
+from engine.book.importers.transactions_csv import known_names
 from engine.transactions import Fmv
 
 KIND, STORES = "fmv-csv", "fmv"

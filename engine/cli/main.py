@@ -1,7 +1,7 @@
 """The `lotwise` command: thin. It reads files, the clock and the environment, calls pure
 functions, and prints. Exit codes: 0 success, 1 user-input error (with diagnostics) or a
 fault such as a full disk or a read-only book (with a message), 2 usage error, 3 internal error
-(a bug: one line and a report file, engine/crash.py). Heavy libraries are imported inside the commands, not at start-up.
+(a bug: one line and a report file, engine/cli/crash.py). Heavy libraries are imported inside the commands, not at start-up.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ def _iso_date(text: str) -> date:
         day = date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"`{text}` is not a date; write YYYY-MM-DD")
-    from engine.importers.csvrows import FIRST_DAY, LAST_DAY  # one date range everywhere
+    from engine.book.importers.csvrows import FIRST_DAY, LAST_DAY  # one date range everywhere
 
     if not FIRST_DAY <= day <= LAST_DAY:
         raise argparse.ArgumentTypeError(f"`{text}` is outside the years {FIRST_DAY.year} to {LAST_DAY.year}")
@@ -33,7 +33,7 @@ def _iso_date(text: str) -> date:
 def _configure_decimal() -> None:
     """A Decimal context wide enough for every value the book can hold. The importers bound
     units and prices below 10^12 with 6 decimals (18 digits each) and amounts below 10^15
-    (engine/importers/csvrows.py), so units x price is below 10^24 with 12 decimals: 36 digits,
+    (engine/book/importers/csvrows.py), so units x price is below 10^24 with 12 decimals: 36 digits,
     exact. Summed over even 10^9 lots that stays below 10^33, and rounded to the paisa it
     needs 35 digits; a ratio (a split's, a sale's share of a lot) multiplies by at most 10^12.
     Python's default of 28 digits fails (InvalidOperation) on such sums; 60 covers them all,
@@ -159,7 +159,7 @@ def _book_path(args) -> Path:
 def _open_book(args, create: bool = False):
     """The book of --book, opened once per command: every step of a command reads it through
     one connection, in one transaction (`_reads`), closed when the command ends (`_main`)."""
-    from engine.book import Book, BookError
+    from engine.book.store import Book, BookError
 
     cached = getattr(args, "_book", None)
     if cached is not None:
@@ -265,7 +265,7 @@ def _create_book(path: Path, policy: str | None) -> bool:
     import sqlite3
     import tempfile
 
-    from engine.book import Book, BookError
+    from engine.book.store import Book, BookError
     from engine.files import _remove_stale, _sync_directory
 
     directory = path.parent if str(path.parent) else Path(".")
@@ -311,11 +311,11 @@ def _create_book(path: Path, policy: str | None) -> bool:
 
 def cmd_import(args) -> int:
     from engine.diagnostics import has_errors, render_all
-    from engine.book import ImportReport
-    from engine.importers import ImportResult, Streamed, file_sha256, read_file, streamable
-    from engine.importers.csvrows import KEPT
-    from engine.ledger import LedgerError
-    from engine.ledger_store import after_import, before_import, units_held
+    from engine.book.store import ImportReport
+    from engine.book.importers import ImportResult, Streamed, file_sha256, read_file, streamable
+    from engine.book.importers.csvrows import KEPT
+    from engine.ledger.fifo import LedgerError
+    from engine.book.kept_ledger import after_import, before_import, units_held
     from engine.tax.intraday import intraday_securities
 
     opened = _book_and_policy(args)
@@ -378,7 +378,7 @@ def cmd_import(args) -> int:
                 shown(result)
         return rejected()
     # All files in one transaction; the ledger is replayed with what the book then holds and
-    # kept (engine/ledger_store.py), so a sale of units never bought rolls everything back,
+    # kept (engine/book/kept_ledger.py), so a sale of units never bought rolls everything back,
     # with its row named; so does an error found late in a streamed file.
     import sqlite3
 
@@ -439,8 +439,8 @@ def cmd_import(args) -> int:
 def cmd_lots(args) -> int:
     from tabulate import tabulate
 
-    from engine.ledger import LedgerError
-    from engine.ledger_store import ledger_of
+    from engine.ledger.fifo import LedgerError
+    from engine.book.kept_ledger import ledger_of
     from engine.literals import format_inr
 
     from engine.tax.intraday import intraday_securities
@@ -530,8 +530,8 @@ def _ledger_of(args, *, until: date | None = None, fy: int | None = None, lots: 
     With `years` (`gains --fy`), a list of histories in place of the one: one per FY asked
     for, from one chain through the last (engine/tax/chain.py, `histories`)."""
     from engine.diagnostics import render_all
-    from engine.ledger import LedgerError
-    from engine.ledger_store import ledger_of
+    from engine.ledger.fifo import LedgerError
+    from engine.book.kept_ledger import ledger_of
     from engine.tax.chain import TaxHistory, histories, history, sale_years
     from engine.tax.intraday import intraday_securities
 
@@ -572,7 +572,7 @@ def _fmv_for(book, policy):
     funds it lacks, casparser-isin's offline table where that optional package is installed
     (`pip install 'lotwise[isin]'`)."""
     from engine.fmv import FmvSource, FmvTable
-    from engine.importers.fmv_casparser_isin import fmv_from_casparser_isin
+    from engine.book.importers.fmv_casparser_isin import fmv_from_casparser_isin
 
     found = {security: (value, FmvSource.BOOK, name) for security, (value, name) in book.fmv_with_sources().items()}
     wanted: dict[str, str] = {}  # ISIN -> security id, for held funds with no FMV in the book
@@ -586,7 +586,7 @@ def _fmv_for(book, policy):
 
         try:
             package = version("casparser-isin")
-        except PackageNotFoundError:  # its database read directly (engine/importers/fmv_casparser_isin.py)
+        except PackageNotFoundError:  # its database read directly (engine/book/importers/fmv_casparser_isin.py)
             package = ""
         for isin, value in isin_values.items():
             found.setdefault(wanted[isin], (value, FmvSource.CASPARSER_ISIN, package))
@@ -709,7 +709,7 @@ def cmd_status(args) -> int:
     from tabulate import tabulate
 
     from engine.diagnostics import render_all
-    from engine.drift import as_decimal, asset_drifts, total_drift
+    from engine.plans.drift import as_decimal, asset_drifts, total_drift
     from engine.literals import format_percent, fy_label
     from engine.tax.unrealised import harvestable_ltcg, value_lots
 
@@ -787,13 +787,13 @@ def cmd_status(args) -> int:
 
 
 def _pct(fraction) -> str:
-    from engine.drift import percent
+    from engine.plans.drift import percent
 
     return percent(fraction)
 
 
 def _pp(fraction) -> str:
-    from engine.drift import points
+    from engine.plans.drift import points
 
     return points(fraction)
 
@@ -818,8 +818,8 @@ def _gains_json(result, sales, intraday) -> dict:
 
 # ------------------------------------------------------------------ doctor
 def cmd_doctor(args) -> int:
-    """Check the book (engine/doctor.py); exit 0 when healthy (after --repair, if given), else 1."""
-    from engine.doctor import Report, examine, render, repair
+    """Check the book (engine/book/doctor.py); exit 0 when healthy (after --repair, if given), else 1."""
+    from engine.book.doctor import Report, examine, render, repair
 
     book = _open_book(args)
     if book is None:
@@ -913,11 +913,11 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.add_argument("--json", action="store_true", help="print the report as JSON")
     doctor.set_defaults(func=cmd_doctor)
 
-    from engine.cli_plans import add_commands
+    from engine.cli.plans import add_commands
 
     add_commands(commands, book_options, _iso_date)
 
-    from engine.cli_demo import add_command as add_demo
+    from engine.cli.demo import add_command as add_demo
 
     add_demo(commands, _iso_date)
     return parser
@@ -926,7 +926,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """The command. A problem with the input, or a fault of the machine (a full disk, a read-only
     or busy book), exits 1 with a message; a bug in lotwise exits 3 with one line and a report
-    file (engine/crash.py), never a bare traceback unless LOTWISE_DEBUG=1."""
+    file (engine/cli/crash.py), never a bare traceback unless LOTWISE_DEBUG=1."""
     try:
         return _main(argv)
     except KeyboardInterrupt:
@@ -953,7 +953,7 @@ def _main(argv: list[str] | None) -> int:
         try:
             return args.func(args)
         except Exception as e:  # pages of the book overwritten: said once, for every command
-            from engine.book_rows import BookCorrupt, corrupt
+            from engine.book.rows import BookCorrupt, corrupt
 
             if hasattr(args, "book") and corrupt(e):
                 raise BookCorrupt(_book_path(args), e) from None
@@ -972,14 +972,14 @@ def _failed(error: Exception, argv: list[str]) -> int:
     from datetime import datetime
 
     from engine import __version__
-    from engine.book import BookError
-    from engine.crash import details, one_line, save_report
+    from engine.book.store import BookError
+    from engine.cli.crash import details, one_line, save_report
     from engine.files import WriteError
 
-    if isinstance(error, (WriteError, BookError)):  # BookError: e.g. a damaged row (engine/book_rows.py)
+    if isinstance(error, (WriteError, BookError)):  # BookError: e.g. a damaged row (engine/book/rows.py)
         print(f"lotwise: {error}", file=sys.stderr)
         return EXIT_INPUT
-    from engine.book import BookBusy
+    from engine.book.store import BookBusy
 
     if isinstance(error, BookBusy):  # another command held the book past the timeout
         print(f"lotwise: {error}; nothing was saved", file=sys.stderr)

@@ -15,7 +15,7 @@ the largest remainders.
            debt are outside and balance each other: sell Rs 55,000 equity, buy Rs 55,000
            debt, gold untouched. (The source text's 55,500 is an arithmetic slip: 66% of
            5,00,000 is 3,30,000 and 55% is 2,75,000; the difference is 55,000.)
-  cash     new money only, by the buying rule (engine/allocator.py); nothing is sold.
+  cash     new money only, by the buying rule (engine/plans/allocator.py); nothing is sold.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from typing import Callable, Mapping, Sequence
 
 from dateutil.relativedelta import relativedelta
 
-from engine.allocator import allocate, largest_remainder, split_rupees
-from engine.drift import AssetDrift, percent, points, total_drift
+from engine.plans.allocator import allocate, largest_remainder, split_rupees
+from engine.plans.drift import AssetDrift, percent, points, total_drift
 from engine.literals import format_inr, format_percent
 from engine.policy.model import Policy
 from engine.transactions import Price
@@ -156,9 +156,9 @@ class RebalancePlan:
     method: str
     cash: int
     amounts: dict[str, int]  # + buy, - sell, whole rupees
-    sells: list  # engine.sell_choice.SellOrder
-    buys: list  # engine.month_plan.BuyOrder
-    unplaced: list  # engine.month_plan.Unplaced
+    sells: list  # engine.plans.sell_choice.SellOrder
+    buys: list  # engine.plans.month_plan.BuyOrder
+    unplaced: list  # engine.plans.month_plan.Unplaced
     drifts_after: list[AssetDrift]
     notes: list[str]
     warnings: list[str]
@@ -167,12 +167,12 @@ class RebalancePlan:
 def plan_rebalance(policy: Policy, holdings: Sequence, drifts: Sequence[AssetDrift], method: str,
                    money: Mapping[str, int], position, price_of: Callable[[str, date], Price | None],
                    as_of: date) -> RebalancePlan:
-    """The amounts, then the sells lot by lot (engine/sell_choice.py), then the buys: paid by
+    """The amounts, then the sells lot by lot (engine/plans/sell_choice.py), then the buys: paid by
     the sellers in proportion to their proceeds and by each investor's new money. A sell whose
     tax and charges exceed the policy's `warn when costs exceed` is warned about."""
-    from engine.month_plan import buy_orders, drifts_of, values_after
-    from engine.positions import accounts_of
-    from engine.sell_choice import sell_assets
+    from engine.plans.month_plan import buy_orders, drifts_of, values_after
+    from engine.plans.positions import accounts_of
+    from engine.plans.sell_choice import sell_assets
 
     cash = sum(money.values())
     plan = amounts(drifts, method, cash, policy.buy.method if policy.buy else "proportional")

@@ -1,0 +1,1 @@
+"""The ledger: transactions replayed into FIFO lots, disposals and intraday trades."""

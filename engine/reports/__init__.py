@@ -1,0 +1,1 @@
+"""Reports: escaping and rendering what lotwise writes for people, spreadsheets and browsers."""
