@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import lotwise
+from conftest import lotwise
 
 REPO = Path(__file__).resolve().parent.parent
 FAMILY = REPO / "examples" / "family"
