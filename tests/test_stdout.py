@@ -86,12 +86,12 @@ def test_the_solver_log_when_asked_for_goes_to_stderr(family):
 
 
 def test_what_is_written_to_fd_1_while_the_solver_is_made_goes_nowhere_and_fd_1_comes_back(capfd):
-    from engine.harvest.optimizer import _fd1_to
+    from engine.harvest.program import fd1_to
 
     print("before", flush=True)
-    with _fd1_to(None):
+    with fd1_to(None):
         os.write(1, b"Running HiGHS (a banner)\n")
-    with _fd1_to(2):
+    with fd1_to(2):
         os.write(1, b"a solver log line\n")
     os.write(1, b"after\n")
     out, err = capfd.readouterr()

@@ -20,7 +20,9 @@ from decimal import Decimal
 from enum import Enum, StrEnum
 from typing import NamedTuple, Sequence
 
-from engine.harvest.optimizer import InvestorPlan, Outcome, Queue, evaluate
+from engine.harvest.evaluation import Outcome, evaluate
+from engine.harvest.optimizer import InvestorPlan
+from engine.harvest.queues import Queue
 from engine.literals import format_inr, format_percent
 from engine.policy.model import Policy
 from engine.tax.realised import paise
@@ -178,7 +180,7 @@ KEPT_BY = {Constraint.SHORT_TERM: Code.KEPT_SHORT_TERM, Constraint.EXIT_LOAD: Co
            Constraint.LOSS_THRESHOLD: Code.KEPT_LOSS_BELOW_THRESHOLD, Constraint.MINIMUM: Code.KEPT_BELOW_MINIMUM}
 
 # Selling a kept lot is "worth it" when it would raise the plan's tax value by more than this: the
-# solver's gap (engine/harvest/optimizer.py GAP), so that a paisa of rounding in a 0.001-unit step is not a reason.
+# solver's gap (engine/harvest/program.py GAP), so that a paisa of rounding in a 0.001-unit step is not a reason.
 MATERIAL = Decimal("0.05")
 
 

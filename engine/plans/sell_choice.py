@@ -102,10 +102,11 @@ class TaxPosition:
 
 def _stt(policy: Policy, security: str, as_of: date, proceeds: Decimal) -> Decimal:
     """STT on a sale of `proceeds`, to the paisa (the rates in force from the rules file)."""
-    return paise(_stt_rate(policy, security, as_of) * proceeds)
+    return paise(stt_rate(policy, security, as_of) * proceeds)
 
 
-def _stt_rate(policy: Policy, security: str, as_of: date) -> Decimal:
+def stt_rate(policy: Policy, security: str, as_of: date) -> Decimal:
+    """STT per rupee of a sale of `security` on `as_of` (0 where none is charged)."""
     charges = policy.tax.charges_on(policy.portfolio.security(security), "sale", as_of)
     return sum((c.rate for c in charges if c.kind == "stt"), Decimal(0))
 
@@ -115,7 +116,9 @@ def _quantum(holding: Holding, policy: Policy) -> Decimal:
     return SHARE if security is not None and security.exchange_traded else FUND_UNIT
 
 
-def _part(h: Holding, units: Decimal, as_of: date, fy: int, load_rate: Decimal) -> tuple[RealisedPart, Decimal]:
+def sale_part(h: Holding, units: Decimal, as_of: date, fy: int, load_rate: Decimal) -> tuple[RealisedPart, Decimal]:
+    """What selling `units` of the lot `h` on `as_of` realises (the part, to the paisa) and the exit load it pays
+    at `load_rate`: shared with the year-end harvest (engine/harvest/queues.py), which sells the same way."""
     proceeds = paise(units * h.price)
     basis = h.basis if units == h.lot.units else paise(h.basis * units / h.lot.units)
     load = paise(proceeds * load_rate)
@@ -143,7 +146,7 @@ def choose(asset: str, amount: Decimal, holdings: Sequence[Holding], policy: Pol
     taken: dict[tuple, list[tuple[LotSale, RealisedPart]]] = {k: [] for k in keys}
     offers: dict[tuple, tuple] = {}
     quanta = {k: _quantum(queues[k][0], policy) for k in keys}
-    stt_rates = {k: _stt_rate(policy, k[2], as_of) for k in keys}
+    stt_rates = {k: stt_rate(policy, k[2], as_of) for k in keys}
     remaining = amount
     while remaining > 0:
         best = None
@@ -171,7 +174,7 @@ def choose(asset: str, amount: Decimal, holdings: Sequence[Holding], policy: Pol
             state = (index, units, position.version(key[0]))
             offer = offers.get(key)
             if offer is None or offer[0] != state:
-                part, load = _part(h, units, as_of, position.fy, h.exit_load)
+                part, load = sale_part(h, units, as_of, position.fy, h.exit_load)
                 stt = paise(stt_rates[key] * part.proceeds)
                 tax = position.tax(key[0], [part]) - position.tax(key[0])
                 offer = offers[key] = (state, (tax + load + stt) / part.proceeds, part, load, tax)

@@ -98,7 +98,7 @@ class YearResult:
     expired: list[Loss] = field(default_factory=list)
 
 
-def _order(tranche: Tranche, slab: Decimal | None) -> tuple:
+def set_off_order(tranche: Tranche, slab: Decimal | None) -> tuple:
     """Losses meet tranches in this order: highest known rate first, then slab gains of
     unknown rate, then what the exemption covers."""
     if tranche.exempt:
@@ -157,7 +157,7 @@ def compute(parts: Iterable[RealisedPart], law: TaxLaw, investor: Investor, fy: 
             amount -= covered
         if amount > 0:
             tranches.append(Tranche(term, rate, False, amount))
-    tranches.sort(key=lambda t: _order(t, slab))
+    tranches.sort(key=lambda t: set_off_order(t, slab))
 
     # 2-3. Set-off. Current-year losses first and as far as they go (s.70), then brought-
     # forward ones (s.74), oldest first, as far as they go. Within those rules the taxpayer
@@ -207,7 +207,7 @@ def compute(parts: Iterable[RealisedPart], law: TaxLaw, investor: Investor, fy: 
             take = min(loss.amount, room_left)
             room_left -= take
             flexible_draws.append((loss, take))
-    order = sorted(tranches, key=lambda t: _order(t, slab))
+    order = sorted(tranches, key=lambda t: set_off_order(t, slab))
     used: dict[int, Decimal] = defaultdict(lambda: ZERO)
     for draws, targets in ((restricted_draws, [t for t in order if t.term == "long-term"]),
                            (flexible_draws, order)):

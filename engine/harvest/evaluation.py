@@ -1,0 +1,91 @@
+"""A harvest plan's numbers, exact: what selling given units from each queue is worth, by the tax engine.
+
+The solver (engine/harvest/program.py) only picks unit counts; every rupee of the plan is computed
+here again in Decimal by engine/tax/year.py from those units: the tax saved this year, the step-up
+(the future tax avoided by gains realised now, net of the future tax losses realised now add), exit
+loads, STT and stamp duty (docs/harvesting.md, "The objective").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Mapping, Sequence
+
+from engine.harvest.queues import Queue, Taken, parts_for
+from engine.plans.sell_choice import LotSale, SellOrder, TaxPosition, stt_rate
+from engine.policy.model import Investor, Policy
+from engine.tax.realised import RealisedPart, paise
+from engine.tax.year import YearResult, compute
+
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A plan's numbers for one investor, exact (Decimal), from the tax engine."""
+
+    tax_value: Decimal  # tax saved + step-up - exit loads: what the program maximises first
+    value: Decimal  # tax_value - STT - stamp duty: the objective of docs/harvesting.md
+    tax_saved: Decimal
+    step_up: Decimal  # future tax avoided by gains realised, net of the future tax losses add
+    exit_loads: Decimal
+    charges: Decimal  # STT on the redemptions and stamp duty on the rebuys
+    before: YearResult
+    after: YearResult
+    orders: tuple[SellOrder, ...]
+    parts: tuple[RealisedPart, ...]
+
+
+def allowance_of(policy: Policy, before: YearResult) -> Decimal:
+    """The most net LTCG after set-off a plan may leave: with `realise gains up to the
+    exemption`, the exemption less the policy's margin; without it, no more than the year
+    already has (gains are then realised only to absorb harvested losses). Never less than
+    the year already has: a plan cannot un-realise."""
+    rule = policy.harvest
+    limit = before.exemption_limit
+    if rule is not None and rule.realise_gains:
+        target = limit - rule.margin
+    else:
+        target = ZERO
+    return max(target, before.net_ltcg)
+
+
+def sell_order(policy: Policy, q: Queue, items: Sequence[Taken], as_of: date) -> SellOrder:
+    """The redemption from the front of `q` that realises `items`, its STT to the paisa."""
+    key = q.key
+    proceeds = sum((t.part.proceeds for t in items), ZERO)
+    loads = sum((t.load for t in items), ZERO)
+    stt = paise(stt_rate(policy, key[2], as_of) * proceeds)
+    sales = tuple(LotSale(t.holding.lot.id, t.holding.lot.acquired, t.units, t.part.proceeds, t.part.basis, t.load,
+                          t.part.gain, t.holding.term, ZERO) for t in items)
+    return SellOrder(key[0], key[1], key[2], q.holdings[0].asset, q.holdings[0].price,
+                     sum((t.units for t in items), ZERO), proceeds, sales, ZERO, stt, loads)
+
+
+def evaluate(policy: Policy, investor: Investor, position: TaxPosition, queues: Sequence[Queue],
+             units: Mapping[tuple, Decimal], as_of: date, fy: int) -> Outcome:
+    """The objective of selling `units` from each queue, computed exactly by the tax engine."""
+    before_parts = [*position.realised.get(investor.id, ())]
+    losses = position.losses.get(investor.id, ())
+    before, _ = compute(before_parts, policy.tax, investor, fy, losses)
+    taken = parts_for(queues, units, as_of, fy)
+    new_parts = [t.part for key in taken for t in taken[key]]
+    after, _ = compute([*before_parts, *new_parts], policy.tax, investor, fy, losses)
+    by_key = {q.key: q for q in queues}
+    step = charges = loads_total = ZERO
+    orders = []
+    for key, items in taken.items():
+        q = by_key[key]
+        order = sell_order(policy, q, items, as_of)
+        loads_total += order.exit_load
+        charges += paise(q.charge_rate * order.amount)
+        for i, t in enumerate(items):  # items are the queue's lots from its front
+            step += t.part.gain * q.future_rates[i]
+        orders.append(order)
+    tax_saved = before.total_tax - after.total_tax
+    step_up = paise(step)
+    tax_value = tax_saved + step_up - loads_total
+    return Outcome(tax_value, tax_value - charges, tax_saved, step_up, loads_total, charges, before, after,
+                   tuple(orders), tuple(new_parts))

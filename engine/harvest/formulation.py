@@ -1,0 +1,459 @@
+"""The year-end harvest as a mixed-integer program: one builder per family of constraints.
+
+The program (engine/harvest/program.py) has a column per lot in reach (units of the queue's quantum
+sold from it), a few binaries, and rows that encode the law and the policy's `harvest` block. Each
+`add_...` function below adds one family and says which rule it encodes; engine/harvest/optimizer.py
+calls them in order. The order of columns and rows is part of the result (the solver breaks exact
+ties by it), so the builders are called in one fixed order.
+
+Floats: HiGHS takes its coefficients, bounds and answers as floats, so the program (and the reach
+bound that sizes it) is built in floats here; every conversion is a `_f(...)` or `float(...)` marked
+"solver input". Amounts of the year (gains already realised, losses there) are kept exact, as
+Fractions, until they become a bound. Every amount the plan reports is recomputed in Decimal by the
+tax engine from the unit counts the program picks (engine/harvest/evaluation.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+from typing import Mapping, Sequence
+
+from engine.harvest.evaluation import allowance_of
+from engine.harvest.program import INF, Program
+from engine.harvest.queues import Queue
+from engine.plans.sell_choice import FUND_UNIT, SHARE, TaxPosition
+from engine.policy.model import Investor, Policy
+from engine.tax.realised import RealisedPart
+from engine.tax.unrealised import Holding
+from engine.tax.year import Loss, Tranche, compute, condensed, set_off_order
+
+ZERO = Decimal(0)
+TIE_TOLERANCE = 1.0  # rupees of tax value the plan may be from the optimum (docs/harvesting.md):
+TIE_SHARE = 0.5  # at most this much for the tie-breaks (preference, charges, orders) together,
+# and engine/harvest/program.py GAP for the solver's proof of optimality.
+TERMS = ("short-term", "long-term")
+
+Bucket = tuple  # (term, rate, exemptable): gains taxed alike and met alike by losses and the exemption
+
+
+def _f(value) -> float:
+    return float(value)  # solver input only
+
+
+def bucket_of(h: Holding) -> Bucket:
+    return (h.term, h.rate, h.exemptable)
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """The investor's year without the plan, as the program needs it: exact (Decimal, Fraction)."""
+
+    cess: Fraction  # 1 + the cess rate
+    threshold: Decimal | None  # `harvest losses larger than`
+    short_limit: Decimal | None  # `realise short-term gains up to` (0: none allowed)
+    losses_bf: tuple[Loss, ...]
+    parts: tuple[RealisedPart, ...]  # realised so far, condensed
+    allowance: Decimal  # the most net LTCG the plan may leave (evaluation.allowance_of)
+    exemption: Decimal  # what the program is told the exemption is: the margin off it
+    base_gain: dict[Bucket, Fraction]  # gains already realised, per bucket
+    base_loss: dict[str, Fraction]  # losses there to set off (this year's and those carried forward), per term
+
+
+def baseline_of(policy: Policy, investor: Investor, position: TaxPosition, fy: int) -> Baseline:
+    """The year so far. Exempt parts (s.10(38)) are outside total income: they meet no loss,
+    and no loss of them counts. Losses carried forward count while the law carries them."""
+    law, rule = policy.tax, policy.harvest
+    losses_bf = tuple(position.losses.get(investor.id, ()))
+    parts = tuple(condensed(position.realised.get(investor.id, ())))
+    before, _ = compute(list(parts), law, investor, fy, losses_bf)
+    # The margin: the program is told the exemption is `margin` smaller, so it never plans
+    # net LTCG into the last `margin` rupees of it (unless the year is already past that).
+    allowance = allowance_of(policy, before)
+    base_gain: dict[Bucket, Fraction] = {}
+    base_loss = {"short-term": Fraction(0), "long-term": Fraction(0)}
+    for part in parts:
+        if part.rate == "exempt":
+            continue
+        if part.gain > 0:
+            key = (part.term, part.rate, part.exemptable)
+            base_gain[key] = base_gain.get(key, Fraction(0)) + Fraction(part.gain)
+        elif part.gain < 0:
+            base_loss[part.term] += Fraction(-part.gain)
+    carry = law.carry_forward_years
+    for loss in losses_bf:
+        if loss.fy < fy and (carry is None or loss.fy + carry >= fy):
+            base_loss[loss.term] += Fraction(loss.amount)
+    return Baseline(1 + Fraction(law.cess_rate(fy)), rule.loss_threshold if rule else None,
+                    rule.short_term_gains_limit if rule else ZERO, losses_bf, parts, allowance,
+                    min(before.exemption_limit, allowance), base_gain, base_loss)
+
+
+@dataclass
+class Rates:
+    """A bucket's rate as a number (a slab rate is the investor's; none, or unknown, is 0), and
+    with cess as the program's float; each distinct rate converted once."""
+
+    slab: Decimal | None
+    cess: Fraction
+    numbers: dict[object, Fraction] = field(default_factory=dict)
+    taxed_floats: dict[object, float] = field(default_factory=dict)
+
+    def of(self, rate) -> Fraction:
+        if rate not in self.numbers:
+            if rate == "slab":
+                self.numbers[rate] = Fraction(self.slab) if self.slab is not None else Fraction(0)
+            elif rate == "exempt":
+                self.numbers[rate] = Fraction(0)
+            else:
+                self.numbers[rate] = Fraction(rate) if rate is not None else Fraction(0)
+        return self.numbers[rate]
+
+    def taxed(self, rate) -> float:
+        if rate not in self.taxed_floats:
+            self.taxed_floats[rate] = float(self.of(rate) * self.cess)  # solver input
+        return self.taxed_floats[rate]
+
+
+@dataclass
+class Formulation:
+    """The program under construction and what its builders share: which columns hold which
+    gains and losses, and the set-off's columns and rows for the builders after it."""
+
+    baseline: Baseline
+    rates: Rates
+    order_len: int  # how many kinds the policy's `prefer` order names
+    program: Program = field(default_factory=Program)
+    buckets: dict[Bucket, dict[int, float]] = field(default_factory=dict)  # bucket -> {column: gain per count}
+    loss_pool: dict[str, dict[int, float]] = field(default_factory=lambda: {t: {} for t in TERMS})
+    columns: dict[tuple, list[int]] = field(default_factory=dict)  # per queue: its lots' columns, FIFO order
+    net_of_queue: dict[tuple, dict[int, float]] = field(default_factory=dict)
+    preference_value: dict[int, float] = field(default_factory=dict)
+    short_gain_cols: dict[int, float] = field(default_factory=dict)
+    charges_of: dict[int, float] = field(default_factory=dict)
+    runs: dict[int, int] = field(default_factory=dict)  # a lot's column -> the column before it in its run
+    futures: dict[Decimal, float] = field(default_factory=dict)  # a few distinct future rates, each converted once
+    # filled by add_set_off:
+    ordered: list[Bucket] = field(default_factory=list)
+    covered: dict[Bucket, dict[int, float]] = field(default_factory=dict)  # its gains - what covers them
+    short_loss_to: dict[Bucket, int] = field(default_factory=dict)
+    setoff_cols: dict[str, list[int]] = field(default_factory=lambda: {t: [] for t in TERMS})
+    exempt_cols: list[int] = field(default_factory=list)
+    tax_row: dict[int, float] = field(default_factory=dict)
+    baseline_tax: Fraction = Fraction(0)
+    lt_row: dict[int, float] = field(default_factory=dict)
+    lt_base: Fraction = Fraction(0)
+
+
+def start(policy: Policy, investor: Investor, fy: int, baseline: Baseline) -> Formulation:
+    rule = policy.harvest
+    return Formulation(baseline, Rates(investor.slab_rate_for(fy), baseline.cess),
+                       len(rule.preference) if rule else 0)
+
+
+def reach_of(queues: Sequence[Queue], baseline: Baseline) -> dict[tuple, int]:
+    """How many lots of each queue the program considers: a lot is left out when every plan
+    selling into it would realise more net gain than the exemption left and every loss in
+    reach could cover (such a plan would be taxed, which the program forbids)."""
+    in_reach = sum(-float(h.gain) for q in queues for h in q.holdings[:q.eligible] if h.gain < 0)
+    long_gains = sum((g for b, g in baseline.base_gain.items() if b[0] == "long-term"), Fraction(0))
+    # Generous, so always safe: short-term gains already realised use none of the room, and
+    # every loss there is counted as if it could meet long-term gains.
+    room = max(0.0, float(baseline.allowance) + float(sum(baseline.base_loss.values(), Fraction(0)))
+               - float(long_gains)) + in_reach + 1.0  # a rupee of slack for floats
+    reach = {}
+    for q in queues:
+        lots = q.holdings[:q.eligible]
+        through, running = [], 0.0
+        for h in lots:
+            running += float(h.gain)
+            through.append(running)
+        suffix_min = list(through)
+        for i in range(len(lots) - 2, -1, -1):
+            suffix_min[i] = min(suffix_min[i], suffix_min[i + 1])
+        count = 0
+        for i in range(len(lots)):
+            before = through[i - 1] if i else 0.0
+            if min(before, suffix_min[i]) > room:
+                break
+            count = i + 1
+        reach[q.key] = count
+    return reach
+
+
+@dataclass
+class _Chain:
+    """The FIFO walk along one queue: the lot before (column, counts, gain per count, holding),
+    the current binary-free run's columns and counts, and the binary that opens it."""
+
+    previous: tuple[int, int, float, Holding] | None = None
+    run: list[tuple[int, int]] = field(default_factory=list)
+    gate: int | None = None
+
+
+def _is_plain(q: Queue, reach: int, order_len: int) -> bool:
+    """A "plain" queue (fund units, not preferred, no minimum, no loss lot in reach) needs no
+    FIFO binary between two lots of one bucket when the later gains no more per unit: the
+    program then never does better by taking the later one first (the same tax, the same or
+    more charges), and engine/harvest/rounding.py repacks any tie in FIFO order."""
+    return (q.quantum == FUND_UNIT and q.preference >= order_len and q.minimum_amount is None
+            and q.minimum_units is None and all(h.gain >= 0 for h in q.holdings[:reach]))
+
+
+def add_lots(f: Formulation, q: Queue, reach: int) -> list[int]:
+    """A column per lot of `q` in reach: counts of the quantum sold from it (whole for
+    exchange-traded units; fund units continuous, rounded by rounding.py), worth its gain x
+    its future rate less its exit load, less its tax where a gain is taxed now (the objective
+    of docs/harvesting.md; STT and stamp duty only break ties). FIFO within an account
+    (s.45(2A)): each lot only after the one before it is sold whole (add_fifo_step)."""
+    cols: list[int] = []
+    chain = _Chain()
+    charge_rate = float(q.charge_rate)  # solver input
+    futures = []
+    for rate in q.future_rates[:reach]:
+        if rate not in f.futures:
+            f.futures[rate] = float(rate)  # solver input
+        futures.append(f.futures[rate])
+    plain = _is_plain(q, reach, f.order_len)
+    for i, h in enumerate(q.holdings[:reach]):
+        counts = int(h.lot.units / q.quantum)
+        if counts == 0:
+            break
+        col, per_count = _lot_column(f, q, h, counts, futures[i], charge_rate)
+        cols.append(col)
+        add_fifo_step(f, chain, plain, col, counts, per_count, h)
+    f.columns[q.key] = cols
+    return cols
+
+
+def _lot_column(f: Formulation, q: Queue, h: Holding, counts: int, future: float, charge_rate: float
+                ) -> tuple[int, float]:
+    """The lot's column, filed under its bucket (gains), its term's loss pool (losses), its
+    queue's net and the preference and charge terms; with its gain per count."""
+    p = f.program
+    # The program's coefficients are floats (the plan's rupees are recomputed exactly).
+    quantum = float(q.quantum)
+    proceeds = float(h.price) * quantum
+    load = proceeds * float(h.exit_load)
+    per_count = proceeds - load - float(h.basis) / float(h.lot.units) * quantum
+    value = per_count * future - load  # the tax value; STT and stamp duty break ties
+    f.charges_of[len(p.cost)] = proceeds * charge_rate
+    if per_count > 0:
+        value -= per_count * f.rates.taxed(h.rate)
+    col = p.var(0, counts, -value, integer=q.quantum == SHARE)
+    if h.rate == "exempt":
+        pass  # an exempt gain is untaxed and meets no loss; an exempt loss is no loss
+    elif per_count > 0:
+        f.buckets.setdefault(bucket_of(h), {})[col] = per_count
+        if h.term == "short-term":
+            f.short_gain_cols[col] = per_count
+    elif per_count < 0:
+        f.loss_pool[h.term][col] = -per_count
+    f.net_of_queue.setdefault(q.key, {})[col] = per_count
+    if q.preference < f.order_len:
+        f.preference_value[col] = proceeds * (f.order_len - q.preference)
+    return col, per_count
+
+
+def add_fifo_step(f: Formulation, chain: _Chain, plain: bool, col: int, counts: int, per_count: float,
+                  h: Holding) -> None:
+    """FIFO within an account (s.45(2A), Circular 768): a lot is sold only after every lot
+    before it is sold whole, a binary `full` per step. Lots of one binary-free run of a plain
+    queue (same bucket, same load, gaining no more per unit than the lot before) share the
+    binary of the run's first lot: they may be taken in any order (rounding.py repacks them),
+    but none before the lots in front of the run (issue 11)."""
+    p = f.program
+    if chain.previous is not None:  # this lot only after the one before is sold whole
+        prev_col, prev_counts, prev_gain, prev_h = chain.previous
+        if plain and per_count > 0 and 0 < per_count <= prev_gain and prev_h.exit_load == h.exit_load \
+                and bucket_of(prev_h) == bucket_of(h):
+            f.runs[col] = prev_col  # the same run: no binary; rounding.py repacks it in FIFO order
+            chain.run.append((col, counts))
+            if chain.gate is not None:  # but behind the same gate as the run's first lot
+                p.row({col: 1.0, chain.gate: -float(counts)}, -INF, 0.0)
+        else:
+            full = p.var(0, 1, integer=True)
+            # Every lot of the run before it whole: as each is at most its counts, their
+            # sum reaching the run's total is the same, in one row.
+            p.row({**{m: 1.0 for m, _ in chain.run}, full: -float(sum(c for _, c in chain.run))}, 0.0, INF)
+            chain.gate = full
+            p.row({col: 1.0, full: -float(counts)}, -INF, 0.0)
+            chain.run = [(col, counts)]
+    else:
+        chain.run, chain.gate = [(col, counts)], None
+    chain.previous = (col, counts, per_count, h)
+
+
+def add_minimum_redemption(f: Formulation, q: Queue, cols: Sequence[int]) -> None:
+    """The fund's minimum redemption (`minimum redemption Rs X` / `Y units`, the scheme's
+    terms): an order from the queue is nothing or at least the minimum, a binary `sold`."""
+    if not cols or (q.minimum_amount is None and q.minimum_units is None):
+        return
+    p = f.program
+    sold = p.var(0, 1, integer=True)
+    total = sum(int(h.lot.units / q.quantum) for h in q.holdings[:len(cols)])
+    p.row({**{c: 1.0 for c in cols}, sold: -float(total)}, -INF, 0.0)
+    if q.minimum_units is not None:
+        p.row({**{c: _f(q.quantum) for c in cols}, sold: -_f(q.minimum_units)}, 0.0, INF)
+    if q.minimum_amount is not None:
+        p.row({**{c: _f(Fraction(q.holdings[0].price) * Fraction(q.quantum)) for c in cols},
+               sold: -_f(q.minimum_amount)}, 0.0, INF)
+
+
+def add_loss_threshold(f: Formulation, q: Queue, cols: Sequence[int]) -> None:
+    """`harvest losses larger than Rs X`: an order that realises a net loss realises more than
+    X ("larger than": at least a paisa more, gains being in paise), a binary `harvest`."""
+    threshold = f.baseline.threshold
+    if not cols or threshold is None or not threshold > 0 or not any(v < 0 for v in f.net_of_queue[q.key].values()):
+        return
+    p = f.program
+    net = f.net_of_queue[q.key]
+    big = sum(abs(v) * (p.upper[c]) for c, v in net.items()) + _f(threshold) + 1.0
+    harvest = p.var(0, 1, integer=True)  # 1: this order realises a net loss
+    p.row({**net, harvest: big}, 0.0, INF)
+    p.row({**net, harvest: _f(threshold) + 0.01 + big}, -INF, big)
+
+
+def tax_in_program_terms(policy: Policy, investor: Investor, parts: Sequence[RealisedPart], losses: Sequence[Loss],
+                         fy: int, allowance: Decimal) -> Decimal:
+    """The year's tax without the plan, before cess and rounding, with the exemption the
+    program is told of (`allowance`): what the program's tax row must not exceed."""
+    classes = tuple(c.model_copy(update={"exemptions": tuple(e.model_copy(update={"amount": allowance})
+                                                                for e in c.exemptions)})
+                    for c in policy.tax.classes)
+    law = policy.tax.model_copy(update={"cess": (), "classes": classes})
+    result, _ = compute(list(parts), law, investor, fy, losses)
+    return result.tax
+
+
+def _tranche_order(bucket: Bucket, investor: Investor, fy: int) -> tuple:
+    """Where a bucket's taxed part stands in the order losses meet gains (year.set_off_order)."""
+    term, rate, _ = bucket
+    return set_off_order(Tranche(term, rate, False, ZERO), investor.slab_rate_for(fy))
+
+
+def add_set_off(f: Formulation, policy: Policy, investor: Investor, fy: int) -> None:
+    """The year's tax as the law lets the taxpayer set it off (ss.70, 74; engine/tax/year.py):
+    per bucket of gains, what losses (of the terms the law lets meet it) and the exemption
+    (s.112A) cover; the rest taxed at the bucket's rate. The tax row's bound starts as the
+    year's tax without the plan (with cess), less the tax of the gains already realised
+    (those are constants in the program; what covers them is not)."""
+    b0 = f.baseline
+    allowed = {rule_.loss: set(rule_.against) for rule_ in policy.tax.set_off}
+    f.baseline_tax = Fraction(tax_in_program_terms(policy, investor, b0.parts, b0.losses_bf, fy, b0.exemption)) \
+        * b0.cess
+    f.ordered = sorted(set(f.buckets) | set(b0.base_gain), key=lambda b: (_tranche_order(b, investor, fy), repr(b)))
+    for b in f.ordered:
+        _cover_bucket(f, b, allowed)
+
+
+def _cover_bucket(f: Formulation, b: Bucket, allowed: Mapping[str, set[str]]) -> None:
+    """One bucket's row (what covers it <= its gains), its set-off and exemption columns, and
+    its share of the tax row and of net long-term gains."""
+    p, b0 = f.program, f.baseline
+    term, rate, exemptable = b
+    taxed = _f(f.rates.of(rate) * b0.cess)  # covering a rupee of this bucket saves this much tax
+    row = dict(f.buckets.get(b, {}))
+    for loss_term in TERMS:
+        if term in allowed.get(loss_term, set()):
+            s = p.var(0, INF, -taxed)
+            row[s] = -1.0
+            f.setoff_cols[loss_term].append(s)
+            if loss_term == "short-term":
+                f.short_loss_to[b] = s
+            if term == "long-term":
+                f.lt_row[s] = -1.0
+    if exemptable and b0.exemption > 0:
+        e = p.var(0, INF, -taxed)
+        row[e] = -1.0
+        f.exempt_cols.append(e)
+    p.row(row, -_f(b0.base_gain.get(b, Fraction(0))), INF)  # what is covered <= the gains
+    f.covered[b] = row
+    for c, v in row.items():  # the bucket's tax: rate x (its gains - what covers them)
+        f.tax_row[c] = f.tax_row.get(c, 0.0) + v * taxed
+    f.baseline_tax -= b0.base_gain.get(b, Fraction(0)) * f.rates.of(rate) * b0.cess
+    if term == "long-term":
+        f.lt_base += b0.base_gain.get(b, Fraction(0))
+        for c, v in f.buckets.get(b, {}).items():
+            f.lt_row[c] = f.lt_row.get(c, 0.0) + v
+
+
+def add_short_loss_chain(f: Formulation) -> None:
+    """Short-term losses meet gains in the law's order (s.70; engine/tax/year.py: the highest-
+    taxed first, exempt parts last). The plan never leaves long-term gains taxed, so a
+    long-term bucket is met only for what the exemption would otherwise cover: last, after
+    every short-term bucket, whatever its rate (a slab rate the policy does not state
+    included). A loss reaches a bucket only once every bucket before it is covered: one
+    binary per step."""
+    p, b0 = f.program, f.baseline
+    chain = [b for b in f.ordered if b in f.short_loss_to and b[0] != "long-term"] + \
+        [b for b in f.ordered if b in f.short_loss_to and b[0] == "long-term"]
+    previous_step = None
+    for earlier, later in zip(chain, chain[1:]):
+        step = p.var(0, 1, integer=True)
+        if previous_step is not None:  # reaching a bucket needs every bucket before it covered
+            p.row({step: 1.0, previous_step: -1.0}, -INF, 0.0)
+        previous_step = step
+        gains = sum(v * p.upper[c] for c, v in f.buckets.get(earlier, {}).items()) + _f(b0.base_gain.get(earlier, 0))
+        losses = sum(v * p.upper[c] for c, v in f.loss_pool["short-term"].items()) + _f(b0.base_loss["short-term"])
+        big = gains + losses + 1.0  # bounds both the bucket's taxed part and any loss set off
+        p.row({**f.covered[earlier], step: big}, -INF, big - _f(b0.base_gain.get(earlier, Fraction(0))))
+        p.row({f.short_loss_to[later]: 1.0, step: -big}, -INF, 0.0)
+
+
+def add_exemption_room(f: Formulation) -> None:
+    """`realise gains up to the exemption, keep Rs M margin` (s.112A): net long-term gains
+    after set-off stay within the allowance (in the law's set-off order, above; where the
+    year already has taxed long-term gains the program's net is the higher, so it is never
+    the looser of the two), and the exemption used stays within the exemption less the margin."""
+    p, b0 = f.program, f.baseline
+    if f.lt_row:
+        p.row(f.lt_row, -INF, _f(Fraction(b0.allowance) - f.lt_base) + 1e-6)
+    if f.exempt_cols:
+        p.row({e: 1.0 for e in f.exempt_cols}, -INF, _f(b0.exemption))
+
+
+def add_no_new_tax(f: Formulation) -> None:
+    """No tax the year did not already owe: the plan realises no taxed gain (a taxed gain nets
+    to nothing in value, but the policy says "never above" the exemption)."""
+    f.program.row(f.tax_row, -INF, _f(f.baseline_tax) + 0.01)  # a paisa for the year's rounding
+
+
+def add_losses_used(f: Formulation) -> None:
+    """Per term, the losses set off are at most the losses there: those of the year and those
+    carried forward (s.74), and those the plan realises."""
+    for loss_term in TERMS:
+        row = {s: 1.0 for s in f.setoff_cols[loss_term]}
+        for c, v in f.loss_pool[loss_term].items():
+            row[c] = row.get(c, 0.0) - v
+        if row:
+            f.program.row(row, -INF, _f(f.baseline.base_loss[loss_term]))
+
+
+def add_short_term_allowance(f: Formulation) -> None:
+    """`realise short-term gains up to Rs X`: the short-term gains the plan realises stay within X
+    (with none allowed, the queues already stop before a short-term gain: queues.stop_of)."""
+    limit = f.baseline.short_limit
+    if f.short_gain_cols and limit is not None and limit > 0:
+        f.program.row(f.short_gain_cols, -INF, _f(limit))
+
+
+def add_tie_breaks(f: Formulation, queues: Sequence[Queue]) -> None:
+    """Ties (docs/harvesting.md): the tax value decides; then the policy's `prefer` order
+    (proceeds from legacy funds, ...); then STT and stamp duty; then fewer orders. Each later
+    criterion is a bonus or a cost scaled so that all of them together can move the tax value
+    by less than TIE_SHARE of TIE_TOLERANCE: one solve, and the same plan every run."""
+    p = f.program
+    share = TIE_SHARE / 3
+    most = sum(v * p.upper[c] for c, v in f.preference_value.items())
+    for c, v in f.preference_value.items():
+        p.cost[c] -= v * share / most
+    most = sum(v * p.upper[c] for c, v in f.charges_of.items())
+    for c, v in f.charges_of.items():
+        p.cost[c] += v * share / most
+    for q in queues:
+        if f.columns[q.key]:
+            used = p.var(0, 1, share / (len(queues) + 1), integer=True)
+            p.row({**{c: 1.0 for c in f.columns[q.key]}, used: -sum(p.upper[c] for c in f.columns[q.key])},
+                  -INF, 0.0)

@@ -1,0 +1,148 @@
+"""The solver's program: a mixed-integer program in floats, and the one call that solves it with HiGHS.
+
+Floats live here (and in engine/harvest/formulation.py, which fills the program): HiGHS takes its
+coefficients, bounds and answers as floats. Nothing the plan reports is read from them; the plan's
+rupees are recomputed in Decimal by the tax engine from the unit counts the program picks
+(engine/harvest/evaluation.py).
+
+HiGHS is a C library that prints to file descriptor 1 (a banner when the first solver of a process is
+made, its log when asked for); `fd1_to` points that descriptor away for the block, so the command's
+stdout carries only its data (issue 11).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field
+
+INF = float("inf")
+GAP = 0.05  # the solver's proof of optimality: an absolute gap, in rupees (docs/harvesting.md)
+PRESOLVE_OFF_ABOVE = 1000  # columns: presolve's probing of every lot's binary took 0.6 s of 1 s per investor
+
+_FD1_LOCK = threading.Lock()
+
+
+@contextmanager
+def fd1_to(target: int | None):
+    """File descriptor 1 pointed at `target` (a descriptor; None: the null device) for the
+    block, and back after it: what a C library prints there (HiGHS's banner, its log) is then
+    not on the process's stdout. Python's and C's buffers are flushed on either side, so no
+    text crosses over. One block at a time in a process (fd 1 is the process's, not a
+    thread's). Does nothing if fd 1 cannot be duplicated (closed)."""
+    with _FD1_LOCK:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+        flush_c_stdio()
+        try:
+            saved = os.dup(1)
+        except OSError:
+            yield
+            return
+        sink = os.open(os.devnull, os.O_WRONLY) if target is None else None
+        try:
+            os.dup2(target if sink is None else sink, 1)
+            yield
+        finally:
+            flush_c_stdio()
+            os.dup2(saved, 1)
+            os.close(saved)
+            if sink is not None:
+                os.close(sink)
+
+
+def flush_c_stdio() -> None:
+    """fflush(NULL): whatever the C library still buffers for fd 1 goes where fd 1 points now."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).fflush(None)
+    except (OSError, AttributeError, TypeError):  # no C library to ask (Windows): HiGHS flushes its own lines
+        pass
+
+
+@dataclass
+class Program:
+    """A mixed-integer program being built: columns (a cost, bounds, integrality) and rows
+    (coefficients by column, bounds). The cost is minimised: the negated value of a plan."""
+
+    cost: list[float] = field(default_factory=list)
+    lower: list[float] = field(default_factory=list)
+    upper: list[float] = field(default_factory=list)
+    integer: list[bool] = field(default_factory=list)
+    rows: list[tuple[dict[int, float], float, float]] = field(default_factory=list)
+
+    def var(self, lower: float, upper: float, cost: float = 0.0, integer: bool = False) -> int:
+        """A new column; its index."""
+        self.cost.append(cost)
+        self.lower.append(lower)
+        self.upper.append(upper)
+        self.integer.append(integer)
+        return len(self.cost) - 1
+
+    def row(self, coefficients: dict[int, float], lower: float, upper: float) -> None:
+        """A new row: lower <= sum(coefficient x column) <= upper."""
+        self.rows.append((coefficients, lower, upper))
+
+    def solve(self, log: bool | None = None) -> list[float] | None:
+        """The optimum (HiGHS, one thread, a fixed seed: the same plan every run), or None.
+        With `log`, the solver's log goes to stderr; None: as LOTWISE_HIGHS_LOG says (the one
+        environment read below the CLI, kept from before the split; a caller may pass it instead)."""
+        import highspy
+
+        if log is None:
+            log = bool(os.environ.get("LOTWISE_HIGHS_LOG"))
+
+        # HiGHS prints a banner to file descriptor 1 when the first solver of a process is made,
+        # before output_flag can be set: made with fd 1 pointed away, so stdout carries only
+        # the command's data (issue 11). Its log, when asked for, goes to stderr.
+        with fd1_to(2 if log else None):
+            h = highspy.Highs()
+        h.setOptionValue("output_flag", log)  # off: the solver prints nothing more
+        h.setOptionValue("mip_rel_gap", 0.0)
+        h.setOptionValue("mip_abs_gap", GAP)
+        h.setOptionValue("random_seed", 0)
+        h.setOptionValue("threads", 1)
+        if len(self.cost) > PRESOLVE_OFF_ABOVE:
+            h.setOptionValue("presolve", "off")
+        h.passModel(self._highs_lp(highspy))
+        with fd1_to(2) if log else nullcontext():
+            h.run()
+        status = h.modelStatusToString(h.getModelStatus())
+        if status != "Optimal":
+            return None
+        return list(h.getSolution().col_value)
+
+    def _highs_lp(self, highspy):
+        """The program as HiGHS's model: its matrix column-wise."""
+        import numpy as np
+
+        inf = highspy.kHighsInf
+        lp = highspy.HighsLp()
+        n, m = len(self.cost), len(self.rows)
+        lp.num_col_, lp.num_row_ = n, m
+        lp.col_cost_ = np.array(self.cost, dtype=float)
+        lp.col_lower_ = np.array(self.lower, dtype=float)
+        lp.col_upper_ = np.array([inf if u == INF else u for u in self.upper], dtype=float)
+        lp.row_lower_ = np.array([-inf if lo == -INF else lo for _, lo, _ in self.rows], dtype=float)
+        lp.row_upper_ = np.array([inf if up == INF else up for _, _, up in self.rows], dtype=float)
+        columns: list[list[tuple[int, float]]] = [[] for _ in range(n)]
+        for r, (coefficients, _, _) in enumerate(self.rows):
+            for c, v in coefficients.items():
+                if v != 0.0:
+                    columns[c].append((r, v))
+        starts, index, values = [0], [], []
+        for col in columns:
+            for r, v in col:
+                index.append(r)
+                values.append(v)
+            starts.append(len(index))
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = np.array(starts, dtype=np.int32)
+        lp.a_matrix_.index_ = np.array(index, dtype=np.int32)
+        lp.a_matrix_.value_ = np.array(values, dtype=float)
+        lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
+                           for i in self.integer]
+        return lp
