@@ -34,6 +34,7 @@ from engine.plans.sell_choice import SellOrder, TaxPosition
 from engine.tax.unrealised import Holding
 from engine.tax.year import year_json
 from engine.transactions import Price
+from engine.vocabulary import Side
 
 ZERO = Decimal(0)
 
@@ -96,7 +97,7 @@ def plan(policy: Policy, holdings: Sequence[Holding], position: TaxPosition, as_
         for o in sells:
             pots[o.investor] = pots.get(o.investor, 0) + net_rupees(o)
         amounts = allocate(values_after(values, sells, []), targets, sum(pots.values()),
-                           policy.buy.method if policy.buy else "proportional")
+                           policy.buy.method)
         buys, unplaced = buy_orders(policy, amounts, pots, accounts_of(holdings), price_of, as_of)
     else:
         buys, unplaced = _rebuys(policy, harvest, holdings, price_of)
@@ -129,7 +130,7 @@ def _why_nothing(policy: Policy, ip, decisions: Sequence[Decision]) -> str:
     before = ip.outcome.before
     if not ip.queues:
         return "no holdings"
-    if ip.allowance == before.net_ltcg and not (policy.harvest and policy.harvest.realise_gains):
+    if ip.allowance == before.net_ltcg and not policy.harvest.realise_gains:
         return ("the policy realises no gains for the exemption (it has no `realise gains up to the exemption`), "
                 "and no loss would save tax")
     if before.net_ltcg >= ip.allowance and before.exemption_limit:
@@ -170,7 +171,7 @@ def to_json(plan_id: str, hashes: Mapping[str, str], options: Mapping, p: YearEn
     for ip in h.investors:
         for o in ip.outcome.orders:
             orders.append({"date": p.orders_on.isoformat(), "investor": o.investor, "account": o.account,
-                           "security": o.security, "asset": o.asset, "side": "SELL", "amount": str(o.amount),
+                           "security": o.security, "asset": o.asset, "side": Side.SELL, "amount": str(o.amount),
                            "units": str(o.units), "price": str(o.price), "tax": "0.00", "stt": str(o.stt),
                            "exit_load": str(o.exit_load),
                            "lots": [{"lot": s.lot_id, "acquired": s.acquired.isoformat(), "units": str(s.units),
@@ -178,7 +179,7 @@ def to_json(plan_id: str, hashes: Mapping[str, str], options: Mapping, p: YearEn
                                      "term": s.term} for s in o.lots]})
     for b, day in zip(p.buys, p.buy_dates):
         orders.append({"date": day.isoformat(), "investor": b.investor, "account": b.account, "security": b.security,
-                       "asset": b.asset, "side": "BUY", "amount": str(b.amount),
+                       "asset": b.asset, "side": Side.BUY, "amount": str(b.amount),
                        "units": None if b.units is None else str(b.units),
                        "price": None if b.price is None else str(b.price)})
     body = {

@@ -28,6 +28,7 @@ from engine.policy.model import Policy
 from engine.tax.realised import RealisedPart, paise
 from engine.tax.unrealised import Holding
 from engine.tax.year import Loss, compute, condensed
+from engine.vocabulary import Term
 
 FUND_UNIT, SHARE = Decimal("0.001"), Decimal(1)
 
@@ -41,7 +42,7 @@ class LotSale:
     basis: Decimal
     exit_load: Decimal
     gain: Decimal
-    term: str
+    term: Term
     tax: Decimal  # the marginal tax of this part
 
 
@@ -155,7 +156,7 @@ def choose(asset: str, amount: Decimal, holdings: Sequence[Holding], policy: Pol
                 blocked[key] = "nothing left to sell"
                 continue
             h = queues[key][index]
-            if only_long and h.term != "long-term":
+            if only_long and h.term != Term.LONG:
                 blocked[key] = (f"{h.lot.id} ({key[2]} in {key[1]}) is short-term until {h.long_term_from}; "
                                 "the policy sells only long-term lots")
                 continue
