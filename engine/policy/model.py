@@ -473,16 +473,22 @@ class SourceInfo(Model):
     sha256: str
 
 
-# The rules a policy follows where it states none (validate.py applies them, once).
-DEFAULT_BUY = BuyRule()
-# Without a harvest block no short-term gain is realised (the plan keeps within the year's
-# long-term exemption); inside one, a missing `short-term gains` statement sets no limit.
-DEFAULT_HARVEST = HarvestRule(short_term_gains_limit=Decimal(0))
+def default_buy() -> BuyRule:
+    """The buying rule of a policy that states none: in proportion to the shortfalls."""
+    return BuyRule()
+
+
+def default_harvest() -> HarvestRule:
+    """The harvest rule of a policy that states none. Without a harvest block no short-term
+    gain is realised (the plan keeps within the year's long-term exemption); inside one, a
+    missing `short-term gains` statement sets no limit. (Functions, not constants, so that
+    importing the model builds no model: start-up.)"""
+    return HarvestRule(short_term_gains_limit=Decimal(0))
 
 
 class Policy(Model):
-    """The resolved policy. `buy` and `harvest` are always filled in (DEFAULT_BUY and
-    DEFAULT_HARVEST where the files state none), so a planner never tests them for None nor
+    """The resolved policy. `buy` and `harvest` are always filled in (default_buy() and
+    default_harvest() where the files state none), so a planner never tests them for None nor
     restates a default. `sell` and `rebalance` stay None where not stated: no controlled
     selling, no rebalance triggers. `tax` and `portfolio` are None only in a policy that no
     plan accepts (the commands refuse it first).
@@ -494,10 +500,10 @@ class Policy(Model):
     sources: tuple[SourceInfo, ...] = ()
     tax: TaxLaw | None = None
     portfolio: Portfolio | None = None
-    buy: BuyRule = DEFAULT_BUY
+    buy: BuyRule = Field(default_factory=default_buy)
     sell: SellRule | None = None
     rebalance: RebalanceRule | None = None
-    harvest: HarvestRule = DEFAULT_HARVEST
+    harvest: HarvestRule = Field(default_factory=default_harvest)
     stated: frozenset[str] = Field(default=frozenset(), exclude=True)
 
     @model_serializer(mode="wrap")

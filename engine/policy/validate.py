@@ -543,7 +543,7 @@ class Checker:
     # -------------------------------------------------------------- rules
     def buy(self, block: ast.Block) -> m.BuyRule:
         method = _one(block.items, ast.BuyMethod)
-        return m.BuyRule(method=BuyMethod(method.method)) if method else m.DEFAULT_BUY
+        return m.BuyRule(method=BuyMethod(method.method)) if method else m.BuyRule()
 
     def sell(self, block: ast.Block, asset_names: set[str] | None) -> m.SellRule | None:
         items = block.items
