@@ -29,6 +29,29 @@ class Side(StrEnum):
     SELL = "SELL"
 
 
+class SecurityKind(StrEnum):
+    """What a security is: a mutual fund's units are redeemed; ETFs and stocks trade on an exchange."""
+
+    FUND = "fund"
+    ETF = "etf"
+    STOCK = "stock"
+
+
+class ChargeKind(StrEnum):
+    """A transaction charge of the law: securities transaction tax, stamp duty."""
+
+    STT = "stt"
+    STAMP_DUTY = "stamp-duty"
+
+
+class ChargedOn(StrEnum):
+    """Which trades a charge is levied on."""
+
+    PURCHASE = "purchase"
+    SALE = "sale"
+    PURCHASE_AND_SALE = "purchase-and-sale"
+
+
 class RateKind(StrEnum):
     """A tax rate that is not a number in the rules file: the investor's slab rate, or
     `exempt` (a long-term gain outside total income, e.g. s.10(38) before 1 April 2018)."""

@@ -84,3 +84,20 @@ harvest at year end {
     assert dumped["buy"] == {"method": "even-drift"}
     assert dumped["harvest"]["realise_gains"] is True and dumped["harvest"]["short_term_gains_limit"] is None
     assert policy.drift_measure is DriftMeasure.LARGEST_ABSOLUTE
+
+
+def test_security_and_charge_words():
+    from engine.policy.model import Security
+    from engine.vocabulary import ChargedOn, ChargeKind, SecurityKind
+
+    etf = Security(id="X", kind="etf", name="X", asset="A", tax_class="equity")
+    assert etf.kind is SecurityKind.ETF and etf.exchange_traded
+    assert not Security(id="F", kind=SecurityKind.FUND, name="F", asset="A", tax_class="equity").exchange_traded
+    assert ChargeKind.STT == "stt" and ChargedOn.PURCHASE_AND_SALE == "purchase-and-sale"
+
+
+def test_every_kept_code_but_behind_names_where_a_queue_stops():
+    from engine.harvest.audit import Code
+    from engine.harvest.year_end import STOPS
+
+    assert set(STOPS) == {c for c in Code if c.startswith("KEPT-") and c is not Code.KEPT_BEHIND}

@@ -68,6 +68,13 @@ CODES = {
 }
 
 
+class Action(StrEnum):
+    """What the plan does with a lot."""
+
+    SOLD = "SOLD"
+    KEPT = "KEPT"
+
+
 class Decision(NamedTuple):  # a named tuple: one per lot, 14,400 in a family's plan
     lot: str
     investor: str
@@ -75,8 +82,8 @@ class Decision(NamedTuple):  # a named tuple: one per lot, 14,400 in a family's 
     security: str
     acquired: date
     units: Decimal  # held before the plan
-    action: str  # SOLD | KEPT
-    code: str
+    action: Action
+    code: Code
     units_sold: Decimal
     proceeds: Decimal
     gain: Decimal  # of the units sold; for a kept lot, what selling all of it would realise
@@ -128,7 +135,7 @@ def decisions(policy: Policy, plan: InvestorPlan, as_of: date, position) -> list
             code, reason, numbers = _why_kept(policy, plan, q, i, h, as_of, kept_units, position)
             if sale is not None:  # partly sold: the rest is kept for this reason
                 d = _sold(h, lot_id, sale, plan)
-                out.append(Decision(d.lot, d.investor, d.account, d.security, d.acquired, d.units, "SOLD", d.code,
+                out.append(Decision(d.lot, d.investor, d.account, d.security, d.acquired, d.units, Action.SOLD, d.code,
                                     d.units_sold, d.proceeds, d.gain, d.term,
                                     f"{d.reason}; the other {h.lot.units - sale.units} units kept: {reason}",
                                     d.numbers + (("kept_code", code),) + numbers))
@@ -138,8 +145,8 @@ def decisions(policy: Policy, plan: InvestorPlan, as_of: date, position) -> list
     return out
 
 
-def _kept(h: Holding, lot_id: str, code: str, reason: str, numbers: tuple = ()) -> Decision:
-    return Decision(lot_id, h.lot.investor, h.lot.account, h.lot.security, h.lot.acquired, h.lot.units, "KEPT",
+def _kept(h: Holding, lot_id: str, code: Code, reason: str, numbers: tuple = ()) -> Decision:
+    return Decision(lot_id, h.lot.investor, h.lot.account, h.lot.security, h.lot.acquired, h.lot.units, Action.KEPT,
                     code, ZERO, ZERO, h.gain, h.term, reason, numbers)
 
 
@@ -157,7 +164,7 @@ def _sold(h: Holding, lot_id: str, sale, plan: InvestorPlan) -> Decision:
                   f"{format_inr(-sale.gain)}, set off against the year's gains (tax this year "
                   f"{format_inr(plan.outcome.before.total_tax)} before the plan, "
                   f"{format_inr(after.total_tax)} after)")
-    return Decision(lot_id, h.lot.investor, h.lot.account, h.lot.security, h.lot.acquired, h.lot.units, "SOLD",
+    return Decision(lot_id, h.lot.investor, h.lot.account, h.lot.security, h.lot.acquired, h.lot.units, Action.SOLD,
                     code, sale.units, sale.proceeds, sale.gain, sale.term, reason,
                     (("net_ltcg_after", str(after.net_ltcg)), ("exemption_used_after", str(after.exemption_used))))
 

@@ -23,7 +23,7 @@ from datetime import date
 from decimal import ROUND_DOWN, Decimal
 from typing import Callable, Mapping, Sequence
 
-from engine.harvest.audit import Decision, all_decisions
+from engine.harvest.audit import Code, Decision, all_decisions
 from engine.fmv import FmvTable
 from engine.harvest.optimizer import HarvestPlan, plan_year_end
 from engine.plans.month_plan import (BuyOrder, Unplaced, buy_order, buy_orders, drifts_of, orders_day, values_after,
@@ -138,7 +138,7 @@ def _why_nothing(policy: Policy, ip, decisions: Sequence[Decision]) -> str:
                 "the plan may use, and no loss would save tax")
     counts: dict[str, int] = {}
     for d in decisions:
-        if d.code != "KEPT-BEHIND":  # the lots at the front of their queues say why each queue stops
+        if d.code != Code.KEPT_BEHIND:  # the lots at the front of their queues say why each queue stops
             counts[d.code] = counts.get(d.code, 0) + 1
     return "; ".join(f"{n} holding{'s' if n > 1 else ''} (folio or demat account and security) "
                      f"stop{'' if n > 1 else 's'} {STOPS[code]}" for code, n in sorted(counts.items()) if code in STOPS) \
@@ -146,16 +146,16 @@ def _why_nothing(policy: Policy, ip, decisions: Sequence[Decision]) -> str:
 
 
 STOPS = {  # where a holding's FIFO queue stops, by the code of its first kept lot (engine/harvest/audit.py)
-    "KEPT-SHORT-TERM": "at a short-term lot in gain (the policy's short-term gains rule)",
-    "KEPT-EXIT-LOAD": "at a lot in its exit-load period (the policy never pays exit load)",
-    "KEPT-EXEMPTION-FULL": "at a gain the exemption left cannot cover",
-    "KEPT-TAXED": "at a gain that would be taxed",
-    "KEPT-LOSS-BELOW-THRESHOLD": "at an order whose net loss would be no larger than the policy's threshold",
-    "KEPT-BELOW-MINIMUM": "at an order below the fund's minimum redemption",
-    "KEPT-LOSS-NO-USE": "at a loss that would save no tax this year",
-    "KEPT-GAIN-NO-USE": "at a gain whose tax now would be no less than the future tax it avoids",
-    "KEPT-NOT-NEEDED": "at a lot with no gain or loss",
-    "KEPT-WITHIN-TOLERANCE": "within the optimizer's tolerance",
+    Code.KEPT_SHORT_TERM: "at a short-term lot in gain (the policy's short-term gains rule)",
+    Code.KEPT_EXIT_LOAD: "at a lot in its exit-load period (the policy never pays exit load)",
+    Code.KEPT_EXEMPTION_FULL: "at a gain the exemption left cannot cover",
+    Code.KEPT_TAXED: "at a gain that would be taxed",
+    Code.KEPT_LOSS_BELOW_THRESHOLD: "at an order whose net loss would be no larger than the policy's threshold",
+    Code.KEPT_BELOW_MINIMUM: "at an order below the fund's minimum redemption",
+    Code.KEPT_LOSS_NO_USE: "at a loss that would save no tax this year",
+    Code.KEPT_GAIN_NO_USE: "at a gain whose tax now would be no less than the future tax it avoids",
+    Code.KEPT_NOT_NEEDED: "at a lot with no gain or loss",
+    Code.KEPT_WITHIN_TOLERANCE: "within the optimizer's tolerance",
 }
 
 

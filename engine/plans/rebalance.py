@@ -78,7 +78,8 @@ def amounts(drifts: Sequence[AssetDrift], method: RebalanceMethod, cash: int = 0
     if method == RebalanceMethod.CASH:
         return allocate(values, targets, cash, buy_method)
     gap = gaps(drifts, cash)
-    exact = gap if method == RebalanceMethod.FULL else partial_exact(gap, {d.asset for d in drifts if d.outside_band}, cash)
+    outside = {d.asset for d in drifts if d.outside_band}
+    exact = gap if method == RebalanceMethod.FULL else partial_exact(gap, outside, cash)
     return round_balanced(exact, cash + round(sum(exact.values(), Fraction(0)) - cash))
 
 
@@ -118,7 +119,8 @@ def months_since(last: date, on: date) -> int:
     return months
 
 
-PERIOD_MONTHS = {TriggerKind.MONTHLY: 1, TriggerKind.QUARTERLY: 3, TriggerKind.SEMI_ANNUALLY: 6, TriggerKind.ANNUALLY: 12}
+PERIOD_MONTHS = {TriggerKind.MONTHLY: 1, TriggerKind.QUARTERLY: 3, TriggerKind.SEMI_ANNUALLY: 6,
+                 TriggerKind.ANNUALLY: 12}
 
 
 def due(policy: Policy, drifts: Sequence[AssetDrift], measure: DriftMeasure, as_of: date, last: date | None) -> Due:

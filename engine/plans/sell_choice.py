@@ -28,7 +28,7 @@ from engine.policy.model import Policy
 from engine.tax.realised import RealisedPart, paise
 from engine.tax.unrealised import Holding
 from engine.tax.year import Loss, compute, condensed
-from engine.vocabulary import Term
+from engine.vocabulary import ChargedOn, ChargeKind, Term
 
 FUND_UNIT, SHARE = Decimal("0.001"), Decimal(1)
 
@@ -107,8 +107,8 @@ def _stt(policy: Policy, security: str, as_of: date, proceeds: Decimal) -> Decim
 
 
 def _stt_rate(policy: Policy, security: str, as_of: date) -> Decimal:
-    charges = policy.tax.charges_on(policy.portfolio.security(security), "sale", as_of)
-    return sum((c.rate for c in charges if c.kind == "stt"), Decimal(0))
+    charges = policy.tax.charges_on(policy.portfolio.security(security), ChargedOn.SALE, as_of)
+    return sum((c.rate for c in charges if c.kind == ChargeKind.STT), Decimal(0))
 
 
 def _quantum(holding: Holding, policy: Policy) -> Decimal:

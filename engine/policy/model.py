@@ -15,8 +15,8 @@ from typing import Annotated, Literal, Union
 from dateutil.relativedelta import relativedelta
 from pydantic import BaseModel, ConfigDict, Field, Strict, model_serializer
 
-from engine.vocabulary import (BuyMethod, Combine, DriftMeasure, Preference, RateKind, RebalanceMethod,
-                               SellSourceKind, Term, TriggerKind)
+from engine.vocabulary import (BuyMethod, ChargedOn, ChargeKind, Combine, DriftMeasure, Preference, RateKind,
+                               RebalanceMethod, SecurityKind, SellSourceKind, Term, TriggerKind)
 
 # The models are strict, but a word of the vocabulary may be given as its string (a caller
 # of the library writes `SellSource(kind="named")`): the field holds the member either way.
@@ -116,7 +116,7 @@ class ExitLoadStep(Model):
 
 class Security(Model):
     id: str
-    kind: Literal["fund", "etf", "stock"]
+    kind: Annotated[SecurityKind, _WORD]
     name: str
     asset: str
     tax_class: str
@@ -131,7 +131,7 @@ class Security(Model):
 
     @property
     def exchange_traded(self) -> bool:
-        return self.kind in ("etf", "stock")
+        return self.kind != SecurityKind.FUND
 
     def exit_load_on(self, bought: date, sold: date) -> Decimal:
         """The exit load rate for units allotted on `bought` and redeemed on `sold`.
@@ -333,15 +333,15 @@ class ChargeTarget(Model):
 
 
 class Charge(Model):
-    kind: Literal["stt", "stamp-duty"]
+    kind: Annotated[ChargeKind, _WORD]
     rate: Decimal
-    side: Literal["purchase", "sale", "purchase-and-sale"]
+    side: Annotated[ChargedOn, _WORD]
     targets: tuple[ChargeTarget, ...]
     start: date | None = None
     origin: str
 
-    def applies(self, security: Security, side: Literal["purchase", "sale"], on: date) -> bool:
-        return ((self.side == side or self.side == "purchase-and-sale")
+    def applies(self, security: Security, side: ChargedOn, on: date) -> bool:
+        return ((self.side == side or self.side == ChargedOn.PURCHASE_AND_SALE)
                 and (self.start is None or on >= self.start)
                 and any(t.covers(security) for t in self.targets))
 
@@ -450,7 +450,7 @@ class TaxLaw(Model):
             return Decimal(0)
         return max(covering, key=lambda c: c.years.first if c.years else -1).rate
 
-    def charges_on(self, security: Security, side: Literal["purchase", "sale"], on: date) -> tuple[Charge, ...]:
+    def charges_on(self, security: Security, side: ChargedOn, on: date) -> tuple[Charge, ...]:
         """The charges in force on `on`: of each kind, the one with the latest start."""
         chosen: dict[str, Charge] = {}
         for charge in self.charges:

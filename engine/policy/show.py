@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from engine.literals import format_inr, format_percent, fy_label
 from engine.policy import model as m
-from engine.vocabulary import BuyMethod, Combine, RateKind, Term
+from engine.vocabulary import BuyMethod, ChargedOn, Combine, RateKind, SecurityKind, Term
 
 
 def _rate(rate: m.Rate | None) -> str:
@@ -69,11 +69,11 @@ def _charges_in_force(law: m.TaxLaw, on: date, portfolio: m.Portfolio | None) ->
     if portfolio is not None and portfolio.securities:
         kinds = sorted({(s.kind, s.tax_class) for s in portfolio.securities})
     else:
-        kinds = [(kind, c.name) for kind in ("fund", "etf", "stock") for c in law.classes]
+        kinds = [(kind, c.name) for kind in SecurityKind for c in law.classes]
     grouped: dict[tuple, list[str]] = {}
     for kind, tax_class in kinds:
         probe = m.Security(id="-", kind=kind, name="-", asset="-", tax_class=tax_class)
-        for side in ("purchase", "sale"):
+        for side in (ChargedOn.PURCHASE, ChargedOn.SALE):
             applied = law.charges_on(probe, side, on)
             if applied:
                 key = (side, tuple((c.kind, format_percent(c.rate)) for c in applied))

@@ -20,8 +20,8 @@ from engine.diagnostics import Diagnostic, Span, error, warning
 from engine.literals import format_percent, fy_label, indian_grouping
 from engine.policy import ast
 from engine.policy import model as m
-from engine.vocabulary import (BuyMethod, Combine, DriftMeasure, Preference, RateKind, RebalanceMethod,
-                               SellSourceKind, Term, TriggerKind)
+from engine.vocabulary import (BuyMethod, ChargedOn, ChargeKind, Combine, DriftMeasure, Preference, RateKind,
+                               RebalanceMethod, SecurityKind, SellSourceKind, Term, TriggerKind)
 
 _PAN = re.compile(r"^[A-Z]{5}[0-9]{4}[A-Z]$")
 _ONE = Decimal(1)
@@ -343,7 +343,7 @@ class Checker:
             if target.tax_class is not None and target.tax_class.value not in class_names:
                 self.unknown_class(target.tax_class, class_names)
         return m.Charge(
-            kind=node.kind, rate=node.rate.value, side=node.side,
+            kind=ChargeKind(node.kind), rate=node.rate.value, side=ChargedOn(node.side),
             targets=tuple(m.ChargeTarget(tax_class=t.tax_class.value if t.tax_class else None, kind=t.kind)
                           for t in node.targets),
             start=node.start.value if node.start else None, origin=_origin(node.span))
@@ -532,7 +532,7 @@ class Checker:
         if not ok or tax_class is None:
             return None
         return m.Security(
-            id=node.id.value, kind=node.kind, name=node.name.value, asset=asset, tax_class=tax_class,
+            id=node.id.value, kind=SecurityKind(node.kind), name=node.name.value, asset=asset, tax_class=tax_class,
             legacy=node.legacy is not None,
             replacement=node.replacement.value if node.replacement else None,
             exit_load=tuple(m.ExitLoadStep(rate=s.rate.value, within=_duration(s.within)) for s in node.exit_load),
