@@ -19,6 +19,8 @@ from decimal import Decimal
 from enum import Enum
 from typing import NamedTuple
 
+from engine.vocabulary import Term
+
 
 class TxType(str, Enum):
     BUY = "BUY"
@@ -86,13 +88,13 @@ class BroughtForwardLoss:
     """A capital loss carried forward, as the investor's return states it (s.74).
 
     `fy` is the calendar year in which the financial year of origin starts (FY 2022-23 ->
-    2022); `term` is "short-term" or "long-term"; `amount` is what was still to be set off
+    2022); `term` is short-term or long-term; `amount` is what was still to be set off
     at the start of FY `into` (by default the year after the year of origin), zero or more:
     zero says nothing of that loss was carried into that year (a late return, s.80)."""
 
     investor: str
     fy: int
-    term: str
+    term: Term
     amount: Decimal
     into: int = 0  # 0: the year after `fy`
 

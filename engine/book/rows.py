@@ -26,6 +26,7 @@ from typing import Callable, Iterable, Iterator
 from engine.book.store import BookError
 from engine.book.importers.csvrows import AMOUNT, FIRST_DAY, LAST_DAY, PRICE, UNITS, Limit, limit_problem
 from engine.transactions import TX_TYPES, BroughtForwardLoss, Price, Transaction
+from engine.vocabulary import Side, Term
 
 # Tables derived from the transactions (engine/book/kept_ledger.py): `lotwise doctor --repair`
 # rebuilds them. Every other table holds the user's data (or lotwise's own record of plans,
@@ -40,6 +41,8 @@ def derived(damage: "Damage") -> bool:
 
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 _MONTH = re.compile(r"\d{4}-\d{2}\Z")
+_TERMS = frozenset(Term)  # a stored term is one of these strings
+_SIDES = frozenset(Side)  # an order's side in a saved plan
 _UNITS_MAX, _PRICE_MAX, _AMOUNT_MAX = (Decimal(10) ** limit.digits for limit in (UNITS, PRICE, AMOUNT))
 
 
@@ -239,7 +242,7 @@ def loss_problem(row: tuple) -> Damage | None:
     rowid, investor, fy, term, amount, into = row
     return _first("losses", rowid, (
         ("investor", investor, _text_problem(investor)), ("fy", fy, _fy_problem(fy)),
-        ("term", term, None if term in ("short-term", "long-term") else "short-term or long-term"),
+        ("term", term, None if term in _TERMS else "short-term or long-term"),
         ("amount", amount, _number_problem(amount, AMOUNT, ">=0")),
         ("into_fy", into, _fy_problem(into)),
     ))
@@ -251,7 +254,7 @@ def loss(row: tuple, path) -> BroughtForwardLoss:
     if damage is not None:
         raise BookDamaged(damage, path)
     _, investor, fy, term, amount, into = row
-    return BroughtForwardLoss(investor, fy, term, Decimal(amount), into)
+    return BroughtForwardLoss(investor, fy, Term(term), Decimal(amount), into)
 
 
 # ------------------------------------------------------------------ lotwise's own state
@@ -297,7 +300,7 @@ def _plan_body_problem(ident, body) -> str | None:
     try:
         ok = (isinstance(data, dict) and data.get("plan_id") == ident and isinstance(data.get("fy"), str)
               and _day_problem(data.get("as_of")) is None
-              and all(isinstance(o, dict) and o.get("side") in ("BUY", "SELL") for o in data["orders"])
+              and all(isinstance(o, dict) and o.get("side") in _SIDES for o in data["orders"])
               and all(isinstance(i, dict) and isinstance(i.get("investor"), str)
                       and _number_problem(i.get("value"), AMOUNT, None) is None for i in data["investors"])
               and all(isinstance(d, dict) and all(isinstance(d.get(k), str) for k in ("lot", "security", "investor"))

@@ -27,6 +27,7 @@ from engine.literals import format_inr, format_percent
 from engine.policy.model import Policy
 from engine.tax.realised import paise
 from engine.tax.unrealised import Holding
+from engine.vocabulary import RateKind, Term
 
 ZERO = Decimal(0)
 
@@ -69,6 +70,13 @@ CODES = {
 }
 
 
+class Action(StrEnum):
+    """What the plan does with a lot."""
+
+    SOLD = "SOLD"
+    KEPT = "KEPT"
+
+
 class Decision(NamedTuple):  # a named tuple: one per lot, 14,400 in a family's plan
     lot: str
     investor: str
@@ -76,12 +84,12 @@ class Decision(NamedTuple):  # a named tuple: one per lot, 14,400 in a family's 
     security: str
     acquired: date
     units: Decimal  # held before the plan
-    action: str  # SOLD | KEPT
-    code: str
+    action: Action
+    code: Code
     units_sold: Decimal
     proceeds: Decimal
     gain: Decimal  # of the units sold; for a kept lot, what selling all of it would realise
-    term: str
+    term: Term
     reason: str  # a sentence with the numbers
     numbers: tuple[tuple[str, str], ...] = ()
 
@@ -93,9 +101,9 @@ class Decision(NamedTuple):  # a named tuple: one per lot, 14,400 in a family's 
 
 
 def _rate_text(rate) -> str:
-    if rate == "exempt":
+    if rate == RateKind.EXEMPT:
         return "nil: the gain is exempt"
-    return "slab rate" if rate == "slab" else ("no rate in force" if rate is None else format_percent(rate))
+    return "slab rate" if rate == RateKind.SLAB else ("no rate in force" if rate is None else format_percent(rate))
 
 
 def _describe(h: Holding, lot_id: str) -> str:
@@ -129,7 +137,7 @@ def decisions(policy: Policy, plan: InvestorPlan, as_of: date, position) -> list
             code, reason, numbers = _why_kept(policy, plan, q, i, h, as_of, kept_units, position)
             if sale is not None:  # partly sold: the rest is kept for this reason
                 d = _sold(h, lot_id, sale, plan)
-                out.append(Decision(d.lot, d.investor, d.account, d.security, d.acquired, d.units, "SOLD", d.code,
+                out.append(Decision(d.lot, d.investor, d.account, d.security, d.acquired, d.units, Action.SOLD, d.code,
                                     d.units_sold, d.proceeds, d.gain, d.term,
                                     f"{d.reason}; the other {h.lot.units - sale.units} units kept: {reason}",
                                     d.numbers + (("kept_code", code),) + numbers))
@@ -139,8 +147,8 @@ def decisions(policy: Policy, plan: InvestorPlan, as_of: date, position) -> list
     return out
 
 
-def _kept(h: Holding, lot_id: str, code: str, reason: str, numbers: tuple = ()) -> Decision:
-    return Decision(lot_id, h.lot.investor, h.lot.account, h.lot.security, h.lot.acquired, h.lot.units, "KEPT",
+def _kept(h: Holding, lot_id: str, code: Code, reason: str, numbers: tuple = ()) -> Decision:
+    return Decision(lot_id, h.lot.investor, h.lot.account, h.lot.security, h.lot.acquired, h.lot.units, Action.KEPT,
                     code, ZERO, ZERO, h.gain, h.term, reason, numbers)
 
 
@@ -158,7 +166,7 @@ def _sold(h: Holding, lot_id: str, sale, plan: InvestorPlan) -> Decision:
                   f"{format_inr(-sale.gain)}, set off against the year's gains (tax this year "
                   f"{format_inr(plan.outcome.before.total_tax)} before the plan, "
                   f"{format_inr(after.total_tax)} after)")
-    return Decision(lot_id, h.lot.investor, h.lot.account, h.lot.security, h.lot.acquired, h.lot.units, "SOLD",
+    return Decision(lot_id, h.lot.investor, h.lot.account, h.lot.security, h.lot.acquired, h.lot.units, Action.SOLD,
                     code, sale.units, sale.proceeds, sale.gain, sale.term, reason,
                     (("net_ltcg_after", str(after.net_ltcg)), ("exemption_used_after", str(after.exemption_used))))
 
@@ -189,17 +197,17 @@ def violated(policy: Policy, outcome: Outcome, allowance: Decimal) -> tuple[Cons
     referee of tests/test_harvest_exact.py, on the tax engine's own numbers)."""
     rule = policy.harvest
     out = []
-    short_gains = sum((p.gain for p in outcome.parts if p.term == "short-term" and p.gain > 0), ZERO)
-    limit = rule.short_term_gains_limit if rule else ZERO
+    short_gains = sum((p.gain for p in outcome.parts if p.term == Term.SHORT and p.gain > 0), ZERO)
+    limit = rule.short_term_gains_limit
     if limit is not None and short_gains > limit:
         out.append(Constraint.SHORT_TERM)
-    if rule is not None and rule.never_pay_exit_load and outcome.exit_loads > 0:
+    if rule.never_pay_exit_load and outcome.exit_loads > 0:
         out.append(Constraint.EXIT_LOAD)
     if outcome.after.net_ltcg > allowance:
         out.append(Constraint.ROOM)
     if outcome.after.total_tax > outcome.before.total_tax:
         out.append(Constraint.NEW_TAX)
-    threshold = rule.loss_threshold if rule else None
+    threshold = rule.loss_threshold
     nets = [sum((s.gain for s in o.lots), ZERO) for o in outcome.orders]
     if threshold and any(net < 0 and -net <= threshold for net in nets):
         out.append(Constraint.LOSS_THRESHOLD)
@@ -296,7 +304,7 @@ def _named(c: Constraint, policy: Policy, plan: InvestorPlan, h: Holding, as_of:
     a = whole
     if c is Constraint.SHORT_TERM:
         held = (as_of - h.lot.acquired).days
-        limit = rule.short_term_gains_limit if rule else ZERO
+        limit = rule.short_term_gains_limit
         when = (f"short-term, long-term from {h.long_term_from}" if h.long_term_from is not None
                 else "short-term whatever the holding period (s.50AA)")
         allows = "never realises short-term gains" if not limit else f"allows short-term gains up to {format_inr(limit)}"
@@ -313,7 +321,7 @@ def _named(c: Constraint, policy: Policy, plan: InvestorPlan, h: Holding, as_of:
     if c is Constraint.ROOM:
         room = paise(max(plan.allowance - plan.outcome.after.net_ltcg, ZERO))
         numbers = (("gain", str(a.gain)), ("room_left", str(room)))
-        if rule is None or not rule.realise_gains:
+        if not rule.realise_gains:
             return (f"selling would realise LTCG {format_inr(a.gain)}; the policy realises no long-term gains for the exemption (it has "
                     "no `realise gains up to the exemption`), only gains that harvested losses absorb", numbers)
         why = ("the exemption less the margin" if plan.allowance == plan.exemption - rule.margin
@@ -359,7 +367,7 @@ def _not_worth(policy: Policy, plan: InvestorPlan, h: Holding, as_of: date, a: A
                  ("future_tax_added", str(-a.step_up)), ("worth", str(a.worth))) + also)
     if a.gain > 0:
         held = (as_of - h.lot.acquired).days
-        when = ((), "") if h.term != "short-term" else (
+        when = ((), "") if h.term != Term.SHORT else (
             (("long_term_from", "" if h.long_term_from is None else str(h.long_term_from)), ("held_days", str(held))),
             (f"short-term, long-term from {h.long_term_from}" if h.long_term_from is not None
              else "short-term whatever the holding period (s.50AA)") + f" (held {held} days); ")

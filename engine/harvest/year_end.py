@@ -23,7 +23,7 @@ from datetime import date
 from decimal import ROUND_DOWN, Decimal
 from typing import Callable, Mapping, Sequence
 
-from engine.harvest.audit import Decision, all_decisions
+from engine.harvest.audit import Code, Decision, all_decisions
 from engine.fmv import FmvTable
 from engine.harvest.optimizer import HarvestPlan, plan_year_end
 from engine.plans.month_plan import (BuyOrder, Unplaced, buy_order, buy_orders, drifts_of, orders_day, values_after,
@@ -34,6 +34,7 @@ from engine.plans.sell_choice import SellOrder, TaxPosition
 from engine.tax.unrealised import Holding
 from engine.tax.year import year_json
 from engine.transactions import Price
+from engine.vocabulary import Side
 
 ZERO = Decimal(0)
 
@@ -96,7 +97,7 @@ def plan(policy: Policy, holdings: Sequence[Holding], position: TaxPosition, as_
         for o in sells:
             pots[o.investor] = pots.get(o.investor, 0) + net_rupees(o)
         amounts = allocate(values_after(values, sells, []), targets, sum(pots.values()),
-                           policy.buy.method if policy.buy else "proportional")
+                           policy.buy.method)
         buys, unplaced = buy_orders(policy, amounts, pots, accounts_of(holdings), price_of, as_of)
     else:
         buys, unplaced = _rebuys(policy, harvest, holdings, price_of)
@@ -129,7 +130,7 @@ def _why_nothing(policy: Policy, ip, decisions: Sequence[Decision]) -> str:
     before = ip.outcome.before
     if not ip.queues:
         return "no holdings"
-    if ip.allowance == before.net_ltcg and not (policy.harvest and policy.harvest.realise_gains):
+    if ip.allowance == before.net_ltcg and not policy.harvest.realise_gains:
         return ("the policy realises no gains for the exemption (it has no `realise gains up to the exemption`), "
                 "and no loss would save tax")
     if before.net_ltcg >= ip.allowance and before.exemption_limit:
@@ -137,7 +138,7 @@ def _why_nothing(policy: Policy, ip, decisions: Sequence[Decision]) -> str:
                 "the plan may use, and no loss would save tax")
     counts: dict[str, int] = {}
     for d in decisions:
-        if d.code != "KEPT-BEHIND":  # the lots at the front of their queues say why each queue stops
+        if d.code != Code.KEPT_BEHIND:  # the lots at the front of their queues say why each queue stops
             counts[d.code] = counts.get(d.code, 0) + 1
     return "; ".join(f"{n} holding{'s' if n > 1 else ''} (folio or demat account and security) "
                      f"stop{'' if n > 1 else 's'} {STOPS[code]}" for code, n in sorted(counts.items()) if code in STOPS) \
@@ -145,16 +146,16 @@ def _why_nothing(policy: Policy, ip, decisions: Sequence[Decision]) -> str:
 
 
 STOPS = {  # where a holding's FIFO queue stops, by the code of its first kept lot (engine/harvest/audit.py)
-    "KEPT-SHORT-TERM": "at a short-term lot in gain (the policy's short-term gains rule)",
-    "KEPT-EXIT-LOAD": "at a lot in its exit-load period (the policy never pays exit load)",
-    "KEPT-EXEMPTION-FULL": "at a gain the exemption left cannot cover",
-    "KEPT-TAXED": "at a gain that would be taxed",
-    "KEPT-LOSS-BELOW-THRESHOLD": "at an order whose net loss would be no larger than the policy's threshold",
-    "KEPT-BELOW-MINIMUM": "at an order below the fund's minimum redemption",
-    "KEPT-LOSS-NO-USE": "at a loss that would save no tax this year",
-    "KEPT-GAIN-NO-USE": "at a gain whose tax now would be no less than the future tax it avoids",
-    "KEPT-NOT-NEEDED": "at a lot with no gain or loss",
-    "KEPT-WITHIN-TOLERANCE": "within the optimizer's tolerance",
+    Code.KEPT_SHORT_TERM: "at a short-term lot in gain (the policy's short-term gains rule)",
+    Code.KEPT_EXIT_LOAD: "at a lot in its exit-load period (the policy never pays exit load)",
+    Code.KEPT_EXEMPTION_FULL: "at a gain the exemption left cannot cover",
+    Code.KEPT_TAXED: "at a gain that would be taxed",
+    Code.KEPT_LOSS_BELOW_THRESHOLD: "at an order whose net loss would be no larger than the policy's threshold",
+    Code.KEPT_BELOW_MINIMUM: "at an order below the fund's minimum redemption",
+    Code.KEPT_LOSS_NO_USE: "at a loss that would save no tax this year",
+    Code.KEPT_GAIN_NO_USE: "at a gain whose tax now would be no less than the future tax it avoids",
+    Code.KEPT_NOT_NEEDED: "at a lot with no gain or loss",
+    Code.KEPT_WITHIN_TOLERANCE: "within the optimizer's tolerance",
 }
 
 
@@ -170,7 +171,7 @@ def to_json(plan_id: str, hashes: Mapping[str, str], options: Mapping, p: YearEn
     for ip in h.investors:
         for o in ip.outcome.orders:
             orders.append({"date": p.orders_on.isoformat(), "investor": o.investor, "account": o.account,
-                           "security": o.security, "asset": o.asset, "side": "SELL", "amount": str(o.amount),
+                           "security": o.security, "asset": o.asset, "side": Side.SELL, "amount": str(o.amount),
                            "units": str(o.units), "price": str(o.price), "tax": "0.00", "stt": str(o.stt),
                            "exit_load": str(o.exit_load),
                            "lots": [{"lot": s.lot_id, "acquired": s.acquired.isoformat(), "units": str(s.units),
@@ -178,7 +179,7 @@ def to_json(plan_id: str, hashes: Mapping[str, str], options: Mapping, p: YearEn
                                      "term": s.term} for s in o.lots]})
     for b, day in zip(p.buys, p.buy_dates):
         orders.append({"date": day.isoformat(), "investor": b.investor, "account": b.account, "security": b.security,
-                       "asset": b.asset, "side": "BUY", "amount": str(b.amount),
+                       "asset": b.asset, "side": Side.BUY, "amount": str(b.amount),
                        "units": None if b.units is None else str(b.units),
                        "price": None if b.price is None else str(b.price)})
     body = {

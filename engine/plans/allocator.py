@@ -20,6 +20,8 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Mapping, Sequence
 
+from engine.vocabulary import BuyMethod
+
 
 def largest_remainder(exact: Sequence[Fraction], total: int) -> list[int]:
     """Exact amounts (summing to `total`, give or take the rounding) as whole rupees summing to
@@ -61,7 +63,7 @@ def _even_drift(short: dict[str, Fraction], money: Fraction) -> dict[str, Fracti
 
 
 def allocate(values: Mapping[str, Decimal], targets: Mapping[str, Decimal], money: int,
-             method: str = "proportional") -> dict[str, int]:
+             method: BuyMethod = BuyMethod.PROPORTIONAL) -> dict[str, int]:
     """Whole rupees per asset (in the targets' order) for `money` whole rupees."""
     if money < 0:
         raise ValueError("money must not be negative")
@@ -70,7 +72,7 @@ def allocate(values: Mapping[str, Decimal], targets: Mapping[str, Decimal], mone
     short = shortfalls(values, targets, Decimal(money))
     if sum(short.values(), Fraction(0)) <= 0:
         weights = [Fraction(t) for t in targets.values()]
-    elif method == "even-drift":
+    elif method == BuyMethod.EVEN_DRIFT:
         weights = list(_even_drift(short, Fraction(money)).values())
     else:
         weights = list(short.values())

@@ -20,6 +20,8 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 from typing import Mapping
 
+from engine.vocabulary import DriftMeasure
+
 ZERO = Fraction(0)
 
 
@@ -69,9 +71,9 @@ def asset_drifts(values: Mapping[str, Decimal], targets: Mapping[str, Decimal],
     return out
 
 
-def total_drift(drifts: list[AssetDrift], measure: str = "half-absolute") -> Fraction:
-    if measure == "sum-positive":
+def total_drift(drifts: list[AssetDrift], measure: DriftMeasure = DriftMeasure.HALF_ABSOLUTE) -> Fraction:
+    if measure == DriftMeasure.SUM_POSITIVE:
         return sum((d.drift for d in drifts if d.drift > 0), ZERO)
-    if measure == "largest-absolute":
+    if measure == DriftMeasure.LARGEST_ABSOLUTE:
         return max((abs(d.drift) for d in drifts), default=ZERO)
     return sum((abs(d.drift) for d in drifts), ZERO) / 2

@@ -35,6 +35,7 @@ from engine.plans.sell_choice import FUND_UNIT, SHARE, SellOrder, TaxPosition, s
 from engine.plans.selling import SellState, decide, sell_amounts
 from engine.tax.unrealised import Holding
 from engine.transactions import Price
+from engine.vocabulary import DriftMeasure
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ class MonthPlan:
     month: str
     drifts_before: list[AssetDrift]
     drift_before: Fraction
-    measure: str
+    measure: DriftMeasure
     state: SellState
     state_reason: str
     sells: list[SellOrder]
@@ -175,7 +176,7 @@ def plan_month(policy: Policy, holdings: Sequence[Holding] | Positions, money: M
     positions = holdings if isinstance(holdings, Positions) else Positions.of(holdings)
     problems: list[Diagnostic] = []
     month = f"{as_of.year:04d}-{as_of.month:02d}"
-    measure = policy.sell.measure if policy.sell else "half-absolute"
+    measure = policy.drift_measure
     values = dict(positions.values)
     targets = {a.name for a in policy.portfolio.assets}
     for asset in sorted(set(values) - targets):
@@ -202,7 +203,7 @@ def plan_month(policy: Policy, holdings: Sequence[Holding] | Positions, money: M
         cash_left[investor] = net - whole
     after_sales = values_after(values, sells, [])
     amounts = allocate(after_sales, {a.name: a.target for a in policy.portfolio.assets}, sum(pots.values()),
-                       policy.buy.method if policy.buy else "proportional")
+                       policy.buy.method)
     buys, unplaced = buy_orders(policy, amounts, pots, positions.accounts, price_of, as_of)
     drifts_after = drifts_of(policy, values_after(values, sells, buys))
     day, day_notes = orders_day(policy, as_of)

@@ -33,6 +33,7 @@ from engine.plans.drift import AssetDrift, percent, points, total_drift
 from engine.literals import format_inr, format_percent
 from engine.policy.model import Policy
 from engine.transactions import Price
+from engine.vocabulary import BuyMethod, Combine, DriftMeasure, RebalanceMethod, TriggerKind
 
 
 def round_balanced(exact: Mapping[str, Fraction], total: int) -> dict[str, int]:
@@ -69,14 +70,16 @@ def partial_exact(gap: Mapping[str, Fraction], outside: set[str], cash: int) -> 
     return exact
 
 
-def amounts(drifts: Sequence[AssetDrift], method: str, cash: int = 0, buy_method: str = "proportional") -> dict[str, int]:
+def amounts(drifts: Sequence[AssetDrift], method: RebalanceMethod, cash: int = 0,
+            buy_method: BuyMethod = BuyMethod.PROPORTIONAL) -> dict[str, int]:
     """Rupees per asset (+ buy, - sell), in the drifts' order."""
     values = {d.asset: d.value for d in drifts}
     targets = {d.asset: d.target for d in drifts}
-    if method == "cash":
+    if method == RebalanceMethod.CASH:
         return allocate(values, targets, cash, buy_method)
     gap = gaps(drifts, cash)
-    exact = gap if method == "full" else partial_exact(gap, {d.asset for d in drifts if d.outside_band}, cash)
+    outside = {d.asset for d in drifts if d.outside_band}
+    exact = gap if method == RebalanceMethod.FULL else partial_exact(gap, outside, cash)
     return round_balanced(exact, cash + round(sum(exact.values(), Fraction(0)) - cash))
 
 
@@ -116,10 +119,11 @@ def months_since(last: date, on: date) -> int:
     return months
 
 
-PERIOD_MONTHS = {"monthly": 1, "quarterly": 3, "semi-annually": 6, "annually": 12}
+PERIOD_MONTHS = {TriggerKind.MONTHLY: 1, TriggerKind.QUARTERLY: 3, TriggerKind.SEMI_ANNUALLY: 6,
+                 TriggerKind.ANNUALLY: 12}
 
 
-def due(policy: Policy, drifts: Sequence[AssetDrift], measure: str, as_of: date, last: date | None) -> Due:
+def due(policy: Policy, drifts: Sequence[AssetDrift], measure: DriftMeasure, as_of: date, last: date | None) -> Due:
     """Whether a rebalance is due on `as_of` by the policy's triggers (`any` or `all` of them):
     a calendar trigger when its period has passed since the last rebalance the book records
     (or none is recorded); `band-breached` when an asset is outside its band; `drift-exceeds`
@@ -138,7 +142,7 @@ def due(policy: Policy, drifts: Sequence[AssetDrift], measure: str, as_of: date,
                 gone = months_since(last, as_of)
                 results.append((gone >= n, f"{trigger.kind}: {gone} month(s) since the last rebalance on {last}"
                                            f" ({'due' if gone >= n else f'due after {n}'})"))
-        elif trigger.kind == "band-breached":
+        elif trigger.kind == TriggerKind.BAND_BREACHED:
             out = [d for d in drifts if d.outside_band]
             results.append((bool(out), "band breached: " + ", ".join(
                 f"{d.asset} {points(d.drift)} beyond +/-{format_percent(d.band)}" for d in out)
@@ -147,13 +151,13 @@ def due(policy: Policy, drifts: Sequence[AssetDrift], measure: str, as_of: date,
             above = drift > Fraction(trigger.level)
             results.append((above, f"total drift {percent(drift)} {'exceeds' if above else 'does not exceed'} "
                                    f"{format_percent(trigger.level)}"))
-    verdict = any(r for r, _ in results) if rule.combine == "any" else all(r for r, _ in results)
+    verdict = any(r for r, _ in results) if rule.combine == Combine.ANY else all(r for r, _ in results)
     return Due(verdict, tuple(text for _, text in results))
 
 
 @dataclass(frozen=True)
 class RebalancePlan:
-    method: str
+    method: RebalanceMethod
     cash: int
     amounts: dict[str, int]  # + buy, - sell, whole rupees
     sells: list  # engine.plans.sell_choice.SellOrder
@@ -164,7 +168,7 @@ class RebalancePlan:
     warnings: list[str]
 
 
-def plan_rebalance(policy: Policy, holdings: Sequence, drifts: Sequence[AssetDrift], method: str,
+def plan_rebalance(policy: Policy, holdings: Sequence, drifts: Sequence[AssetDrift], method: RebalanceMethod,
                    money: Mapping[str, int], position, price_of: Callable[[str, date], Price | None],
                    as_of: date) -> RebalancePlan:
     """The amounts, then the sells lot by lot (engine/plans/sell_choice.py), then the buys: paid by
@@ -175,9 +179,9 @@ def plan_rebalance(policy: Policy, holdings: Sequence, drifts: Sequence[AssetDri
     from engine.plans.sell_choice import sell_assets
 
     cash = sum(money.values())
-    plan = amounts(drifts, method, cash, policy.buy.method if policy.buy else "proportional")
+    plan = amounts(drifts, method, cash, policy.buy.method)
     sells, _, notes = sell_assets({a: -r for a, r in plan.items() if r < 0}, holdings, policy, position, as_of)
-    if method == "partial":
+    if method == RebalanceMethod.PARTIAL:
         notes = short_of_target(drifts, plan, cash) + notes
     buying = {a: r for a, r in plan.items() if r > 0}
     raised: dict[str, int] = {}  # each seller's proceeds, whole rupees

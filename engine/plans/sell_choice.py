@@ -28,6 +28,7 @@ from engine.policy.model import Policy
 from engine.tax.realised import RealisedPart, paise
 from engine.tax.unrealised import Holding
 from engine.tax.year import Loss, compute, condensed
+from engine.vocabulary import ChargedOn, ChargeKind, Term
 
 FUND_UNIT, SHARE = Decimal("0.001"), Decimal(1)
 
@@ -41,7 +42,7 @@ class LotSale:
     basis: Decimal
     exit_load: Decimal
     gain: Decimal
-    term: str
+    term: Term
     tax: Decimal  # the marginal tax of this part
 
 
@@ -107,8 +108,8 @@ def _stt(policy: Policy, security: str, as_of: date, proceeds: Decimal) -> Decim
 
 def stt_rate(policy: Policy, security: str, as_of: date) -> Decimal:
     """STT per rupee of a sale of `security` on `as_of` (0 where none is charged)."""
-    charges = policy.tax.charges_on(policy.portfolio.security(security), "sale", as_of)
-    return sum((c.rate for c in charges if c.kind == "stt"), Decimal(0))
+    charges = policy.tax.charges_on(policy.portfolio.security(security), ChargedOn.SALE, as_of)
+    return sum((c.rate for c in charges if c.kind == ChargeKind.STT), Decimal(0))
 
 
 def _quantum(holding: Holding, policy: Policy) -> Decimal:
@@ -158,7 +159,7 @@ def choose(asset: str, amount: Decimal, holdings: Sequence[Holding], policy: Pol
                 blocked[key] = "nothing left to sell"
                 continue
             h = queues[key][index]
-            if only_long and h.term != "long-term":
+            if only_long and h.term != Term.LONG:
                 blocked[key] = (f"{h.lot.id} ({key[2]} in {key[1]}) is short-term until {h.long_term_from}; "
                                 "the policy sells only long-term lots")
                 continue

@@ -30,6 +30,7 @@ from engine.plans.allocator import split_rupees
 from engine.plans.drift import AssetDrift, percent
 from engine.literals import format_percent
 from engine.policy.model import SellRule
+from engine.vocabulary import SellSourceKind
 
 
 @dataclass(frozen=True)
@@ -73,9 +74,9 @@ def sell_amounts(drifts: Sequence[AssetDrift], total: Decimal, drift: Fraction, 
     if not state.selling or total <= 0:
         return {}
     over = {d.asset: d.value - (d.target * total) for d in drifts if d.value - d.target * total > 0}
-    if rule.source.kind == "outside-band":
+    if rule.source.kind == SellSourceKind.OUTSIDE_BAND:
         over = {a: v for a, v in over.items() if next(d for d in drifts if d.asset == a).outside_band}
-    if rule.source.kind == "named":  # the named assets that are over their target
+    if rule.source.kind == SellSourceKind.NAMED:  # the named assets that are over their target
         over = {a: v for a, v in over.items() if a in rule.source.assets}
     weights = over
     cap = sum(over.values(), Decimal(0))

@@ -10,14 +10,18 @@ from __future__ import annotations
 from datetime import date, timedelta
 from functools import cached_property
 from decimal import Decimal
-from typing import Literal, Union
+from typing import Annotated, Literal, Union
 
 from dateutil.relativedelta import relativedelta
-from pydantic import BaseModel, ConfigDict, model_serializer
+from pydantic import BaseModel, ConfigDict, Field, Strict, model_serializer
 
-# A tax rate: a fraction, "slab" (the investor's slab rate), or "exempt" (a long-term
-# gain outside total income, e.g. s.10(38) before 1 April 2018).
-Rate = Union[Decimal, Literal["slab", "exempt"]]
+from engine.vocabulary import (BuyMethod, ChargedOn, ChargeKind, Combine, DriftMeasure, Preference, RateKind,
+                               RebalanceMethod, SecurityKind, SellSourceKind, Term, TriggerKind)
+
+# The models are strict, but a word of the vocabulary may be given as its string (a caller
+# of the library writes `SellSource(kind="named")`): the field holds the member either way.
+_WORD = Strict(False)
+Rate = Union[Decimal, Annotated[RateKind, _WORD]]  # engine.vocabulary.Rate, as a field's type
 
 
 class Model(BaseModel):
@@ -112,7 +116,7 @@ class ExitLoadStep(Model):
 
 class Security(Model):
     id: str
-    kind: Literal["fund", "etf", "stock"]
+    kind: Annotated[SecurityKind, _WORD]
     name: str
     asset: str
     tax_class: str
@@ -127,7 +131,7 @@ class Security(Model):
 
     @property
     def exchange_traded(self) -> bool:
-        return self.kind in ("etf", "stock")
+        return self.kind != SecurityKind.FUND
 
     def exit_load_on(self, bought: date, sold: date) -> Decimal:
         """The exit load rate for units allotted on `bought` and redeemed on `sold`.
@@ -169,11 +173,11 @@ class Portfolio(Model):
 
 # -------------------------------------------------------------------- rules
 class BuyRule(Model):
-    method: Literal["proportional", "even-drift"] = "proportional"
+    method: Annotated[BuyMethod, _WORD] = BuyMethod.PROPORTIONAL
 
 
 class SellSource(Model):
-    kind: Literal["overweight", "outside-band", "named"] = "overweight"
+    kind: Annotated[SellSourceKind, _WORD] = SellSourceKind.OVERWEIGHT
     assets: tuple[str, ...] = ()
 
 
@@ -185,8 +189,11 @@ class Ceiling(Model):
     months: int
 
 
+DEFAULT_MEASURE = DriftMeasure.HALF_ABSOLUTE  # a policy's drift measure where it states none
+
+
 class SellRule(Model):
-    measure: Literal["half-absolute", "sum-positive", "largest-absolute"] = "half-absolute"
+    measure: Annotated[DriftMeasure, _WORD] = DEFAULT_MEASURE
     start_above: Decimal
     stop_at_or_below: Decimal
     rate_per_month: Decimal | None = None
@@ -197,14 +204,14 @@ class SellRule(Model):
 
 
 class Trigger(Model):
-    kind: Literal["monthly", "quarterly", "semi-annually", "annually", "band-breached", "drift-exceeds"]
+    kind: Annotated[TriggerKind, _WORD]
     level: Decimal | None = None
 
 
 class RebalanceRule(Model):
-    method: Literal["full", "partial", "cash"]
+    method: Annotated[RebalanceMethod, _WORD]
     triggers: tuple[Trigger, ...] = ()
-    combine: Literal["any", "all"] = "any"
+    combine: Annotated[Combine, _WORD] = Combine.ANY
     warn_cost_percent: Decimal | None = None
     warn_cost_amount: Decimal | None = None
 
@@ -217,7 +224,7 @@ class HarvestRule(Model):
     # None: no limit stated; Decimal(0): never realise short-term gains.
     short_term_gains_limit: Decimal | None = None
     never_pay_exit_load: bool = False
-    preference: tuple[Literal["legacy-funds", "overweight-assets", "high-cost-funds"], ...] = ()
+    preference: tuple[Annotated[Preference, _WORD], ...] = ()
 
 
 # ------------------------------------------------------------------ tax law
@@ -312,8 +319,8 @@ class TaxClass(Model):
 
 
 class SetOffRule(Model):
-    loss: Literal["short-term", "long-term"]
-    against: tuple[Literal["short-term", "long-term"], ...]
+    loss: Annotated[Term, _WORD]
+    against: tuple[Annotated[Term, _WORD], ...]
 
 
 class ChargeTarget(Model):
@@ -326,15 +333,15 @@ class ChargeTarget(Model):
 
 
 class Charge(Model):
-    kind: Literal["stt", "stamp-duty"]
+    kind: Annotated[ChargeKind, _WORD]
     rate: Decimal
-    side: Literal["purchase", "sale", "purchase-and-sale"]
+    side: Annotated[ChargedOn, _WORD]
     targets: tuple[ChargeTarget, ...]
     start: date | None = None
     origin: str
 
-    def applies(self, security: Security, side: Literal["purchase", "sale"], on: date) -> bool:
-        return ((self.side == side or self.side == "purchase-and-sale")
+    def applies(self, security: Security, side: ChargedOn, on: date) -> bool:
+        return ((self.side == side or self.side == ChargedOn.PURCHASE_AND_SALE)
                 and (self.start is None or on >= self.start)
                 and any(t.covers(security) for t in self.targets))
 
@@ -443,7 +450,7 @@ class TaxLaw(Model):
             return Decimal(0)
         return max(covering, key=lambda c: c.years.first if c.years else -1).rate
 
-    def charges_on(self, security: Security, side: Literal["purchase", "sale"], on: date) -> tuple[Charge, ...]:
+    def charges_on(self, security: Security, side: ChargedOn, on: date) -> tuple[Charge, ...]:
         """The charges in force on `on`: of each kind, the one with the latest start."""
         chosen: dict[str, Charge] = {}
         for charge in self.charges:
@@ -466,11 +473,49 @@ class SourceInfo(Model):
     sha256: str
 
 
+def default_buy() -> BuyRule:
+    """The buying rule of a policy that states none: in proportion to the shortfalls."""
+    return BuyRule()
+
+
+def default_harvest() -> HarvestRule:
+    """The harvest rule of a policy that states none. Without a harvest block no short-term
+    gain is realised (the plan keeps within the year's long-term exemption); inside one, a
+    missing `short-term gains` statement sets no limit. (Functions, not constants, so that
+    importing the model builds no model: start-up.)"""
+    return HarvestRule(short_term_gains_limit=Decimal(0))
+
+
 class Policy(Model):
+    """The resolved policy. `buy` and `harvest` are always filled in (default_buy() and
+    default_harvest() where the files state none), so a planner never tests them for None nor
+    restates a default. `sell` and `rebalance` stay None where not stated: no controlled
+    selling, no rebalance triggers. `tax` and `portfolio` are None only in a policy that no
+    plan accepts (the commands refuse it first).
+
+    `stated` names the rule blocks the files state; it is not dumped, and a rule filled in by
+    default dumps as null, so the resolved JSON (`show --json`) and the policy's hash in plan
+    ids are those of the policy as written."""
+
     sources: tuple[SourceInfo, ...] = ()
     tax: TaxLaw | None = None
     portfolio: Portfolio | None = None
-    buy: BuyRule | None = None
+    buy: BuyRule = Field(default_factory=default_buy)
     sell: SellRule | None = None
     rebalance: RebalanceRule | None = None
-    harvest: HarvestRule | None = None
+    harvest: HarvestRule = Field(default_factory=default_harvest)
+    stated: frozenset[str] = Field(default=frozenset(), exclude=True)
+
+    @model_serializer(mode="wrap")
+    def _as_written(self, handler):
+        """The rules not stated dump as null, as they did before defaults were filled in."""
+        data = handler(self)
+        for name in ("buy", "harvest"):
+            if name not in self.stated and name in data:
+                data[name] = None
+        return data
+
+    @property
+    def drift_measure(self) -> DriftMeasure:
+        """How the portfolio's drift is measured: the sell rule's measure, else the default."""
+        return self.sell.measure if self.sell is not None else DEFAULT_MEASURE

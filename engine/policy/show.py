@@ -7,12 +7,13 @@ from decimal import Decimal
 
 from engine.literals import format_inr, format_percent, fy_label
 from engine.policy import model as m
+from engine.vocabulary import BuyMethod, ChargedOn, Combine, RateKind, SecurityKind, Term
 
 
 def _rate(rate: m.Rate | None) -> str:
     if rate is None:
         return "-"
-    return rate if rate in ("slab", "exempt") else format_percent(rate)
+    return str(rate) if isinstance(rate, RateKind) else format_percent(rate)
 
 
 def _long(rate: m.Rate | None, indexed: bool | None, unindexed: Decimal | None) -> str:
@@ -50,7 +51,7 @@ def law_in_force(law: m.TaxLaw, on: date, portfolio: m.Portfolio | None = None) 
         "fy": fy_label(fy),
         "fy_first_day": law.fy_bounds(fy)[0].isoformat(),
         "fy_last_day": law.fy_bounds(fy)[1].isoformat(),
-        "anniversary_sale": "long-term" if law.anniversary_is_long_term else "short-term",
+        "anniversary_sale": Term.LONG if law.anniversary_is_long_term else Term.SHORT,
         "lots": f"fifo per {law.lot_scope}",
         "cess": format_percent(law.cess_rate(fy)),
         "classes": classes,
@@ -68,11 +69,11 @@ def _charges_in_force(law: m.TaxLaw, on: date, portfolio: m.Portfolio | None) ->
     if portfolio is not None and portfolio.securities:
         kinds = sorted({(s.kind, s.tax_class) for s in portfolio.securities})
     else:
-        kinds = [(kind, c.name) for kind in ("fund", "etf", "stock") for c in law.classes]
+        kinds = [(kind, c.name) for kind in SecurityKind for c in law.classes]
     grouped: dict[tuple, list[str]] = {}
     for kind, tax_class in kinds:
         probe = m.Security(id="-", kind=kind, name="-", asset="-", tax_class=tax_class)
-        for side in ("purchase", "sale"):
+        for side in (ChargedOn.PURCHASE, ChargedOn.SALE):
             applied = law.charges_on(probe, side, on)
             if applied:
                 key = (side, tuple((c.kind, format_percent(c.rate)) for c in applied))
@@ -201,8 +202,8 @@ _MEASURES = {"half-absolute": "half the sum of absolute drifts", "sum-positive":
 
 def _rules_text(policy: m.Policy) -> list[str]:
     out = []
-    if policy.buy:
-        how = "in proportion to drift" if policy.buy.method == "proportional" else "to an even drift"
+    if "buy" in policy.stated:
+        how = "in proportion to drift" if policy.buy.method == BuyMethod.PROPORTIONAL else "to an even drift"
         out.append(f"\nBuying: new money to underweight assets only, {how}")
     if policy.sell:
         s = policy.sell
@@ -216,10 +217,10 @@ def _rules_text(policy: m.Policy) -> list[str]:
                    f"{format_percent(s.stop_at_or_below)}" + (f"; {', '.join(extra)}" if extra else ""))
     if policy.rebalance:
         r = policy.rebalance
-        due = (" or " if r.combine == "any" else " and ").join(
+        due = (" or " if r.combine == Combine.ANY else " and ").join(
             t.kind + (f" {format_percent(t.level)}" if t.level else "") for t in r.triggers)
         out.append(f"Rebalancing: {r.method}" + (f", due {due}" if due else ", on request"))
-    if policy.harvest:
+    if "harvest" in policy.stated:
         h = policy.harvest
         parts = []
         if h.realise_gains:

@@ -20,6 +20,8 @@ from engine.diagnostics import Diagnostic, Span, error, warning
 from engine.literals import format_percent, fy_label, indian_grouping
 from engine.policy import ast
 from engine.policy import model as m
+from engine.vocabulary import (BuyMethod, ChargedOn, ChargeKind, Combine, DriftMeasure, Preference, RateKind,
+                               RebalanceMethod, SecurityKind, SellSourceKind, Term, TriggerKind)
 
 _PAN = re.compile(r"^[A-Z]{5}[0-9]{4}[A-Z]$")
 _ONE = Decimal(1)
@@ -133,7 +135,7 @@ class Checker:
         for sub in (b for b in items if isinstance(b, ast.Block) and b.kind == "set-off"):
             for rule in sub.items:
                 if isinstance(rule, ast.SetOffRule):
-                    set_off.append(m.SetOffRule(loss=rule.loss, against=rule.gains))
+                    set_off.append(m.SetOffRule(loss=Term(rule.loss), against=tuple(Term(g) for g in rule.gains)))
                 elif isinstance(rule, ast.CarryForward):
                     if rule.years.value <= 0:
                         self.err("V304", "losses are carried forward for at least one year", rule.years.span)
@@ -169,7 +171,7 @@ class Checker:
             name=block.name.value if block.name else None,
             year_start_month=year.month.value, year_start_day=year.day.value,
             lot_scope=fifo.scope,
-            anniversary_is_long_term=bool(anniversary and anniversary.term == "long-term"),
+            anniversary_is_long_term=bool(anniversary and anniversary.term == Term.LONG),
             cess=tuple(cess), classes=tuple(c for c in classes), set_off=tuple(set_off),
             carry_forward_years=carry, charges=tuple(charges),
             same_day_rebuy_netted=any(isinstance(i, ast.Rebuy) for i in items),
@@ -300,7 +302,7 @@ class Checker:
             if setting.kind == "long-rate":
                 fields["indexed"] = setting.indexed
                 if setting.unindexed_rate is not None:
-                    if not setting.indexed or setting.rate.value == "slab":
+                    if not setting.indexed or setting.rate.value == RateKind.SLAB:
                         self.err("V343", "`or ... without, whichever is less` compares an indexed rate with an "
                                  "unindexed one; this long rate is not indexed", setting.unindexed_rate.span,
                                  "write long 20% with indexation or 10% without, whichever is less")
@@ -308,8 +310,8 @@ class Checker:
         return m.DatedRule(origin=_origin(node.span), **fields)
 
     def rate(self, lit: ast.Lit) -> m.Rate:
-        if lit.value in ("slab", "exempt"):
-            return lit.value
+        if lit.value in tuple(RateKind):
+            return RateKind(lit.value)
         self.percent(lit, "a tax rate")
         return lit.value
 
@@ -341,7 +343,7 @@ class Checker:
             if target.tax_class is not None and target.tax_class.value not in class_names:
                 self.unknown_class(target.tax_class, class_names)
         return m.Charge(
-            kind=node.kind, rate=node.rate.value, side=node.side,
+            kind=ChargeKind(node.kind), rate=node.rate.value, side=ChargedOn(node.side),
             targets=tuple(m.ChargeTarget(tax_class=t.tax_class.value if t.tax_class else None, kind=t.kind)
                           for t in node.targets),
             start=node.start.value if node.start else None, origin=_origin(node.span))
@@ -530,7 +532,7 @@ class Checker:
         if not ok or tax_class is None:
             return None
         return m.Security(
-            id=node.id.value, kind=node.kind, name=node.name.value, asset=asset, tax_class=tax_class,
+            id=node.id.value, kind=SecurityKind(node.kind), name=node.name.value, asset=asset, tax_class=tax_class,
             legacy=node.legacy is not None,
             replacement=node.replacement.value if node.replacement else None,
             exit_load=tuple(m.ExitLoadStep(rate=s.rate.value, within=_duration(s.within)) for s in node.exit_load),
@@ -541,7 +543,7 @@ class Checker:
     # -------------------------------------------------------------- rules
     def buy(self, block: ast.Block) -> m.BuyRule:
         method = _one(block.items, ast.BuyMethod)
-        return m.BuyRule(method=method.method if method else "proportional")
+        return m.BuyRule(method=BuyMethod(method.method)) if method else m.BuyRule()
 
     def sell(self, block: ast.Block, asset_names: set[str] | None) -> m.SellRule | None:
         items = block.items
@@ -576,15 +578,15 @@ class Checker:
             ceiling_model = m.Ceiling(start=ceiling.start.value, stop=ceiling.stop.value, months=max(months, 1))
         source = m.SellSource()
         if source_node is not None:
-            if source_node.kind == "named" and asset_names is not None:
+            if source_node.kind == SellSourceKind.NAMED and asset_names is not None:
                 for lit in source_node.assets:
                     if lit.value not in asset_names:
                         self.err("V319", f'"{lit.value}" is not a declared asset', lit.span,
                                  "name assets exactly as the portfolio declares them")
-            source = m.SellSource(kind=source_node.kind, assets=tuple(a.value for a in source_node.assets))
+            source = m.SellSource(kind=SellSourceKind(source_node.kind), assets=tuple(a.value for a in source_node.assets))
         measure = _one(items, ast.Measure)
         return m.SellRule(
-            measure=measure.measure if measure else "half-absolute",
+            measure=DriftMeasure(measure.measure) if measure else m.DEFAULT_MEASURE,
             start_above=start_level, stop_at_or_below=stop_level, rate_per_month=rate,
             ceiling=ceiling_model, source=source,
             only_long_term_lots=_one(items, ast.LongTermLotsOnly) is not None,
@@ -598,23 +600,23 @@ class Checker:
                      "back to target / use new money only")
             return None
         due = _one(block.items, ast.Due)
-        triggers, combine = (), "any"
+        triggers, combine = (), Combine.ANY
         if due is not None:
             words = {c.value for c in due.connectives}
             if len(words) > 1:
                 self.err("V333", "`or` and `and` are mixed in one trigger", due.span,
                          "use only `or` (any trigger) or only `and` (all triggers)")
-            combine = words.pop() if len(words) == 1 else "any"
+            combine = Combine(words.pop()) if len(words) == 1 else Combine.ANY
             built = []
             for trigger in due.triggers:
                 self.percent(trigger.level, "a drift level")
-                built.append(m.Trigger(kind=trigger.kind, level=trigger.level.value if trigger.level else None))
+                built.append(m.Trigger(kind=TriggerKind(trigger.kind), level=trigger.level.value if trigger.level else None))
             triggers = tuple(built)
         warn = _one(block.items, ast.CostWarning)
         if warn is not None:
             self.percent(warn.percent, "a cost threshold")
         return m.RebalanceRule(
-            method=method.method, triggers=triggers, combine=combine,
+            method=RebalanceMethod(method.method), triggers=triggers, combine=combine,
             warn_cost_percent=warn.percent.value if warn and warn.percent else None,
             warn_cost_amount=warn.amount.value if warn and warn.amount else None)
 
@@ -637,7 +639,7 @@ class Checker:
             short_term_gains_limit=(None if short is None else
                                     (short.limit.value if short.limit else Decimal(0))),
             never_pay_exit_load=_one(items, ast.NeverPayExitLoad) is not None,
-            preference=tuple(dict.fromkeys(i.value for i in prefer.items)) if prefer else ())
+            preference=tuple(dict.fromkeys(Preference(i.value) for i in prefer.items)) if prefer else ())
 
 
 # ------------------------------------------------------------------ helpers
@@ -738,11 +740,11 @@ def resolve(items: list[ast.Node], sources: tuple[m.SourceInfo, ...] = (),
     if portfolio is not None and not any(a.band is not None for a in portfolio.assets):
         band_rules = []
         rebalance, sell = built.get("rebalance"), built.get("sell")
-        if rebalance is not None and rebalance.method == "partial":
+        if rebalance is not None and rebalance.method == RebalanceMethod.PARTIAL:
             band_rules.append("bring assets outside their band back to target")
-        if rebalance is not None and any(t.kind == "band-breached" for t in rebalance.triggers):
+        if rebalance is not None and any(t.kind == TriggerKind.BAND_BREACHED for t in rebalance.triggers):
             band_rules.append("due when any band is breached")
-        if sell is not None and sell.source.kind == "outside-band":
+        if sell is not None and sell.source.kind == SellSourceKind.OUTSIDE_BAND:
             band_rules.append("sell from assets outside their band")
         for rule in band_rules:
             checker.warn("V341", f"`{rule}` can never act: no asset has a band", blocks["portfolio"].header,
@@ -752,5 +754,5 @@ def resolve(items: list[ast.Node], sources: tuple[m.SourceInfo, ...] = (),
                      'add `use "india"` at the top of the file')
     if any(d.is_error for d in checker.diagnostics):
         return None, checker.diagnostics
-    policy = m.Policy(sources=sources, tax=tax, portfolio=portfolio, **built)
+    policy = m.Policy(sources=sources, tax=tax, portfolio=portfolio, stated=frozenset(built), **built)
     return policy, checker.diagnostics

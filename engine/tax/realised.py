@@ -23,7 +23,8 @@ from typing import Mapping
 
 from engine.diagnostics import Diagnostic, error, warning
 from engine.ledger.fifo import Ledger, held_on
-from engine.policy.model import Policy, Rate
+from engine.policy.model import Policy
+from engine.vocabulary import Rate, RateKind, Term
 
 PAISA = Decimal("0.01")
 
@@ -55,7 +56,7 @@ class RealisedPart:
     cost: Decimal
     basis: Decimal  # the cost used for tax (grandfathered or indexed, else = cost)
     gain: Decimal
-    term: str  # "short-term" | "long-term"
+    term: Term
     rate: Rate | None  # None: no rule in force for this sale
     exemptable: bool  # the class has an exemption for this FY (s.112A)
     fy: int
@@ -122,7 +123,7 @@ def realise(ledger: Ledger, policy: Policy, fmv: Mapping[str, Decimal], only_fy:
             # s.55(2)(ac) computes gains the law taxes (s.112A), on sales after the FMV's date;
             # an exempt gain (s.10(38)) is reported on the actual cost.
             if (gf is not None and matched.acquired <= gf and long_term and tx.date > gf
-                    and rate not in (None, "exempt")):
+                    and rate not in (None, RateKind.EXEMPT)):
                 # s.55(2)(ac): the FMV is of what was held on the date, through any split or
                 # merger since (a split or merger on or before it is already in that price).
                 held, ratio = held_on(tx.security, matched.history, gf)
@@ -157,11 +158,11 @@ def realise(ledger: Ledger, policy: Policy, fmv: Mapping[str, Decimal], only_fy:
                         notes.append(f"indexed {bought_index} -> {sold_index}")
                         if cap is not None:
                             notes.append(f"{_pct(rate)} with indexation (not more than {_pct(cap)} without)")
-            exemptable = long_term and rate != "exempt" and law.exemption(security.tax_class, fy) is not None
+            exemptable = long_term and rate != RateKind.EXEMPT and law.exemption(security.tax_class, fy) is not None
             parts.append(RealisedPart(
                 tx.investor, tx.account, tx.security, security.tax_class, tx.date, tx.source, matched.lot_id,
                 matched.acquired, matched.units, proceeds, expenses, matched.cost, basis,
-                proceeds - expenses - basis, "long-term" if long_term else "short-term", rate, exemptable, fy,
+                proceeds - expenses - basis, Term.LONG if long_term else Term.SHORT, rate, exemptable, fy,
                 tuple(notes)))
     return parts, problems
 

@@ -18,9 +18,10 @@ from typing import Callable, Mapping, NamedTuple
 
 from engine.diagnostics import Diagnostic, error, warning
 from engine.ledger.fifo import Ledger, Lot, held_on
-from engine.policy.model import Policy, Rate
+from engine.policy.model import Policy
 from engine.tax.realised import _decimal, missing_fmv, paise
 from engine.transactions import Price
+from engine.vocabulary import Rate, RateKind, Term
 
 
 class Holding(NamedTuple):  # a named tuple: built five times faster than a frozen dataclass
@@ -32,7 +33,7 @@ class Holding(NamedTuple):  # a named tuple: built five times faster than a froz
     value: Decimal
     basis: Decimal
     gain: Decimal
-    term: str
+    term: Term
     rate: Rate | None
     exemptable: bool
     long_term_from: date | None
@@ -76,7 +77,7 @@ def value_lots(ledger: Ledger, policy: Policy, price_of: Callable[[str, date], P
                 *term, security.exit_load_on(lot.acquired, as_of), security.exit_load_ends(lot.acquired),
                 # as realise(): s.55(2)(ac) for taxed long-term gains after the FMV's date
                 term[0] and grandfather_until is not None and lot.acquired <= grandfather_until
-                and as_of > grandfather_until and term[2] not in (None, "exempt"))
+                and as_of > grandfather_until and term[2] not in (None, RateKind.EXEMPT))
         long_term, long_term_from, rate, exit_load, exit_load_ends, grandfathered = day
         value = paise(lot.units * price.price)
         basis = lot.cost
@@ -90,7 +91,7 @@ def value_lots(ledger: Ledger, policy: Policy, price_of: Callable[[str, date], P
                 problems.append(missing_fmv(held, grandfather_until))
         holdings.append(Holding(
             lot, security.asset, security.tax_class, price.price, price.date, value, basis, value - basis,
-            "long-term" if long_term else "short-term", rate, long_term and exemptable, long_term_from,
+            Term.LONG if long_term else Term.SHORT, rate, long_term and exemptable, long_term_from,
             exit_load, exit_load_ends))
     return holdings, problems
 

@@ -35,35 +35,37 @@ from typing import Iterable
 
 from engine.diagnostics import Diagnostic, error
 from engine.literals import format_percent
-from engine.policy.model import Investor, Rate, TaxLaw
+from engine.policy.model import Investor, TaxLaw
 from engine.tax.realised import RealisedPart, paise
+from engine.vocabulary import Rate, RateKind, Term, resolve_rate
 
 ZERO = Decimal(0)
 
 
 @dataclass
 class Tranche:
-    term: str
+    term: Term
     rate: Rate | None
     exempt: bool  # the part of exemptable gains that the exemption covers
     amount: Decimal  # gain remaining (reduced by set-off)
 
     def label(self) -> str:
-        rate = "slab" if self.rate == "slab" else ("no rate" if self.rate is None else format_percent(self.rate))
+        rate = ("slab" if self.rate == RateKind.SLAB
+                else "no rate" if self.rate is None else format_percent(self.rate))
         return f"{self.term} {'exempt' if self.exempt else rate}"
 
 
 @dataclass(frozen=True)
 class Loss:
     fy: int  # year of origin
-    term: str
+    term: Term
     amount: Decimal
 
 
 @dataclass(frozen=True)
 class SetOff:
     loss_fy: int
-    loss_term: str
+    loss_term: Term
     against: str  # the tranche's label
     amount: Decimal
     brought_forward: bool
@@ -103,9 +105,9 @@ def set_off_order(tranche: Tranche, slab: Decimal | None) -> tuple:
     unknown rate, then what the exemption covers."""
     if tranche.exempt:
         return (2, ZERO)
-    if tranche.rate == "slab":
-        return (0, -slab) if slab is not None else (1, ZERO)
-    return (0, -(tranche.rate or ZERO))
+    if tranche.rate == RateKind.SLAB and slab is None:
+        return (1, ZERO)
+    return (0, -(resolve_rate(tranche.rate, slab) or ZERO))
 
 
 def compute(parts: Iterable[RealisedPart], law: TaxLaw, investor: Investor, fy: int,
@@ -115,11 +117,11 @@ def compute(parts: Iterable[RealisedPart], law: TaxLaw, investor: Investor, fy: 
     problems: list[Diagnostic] = []
     mine = [p for p in parts if p.investor == investor.id and p.fy == fy]
     buckets: dict[tuple, Decimal] = defaultdict(lambda: ZERO)
-    losses = {"short-term": ZERO, "long-term": ZERO}
+    losses = {Term.SHORT: ZERO, Term.LONG: ZERO}
     # The year's exemption is the law's, whether or not anything was sold yet (s.112A).
     limits = {e for e in (law.exemption(c.name, fy) for c in law.classes) if e is not None}
     for p in mine:
-        if p.rate == "exempt":  # outside total income: reported, never set off, taxed or carried
+        if p.rate == RateKind.EXEMPT:  # outside total income: reported, never set off, taxed or carried
             if p.gain > 0:
                 result.exempt_lt_gains += p.gain
             else:
@@ -127,13 +129,13 @@ def compute(parts: Iterable[RealisedPart], law: TaxLaw, investor: Investor, fy: 
             continue
         if p.gain > 0:
             buckets[(p.term, p.rate, p.exemptable)] += p.gain
-            if p.term == "short-term":
+            if p.term == Term.SHORT:
                 result.st_gains += p.gain
             else:
                 result.lt_gains += p.gain
         elif p.gain < 0:
             losses[p.term] += -p.gain
-            if p.term == "short-term":
+            if p.term == Term.SHORT:
                 result.st_losses += -p.gain
             else:
                 result.lt_losses += -p.gain
@@ -147,7 +149,7 @@ def compute(parts: Iterable[RealisedPart], law: TaxLaw, investor: Investor, fy: 
     room = result.exemption_limit
     def known_rate(bucket) -> Decimal:
         rate = bucket[0][1]
-        return rate if isinstance(rate, Decimal) else ZERO  # "slab" and no-rate buckets last
+        return rate if isinstance(rate, Decimal) else ZERO  # slab and no-rate buckets last
 
     for (term, rate, exemptable), amount in sorted(buckets.items(), key=known_rate, reverse=True):
         if exemptable and room > 0:
@@ -172,10 +174,10 @@ def compute(parts: Iterable[RealisedPart], law: TaxLaw, investor: Investor, fy: 
             result.expired.append(loss)
     usable_bf = sorted((l for l in brought_forward if l not in result.expired and l.fy < fy),
                        key=lambda l: (l.fy, l.term))
-    restricted = {term for term, against in allowed.items() if against == {"long-term"}}
-    lt_room = sum((t.amount for t in tranches if t.term == "long-term"), ZERO)
+    restricted = {term for term, against in allowed.items() if against == {Term.LONG}}
+    lt_room = sum((t.amount for t in tranches if t.term == Term.LONG), ZERO)
     all_room = sum((t.amount for t in tranches), ZERO)
-    current = [Loss(fy, term, losses[term]) for term in ("long-term", "short-term") if losses[term] > 0]
+    current = [Loss(fy, term, losses[term]) for term in (Term.LONG, Term.SHORT) if losses[term] > 0]
 
     def share(pool: list[Loss], total: Decimal) -> list[tuple[Loss, Decimal]]:
         """`total` drawn from the losses of `pool` in order."""
@@ -209,7 +211,7 @@ def compute(parts: Iterable[RealisedPart], law: TaxLaw, investor: Investor, fy: 
             flexible_draws.append((loss, take))
     order = sorted(tranches, key=lambda t: set_off_order(t, slab))
     used: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    for draws, targets in ((restricted_draws, [t for t in order if t.term == "long-term"]),
+    for draws, targets in ((restricted_draws, [t for t in order if t.term == Term.LONG]),
                            (flexible_draws, order)):
         for loss, amount in draws:
             for tranche in targets:
@@ -227,22 +229,18 @@ def compute(parts: Iterable[RealisedPart], law: TaxLaw, investor: Investor, fy: 
 
     # 4. Exemption, tax, cess.
     for t in tranches:
-        if t.term == "short-term":
+        if t.term == Term.SHORT:
             result.net_stcg += t.amount
         else:
             result.net_ltcg += t.amount
         if t.exempt:
             result.exemption_used += t.amount
             continue
-        if t.rate == "slab":
+        if t.rate == RateKind.SLAB:
             result.slab_gains += t.amount
-            if slab is None:
-                continue
-            rate = slab
-        elif t.rate is None:
-            continue  # reported by realise() (T103)
-        else:
-            rate = t.rate
+        rate = resolve_rate(t.rate, slab)
+        if rate is None:
+            continue  # a slab rate the policy does not state, or no rate (reported by realise(), T103)
         tax = paise(t.amount * rate)
         result.tax_by_tranche.append((t.label(), t.amount, tax))
         result.tax += tax
@@ -261,7 +259,7 @@ def condensed(parts: Iterable[RealisedPart]) -> list[RealisedPart]:
     for p in parts:
         if p.gain == 0:
             continue
-        exempt = p.rate == "exempt"  # an exempt loss is kept apart: it meets no gain
+        exempt = p.rate == RateKind.EXEMPT  # an exempt loss is kept apart: it meets no gain
         key = (p.investor, p.fy, p.term, p.rate, p.exemptable) if p.gain > 0 else (p.investor, p.fy, p.term, exempt)
         total = sums.get(key)
         if total is None:
@@ -269,7 +267,7 @@ def condensed(parts: Iterable[RealisedPart]) -> list[RealisedPart]:
         else:
             total[1] += p.gain
     return [RealisedPart(p.investor, "", "", p.tax_class, p.sold, "condensed", "", p.acquired, ZERO, ZERO, ZERO,
-                         ZERO, ZERO, gain, p.term, p.rate if gain > 0 or p.rate == "exempt" else None,
+                         ZERO, ZERO, gain, p.term, p.rate if gain > 0 or p.rate == RateKind.EXEMPT else None,
                          p.exemptable if gain > 0 else False,
                          p.fy) for p, gain in sums.values()]
 

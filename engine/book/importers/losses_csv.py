@@ -17,14 +17,15 @@ from engine.book.importers.csvrows import AMOUNT, CellError, CellReader, OnePerK
 from engine.book.importers.transactions_csv import known_names
 from engine.literals import LiteralError, fy_label, read_fy
 from engine.transactions import BroughtForwardLoss
+from engine.vocabulary import Term
 
 KIND, STORES = "losses-csv", "losses"
 COLUMNS = ("investor", "fy", "term", "amount")
 OPTIONAL = ("into",)
 
 _FY = re.compile(r"^(?:FY\s*)?(\d{4})-(\d{2,4})$", re.IGNORECASE)
-TERMS = {"short-term": "short-term", "short term": "short-term", "short": "short-term", "stcl": "short-term",
-         "long-term": "long-term", "long term": "long-term", "long": "long-term", "ltcl": "long-term"}
+TERMS = {"short-term": Term.SHORT, "short term": Term.SHORT, "short": Term.SHORT, "stcl": Term.SHORT,
+         "long-term": Term.LONG, "long term": Term.LONG, "long": Term.LONG, "ltcl": Term.LONG}
 
 
 def detect(text: str) -> bool:
@@ -74,7 +75,7 @@ def read_fy_cell(value: str) -> int:
         raise CellError("I126", f"`{value}` is not a financial year: a financial year runs one year", e.hint)
 
 
-def read_term(value: str) -> str:
+def read_term(value: str) -> Term:
     term = TERMS.get(re.sub(r"\s+", " ", value.strip().lower()))
     if term is None:
         raise CellError("I127", f"unknown term `{value}`", "write short-term or long-term (or STCL, LTCL)")
