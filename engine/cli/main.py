@@ -15,6 +15,8 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from engine.cli.shell import with_book
+
 EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 
@@ -704,86 +706,75 @@ def _print_speculative(spec) -> None:
 
 
 def cmd_status(args) -> int:
-    from datetime import timedelta
-
-    from tabulate import tabulate
-
-    from engine.diagnostics import render_all
-    from engine.plans.drift import as_decimal, asset_drifts, total_drift
-    from engine.literals import format_percent, fy_label
-    from engine.tax.unrealised import harvestable_ltcg, value_lots
+    from engine.api import Access
 
     as_of = args.as_of or date.today()  # the CLI is the only place that reads the clock
-    loaded = _ledger_of(args, until=as_of)
-    if loaded is None:
-        return EXIT_INPUT
-    book, policy, ledger, fmv, taxed = loaded
-    holdings, more = value_lots(ledger, policy, book.latest_price, fmv, as_of)
-    problems = more + list(taxed.problems)
-    if problems:  # warnings too (T104: a missing FMV), on stderr; an error stops here
-        print(render_all(problems, {}), file=sys.stderr)
-    if any(d.is_error for d in problems):
-        return EXIT_INPUT
-    portfolio, law = policy.portfolio, policy.tax
-    values: dict[str, Decimal] = {}
-    for h in holdings:
-        values[h.asset] = values.get(h.asset, Decimal(0)) + h.value
-    drifts = asset_drifts(values, {a.name: a.target for a in portfolio.assets},
-                          {a.name: a.band for a in portfolio.assets})
-    measure = policy.sell.measure if policy.sell else "half-absolute"
-    fy = law.fy_of(as_of)
-    investors = []
-    soon = as_of + timedelta(days=60)
-    for investor in portfolio.investors:
-        mine = [h for h in holdings if h.lot.investor == investor.id]
-        year = taxed.year(investor.id)
-        left = max(Decimal(0), year.exemption_limit - year.exemption_used)
-        investors.append({
-            "investor": investor.id,
-            "unrealised_st_gains": sum((h.gain for h in mine if h.term == "short-term" and h.gain > 0), Decimal(0)),
-            "unrealised_st_losses": -sum((h.gain for h in mine if h.term == "short-term" and h.gain < 0), Decimal(0)),
-            "unrealised_lt_gains": sum((h.gain for h in mine if h.term == "long-term" and h.gain > 0), Decimal(0)),
-            "unrealised_lt_losses": -sum((h.gain for h in mine if h.term == "long-term" and h.gain < 0), Decimal(0)),
-            "ltcg_realised_this_fy": year.net_ltcg,
-            "exemption_left": left,
-            "harvestable_ltcg_now": min(left, harvestable_ltcg(mine)),
-            "turning_long_term": [{"lot": h.lot.id, "security": h.lot.security, "account": h.lot.account,
-                                   "units": h.lot.units, "on": h.long_term_from, "gain": h.gain}
-                                  for h in mine if h.term == "short-term" and h.long_term_from
-                                  and as_of < h.long_term_from <= soon],
-        })
-    total = sum(values.values(), Decimal(0))
-    drift_total = total_drift(drifts, measure)
-    if args.json:
-        def clean(v):
-            return {k: clean(x) for k, x in v.items()} if isinstance(v, dict) else \
-                [clean(x) for x in v] if isinstance(v, list) else \
-                str(v) if isinstance(v, (Decimal, date)) else v
-        print(json.dumps(clean({
-            "as_of": as_of, "fy": fy_label(fy), "value": total, "drift_measure": measure,
-            "total_drift": as_decimal(drift_total),
-            "assets": [{"asset": d.asset, "value": d.value, "weight": as_decimal(d.weight), "target": d.target,
-                        "drift": as_decimal(d.drift), "band": d.band, "outside_band": d.outside_band}
-                       for d in drifts],
-            "investors": investors}), indent=2))
-        return EXIT_OK
-    print(f"Portfolio on {as_of} ({fy_label(fy)}): {_money(total)}")
+    return with_book(args, Access.READS, lambda book, loaded: _status(book, loaded.policy, as_of, args.json))
+
+
+def _status(book, policy, as_of: date, as_json: bool) -> int:
+    from engine import api
+    from engine.diagnostics import render_all
+
+    found = api.status(book, policy, as_of)
+    if found.problems:  # warnings (T104: a missing FMV), on stderr; an error was refused
+        print(render_all(list(found.problems), {}), file=sys.stderr)
+    if as_json:
+        print(json.dumps(status_json(found), indent=2))
+    else:
+        print_status(found)
+    return EXIT_OK
+
+
+def status_json(found) -> dict:
+    """`status --json` (docs/json.md) of an api.Status."""
+    from engine.literals import fy_label
+    from engine.plans.drift import as_decimal
+
+    def clean(v):
+        return {k: clean(x) for k, x in v.items()} if isinstance(v, dict) else \
+            [clean(x) for x in v] if isinstance(v, list) else \
+            str(v) if isinstance(v, (Decimal, date)) else v
+
+    return clean({
+        "as_of": found.as_of, "fy": fy_label(found.fy), "value": found.value, "drift_measure": found.measure,
+        "total_drift": as_decimal(found.total_drift),
+        "assets": [{"asset": d.asset, "value": d.value, "weight": as_decimal(d.weight), "target": d.target,
+                    "drift": as_decimal(d.drift), "band": d.band, "outside_band": d.outside_band}
+                   for d in found.drifts],
+        "investors": [_investor_status(row) for row in found.investors]})
+
+
+_STATUS_ROWS = ("unrealised_st_gains", "unrealised_st_losses", "unrealised_lt_gains", "unrealised_lt_losses",
+                "ltcg_realised_this_fy", "exemption_left", "harvestable_ltcg_now")
+
+
+def _investor_status(row) -> dict:
+    return {"investor": row.investor, **{k: getattr(row, k) for k in _STATUS_ROWS},
+            "turning_long_term": [{"lot": t.lot, "security": t.security, "account": t.account, "units": t.units,
+                                   "on": t.on, "gain": t.gain} for t in row.turning_long_term]}
+
+
+def print_status(found) -> None:
+    """`status` as text, of an api.Status."""
+    from tabulate import tabulate
+
+    from engine.literals import format_percent, fy_label
+
+    print(f"Portfolio on {found.as_of} ({fy_label(found.fy)}): {_money(found.value)}")
     print(tabulate([[d.asset, _money(d.value), _pct(d.weight), _pct(d.target), _pp(d.drift),
-                     ("outside +/-" + format_percent(d.band)) if d.outside_band else ""] for d in drifts],
+                     ("outside +/-" + format_percent(d.band)) if d.outside_band else ""] for d in found.drifts],
                    ["asset", "value", "weight", "target", "drift", ""], disable_numparse=True))
-    print(f"Total drift ({measure.replace('-', ' ')}): {_pp(drift_total)}")
-    for row in investors:
-        print(f"\n{row['investor']}")
-        print(tabulate([[k.replace("_", " "), _money(row[k])] for k in (
-            "unrealised_st_gains", "unrealised_st_losses", "unrealised_lt_gains", "unrealised_lt_losses",
-            "ltcg_realised_this_fy", "exemption_left", "harvestable_ltcg_now")], tablefmt="plain",
-            disable_numparse=True))
-        if row["turning_long_term"]:
-            print(tabulate([[t["lot"], t["security"], t["account"], f"{t['units']}", t["on"].isoformat(),
-                             _money(t["gain"])] for t in row["turning_long_term"]],
+    print(f"Total drift ({found.measure.replace('-', ' ')}): {_pp(found.total_drift)}")
+    for row in found.investors:
+        print(f"\n{row.investor}")
+        print(tabulate([[k.replace("_", " "), _money(getattr(row, k))] for k in _STATUS_ROWS], tablefmt="plain",
+                       disable_numparse=True))
+        if row.turning_long_term:
+            print(tabulate([[t.lot, t.security, t.account, f"{t.units}", t.on.isoformat(), _money(t.gain)]
+                            for t in row.turning_long_term],
                            ["turning long-term", "security", "account", "units", "on", "gain now"],
                            disable_numparse=True))
-    return EXIT_OK
 
 
 def _pct(fraction) -> str:
