@@ -12,10 +12,9 @@ import os
 import sys
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 
-from engine.cli.shell import with_book
+from engine.cli.shell import book_path as _book_path
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -33,16 +32,10 @@ def _iso_date(text: str) -> date:
 
 
 def _configure_decimal() -> None:
-    """A Decimal context wide enough for every value the book can hold. The importers bound
-    units and prices below 10^12 with 6 decimals (18 digits each) and amounts below 10^15
-    (engine/book/importers/csvrows.py), so units x price is below 10^24 with 12 decimals: 36 digits,
-    exact. Summed over even 10^9 lots that stays below 10^33, and rounded to the paisa it
-    needs 35 digits; a ratio (a split's, a sale's share of a lot) multiplies by at most 10^12.
-    Python's default of 28 digits fails (InvalidOperation) on such sums; 60 covers them all,
-    and values a real portfolio holds (under 20 digits) come out the same either way."""
-    import decimal
+    """The engine's Decimal precision (engine/precision.py: why 60 digits) for the whole process."""
+    from engine.precision import configure
 
-    decimal.getcontext().prec = 60
+    configure()
 
 
 def _configure_cache() -> None:
@@ -154,10 +147,6 @@ def cmd_show(args) -> int:
 
 
 # ------------------------------------------------------------------ the book
-def _book_path(args) -> Path:
-    return Path(args.book or os.environ.get("LOTWISE_BOOK") or "lotwise.db")
-
-
 def _open_book(args, create: bool = False):
     """The book of --book, opened once per command: every step of a command reads it through
     one connection, in one transaction (`_reads`), closed when the command ends (`_main`)."""
@@ -186,15 +175,11 @@ def _reads(args) -> str | None:
     (one read transaction: an import committing meanwhile is seen entirely or not at all, and
     neither waits for the other), "writes" (reads and its save in one snapshot, which waits
     for another writer), or None for the commands that make their own transactions (`init`,
-    `import`, `plan year-end`)."""
+    `import`)."""
     name = getattr(args.func, "__name__", "")
-    if name in ("cmd_plan_month",):
-        return "reads" if args.dry_run else "writes"
-    if name == "cmd_rebalance":
-        return "writes" if args.record else "reads"
-    if name in ("cmd_lots", "cmd_status", "cmd_gains", "cmd_plans", "cmd_why"):
+    if name in ("cmd_lots", "cmd_gains", "cmd_plans"):
         return "reads"
-    return None
+    return None  # the commands through the API open the book themselves (engine/cli/shell.py)
 
 
 def _policy_for(args, book):
@@ -534,6 +519,7 @@ def _ledger_of(args, *, until: date | None = None, fy: int | None = None, lots: 
     from engine.diagnostics import render_all
     from engine.ledger.fifo import LedgerError
     from engine.book.kept_ledger import ledger_of
+    from engine.inputs import fmv_table
     from engine.tax.chain import TaxHistory, histories, history, sale_years
     from engine.tax.intraday import intraday_securities
 
@@ -555,7 +541,7 @@ def _ledger_of(args, *, until: date | None = None, fy: int | None = None, lots: 
     except LedgerError as e:
         print(render_all([e.diagnostic], {}), file=sys.stderr)
         return None
-    fmv = _fmv_for(book, policy)
+    fmv = fmv_table(book, policy)
     if years is not None and law is not None and policy.portfolio is not None:
         losses = book.losses()
         span = (years.first, years.last) if years.first is not None else sale_years(ledger, law, losses)
@@ -567,32 +553,6 @@ def _ledger_of(args, *, until: date | None = None, fy: int | None = None, lots: 
         _, problems = realise(ledger, policy, fmv, fy)  # says what the policy lacks (T101)
         return book, policy, ledger, fmv, TaxHistory(fy or 0, {}, (), tuple(problems))
     return book, policy, ledger, fmv, history(ledger, policy, fmv, fy, book.losses(), until)
-
-
-def _fmv_for(book, policy):
-    """FMVs on 31-01-2018 (s.55(2)(ac)) with their sources (engine/fmv.py): the book's; for
-    funds it lacks, casparser-isin's offline table where that optional package is installed
-    (`pip install 'lotwise[isin]'`)."""
-    from engine.fmv import FmvSource, FmvTable
-    from engine.book.importers.fmv_casparser_isin import fmv_from_casparser_isin
-
-    found = {security: (value, FmvSource.BOOK, name) for security, (value, name) in book.fmv_with_sources().items()}
-    wanted: dict[str, str] = {}  # ISIN -> security id, for held funds with no FMV in the book
-    for security in policy.portfolio.securities if policy.portfolio else ():
-        isin = security.isin or security.id
-        if security.id not in found and security.kind != "stock" and isin[:2] == "IN":
-            wanted[isin] = security.id
-    isin_values = fmv_from_casparser_isin(wanted)  # {} when not installed
-    if isin_values:
-        from importlib.metadata import PackageNotFoundError, version
-
-        try:
-            package = version("casparser-isin")
-        except PackageNotFoundError:  # its database read directly (engine/book/importers/fmv_casparser_isin.py)
-            package = ""
-        for isin, value in isin_values.items():
-            found.setdefault(wanted[isin], (value, FmvSource.CASPARSER_ISIN, package))
-    return FmvTable(found)
 
 
 def cmd_gains(args) -> int:
@@ -703,78 +663,6 @@ def _print_speculative(spec) -> None:
                      _money(t.expenses), _money(t.profit)] for t in spec.trades],
                    ["date", "security", "account", "units", "cost", "proceeds", "expenses", "profit"],
                    disable_numparse=True))
-
-
-def cmd_status(args) -> int:
-    from engine.api import Access
-
-    as_of = args.as_of or date.today()  # the CLI is the only place that reads the clock
-    return with_book(args, Access.READS, lambda book, loaded: _status(book, loaded.policy, as_of, args.json))
-
-
-def _status(book, policy, as_of: date, as_json: bool) -> int:
-    from engine import api
-    from engine.diagnostics import render_all
-
-    found = api.status(book, policy, as_of)
-    if found.problems:  # warnings (T104: a missing FMV), on stderr; an error was refused
-        print(render_all(list(found.problems), {}), file=sys.stderr)
-    if as_json:
-        print(json.dumps(status_json(found), indent=2))
-    else:
-        print_status(found)
-    return EXIT_OK
-
-
-def status_json(found) -> dict:
-    """`status --json` (docs/json.md) of an api.Status."""
-    from engine.literals import fy_label
-    from engine.plans.drift import as_decimal
-
-    def clean(v):
-        return {k: clean(x) for k, x in v.items()} if isinstance(v, dict) else \
-            [clean(x) for x in v] if isinstance(v, list) else \
-            str(v) if isinstance(v, (Decimal, date)) else v
-
-    return clean({
-        "as_of": found.as_of, "fy": fy_label(found.fy), "value": found.value, "drift_measure": found.measure,
-        "total_drift": as_decimal(found.total_drift),
-        "assets": [{"asset": d.asset, "value": d.value, "weight": as_decimal(d.weight), "target": d.target,
-                    "drift": as_decimal(d.drift), "band": d.band, "outside_band": d.outside_band}
-                   for d in found.drifts],
-        "investors": [_investor_status(row) for row in found.investors]})
-
-
-_STATUS_ROWS = ("unrealised_st_gains", "unrealised_st_losses", "unrealised_lt_gains", "unrealised_lt_losses",
-                "ltcg_realised_this_fy", "exemption_left", "harvestable_ltcg_now")
-
-
-def _investor_status(row) -> dict:
-    return {"investor": row.investor, **{k: getattr(row, k) for k in _STATUS_ROWS},
-            "turning_long_term": [{"lot": t.lot, "security": t.security, "account": t.account, "units": t.units,
-                                   "on": t.on, "gain": t.gain} for t in row.turning_long_term]}
-
-
-def print_status(found) -> None:
-    """`status` as text, of an api.Status."""
-    from tabulate import tabulate
-
-    from engine.literals import format_percent, fy_label
-
-    print(f"Portfolio on {found.as_of} ({fy_label(found.fy)}): {_money(found.value)}")
-    print(tabulate([[d.asset, _money(d.value), _pct(d.weight), _pct(d.target), _pp(d.drift),
-                     ("outside +/-" + format_percent(d.band)) if d.outside_band else ""] for d in found.drifts],
-                   ["asset", "value", "weight", "target", "drift", ""], disable_numparse=True))
-    print(f"Total drift ({found.measure.replace('-', ' ')}): {_pp(found.total_drift)}")
-    for row in found.investors:
-        print(f"\n{row.investor}")
-        print(tabulate([[k.replace("_", " "), _money(getattr(row, k))] for k in _STATUS_ROWS], tablefmt="plain",
-                       disable_numparse=True))
-        if row.turning_long_term:
-            print(tabulate([[t.lot, t.security, t.account, f"{t.units}", t.on.isoformat(), _money(t.gain)]
-                            for t in row.turning_long_term],
-                           ["turning long-term", "security", "account", "units", "on", "gain now"],
-                           disable_numparse=True))
 
 
 def _pct(fraction) -> str:
@@ -895,6 +783,8 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--as-of", type=_iso_date, metavar="DATE", help="value on this date (default today)")
     book_options(status)
     status.add_argument("--json", action="store_true", help="print as JSON")
+    from engine.cli.status import cmd_status
+
     status.set_defaults(func=cmd_status)
 
     doctor = commands.add_parser("doctor", help="check a book; --repair rebuilds what is derived from the transactions")

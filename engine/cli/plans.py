@@ -128,7 +128,7 @@ def _print_unplaced_and_notes(unplaced, lines) -> None:
 def _print_drifts(title: str, drifts, total, measure: str) -> None:
     from tabulate import tabulate
 
-    from engine.cli.main import _pct, _pp
+    from engine.plans.drift import percent as _pct, points as _pp
     from engine.literals import format_inr
 
     print(title)
@@ -157,30 +157,43 @@ def cmd_plan_month(args) -> int:
 def _plan_month(book, policy, as_of: date, args) -> int:
     from engine import api
     from engine.diagnostics import render_all
-    from engine.literals import format_inr
 
     found = api.plan_month(book, policy, as_of, given=args.contributions, total=args.invest,
                            remember=not args.dry_run)
-    plan, money, problems = found.plan, found.money.by_investor, found.problems
     if args.json:
-        print(json.dumps({
-            "as_of": as_of.isoformat(), "month": found.month, "money": {i: str(m) for i, m in money.items()},
-            "money_source": found.money.source,
-            "selling": {**plan.state.to_json(), "previous_month": found.remembered[2] if found.remembered else None,
-                        "reason": plan.state_reason},
-            "drift_measure": plan.measure,
-            "before": {"total_drift": _d(plan.drift_before), "assets": _drifts_json(plan.drifts_before)},
-            "after": {"total_drift": _d(plan.drift_after), "assets": _drifts_json(plan.drifts_after)},
-            "orders": [_sell_json(o, plan.orders_on) for o in plan.sells]
-            + [_buy_json(b, plan.orders_on) for b in plan.buys],
-            "unsold": {a: _d(v) for a, v in plan.unsold.items()},
-            "unplaced": _unplaced_json(plan.unplaced),
-            "cash_left": {i: _d(c) for i, c in plan.cash_left.items()},
-            "notes": plan.notes, "diagnostics": [d.to_json() for d in problems]}, indent=2))
+        print(json.dumps(month_json(found), indent=2))
         return _not_saved(found.save_error, "the selling state of this month")
-    if problems:
-        print(render_all(list(problems), {}), file=sys.stderr)
-    print(f"Month plan for {found.month} (as of {as_of}); money: "
+    if found.problems:
+        print(render_all(list(found.problems), {}), file=sys.stderr)
+    print_month(found)
+    return _not_saved(found.save_error, "the selling state of this month")
+
+
+def month_json(found) -> dict:
+    """`plan month --json` (docs/json.md) of an api.MonthResult."""
+    plan, money = found.plan, found.money.by_investor
+    return {
+        "as_of": found.as_of.isoformat(), "month": found.month, "money": {i: str(m) for i, m in money.items()},
+        "money_source": found.money.source,
+        "selling": {**plan.state.to_json(), "previous_month": found.remembered[2] if found.remembered else None,
+                    "reason": plan.state_reason},
+        "drift_measure": plan.measure,
+        "before": {"total_drift": _d(plan.drift_before), "assets": _drifts_json(plan.drifts_before)},
+        "after": {"total_drift": _d(plan.drift_after), "assets": _drifts_json(plan.drifts_after)},
+        "orders": [_sell_json(o, plan.orders_on) for o in plan.sells]
+        + [_buy_json(b, plan.orders_on) for b in plan.buys],
+        "unsold": {a: _d(v) for a, v in plan.unsold.items()},
+        "unplaced": _unplaced_json(plan.unplaced),
+        "cash_left": {i: _d(c) for i, c in plan.cash_left.items()},
+        "notes": plan.notes, "diagnostics": [d.to_json() for d in found.problems]}
+
+
+def print_month(found) -> None:
+    """`plan month` as text, of an api.MonthResult."""
+    from engine.literals import format_inr
+
+    plan, money = found.plan, found.money.by_investor
+    print(f"Month plan for {found.month} (as of {found.as_of}); money: "
           + ", ".join(f"{i} {format_inr(Decimal(m))}" for i, m in money.items()))
     if found.money.note:
         print(f"({found.money.note})")
@@ -192,7 +205,6 @@ def _plan_month(book, policy, as_of: date, args) -> int:
     for investor, cash in plan.cash_left.items():
         print(f"cash left with {investor}: {format_inr(cash)} (paise of the sale proceeds after tax and charges)")
     _print_drifts("\nAfter", plan.drifts_after, plan.drift_after, plan.measure)
-    return _not_saved(found.save_error, "the selling state of this month")
 
 
 def cmd_rebalance(args) -> int:
