@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from engine.diagnostics import Diagnostic
+from engine.gains import Gains, GainsYear, InvestorGains, realised_gains
 from engine.inputs import MoneyAsked, PlanInputs, Refused, load_ledger, load_plan_inputs, money_of
 from engine.precision import exact
 
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from engine.book.store import Book
     from engine.fmv import FmvTable
     from engine.harvest.year_end import YearEndPlan
+    from engine.ledger.fifo import Lot
     from engine.plans.contributions import Contributions
     from engine.plans.drift import AssetDrift
     from engine.plans.month_plan import MonthPlan
@@ -47,7 +49,7 @@ if TYPE_CHECKING:
     from engine.policy.model import Policy
 
 __all__ = ["Access", "Refused", "PlanInputs", "LoadedPolicy", "Status", "InvestorStatus", "TurningLongTerm",
-           "MonthResult", "RebalanceResult", "YearEnd", "Why", "open_book", "load_policy", "load_plan_inputs",
+           "MonthResult", "Gains", "GainsYear", "InvestorGains", "gains", "lots", "RebalanceResult", "YearEnd", "Why", "open_book", "load_policy", "load_plan_inputs",
            "status", "plan_month", "rebalance", "year_end_day", "plan_year_end", "why", "TURNING_LONG_TERM_DAYS"]
 
 TURNING_LONG_TERM_DAYS = 60  # `status` lists the short-term lots that turn long-term this soon
@@ -189,20 +191,48 @@ def status(book: Book, policy: Policy, as_of: date) -> Status:
         year = loaded.history.year(investor.id)
         left = max(Decimal(0), year.exemption_limit - year.exemption_used)
 
-        def gains(term: str) -> Decimal:
+        def gained(term: str) -> Decimal:
             return sum((h.gain for h in mine if h.term == term and h.gain > 0), Decimal(0))
 
-        def losses(term: str) -> Decimal:
+        def lost(term: str) -> Decimal:
             return -sum((h.gain for h in mine if h.term == term and h.gain < 0), Decimal(0))
 
         investors.append(InvestorStatus(
-            investor.id, gains("short-term"), losses("short-term"), gains("long-term"), losses("long-term"),
+            investor.id, gained("short-term"), lost("short-term"), gained("long-term"), lost("long-term"),
             year.net_ltcg, left, min(left, harvestable_ltcg(mine)),
             tuple(TurningLongTerm(h.lot.id, h.lot.security, h.lot.account, h.lot.units, h.long_term_from, h.gain)
                   for h in mine if h.term == "short-term" and h.long_term_from
                   and as_of < h.long_term_from <= soon)))
     return Status(as_of, law.fy_of(as_of), sum(values.values(), Decimal(0)), measure, tuple(drifts),
                   total_drift(drifts, measure), tuple(investors), problems)
+
+
+# ------------------------------------------------------------------ lots and gains
+@_exact
+def lots(book: Book, policy: Policy | None = None, *, investor: str | None = None,
+         security: str | None = None) -> tuple[Lot, ...]:
+    """The open lots, FIFO per investor, account and security, of one investor and one security
+    (each None: all; a security id in any case). `policy` says which securities are traded
+    intraday (None: those of the book's last replay)."""
+    from engine.book.kept_ledger import ledger_of
+    from engine.ledger.fifo import LedgerError
+    from engine.tax.intraday import intraday_securities
+
+    intraday = intraday_securities(policy) if policy is not None else None
+    try:
+        ledger = ledger_of(book, sold_from=date.max, intraday=intraday)  # open lots only: none sold that late
+    except LedgerError as e:
+        raise Refused(e.diagnostic.message) from None
+    return tuple(lot for lot in ledger.lots if (not investor or lot.investor == investor)
+                 and (not security or lot.security == security.upper()))
+
+
+@_exact
+def gains(book: Book, policy: Policy, *, first: int | None, last: int | None, investor: str | None = None) -> Gains:
+    """The realised gains of FYs `first` to `last` (both None: every FY from the first with a
+    sale or a loss brought in to the last with a sale), each investor's (or one's) year, sales
+    and intraday trades (engine/gains.py)."""
+    return realised_gains(book, policy, first=first, last=last, investor=investor)
 
 
 # ------------------------------------------------------------------ the month plan

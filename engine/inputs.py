@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Union
 
-from engine.diagnostics import Diagnostic
-
 if TYPE_CHECKING:  # the records' types only: the modules load with the first command that needs them
+    from engine.diagnostics import Diagnostic
     from engine.book.store import Book
     from engine.fmv import FmvTable
     from engine.ledger.fifo import Ledger

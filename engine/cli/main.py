@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 
 from engine.cli.shell import book_path as _book_path
+from engine.cli.shell import with_book
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -177,7 +178,7 @@ def _reads(args) -> str | None:
     for another writer), or None for the commands that make their own transactions (`init`,
     `import`)."""
     name = getattr(args.func, "__name__", "")
-    if name in ("cmd_lots", "cmd_gains", "cmd_plans"):
+    if name in ("cmd_plans",):
         return "reads"
     return None  # the commands through the API open the book themselves (engine/cli/shell.py)
 
@@ -424,31 +425,21 @@ def cmd_import(args) -> int:
 
 
 def cmd_lots(args) -> int:
+    from engine.api import Access
+
+    return with_book(args, Access.READS, lambda book, _: _lots(book, args), policy=False)
+
+
+def _lots(book, args) -> int:
     from tabulate import tabulate
 
-    from engine.ledger.fifo import LedgerError
-    from engine.book.kept_ledger import ledger_of
+    from engine import api
+    from engine.cli.shell import policy_of
     from engine.literals import format_inr
 
-    from engine.tax.intraday import intraday_securities
-
-    book = _open_book(args)
-    if book is None:
-        return EXIT_INPUT
-    intraday = None  # no policy given or remembered: the trades the book's last replay netted
-    if args.policy or book.get("policy"):
-        policy = _policy_for(args, book)
-        if policy is None:
-            return EXIT_INPUT
-        intraday = intraday_securities(policy)
-    try:
-        ledger = ledger_of(book, sold_from=date.max, intraday=intraday)  # open lots only: none sold that late
-    except LedgerError as e:
-        print(f"lotwise: {e.diagnostic.message}", file=sys.stderr)
-        return EXIT_INPUT
-    lots = [lot for lot in ledger.lots
-            if (not args.investor or lot.investor == args.investor)
-            and (not args.security or lot.security == args.security.upper())]
+    # no policy given or remembered: the intraday trades the book's last replay netted
+    policy = policy_of(args, book).policy if args.policy or book.get("policy") else None
+    lots = api.lots(book, policy, investor=args.investor, security=args.security)
     if args.json:
         print(json.dumps({"lots": [{
             "lot": lot.id, "investor": lot.investor, "account": lot.account, "security": lot.security,
@@ -508,102 +499,41 @@ def _money(value) -> str:
     return format_inr(value)
 
 
-def _ledger_of(args, *, until: date | None = None, fy: int | None = None, lots: bool = True,
-               years: FYChoice | None = None):
-    """The book, its policy, the ledger of the transactions up to `until` (open lots unless
-    `lots` is False), the FMVs, and the tax history through FY `fy` (the FY of `until` when
-    not given): every investor's years chained from the first the book knows, with FY `fy`'s
-    realised lot parts (engine/tax/chain.py); None after printing why, when any is missing.
-    With `years` (`gains --fy`), a list of histories in place of the one: one per FY asked
-    for, from one chain through the last (engine/tax/chain.py, `histories`)."""
-    from engine.diagnostics import render_all
-    from engine.ledger.fifo import LedgerError
-    from engine.book.kept_ledger import ledger_of
-    from engine.inputs import fmv_table
-    from engine.tax.chain import TaxHistory, histories, history, sale_years
-    from engine.tax.intraday import intraday_securities
-
-    opened = _book_and_policy(args)
-    if opened is None:
-        return None
-    book, policy = opened
-    law = policy.tax
-    if years is not None and law is not None:
-        fy = years.last  # None for `all`: every sale is read
-    elif fy is None and until is not None and law is not None:
-        fy = law.fy_of(until)
-    try:
-        sold_to = law.fy_bounds(fy)[1] if fy is not None and law is not None else None
-    except ValueError:  # a FY ending after 9999: every sale is before its end
-        sold_to = None
-    try:
-        ledger = ledger_of(book, until=until, sold_to=sold_to, lots=lots, intraday=intraday_securities(policy))
-    except LedgerError as e:
-        print(render_all([e.diagnostic], {}), file=sys.stderr)
-        return None
-    fmv = fmv_table(book, policy)
-    if years is not None and law is not None and policy.portfolio is not None:
-        losses = book.losses()
-        span = (years.first, years.last) if years.first is not None else sale_years(ledger, law, losses)
-        fys = list(range(span[0], span[1] + 1)) if span else []
-        return book, policy, ledger, fmv, histories(ledger, policy, fmv, fys, losses) if fys else []
-    if law is None or policy.portfolio is None or fy is None:
-        from engine.tax.realised import realise
-
-        _, problems = realise(ledger, policy, fmv, fy)  # says what the policy lacks (T101)
-        return book, policy, ledger, fmv, TaxHistory(fy or 0, {}, (), tuple(problems))
-    return book, policy, ledger, fmv, history(ledger, policy, fmv, fy, book.losses(), until)
-
-
 def cmd_gains(args) -> int:
+    from engine.api import Access
+
+    today = date.today()  # the CLI is the only place that reads the clock
+    return with_book(args, Access.READS, lambda book, loaded: _gains(book, loaded.policy, today, args))
+
+
+def _gains(book, policy, today: date, args) -> int:
+    from engine import api
     from engine.diagnostics import render_all
     from engine.literals import fy_label
 
     choice = args.fy
-    if choice is None:  # the FY of today under the policy's law: the CLI is the only place that reads the clock
-        opened = _book_and_policy(args)
-        if opened is None:
-            return EXIT_INPUT
-        law = opened[1].tax
-        today = law.fy_of(date.today()) if law is not None else None
-        choice = FYChoice(today, today)
-    loaded = _ledger_of(args, fy=choice.last, lots=False, years=choice)
-    if loaded is None:
-        return EXIT_INPUT
-    book, policy, ledger, fmv, taxed = loaded
-    histories = taxed if isinstance(taxed, list) else [taxed]  # one: the policy lacks a law (T101)
-    problems = list(dict.fromkeys(d for h in histories for d in h.problems))
-    if any(d.is_error for d in problems):
-        print(render_all(problems, {}), file=sys.stderr)
-        return EXIT_INPUT
-    reports = [(h.fy, _gains_of(args, policy, ledger, h)) for h in histories]
+    if choice is None:  # the FY of today under the policy's law
+        fy = policy.tax.fy_of(today) if policy.tax is not None else None
+        choice = FYChoice(fy, fy)
+    found = api.gains(book, policy, first=choice.first, last=choice.last, investor=args.investor)
+    reports = [(y.fy, [(i.year, i.sales, i.speculative) for i in y.investors]) for y in found.years]
     if args.json:
         if not choice.several:
             print(json.dumps({"fy": fy_label(choice.last), "investors": [_gains_json(*r) for r in reports[0][1]],
-                              "diagnostics": [d.to_json() for d in problems]}, indent=2))
+                              "diagnostics": [d.to_json() for d in found.problems]}, indent=2))
         else:
             print(json.dumps({"years": [{"fy": fy_label(fy), "investors": [_gains_json(*r) for r in results],
-                                         "diagnostics": [d.to_json() for d in h.problems]}
-                                        for (fy, results), h in zip(reports, histories)],
-                              "diagnostics": [d.to_json() for d in problems]}, indent=2))
+                                         "diagnostics": [d.to_json() for d in y.problems]}
+                                        for (fy, results), y in zip(reports, found.years)],
+                              "diagnostics": [d.to_json() for d in found.problems]}, indent=2))
         return EXIT_OK
-    if problems:
-        print(render_all(problems, {}), file=sys.stderr)
+    if found.problems:
+        print(render_all(list(found.problems), {}), file=sys.stderr)
     if choice.several and not reports:
         print("no sales and no losses brought in: the book has no financial year to report")
     for _, results in reports:
         _print_gains(results)
     return EXIT_OK
-
-
-def _gains_of(args, policy, ledger, taxed) -> list:
-    """Each investor's (year, sales, intraday trades) of the history's FY."""
-    from engine.tax.intraday import speculative
-
-    investors = [i for i in policy.portfolio.investors if not args.investor or i.id == args.investor] \
-        if taxed.chains else []
-    return [(taxed.year(investor.id), taxed.sales(investor.id),
-             speculative(ledger.intraday, policy.tax.fy_of, investor.id, taxed.fy)) for investor in investors]
 
 
 def _print_gains(results) -> None:

@@ -13,9 +13,8 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from engine.inputs import Refused
-
 if TYPE_CHECKING:
+    from engine.inputs import Refused
     from engine.api import Access, LoadedPolicy
     from engine.book.store import Book
 
@@ -43,6 +42,7 @@ def policy_of(args, book: Book) -> LoadedPolicy:
     """The policy named by --policy, else the one the book remembers; Refused when neither
     is there, or it has errors."""
     from engine.api import load_policy
+    from engine.inputs import Refused
 
     given = getattr(args, "policy", None)
     name = given or book.get("policy")
@@ -64,6 +64,7 @@ def with_book(args, access: Access, command: Callable[[Book, LoadedPolicy | None
     last words, so that the transaction ends as when the command returns."""
     from engine.api import open_book
     from engine.book.store import BookError
+    from engine.inputs import Refused
 
     with ExitStack() as stack:
         try:
