@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from engine.policy.model import Policy
 
 __all__ = ["Access", "Refused", "PlanInputs", "LoadedPolicy", "Status", "InvestorStatus", "TurningLongTerm",
-           "MonthResult", "Gains", "GainsYear", "InvestorGains", "gains", "lots", "RebalanceResult", "YearEnd", "Why", "open_book", "load_policy", "load_plan_inputs",
+           "MonthResult", "SavedPlan", "plans", "saved_policy", "Gains", "GainsYear", "InvestorGains", "gains", "lots", "RebalanceResult", "YearEnd", "Why", "open_book", "load_policy", "load_plan_inputs",
            "status", "plan_month", "rebalance", "year_end_day", "plan_year_end", "why", "TURNING_LONG_TERM_DAYS"]
 
 TURNING_LONG_TERM_DAYS = 60  # `status` lists the short-term lots that turn long-term this soon
@@ -439,6 +439,51 @@ def plan_year_end(book: Book, policy: Policy, as_of: date, *, fy: int | None = N
         raise refused
     assert made is not None
     return made
+
+
+# ------------------------------------------------------------------ saved plans
+@dataclass(frozen=True)
+class SavedPlan:
+    """A plan saved in the book, as `lotwise plans` lists it."""
+
+    plan_id: str
+    kind: str
+    as_of: str  # as saved: YYYY-MM-DD
+    fy: str  # its label, e.g. FY 2025-26
+    sells: int
+    investors: tuple[str, ...]
+    value: Decimal  # the plan's value, summed over its investors
+
+
+@_exact
+def plans(book: Book) -> tuple[SavedPlan, ...]:
+    """The plans saved in the book, in the order they were saved."""
+    from engine.book.saved_plans import saved
+
+    found = []
+    for ident, kind, as_of, _, body in saved(book):
+        data = json.loads(body)
+        found.append(SavedPlan(ident, kind, as_of, data["fy"], sum(1 for o in data["orders"] if o["side"] == "SELL"),
+                               tuple(i["investor"] for i in data["investors"]),
+                               sum((Decimal(i["value"]) for i in data["investors"]), Decimal(0))))
+    return tuple(found)
+
+
+@_exact
+def saved_policy(book: Book, plan: str) -> tuple[str, Mapping[str, Any]]:
+    """The policy the saved plan `plan` (an id or its first characters) applied: its full id and
+    the record of its files (each file's name, sha256 and text, as the plan read them)."""
+    from engine.book.saved_plans import load
+    from engine.book.saved_plans import saved_policy as policy_saved
+
+    found = load(book, plan)
+    if found is None:
+        raise Refused(f"no saved plan {plan!r} in this book (or more than one starts so); `lotwise plans` lists them")
+    record = policy_saved(book, found[0])
+    if record is None:
+        raise Refused(f"plan {found[0]} was saved before plans kept their policy (lotwise 0.1.0, schema 7 or "
+                      "older); only its hash is known: see `inputs` in `lotwise why` --json")
+    return found[0], record
 
 
 # ------------------------------------------------------------------ why

@@ -157,23 +157,20 @@ def markdown(body: dict) -> str:
 
 # ------------------------------------------------------------------ plans, why
 def cmd_plans(args) -> int:
+    from engine.api import Access
+
+    return with_book(args, Access.READS, lambda book, _: _plans(book, args), policy=False)
+
+
+def _plans(book, args) -> int:
     from tabulate import tabulate
 
-    from engine.cli.main import _open_book
-    from engine.book.saved_plans import saved
+    from engine import api
 
-    book = _open_book(args)
-    if book is None:
-        return EXIT_INPUT
     if args.policy_of:
         return _print_saved_policy(book, args.policy_of, args.json)
-    rows = []
-    for ident, kind, as_of, fy, body in saved(book):
-        data = json.loads(body)
-        sells = sum(1 for o in data["orders"] if o["side"] == "SELL")
-        rows.append({"plan_id": ident, "kind": kind, "as_of": as_of, "fy": data["fy"], "sells": sells,
-                     "investors": [i["investor"] for i in data["investors"]],
-                     "value": str(sum(Decimal(i["value"]) for i in data["investors"]))})
+    rows = [{"plan_id": p.plan_id, "kind": p.kind, "as_of": p.as_of, "fy": p.fy, "sells": p.sells,
+             "investors": list(p.investors), "value": str(p.value)} for p in api.plans(book)]
     if args.json:
         print(json.dumps({"plans": rows}, indent=2))
     elif not rows:
@@ -186,20 +183,11 @@ def cmd_plans(args) -> int:
 
 def _print_saved_policy(book, ident: str, as_json: bool) -> int:
     """The policy a saved plan applied: each file's name, sha256 and text, as the plan read them."""
-    from engine.book.saved_plans import load, saved_policy
+    from engine import api
 
-    found = load(book, ident)
-    if found is None:
-        print(f"lotwise: no saved plan {ident!r} in this book (or more than one starts so); "
-              "`lotwise plans` lists them", file=sys.stderr)
-        return EXIT_INPUT
-    record = saved_policy(book, found[0])
-    if record is None:
-        print(f"lotwise: plan {found[0]} was saved before plans kept their policy (lotwise 0.1.0, schema 7 or "
-              "older); only its hash is known: see `inputs` in `lotwise why` --json", file=sys.stderr)
-        return EXIT_INPUT
+    plan_id, record = api.saved_policy(book, ident)
     if as_json:
-        print(json.dumps({"plan_id": found[0], **record}, indent=2, ensure_ascii=False))
+        print(json.dumps({"plan_id": plan_id, **record}, indent=2, ensure_ascii=False))
         return EXIT_OK
     for f in record["files"]:
         print(f"# ---- {f['file']} (sha256 {f['sha256']})")

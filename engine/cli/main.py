@@ -149,8 +149,9 @@ def cmd_show(args) -> int:
 
 # ------------------------------------------------------------------ the book
 def _open_book(args, create: bool = False):
-    """The book of --book, opened once per command: every step of a command reads it through
-    one connection, in one transaction (`_reads`), closed when the command ends (`_main`)."""
+    """The book of --book for `init`, `import` and `doctor`, which make their own transactions:
+    opened once per command, closed when the command ends (`_main`). The commands through the API
+    open the book in the transaction they need (engine/cli/shell.py, `with_book`)."""
     from engine.book.store import Book, BookError
 
     cached = getattr(args, "_book", None)
@@ -165,22 +166,7 @@ def _open_book(args, create: bool = False):
     stack = getattr(args, "_stack", None)
     if stack is not None:
         stack.callback(book.close)  # the last connection folds the -wal file into the .db
-        how = _reads(args)
-        if how is not None:
-            stack.enter_context(book.reading(writes=how == "writes"))
     return book
-
-
-def _reads(args) -> str | None:
-    """How a command uses the book, for the transaction it runs in (Book.reading): "reads"
-    (one read transaction: an import committing meanwhile is seen entirely or not at all, and
-    neither waits for the other), "writes" (reads and its save in one snapshot, which waits
-    for another writer), or None for the commands that make their own transactions (`init`,
-    `import`)."""
-    name = getattr(args.func, "__name__", "")
-    if name in ("cmd_plans",):
-        return "reads"
-    return None  # the commands through the API open the book themselves (engine/cli/shell.py)
 
 
 def _policy_for(args, book):
