@@ -179,3 +179,23 @@ def test_plan_inputs_are_loaded_once_with_the_fmvs_and_money(tmp_path, monkeypat
     assert len(inputs.holdings) == 4 and inputs.history.fy == 2025
     assert dict(inputs.money.by_investor) == {"asha": 50000}
     assert inputs.problems == ()
+
+
+def test_lots_gains_and_saved_plans_through_the_api(family_book):
+    import json
+
+    with api.open_book(family_book) as book:
+        policy = api.load_policy(book.get("policy")).policy
+        lots = api.lots(book, policy, investor="asha")
+        everything = api.gains(book, policy, first=None, last=None)
+        saved = api.plans(book)
+    shown = json.loads(lotwise(family_book.parent, "lots", "--investor", "asha", "--book", "family.db",
+                               "--json").stdout)
+    assert lots and [lot.id for lot in lots] == [lot["lot"] for lot in shown["lots"]]
+    years = json.loads(lotwise(family_book.parent, "gains", "--fy", "all", "--book", "family.db",
+                               "--json").stdout)["years"]
+    assert len(everything.years) == len(years) > 0
+    assert [str(i.year.total_tax) for y in everything.years for i in y.investors] == [
+        i["total_tax"] for y in years for i in y["investors"]]
+    listed = json.loads(lotwise(family_book.parent, "plans", "--book", "family.db", "--json").stdout)["plans"]
+    assert [p.plan_id for p in saved] == [p["plan_id"] for p in listed]
