@@ -19,7 +19,6 @@ reference; docs/reliability.md ("Concurrent commands") says why.
 
 from __future__ import annotations
 
-import functools
 import json
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping
@@ -30,12 +29,13 @@ from decimal import Decimal
 from enum import Enum
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from engine.diagnostics import Diagnostic
 from engine.gains import Gains, GainsYear, InvestorGains, realised_gains
+from engine.saved import SavedPlan, Why, plans, saved_policy, why
 from engine.inputs import MoneyAsked, PlanInputs, Refused, load_ledger, load_plan_inputs, money_of
-from engine.precision import exact
+from engine.precision import with_precision
 
 if TYPE_CHECKING:
     from engine.book.store import Book
@@ -53,18 +53,6 @@ __all__ = ["Access", "Refused", "PlanInputs", "LoadedPolicy", "Status", "Investo
            "status", "plan_month", "rebalance", "year_end_day", "plan_year_end", "why", "TURNING_LONG_TERM_DAYS"]
 
 TURNING_LONG_TERM_DAYS = 60  # `status` lists the short-term lots that turn long-term this soon
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _exact(function: F) -> F:
-    """Run `function` with the engine's Decimal precision, whatever the caller's context."""
-    @functools.wraps(function)
-    def run(*args: Any, **kwargs: Any) -> Any:
-        with exact():
-            return function(*args, **kwargs)
-    return run  # type: ignore[return-value]
-
 
 # ------------------------------------------------------------------ the book and the policy
 class Access(str, Enum):
@@ -107,7 +95,7 @@ class LoadedPolicy:
         return self.policy is not None and not any(d.is_error for d in self.diagnostics)
 
 
-@_exact
+@with_precision
 def load_policy(path: str | Path) -> LoadedPolicy:
     """Parse, resolve and validate the policy at `path` with every file it uses."""
     from engine.policy import check_file
@@ -167,7 +155,7 @@ class Status:
     problems: tuple[Diagnostic, ...]  # warnings (errors raise Refused)
 
 
-@_exact
+@with_precision
 def status(book: Book, policy: Policy, as_of: date) -> Status:
     from engine.plans.drift import asset_drifts, total_drift
     from engine.tax.unrealised import harvestable_ltcg, value_lots
@@ -208,7 +196,7 @@ def status(book: Book, policy: Policy, as_of: date) -> Status:
 
 
 # ------------------------------------------------------------------ lots and gains
-@_exact
+@with_precision
 def lots(book: Book, policy: Policy | None = None, *, investor: str | None = None,
          security: str | None = None) -> tuple[Lot, ...]:
     """The open lots, FIFO per investor, account and security, of one investor and one security
@@ -227,7 +215,7 @@ def lots(book: Book, policy: Policy | None = None, *, investor: str | None = Non
                  and (not security or lot.security == security.upper()))
 
 
-@_exact
+@with_precision
 def gains(book: Book, policy: Policy, *, first: int | None, last: int | None, investor: str | None = None) -> Gains:
     """The realised gains of FYs `first` to `last` (both None: every FY from the first with a
     sale or a loss brought in to the last with a sale), each investor's (or one's) year, sales
@@ -251,7 +239,7 @@ class MonthResult:
     save_error: sqlite3.Error | None = None
 
 
-@_exact
+@with_precision
 def plan_month(book: Book, policy: Policy, as_of: date, *, given: Mapping[str, int] | None = None,
                total: int | None = None, remember: bool = True) -> MonthResult:
     """This month's SIP and controlled selling. `given`: each investor's money; `total`: the
@@ -294,7 +282,7 @@ class RebalanceResult:
     save_error: sqlite3.Error | None = None
 
 
-@_exact
+@with_precision
 def rebalance(book: Book, policy: Policy, as_of: date, *, method: str | None = None,
               given: Mapping[str, int] | None = None, total: int | None = None, due_only: bool = False,
               record: bool = False) -> RebalanceResult:
@@ -332,7 +320,7 @@ def _fy_label(fy: int) -> str:
     return fy_label(fy)
 
 
-@_exact
+@with_precision
 def year_end_day(policy: Policy, *, fy: int | None, today: date) -> date:
     """The day a year-end plan is made on when no `as_of` is given: `today`, or with `fy`,
     today clamped into that FY (its first day before it, its last after it)."""
@@ -386,7 +374,7 @@ def _check_year_end_day(policy: Policy, as_of: date, fy: int | None) -> None:
                       f"it; plan as of {trading_day_on_or_before(law.fy_bounds(this)[1])}, its last trading day")
 
 
-@_exact
+@with_precision
 def plan_year_end(book: Book, policy: Policy, as_of: date, *, fy: int | None = None,
                   given: Mapping[str, int] | None = None, total: int | None = None, save: bool = True,
                   policy_texts: Mapping[str, str] | None = None,
@@ -439,88 +427,3 @@ def plan_year_end(book: Book, policy: Policy, as_of: date, *, fy: int | None = N
         raise refused
     assert made is not None
     return made
-
-
-# ------------------------------------------------------------------ saved plans
-@dataclass(frozen=True)
-class SavedPlan:
-    """A plan saved in the book, as `lotwise plans` lists it."""
-
-    plan_id: str
-    kind: str
-    as_of: str  # as saved: YYYY-MM-DD
-    fy: str  # its label, e.g. FY 2025-26
-    sells: int
-    investors: tuple[str, ...]
-    value: Decimal  # the plan's value, summed over its investors
-
-
-@_exact
-def plans(book: Book) -> tuple[SavedPlan, ...]:
-    """The plans saved in the book, in the order they were saved."""
-    from engine.book.saved_plans import saved
-
-    found = []
-    for ident, kind, as_of, _, body in saved(book):
-        data = json.loads(body)
-        found.append(SavedPlan(ident, kind, as_of, data["fy"], sum(1 for o in data["orders"] if o["side"] == "SELL"),
-                               tuple(i["investor"] for i in data["investors"]),
-                               sum((Decimal(i["value"]) for i in data["investors"]), Decimal(0))))
-    return tuple(found)
-
-
-@_exact
-def saved_policy(book: Book, plan: str) -> tuple[str, Mapping[str, Any]]:
-    """The policy the saved plan `plan` (an id or its first characters) applied: its full id and
-    the record of its files (each file's name, sha256 and text, as the plan read them)."""
-    from engine.book.saved_plans import load
-    from engine.book.saved_plans import saved_policy as policy_saved
-
-    found = load(book, plan)
-    if found is None:
-        raise Refused(f"no saved plan {plan!r} in this book (or more than one starts so); `lotwise plans` lists them")
-    record = policy_saved(book, found[0])
-    if record is None:
-        raise Refused(f"plan {found[0]} was saved before plans kept their policy (lotwise 0.1.0, schema 7 or "
-                      "older); only its hash is known: see `inputs` in `lotwise why` --json")
-    return found[0], record
-
-
-# ------------------------------------------------------------------ why
-@dataclass(frozen=True)
-class Why:
-    """`lotwise why`: a saved plan's id, its JSON (`body`, docs/json.md), the decisions chosen,
-    and whether the plan is the one saved last because none was named."""
-
-    plan_id: str
-    body: Mapping[str, Any]
-    chosen: tuple[Mapping[str, Any], ...]
-    latest: bool
-
-
-@_exact
-def why(book: Book, plan: str | None = None, *, lot: str | None = None, security: str | None = None,
-        investor: str | None = None) -> Why:
-    """The decisions of the saved plan `plan` (an id or its first characters; None: the plan
-    saved last) for a lot, a security or an investor (each None: all)."""
-    from engine.book.saved_plans import latest, load
-
-    if plan is None:
-        found = latest(book)
-        if found is None:
-            raise Refused("no saved plans in this book: `lotwise plan year-end` saves one")
-    else:
-        found = load(book, plan)
-    if found is None:
-        raise Refused(f"no saved plan {plan!r} in this book (or more than one starts so); "
-                      "`lotwise plans` lists them")
-    body = json.loads(found[1])
-    chosen = tuple(d for d in body["decisions"]
-                   if (lot is None or d["lot"] == lot) and (security is None or d["security"] == security)
-                   and (investor is None or d["investor"] == investor))
-    if not chosen:
-        raise Refused(f"plan {found[0]} has no decision for "
-                      + ", ".join(f"{k} {v}" for k, v in (("lot", lot), ("security", security),
-                                                           ("investor", investor)) if v))
-    return Why(found[0], body, chosen, plan is None)
-

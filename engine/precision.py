@@ -13,8 +13,14 @@ same either way.
 from __future__ import annotations
 
 import decimal
+import functools
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from typing import Any, TypeVar
 
 PRECISION = 60
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def configure() -> None:
@@ -22,7 +28,16 @@ def configure() -> None:
     decimal.getcontext().prec = PRECISION
 
 
-def exact() -> decimal.localcontext:
+def exact() -> AbstractContextManager[decimal.Context]:
     """A context manager running its body with PRECISION (the API, around each call), leaving
     the caller's own context as it was afterwards."""
     return decimal.localcontext(prec=PRECISION)
+
+
+def with_precision(function: F) -> F:
+    """`function`, run inside `exact()`: the API's functions are declared with it."""
+    @functools.wraps(function)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        with exact():
+            return function(*args, **kwargs)
+    return run  # type: ignore[return-value]
