@@ -16,6 +16,7 @@ from pathlib import Path
 
 from engine.cli.shell import book_path as _book_path
 from engine.cli.shell import with_book
+from engine.cli.status import cmd_status  # a name of this module: tests put a bug in it (test_files_and_saves)
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -699,8 +700,6 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--as-of", type=_iso_date, metavar="DATE", help="value on this date (default today)")
     book_options(status)
     status.add_argument("--json", action="store_true", help="print as JSON")
-    from engine.cli.status import cmd_status
-
     status.set_defaults(func=cmd_status)
 
     doctor = commands.add_parser("doctor", help="check a book; --repair rebuilds what is derived from the transactions")
