@@ -8,110 +8,48 @@ import json
 import sys
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
+
+from engine.cli.shell import with_book
 
 EXIT_OK, EXIT_INPUT = 0, 1
 
 
 def cmd_plan_year_end(args) -> int:
-    from engine.cli.main import _book_and_policy, _fmv_for, _open_book, _policy_texts
-    from engine.cli.plans import _plan_inputs
-    from engine.files import WriteError, write_atomically
-    from engine.plans.month_plan import orders_day
-    from engine.book.saved_plans import input_hashes, plan_id, policy_record, save
-    from engine.harvest.year_end import plan, to_json
+    from engine.api import Access
 
-    opened = _book_and_policy(args)
-    if opened is None:
-        return EXIT_INPUT
-    _, policy = opened
-    law = policy.tax
-    if law is None:
-        print("lotwise: a year-end plan needs a tax law in the policy (use \"india\")", file=sys.stderr)
-        return EXIT_INPUT
     today = date.today()  # the CLI is the only place that reads the clock
-    if args.as_of is not None:
-        as_of = args.as_of
-        if args.fy is not None and law.fy_of(as_of) != args.fy:
-            from engine.literals import fy_label
+    return with_book(args, Access.OWN, lambda book, loaded: _plan_year_end(book, loaded, today, args))
 
-            print(f"lotwise: --as-of {as_of} is in {fy_label(law.fy_of(as_of))}, not {fy_label(args.fy)}",
-                  file=sys.stderr)
-            return EXIT_INPUT
-    elif args.fy is not None:
-        try:
-            first, last = law.fy_bounds(args.fy)
-        except ValueError:  # a year past 9999
-            print(f"lotwise: --fy {args.fy}-{(args.fy + 1) % 100:02d}: no such financial year", file=sys.stderr)
-            return EXIT_INPUT
-        as_of = min(max(today, first), last)
-    else:
-        as_of = today
-    sells_on, _ = orders_day(policy, as_of)
-    if law.fy_of(sells_on) != law.fy_of(as_of):  # a harvest is for its FY: its sales must be too
-        from engine.calendar import trading_day_on_or_before
-        from engine.literals import fy_label
 
-        fy = law.fy_of(as_of)
-        print(f"lotwise: {as_of} is not a trading day and the next one, {sells_on}, is in {fy_label(law.fy_of(sells_on))}: "
-              f"a year-end plan for {fy_label(fy)} must sell within it; plan as of "
-              f"{trading_day_on_or_before(law.fy_bounds(fy)[1])}, its last trading day", file=sys.stderr)
-        return EXIT_INPUT
-    book = _open_book(args)
-    if book is None:
-        return EXIT_INPUT
-    # One snapshot of the book for every input, the hashes and the save (plan_store). A save
-    # that fails (a read-only book, a full disk) rolls back alone: the plan is still shown.
-    import sqlite3
+def _plan_year_end(book, loaded, today: date, args) -> int:
+    from engine import api
 
-    body = None
+    as_of = args.as_of or api.year_end_day(loaded.policy, fy=args.fy, today=today)
+
+    def reports(made: api.YearEnd) -> None:  # warnings, then the files, before the plan is saved
+        if made.problems:  # warnings (errors were refused), e.g. T104: a missing FMV
+            from engine.diagnostics import render_all
+
+            print(render_all(list(made.problems), {}), file=sys.stderr)
+        for name, render in ((args.csv, orders_csv), (args.markdown, markdown)):
+            if name:  # a file that cannot be written changes nothing
+                write_atomically(name, render(made.data))  # all or nothing (engine/files.py)
+
+    from engine.files import WriteError, write_atomically
+
     try:
-        with book.snapshot():
-            loaded = _plan_inputs(args, as_of)
-            if loaded is None:
-                return EXIT_INPUT
-            book, policy, holdings, position, problems, money = loaded
-            if problems:  # warnings (errors stopped _plan_inputs), e.g. T104: a missing FMV
-                from engine.diagnostics import render_all
-
-                print(render_all(problems, {}), file=sys.stderr)
-            options = {"invest": {i: m for i, m in money.items() if m}}
-            fmv = _fmv_for(book, policy)  # the table the plan read, with each value's source
-            hashes = input_hashes(book, policy, as_of, options, fmv)
-            ident = plan_id("year-end", hashes)
-            result = plan(policy, holdings, position, as_of, money, book.latest_price)
-            body = to_json(ident, hashes, options, result, fmv)
-            data = json.loads(body)  # the reports are made from the plan as saved
-            for name, render in ((args.csv, orders_csv), (args.markdown, markdown)):
-                if name:  # written before the plan is saved: a file that cannot be written changes nothing
-                    try:
-                        write_atomically(name, render(data))  # all or nothing (engine/files.py)
-                    except WriteError as e:
-                        print(f"lotwise: {e}", file=sys.stderr)
-                        return EXIT_INPUT
-            if not args.no_save:
-                save(book, ident, "year-end", as_of, result.harvest.fy, hashes, body,
-                     policy_record(policy, _policy_texts(args)))
-    except sqlite3.Error as e:
-        from engine.book.rows import corrupt
-
-        if body is None and corrupt(e):  # pages overwritten: the CLI says so (engine/cli/main.py)
-            raise
-        if body is None:  # the inputs could not be read (or the book not locked for the save): no plan
-            from engine.book.store import BookBusy
-
-            print(f"lotwise: {e}; nothing was saved" if isinstance(e, BookBusy)
-                  else f"lotwise: the book {book.path} could not be read: {e}", file=sys.stderr)
-            return EXIT_INPUT
-        save_failed = e
-    else:
-        save_failed = None
+        made = api.plan_year_end(book, loaded.policy, as_of, fy=args.fy, given=args.contributions,
+                                 total=args.invest, save=not args.no_save, policy_texts=loaded.sources,
+                                 before_save=reports)
+    except WriteError as e:
+        print(f"lotwise: {e}", file=sys.stderr)
+        return EXIT_INPUT
     if args.json:
-        print(body)
+        print(made.body)
     else:
-        print_plan(data)
-    if save_failed is not None:  # the plan above is complete; only keeping it failed
-        print(f"lotwise: the plan was not saved: {save_failed}; the book is unchanged", file=sys.stderr)
+        print_plan(made.data)
+    if made.save_error is not None:  # the plan above is complete; only keeping it failed
+        print(f"lotwise: the plan was not saved: {made.save_error}; the book is unchanged", file=sys.stderr)
         return EXIT_INPUT
     return EXIT_OK
 
@@ -219,23 +157,20 @@ def markdown(body: dict) -> str:
 
 # ------------------------------------------------------------------ plans, why
 def cmd_plans(args) -> int:
+    from engine.api import Access
+
+    return with_book(args, Access.READS, lambda book, _: _plans(book, args), policy=False)
+
+
+def _plans(book, args) -> int:
     from tabulate import tabulate
 
-    from engine.cli.main import _open_book
-    from engine.book.saved_plans import saved
+    from engine import api
 
-    book = _open_book(args)
-    if book is None:
-        return EXIT_INPUT
     if args.policy_of:
         return _print_saved_policy(book, args.policy_of, args.json)
-    rows = []
-    for ident, kind, as_of, fy, body in saved(book):
-        data = json.loads(body)
-        sells = sum(1 for o in data["orders"] if o["side"] == "SELL")
-        rows.append({"plan_id": ident, "kind": kind, "as_of": as_of, "fy": data["fy"], "sells": sells,
-                     "investors": [i["investor"] for i in data["investors"]],
-                     "value": str(sum(Decimal(i["value"]) for i in data["investors"]))})
+    rows = [{"plan_id": p.plan_id, "kind": p.kind, "as_of": p.as_of, "fy": p.fy, "sells": p.sells,
+             "investors": list(p.investors), "value": str(p.value)} for p in api.plans(book)]
     if args.json:
         print(json.dumps({"plans": rows}, indent=2))
     elif not rows:
@@ -248,20 +183,11 @@ def cmd_plans(args) -> int:
 
 def _print_saved_policy(book, ident: str, as_json: bool) -> int:
     """The policy a saved plan applied: each file's name, sha256 and text, as the plan read them."""
-    from engine.book.saved_plans import load, saved_policy
+    from engine import api
 
-    found = load(book, ident)
-    if found is None:
-        print(f"lotwise: no saved plan {ident!r} in this book (or more than one starts so); "
-              "`lotwise plans` lists them", file=sys.stderr)
-        return EXIT_INPUT
-    record = saved_policy(book, found[0])
-    if record is None:
-        print(f"lotwise: plan {found[0]} was saved before plans kept their policy (lotwise 0.1.0, schema 7 or "
-              "older); only its hash is known: see `inputs` in `lotwise why` --json", file=sys.stderr)
-        return EXIT_INPUT
+    plan_id, record = api.saved_policy(book, ident)
     if as_json:
-        print(json.dumps({"plan_id": found[0], **record}, indent=2, ensure_ascii=False))
+        print(json.dumps({"plan_id": plan_id, **record}, indent=2, ensure_ascii=False))
         return EXIT_OK
     for f in record["files"]:
         print(f"# ---- {f['file']} (sha256 {f['sha256']})")
@@ -270,45 +196,33 @@ def _print_saved_policy(book, ident: str, as_json: bool) -> int:
 
 
 def cmd_why(args) -> int:
-    from engine.cli.main import _open_book
-    from engine.book.saved_plans import latest, load
+    from engine.api import Access
 
-    book = _open_book(args)
-    if book is None:
-        return EXIT_INPUT
-    if args.plan is None:  # the plan saved last
-        found = latest(book)
-        if found is None:
-            print("lotwise: no saved plans in this book: `lotwise plan year-end` saves one", file=sys.stderr)
-            return EXIT_INPUT
-    else:
-        found = load(book, args.plan)
-    if found is None:
-        print(f"lotwise: no saved plan {args.plan!r} in this book (or more than one starts so); "
-              "`lotwise plans` lists them", file=sys.stderr)
-        return EXIT_INPUT
-    body = json.loads(found[1])
-    chosen = [d for d in body["decisions"]
-              if (args.lot is None or d["lot"] == args.lot)
-              and (args.security is None or d["security"] == args.security)
-              and (args.investor is None or d["investor"] == args.investor)]
-    if not chosen:
-        print(f"lotwise: plan {found[0]} has no decision for "
-              + ", ".join(f"{k} {v}" for k, v in (("lot", args.lot), ("security", args.security),
-                                                   ("investor", args.investor)) if v), file=sys.stderr)
-        return EXIT_INPUT
+    return with_book(args, Access.READS, lambda book, _: _why(book, args), policy=False)
+
+
+def _why(book, args) -> int:
+    from engine import api
+
+    found = api.why(book, args.plan, lot=args.lot, security=args.security, investor=args.investor)
     if args.json:
-        print(json.dumps({"plan_id": found[0], "decisions": chosen}, indent=2, ensure_ascii=False))
+        print(json.dumps({"plan_id": found.plan_id, "decisions": list(found.chosen)}, indent=2, ensure_ascii=False))
         return EXIT_OK
-    print(f"Plan {found[0]} ({body['fy']}, as of {body['as_of']})"
-          + (": the plan saved last; `lotwise plans` lists the others" if args.plan is None else ""))
-    for line in why_lines(chosen, body["decisions"], every=args.all):
+    print_why(found, every=args.all)
+    return EXIT_OK
+
+
+def print_why(found, every: bool = False) -> None:
+    """`why` as text, of an api.Why."""
+    body = found.body
+    print(f"Plan {found.plan_id} ({body['fy']}, as of {body['as_of']})"
+          + (": the plan saved last; `lotwise plans` lists the others" if found.latest else ""))
+    for line in why_lines(list(found.chosen), body["decisions"], every=every):
         print(line)
-    securities = {d["security"] for d in chosen}
+    securities = {d["security"] for d in found.chosen}
     for f in body.get("fmv", ()):  # where the grandfathering FMVs came from (plans saved since schema 8)
         if f["security"] in securities:
             print(f"FMV for grandfathering (s.55(2)(ac)) of {f['security']}: {f['fmv']} a unit, from {f['from']}")
-    return EXIT_OK
 
 
 def why_lines(chosen: list[dict], decisions: list[dict], every: bool = False) -> list[str]:

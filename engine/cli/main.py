@@ -12,8 +12,11 @@ import os
 import sys
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
+
+from engine.cli.shell import book_path as _book_path
+from engine.cli.shell import with_book
+from engine.cli.status import cmd_status  # a name of this module: tests put a bug in it (test_files_and_saves)
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -31,16 +34,10 @@ def _iso_date(text: str) -> date:
 
 
 def _configure_decimal() -> None:
-    """A Decimal context wide enough for every value the book can hold. The importers bound
-    units and prices below 10^12 with 6 decimals (18 digits each) and amounts below 10^15
-    (engine/book/importers/csvrows.py), so units x price is below 10^24 with 12 decimals: 36 digits,
-    exact. Summed over even 10^9 lots that stays below 10^33, and rounded to the paisa it
-    needs 35 digits; a ratio (a split's, a sale's share of a lot) multiplies by at most 10^12.
-    Python's default of 28 digits fails (InvalidOperation) on such sums; 60 covers them all,
-    and values a real portfolio holds (under 20 digits) come out the same either way."""
-    import decimal
+    """The engine's Decimal precision (engine/precision.py: why 60 digits) for the whole process."""
+    from engine.precision import configure
 
-    decimal.getcontext().prec = 60
+    configure()
 
 
 def _configure_cache() -> None:
@@ -152,13 +149,10 @@ def cmd_show(args) -> int:
 
 
 # ------------------------------------------------------------------ the book
-def _book_path(args) -> Path:
-    return Path(args.book or os.environ.get("LOTWISE_BOOK") or "lotwise.db")
-
-
 def _open_book(args, create: bool = False):
-    """The book of --book, opened once per command: every step of a command reads it through
-    one connection, in one transaction (`_reads`), closed when the command ends (`_main`)."""
+    """The book of --book for `init`, `import` and `doctor`, which make their own transactions:
+    opened once per command, closed when the command ends (`_main`). The commands through the API
+    open the book in the transaction they need (engine/cli/shell.py, `with_book`)."""
     from engine.book.store import Book, BookError
 
     cached = getattr(args, "_book", None)
@@ -173,26 +167,7 @@ def _open_book(args, create: bool = False):
     stack = getattr(args, "_stack", None)
     if stack is not None:
         stack.callback(book.close)  # the last connection folds the -wal file into the .db
-        how = _reads(args)
-        if how is not None:
-            stack.enter_context(book.reading(writes=how == "writes"))
     return book
-
-
-def _reads(args) -> str | None:
-    """How a command uses the book, for the transaction it runs in (Book.reading): "reads"
-    (one read transaction: an import committing meanwhile is seen entirely or not at all, and
-    neither waits for the other), "writes" (reads and its save in one snapshot, which waits
-    for another writer), or None for the commands that make their own transactions (`init`,
-    `import`, `plan year-end`)."""
-    name = getattr(args.func, "__name__", "")
-    if name in ("cmd_plan_month",):
-        return "reads" if args.dry_run else "writes"
-    if name == "cmd_rebalance":
-        return "writes" if args.record else "reads"
-    if name in ("cmd_lots", "cmd_status", "cmd_gains", "cmd_plans", "cmd_why"):
-        return "reads"
-    return None
 
 
 def _policy_for(args, book):
@@ -437,31 +412,21 @@ def cmd_import(args) -> int:
 
 
 def cmd_lots(args) -> int:
+    from engine.api import Access
+
+    return with_book(args, Access.READS, lambda book, _: _lots(book, args), policy=False)
+
+
+def _lots(book, args) -> int:
     from tabulate import tabulate
 
-    from engine.ledger.fifo import LedgerError
-    from engine.book.kept_ledger import ledger_of
+    from engine import api
+    from engine.cli.shell import policy_of
     from engine.literals import format_inr
 
-    from engine.tax.intraday import intraday_securities
-
-    book = _open_book(args)
-    if book is None:
-        return EXIT_INPUT
-    intraday = None  # no policy given or remembered: the trades the book's last replay netted
-    if args.policy or book.get("policy"):
-        policy = _policy_for(args, book)
-        if policy is None:
-            return EXIT_INPUT
-        intraday = intraday_securities(policy)
-    try:
-        ledger = ledger_of(book, sold_from=date.max, intraday=intraday)  # open lots only: none sold that late
-    except LedgerError as e:
-        print(f"lotwise: {e.diagnostic.message}", file=sys.stderr)
-        return EXIT_INPUT
-    lots = [lot for lot in ledger.lots
-            if (not args.investor or lot.investor == args.investor)
-            and (not args.security or lot.security == args.security.upper())]
+    # no policy given or remembered: the intraday trades the book's last replay netted
+    policy = policy_of(args, book).policy if args.policy or book.get("policy") else None
+    lots = api.lots(book, policy, investor=args.investor, security=args.security)
     if args.json:
         print(json.dumps({"lots": [{
             "lot": lot.id, "investor": lot.investor, "account": lot.account, "security": lot.security,
@@ -521,127 +486,41 @@ def _money(value) -> str:
     return format_inr(value)
 
 
-def _ledger_of(args, *, until: date | None = None, fy: int | None = None, lots: bool = True,
-               years: FYChoice | None = None):
-    """The book, its policy, the ledger of the transactions up to `until` (open lots unless
-    `lots` is False), the FMVs, and the tax history through FY `fy` (the FY of `until` when
-    not given): every investor's years chained from the first the book knows, with FY `fy`'s
-    realised lot parts (engine/tax/chain.py); None after printing why, when any is missing.
-    With `years` (`gains --fy`), a list of histories in place of the one: one per FY asked
-    for, from one chain through the last (engine/tax/chain.py, `histories`)."""
-    from engine.diagnostics import render_all
-    from engine.ledger.fifo import LedgerError
-    from engine.book.kept_ledger import ledger_of
-    from engine.tax.chain import TaxHistory, histories, history, sale_years
-    from engine.tax.intraday import intraday_securities
-
-    opened = _book_and_policy(args)
-    if opened is None:
-        return None
-    book, policy = opened
-    law = policy.tax
-    if years is not None and law is not None:
-        fy = years.last  # None for `all`: every sale is read
-    elif fy is None and until is not None and law is not None:
-        fy = law.fy_of(until)
-    try:
-        sold_to = law.fy_bounds(fy)[1] if fy is not None and law is not None else None
-    except ValueError:  # a FY ending after 9999: every sale is before its end
-        sold_to = None
-    try:
-        ledger = ledger_of(book, until=until, sold_to=sold_to, lots=lots, intraday=intraday_securities(policy))
-    except LedgerError as e:
-        print(render_all([e.diagnostic], {}), file=sys.stderr)
-        return None
-    fmv = _fmv_for(book, policy)
-    if years is not None and law is not None and policy.portfolio is not None:
-        losses = book.losses()
-        span = (years.first, years.last) if years.first is not None else sale_years(ledger, law, losses)
-        fys = list(range(span[0], span[1] + 1)) if span else []
-        return book, policy, ledger, fmv, histories(ledger, policy, fmv, fys, losses) if fys else []
-    if law is None or policy.portfolio is None or fy is None:
-        from engine.tax.realised import realise
-
-        _, problems = realise(ledger, policy, fmv, fy)  # says what the policy lacks (T101)
-        return book, policy, ledger, fmv, TaxHistory(fy or 0, {}, (), tuple(problems))
-    return book, policy, ledger, fmv, history(ledger, policy, fmv, fy, book.losses(), until)
-
-
-def _fmv_for(book, policy):
-    """FMVs on 31-01-2018 (s.55(2)(ac)) with their sources (engine/fmv.py): the book's; for
-    funds it lacks, casparser-isin's offline table where that optional package is installed
-    (`pip install 'lotwise[isin]'`)."""
-    from engine.fmv import FmvSource, FmvTable
-    from engine.book.importers.fmv_casparser_isin import fmv_from_casparser_isin
-
-    found = {security: (value, FmvSource.BOOK, name) for security, (value, name) in book.fmv_with_sources().items()}
-    wanted: dict[str, str] = {}  # ISIN -> security id, for held funds with no FMV in the book
-    for security in policy.portfolio.securities if policy.portfolio else ():
-        isin = security.isin or security.id
-        if security.id not in found and security.kind != "stock" and isin[:2] == "IN":
-            wanted[isin] = security.id
-    isin_values = fmv_from_casparser_isin(wanted)  # {} when not installed
-    if isin_values:
-        from importlib.metadata import PackageNotFoundError, version
-
-        try:
-            package = version("casparser-isin")
-        except PackageNotFoundError:  # its database read directly (engine/book/importers/fmv_casparser_isin.py)
-            package = ""
-        for isin, value in isin_values.items():
-            found.setdefault(wanted[isin], (value, FmvSource.CASPARSER_ISIN, package))
-    return FmvTable(found)
-
-
 def cmd_gains(args) -> int:
+    from engine.api import Access
+
+    today = date.today()  # the CLI is the only place that reads the clock
+    return with_book(args, Access.READS, lambda book, loaded: _gains(book, loaded.policy, today, args))
+
+
+def _gains(book, policy, today: date, args) -> int:
+    from engine import api
     from engine.diagnostics import render_all
     from engine.literals import fy_label
 
     choice = args.fy
-    if choice is None:  # the FY of today under the policy's law: the CLI is the only place that reads the clock
-        opened = _book_and_policy(args)
-        if opened is None:
-            return EXIT_INPUT
-        law = opened[1].tax
-        today = law.fy_of(date.today()) if law is not None else None
-        choice = FYChoice(today, today)
-    loaded = _ledger_of(args, fy=choice.last, lots=False, years=choice)
-    if loaded is None:
-        return EXIT_INPUT
-    book, policy, ledger, fmv, taxed = loaded
-    histories = taxed if isinstance(taxed, list) else [taxed]  # one: the policy lacks a law (T101)
-    problems = list(dict.fromkeys(d for h in histories for d in h.problems))
-    if any(d.is_error for d in problems):
-        print(render_all(problems, {}), file=sys.stderr)
-        return EXIT_INPUT
-    reports = [(h.fy, _gains_of(args, policy, ledger, h)) for h in histories]
+    if choice is None:  # the FY of today under the policy's law
+        fy = policy.tax.fy_of(today) if policy.tax is not None else None
+        choice = FYChoice(fy, fy)
+    found = api.gains(book, policy, first=choice.first, last=choice.last, investor=args.investor)
+    reports = [(y.fy, [(i.year, i.sales, i.speculative) for i in y.investors]) for y in found.years]
     if args.json:
         if not choice.several:
             print(json.dumps({"fy": fy_label(choice.last), "investors": [_gains_json(*r) for r in reports[0][1]],
-                              "diagnostics": [d.to_json() for d in problems]}, indent=2))
+                              "diagnostics": [d.to_json() for d in found.problems]}, indent=2))
         else:
             print(json.dumps({"years": [{"fy": fy_label(fy), "investors": [_gains_json(*r) for r in results],
-                                         "diagnostics": [d.to_json() for d in h.problems]}
-                                        for (fy, results), h in zip(reports, histories)],
-                              "diagnostics": [d.to_json() for d in problems]}, indent=2))
+                                         "diagnostics": [d.to_json() for d in y.problems]}
+                                        for (fy, results), y in zip(reports, found.years)],
+                              "diagnostics": [d.to_json() for d in found.problems]}, indent=2))
         return EXIT_OK
-    if problems:
-        print(render_all(problems, {}), file=sys.stderr)
+    if found.problems:
+        print(render_all(list(found.problems), {}), file=sys.stderr)
     if choice.several and not reports:
         print("no sales and no losses brought in: the book has no financial year to report")
     for _, results in reports:
         _print_gains(results)
     return EXIT_OK
-
-
-def _gains_of(args, policy, ledger, taxed) -> list:
-    """Each investor's (year, sales, intraday trades) of the history's FY."""
-    from engine.tax.intraday import speculative
-
-    investors = [i for i in policy.portfolio.investors if not args.investor or i.id == args.investor] \
-        if taxed.chains else []
-    return [(taxed.year(investor.id), taxed.sales(investor.id),
-             speculative(ledger.intraday, policy.tax.fy_of, investor.id, taxed.fy)) for investor in investors]
 
 
 def _print_gains(results) -> None:
@@ -701,89 +580,6 @@ def _print_speculative(spec) -> None:
                      _money(t.expenses), _money(t.profit)] for t in spec.trades],
                    ["date", "security", "account", "units", "cost", "proceeds", "expenses", "profit"],
                    disable_numparse=True))
-
-
-def cmd_status(args) -> int:
-    from datetime import timedelta
-
-    from tabulate import tabulate
-
-    from engine.diagnostics import render_all
-    from engine.plans.drift import as_decimal, asset_drifts, total_drift
-    from engine.literals import format_percent, fy_label
-    from engine.tax.unrealised import harvestable_ltcg, value_lots
-
-    as_of = args.as_of or date.today()  # the CLI is the only place that reads the clock
-    loaded = _ledger_of(args, until=as_of)
-    if loaded is None:
-        return EXIT_INPUT
-    book, policy, ledger, fmv, taxed = loaded
-    holdings, more = value_lots(ledger, policy, book.latest_price, fmv, as_of)
-    problems = more + list(taxed.problems)
-    if problems:  # warnings too (T104: a missing FMV), on stderr; an error stops here
-        print(render_all(problems, {}), file=sys.stderr)
-    if any(d.is_error for d in problems):
-        return EXIT_INPUT
-    portfolio, law = policy.portfolio, policy.tax
-    values: dict[str, Decimal] = {}
-    for h in holdings:
-        values[h.asset] = values.get(h.asset, Decimal(0)) + h.value
-    drifts = asset_drifts(values, {a.name: a.target for a in portfolio.assets},
-                          {a.name: a.band for a in portfolio.assets})
-    measure = policy.sell.measure if policy.sell else "half-absolute"
-    fy = law.fy_of(as_of)
-    investors = []
-    soon = as_of + timedelta(days=60)
-    for investor in portfolio.investors:
-        mine = [h for h in holdings if h.lot.investor == investor.id]
-        year = taxed.year(investor.id)
-        left = max(Decimal(0), year.exemption_limit - year.exemption_used)
-        investors.append({
-            "investor": investor.id,
-            "unrealised_st_gains": sum((h.gain for h in mine if h.term == "short-term" and h.gain > 0), Decimal(0)),
-            "unrealised_st_losses": -sum((h.gain for h in mine if h.term == "short-term" and h.gain < 0), Decimal(0)),
-            "unrealised_lt_gains": sum((h.gain for h in mine if h.term == "long-term" and h.gain > 0), Decimal(0)),
-            "unrealised_lt_losses": -sum((h.gain for h in mine if h.term == "long-term" and h.gain < 0), Decimal(0)),
-            "ltcg_realised_this_fy": year.net_ltcg,
-            "exemption_left": left,
-            "harvestable_ltcg_now": min(left, harvestable_ltcg(mine)),
-            "turning_long_term": [{"lot": h.lot.id, "security": h.lot.security, "account": h.lot.account,
-                                   "units": h.lot.units, "on": h.long_term_from, "gain": h.gain}
-                                  for h in mine if h.term == "short-term" and h.long_term_from
-                                  and as_of < h.long_term_from <= soon],
-        })
-    total = sum(values.values(), Decimal(0))
-    drift_total = total_drift(drifts, measure)
-    if args.json:
-        def clean(v):
-            return {k: clean(x) for k, x in v.items()} if isinstance(v, dict) else \
-                [clean(x) for x in v] if isinstance(v, list) else \
-                str(v) if isinstance(v, (Decimal, date)) else v
-        print(json.dumps(clean({
-            "as_of": as_of, "fy": fy_label(fy), "value": total, "drift_measure": measure,
-            "total_drift": as_decimal(drift_total),
-            "assets": [{"asset": d.asset, "value": d.value, "weight": as_decimal(d.weight), "target": d.target,
-                        "drift": as_decimal(d.drift), "band": d.band, "outside_band": d.outside_band}
-                       for d in drifts],
-            "investors": investors}), indent=2))
-        return EXIT_OK
-    print(f"Portfolio on {as_of} ({fy_label(fy)}): {_money(total)}")
-    print(tabulate([[d.asset, _money(d.value), _pct(d.weight), _pct(d.target), _pp(d.drift),
-                     ("outside +/-" + format_percent(d.band)) if d.outside_band else ""] for d in drifts],
-                   ["asset", "value", "weight", "target", "drift", ""], disable_numparse=True))
-    print(f"Total drift ({measure.replace('-', ' ')}): {_pp(drift_total)}")
-    for row in investors:
-        print(f"\n{row['investor']}")
-        print(tabulate([[k.replace("_", " "), _money(row[k])] for k in (
-            "unrealised_st_gains", "unrealised_st_losses", "unrealised_lt_gains", "unrealised_lt_losses",
-            "ltcg_realised_this_fy", "exemption_left", "harvestable_ltcg_now")], tablefmt="plain",
-            disable_numparse=True))
-        if row["turning_long_term"]:
-            print(tabulate([[t["lot"], t["security"], t["account"], f"{t['units']}", t["on"].isoformat(),
-                             _money(t["gain"])] for t in row["turning_long_term"]],
-                           ["turning long-term", "security", "account", "units", "on", "gain now"],
-                           disable_numparse=True))
-    return EXIT_OK
 
 
 def _pct(fraction) -> str:

@@ -14,6 +14,8 @@ from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
+from engine.cli.shell import with_book
+
 EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
 
 
@@ -56,69 +58,6 @@ def _contributions(text: str) -> dict[str, int]:
     if not any(out.values()):
         raise argparse.ArgumentTypeError(f"`{text}`: the money must be whole rupees above zero")
     return out
-
-
-def _money_by_investor(args, policy, *, monthly: bool = False):
-    """Each investor's money (engine/plans/contributions.py): a Contributions, or why it cannot be told."""
-    from engine.plans.contributions import contributions
-
-    option = "--cash" if getattr(args, "func", None) is cmd_rebalance else "--invest"
-    return contributions(policy, getattr(args, "contributions", None), getattr(args, "invest", None),
-                         monthly=monthly, option=option)
-
-
-def _holdings(args, as_of: date, *, positions: bool = False):
-    """Book, policy, valued holdings, tax position and problems; None after printing why.
-    With `positions`, Positions (engine/plans/positions.py) in place of the holdings: the values
-    summed from the kept ledger, lots valued only for the assets a plan sells."""
-    from engine.cli.main import _ledger_of
-    from engine.diagnostics import render_all
-    from engine.plans.positions import Positions, from_book
-    from engine.plans.sell_choice import TaxPosition
-    from engine.tax.unrealised import value_lots
-
-    loaded = _ledger_of(args, until=as_of, lots=not positions)
-    if loaded is None:
-        return None
-    book, policy, ledger, fmv, taxed = loaded
-    problems = list(taxed.problems)
-    if policy.portfolio is None or not policy.portfolio.assets or policy.tax is None:
-        print("lotwise: plans need a policy with a portfolio of assets and a tax law", file=sys.stderr)
-        return None
-    found = from_book(book, policy, book.latest_price, fmv, as_of) if positions else None
-    if found is not None:
-        holdings, more = found
-    else:
-        if positions and not ledger.lots:  # the kept ledger was read without its lots
-            from engine.book.kept_ledger import ledger_of
-            from engine.tax.intraday import intraday_securities
-
-            ledger = ledger_of(book, until=as_of, intraday=intraday_securities(policy))
-        holdings, more = value_lots(ledger, policy, book.latest_price, fmv, as_of)
-        if positions:
-            holdings = Positions.of(holdings)
-    problems = more + problems
-    if any(d.is_error for d in problems):
-        print(render_all(problems, {}), file=sys.stderr)
-        return None
-    realised: dict[str, list] = {}
-    for p in taxed.parts:
-        realised.setdefault(p.investor, []).append(p)
-    losses = {investor: list(taxed.opening(investor)) for investor in taxed.chains}
-    position = TaxPosition(policy, taxed.fy, realised, losses)
-    return book, policy, holdings, position, problems
-
-
-def _plan_inputs(args, as_of: date, *, positions: bool = False):
-    """_holdings and each investor's money; None after printing why one is missing."""
-    loaded = _holdings(args, as_of, positions=positions)
-    if loaded is None:
-        return None
-    money = _money_by_investor(args, loaded[1])
-    if isinstance(money, str):
-        print(f"lotwise: {money}", file=sys.stderr)
-        return None
-    return (*loaded, dict(money.by_investor))
 
 
 def _d(v) -> str:
@@ -189,7 +128,7 @@ def _print_unplaced_and_notes(unplaced, lines) -> None:
 def _print_drifts(title: str, drifts, total, measure: str) -> None:
     from tabulate import tabulate
 
-    from engine.cli.main import _pct, _pp
+    from engine.plans.drift import percent as _pct, points as _pp
     from engine.literals import format_inr
 
     print(title)
@@ -197,20 +136,6 @@ def _print_drifts(title: str, drifts, total, measure: str) -> None:
                      "outside band" if d.outside_band else ""] for d in drifts],
                    ["asset", "value", "weight", "target", "drift", ""], disable_numparse=True))
     print(f"Total drift ({measure.replace('-', ' ')}): {_pp(total)}")
-
-
-def _saving(book, write):
-    """Run `write` (one save in the book) and commit the command's snapshot with it (Book.reading);
-    the SQLite error when the book could not keep it (a read-only book, a full disk, a book busy
-    past the timeout), else None: the command still shows its plan, then says so."""
-    import sqlite3
-
-    try:
-        write()
-        book.commit()
-    except sqlite3.Error as e:
-        return e
-    return None
 
 
 def _not_saved(error, what: str) -> int:
@@ -222,53 +147,56 @@ def _not_saved(error, what: str) -> int:
 
 
 def cmd_plan_month(args) -> int:
-    from engine.diagnostics import render_all
-    from engine.plans.drift import as_decimal
-    from engine.literals import format_inr
-    from engine.plans.month_plan import plan_month
-    from engine.plans.selling import SellState
+    from engine.api import Access
 
     as_of = args.as_of or date.today()  # the CLI is the only place that reads the clock
-    loaded = _holdings(args, as_of, positions=True)
-    if loaded is None:
-        return EXIT_INPUT
-    book, policy, holdings, position, problems = loaded
-    given = _money_by_investor(args, policy, monthly=True)  # no money given: the policy's SIP amounts
-    if isinstance(given, str):
-        print(f"lotwise: {given}", file=sys.stderr)
-        return EXIT_INPUT
-    money = dict(given.by_investor)
-    month = f"{as_of.year:04d}-{as_of.month:02d}"
-    remembered = book.sell_state_before(month)
-    previous = SellState(remembered[0], remembered[1]) if remembered else None
-    plan, more = plan_month(policy, holdings, money, as_of, previous, position, book.latest_price)
-    problems += more
-    save_failed = None
-    if policy.sell is not None and not args.dry_run:
-        save_failed = _saving(book, lambda: book.save_sell_state(month, plan.state.selling, plan.state.started,
-                                                           str(as_decimal(plan.drift_before)), as_of))
+    access = Access.READS if args.dry_run else Access.WRITES
+    return with_book(args, access, lambda book, loaded: _plan_month(book, loaded.policy, as_of, args))
+
+
+def _plan_month(book, policy, as_of: date, args) -> int:
+    from engine import api
+    from engine.diagnostics import render_all
+
+    found = api.plan_month(book, policy, as_of, given=args.contributions, total=args.invest,
+                           remember=not args.dry_run)
     if args.json:
-        print(json.dumps({
-            "as_of": as_of.isoformat(), "month": month, "money": {i: str(m) for i, m in money.items()},
-            "money_source": given.source,
-            "selling": {**plan.state.to_json(), "previous_month": remembered[2] if remembered else None,
-                        "reason": plan.state_reason},
-            "drift_measure": plan.measure,
-            "before": {"total_drift": _d(plan.drift_before), "assets": _drifts_json(plan.drifts_before)},
-            "after": {"total_drift": _d(plan.drift_after), "assets": _drifts_json(plan.drifts_after)},
-            "orders": [_sell_json(o, plan.orders_on) for o in plan.sells]
-            + [_buy_json(b, plan.orders_on) for b in plan.buys],
-            "unsold": {a: _d(v) for a, v in plan.unsold.items()},
-            "unplaced": _unplaced_json(plan.unplaced),
-            "cash_left": {i: _d(c) for i, c in plan.cash_left.items()},
-            "notes": plan.notes, "diagnostics": [d.to_json() for d in problems]}, indent=2))
-        return _not_saved(save_failed, "the selling state of this month")
-    if problems:
-        print(render_all(problems, {}), file=sys.stderr)
-    print(f"Month plan for {month} (as of {as_of}); money: "
+        print(json.dumps(month_json(found), indent=2))
+        return _not_saved(found.save_error, "the selling state of this month")
+    if found.problems:
+        print(render_all(list(found.problems), {}), file=sys.stderr)
+    print_month(found)
+    return _not_saved(found.save_error, "the selling state of this month")
+
+
+def month_json(found) -> dict:
+    """`plan month --json` (docs/json.md) of an api.MonthResult."""
+    plan, money = found.plan, found.money.by_investor
+    return {
+        "as_of": found.as_of.isoformat(), "month": found.month, "money": {i: str(m) for i, m in money.items()},
+        "money_source": found.money.source,
+        "selling": {**plan.state.to_json(), "previous_month": found.remembered[2] if found.remembered else None,
+                    "reason": plan.state_reason},
+        "drift_measure": plan.measure,
+        "before": {"total_drift": _d(plan.drift_before), "assets": _drifts_json(plan.drifts_before)},
+        "after": {"total_drift": _d(plan.drift_after), "assets": _drifts_json(plan.drifts_after)},
+        "orders": [_sell_json(o, plan.orders_on) for o in plan.sells]
+        + [_buy_json(b, plan.orders_on) for b in plan.buys],
+        "unsold": {a: _d(v) for a, v in plan.unsold.items()},
+        "unplaced": _unplaced_json(plan.unplaced),
+        "cash_left": {i: _d(c) for i, c in plan.cash_left.items()},
+        "notes": plan.notes, "diagnostics": [d.to_json() for d in found.problems]}
+
+
+def print_month(found) -> None:
+    """`plan month` as text, of an api.MonthResult."""
+    from engine.literals import format_inr
+
+    plan, money = found.plan, found.money.by_investor
+    print(f"Month plan for {found.month} (as of {found.as_of}); money: "
           + ", ".join(f"{i} {format_inr(Decimal(m))}" for i, m in money.items()))
-    if given.note:
-        print(f"({given.note})")
+    if found.money.note:
+        print(f"({found.money.note})")
     _print_drifts("\nBefore", plan.drifts_before, plan.drift_before, plan.measure)
     print(f"Selling: {plan.state_reason}")
     print()
@@ -277,24 +205,25 @@ def cmd_plan_month(args) -> int:
     for investor, cash in plan.cash_left.items():
         print(f"cash left with {investor}: {format_inr(cash)} (paise of the sale proceeds after tax and charges)")
     _print_drifts("\nAfter", plan.drifts_after, plan.drift_after, plan.measure)
-    return _not_saved(save_failed, "the selling state of this month")
 
 
 def cmd_rebalance(args) -> int:
-    from engine.diagnostics import render_all
-    from engine.plans.drift import total_drift
-    from engine.literals import format_inr
-    from engine.plans.month_plan import drifts_of, orders_day, values_by_asset
-    from engine.plans.rebalance import due, plan_rebalance
+    from engine.api import Access
 
     as_of = args.as_of or date.today()  # the CLI is the only place that reads the clock
-    loaded = _holdings(args, as_of)
-    if loaded is None:
-        return EXIT_INPUT
-    book, policy, holdings, position, problems = loaded
-    measure = policy.sell.measure if policy.sell else "half-absolute"
-    drifts = drifts_of(policy, values_by_asset(holdings))
-    verdict = due(policy, drifts, measure, as_of, book.last_rebalance(as_of))
+    access = Access.WRITES if args.record else Access.READS
+    return with_book(args, access, lambda book, loaded: _rebalance(book, loaded.policy, as_of, args))
+
+
+def _rebalance(book, policy, as_of: date, args) -> int:
+    from engine import api
+    from engine.diagnostics import render_all
+    from engine.literals import format_inr
+    from engine.plans.drift import total_drift
+
+    found = api.rebalance(book, policy, as_of, method=args.method, given=args.contributions, total=args.invest,
+                          due_only=args.due, record=args.record)
+    verdict, drifts, measure = found.due, found.drifts, found.measure
     if args.due:
         if args.json:
             print(json.dumps({"as_of": as_of.isoformat(), "due": verdict.due, "reasons": list(verdict.reasons)},
@@ -304,22 +233,8 @@ def cmd_rebalance(args) -> int:
             for reason in verdict.reasons:
                 print(f"  {reason}")
         return EXIT_OK
-    method = args.method or (policy.rebalance.method if policy.rebalance else None)
-    if method is None:
-        print("lotwise: say --method full, partial or cash (the policy has no rebalance rule)", file=sys.stderr)
-        return EXIT_INPUT
-    money = _money_by_investor(args, policy) if args.invest or args.contributions else {}
-    if isinstance(money, str):
-        print(f"lotwise: {money}", file=sys.stderr)
-        return EXIT_INPUT
-    source, note = (money.source, money.note) if money else (None, None)
-    money = dict(money.by_investor) if money else {}
-    if method == "cash" and not money:
-        print("lotwise: the cash method needs --cash AMOUNT (or --from investor=AMOUNT,...)", file=sys.stderr)
-        return EXIT_INPUT
-    plan = plan_rebalance(policy, holdings, drifts, method, money or {}, position, book.latest_price, as_of)
-    day, day_notes = orders_day(policy, as_of)  # the trading day the orders are for (engine/calendar.py)
-    save_failed = _saving(book, lambda: book.record_rebalance(as_of, method)) if args.record else None
+    plan, day, method, problems = found.plan, found.day, found.method, found.problems
+    source, note = (found.money.source, found.money.note) if found.money else (None, None)
     if args.json:
         print(json.dumps({
             "as_of": as_of.isoformat(), "method": method, "cash": str(plan.cash), "money_source": source,
@@ -330,11 +245,11 @@ def cmd_rebalance(args) -> int:
                       "assets": _drifts_json(plan.drifts_after)},
             "orders": [_sell_json(o, day) for o in plan.sells] + [_buy_json(b, day) for b in plan.buys],
             "unplaced": _unplaced_json(plan.unplaced),
-            "warnings": plan.warnings, "notes": day_notes + plan.notes, "diagnostics": [d.to_json() for d in problems]},
-            indent=2))
-        return _not_saved(save_failed, "the rebalance")
+            "warnings": plan.warnings, "notes": list(found.day_notes) + plan.notes,
+            "diagnostics": [d.to_json() for d in problems]}, indent=2))
+        return _not_saved(found.save_error, "the rebalance")
     if problems:
-        print(render_all(problems, {}), file=sys.stderr)
+        print(render_all(list(problems), {}), file=sys.stderr)
     print(f"Rebalance ({method}) as of {as_of}: {'due' if verdict.due else 'not due'} "
           f"({'; '.join(verdict.reasons)})")
     if note:
@@ -344,10 +259,10 @@ def cmd_rebalance(args) -> int:
                                     for a, r in plan.amounts.items()))
     print()
     _print_orders(plan.sells, plan.buys)
-    _print_unplaced_and_notes(plan.unplaced, [f"note: {n}" for n in day_notes] + plan.notes
+    _print_unplaced_and_notes(plan.unplaced, [f"note: {n}" for n in found.day_notes] + plan.notes
                               + [f"warning: {w}" for w in plan.warnings])
     _print_drifts("\nAfter", plan.drifts_after, total_drift(plan.drifts_after, measure), measure)
-    return _not_saved(save_failed, "the rebalance")
+    return _not_saved(found.save_error, "the rebalance")
 
 
 def add_commands(commands, book_options, iso_date) -> None:

@@ -1,0 +1,429 @@
+"""The engine as a library: every reading and planning command of `lotwise` as a typed
+function over frozen records. Nothing here parses arguments, prints, reads the clock or the
+environment: the caller passes `as_of` (and `today` where a default depends on it) and the
+options, keyword-only, and gets a record back; a reason to stop is raised as `Refused`
+(engine/inputs.py). Each call runs with the engine's Decimal precision (engine/precision.py).
+
+    with api.open_book("family.db") as book:
+        policy = api.load_policy("family.rules").policy
+        month = api.plan_month(book, policy, date(2026, 11, 21), given={"asha": 30000, "ravi": 20000},
+                               remember=False)
+
+The book and its transaction: `open_book` opens the book and runs the whole `with` block in
+the transaction the caller's use needs (Access): READS, one read transaction (an import
+committing meanwhile is seen entirely or not at all, and neither waits); WRITES, reads and
+a save in one snapshot (waits for another writer); OWN, none (the call makes its own, as
+`plan_year_end` does: its inputs, hashes and save in one snapshot). docs/api.md is the
+reference; docs/reliability.md ("Concurrent commands") says why.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from decimal import Decimal
+from enum import Enum
+from fractions import Fraction
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from engine.diagnostics import Diagnostic
+from engine.gains import Gains, GainsYear, InvestorGains, realised_gains
+from engine.saved import SavedPlan, Why, plans, saved_policy, why
+from engine.inputs import MoneyAsked, PlanInputs, Refused, load_ledger, load_plan_inputs, money_of
+from engine.precision import with_precision
+
+if TYPE_CHECKING:
+    from engine.book.store import Book
+    from engine.fmv import FmvTable
+    from engine.harvest.year_end import YearEndPlan
+    from engine.ledger.fifo import Lot
+    from engine.plans.contributions import Contributions
+    from engine.plans.drift import AssetDrift
+    from engine.plans.month_plan import MonthPlan
+    from engine.plans.rebalance import Due, RebalancePlan
+    from engine.policy.model import Policy
+
+__all__ = ["Access", "Refused", "PlanInputs", "LoadedPolicy", "Status", "InvestorStatus", "TurningLongTerm",
+           "MonthResult", "SavedPlan", "plans", "saved_policy", "Gains", "GainsYear", "InvestorGains", "gains", "lots", "RebalanceResult", "YearEnd", "Why", "open_book", "load_policy", "load_plan_inputs",
+           "status", "plan_month", "rebalance", "year_end_day", "plan_year_end", "why", "TURNING_LONG_TERM_DAYS"]
+
+TURNING_LONG_TERM_DAYS = 60  # `status` lists the short-term lots that turn long-term this soon
+
+# ------------------------------------------------------------------ the book and the policy
+class Access(str, Enum):
+    """The transaction a `with open_book(...)` block runs in (module docstring)."""
+
+    READS = "reads"
+    WRITES = "writes"
+    OWN = "own"
+
+
+@contextmanager
+def open_book(path: str | Path, *, access: Access = Access.READS, create: bool = False) -> Iterator[Book]:
+    """The book at `path`, open for the `with` block, in the transaction `access` names, then
+    closed (the last connection folds the -wal file into the .db). Raises BookError (engine/book/store.py)
+    when it cannot be opened; `create` makes a missing book."""
+    from engine.book.store import Book
+
+    book = Book.open(Path(path), create=create)
+    try:
+        if access is Access.OWN:
+            yield book
+        else:
+            with book.reading(writes=access is Access.WRITES):
+                yield book
+    finally:
+        book.close()
+
+
+@dataclass(frozen=True)
+class LoadedPolicy:
+    """A policy file checked: the resolved `policy` (None when there are errors), every
+    diagnostic, and the text of every file read, by the name the diagnostics use."""
+
+    policy: Policy | None
+    diagnostics: tuple[Diagnostic, ...]
+    sources: Mapping[str, str]
+
+    @property
+    def ok(self) -> bool:
+        return self.policy is not None and not any(d.is_error for d in self.diagnostics)
+
+
+@with_precision
+def load_policy(path: str | Path) -> LoadedPolicy:
+    """Parse, resolve and validate the policy at `path` with every file it uses."""
+    from engine.policy import check_file
+
+    result = check_file(Path(path))
+    return LoadedPolicy(result.policy if result.ok else None, tuple(result.diagnostics),  # type: ignore[arg-type]
+                        dict(result.sources))
+
+
+def _save(book: Book, write: Callable[[], object]) -> sqlite3.Error | None:
+    """Run `write` (one save) and commit the block's snapshot with it (Book.reading); the SQLite
+    error when the book could not keep it (read-only, a full disk, busy past the timeout)."""
+    try:
+        write()
+        book.commit()
+    except sqlite3.Error as e:
+        return e
+    return None
+
+
+# ------------------------------------------------------------------ status
+@dataclass(frozen=True)
+class TurningLongTerm:
+    lot: str
+    security: str
+    account: str
+    units: Decimal
+    on: date  # the first day the lot is long-term
+    gain: Decimal  # its gain on as_of
+
+
+@dataclass(frozen=True)
+class InvestorStatus:
+    investor: str
+    unrealised_st_gains: Decimal
+    unrealised_st_losses: Decimal
+    unrealised_lt_gains: Decimal
+    unrealised_lt_losses: Decimal
+    ltcg_realised_this_fy: Decimal
+    exemption_left: Decimal
+    harvestable_ltcg_now: Decimal
+    turning_long_term: tuple[TurningLongTerm, ...]
+
+
+@dataclass(frozen=True)
+class Status:
+    """`lotwise status`: the allocation against the targets and, per investor, the unrealised
+    gains, the exemption left and the lots turning long-term within TURNING_LONG_TERM_DAYS."""
+
+    as_of: date
+    fy: int
+    value: Decimal
+    measure: str
+    drifts: tuple[AssetDrift, ...]
+    total_drift: Fraction
+    investors: tuple[InvestorStatus, ...]
+    problems: tuple[Diagnostic, ...]  # warnings (errors raise Refused)
+
+
+@with_precision
+def status(book: Book, policy: Policy, as_of: date) -> Status:
+    from engine.plans.drift import asset_drifts, total_drift
+    from engine.tax.unrealised import harvestable_ltcg, value_lots
+
+    loaded = load_ledger(book, policy, as_of)
+    holdings, more = value_lots(loaded.ledger, policy, book.latest_price, loaded.fmv, as_of)
+    problems = tuple(more) + tuple(loaded.history.problems)
+    if any(d.is_error for d in problems):
+        raise Refused(diagnostics=problems)
+    portfolio, law = policy.portfolio, policy.tax
+    values: dict[str, Decimal] = {}
+    for h in holdings:
+        values[h.asset] = values.get(h.asset, Decimal(0)) + h.value
+    drifts = asset_drifts(values, {a.name: a.target for a in portfolio.assets},
+                          {a.name: a.band for a in portfolio.assets})
+    measure = policy.sell.measure if policy.sell else "half-absolute"
+    soon = as_of + timedelta(days=TURNING_LONG_TERM_DAYS)
+    investors = []
+    for investor in portfolio.investors:
+        mine = [h for h in holdings if h.lot.investor == investor.id]
+        year = loaded.history.year(investor.id)
+        left = max(Decimal(0), year.exemption_limit - year.exemption_used)
+
+        def gained(term: str) -> Decimal:
+            return sum((h.gain for h in mine if h.term == term and h.gain > 0), Decimal(0))
+
+        def lost(term: str) -> Decimal:
+            return -sum((h.gain for h in mine if h.term == term and h.gain < 0), Decimal(0))
+
+        investors.append(InvestorStatus(
+            investor.id, gained("short-term"), lost("short-term"), gained("long-term"), lost("long-term"),
+            year.net_ltcg, left, min(left, harvestable_ltcg(mine)),
+            tuple(TurningLongTerm(h.lot.id, h.lot.security, h.lot.account, h.lot.units, h.long_term_from, h.gain)
+                  for h in mine if h.term == "short-term" and h.long_term_from
+                  and as_of < h.long_term_from <= soon)))
+    return Status(as_of, law.fy_of(as_of), sum(values.values(), Decimal(0)), measure, tuple(drifts),
+                  total_drift(drifts, measure), tuple(investors), problems)
+
+
+# ------------------------------------------------------------------ lots and gains
+@with_precision
+def lots(book: Book, policy: Policy | None = None, *, investor: str | None = None,
+         security: str | None = None) -> tuple[Lot, ...]:
+    """The open lots, FIFO per investor, account and security, of one investor and one security
+    (each None: all; a security id in any case). `policy` says which securities are traded
+    intraday (None: those of the book's last replay)."""
+    from engine.book.kept_ledger import ledger_of
+    from engine.ledger.fifo import LedgerError
+    from engine.tax.intraday import intraday_securities
+
+    intraday = intraday_securities(policy) if policy is not None else None
+    try:
+        ledger = ledger_of(book, sold_from=date.max, intraday=intraday)  # open lots only: none sold that late
+    except LedgerError as e:
+        raise Refused(e.diagnostic.message) from None
+    return tuple(lot for lot in ledger.lots if (not investor or lot.investor == investor)
+                 and (not security or lot.security == security.upper()))
+
+
+@with_precision
+def gains(book: Book, policy: Policy, *, first: int | None, last: int | None, investor: str | None = None) -> Gains:
+    """The realised gains of FYs `first` to `last` (both None: every FY from the first with a
+    sale or a loss brought in to the last with a sale), each investor's (or one's) year, sales
+    and intraday trades (engine/gains.py)."""
+    return realised_gains(book, policy, first=first, last=last, investor=investor)
+
+
+# ------------------------------------------------------------------ the month plan
+@dataclass(frozen=True)
+class MonthResult:
+    """`lotwise plan month`: the plan (engine/plans/month_plan.py), the money it placed and
+    where that came from, the selling state remembered from an earlier month (selling, started,
+    drift) if any, the warnings, and why remembering this month's state failed, if it did."""
+
+    as_of: date
+    month: str  # YYYY-MM
+    money: Contributions
+    remembered: tuple[bool, str | None, str] | None
+    plan: MonthPlan
+    problems: tuple[Diagnostic, ...]
+    save_error: sqlite3.Error | None = None
+
+
+@with_precision
+def plan_month(book: Book, policy: Policy, as_of: date, *, given: Mapping[str, int] | None = None,
+               total: int | None = None, remember: bool = True) -> MonthResult:
+    """This month's SIP and controlled selling. `given`: each investor's money; `total`: the
+    month's money split by the policy's SIP amounts; neither: the SIP amounts. `remember`
+    saves the month's selling state (in the block's snapshot: open the book with Access.WRITES)."""
+    from engine.plans.drift import as_decimal
+    from engine.plans.month_plan import plan_month as make_plan
+    from engine.plans.selling import SellState
+
+    inputs = load_plan_inputs(book, policy, as_of, positions=True, money=MoneyAsked(given, total, monthly=True))
+    assert inputs.money is not None
+    money = dict(inputs.money.by_investor)
+    month = f"{as_of.year:04d}-{as_of.month:02d}"
+    remembered = book.sell_state_before(month)
+    previous = SellState(remembered[0], remembered[1]) if remembered else None
+    plan, more = make_plan(policy, inputs.holdings, money, as_of, previous, inputs.position, book.latest_price)
+    save_error = None
+    if policy.sell is not None and remember:
+        save_error = _save(book, lambda: book.save_sell_state(month, plan.state.selling, plan.state.started,
+                                                              str(as_decimal(plan.drift_before)), as_of))
+    return MonthResult(as_of, month, inputs.money, remembered, plan, inputs.problems + tuple(more), save_error)
+
+
+# ------------------------------------------------------------------ rebalance
+@dataclass(frozen=True)
+class RebalanceResult:
+    """`lotwise rebalance`: whether one is due, and (unless only that was asked) the plan by
+    `method`, dated `day` (the trading day of the orders, with `day_notes`)."""
+
+    as_of: date
+    measure: str
+    drifts: tuple[AssetDrift, ...]
+    due: Due
+    method: str | None = None
+    money: Contributions | None = None
+    plan: RebalancePlan | None = None
+    day: date | None = None
+    day_notes: tuple[str, ...] = ()
+    problems: tuple[Diagnostic, ...] = ()
+    save_error: sqlite3.Error | None = None
+
+
+@with_precision
+def rebalance(book: Book, policy: Policy, as_of: date, *, method: str | None = None,
+              given: Mapping[str, int] | None = None, total: int | None = None, due_only: bool = False,
+              record: bool = False) -> RebalanceResult:
+    """A textbook rebalance: `method` full, partial or cash (default: the policy's), with new
+    money (`given` per investor or a `total`); `due_only` stops after the verdict; `record`
+    remembers it was done on `as_of` (open the book with Access.WRITES)."""
+    from engine.plans.month_plan import drifts_of, orders_day, values_by_asset
+    from engine.plans.rebalance import due, plan_rebalance
+
+    inputs = load_plan_inputs(book, policy, as_of)
+    measure = policy.sell.measure if policy.sell else "half-absolute"
+    drifts = drifts_of(policy, values_by_asset(inputs.holdings))  # type: ignore[arg-type]
+    verdict = due(policy, drifts, measure, as_of, book.last_rebalance(as_of))
+    base = RebalanceResult(as_of, measure, tuple(drifts), verdict, problems=inputs.problems)
+    if due_only:
+        return base
+    method = method or (policy.rebalance.method if policy.rebalance else None)
+    if method is None:
+        raise Refused("say --method full, partial or cash (the policy has no rebalance rule)")
+    money = money_of(policy, MoneyAsked(given, total, option="--cash")) if given or total else None
+    cash = dict(money.by_investor) if money else {}
+    if method == "cash" and not cash:
+        raise Refused("the cash method needs --cash AMOUNT (or --from investor=AMOUNT,...)")
+    plan = plan_rebalance(policy, inputs.holdings, drifts, method, cash, inputs.position, book.latest_price, as_of)
+    day, day_notes = orders_day(policy, as_of)  # the trading day the orders are for (engine/calendar.py)
+    save_error = _save(book, lambda: book.record_rebalance(as_of, method)) if record else None
+    return RebalanceResult(as_of, measure, tuple(drifts), verdict, method, money, plan, day, tuple(day_notes),
+                           inputs.problems, save_error)
+
+
+# ------------------------------------------------------------------ the year-end plan
+def _fy_label(fy: int) -> str:
+    from engine.literals import fy_label
+
+    return fy_label(fy)
+
+
+@with_precision
+def year_end_day(policy: Policy, *, fy: int | None, today: date) -> date:
+    """The day a year-end plan is made on when no `as_of` is given: `today`, or with `fy`,
+    today clamped into that FY (its first day before it, its last after it)."""
+    law = policy.tax
+    if law is None:
+        raise Refused("a year-end plan needs a tax law in the policy (use \"india\")")
+    if fy is None:
+        return today
+    try:
+        first, last = law.fy_bounds(fy)
+    except ValueError:  # a year past 9999
+        raise Refused(f"--fy {fy}-{(fy + 1) % 100:02d}: no such financial year") from None
+    return min(max(today, first), last)
+
+
+@dataclass(frozen=True)
+class YearEnd:
+    """`lotwise plan year-end`: the plan (engine/harvest/year_end.py), its id and input hashes
+    (engine/book/saved_plans.py), the FMVs it read, its JSON as saved (`body`, and `data`
+    parsed from it: the reports are made from the plan as saved), the warnings, whether it was
+    saved, and why saving failed, if it did (the plan is complete all the same)."""
+
+    plan_id: str
+    hashes: Mapping[str, str]
+    options: Mapping[str, Any]
+    plan: YearEndPlan
+    fmv: FmvTable
+    body: str
+    data: Mapping[str, Any]
+    problems: tuple[Diagnostic, ...]
+    saved: bool
+    save_error: sqlite3.Error | None = None
+
+
+def _check_year_end_day(policy: Policy, as_of: date, fy: int | None) -> None:
+    """Refused when `as_of` is outside `fy`, or its orders would fall in the next FY."""
+    from engine.plans.month_plan import orders_day
+
+    law = policy.tax
+    if law is None:
+        raise Refused("a year-end plan needs a tax law in the policy (use \"india\")")
+    if fy is not None and law.fy_of(as_of) != fy:
+        raise Refused(f"--as-of {as_of} is in {_fy_label(law.fy_of(as_of))}, not {_fy_label(fy)}")
+    sells_on, _ = orders_day(policy, as_of)
+    if law.fy_of(sells_on) != law.fy_of(as_of):  # a harvest is for its FY: its sales must be too
+        from engine.calendar import trading_day_on_or_before
+
+        this = law.fy_of(as_of)
+        raise Refused(f"{as_of} is not a trading day and the next one, {sells_on}, is in "
+                      f"{_fy_label(law.fy_of(sells_on))}: a year-end plan for {_fy_label(this)} must sell within "
+                      f"it; plan as of {trading_day_on_or_before(law.fy_bounds(this)[1])}, its last trading day")
+
+
+@with_precision
+def plan_year_end(book: Book, policy: Policy, as_of: date, *, fy: int | None = None,
+                  given: Mapping[str, int] | None = None, total: int | None = None, save: bool = True,
+                  policy_texts: Mapping[str, str] | None = None,
+                  before_save: Callable[[YearEnd], None] | None = None) -> YearEnd:
+    """Harvest each investor's losses and gains within the exemption, with a reason for every
+    lot, and (with `save`) keep the plan in the book with the policy's files (`policy_texts`:
+    LoadedPolicy.sources). Its inputs, hashes and save are one snapshot: open the book with
+    Access.OWN. `before_save` is called with the plan before it is saved; an exception it
+    raises stops the save and comes out of this call."""
+    from engine.book.rows import corrupt
+    from engine.book.saved_plans import input_hashes, plan_id, policy_record
+    from engine.book.saved_plans import save as save_plan
+    from engine.harvest.year_end import plan, to_json
+
+    _check_year_end_day(policy, as_of, fy)
+    made: YearEnd | None = None
+    refused: Refused | None = None
+    try:
+        with book.snapshot():
+            try:
+                inputs = load_plan_inputs(book, policy, as_of, money=MoneyAsked(given, total))
+            except Refused as e:  # said after the snapshot ends, as it ends when nothing is refused
+                refused = e
+            else:
+                assert inputs.money is not None
+                money = dict(inputs.money.by_investor)
+                options = {"invest": {i: m for i, m in money.items() if m}}
+                hashes = input_hashes(book, policy, as_of, options, inputs.fmv)
+                ident = plan_id("year-end", hashes)
+                result = plan(policy, inputs.holdings, inputs.position, as_of, money, book.latest_price)  # type: ignore[arg-type]
+                body = to_json(ident, hashes, options, result, inputs.fmv)
+                made = YearEnd(ident, hashes, options, result, inputs.fmv, body, json.loads(body), inputs.problems,
+                               save)
+                if before_save is not None:
+                    before_save(made)
+                if save:
+                    save_plan(book, ident, "year-end", as_of, result.harvest.fy, hashes, body,
+                              policy_record(policy, policy_texts or {}))
+    except sqlite3.Error as e:
+        if made is None and corrupt(e):  # pages overwritten: the caller says so
+            raise
+        if made is None:  # the inputs could not be read (or the book not locked for the save): no plan
+            from engine.book.store import BookBusy
+
+            if isinstance(e, BookBusy):
+                raise Refused(f"{e}; nothing was saved") from e
+            raise Refused(f"the book {book.path} could not be read: {e}") from e
+        return replace(made, saved=False, save_error=e)
+    if refused is not None:
+        raise refused
+    assert made is not None
+    return made

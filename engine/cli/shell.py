@@ -1,0 +1,78 @@
+"""What every command that reads the book does around the API (engine/api.py): find the book
+(`--book`, `$LOTWISE_BOOK`, ./lotwise.db) and the policy (`--policy`, or the one the book
+remembers from `init`), open the book in the transaction the command needs, run the command
+inside it, and say why when the API refuses (engine/inputs.py, Refused).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from contextlib import ExitStack
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from engine.inputs import Refused
+    from engine.api import Access, LoadedPolicy
+    from engine.book.store import Book
+
+EXIT_OK, EXIT_INPUT = 0, 1
+
+
+def book_path(args) -> Path:
+    """The book a command names: --book, else $LOTWISE_BOOK, else ./lotwise.db."""
+    return Path(args.book or os.environ.get("LOTWISE_BOOK") or "lotwise.db")
+
+
+def say(refused: Refused) -> int:
+    """Print why the API refused (its diagnostics rendered, or `lotwise: ` and its message) on
+    stderr; the exit code of a user-input error."""
+    if refused.diagnostics:
+        from engine.diagnostics import render_all
+
+        print(render_all(list(refused.diagnostics), refused.sources), file=sys.stderr)
+    else:
+        print(f"lotwise: {refused.message}", file=sys.stderr)
+    return EXIT_INPUT
+
+
+def policy_of(args, book: Book) -> LoadedPolicy:
+    """The policy named by --policy, else the one the book remembers; Refused when neither
+    is there, or it has errors."""
+    from engine.api import load_policy
+    from engine.inputs import Refused
+
+    given = getattr(args, "policy", None)
+    name = given or book.get("policy")
+    if not name:
+        raise Refused("no policy: give --policy FILE (or `lotwise init --policy FILE` once)")
+    if not given and not Path(name).exists():
+        raise Refused(f"the book remembers the policy at {name}, which no longer exists; give --policy FILE, "
+                      "or run `lotwise init --policy NEWPATH` to point the book at it")
+    loaded = load_policy(name)
+    if not loaded.ok:
+        raise Refused(diagnostics=loaded.diagnostics, sources=loaded.sources)
+    return loaded
+
+
+def with_book(args, access: Access, command: Callable[[Book, LoadedPolicy | None], int], *,
+              policy: bool = True) -> int:
+    """Run `command(book, policy)` inside the book's transaction (api.open_book), the policy
+    loaded first when `policy`; a Refused is said inside the transaction, as the command's
+    last words, so that the transaction ends as when the command returns."""
+    from engine.api import open_book
+    from engine.book.store import BookError
+    from engine.inputs import Refused
+
+    with ExitStack() as stack:
+        try:
+            book = stack.enter_context(open_book(book_path(args), access=access))
+        except BookError as e:
+            return say(Refused(str(e)))
+        try:
+            return command(book, policy_of(args, book) if policy else None)
+        except Refused as e:
+            return say(e)
+    raise AssertionError("unreachable")  # pragma: no cover

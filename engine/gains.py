@@ -1,0 +1,92 @@
+"""Realised gains per investor and financial year, as `lotwise gains` reports them: for one FY,
+a range, or every FY from the first with a sale or a loss brought in to the last with a sale
+(engine/tax/chain.py), each investor's year (set-off, exemption, tax), sales and intraday trades.
+Public through engine/api.py (`api.gains`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from engine.book.store import Book
+    from engine.diagnostics import Diagnostic
+    from engine.ledger.fifo import Ledger
+    from engine.policy.model import Policy
+    from engine.tax.chain import TaxHistory
+    from engine.tax.intraday import Speculative
+    from engine.tax.realised import RealisedPart
+    from engine.tax.year import YearResult
+
+
+@dataclass(frozen=True)
+class InvestorGains:
+    year: YearResult  # the FY's gains, set-off, exemption, tax and losses carried
+    sales: tuple[RealisedPart, ...]
+    speculative: Speculative  # intraday trades: business income (s.43(5)), apart from the capital gains
+
+
+@dataclass(frozen=True)
+class GainsYear:
+    fy: int
+    investors: tuple[InvestorGains, ...]
+    problems: tuple[Diagnostic, ...]
+
+
+@dataclass(frozen=True)
+class Gains:
+    """One GainsYear per FY asked for (none when `all` finds no sale and no loss brought in);
+    `problems`: every year's, once each, in order (errors raise Refused)."""
+
+    years: tuple[GainsYear, ...]
+    problems: tuple[Diagnostic, ...]
+
+
+def histories_of(book: Book, policy: Policy, first: int | None, last: int | None) -> tuple[Ledger, list[TaxHistory]]:
+    """The ledger (its sales through FY `last`) and one tax history per FY from `first` to `last`
+    (both None: every FY with a sale or a loss brought in), chained once; a policy without a tax
+    law or portfolio gives one empty history whose problems say so (T101)."""
+    from engine.book.kept_ledger import ledger_of
+    from engine.inputs import Refused, fmv_table
+    from engine.ledger.fifo import LedgerError
+    from engine.tax.chain import TaxHistory, histories, sale_years
+    from engine.tax.intraday import intraday_securities
+
+    law = policy.tax
+    fy = last  # None for `all`: every sale is read
+    try:
+        sold_to = law.fy_bounds(fy)[1] if fy is not None and law is not None else None
+    except ValueError:  # a FY ending after 9999: every sale is before its end
+        sold_to = None
+    try:
+        ledger = ledger_of(book, sold_to=sold_to, lots=False, intraday=intraday_securities(policy))
+    except LedgerError as e:
+        raise Refused(diagnostics=[e.diagnostic]) from None
+    fmv = fmv_table(book, policy)
+    if law is not None and policy.portfolio is not None:
+        losses = book.losses()
+        span = (first, last) if first is not None else sale_years(ledger, law, losses)
+        fys = list(range(span[0], span[1] + 1)) if span else []
+        return ledger, histories(ledger, policy, fmv, fys, losses) if fys else []
+    from engine.tax.realised import realise
+
+    _, problems = realise(ledger, policy, fmv, fy)  # says what the policy lacks (T101)
+    return ledger, [TaxHistory(fy or 0, {}, (), tuple(problems))]
+
+
+def realised_gains(book: Book, policy: Policy, *, first: int | None, last: int | None, investor: str | None = None) -> Gains:
+    """The realised gains of FYs `first` to `last` (both None: all), of one investor or all."""
+    from engine.inputs import Refused
+    from engine.tax.intraday import speculative
+
+    ledger, found = histories_of(book, policy, first, last)
+    problems = tuple(dict.fromkeys(d for h in found for d in h.problems))
+    if any(d.is_error for d in problems):
+        raise Refused(diagnostics=problems)
+    years = []
+    for h in found:
+        investors = [i for i in policy.portfolio.investors if not investor or i.id == investor] if h.chains else []
+        years.append(GainsYear(h.fy, tuple(
+            InvestorGains(h.year(i.id), tuple(h.sales(i.id)), speculative(ledger.intraday, policy.tax.fy_of, i.id, h.fy))
+            for i in investors), tuple(h.problems)))
+    return Gains(tuple(years), problems)

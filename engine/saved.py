@@ -1,0 +1,101 @@
+"""The plans saved in the book, read back (engine/book/saved_plans.py keeps them): the list,
+the policy a plan applied, and why it sold or kept each lot. Public through engine/api.py."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from engine.inputs import Refused
+from engine.precision import with_precision
+
+if TYPE_CHECKING:
+    from engine.book.store import Book
+
+
+# ------------------------------------------------------------------ saved plans
+@dataclass(frozen=True)
+class SavedPlan:
+    """A plan saved in the book, as `lotwise plans` lists it."""
+
+    plan_id: str
+    kind: str
+    as_of: str  # as saved: YYYY-MM-DD
+    fy: str  # its label, e.g. FY 2025-26
+    sells: int
+    investors: tuple[str, ...]
+    value: Decimal  # the plan's value, summed over its investors
+
+
+@with_precision
+def plans(book: Book) -> tuple[SavedPlan, ...]:
+    """The plans saved in the book, in the order they were saved."""
+    from engine.book.saved_plans import saved
+
+    found = []
+    for ident, kind, as_of, _, body in saved(book):
+        data = json.loads(body)
+        found.append(SavedPlan(ident, kind, as_of, data["fy"], sum(1 for o in data["orders"] if o["side"] == "SELL"),
+                               tuple(i["investor"] for i in data["investors"]),
+                               sum((Decimal(i["value"]) for i in data["investors"]), Decimal(0))))
+    return tuple(found)
+
+
+@with_precision
+def saved_policy(book: Book, plan: str) -> tuple[str, Mapping[str, Any]]:
+    """The policy the saved plan `plan` (an id or its first characters) applied: its full id and
+    the record of its files (each file's name, sha256 and text, as the plan read them)."""
+    from engine.book.saved_plans import load
+    from engine.book.saved_plans import saved_policy as policy_saved
+
+    found = load(book, plan)
+    if found is None:
+        raise Refused(f"no saved plan {plan!r} in this book (or more than one starts so); `lotwise plans` lists them")
+    record = policy_saved(book, found[0])
+    if record is None:
+        raise Refused(f"plan {found[0]} was saved before plans kept their policy (lotwise 0.1.0, schema 7 or "
+                      "older); only its hash is known: see `inputs` in `lotwise why` --json")
+    return found[0], record
+
+
+# ------------------------------------------------------------------ why
+@dataclass(frozen=True)
+class Why:
+    """`lotwise why`: a saved plan's id, its JSON (`body`, docs/json.md), the decisions chosen,
+    and whether the plan is the one saved last because none was named."""
+
+    plan_id: str
+    body: Mapping[str, Any]
+    chosen: tuple[Mapping[str, Any], ...]
+    latest: bool
+
+
+@with_precision
+def why(book: Book, plan: str | None = None, *, lot: str | None = None, security: str | None = None,
+        investor: str | None = None) -> Why:
+    """The decisions of the saved plan `plan` (an id or its first characters; None: the plan
+    saved last) for a lot, a security or an investor (each None: all)."""
+    from engine.book.saved_plans import latest, load
+
+    if plan is None:
+        found = latest(book)
+        if found is None:
+            raise Refused("no saved plans in this book: `lotwise plan year-end` saves one")
+    else:
+        found = load(book, plan)
+    if found is None:
+        raise Refused(f"no saved plan {plan!r} in this book (or more than one starts so); "
+                      "`lotwise plans` lists them")
+    body = json.loads(found[1])
+    chosen = tuple(d for d in body["decisions"]
+                   if (lot is None or d["lot"] == lot) and (security is None or d["security"] == security)
+                   and (investor is None or d["investor"] == investor))
+    if not chosen:
+        raise Refused(f"plan {found[0]} has no decision for "
+                      + ", ".join(f"{k} {v}" for k, v in (("lot", lot), ("security", security),
+                                                           ("investor", investor)) if v))
+    return Why(found[0], body, chosen, plan is None)
+
