@@ -171,7 +171,7 @@ def status(book: Book, policy: Policy, as_of: date) -> Status:
         values[h.asset] = values.get(h.asset, Decimal(0)) + h.value
     drifts = asset_drifts(values, {a.name: a.target for a in portfolio.assets},
                           {a.name: a.band for a in portfolio.assets})
-    measure = policy.sell.measure if policy.sell else "half-absolute"
+    measure = policy.drift_measure
     soon = as_of + timedelta(days=TURNING_LONG_TERM_DAYS)
     investors = []
     for investor in portfolio.investors:
@@ -293,7 +293,7 @@ def rebalance(book: Book, policy: Policy, as_of: date, *, method: str | None = N
     from engine.plans.rebalance import due, plan_rebalance
 
     inputs = load_plan_inputs(book, policy, as_of)
-    measure = policy.sell.measure if policy.sell else "half-absolute"
+    measure = policy.drift_measure
     drifts = drifts_of(policy, values_by_asset(inputs.holdings))  # type: ignore[arg-type]
     verdict = due(policy, drifts, measure, as_of, book.last_rebalance(as_of))
     base = RebalanceResult(as_of, measure, tuple(drifts), verdict, problems=inputs.problems)
@@ -378,10 +378,10 @@ def _check_year_end_day(policy: Policy, as_of: date, fy: int | None) -> None:
 def plan_year_end(book: Book, policy: Policy, as_of: date, *, fy: int | None = None,
                   given: Mapping[str, int] | None = None, total: int | None = None, save: bool = True,
                   policy_texts: Mapping[str, str] | None = None,
-                  before_save: Callable[[YearEnd], None] | None = None) -> YearEnd:
+                  before_save: Callable[[YearEnd], None] | None = None, solver_log: bool = False) -> YearEnd:
     """Harvest each investor's losses and gains within the exemption, with a reason for every
     lot, and (with `save`) keep the plan in the book with the policy's files (`policy_texts`:
-    LoadedPolicy.sources). Its inputs, hashes and save are one snapshot: open the book with
+    LoadedPolicy.sources); `solver_log`: HiGHS's log on stderr. Its inputs, hashes and save are one snapshot: open the book with
     Access.OWN. `before_save` is called with the plan before it is saved; an exception it
     raises stops the save and comes out of this call."""
     from engine.book.rows import corrupt
@@ -404,7 +404,8 @@ def plan_year_end(book: Book, policy: Policy, as_of: date, *, fy: int | None = N
                 options = {"invest": {i: m for i, m in money.items() if m}}
                 hashes = input_hashes(book, policy, as_of, options, inputs.fmv)
                 ident = plan_id("year-end", hashes)
-                result = plan(policy, inputs.holdings, inputs.position, as_of, money, book.latest_price)  # type: ignore[arg-type]
+                result = plan(policy, inputs.holdings, inputs.position, as_of, money, book.latest_price,  # type: ignore[arg-type]
+                              solver_log=solver_log)
                 body = to_json(ident, hashes, options, result, inputs.fmv)
                 made = YearEnd(ident, hashes, options, result, inputs.fmv, body, json.loads(body), inputs.problems,
                                save)

@@ -14,7 +14,6 @@ The meaning of each field by type (docs/file-formats.md):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 from enum import Enum
 from typing import NamedTuple

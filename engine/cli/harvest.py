@@ -5,6 +5,7 @@ engine/cli/main.py: read the book and the policy, call engine/harvest/year_end.p
 from __future__ import annotations
 
 import json
+import os
 import sys
 from datetime import date
 from decimal import Decimal
@@ -40,7 +41,8 @@ def _plan_year_end(book, loaded, today: date, args) -> int:
     try:
         made = api.plan_year_end(book, loaded.policy, as_of, fy=args.fy, given=args.contributions,
                                  total=args.invest, save=not args.no_save, policy_texts=loaded.sources,
-                                 before_save=reports)
+                                 before_save=reports,
+                                 solver_log=bool(os.environ.get("LOTWISE_HIGHS_LOG")))  # HiGHS's log on stderr
     except WriteError as e:
         print(f"lotwise: {e}", file=sys.stderr)
         return EXIT_INPUT

@@ -76,9 +76,10 @@ class HarvestPlan:
 
 
 def solve_investor(policy: Policy, investor: Investor, position: TaxPosition, queues: Sequence[Queue],
-                   as_of: date, fy: int, prefer: bool = True) -> dict[tuple, Decimal]:
+                   as_of: date, fy: int, prefer: bool = True, solver_log: bool = False) -> dict[tuple, Decimal]:
     """Units to sell per queue: the program's optimum; with `prefer`, ties (within Re 1 of tax
-    value) go to the policy's preference order, then less STT and stamp duty, then fewer orders.
+    value) go to the policy's preference order, then less STT and stamp duty, then fewer orders;
+    with `solver_log`, HiGHS's log goes to stderr.
     The builders are called in this one order: the program's columns and rows follow it."""
     baseline = fm.baseline_of(policy, investor, position, fy)
     f = fm.start(policy, investor, fy, baseline)
@@ -97,20 +98,20 @@ def solve_investor(policy: Policy, investor: Investor, position: TaxPosition, qu
         return {}
     if prefer:
         fm.add_tie_breaks(f, queues)
-    solution = f.program.solve()
+    solution = f.program.solve(log=solver_log)
     if solution is None:
         return {}
     return units_of(queues, f.columns, solution, f.runs, f.program.upper, baseline.threshold)
 
 
 def plan_year_end(policy: Policy, holdings: Sequence[Holding], position: TaxPosition, as_of: date,
-                  overweight: set[str] | None = None) -> HarvestPlan:
+                  overweight: set[str] | None = None, *, solver_log: bool = False) -> HarvestPlan:
     """The harvest for every investor of the policy (each solved on their own)."""
     fy = position.fy
     plans = []
     for investor in policy.portfolio.investors:
         queues = queues_of(policy, investor, holdings, as_of, fy, overweight or set())
-        units = solve_investor(policy, investor, position, queues, as_of, fy)
+        units = solve_investor(policy, investor, position, queues, as_of, fy, solver_log=solver_log)
         outcome = evaluate(policy, investor, position, queues, units, as_of, fy)
         plans.append(InvestorPlan(investor.id, outcome.before.exemption_limit, allowance_of(policy, outcome.before),
                                   tuple(queues), units, outcome))

@@ -86,14 +86,10 @@ class Program:
         """A new row: lower <= sum(coefficient x column) <= upper."""
         self.rows.append((coefficients, lower, upper))
 
-    def solve(self, log: bool | None = None) -> list[float] | None:
+    def solve(self, log: bool = False) -> list[float] | None:
         """The optimum (HiGHS, one thread, a fixed seed: the same plan every run), or None.
-        With `log`, the solver's log goes to stderr; None: as LOTWISE_HIGHS_LOG says (the one
-        environment read below the CLI, kept from before the split; a caller may pass it instead)."""
+        With `log`, the solver's log goes to stderr (the CLI asks for it with LOTWISE_HIGHS_LOG)."""
         import highspy
-
-        if log is None:
-            log = bool(os.environ.get("LOTWISE_HIGHS_LOG"))
 
         # HiGHS prints a banner to file descriptor 1 when the first solver of a process is made,
         # before output_flag can be set: made with fd 1 pointed away, so stdout carries only

@@ -81,7 +81,8 @@ def _rebuys(policy: Policy, harvest: HarvestPlan, holdings: Sequence[Holding],
 
 
 def plan(policy: Policy, holdings: Sequence[Holding], position: TaxPosition, as_of: date,
-         money: Mapping[str, int], price_of: Callable[[str, date], Price | None]) -> YearEndPlan:
+         money: Mapping[str, int], price_of: Callable[[str, date], Price | None], *,
+         solver_log: bool = False) -> YearEndPlan:
     from engine.plans.allocator import allocate
     from engine.calendar import calendar_note, closed_between, next_trading_day, why_closed
 
@@ -89,7 +90,7 @@ def plan(policy: Policy, holdings: Sequence[Holding], position: TaxPosition, as_
     targets = {a.name: a.target for a in policy.portfolio.assets}
     total = sum(values.values(), ZERO)
     overweight = {a for a, v in values.items() if total > 0 and v > targets.get(a, ZERO) * total}
-    harvest = plan_year_end(policy, holdings, position, as_of, overweight)
+    harvest = plan_year_end(policy, holdings, position, as_of, overweight, solver_log=solver_log)
     notes: list[str] = []
     if any(money.values()):
         sells = [o for ip in harvest.investors for o in ip.outcome.orders]
