@@ -170,42 +170,19 @@ def _open_book(args, create: bool = False):
     return book
 
 
-def _policy_for(args, book):
-    """The policy named by --policy, else the one the book remembers from `init`."""
-    from engine.policy import check_file
-
-    name = getattr(args, "policy", None) or (book.get("policy") if book else None)
-    if not name:
-        print("lotwise: no policy: give --policy FILE (or `lotwise init --policy FILE` once)", file=sys.stderr)
-        return None
-    if not getattr(args, "policy", None) and not Path(name).exists():
-        print(f"lotwise: the book remembers the policy at {name}, which no longer exists; give --policy FILE, "
-              "or run `lotwise init --policy NEWPATH` to point the book at it", file=sys.stderr)
-        return None
-    cached = getattr(args, "_policy", None)
-    if cached is not None and cached[0] == name:  # a command that asks twice reads the files once
-        return cached[1]
-    result = check_file(Path(name))
-    if not result.ok:
-        _print_diagnostics(result.diagnostics, result.sources, False)
-        return None
-    args._policy = (name, result.policy, result.sources)
-    return result.policy
-
-
-def _policy_texts(args) -> dict[str, str]:
-    """The text of every file of the policy `_policy_for` read, by the name in its sources."""
-    cached = getattr(args, "_policy", None)
-    return cached[2] if cached is not None else {}
-
-
 def _book_and_policy(args):
     """The book and its policy, or None after printing why one is missing."""
     book = _open_book(args)
     if book is None:
         return None
-    policy = _policy_for(args, book)
-    return (book, policy) if policy is not None else None
+    from engine.cli.shell import policy_of, say
+    from engine.inputs import Refused
+
+    try:
+        return book, policy_of(args, book).policy
+    except Refused as refused:
+        say(refused)
+        return None
 
 
 def cmd_init(args) -> int:
