@@ -28,6 +28,7 @@ from engine.policy.model import Investor, Policy
 from engine.tax.realised import RealisedPart
 from engine.tax.unrealised import Holding
 from engine.tax.year import Loss, Tranche, compute, condensed, set_off_order
+from engine.vocabulary import resolve_rate
 
 ZERO = Decimal(0)
 TIE_TOLERANCE = 1.0  # rupees of tax value the plan may be from the optimum (docs/harvesting.md):
@@ -102,12 +103,8 @@ class Rates:
 
     def of(self, rate) -> Fraction:
         if rate not in self.numbers:
-            if rate == "slab":
-                self.numbers[rate] = Fraction(self.slab) if self.slab is not None else Fraction(0)
-            elif rate == "exempt":
-                self.numbers[rate] = Fraction(0)
-            else:
-                self.numbers[rate] = Fraction(rate) if rate is not None else Fraction(0)
+            number = resolve_rate(rate, self.slab)  # None: no rate, or a slab rate not stated
+            self.numbers[rate] = Fraction(number) if number is not None else Fraction(0)
         return self.numbers[rate]
 
     def taxed(self, rate) -> float:

@@ -18,6 +18,7 @@ from engine.plans.sell_choice import FUND_UNIT, SHARE, sale_part, stt_rate
 from engine.policy.model import Investor, Policy, Security
 from engine.tax.realised import RealisedPart
 from engine.tax.unrealised import Holding
+from engine.vocabulary import resolve_rate
 
 ZERO = Decimal(0)
 HIGH_COST = Decimal("0.01")  # an expense ratio from which a fund is one of the policy's "high-cost-funds"
@@ -57,10 +58,8 @@ def future_rate(policy: Policy, investor: Investor, tax_class: str, bought: date
     law = policy.tax
     treatment = law.treatment(tax_class, bought, as_of)
     long_possible = not treatment.always_short_term and treatment.long_term_after is not None
-    rate = treatment.long_rate if long_possible else treatment.short_rate
-    if rate == "slab":
-        rate = investor.slab_rate_for(fy)
-    if rate is None or rate == "exempt":
+    rate = resolve_rate(treatment.long_rate if long_possible else treatment.short_rate, investor.slab_rate_for(fy))
+    if rate is None:  # no rate in force, or a slab rate the policy does not state
         return ZERO
     return rate * (1 + law.cess_rate(fy))  # exact: a rate and a cess rate of a few decimal places
 
