@@ -37,7 +37,8 @@ def paise(value: Decimal) -> Decimal:
     return value.quantize(PAISA, rounding=ROUND_HALF_EVEN)
 
 
-def _decimal(value: Fraction) -> Decimal:
+def exact_decimal(value: Fraction) -> Decimal:
+    """A Fraction as a Decimal, divided in the context's precision (60 digits: engine/precision.py)."""
     return Decimal(value.numerator) / Decimal(value.denominator)
 
 
@@ -162,7 +163,7 @@ def _grandfathered(tx: Transaction, matched: Matched, proceeds: Decimal, gf: dat
         problems.append(missing_fmv(held, gf, tx.source))
         notes.append(f"FMV of {held} missing: actual cost used")
         return matched.cost
-    fmv_total = paise(_decimal(Fraction(value) * Fraction(matched.units) * ratio))
+    fmv_total = paise(exact_decimal(Fraction(value) * Fraction(matched.units) * ratio))
     basis = max(matched.cost, min(fmv_total, proceeds))
     if basis != matched.cost:
         notes.append(f"grandfathered at FMV {value} of {held} on {gf}"
@@ -195,13 +196,16 @@ def _indexed(tx: Transaction, matched: Matched, net: Decimal, basis: Decimal, ra
     return indexed, rate
 
 
-def _pct(rate: Decimal) -> str:
+def _pct(rate: Rate | None) -> str:
+    """A rate as a note shows it: a percentage, or the kind of rate (slab)."""
     from engine.literals import format_percent
 
-    return format_percent(rate)
+    return format_percent(rate) if isinstance(rate, Decimal) else str(rate)
 
 
 def _covered(cls: TaxClass | None) -> str:
     """`; the rules for X cover sales from D`: the earliest sale date the class's rules name."""
-    starts = [r.sold_from for r in cls.rules if r.sold_from is not None] if cls is not None else []
+    if cls is None:
+        return ""
+    starts = [r.sold_from for r in cls.rules if r.sold_from is not None]
     return f"; the rules for {cls.name} cover sales from {min(starts)}" if starts else ""

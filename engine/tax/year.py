@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Iterable
+from typing import Any, Iterable
 
 from engine.diagnostics import Diagnostic, error
 from engine.literals import format_percent
@@ -50,8 +50,8 @@ class Tranche:
     amount: Decimal  # gain remaining (reduced by set-off)
 
     def label(self) -> str:
-        rate = ("slab" if self.rate == RateKind.SLAB
-                else "no rate" if self.rate is None else format_percent(self.rate))
+        rate = ("no rate" if self.rate is None
+                else format_percent(self.rate) if isinstance(self.rate, Decimal) else str(self.rate))  # slab
         return f"{self.term} {'exempt' if self.exempt else rate}"
 
 
@@ -100,7 +100,7 @@ class YearResult:
     expired: list[Loss] = field(default_factory=list)
 
 
-def set_off_order(tranche: Tranche, slab: Decimal | None) -> tuple:
+def set_off_order(tranche: Tranche, slab: Decimal | None) -> tuple[int, Decimal]:
     """Losses meet tranches in this order: highest known rate first, then slab gains of
     unknown rate, then what the exemption covers."""
     if tranche.exempt:
@@ -284,29 +284,35 @@ def _tax(tranches: list[Tranche], law: TaxLaw, fy: int, slab: Decimal | None, re
     result.total_tax = result.tax + result.cess
 
 
+# gains: (investor, FY, term, rate, exemptable); losses: (investor, FY, term, exempt)
+CondensedKey = tuple[str, int, Term, Rate | None, bool] | tuple[str, int, Term, bool]
+
+
 def condensed(parts: Iterable[RealisedPart]) -> list[RealisedPart]:
     """The parts summed into one per (investor, FY, term, rate, exemptable) for gains and one
     per (investor, FY, term, exempt or not) for losses. `compute` only ever sums gains by those keys, so it
     gives the same year for the condensed parts, in time that does not grow with the lots
     sold (the plans recompute a year for every lot they try)."""
-    sums: dict[tuple, list] = {}
+    first: dict[CondensedKey, RealisedPart] = {}  # the first part of each key: its investor, class, dates
+    sums: dict[CondensedKey, Decimal] = {}
     for p in parts:
         if p.gain == 0:
             continue
         exempt = p.rate == RateKind.EXEMPT  # an exempt loss is kept apart: it meets no gain
-        key = (p.investor, p.fy, p.term, p.rate, p.exemptable) if p.gain > 0 else (p.investor, p.fy, p.term, exempt)
-        total = sums.get(key)
-        if total is None:
-            sums[key] = [p, p.gain]
+        key: CondensedKey = ((p.investor, p.fy, p.term, p.rate, p.exemptable) if p.gain > 0
+                             else (p.investor, p.fy, p.term, exempt))
+        if key in sums:
+            sums[key] += p.gain
         else:
-            total[1] += p.gain
+            first[key] = p
+            sums[key] = p.gain
     return [RealisedPart(p.investor, "", "", p.tax_class, p.sold, "condensed", "", p.acquired, ZERO, ZERO, ZERO,
                          ZERO, ZERO, gain, p.term, p.rate if gain > 0 or p.rate == RateKind.EXEMPT else None,
                          p.exemptable if gain > 0 else False,
-                         p.fy) for p, gain in sums.values()]
+                         p.fy) for p, gain in zip(first.values(), sums.values())]
 
 
-def year_json(result: YearResult) -> dict:
+def year_json(result: YearResult) -> dict[str, Any]:  # JSON
     """An investor's FY as JSON (docs/json.md, `gains --json` without its `sales`): money as
     plain decimal strings of at most two decimals (literals.money_text), years as labels."""
     from engine.literals import fy_label, money_text as m
