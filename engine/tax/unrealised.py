@@ -67,9 +67,9 @@ def value_lots(ledger: Ledger, policy: Policy, price_of: Callable[[str, date], P
     for lot in ledger.lots:
         if lot.acquired > as_of:
             continue
-        if lot.security in per_security:
+        try:
             known = per_security[lot.security]
-        else:
+        except KeyError:  # the security's first lot
             known = per_security[lot.security] = _security_facts(lot, policy, price_of, fy, as_of, problems)
         if known is None:
             continue
