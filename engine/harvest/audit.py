@@ -18,16 +18,18 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import Enum, StrEnum
-from typing import NamedTuple, Sequence
+from typing import Any, NamedTuple, Sequence
 
 from engine.harvest.evaluation import Outcome, evaluate
 from engine.harvest.optimizer import InvestorPlan
 from engine.harvest.queues import Queue
 from engine.literals import format_inr, format_percent
+from engine.plans.sell_choice import LotSale, TaxPosition
 from engine.policy.model import Policy
+from engine.tax.complete import portfolio_of, security_of
 from engine.tax.realised import paise
 from engine.tax.unrealised import Holding
-from engine.vocabulary import RateKind, Term
+from engine.vocabulary import Rate, RateKind, Term
 
 ZERO = Decimal(0)
 
@@ -77,6 +79,9 @@ class Action(StrEnum):
     KEPT = "KEPT"
 
 
+Numbers = tuple[tuple[str, str], ...]  # a decision's numbers: (name, value as text), in order
+
+
 class Decision(NamedTuple):  # a named tuple: one per lot, 14,400 in a family's plan
     lot: str
     investor: str
@@ -91,31 +96,33 @@ class Decision(NamedTuple):  # a named tuple: one per lot, 14,400 in a family's 
     gain: Decimal  # of the units sold; for a kept lot, what selling all of it would realise
     term: Term
     reason: str  # a sentence with the numbers
-    numbers: tuple[tuple[str, str], ...] = ()
+    numbers: Numbers = ()
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:  # JSON
         return {"lot": self.lot, "investor": self.investor, "account": self.account, "security": self.security,
                 "acquired": self.acquired.isoformat(), "units": str(self.units), "action": self.action,
                 "code": self.code, "units_sold": str(self.units_sold), "proceeds": str(self.proceeds),
                 "gain": str(self.gain), "term": self.term, "reason": self.reason, "numbers": dict(self.numbers)}
 
 
-def _rate_text(rate) -> str:
+def _rate_text(rate: Rate | None) -> str:
     if rate == RateKind.EXEMPT:
         return "nil: the gain is exempt"
-    return "slab rate" if rate == RateKind.SLAB else ("no rate in force" if rate is None else format_percent(rate))
+    if rate is None:
+        return "no rate in force"
+    return format_percent(rate) if isinstance(rate, Decimal) else "slab rate"
 
 
 def _describe(h: Holding, lot_id: str) -> str:
     return f"Lot {lot_id} ({h.lot.units} units of {h.lot.security} in {h.lot.account}, bought {h.lot.acquired})"
 
 
-def decisions(policy: Policy, plan: InvestorPlan, as_of: date, position) -> list[Decision]:
+def decisions(policy: Policy, plan: InvestorPlan, as_of: date, position: TaxPosition) -> list[Decision]:
     """One decision per lot of the investor's queues, in queue and FIFO order."""
-    sold = {}
+    sold: dict[tuple[str, str, str], LotSale] = {}  # (account, security, lot)
     for order in plan.outcome.orders:
-        for sale in order.lots:
-            sold[(order.account, order.security, sale.lot_id)] = sale
+        for lot_sale in order.lots:
+            sold[(order.account, order.security, lot_sale.lot_id)] = lot_sale
     out: list[Decision] = []
     for q in plan.queues:
         front: tuple[str, str] | None = None  # the first kept lot's id and code
@@ -147,12 +154,12 @@ def decisions(policy: Policy, plan: InvestorPlan, as_of: date, position) -> list
     return out
 
 
-def _kept(h: Holding, lot_id: str, code: Code, reason: str, numbers: tuple = ()) -> Decision:
+def _kept(h: Holding, lot_id: str, code: Code, reason: str, numbers: Numbers = ()) -> Decision:
     return Decision(lot_id, h.lot.investor, h.lot.account, h.lot.security, h.lot.acquired, h.lot.units, Action.KEPT,
                     code, ZERO, ZERO, h.gain, h.term, reason, numbers)
 
 
-def _sold(h: Holding, lot_id: str, sale, plan: InvestorPlan) -> Decision:
+def _sold(h: Holding, lot_id: str, sale: LotSale, plan: InvestorPlan) -> Decision:
     after = plan.outcome.after
     if sale.gain >= 0:
         code = Code.SOLD_GAIN
@@ -196,7 +203,7 @@ def violated(policy: Policy, outcome: Outcome, allowance: Decimal) -> tuple[Cons
     """The constraints a plan's exact outcome breaks, in naming order (the same judgement as the
     referee of tests/test_harvest_exact.py, on the tax engine's own numbers)."""
     rule = policy.harvest
-    out = []
+    out: list[Constraint] = []
     short_gains = sum((p.gain for p in outcome.parts if p.term == Term.SHORT and p.gain > 0), ZERO)
     limit = rule.short_term_gains_limit
     if limit is not None and short_gains > limit:
@@ -212,7 +219,7 @@ def violated(policy: Policy, outcome: Outcome, allowance: Decimal) -> tuple[Cons
     if threshold and any(net < 0 and -net <= threshold for net in nets):
         out.append(Constraint.LOSS_THRESHOLD)
     for o in outcome.orders:
-        security = policy.portfolio.security(o.security)
+        security = security_of(policy, o.security)
         if (security.minimum_redemption is not None and o.amount < security.minimum_redemption) or \
                 (security.minimum_redemption_units is not None and o.units < security.minimum_redemption_units):
             out.append(Constraint.MINIMUM)
@@ -234,8 +241,9 @@ class Alternative:
     broken: tuple[Constraint, ...]
 
 
-def alternative(policy: Policy, plan: InvestorPlan, q: Queue, extra: Decimal, position, as_of: date) -> Alternative:
-    investor = next(i for i in policy.portfolio.investors if i.id == plan.investor)
+def alternative(policy: Policy, plan: InvestorPlan, q: Queue, extra: Decimal, position: TaxPosition, as_of: date
+                ) -> Alternative:
+    investor = next(i for i in portfolio_of(policy).investors if i.id == plan.investor)
     units = dict(plan.units)
     units[q.key] = units.get(q.key, ZERO) + extra
     outcome = evaluate(policy, investor, position, plan.queues, units, as_of, position.fy)
@@ -253,7 +261,7 @@ def binding(options: Sequence[Alternative]) -> Alternative | None:
 
 
 def _why_kept(policy: Policy, plan: InvestorPlan, q: Queue, index: int, h: Holding, as_of: date,
-              units: Decimal, position) -> tuple[str, str, tuple]:
+              units: Decimal, position: TaxPosition) -> tuple[Code, str, Numbers]:
     """The reason the first kept lot of a queue keeps `units` (all of it, or what a partial sale
     left): what would have to change for it to be sold. Selling it (the kept units, after what
     the plan sells in front) and selling one unit step more (0.001 unit of a fund, a share) are
@@ -290,13 +298,13 @@ def _amount(a: Alternative, kept: Decimal) -> str:
     return f"even {a.extra} unit more of it (a {'gain' if a.gain >= 0 else 'loss'} of {format_inr(abs(a.gain))})"
 
 
-def _step(a: Alternative, kept: Decimal) -> tuple:
+def _step(a: Alternative, kept: Decimal) -> Numbers:
     """The numbers of a one-step alternative (none when the alternative is the whole kept part)."""
     return () if a.extra == kept else (("step_units", str(a.extra)), ("step_gain", str(a.gain)))
 
 
 def _named(c: Constraint, policy: Policy, plan: InvestorPlan, h: Holding, as_of: date, whole: Alternative,
-           chosen: Alternative) -> tuple[str, tuple]:
+           chosen: Alternative) -> tuple[str, Numbers]:
     """The sentence and numbers of the constraint that keeps the lot: the gain, load or tax of
     selling all of it (`whole`); the order that would break a threshold or a minimum, and the tax
     that would be added, of the alternative that breaks it (`chosen`)."""
@@ -336,10 +344,12 @@ def _named(c: Constraint, policy: Policy, plan: InvestorPlan, h: Holding, as_of:
     if c is Constraint.LOSS_THRESHOLD:
         order = next(o for o in chosen.outcome.orders if (o.account, o.security) == (h.lot.account, h.lot.security))
         net = sum((s.gain for s in order.lots), ZERO)
+        threshold = rule.loss_threshold
+        assert threshold is not None  # violated() names this constraint only under a threshold
         return (f"selling would make this holding's order realise a net loss of {format_inr(-net)}, not larger than "
-                f"the policy's threshold of {format_inr(rule.loss_threshold)} (it applies to each order)",
-                (("order_net_loss", str(-net)), ("threshold", str(rule.loss_threshold))))
-    security = policy.portfolio.security(h.lot.security)
+                f"the policy's threshold of {format_inr(threshold)} (it applies to each order)",
+                (("order_net_loss", str(-net)), ("threshold", str(threshold))))
+    security = security_of(policy, h.lot.security)
     order = next(o for o in chosen.outcome.orders if (o.account, o.security) == (h.lot.account, h.lot.security))
     least = " and ".join(x for x in (security.minimum_redemption is not None
                                      and format_inr(security.minimum_redemption),
@@ -355,7 +365,8 @@ def _worse(worth: Decimal) -> str:
             "no better" if worth == 0 else f"{format_inr(worth)} better, no more than rounding")
 
 
-def _not_worth(policy: Policy, plan: InvestorPlan, h: Holding, as_of: date, a: Alternative) -> tuple[str, str, tuple]:
+def _not_worth(policy: Policy, plan: InvestorPlan, h: Holding, as_of: date, a: Alternative
+               ) -> tuple[Code, str, Numbers]:
     """A kept lot no constraint keeps: selling it would not make the plan better."""
     also = ((("also", ",".join(KEPT_BY[c] for c in a.broken)),) if a.broken else ())
     besides = (" (and it would break " + ", ".join(c.value for c in a.broken) + ")") if a.broken else ""
@@ -379,6 +390,7 @@ def _not_worth(policy: Policy, plan: InvestorPlan, h: Holding, as_of: date, a: A
     return (Code.KEPT_NOT_NEEDED, f"selling would realise no gain or loss{besides}", also)
 
 
-def all_decisions(policy: Policy, plans: Sequence[InvestorPlan], as_of: date, position) -> list[Decision]:
+def all_decisions(policy: Policy, plans: Sequence[InvestorPlan], as_of: date, position: TaxPosition
+                  ) -> list[Decision]:
     """`position`: the year so far (sell_choice.TaxPosition), to say what a kept loss would save."""
     return [d for p in plans for d in decisions(policy, p, as_of, position)]

@@ -14,8 +14,9 @@ from decimal import Decimal
 from typing import Mapping, Sequence
 
 from engine.harvest.queues import Queue, Taken, parts_for
-from engine.plans.sell_choice import LotSale, SellOrder, TaxPosition, stt_rate
+from engine.plans.sell_choice import LotSale, QueueKey, SellOrder, TaxPosition, stt_rate
 from engine.policy.model import Investor, Policy
+from engine.tax.complete import law_of
 from engine.tax.realised import RealisedPart, paise
 from engine.tax.year import YearResult, compute
 
@@ -65,14 +66,15 @@ def sell_order(policy: Policy, q: Queue, items: Sequence[Taken], as_of: date) ->
 
 
 def evaluate(policy: Policy, investor: Investor, position: TaxPosition, queues: Sequence[Queue],
-             units: Mapping[tuple, Decimal], as_of: date, fy: int) -> Outcome:
+             units: Mapping[QueueKey, Decimal], as_of: date, fy: int) -> Outcome:
     """The objective of selling `units` from each queue, computed exactly by the tax engine."""
     before_parts = [*position.realised.get(investor.id, ())]
     losses = position.losses.get(investor.id, ())
-    before, _ = compute(before_parts, policy.tax, investor, fy, losses)
+    law = law_of(policy)
+    before, _ = compute(before_parts, law, investor, fy, losses)
     taken = parts_for(queues, units, as_of, fy)
     new_parts = [t.part for key in taken for t in taken[key]]
-    after, _ = compute([*before_parts, *new_parts], policy.tax, investor, fy, losses)
+    after, _ = compute([*before_parts, *new_parts], law, investor, fy, losses)
     by_key = {q.key: q for q in queues}
     step = charges = loads_total = ZERO
     orders = []

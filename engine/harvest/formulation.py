@@ -23,22 +23,24 @@ from typing import Mapping, Sequence
 from engine.harvest.evaluation import allowance_of
 from engine.harvest.program import INF, Program
 from engine.harvest.queues import Queue
-from engine.plans.sell_choice import FUND_UNIT, SHARE, TaxPosition
+from engine.plans.sell_choice import FUND_UNIT, SHARE, QueueKey, TaxPosition
 from engine.policy.model import Investor, Policy
+from engine.tax.complete import law_of
 from engine.tax.realised import RealisedPart
 from engine.tax.unrealised import Holding
 from engine.tax.year import Loss, Tranche, compute, condensed, set_off_order
+from engine.vocabulary import Rate, RateKind, Term, resolve_rate
 
 ZERO = Decimal(0)
 TIE_TOLERANCE = 1.0  # rupees of tax value the plan may be from the optimum (docs/harvesting.md):
 TIE_SHARE = 0.5  # at most this much for the tie-breaks (preference, charges, orders) together,
 # and engine/harvest/program.py GAP for the solver's proof of optimality.
-TERMS = ("short-term", "long-term")
+TERMS = (Term.SHORT, Term.LONG)
 
-Bucket = tuple  # (term, rate, exemptable): gains taxed alike and met alike by losses and the exemption
+Bucket = tuple[Term, Rate | None, bool]  # (term, rate, exemptable): gains taxed alike and met alike by losses and the exemption
 
 
-def _f(value) -> float:
+def _f(value: Decimal | Fraction | int) -> float:
     return float(value)  # solver input only
 
 
@@ -58,13 +60,13 @@ class Baseline:
     allowance: Decimal  # the most net LTCG the plan may leave (evaluation.allowance_of)
     exemption: Decimal  # what the program is told the exemption is: the margin off it
     base_gain: dict[Bucket, Fraction]  # gains already realised, per bucket
-    base_loss: dict[str, Fraction]  # losses there to set off (this year's and those carried forward), per term
+    base_loss: dict[Term, Fraction]  # losses there to set off (this year's and those carried forward), per term
 
 
 def baseline_of(policy: Policy, investor: Investor, position: TaxPosition, fy: int) -> Baseline:
     """The year so far. Exempt parts (s.10(38)) are outside total income: they meet no loss,
     and no loss of them counts. Losses carried forward count while the law carries them."""
-    law, rule = policy.tax, policy.harvest
+    law, rule = law_of(policy), policy.harvest
     losses_bf = tuple(position.losses.get(investor.id, ()))
     parts = tuple(condensed(position.realised.get(investor.id, ())))
     before, _ = compute(list(parts), law, investor, fy, losses_bf)
@@ -72,9 +74,9 @@ def baseline_of(policy: Policy, investor: Investor, position: TaxPosition, fy: i
     # net LTCG into the last `margin` rupees of it (unless the year is already past that).
     allowance = allowance_of(policy, before)
     base_gain: dict[Bucket, Fraction] = {}
-    base_loss = {"short-term": Fraction(0), "long-term": Fraction(0)}
+    base_loss = {Term.SHORT: Fraction(0), Term.LONG: Fraction(0)}
     for part in parts:
-        if part.rate == "exempt":
+        if part.rate == RateKind.EXEMPT:
             continue
         if part.gain > 0:
             key = (part.term, part.rate, part.exemptable)
@@ -97,20 +99,16 @@ class Rates:
 
     slab: Decimal | None
     cess: Fraction
-    numbers: dict[object, Fraction] = field(default_factory=dict)
-    taxed_floats: dict[object, float] = field(default_factory=dict)
+    numbers: dict[Rate | None, Fraction] = field(default_factory=dict)
+    taxed_floats: dict[Rate | None, float] = field(default_factory=dict)
 
-    def of(self, rate) -> Fraction:
+    def of(self, rate: Rate | None) -> Fraction:
         if rate not in self.numbers:
-            if rate == "slab":
-                self.numbers[rate] = Fraction(self.slab) if self.slab is not None else Fraction(0)
-            elif rate == "exempt":
-                self.numbers[rate] = Fraction(0)
-            else:
-                self.numbers[rate] = Fraction(rate) if rate is not None else Fraction(0)
+            number = resolve_rate(rate, self.slab)  # None: no rate, or a slab rate not stated
+            self.numbers[rate] = Fraction(number) if number is not None else Fraction(0)
         return self.numbers[rate]
 
-    def taxed(self, rate) -> float:
+    def taxed(self, rate: Rate | None) -> float:
         if rate not in self.taxed_floats:
             self.taxed_floats[rate] = float(self.of(rate) * self.cess)  # solver input
         return self.taxed_floats[rate]
@@ -126,9 +124,9 @@ class Formulation:
     order_len: int  # how many kinds the policy's `prefer` order names
     program: Program = field(default_factory=Program)
     buckets: dict[Bucket, dict[int, float]] = field(default_factory=dict)  # bucket -> {column: gain per count}
-    loss_pool: dict[str, dict[int, float]] = field(default_factory=lambda: {t: {} for t in TERMS})
-    columns: dict[tuple, list[int]] = field(default_factory=dict)  # per queue: its lots' columns, FIFO order
-    net_of_queue: dict[tuple, dict[int, float]] = field(default_factory=dict)
+    loss_pool: dict[Term, dict[int, float]] = field(default_factory=lambda: {t: {} for t in TERMS})
+    columns: dict[QueueKey, list[int]] = field(default_factory=dict)  # per queue: its lots' columns, FIFO order
+    net_of_queue: dict[QueueKey, dict[int, float]] = field(default_factory=dict)
     preference_value: dict[int, float] = field(default_factory=dict)
     short_gain_cols: dict[int, float] = field(default_factory=dict)
     charges_of: dict[int, float] = field(default_factory=dict)
@@ -138,7 +136,7 @@ class Formulation:
     ordered: list[Bucket] = field(default_factory=list)
     covered: dict[Bucket, dict[int, float]] = field(default_factory=dict)  # its gains - what covers them
     short_loss_to: dict[Bucket, int] = field(default_factory=dict)
-    setoff_cols: dict[str, list[int]] = field(default_factory=lambda: {t: [] for t in TERMS})
+    setoff_cols: dict[Term, list[int]] = field(default_factory=lambda: {t: [] for t in TERMS})
     exempt_cols: list[int] = field(default_factory=list)
     tax_row: dict[int, float] = field(default_factory=dict)
     baseline_tax: Fraction = Fraction(0)
@@ -152,20 +150,21 @@ def start(policy: Policy, investor: Investor, fy: int, baseline: Baseline) -> Fo
                        len(rule.preference) if rule else 0)
 
 
-def reach_of(queues: Sequence[Queue], baseline: Baseline) -> dict[tuple, int]:
+def reach_of(queues: Sequence[Queue], baseline: Baseline) -> dict[QueueKey, int]:
     """How many lots of each queue the program considers: a lot is left out when every plan
     selling into it would realise more net gain than the exemption left and every loss in
     reach could cover (such a plan would be taxed, which the program forbids)."""
     in_reach = sum(-float(h.gain) for q in queues for h in q.holdings[:q.eligible] if h.gain < 0)
-    long_gains = sum((g for b, g in baseline.base_gain.items() if b[0] == "long-term"), Fraction(0))
+    long_gains = sum((g for b, g in baseline.base_gain.items() if b[0] == Term.LONG), Fraction(0))
     # Generous, so always safe: short-term gains already realised use none of the room, and
     # every loss there is counted as if it could meet long-term gains.
     room = max(0.0, float(baseline.allowance) + float(sum(baseline.base_loss.values(), Fraction(0)))
                - float(long_gains)) + in_reach + 1.0  # a rupee of slack for floats
-    reach = {}
+    reach: dict[QueueKey, int] = {}
     for q in queues:
         lots = q.holdings[:q.eligible]
-        through, running = [], 0.0
+        through: list[float] = []
+        running = 0.0
         for h in lots:
             running += float(h.gain)
             through.append(running)
@@ -242,11 +241,11 @@ def _lot_column(f: Formulation, q: Queue, h: Holding, counts: int, future: float
     if per_count > 0:
         value -= per_count * f.rates.taxed(h.rate)
     col = p.var(0, counts, -value, integer=q.quantum == SHARE)
-    if h.rate == "exempt":
+    if h.rate == RateKind.EXEMPT:
         pass  # an exempt gain is untaxed and meets no loss; an exempt loss is no loss
     elif per_count > 0:
         f.buckets.setdefault(bucket_of(h), {})[col] = per_count
-        if h.term == "short-term":
+        if h.term == Term.SHORT:
             f.short_gain_cols[col] = per_count
     elif per_count < 0:
         f.loss_pool[h.term][col] = -per_count
@@ -321,13 +320,13 @@ def tax_in_program_terms(policy: Policy, investor: Investor, parts: Sequence[Rea
     program is told of (`allowance`): what the program's tax row must not exceed."""
     classes = tuple(c.model_copy(update={"exemptions": tuple(e.model_copy(update={"amount": allowance})
                                                                 for e in c.exemptions)})
-                    for c in policy.tax.classes)
-    law = policy.tax.model_copy(update={"cess": (), "classes": classes})
+                    for c in law_of(policy).classes)
+    law = law_of(policy).model_copy(update={"cess": (), "classes": classes})
     result, _ = compute(list(parts), law, investor, fy, losses)
     return result.tax
 
 
-def _tranche_order(bucket: Bucket, investor: Investor, fy: int) -> tuple:
+def _tranche_order(bucket: Bucket, investor: Investor, fy: int) -> tuple[int, Decimal]:
     """Where a bucket's taxed part stands in the order losses meet gains (year.set_off_order)."""
     term, rate, _ = bucket
     return set_off_order(Tranche(term, rate, False, ZERO), investor.slab_rate_for(fy))
@@ -340,7 +339,7 @@ def add_set_off(f: Formulation, policy: Policy, investor: Investor, fy: int) -> 
     year's tax without the plan (with cess), less the tax of the gains already realised
     (those are constants in the program; what covers them is not)."""
     b0 = f.baseline
-    allowed = {rule_.loss: set(rule_.against) for rule_ in policy.tax.set_off}
+    allowed = {rule_.loss: set(rule_.against) for rule_ in law_of(policy).set_off}
     f.baseline_tax = Fraction(tax_in_program_terms(policy, investor, b0.parts, b0.losses_bf, fy, b0.exemption)) \
         * b0.cess
     f.ordered = sorted(set(f.buckets) | set(b0.base_gain), key=lambda b: (_tranche_order(b, investor, fy), repr(b)))
@@ -348,7 +347,7 @@ def add_set_off(f: Formulation, policy: Policy, investor: Investor, fy: int) -> 
         _cover_bucket(f, b, allowed)
 
 
-def _cover_bucket(f: Formulation, b: Bucket, allowed: Mapping[str, set[str]]) -> None:
+def _cover_bucket(f: Formulation, b: Bucket, allowed: Mapping[Term, set[Term]]) -> None:
     """One bucket's row (what covers it <= its gains), its set-off and exemption columns, and
     its share of the tax row and of net long-term gains."""
     p, b0 = f.program, f.baseline
@@ -360,9 +359,9 @@ def _cover_bucket(f: Formulation, b: Bucket, allowed: Mapping[str, set[str]]) ->
             s = p.var(0, INF, -taxed)
             row[s] = -1.0
             f.setoff_cols[loss_term].append(s)
-            if loss_term == "short-term":
+            if loss_term == Term.SHORT:
                 f.short_loss_to[b] = s
-            if term == "long-term":
+            if term == Term.LONG:
                 f.lt_row[s] = -1.0
     if exemptable and b0.exemption > 0:
         e = p.var(0, INF, -taxed)
@@ -373,7 +372,7 @@ def _cover_bucket(f: Formulation, b: Bucket, allowed: Mapping[str, set[str]]) ->
     for c, v in row.items():  # the bucket's tax: rate x (its gains - what covers them)
         f.tax_row[c] = f.tax_row.get(c, 0.0) + v * taxed
     f.baseline_tax -= b0.base_gain.get(b, Fraction(0)) * f.rates.of(rate) * b0.cess
-    if term == "long-term":
+    if term == Term.LONG:
         f.lt_base += b0.base_gain.get(b, Fraction(0))
         for c, v in f.buckets.get(b, {}).items():
             f.lt_row[c] = f.lt_row.get(c, 0.0) + v
@@ -387,16 +386,16 @@ def add_short_loss_chain(f: Formulation) -> None:
     included). A loss reaches a bucket only once every bucket before it is covered: one
     binary per step."""
     p, b0 = f.program, f.baseline
-    chain = [b for b in f.ordered if b in f.short_loss_to and b[0] != "long-term"] + \
-        [b for b in f.ordered if b in f.short_loss_to and b[0] == "long-term"]
-    previous_step = None
+    chain = [b for b in f.ordered if b in f.short_loss_to and b[0] != Term.LONG] + \
+        [b for b in f.ordered if b in f.short_loss_to and b[0] == Term.LONG]
+    previous_step: int | None = None
     for earlier, later in zip(chain, chain[1:]):
         step = p.var(0, 1, integer=True)
         if previous_step is not None:  # reaching a bucket needs every bucket before it covered
             p.row({step: 1.0, previous_step: -1.0}, -INF, 0.0)
         previous_step = step
         gains = sum(v * p.upper[c] for c, v in f.buckets.get(earlier, {}).items()) + _f(b0.base_gain.get(earlier, 0))
-        losses = sum(v * p.upper[c] for c, v in f.loss_pool["short-term"].items()) + _f(b0.base_loss["short-term"])
+        losses = sum(v * p.upper[c] for c, v in f.loss_pool[Term.SHORT].items()) + _f(b0.base_loss[Term.SHORT])
         big = gains + losses + 1.0  # bounds both the bucket's taxed part and any loss set off
         p.row({**f.covered[earlier], step: big}, -INF, big - _f(b0.base_gain.get(earlier, Fraction(0))))
         p.row({f.short_loss_to[later]: 1.0, step: -big}, -INF, 0.0)

@@ -49,8 +49,9 @@ from engine.harvest import formulation as fm
 from engine.harvest.evaluation import Outcome, allowance_of, evaluate
 from engine.harvest.queues import Queue, future_rate, parts_for, queues_of
 from engine.harvest.rounding import units_of
-from engine.plans.sell_choice import TaxPosition
+from engine.plans.sell_choice import QueueKey, TaxPosition
 from engine.policy.model import Investor, Policy
+from engine.tax.complete import portfolio_of
 from engine.tax.unrealised import Holding
 
 __all__ = ["HarvestPlan", "InvestorPlan", "Outcome", "Queue", "allowance_of", "evaluate", "future_rate",
@@ -63,7 +64,7 @@ class InvestorPlan:
     exemption: Decimal
     allowance: Decimal  # the most net LTCG the plan may leave: exemption - margin (or the year's, if above)
     queues: tuple[Queue, ...]
-    units: dict[tuple[str, str, str], Decimal]  # units sold per queue
+    units: dict[QueueKey, Decimal]  # units sold per queue
     outcome: Outcome
 
 
@@ -76,7 +77,7 @@ class HarvestPlan:
 
 
 def solve_investor(policy: Policy, investor: Investor, position: TaxPosition, queues: Sequence[Queue],
-                   as_of: date, fy: int, prefer: bool = True, solver_log: bool = False) -> dict[tuple, Decimal]:
+                   as_of: date, fy: int, prefer: bool = True, solver_log: bool = False) -> dict[QueueKey, Decimal]:
     """Units to sell per queue: the program's optimum; with `prefer`, ties (within Re 1 of tax
     value) go to the policy's preference order, then less STT and stamp duty, then fewer orders;
     with `solver_log`, HiGHS's log goes to stderr.
@@ -109,7 +110,7 @@ def plan_year_end(policy: Policy, holdings: Sequence[Holding], position: TaxPosi
     """The harvest for every investor of the policy (each solved on their own)."""
     fy = position.fy
     plans = []
-    for investor in policy.portfolio.investors:
+    for investor in portfolio_of(policy).investors:
         queues = queues_of(policy, investor, holdings, as_of, fy, overweight or set())
         units = solve_investor(policy, investor, position, queues, as_of, fy, solver_log=solver_log)
         outcome = evaluate(policy, investor, position, queues, units, as_of, fy)

@@ -17,6 +17,10 @@ import sys
 import threading
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Iterator
+
+if TYPE_CHECKING:  # highspy is imported only when a program is solved (start-up)
+    from highspy import HighsLp
 
 INF = float("inf")
 GAP = 0.05  # the solver's proof of optimality: an absolute gap, in rupees (docs/harvesting.md)
@@ -26,7 +30,7 @@ _FD1_LOCK = threading.Lock()
 
 
 @contextmanager
-def fd1_to(target: int | None):
+def fd1_to(target: int | None) -> Iterator[None]:
     """File descriptor 1 pointed at `target` (a descriptor; None: the null device) for the
     block, and back after it: what a C library prints there (HiGHS's banner, its log) is then
     not on the process's stdout. Python's and C's buffers are flushed on either side, so no
@@ -41,9 +45,11 @@ def fd1_to(target: int | None):
         except OSError:
             yield
             return
-        sink = os.open(os.devnull, os.O_WRONLY) if target is None else None
+        sink: int | None = None  # the null device, opened here and closed after
+        if target is None:
+            sink = target = os.open(os.devnull, os.O_WRONLY)
         try:
-            os.dup2(target if sink is None else sink, 1)
+            os.dup2(target, 1)
             yield
         finally:
             flush_c_stdio()
@@ -95,7 +101,7 @@ class Program:
         # before output_flag can be set: made with fd 1 pointed away, so stdout carries only
         # the command's data (issue 11). Its log, when asked for, goes to stderr.
         with fd1_to(2 if log else None):
-            h = highspy.Highs()
+            h = highspy.Highs()  # type: ignore[no-untyped-call]  # highspy: Highs.__init__ is not annotated
         h.setOptionValue("output_flag", log)  # off: the solver prints nothing more
         h.setOptionValue("mip_rel_gap", 0.0)
         h.setOptionValue("mip_abs_gap", GAP)
@@ -103,7 +109,7 @@ class Program:
         h.setOptionValue("threads", 1)
         if len(self.cost) > PRESOLVE_OFF_ABOVE:
             h.setOptionValue("presolve", "off")
-        h.passModel(self._highs_lp(highspy))
+        h.passModel(self._highs_lp())
         with fd1_to(2) if log else nullcontext():
             h.run()
         status = h.modelStatusToString(h.getModelStatus())
@@ -111,8 +117,9 @@ class Program:
             return None
         return list(h.getSolution().col_value)
 
-    def _highs_lp(self, highspy):
+    def _highs_lp(self) -> HighsLp:
         """The program as HiGHS's model: its matrix column-wise."""
+        import highspy
         import numpy as np
 
         inf = highspy.kHighsInf

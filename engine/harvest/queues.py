@@ -14,10 +14,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Mapping, Sequence
 
-from engine.plans.sell_choice import FUND_UNIT, SHARE, sale_part, stt_rate
+from engine.plans.sell_choice import FUND_UNIT, SHARE, QueueKey, sale_part, stt_rate
 from engine.policy.model import Investor, Policy, Security
+from engine.tax.complete import law_of, portfolio_of, security_of
 from engine.tax.realised import RealisedPart
 from engine.tax.unrealised import Holding
+from engine.vocabulary import ChargedOn, Term, resolve_rate
 
 ZERO = Decimal(0)
 HIGH_COST = Decimal("0.01")  # an expense ratio from which a fund is one of the policy's "high-cost-funds"
@@ -28,7 +30,7 @@ class Queue:
     """One FIFO queue of an investor: the lots the plan may sell (`lots`, a prefix of the
     queue) and why it may go no further (`stop`: the first lot it may not sell, and why)."""
 
-    key: tuple[str, str, str]
+    key: QueueKey
     holdings: tuple[Holding, ...]  # the whole queue, FIFO order
     eligible: int  # how many lots from the front the plan may sell
     stop_code: str | None  # SHORT_TERM or EXIT_LOAD for holdings[eligible]; None otherwise
@@ -54,13 +56,11 @@ def future_rate(policy: Policy, investor: Investor, tax_class: str, bought: date
     """The rate (with cess) the gain of a lot of `tax_class` bought on `bought` would bear if it
     were kept and realised later: long-term, at today's rates, where the lot can become
     long-term; otherwise (s.50AA) its short-term rate, a slab rate being the investor's."""
-    law = policy.tax
+    law = law_of(policy)
     treatment = law.treatment(tax_class, bought, as_of)
     long_possible = not treatment.always_short_term and treatment.long_term_after is not None
-    rate = treatment.long_rate if long_possible else treatment.short_rate
-    if rate == "slab":
-        rate = investor.slab_rate_for(fy)
-    if rate is None or rate == "exempt":
+    rate = resolve_rate(treatment.long_rate if long_possible else treatment.short_rate, investor.slab_rate_for(fy))
+    if rate is None:  # no rate in force, or a slab rate the policy does not state
         return ZERO
     return rate * (1 + law.cess_rate(fy))  # exact: a rate and a cess rate of a few decimal places
 
@@ -73,7 +73,7 @@ def stop_of(lots: Sequence[Holding], never_short: bool, no_load: bool) -> tuple[
     for i, h in enumerate(lots):
         if no_load and h.exit_load > 0:
             return i, "EXIT_LOAD"
-        if never_short and h.term == "short-term" and h.gain > 0:
+        if never_short and h.term == Term.SHORT and h.gain > 0:
             return i, "SHORT_TERM"
     return len(lots), None
 
@@ -94,9 +94,9 @@ def preference_of(security: Security, order: Sequence[str], overweight: set[str]
 def charge_rate_of(policy: Policy, ident: str, as_of: date) -> Decimal:
     """Charges per rupee of proceeds of selling the security `ident` and buying back: STT on the
     sale, stamp duty (and any STT) on the rebuy, of the replacement fund for a legacy fund."""
-    security = policy.portfolio.security(ident)
-    rebuy = policy.portfolio.security(security.replacement) if security.legacy and security.replacement else security
-    rebuy_charges = sum((c.rate for c in policy.tax.charges_on(rebuy or security, "purchase", as_of)), ZERO)
+    security = security_of(policy, ident)
+    rebuy = portfolio_of(policy).security(security.replacement) if security.legacy and security.replacement else security
+    rebuy_charges = sum((c.rate for c in law_of(policy).charges_on(rebuy or security, ChargedOn.PURCHASE, as_of)), ZERO)
     return stt_rate(policy, ident, as_of) + rebuy_charges
 
 
@@ -107,7 +107,7 @@ def queues_of(policy: Policy, investor: Investor, holdings: Sequence[Holding], a
     never_short = rule is None or rule.short_term_gains_limit == 0
     no_load = rule is not None and rule.never_pay_exit_load
     order = list(rule.preference) if rule else []
-    grouped: dict[tuple, list[Holding]] = {}
+    grouped: dict[QueueKey, list[Holding]] = {}
     for h in holdings:
         if h.lot.investor == investor.id:
             grouped.setdefault(h.lot.key, []).append(h)
@@ -121,7 +121,7 @@ def queues_of(policy: Policy, investor: Investor, holdings: Sequence[Holding], a
     queues = []
     for key in sorted(grouped):
         lots = grouped[key]
-        security = policy.portfolio.security(key[2])
+        security = security_of(policy, key[2])
         eligible, stop = stop_of(lots, never_short, no_load)
         queues.append(Queue(key, tuple(lots), eligible, stop, SHARE if security.exchange_traded else FUND_UNIT,
                             tuple(rate(security.tax_class, h.lot.acquired) for h in lots),
@@ -130,10 +130,10 @@ def queues_of(policy: Policy, investor: Investor, holdings: Sequence[Holding], a
     return queues
 
 
-def parts_for(queues: Sequence[Queue], units: Mapping[tuple, Decimal], as_of: date, fy: int
-              ) -> dict[tuple, list[Taken]]:
+def parts_for(queues: Sequence[Queue], units: Mapping[QueueKey, Decimal], as_of: date, fy: int
+              ) -> dict[QueueKey, list[Taken]]:
     """The FIFO parts that selling `units` from the front of each queue realises, per queue sold from."""
-    out: dict[tuple, list[Taken]] = {}
+    out: dict[QueueKey, list[Taken]] = {}
     for q in queues:
         left = units.get(q.key, ZERO)
         taken = []

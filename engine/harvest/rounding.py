@@ -12,12 +12,13 @@ from decimal import Decimal
 from typing import Mapping, Sequence
 
 from engine.harvest.queues import Queue
+from engine.plans.sell_choice import QueueKey
 
 ZERO = Decimal(0)
 SOLVER_TOLERANCE = 1e-4  # of a count: closer than this to a whole count is that count
 
 
-def repack_runs(queues: Sequence[Queue], columns: Mapping[tuple, list[int]], solution: Sequence[float],
+def repack_runs(queues: Sequence[Queue], columns: Mapping[QueueKey, list[int]], solution: Sequence[float],
                 runs: Mapping[int, int], upper: Sequence[float]) -> list[float]:
     """The solution with each binary-free run's gain repacked in FIFO order: a run's lots may
     be taken in any order by the program (engine/harvest/formulation.py), so the run's gain
@@ -46,7 +47,8 @@ def whole_counts(q: Queue, cols: Sequence[int], solution: Sequence[float], thres
     """Whole counts per lot of `q` in reach: a gain lot's part rounded down, a loss lot's up.
     Rounding a loss up must not make the order's net loss one the policy would not harvest
     (not larger than the threshold): that part is then rounded down instead."""
-    wholes, rounded_up = [], None
+    wholes: list[int] = []
+    rounded_up: int | None = None
     for i, (h, c) in enumerate(zip(q.holdings, cols)):
         x = solution[c]
         counts = int(h.lot.units / q.quantum)
@@ -65,11 +67,11 @@ def whole_counts(q: Queue, cols: Sequence[int], solution: Sequence[float], thres
     return wholes
 
 
-def units_of(queues: Sequence[Queue], columns: Mapping[tuple, list[int]], solution: Sequence[float],
-             runs: Mapping[int, int], upper: Sequence[float], threshold: Decimal | None) -> dict[tuple, Decimal]:
+def units_of(queues: Sequence[Queue], columns: Mapping[QueueKey, list[int]], solution: Sequence[float],
+             runs: Mapping[int, int], upper: Sequence[float], threshold: Decimal | None) -> dict[QueueKey, Decimal]:
     """Units to sell per queue (Decimal; queues sold from only) from the program's counts."""
     solution = repack_runs(queues, columns, solution, runs, upper)
-    units = {}
+    units: dict[QueueKey, Decimal] = {}
     for q in queues:
         wholes = whole_counts(q, columns[q.key], solution, threshold)
         total = sum((Decimal(w) * q.quantum for w in wholes), ZERO)

@@ -25,12 +25,14 @@ from typing import Callable, Mapping, Sequence
 
 from engine.harvest.audit import Code, Decision, all_decisions
 from engine.fmv import FmvTable
-from engine.harvest.optimizer import HarvestPlan, plan_year_end
+from engine.harvest.optimizer import HarvestPlan, InvestorPlan, plan_year_end
 from engine.plans.month_plan import (BuyOrder, Unplaced, buy_order, buy_orders, drifts_of, orders_day, values_after,
                                values_by_asset)
+from engine.plans.drift import AssetDrift
 from engine.plans.positions import accounts_of
 from engine.policy.model import Policy
 from engine.plans.sell_choice import SellOrder, TaxPosition
+from engine.tax.complete import portfolio_of, security_of
 from engine.tax.unrealised import Holding
 from engine.tax.year import year_json
 from engine.transactions import Price
@@ -62,10 +64,10 @@ def _rebuys(policy: Policy, harvest: HarvestPlan, holdings: Sequence[Holding],
     wanted: dict[tuple[str, str, str], int] = {}  # (investor, account, fund) -> rupees, in order of the sales
     for ip in harvest.investors:
         for order in ip.outcome.orders:
-            security = policy.portfolio.security(order.security)
+            security = security_of(policy, order.security)
             target = security
             if security.legacy and security.replacement:
-                target = policy.portfolio.security(security.replacement) or security
+                target = portfolio_of(policy).security(security.replacement) or security
             rupees = net_rupees(order)
             if rupees <= 0:
                 continue
@@ -73,10 +75,14 @@ def _rebuys(policy: Policy, harvest: HarvestPlan, holdings: Sequence[Holding],
                                                                                     ("new",))[0]
             key = (order.investor, account, target.id)
             wanted[key] = wanted.get(key, 0) + rupees
-    buys, unplaced = [], []
+    buys: list[BuyOrder] = []
+    unplaced: list[Unplaced] = []
     for (investor, account, fund), rupees in wanted.items():
-        order = buy_order(policy.portfolio.security(fund), investor, account, rupees, price_of, harvest.as_of)
-        (buys if isinstance(order, BuyOrder) else unplaced).append(order)
+        buy = buy_order(security_of(policy, fund), investor, account, rupees, price_of, harvest.as_of)
+        if isinstance(buy, BuyOrder):
+            buys.append(buy)
+        else:
+            unplaced.append(buy)
     return buys, unplaced
 
 
@@ -87,7 +93,7 @@ def plan(policy: Policy, holdings: Sequence[Holding], position: TaxPosition, as_
     from engine.calendar import calendar_note, closed_between, next_trading_day, why_closed
 
     values = values_by_asset(holdings)
-    targets = {a.name: a.target for a in policy.portfolio.assets}
+    targets = {a.name: a.target for a in portfolio_of(policy).assets}
     total = sum(values.values(), ZERO)
     overweight = {a for a, v in values.items() if total > 0 and v > targets.get(a, ZERO) * total}
     harvest = plan_year_end(policy, holdings, position, as_of, overweight, solver_log=solver_log)
@@ -105,9 +111,9 @@ def plan(policy: Policy, holdings: Sequence[Holding], position: TaxPosition, as_
     day, day_notes = orders_day(policy, as_of)
     notes += day_notes
     rebuy = next_trading_day(day)
-    dates = []
+    dates: list[date] = []
     for b in buys:
-        security = policy.portfolio.security(b.security)
+        security = portfolio_of(policy).security(b.security)
         dates.append(rebuy if security is not None and security.exchange_traded else day)
     if rebuy in dates:
         closed = "".join(f"; {d} is {why_closed(d)}" for d in closed_between(day, rebuy))
@@ -125,7 +131,7 @@ def plan(policy: Policy, holdings: Sequence[Holding], position: TaxPosition, as_
     return YearEndPlan(harvest, tuple(buys), tuple(dates), day, tuple(unplaced), tuple(decisions), tuple(notes))
 
 
-def _why_nothing(policy: Policy, ip, decisions: Sequence[Decision]) -> str:
+def _why_nothing(policy: Policy, ip: InvestorPlan, decisions: Sequence[Decision]) -> str:
     from engine.literals import format_inr
 
     before = ip.outcome.before
@@ -137,7 +143,7 @@ def _why_nothing(policy: Policy, ip, decisions: Sequence[Decision]) -> str:
     if before.net_ltcg >= ip.allowance and before.exemption_limit:
         return (f"the year's net LTCG of {format_inr(before.net_ltcg)} already reaches the {format_inr(ip.allowance)} "
                 "the plan may use, and no loss would save tax")
-    counts: dict[str, int] = {}
+    counts: dict[Code, int] = {}
     for d in decisions:
         if d.code != Code.KEPT_BEHIND:  # the lots at the front of their queues say why each queue stops
             counts[d.code] = counts.get(d.code, 0) + 1
@@ -161,14 +167,14 @@ STOPS = {  # where a holding's FIFO queue stops, by the code of its first kept l
 
 
 # ------------------------------------------------------------------ JSON (docs/json.md)
-def to_json(plan_id: str, hashes: Mapping[str, str], options: Mapping, p: YearEndPlan,
+def to_json(plan_id: str, hashes: Mapping[str, str], options: Mapping[str, object], p: YearEndPlan,
             fmv: FmvTable | None = None) -> str:
     """The plan as saved and printed: keys in a fixed order, numbers as exact decimal strings;
     `fmv`: the grandfathering FMVs the plan read, each with its source."""
     from engine.literals import fy_label
 
     h = p.harvest
-    orders = []
+    orders: list[dict[str, object]] = []  # JSON
     for ip in h.investors:
         for o in ip.outcome.orders:
             orders.append({"date": p.orders_on.isoformat(), "investor": o.investor, "account": o.account,
@@ -190,7 +196,7 @@ def to_json(plan_id: str, hashes: Mapping[str, str], options: Mapping, p: YearEn
         "fy": fy_label(h.fy),
         "inputs": dict(hashes),
         "fmv": [{"security": security, "fmv": str(value), "source": source.value, "from": fmv.described(security)}
-                for security, value, source in (fmv.rows() if fmv is not None else ())],
+                for security, value, source in fmv.rows()] if fmv is not None else [],
         "options": dict(options),
         "investors": [{
             "investor": ip.investor,
@@ -214,6 +220,6 @@ def to_json(plan_id: str, hashes: Mapping[str, str], options: Mapping, p: YearEn
     return json.dumps(body, ensure_ascii=False, separators=(",", ":"))  # compact: the C encoder, 10x faster
 
 
-def drifts_after(policy: Policy, holdings: Sequence[Holding], p: YearEndPlan):
+def drifts_after(policy: Policy, holdings: Sequence[Holding], p: YearEndPlan) -> list[AssetDrift]:
     sells = [o for ip in p.harvest.investors for o in ip.outcome.orders]
     return drifts_of(policy, values_after(values_by_asset(holdings), sells, list(p.buys)))

@@ -33,6 +33,7 @@ from engine.policy.model import Policy, Security
 from engine.plans.positions import Positions
 from engine.plans.sell_choice import FUND_UNIT, SHARE, SellOrder, TaxPosition, sell_assets
 from engine.plans.selling import SellState, decide, sell_amounts
+from engine.tax.complete import portfolio_of
 from engine.tax.unrealised import Holding
 from engine.transactions import Price
 from engine.vocabulary import DriftMeasure
@@ -79,7 +80,7 @@ class MonthPlan:
 
 def preferred_fund(policy: Policy, asset: str) -> Security | None:
     """The fund new money buys for an asset: its first declared fund that is not legacy."""
-    return next((s for s in policy.portfolio.funds_for(asset) if not s.legacy), None)
+    return next((s for s in portfolio_of(policy).funds_for(asset) if not s.legacy), None)
 
 
 def values_by_asset(holdings: Sequence[Holding]) -> dict[str, Decimal]:
@@ -95,13 +96,13 @@ def values_after(values: Mapping[str, Decimal], sells: Sequence[SellOrder], buys
     after = dict(values)
     for order in sells:
         after[order.asset] = after.get(order.asset, Decimal(0)) - order.amount
-    for order in buys:
-        after[order.asset] = after.get(order.asset, Decimal(0)) + order.amount
+    for buy in buys:
+        after[buy.asset] = after.get(buy.asset, Decimal(0)) + buy.amount
     return after
 
 
 def drifts_of(policy: Policy, values: Mapping[str, Decimal]) -> list[AssetDrift]:
-    assets = policy.portfolio.assets
+    assets = portfolio_of(policy).assets
     return asset_drifts(values, {a.name: a.target for a in assets}, {a.name: a.band for a in assets})
 
 
@@ -164,7 +165,10 @@ def buy_orders(policy: Policy, amounts: Mapping[str, int], pots: Mapping[str, in
             continue
         account = sorted(accounts.get((investor, fund.id), ["new"]))[0]
         order = buy_order(fund, investor, account, rupees, price_of, as_of)
-        (buys if isinstance(order, BuyOrder) else unplaced).append(order)
+        if isinstance(order, BuyOrder):
+            buys.append(order)
+        else:
+            unplaced.append(order)
     return buys, unplaced
 
 
@@ -178,7 +182,8 @@ def plan_month(policy: Policy, holdings: Sequence[Holding] | Positions, money: M
     month = f"{as_of.year:04d}-{as_of.month:02d}"
     measure = policy.drift_measure
     values = dict(positions.values)
-    targets = {a.name for a in policy.portfolio.assets}
+    assets = portfolio_of(policy).assets
+    targets = {a.name for a in assets}
     for asset in sorted(set(values) - targets):
         problems.append(warning("A201", f"{asset} is held but has no target in the policy; it counts at 0% and "
                                 "new money never buys it", None, "give it a target in the portfolio"))
@@ -202,7 +207,7 @@ def plan_month(policy: Policy, holdings: Sequence[Holding] | Positions, money: M
         pots[investor] += whole
         cash_left[investor] = net - whole
     after_sales = values_after(values, sells, [])
-    amounts = allocate(after_sales, {a.name: a.target for a in policy.portfolio.assets}, sum(pots.values()),
+    amounts = allocate(after_sales, {a.name: a.target for a in assets}, sum(pots.values()),
                        policy.buy.method)
     buys, unplaced = buy_orders(policy, amounts, pots, positions.accounts, price_of, as_of)
     drifts_after = drifts_of(policy, values_after(values, sells, buys))

@@ -15,13 +15,21 @@ import json
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from engine.diagnostics import Diagnostic
-from engine.policy.model import Policy
+from engine.policy.model import Policy, Security
+from engine.tax.complete import law_of, portfolio_of
 from engine.tax.realised import paise
 from engine.tax.unrealised import Holding, no_price, not_in_policy, stale_price, value_lots
 from engine.transactions import Price
+
+if TYPE_CHECKING:  # the book is opened by the caller; importing it here would load SQLite's layer for nothing
+    from engine.book.store import Book
+
+# A kept lot as the book's ledger_queues stores it (a JSON array; engine/book/kept_ledger.py reads
+# it checked): [id, acquired (ISO date), units, cost, origin, how, steps]; JSON, so of no one type.
+KeptRow = list[Any]
 
 
 @dataclass(frozen=True)
@@ -45,7 +53,7 @@ def accounts_of(holdings: Sequence[Holding]) -> dict[tuple[str, str], tuple[str,
     return {k: tuple(sorted(v)) for k, v in found.items()}
 
 
-def from_book(book, policy: Policy, price_of: Callable[[str, date], Price | None], fmv: Mapping[str, Decimal],
+def from_book(book: Book, policy: Policy, price_of: Callable[[str, date], Price | None], fmv: Mapping[str, Decimal],
               as_of: date) -> tuple[Positions, list[Diagnostic]] | None:
     """Positions from the kept ledger; None when the book does not keep a ledger that covers
     `as_of` (the caller then replays and values every lot). A kept row that cannot be read
@@ -59,7 +67,7 @@ def from_book(book, policy: Policy, price_of: Callable[[str, date], Price | None
         raise
 
 
-def _from_book(book, policy: Policy, price_of: Callable[[str, date], Price | None], fmv: Mapping[str, Decimal],
+def _from_book(book: Book, policy: Policy, price_of: Callable[[str, date], Price | None], fmv: Mapping[str, Decimal],
                as_of: date) -> tuple[Positions, list[Diagnostic]] | None:
     from engine.ledger.fifo import Ledger
     from engine.book.kept_ledger import is_kept, last_date, open_lots
@@ -83,16 +91,16 @@ def _from_book(book, policy: Policy, price_of: Callable[[str, date], Price | Non
         rows = [r for r in json.loads(text) if r[1] <= day]  # ISO dates compare as text
         if not rows:
             continue
-        declared = policy.portfolio.security(security)
+        declared = portfolio_of(policy).security(security)
         if declared is None:
             problems.append(not_in_policy(security, rows[0][4]))
             continue
         if security not in prices:
-            price = price_of(security, as_of)
-            prices[security] = price.price if price is not None else None
-            if price is None:
+            priced = price_of(security, as_of)
+            prices[security] = priced.price if priced is not None else None
+            if priced is None:
                 problems.append(no_price(security, as_of))
-            elif (stale := stale_price(security, price.date, as_of)) is not None:
+            elif (stale := stale_price(security, priced.date, as_of)) is not None:
                 problems.append(stale)
         price = prices[security]
         if price is None:
@@ -115,7 +123,7 @@ def _from_book(book, policy: Policy, price_of: Callable[[str, date], Price | Non
     return Positions(values, {k: tuple(sorted(v)) for k, v in accounts.items()}, lots_of), problems
 
 
-def _missing_fmv(policy: Policy, declared, security: str, rows: list, fmv: Mapping[str, Decimal],
+def _missing_fmv(policy: Policy, declared: Security, security: str, rows: list[KeptRow], fmv: Mapping[str, Decimal],
                  missing: set[str], problems: list[Diagnostic]) -> None:
     """T104, as value_lots gives it, for kept lots (rows) acquired on or before the class's
     grandfathering date whose FMV is missing: the values summed here do not need the FMV, but
@@ -124,7 +132,7 @@ def _missing_fmv(policy: Policy, declared, security: str, rows: list, fmv: Mappi
     from engine.book.kept_ledger import steps_of
     from engine.tax.realised import missing_fmv
 
-    cls = policy.tax.tax_class(declared.tax_class)
+    cls = law_of(policy).tax_class(declared.tax_class)
     until = cls.grandfather_on_or_before if cls is not None else None
     if until is None:
         return

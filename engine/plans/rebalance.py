@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
-from typing import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
 from dateutil.relativedelta import relativedelta
 
@@ -34,6 +34,11 @@ from engine.literals import format_inr, format_percent
 from engine.policy.model import Policy
 from engine.transactions import Price
 from engine.vocabulary import BuyMethod, Combine, DriftMeasure, RebalanceMethod, TriggerKind
+
+if TYPE_CHECKING:  # imported where used (plan_rebalance): `status` asks only whether a rebalance is due
+    from engine.plans.month_plan import BuyOrder, Unplaced
+    from engine.plans.sell_choice import SellOrder, TaxPosition
+    from engine.tax.unrealised import Holding
 
 
 def round_balanced(exact: Mapping[str, Fraction], total: int) -> dict[str, int]:
@@ -131,7 +136,7 @@ def due(policy: Policy, drifts: Sequence[AssetDrift], measure: DriftMeasure, as_
     rule = policy.rebalance
     if rule is None or not rule.triggers:
         return Due(True, ("the policy gives no trigger: a rebalance is always allowed",))
-    results = []
+    results: list[tuple[bool, str]] = []
     drift = total_drift(list(drifts), measure)
     for trigger in rule.triggers:
         if trigger.kind in PERIOD_MONTHS:
@@ -145,9 +150,10 @@ def due(policy: Policy, drifts: Sequence[AssetDrift], measure: DriftMeasure, as_
         elif trigger.kind == TriggerKind.BAND_BREACHED:
             out = [d for d in drifts if d.outside_band]
             results.append((bool(out), "band breached: " + ", ".join(
-                f"{d.asset} {points(d.drift)} beyond +/-{format_percent(d.band)}" for d in out)
+                f"{d.asset} {points(d.drift)} beyond +/-{format_percent(d.band)}" for d in out if d.band is not None)
                 if out else "no asset is outside its band"))
         else:
+            assert trigger.level is not None  # the grammar: `when drift exceeds P%` always has its level
             above = drift > Fraction(trigger.level)
             results.append((above, f"total drift {percent(drift)} {'exceeds' if above else 'does not exceed'} "
                                    f"{format_percent(trigger.level)}"))
@@ -160,16 +166,16 @@ class RebalancePlan:
     method: RebalanceMethod
     cash: int
     amounts: dict[str, int]  # + buy, - sell, whole rupees
-    sells: list  # engine.plans.sell_choice.SellOrder
-    buys: list  # engine.plans.month_plan.BuyOrder
-    unplaced: list  # engine.plans.month_plan.Unplaced
+    sells: list[SellOrder]
+    buys: list[BuyOrder]
+    unplaced: list[Unplaced]
     drifts_after: list[AssetDrift]
     notes: list[str]
     warnings: list[str]
 
 
-def plan_rebalance(policy: Policy, holdings: Sequence, drifts: Sequence[AssetDrift], method: RebalanceMethod,
-                   money: Mapping[str, int], position, price_of: Callable[[str, date], Price | None],
+def plan_rebalance(policy: Policy, holdings: Sequence[Holding], drifts: Sequence[AssetDrift],
+                   method: RebalanceMethod, money: Mapping[str, int], position: TaxPosition, price_of: Callable[[str, date], Price | None],
                    as_of: date) -> RebalancePlan:
     """The amounts, then the sells lot by lot (engine/plans/sell_choice.py), then the buys: paid by
     the sellers in proportion to their proceeds and by each investor's new money. A sell whose

@@ -25,6 +25,7 @@ from typing import Iterable, Mapping, Sequence
 
 from engine.literals import format_inr
 from engine.policy.model import Policy
+from engine.tax.complete import law_of, portfolio_of, security_of
 from engine.tax.realised import RealisedPart, paise
 from engine.tax.unrealised import Holding
 from engine.tax.year import Loss, compute, condensed
@@ -88,8 +89,8 @@ class TaxPosition:
         return self._compute(investor, [*base[0], *extra]) if extra else base[1]
 
     def _compute(self, investor: str, parts: list[RealisedPart]) -> Decimal:
-        person = next(i for i in self.policy.portfolio.investors if i.id == investor)
-        result, _ = compute(parts, self.policy.tax, person, self.fy, self.losses.get(investor, ()))
+        person = next(i for i in portfolio_of(self.policy).investors if i.id == investor)
+        result, _ = compute(parts, law_of(self.policy), person, self.fy, self.losses.get(investor, ()))
         return result.total_tax
 
     def version(self, investor: str) -> int:
@@ -108,12 +109,12 @@ def _stt(policy: Policy, security: str, as_of: date, proceeds: Decimal) -> Decim
 
 def stt_rate(policy: Policy, security: str, as_of: date) -> Decimal:
     """STT per rupee of a sale of `security` on `as_of` (0 where none is charged)."""
-    charges = policy.tax.charges_on(policy.portfolio.security(security), ChargedOn.SALE, as_of)
+    charges = law_of(policy).charges_on(security_of(policy, security), ChargedOn.SALE, as_of)
     return sum((c.rate for c in charges if c.kind == ChargeKind.STT), Decimal(0))
 
 
 def _quantum(holding: Holding, policy: Policy) -> Decimal:
-    security = policy.portfolio.security(holding.lot.security)
+    security = portfolio_of(policy).security(holding.lot.security)
     return SHARE if security is not None and security.exchange_traded else FUND_UNIT
 
 
@@ -130,6 +131,12 @@ def sale_part(h: Holding, units: Decimal, as_of: date, fy: int, load_rate: Decim
     return part, load
 
 
+QueueKey = tuple[str, str, str]  # (investor, account, security): one FIFO queue
+# A queue's last pricing: (lot index, units, the investor's year version), then the score (tax and
+# charges per rupee), the part, the exit load and the tax.
+Offer = tuple[tuple[int, Decimal, int], Decimal, RealisedPart, Decimal, Decimal]
+
+
 def choose(asset: str, amount: Decimal, holdings: Sequence[Holding], policy: Policy, position: TaxPosition,
            as_of: date) -> tuple[list[SellOrder], Decimal, list[str]]:
     """Sell about `amount` rupees of `asset`. Returns the orders (one per queue sold from),
@@ -137,20 +144,20 @@ def choose(asset: str, amount: Decimal, holdings: Sequence[Holding], policy: Pol
     rule = policy.sell
     only_long = bool(rule and rule.only_long_term_lots)
     no_load = bool(rule and rule.never_pay_exit_load)
-    queues: dict[tuple, list[Holding]] = {}
+    queues: dict[QueueKey, list[Holding]] = {}
     for h in holdings:
         if h.asset == asset:
             queues.setdefault(h.lot.key, []).append(h)
     keys = sorted(queues)
-    position_in = {k: [0, queues[k][0].lot.units] for k in keys}  # lot index, units left in it
-    blocked: dict[tuple, str] = {}
-    taken: dict[tuple, list[tuple[LotSale, RealisedPart]]] = {k: [] for k in keys}
-    offers: dict[tuple, tuple] = {}
+    position_in = {k: (0, queues[k][0].lot.units) for k in keys}  # lot index, units left in it
+    blocked: dict[QueueKey, str] = {}
+    taken: dict[QueueKey, list[tuple[LotSale, RealisedPart]]] = {k: [] for k in keys}
+    offers: dict[QueueKey, Offer] = {}
     quanta = {k: _quantum(queues[k][0], policy) for k in keys}
     stt_rates = {k: stt_rate(policy, k[2], as_of) for k in keys}
     remaining = amount
     while remaining > 0:
-        best = None
+        best: tuple[Decimal, QueueKey, Holding, Decimal, RealisedPart, Decimal, Decimal] | None = None
         for key in keys:
             if key in blocked:
                 continue
@@ -195,7 +202,7 @@ def choose(asset: str, amount: Decimal, holdings: Sequence[Holding], policy: Pol
             left = queues[key][index].lot.units if index < len(queues[key]) else Decimal(0)
         else:
             left -= units
-        position_in[key] = [index, left]
+        position_in[key] = (index, left)
     orders = []
     for key in keys:
         if not taken[key]:

@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
-from typing import Sequence
+from typing import Any, Sequence
 
 from engine.plans.allocator import split_rupees
 from engine.plans.drift import AssetDrift, percent
@@ -38,7 +38,7 @@ class SellState:
     selling: bool
     started: str | None = None  # "YYYY-MM", the month selling started
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:  # JSON
         return {"selling": self.selling, "started": self.started}
 
 
@@ -84,8 +84,10 @@ def sell_amounts(drifts: Sequence[AssetDrift], total: Decimal, drift: Fraction, 
         return {}
     if rule.ceiling is not None:
         limit = ceiling(rule, state, month)
+        assert limit is not None  # a selling state knows the month it started (decide() sets it)
         wanted = max(Fraction(0), (drift - limit) * Fraction(total))
     else:
+        assert rule.rate_per_month is not None  # validation: a sell rule has a pace or a ceiling
         wanted = Fraction(rule.rate_per_month) * Fraction(total)
     amount = min(wanted, Fraction(cap))
     rupees = int((Decimal(amount.numerator) / Decimal(amount.denominator)).quantize(Decimal(1), ROUND_HALF_EVEN))

@@ -33,9 +33,10 @@ from decimal import Decimal
 from typing import Iterable, Mapping, Sequence
 
 from engine.diagnostics import Diagnostic, has_errors, warning
-from engine.ledger.fifo import Ledger
+from engine.ledger.fifo import Disposal, Ledger
 from engine.literals import fy_label, format_inr
 from engine.policy.model import Investor, Policy, TaxLaw
+from engine.tax.complete import law_of, portfolio_of
 from engine.tax.realised import RealisedPart, realise
 from engine.tax.year import Loss, YearResult, compute, condensed
 from engine.transactions import BroughtForwardLoss
@@ -60,13 +61,13 @@ class RealisedYear:
         return investor in self.problems
 
 
-def realise_years(ledger: Ledger, policy: Policy, fmv: Mapping, through: int, until: date | None = None
+def realise_years(ledger: Ledger, policy: Policy, fmv: Mapping[str, Decimal], through: int, until: date | None = None
                   ) -> dict[int, RealisedYear]:
     """The ledger's disposals of each FY up to `through` (and sold on or before `until`,
     when given), classified by `realise` investor by investor and FY by FY, so that each
     year's problems stay that investor's and that year's."""
-    law = policy.tax
-    groups: dict[int, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    law = law_of(policy)
+    groups: dict[int, dict[str, list[Disposal]]] = defaultdict(lambda: defaultdict(list))
     for disposal in ledger.disposals:
         tx = disposal.tx
         fy = law.fy_of(tx.date)
@@ -194,7 +195,7 @@ class TaxHistory:
         return [p for p in self.parts if p.investor == investor]
 
 
-def histories(ledger: Ledger, policy: Policy, fmv: Mapping, fys: Sequence[int],
+def histories(ledger: Ledger, policy: Policy, fmv: Mapping[str, Decimal], fys: Sequence[int],
               imported: Iterable[BroughtForwardLoss] = (), until: date | None = None) -> list[TaxHistory]:
     """`history` for each FY of `fys` (in that order), from one realisation of the ledger and
     one chain per investor through the last of them: a year the chain through the last covers
@@ -203,18 +204,19 @@ def histories(ledger: Ledger, policy: Policy, fmv: Mapping, fys: Sequence[int],
     cut off by an untaxable year after it, T141) is chained through itself from the same
     realised years. Each history's problems are its year's, with every chain's."""
     last = max(fys)
+    law, investors = law_of(policy), portfolio_of(policy).investors
     years = realise_years(ledger, policy, fmv, last, until)
     imported = list(imported)
-    full = {investor.id: chain(years, policy.tax, investor, last, imported) for investor in policy.portfolio.investors}
+    full = {investor.id: chain(years, law, investor, last, imported) for investor in investors}
     out = []
     for fy in fys:
         this_year = years.get(fy)
         problems = this_year.all_problems() if this_year else []
         chains = {}
-        for investor in policy.portfolio.investors:
+        for investor in investors:
             found, more = full[investor.id]
             if fy < found.first:
-                found, more = chain(years, policy.tax, investor, fy, imported)
+                found, more = chain(years, law, investor, fy, imported)
             chains[investor.id] = found
             problems.extend(more)
         out.append(TaxHistory(fy, chains, this_year.parts if this_year else (), tuple(dict.fromkeys(problems))))
@@ -232,7 +234,7 @@ def sale_years(ledger: Ledger, law: TaxLaw, imported: Iterable[BroughtForwardLos
     return min(sold + brought), max(sold or brought)
 
 
-def history(ledger: Ledger, policy: Policy, fmv: Mapping, fy: int, imported: Iterable[BroughtForwardLoss] = (),
+def history(ledger: Ledger, policy: Policy, fmv: Mapping[str, Decimal], fy: int, imported: Iterable[BroughtForwardLoss] = (),
             until: date | None = None) -> TaxHistory:
     """Each investor's chain through FY `fy` from the ledger's disposals (sold on or before
     `until`, when given) and the losses of the returns."""
@@ -241,7 +243,7 @@ def history(ledger: Ledger, policy: Policy, fmv: Mapping, fy: int, imported: Ite
     this_year = years.get(fy)
     problems = this_year.all_problems() if this_year else []
     chains = {}
-    for investor in policy.portfolio.investors:
-        chains[investor.id], more = chain(years, policy.tax, investor, fy, imported)
+    for investor in portfolio_of(policy).investors:
+        chains[investor.id], more = chain(years, law_of(policy), investor, fy, imported)
         problems.extend(more)
     return TaxHistory(fy, chains, this_year.parts if this_year else (), tuple(dict.fromkeys(problems)))

@@ -16,7 +16,9 @@ redemption and purchase of a fund is two transactions, FIFO as usual.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
+from typing import Any, Callable
 
 from engine.ledger.fifo import IntradayTrade
 from engine.policy.model import Policy
@@ -40,7 +42,7 @@ class Speculative:
     trades: tuple[IntradayTrade, ...]
     profit: Decimal
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:  # JSON
         return {"profit": str(self.profit), "section": "43(5)", "in_tax": False,
                 "trades": [{"date": t.day.isoformat(), "account": t.account, "security": t.security,
                             "units": str(t.units), "cost": str(t.cost), "proceeds": str(t.proceeds),
@@ -48,7 +50,7 @@ class Speculative:
                            for t in self.trades]}
 
 
-def speculative(trades: tuple[IntradayTrade, ...] | list[IntradayTrade], fy_of, investor: str,
+def speculative(trades: tuple[IntradayTrade, ...] | list[IntradayTrade], fy_of: Callable[[date], int], investor: str,
                 fy: int) -> Speculative:
     """`investor`'s intraday trades made in FY `fy` (`fy_of`: the law's date -> FY) and their
     net profit: exact, each trade's figures being already to the paisa."""

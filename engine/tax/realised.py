@@ -22,8 +22,9 @@ from fractions import Fraction
 from typing import Mapping
 
 from engine.diagnostics import Diagnostic, error, warning
-from engine.ledger.fifo import Ledger, held_on
-from engine.policy.model import Policy
+from engine.ledger.fifo import Disposal, Ledger, Matched, held_on
+from engine.policy.model import Policy, TaxClass, TaxLaw, Treatment
+from engine.transactions import Transaction
 from engine.vocabulary import Rate, RateKind, Term
 
 PAISA = Decimal("0.01")
@@ -36,7 +37,8 @@ def paise(value: Decimal) -> Decimal:
     return value.quantize(PAISA, rounding=ROUND_HALF_EVEN)
 
 
-def _decimal(value: Fraction) -> Decimal:
+def exact_decimal(value: Fraction) -> Decimal:
+    """A Fraction as a Decimal, divided in the context's precision (60 digits: engine/precision.py)."""
     return Decimal(value.numerator) / Decimal(value.denominator)
 
 
@@ -91,89 +93,119 @@ def realise(ledger: Ledger, policy: Policy, fmv: Mapping[str, Decimal], only_fy:
             problems.append(error("T102", f"{tx.source}: {tx.security} is not in the policy", None,
                                   "declare it in the portfolio with its tax class"))
             continue
-        cls = law.tax_class(security.tax_class)
-        fy = law.fy_of(tx.date)
-        gross, shared_proceeds, shared_expenses = tx.units * tx.price, ZERO, ZERO
         if disposal.bought_same_day and law.same_day_rebuy_netted and security.exchange_traded:
             problems.append(warning(
                 "T130", f"{tx.source}: {tx.security} was sold and bought on {tx.date} in {tx.account}; a same-day "
                 "sale and purchase is an intraday trade, not a capital gain, but lotwise counts it as a delivery "
                 "sale", None, "rebuy on the next trading day, as the rules say; or record the trade as intraday"))
-        for index, matched in enumerate(disposal.matched):
-            notes: list[str] = []
-            # Shares of the sale's value and charges, each to the paisa; the last part takes
-            # the remainder, so the parts add up to the sale exactly.
-            if index == len(disposal.matched) - 1:
-                proceeds, expenses = paise(gross) - shared_proceeds, tx.charges - shared_expenses
-            else:
-                proceeds = paise(gross * matched.units / tx.units)
-                expenses = paise(tx.charges * matched.units / tx.units)
-                shared_proceeds += proceeds
-                shared_expenses += expenses
-            treatment = law.treatment(security.tax_class, matched.acquired, tx.date)
-            long_term = treatment.is_long_term(matched.acquired, tx.date)
-            rate = treatment.long_rate if long_term else treatment.short_rate
-            if rate is None:
-                problems.append(error(
-                    "T103", f"{tx.source}: no {'long' if long_term else 'short'}-term rate in force for "
-                    f"{security.tax_class} sold on {tx.date}{_covered(cls)}", None,
-                    "add a rule for this date with `override tax { ... }`"))
-            basis = matched.cost
-            gf = cls.grandfather_on_or_before if cls else None
-            # s.55(2)(ac) computes gains the law taxes (s.112A), on sales after the FMV's date;
-            # an exempt gain (s.10(38)) is reported on the actual cost.
-            if (gf is not None and matched.acquired <= gf and long_term and tx.date > gf
-                    and rate not in (None, RateKind.EXEMPT)):
-                # s.55(2)(ac): the FMV is of what was held on the date, through any split or
-                # merger since (a split or merger on or before it is already in that price).
-                held, ratio = held_on(tx.security, matched.history, gf)
-                value = fmv.get(held)
-                if value is None:
-                    problems.append(missing_fmv(held, gf, tx.source))
-                    notes.append(f"FMV of {held} missing: actual cost used")
-                else:
-                    fmv_total = paise(_decimal(Fraction(value) * Fraction(matched.units) * ratio))
-                    basis = max(matched.cost, min(fmv_total, proceeds))
-                    if basis != matched.cost:
-                        notes.append(f"grandfathered at FMV {value} of {held} on {gf}"
-                                     + (f" x {ratio} unit(s) then per unit now" if ratio != 1 else ""))
-            if treatment.indexed and long_term:
-                # The series in force for the FY of sale (rebased by the Finance Act 2017).
-                bought_index, sold_index = law.cii(law.fy_of(matched.acquired), fy), law.cii(fy, fy)
-                if bought_index is None or sold_index is None:
-                    problems.append(error("T105", f"{tx.source}: no cost inflation index for the FY of purchase "
-                                          f"or sale", None, "add it to the rules' cost inflation index"))
-                else:
-                    indexed = paise(basis * sold_index / bought_index)
-                    cap = treatment.long_rate_unindexed
-                    # s.112(1) proviso: the tax is the lower of the rate on the indexed gain and
-                    # `cap` on the gain without indexation, for this lot part; a tie keeps indexation.
-                    if cap is not None and isinstance(rate, Decimal) and \
-                            cap * (proceeds - expenses - basis) < rate * (proceeds - expenses - indexed):
-                        notes.append(f"{_pct(cap)} without indexation (less than {_pct(rate)} on the gain "
-                                     f"indexed {bought_index} -> {sold_index})")
-                        rate = cap
-                    else:
-                        basis = indexed
-                        notes.append(f"indexed {bought_index} -> {sold_index}")
-                        if cap is not None:
-                            notes.append(f"{_pct(rate)} with indexation (not more than {_pct(cap)} without)")
-            exemptable = long_term and rate != RateKind.EXEMPT and law.exemption(security.tax_class, fy) is not None
-            parts.append(RealisedPart(
-                tx.investor, tx.account, tx.security, security.tax_class, tx.date, tx.source, matched.lot_id,
-                matched.acquired, matched.units, proceeds, expenses, matched.cost, basis,
-                proceeds - expenses - basis, Term.LONG if long_term else Term.SHORT, rate, exemptable, fy,
-                tuple(notes)))
+        for matched, (proceeds, expenses) in zip(disposal.matched, _shares(disposal)):
+            parts.append(_part(tx, matched, proceeds, expenses, law, security.tax_class, fmv, problems))
     return parts, problems
 
 
-def _pct(rate: Decimal) -> str:
+def _shares(disposal: Disposal) -> list[tuple[Decimal, Decimal]]:
+    """The sale's value and charges shared among its matched parts, each to the paisa; the last
+    part takes the remainder, so the parts add up to the sale exactly."""
+    tx = disposal.tx
+    gross, shared_proceeds, shared_expenses = tx.units * tx.price, ZERO, ZERO
+    shares = []
+    for index, matched in enumerate(disposal.matched):
+        if index == len(disposal.matched) - 1:
+            proceeds, expenses = paise(gross) - shared_proceeds, tx.charges - shared_expenses
+        else:
+            proceeds = paise(gross * matched.units / tx.units)
+            expenses = paise(tx.charges * matched.units / tx.units)
+            shared_proceeds += proceeds
+            shared_expenses += expenses
+        shares.append((proceeds, expenses))
+    return shares
+
+
+def _part(tx: Transaction, matched: Matched, proceeds: Decimal, expenses: Decimal, law: TaxLaw, tax_class: str,
+          fmv: Mapping[str, Decimal], problems: list[Diagnostic]) -> RealisedPart:
+    """One matched part of a sale classified: its term, rate, basis (grandfathered, indexed) and gain."""
+    notes: list[str] = []
+    cls = law.tax_class(tax_class)
+    fy = law.fy_of(tx.date)
+    treatment = law.treatment(tax_class, matched.acquired, tx.date)
+    long_term = treatment.is_long_term(matched.acquired, tx.date)
+    rate = treatment.long_rate if long_term else treatment.short_rate
+    if rate is None:
+        problems.append(error(
+            "T103", f"{tx.source}: no {'long' if long_term else 'short'}-term rate in force for "
+            f"{tax_class} sold on {tx.date}{_covered(cls)}", None,
+            "add a rule for this date with `override tax { ... }`"))
+    basis = matched.cost
+    gf = cls.grandfather_on_or_before if cls else None
+    # s.55(2)(ac) computes gains the law taxes (s.112A), on sales after the FMV's date;
+    # an exempt gain (s.10(38)) is reported on the actual cost.
+    if (gf is not None and matched.acquired <= gf and long_term and tx.date > gf
+            and rate not in (None, RateKind.EXEMPT)):
+        basis = _grandfathered(tx, matched, proceeds, gf, fmv, notes, problems)
+    if treatment.indexed and long_term:
+        basis, rate = _indexed(tx, matched, proceeds - expenses, basis, rate, treatment, law, fy, notes, problems)
+    exemptable = long_term and rate != RateKind.EXEMPT and law.exemption(tax_class, fy) is not None
+    return RealisedPart(
+        tx.investor, tx.account, tx.security, tax_class, tx.date, tx.source, matched.lot_id,
+        matched.acquired, matched.units, proceeds, expenses, matched.cost, basis,
+        proceeds - expenses - basis, Term.LONG if long_term else Term.SHORT, rate, exemptable, fy,
+        tuple(notes))
+
+
+def _grandfathered(tx: Transaction, matched: Matched, proceeds: Decimal, gf: date, fmv: Mapping[str, Decimal],
+                   notes: list[str], problems: list[Diagnostic]) -> Decimal:
+    """s.55(2)(ac): the basis max(cost, min(FMV, proceeds)). The FMV is of what was held on
+    the date, through any split or merger since (a split or merger on or before it is already
+    in that price); without it, the actual cost (T104)."""
+    held, ratio = held_on(tx.security, matched.history, gf)
+    value = fmv.get(held)
+    if value is None:
+        problems.append(missing_fmv(held, gf, tx.source))
+        notes.append(f"FMV of {held} missing: actual cost used")
+        return matched.cost
+    fmv_total = paise(exact_decimal(Fraction(value) * Fraction(matched.units) * ratio))
+    basis = max(matched.cost, min(fmv_total, proceeds))
+    if basis != matched.cost:
+        notes.append(f"grandfathered at FMV {value} of {held} on {gf}"
+                     + (f" x {ratio} unit(s) then per unit now" if ratio != 1 else ""))
+    return basis
+
+
+def _indexed(tx: Transaction, matched: Matched, net: Decimal, basis: Decimal, rate: Rate | None,
+             treatment: Treatment, law: TaxLaw, fy: int, notes: list[str], problems: list[Diagnostic]
+             ) -> tuple[Decimal, Rate | None]:
+    """The basis indexed by the cost inflation index in force for the FY of sale (rebased by the
+    Finance Act 2017), or the lower rate without indexation (s.112(1) proviso): the basis and
+    rate, given the sale's `net` proceeds (proceeds less expenses)."""
+    bought_index, sold_index = law.cii(law.fy_of(matched.acquired), fy), law.cii(fy, fy)
+    if bought_index is None or sold_index is None:
+        problems.append(error("T105", f"{tx.source}: no cost inflation index for the FY of purchase "
+                              f"or sale", None, "add it to the rules' cost inflation index"))
+        return basis, rate
+    indexed = paise(basis * sold_index / bought_index)
+    cap = treatment.long_rate_unindexed
+    # s.112(1) proviso: the tax is the lower of the rate on the indexed gain and
+    # `cap` on the gain without indexation, for this lot part; a tie keeps indexation.
+    if cap is not None and isinstance(rate, Decimal) and cap * (net - basis) < rate * (net - indexed):
+        notes.append(f"{_pct(cap)} without indexation (less than {_pct(rate)} on the gain "
+                     f"indexed {bought_index} -> {sold_index})")
+        return basis, cap
+    notes.append(f"indexed {bought_index} -> {sold_index}")
+    if cap is not None:
+        notes.append(f"{_pct(rate)} with indexation (not more than {_pct(cap)} without)")
+    return indexed, rate
+
+
+def _pct(rate: Rate | None) -> str:
+    """A rate as a note shows it: a percentage, or the kind of rate (slab)."""
     from engine.literals import format_percent
 
-    return format_percent(rate)
+    return format_percent(rate) if isinstance(rate, Decimal) else str(rate)
 
 
-def _covered(cls) -> str:
+def _covered(cls: TaxClass | None) -> str:
     """`; the rules for X cover sales from D`: the earliest sale date the class's rules name."""
-    starts = [r.sold_from for r in cls.rules if r.sold_from is not None] if cls is not None else []
+    if cls is None:
+        return ""
+    starts = [r.sold_from for r in cls.rules if r.sold_from is not None]
     return f"; the rules for {cls.name} cover sales from {min(starts)}" if starts else ""

@@ -18,8 +18,9 @@ from typing import Callable, Mapping, NamedTuple
 
 from engine.diagnostics import Diagnostic, error, warning
 from engine.ledger.fifo import Ledger, Lot, held_on
-from engine.policy.model import Policy
-from engine.tax.realised import _decimal, missing_fmv, paise
+from engine.policy.model import Policy, Security
+from engine.tax.complete import law_of, portfolio_of
+from engine.tax.realised import exact_decimal, missing_fmv, paise
 from engine.transactions import Price
 from engine.vocabulary import Rate, RateKind, Term
 
@@ -41,25 +42,34 @@ class Holding(NamedTuple):  # a named tuple: built five times faster than a froz
     exit_load_ends: date | None
 
 
+# What value_lots looks up once: per security (the security, its price, the last purchase date
+# grandfathered, exemptable when long-term); per tax class and purchase date (long-term on as_of,
+# from when, the rate); per security and purchase date (those, the exit load, its end, grandfathered).
+SecurityFacts = tuple[Security, Price, date | None, bool]
+TermFacts = tuple[bool, date | None, Rate | None]
+DayFacts = tuple[bool, date | None, Rate | None, Decimal, date | None, bool]
+
+
 def value_lots(ledger: Ledger, policy: Policy, price_of: Callable[[str, date], Price | None],
                fmv: Mapping[str, Decimal], as_of: date) -> tuple[list[Holding], list[Diagnostic]]:
     """Each open lot acquired on or before `as_of`, valued. What depends only on the
     security (price, tax class, exemption) is looked up once per security; the term and the
     long-term date once per tax class and purchase date; the exit load and whether the lot
     is grandfathered once per security and purchase date."""
-    law = policy.tax
+    law = law_of(policy)
     holdings: list[Holding] = []
     problems: list[Diagnostic] = []
     fy = law.fy_of(as_of)
-    per_security: dict[str, tuple | None] = {}
-    per_class_day: dict[tuple[str, date], tuple] = {}
-    per_day: dict[tuple[str, date], tuple] = {}  # by security and purchase date
+    per_security: dict[str, SecurityFacts | None] = {}
+    per_class_day: dict[tuple[str, date], TermFacts] = {}
+    per_day: dict[tuple[str, date], DayFacts] = {}  # by security and purchase date
     missing: set[str] = set()  # securities whose FMV is missing, warned once each (T104)
     for lot in ledger.lots:
         if lot.acquired > as_of:
             continue
-        known = per_security.get(lot.security, False)
-        if known is False:
+        try:
+            known = per_security[lot.security]
+        except KeyError:  # the security's first lot
             known = per_security[lot.security] = _security_facts(lot, policy, price_of, fy, as_of, problems)
         if known is None:
             continue
@@ -81,11 +91,11 @@ def value_lots(ledger: Ledger, policy: Policy, price_of: Callable[[str, date], P
         long_term, long_term_from, rate, exit_load, exit_load_ends, grandfathered = day
         value = paise(lot.units * price.price)
         basis = lot.cost
-        if grandfathered:
+        if grandfathered and grandfather_until is not None:  # (grandfathered says it is not None)
             # s.55(2)(ac): the FMV of what was held on the date (see realised.py)
             held, ratio = held_on(lot.security, lot.history, grandfather_until) if lot.history else (lot.security, 1)
             if held in fmv:
-                basis = max(lot.cost, min(paise(_decimal(Fraction(fmv[held]) * Fraction(lot.units) * ratio)), value))
+                basis = max(lot.cost, min(paise(exact_decimal(Fraction(fmv[held]) * Fraction(lot.units) * ratio)), value))
             elif held not in missing:
                 missing.add(held)
                 problems.append(missing_fmv(held, grandfather_until))
@@ -129,10 +139,10 @@ def no_price(security: str, as_of: date) -> Diagnostic:
 
 
 def _security_facts(lot: Lot, policy: Policy, price_of: Callable[[str, date], Price | None], fy: int,
-                    as_of: date, problems: list[Diagnostic]) -> tuple | None:
+                    as_of: date, problems: list[Diagnostic]) -> SecurityFacts | None:
     """(security, price, the last purchase date grandfathered (s.55(2)(ac)), exemptable when
     long-term) of a lot's security; None after recording why it cannot be valued."""
-    security = policy.portfolio.security(lot.security)
+    security = portfolio_of(policy).security(lot.security)
     if security is None:
         problems.append(not_in_policy(lot.security, lot.origin))
         return None
@@ -143,7 +153,7 @@ def _security_facts(lot: Lot, policy: Policy, price_of: Callable[[str, date], Pr
     stale = stale_price(lot.security, price.date, as_of)
     if stale is not None:
         problems.append(stale)
-    law = policy.tax
+    law = law_of(policy)
     cls = law.tax_class(security.tax_class)
     return (security, price, cls.grandfather_on_or_before if cls is not None else None,
             law.exemption(security.tax_class, fy) is not None)
@@ -154,7 +164,7 @@ def harvestable_ltcg(holdings: list[Holding]) -> Decimal:
     short-term or non-exemptable lot (the best prefix of the queue), summed over queues.
     It says what is reachable; the year-end plan decides what to sell."""
     total = Decimal(0)
-    queues: dict[tuple, list[Holding]] = {}
+    queues: dict[tuple[str, str, str], list[Holding]] = {}
     for h in holdings:
         queues.setdefault(h.lot.key, []).append(h)
     for queue in queues.values():

@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Iterable
+from typing import Any, Iterable
 
 from engine.diagnostics import Diagnostic, error
 from engine.literals import format_percent
@@ -50,8 +50,8 @@ class Tranche:
     amount: Decimal  # gain remaining (reduced by set-off)
 
     def label(self) -> str:
-        rate = ("slab" if self.rate == RateKind.SLAB
-                else "no rate" if self.rate is None else format_percent(self.rate))
+        rate = ("no rate" if self.rate is None
+                else format_percent(self.rate) if isinstance(self.rate, Decimal) else str(self.rate))  # slab
         return f"{self.term} {'exempt' if self.exempt else rate}"
 
 
@@ -100,7 +100,7 @@ class YearResult:
     expired: list[Loss] = field(default_factory=list)
 
 
-def set_off_order(tranche: Tranche, slab: Decimal | None) -> tuple:
+def set_off_order(tranche: Tranche, slab: Decimal | None) -> tuple[int, Decimal]:
     """Losses meet tranches in this order: highest known rate first, then slab gains of
     unknown rate, then what the exemption covers."""
     if tranche.exempt:
@@ -116,10 +116,27 @@ def compute(parts: Iterable[RealisedPart], law: TaxLaw, investor: Investor, fy: 
     result = YearResult(investor.id, fy, slab_rate_known=slab is not None)
     problems: list[Diagnostic] = []
     mine = [p for p in parts if p.investor == investor.id and p.fy == fy]
-    buckets: dict[tuple, Decimal] = defaultdict(lambda: ZERO)
-    losses = {Term.SHORT: ZERO, Term.LONG: ZERO}
+    buckets, losses = _gather(mine, result)
     # The year's exemption is the law's, whether or not anything was sold yet (s.112A).
     limits = {e for e in (law.exemption(c.name, fy) for c in law.classes) if e is not None}
+    if len(limits) > 1:
+        problems.append(error("T110", f"two exemption limits apply to {investor.id} in FY {fy}", None,
+                              "give the exemption in one class of the tax law"))
+    result.exemption_limit = max(limits) if limits else ZERO
+    tranches = _tranches(buckets, result.exemption_limit, slab)
+    _set_off(tranches, losses, law, fy, slab, list(brought_forward), result)
+    _tax(tranches, law, fy, slab, result)
+    return result, problems
+
+
+Bucket = tuple[Term, Rate | None, bool]  # (term, rate, exemptable): gains taxed alike
+
+
+def _gather(mine: list[RealisedPart], result: YearResult) -> tuple[dict[Bucket, Decimal], dict[Term, Decimal]]:
+    """Step 0: the year's gains summed per bucket and its losses per term; exempt parts
+    (s.10(38)) set aside in `result`, the gross gains and losses counted there."""
+    buckets: dict[Bucket, Decimal] = defaultdict(lambda: ZERO)
+    losses = {Term.SHORT: ZERO, Term.LONG: ZERO}
     for p in mine:
         if p.rate == RateKind.EXEMPT:  # outside total income: reported, never set off, taxed or carried
             if p.gain > 0:
@@ -139,15 +156,16 @@ def compute(parts: Iterable[RealisedPart], law: TaxLaw, investor: Investor, fy: 
                 result.st_losses += -p.gain
             else:
                 result.lt_losses += -p.gain
-    if len(limits) > 1:
-        problems.append(error("T110", f"two exemption limits apply to {investor.id} in FY {fy}", None,
-                              "give the exemption in one class of the tax law"))
-    result.exemption_limit = max(limits) if limits else ZERO
+    return buckets, losses
 
-    # 1. Tranches; the exemption carved from exemptable gains, highest rate first.
+
+def _tranches(buckets: dict[Bucket, Decimal], limit: Decimal, slab: Decimal | None) -> list[Tranche]:
+    """Step 1: the tranches, the exemption carved from exemptable gains, highest rate first;
+    in the order losses meet them."""
     tranches: list[Tranche] = []
-    room = result.exemption_limit
-    def known_rate(bucket) -> Decimal:
+    room = limit
+
+    def known_rate(bucket: tuple[Bucket, Decimal]) -> Decimal:
         rate = bucket[0][1]
         return rate if isinstance(rate, Decimal) else ZERO  # slab and no-rate buckets last
 
@@ -160,13 +178,31 @@ def compute(parts: Iterable[RealisedPart], law: TaxLaw, investor: Investor, fy: 
         if amount > 0:
             tranches.append(Tranche(term, rate, False, amount))
     tranches.sort(key=lambda t: set_off_order(t, slab))
+    return tranches
 
-    # 2-3. Set-off. Current-year losses first and as far as they go (s.70), then brought-
-    # forward ones (s.74), oldest first, as far as they go. Within those rules the taxpayer
-    # chooses which gains a loss meets; the least tax comes from placing every long-term
-    # loss (it can meet nothing else) on the highest-taxed long-term gains, and every
-    # short-term loss on the highest-taxed gains left. Long-term room that current-year
-    # short-term losses cannot do without (too few short-term gains) is kept for them.
+
+Draws = list[tuple[Loss, Decimal]]  # losses and how much of each is set off
+
+
+def _share(pool: list[Loss], total: Decimal) -> Draws:
+    """`total` drawn from the losses of `pool` in order."""
+    out = []
+    for loss in pool:
+        take = min(loss.amount, total)
+        total -= take
+        out.append((loss, take))
+    return out
+
+
+def _set_off(tranches: list[Tranche], losses: dict[Term, Decimal], law: TaxLaw, fy: int, slab: Decimal | None,
+             brought_forward: list[Loss], result: YearResult) -> None:
+    """Steps 2-3: set-off. Current-year losses first and as far as they go (s.70), then brought-
+    forward ones (s.74), oldest first, as far as they go. Within those rules the taxpayer
+    chooses which gains a loss meets; the least tax comes from placing every long-term
+    loss (it can meet nothing else) on the highest-taxed long-term gains, and every
+    short-term loss on the highest-taxed gains left. Long-term room that current-year
+    short-term losses cannot do without (too few short-term gains) is kept for them.
+    The tranches are reduced; the set-offs, carry-forward and expired losses go to `result`."""
     allowed = {rule.loss: set(rule.against) for rule in law.set_off}
     carry = law.carry_forward_years
     for loss in sorted(brought_forward, key=lambda l: (l.fy, l.term)):
@@ -175,40 +211,8 @@ def compute(parts: Iterable[RealisedPart], law: TaxLaw, investor: Investor, fy: 
     usable_bf = sorted((l for l in brought_forward if l not in result.expired and l.fy < fy),
                        key=lambda l: (l.fy, l.term))
     restricted = {term for term, against in allowed.items() if against == {Term.LONG}}
-    lt_room = sum((t.amount for t in tranches if t.term == Term.LONG), ZERO)
-    all_room = sum((t.amount for t in tranches), ZERO)
     current = [Loss(fy, term, losses[term]) for term in (Term.LONG, Term.SHORT) if losses[term] > 0]
-
-    def share(pool: list[Loss], total: Decimal) -> list[tuple[Loss, Decimal]]:
-        """`total` drawn from the losses of `pool` in order."""
-        out = []
-        for loss in pool:
-            take = min(loss.amount, total)
-            total -= take
-            out.append((loss, take))
-        return out
-
-    cy_restricted = [l for l in current if l.term in restricted]
-    cy_flexible = [l for l in current if l.term not in restricted]
-    cy_r = min(sum((l.amount for l in cy_restricted), ZERO), lt_room)
-    cy_f = min(sum((l.amount for l in cy_flexible), ZERO), all_room - cy_r)
-    reserve = max(ZERO, cy_f - (all_room - lt_room))  # current short-term loss that needs long-term room
-    long_left, room_left = lt_room - cy_r - reserve, all_room - cy_r - cy_f
-    restricted_draws = share(cy_restricted, cy_r)
-    flexible_draws = share(cy_flexible, cy_f)
-    for loss in usable_bf:
-        if loss.term in restricted:
-            take = min(loss.amount, long_left, room_left)
-            long_left -= take
-            restricted_draws.append((loss, take))
-        else:
-            continue
-        room_left -= take
-    for loss in usable_bf:
-        if loss.term not in restricted:
-            take = min(loss.amount, room_left)
-            room_left -= take
-            flexible_draws.append((loss, take))
+    restricted_draws, flexible_draws = _draws(tranches, current, usable_bf, restricted)
     order = sorted(tranches, key=lambda t: set_off_order(t, slab))
     used: dict[int, Decimal] = defaultdict(lambda: ZERO)
     for draws, targets in ((restricted_draws, [t for t in order if t.term == Term.LONG]),
@@ -227,7 +231,38 @@ def compute(parts: Iterable[RealisedPart], law: TaxLaw, investor: Investor, fy: 
     result.carry_forward = sorted((Loss(l.fy, l.term, l.amount - used[id(l)]) for l in current + usable_bf
                                    if l.amount - used[id(l)] > 0), key=lambda l: (l.fy, l.term))
 
-    # 4. Exemption, tax, cess.
+
+def _draws(tranches: list[Tranche], current: list[Loss], usable_bf: list[Loss],
+           restricted: set[Term]) -> tuple[Draws, Draws]:
+    """How much of each loss is set off, by the law's order: the losses that may meet only
+    long-term gains (`restricted`) and the others, current year first, then brought forward."""
+    lt_room = sum((t.amount for t in tranches if t.term == Term.LONG), ZERO)
+    all_room = sum((t.amount for t in tranches), ZERO)
+    cy_restricted = [l for l in current if l.term in restricted]
+    cy_flexible = [l for l in current if l.term not in restricted]
+    cy_r = min(sum((l.amount for l in cy_restricted), ZERO), lt_room)
+    cy_f = min(sum((l.amount for l in cy_flexible), ZERO), all_room - cy_r)
+    reserve = max(ZERO, cy_f - (all_room - lt_room))  # current short-term loss that needs long-term room
+    long_left, room_left = lt_room - cy_r - reserve, all_room - cy_r - cy_f
+    restricted_draws = _share(cy_restricted, cy_r)
+    flexible_draws = _share(cy_flexible, cy_f)
+    for loss in usable_bf:
+        if loss.term in restricted:
+            take = min(loss.amount, long_left, room_left)
+            long_left -= take
+            restricted_draws.append((loss, take))
+            room_left -= take
+    for loss in usable_bf:
+        if loss.term not in restricted:
+            take = min(loss.amount, room_left)
+            room_left -= take
+            flexible_draws.append((loss, take))
+    return restricted_draws, flexible_draws
+
+
+def _tax(tranches: list[Tranche], law: TaxLaw, fy: int, slab: Decimal | None, result: YearResult) -> None:
+    """Step 4: what remains of the exempt tranches is the exemption used; tax is the rest at
+    its rate, to the paisa per tranche; cess on the tax."""
     for t in tranches:
         if t.term == Term.SHORT:
             result.net_stcg += t.amount
@@ -247,7 +282,10 @@ def compute(parts: Iterable[RealisedPart], law: TaxLaw, investor: Investor, fy: 
     result.taxable_ltcg = result.net_ltcg - result.exemption_used
     result.cess = (result.tax * law.cess_rate(fy)).quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)
     result.total_tax = result.tax + result.cess
-    return result, problems
+
+
+# gains: (investor, FY, term, rate, exemptable); losses: (investor, FY, term, exempt)
+CondensedKey = tuple[str, int, Term, Rate | None, bool] | tuple[str, int, Term, bool]
 
 
 def condensed(parts: Iterable[RealisedPart]) -> list[RealisedPart]:
@@ -255,24 +293,26 @@ def condensed(parts: Iterable[RealisedPart]) -> list[RealisedPart]:
     per (investor, FY, term, exempt or not) for losses. `compute` only ever sums gains by those keys, so it
     gives the same year for the condensed parts, in time that does not grow with the lots
     sold (the plans recompute a year for every lot they try)."""
-    sums: dict[tuple, list] = {}
+    first: dict[CondensedKey, RealisedPart] = {}  # the first part of each key: its investor, class, dates
+    sums: dict[CondensedKey, Decimal] = {}
     for p in parts:
         if p.gain == 0:
             continue
         exempt = p.rate == RateKind.EXEMPT  # an exempt loss is kept apart: it meets no gain
-        key = (p.investor, p.fy, p.term, p.rate, p.exemptable) if p.gain > 0 else (p.investor, p.fy, p.term, exempt)
-        total = sums.get(key)
-        if total is None:
-            sums[key] = [p, p.gain]
+        key: CondensedKey = ((p.investor, p.fy, p.term, p.rate, p.exemptable) if p.gain > 0
+                             else (p.investor, p.fy, p.term, exempt))
+        if key in sums:
+            sums[key] += p.gain
         else:
-            total[1] += p.gain
+            first[key] = p
+            sums[key] = p.gain
     return [RealisedPart(p.investor, "", "", p.tax_class, p.sold, "condensed", "", p.acquired, ZERO, ZERO, ZERO,
                          ZERO, ZERO, gain, p.term, p.rate if gain > 0 or p.rate == RateKind.EXEMPT else None,
                          p.exemptable if gain > 0 else False,
-                         p.fy) for p, gain in sums.values()]
+                         p.fy) for p, gain in zip(first.values(), sums.values())]
 
 
-def year_json(result: YearResult) -> dict:
+def year_json(result: YearResult) -> dict[str, Any]:  # JSON
     """An investor's FY as JSON (docs/json.md, `gains --json` without its `sales`): money as
     plain decimal strings of at most two decimals (literals.money_text), years as labels."""
     from engine.literals import fy_label, money_text as m
