@@ -1,5 +1,5 @@
 """engine/api.py: the script of docs/api.md run as written, the hand-derived year-end cases of
-tests/test_harvest.py through the API (the same numbers as through the CLI), and the API's
+tests/harvest/test_year_end_plan.py through the API (the same numbers as through the CLI), and the API's
 promises: it never prints, it refuses with a message or diagnostics, it keeps the Decimal
 precision whatever the caller's context."""
 
@@ -18,9 +18,9 @@ import pytest
 
 from conftest import lotwise
 from engine import api
-from test_harvest import FOUR_LOTS, four_lots_book, make_book, policy_text
+from helpers.year_end_books import FOUR_LOTS, four_lots_book, make_book, policy_text
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 FAMILY = REPO / "examples" / "family"
 AS_OF = date(2026, 3, 20)
 
@@ -51,7 +51,7 @@ def test_the_script_of_the_docs_runs_on_the_family_example(family_book):
     lines = done.stdout.splitlines()
     assert lines[0].startswith("value on 2026-11-21: Rs ")
     assert any(line.startswith("buy ") and " for asha: Rs " in line for line in lines)
-    # The README's plan (tests/test_harvest.py, the demo): the same inputs, the same id.
+    # The README's plan (tests/harvest/test_year_end_plan.py, the demo): the same inputs, the same id.
     assert "year-end plan YE-7097a9dc91ec for FY 2026" in lines
     assert [line.split(":")[0] for line in lines if "tax saved" in line] == ["asha", "ravi"]
 
@@ -131,7 +131,7 @@ def _year_end(tmp_path) -> api.YearEnd:
 
 
 def test_case_1_long_term_gains_up_to_the_exemption_less_the_margin(tmp_path, monkeypatch):
-    """tests/test_harvest.py, case 1: four lots of 1,000 units bought at 100, at 150: gains of
+    """tests/harvest/test_year_end_plan.py, case 1: four lots of 1,000 units bought at 100, at 150: gains of
     50,000 a lot; the allowance 1,25,000 - 1,000 = 1,24,000 = L1 + L2 + 480 units of L3."""
     four_lots_book(tmp_path, monkeypatch)
     made = _year_end(tmp_path)
@@ -151,7 +151,7 @@ def test_case_1_long_term_gains_up_to_the_exemption_less_the_margin(tmp_path, mo
 
 
 def test_case_2_the_clean_folio_is_preferred_to_one_behind_a_loss(tmp_path, monkeypatch):
-    """tests/test_harvest.py, case 2: a tie in tax value (16,120) between F2 alone and F1's loss
+    """tests/harvest/test_year_end_plan.py, case 2: a tie in tax value (16,120) between F2 alone and F1's loss
     lot with its gains; STT and stamp duty decide: 0.006% x 3,72,000 = 22.32 < 25.02."""
     make_book(tmp_path, monkeypatch, policy_text(),
               "2024-01-10,asha,F1,EQFUND,BUY,100,250,0\n"

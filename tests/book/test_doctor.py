@@ -18,7 +18,7 @@ import pytest
 
 from conftest import lotwise
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 FAMILY = REPO / "examples" / "family"
 AS_OF = "2026-11-21"
 PLAN = "YE-7097a9dc91ec"

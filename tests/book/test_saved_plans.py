@@ -24,7 +24,7 @@ import pytest
 
 from conftest import lotwise
 
-FAMILY = Path(__file__).resolve().parent.parent / "examples" / "family"
+FAMILY = Path(__file__).resolve().parents[2] / "examples" / "family"
 AS_OF = "2026-11-21"
 LEGACY = "INF179K01BE2"  # HDFC Large Cap Fund - Regular Growth, bought before 2018
 
@@ -138,7 +138,7 @@ def test_a_command_that_finds_the_book_busy_says_so(tmp_path):
     """Another process holds the book's write lock past the busy timeout (here: an exclusive
     transaction held open, and a timeout of 0 would be unkind, so the command waits its 10 s):
     a command that saves says the book is busy, not that it is not a book; one that only
-    reads does not wait (WAL mode, issue 12.3; tests/test_concurrency.py)."""
+    reads does not wait (WAL mode, issue 12.3; tests/end_to_end/test_concurrency.py)."""
     family_book(tmp_path)
     holder = subprocess.Popen([sys.executable, "-c", (
         "import sqlite3, sys, time\n"

@@ -2,7 +2,7 @@
 (`--as-of`), financial years (`--fy`, `gains --fy` ranges), amounts (`--invest`, `--cash`) and
 contributions (`--from asha=30k,ravi=20k`) give a value or argparse's usage error (exit 2 with
 the message), never another exception; what they give is within the engine's bounds. (The
-policy language's literals are fuzzed through the policy parser, tests/test_fuzz.py.)
+policy language's literals are fuzzed through the policy parser, tests/policy/test_policy_fuzz.py.)
 
 A few hundred inputs per parser by default; LOTWISE_FUZZ_EXAMPLES=10000 runs more.
 """

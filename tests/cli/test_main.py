@@ -118,3 +118,12 @@ def test_show_words(capsys, tmp_path):
     assert "Rebalancing: full, due annually or band-breached" in out
     assert "equity          at least 12 months" in out
     assert "other-listed: bought 2023-04-01 to 2025-03-31 and sold on or before 2025-03-31" in out
+
+
+@pytest.mark.parametrize("argv", [["show", "{f}", "--as-of", "0001-01-01"], ["show", "{f}", "--as-of", "9999-12-31"]])
+def test_dates_beyond_the_calendar_are_usage_errors(argv, tmp_path, capsys):
+    policy = tmp_path / "p.rules"
+    policy.write_text('use "india"\n')
+    with pytest.raises(SystemExit) as info:
+        main([a.format(f=policy) for a in argv])
+    assert info.value.code == 2

@@ -24,7 +24,7 @@ from engine.cli.main import main
 from engine.ledger.fifo import replay
 from engine.tax.unrealised import STALE_AFTER, value_lots
 from engine.transactions import Price, Transaction, TxType
-from test_harvest import buys, make_book, policy_text, sells, year_end
+from helpers.year_end_books import buys, make_book, policy_text, sells, year_end
 
 
 # ----------------------------------------------------------------------------------------
@@ -189,7 +189,7 @@ def test_a_stock_is_sold_on_a_trading_day_and_rebought_on_the_next(tmp_path, mon
     make_book(tmp_path, monkeypatch, policy_text(securities=STOCK), ACME_LOTS,
               "2026-03-20,ACME,2500\n2026-04-02,ACME,2500\n")
     plan = year_end(capsys, as_of=as_of)
-    # As in test_harvest's stock case: 82 shares sold (1,500 of gain each, within 1,24,000),
+    # As in the year-end plan's stock case: 82 shares sold (1,500 of gain each, within 1,24,000),
     # 2,05,000 - 205 STT = 2,04,795 rebought: 81 whole shares at 2,500.
     (sell,) = sells(plan)
     (buy,) = buys(plan)

@@ -2,7 +2,7 @@
 user's terminal gets them (a new process each): the safety net under the engine's refactor into
 a library (issue 13, "no behaviour changes"). A difference is a change of what users see; after
 an intended one, regenerate with
-    LOTWISE_UPDATE_GOLDEN=1 pytest tests/test_command_golden.py
+    LOTWISE_UPDATE_GOLDEN=1 pytest tests/end_to_end/test_command_golden.py
 and review the diff like code.
 
 Each example gets one book, built once by `init` and `import` of its files; its commands are run
@@ -18,9 +18,9 @@ import pytest
 
 from conftest import lotwise
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
-GOLDEN = Path(__file__).resolve().parent / "golden" / "commands"
+GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "commands"
 UPDATE = bool(os.environ.get("LOTWISE_UPDATE_GOLDEN"))
 
 

@@ -35,7 +35,7 @@ import pytest
 
 from conftest import lotwise
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "multi-year"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "multi-year"
 
 
 @pytest.fixture(scope="module")

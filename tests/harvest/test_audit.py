@@ -1,5 +1,5 @@
 """Each KEPT reason names what decided (issue 11, item 4), judged on the 500 + 300 instances of the
-exhaustive referee (tests/test_harvest_exact.py, its generators reused).
+exhaustive referee (tests/harvest/test_optimizer_referee.py, its generators reused).
 
 For the first kept lot of every queue (the lots behind it are KEPT-BEHIND, FIFO): a code that
 names a constraint (KEPT-SHORT-TERM, -EXIT-LOAD, -EXEMPTION-FULL, -TAXED, -LOSS-BELOW-THRESHOLD,
@@ -18,11 +18,11 @@ from decimal import Decimal as D
 
 import pytest
 
-import test_harvest_exact as exact
+import test_optimizer_referee as exact
 from engine.harvest.audit import MATERIAL, Constraint, all_decisions
 from engine.harvest.optimizer import allowance_of, evaluate, plan_year_end, queues_of
 
-# The referee's names for the constraints the engine's reasons name (test_harvest_exact._feasible).
+# The referee's names for the constraints the engine's reasons name (test_optimizer_referee._feasible).
 RELAXES = {"KEPT-SHORT-TERM": "short-term", "KEPT-EXIT-LOAD": "exit-load", "KEPT-EXEMPTION-FULL": "exemption",
            "KEPT-TAXED": "no-new-tax", "KEPT-LOSS-BELOW-THRESHOLD": "loss-threshold",
            "KEPT-BELOW-MINIMUM": "minimum"}
@@ -118,6 +118,6 @@ def test_docs_list_every_code():
 
     from engine.harvest.audit import CODES, Code
 
-    text = (Path(__file__).resolve().parent.parent / "docs" / "audit.md").read_text(encoding="utf-8")
+    text = (Path(__file__).resolve().parents[2] / "docs" / "audit.md").read_text(encoding="utf-8")
     rows = {line.split("`")[1] for line in text.splitlines() if line.startswith("| `")}
     assert rows == {c.value for c in Code} == set(CODES)

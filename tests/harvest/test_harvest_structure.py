@@ -5,7 +5,7 @@ the solver's program is made or read (program.py, formulation.py, rounding.py)."
 import ast
 from pathlib import Path
 
-HARVEST = Path(__file__).resolve().parent.parent / "engine" / "harvest"
+HARVEST = Path(__file__).resolve().parents[2] / "engine" / "harvest"
 FLOATS_ALLOWED = {"program.py", "formulation.py", "rounding.py"}
 
 

@@ -7,7 +7,7 @@ one tax value the tie-breaks are settled within the solver's gap; docs/harvestin
 The books are of family size (two or three investors, four index funds and a legacy fund,
 several years of monthly SIPs in one or two folios each: hundreds of lots per investor, with
 loss lots where the market fell), built in process with the engine's own functions, as
-tests/test_harvest_exact.py builds its small instances. A second naming of the same book has
+tests/harvest/test_optimizer_referee.py builds its small instances. A second naming of the same book has
 other investor ids, folio strings and fund ids (so other queue keys, and the program's
 columns in another order), the policy's investors and funds declared in another order, and
 the lots listed in another order across queues (FIFO within each queue, as the ledger keeps

@@ -141,7 +141,7 @@ def _instance(tmp_path: Path, seed: int):
 
 def _feasible(policy, outcome, allowance, relaxed=frozenset()) -> bool:
     """The constraints, judged on the tax engine's own computation of the year (`relaxed`: the
-    names of those left out, for tests/test_audit_reasons.py)."""
+    names of those left out, for tests/harvest/test_audit.py)."""
     rule = policy.harvest
     after, before = outcome.after, outcome.before
     if after.total_tax > before.total_tax and "no-new-tax" not in relaxed:

@@ -1,6 +1,6 @@
 """Golden files: valid policies -> their resolved JSON; invalid ones -> their exact
 rendered diagnostics. Regenerate after an intended change with
-    LOTWISE_UPDATE_GOLDEN=1 pytest tests/test_golden.py
+    LOTWISE_UPDATE_GOLDEN=1 pytest tests/policy/test_policy_golden.py
 and review the diff like code."""
 
 import json
@@ -14,7 +14,7 @@ from engine.diagnostics import render_all
 from engine.policy import check_file
 from engine.policy.show import as_json
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parents[1]  # tests/, where golden/ is
 REPO = HERE.parent
 GOLDEN = HERE / "golden"
 VALID = sorted((GOLDEN / "valid").glob("*.rules")) + sorted((REPO / "examples").rglob("*.rules"))

@@ -270,3 +270,42 @@ def test_same_dates_twice_is_one_diagnostic(check):
     law = MINI_LAW.replace("exemption Rs 1,25,000 from FY 2018-19",
                            "exemption Rs 1,25,000 from FY 2018-19\n        exemption Rs 1,00,000 from FY 2018-19")
     assert error_codes(check(law)) == ["V311"]
+
+
+# Found in review: each test states the input that failed.
+
+
+def test_nothing_before_the_first_day(check):
+    law = MINI_LAW.replace("sold from 2018-04-01:", "sold before 0001-01-01:")
+    assert error_codes(check(law)) == ["V305"]
+
+
+def test_two_charges_of_one_kind_on_the_same_trades(check):
+    text = MINI_LAW.replace("lots fifo per account", "lots fifo per account\n charges {\n"
+                            "  stt 0.1% on sale of stocks\n  stt 0.2% on purchase and sale of stocks\n }")
+    assert error_codes(check(text)) == ["V306"]
+
+
+def test_exit_load_steps_in_one_unit(check):
+    body = 'portfolio {\n investor a "A"\n asset "A" 100% class equity\n fund X1 "x" holds "A" ' \
+           'exit load 1% within 12 months, 0.5% within 365 days\n}\n'
+    # 12 months from 2024-01-01 is 366 days: the order of the steps would depend on the date.
+    assert error_codes(check(MINI_LAW + body)) == ["V329"]
+
+
+def test_durations_over_a_century(check):
+    law = MINI_LAW.replace("long-term after 12 months", "long-term after 99999999 years")
+    assert error_codes(check(law)) == ["V304"]
+
+
+def test_an_isin_names_one_security(check):
+    body = ('portfolio {\n investor a "A"\n asset "A" 100% class equity\n'
+            ' stock RELIANCE "Reliance" holds "A" isin INE002A01018\n fund INE002A01018 "Other" holds "A"\n}\n')
+    assert error_codes(check(MINI_LAW + body)) == ["V310"]
+
+
+def test_band_rules_without_bands_warn(check):
+    body = ('portfolio {\n investor a "A"\n asset "A" 100% class equity\n fund X1 "x" holds "A"\n}\n'
+            'rebalance {\n bring assets outside their band back to target\n due when any band is breached\n}\n')
+    result = check(MINI_LAW + body)
+    assert result.ok and codes(result) == ["V341", "V341"]

@@ -11,7 +11,7 @@ import re
 import subprocess
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 # Written with character classes so that this file does not match itself.
 MACHINE_PATH = re.compile(r"(/wor[k]/|/tm[p]/[a-z]|/roo[t]/|/hom[e]/[a-z])")
 ALLOWED = ("mktemp", "tempfile")  # code that makes a temporary directory, not a path of one machine

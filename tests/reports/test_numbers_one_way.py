@@ -19,7 +19,7 @@ import pytest
 
 from conftest import lotwise
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 # Keys whose values are not rupees: units, per-unit prices, fractions and rates.
 NOT_MONEY = {"units", "units_sold", "step_units", "price", "fmv", "nav", "weight", "drift", "total_drift",
              "target", "band", "rate", "level", "ratio", "expense_ratio", "stt_rate", "exit_load_rate"}

@@ -2,7 +2,7 @@
 
 Skipped unless the `casparser` package (PyPI; not a lotwise dependency) is importable, e.g.
     pip install --target DIR casparser
-    PYTHONPATH=DIR python -m pytest -q tests/test_casparser_crosscheck.py
+    PYTHONPATH=DIR python -m pytest -q tests/tax/test_casparser_crosscheck.py
 
 A seeded generator writes equity-fund ledgers (three real equity-fund ISINs, two folios
 each, buys and redemptions 2016-2026, lots on both sides of 31-01-2018, sales on 22 and

@@ -1,7 +1,8 @@
-"""AMFI's NAVAll.txt, the FMV CSV and the brought-forward losses CSV; the book's schema migrations."""
+"""AMFI's NAVAll.txt, the FMV CSV and the brought-forward losses CSV (engine/book/importers/amfi_navall.py,
+fmv_csv.py, losses_csv.py), alone and into the book. (The book's schema migrations: tests/book/test_migrations.py;
+casparser-isin's FMVs: tests/book/importers/test_fmv_casparser_isin.py.)"""
 
 import sqlite3
-import sys
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -11,10 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import REPO
-from engine.book.store import MIGRATIONS, SCHEMA_VERSION, Book
+from engine.book.store import Book
 from engine.diagnostics import source_lines
 from engine.book.importers import read_file
-from engine.book.importers.fmv_casparser_isin import fmv_from_casparser_isin
 from engine.policy import check_file
 from engine.transactions import BroughtForwardLoss, Fmv, Price
 
@@ -347,39 +347,7 @@ def test_detection_does_not_confuse_the_csv_kinds(tmp_path, policy):
         "transactions-csv"
 
 
-# ---------------------------------------------------------------------- the book
-def test_a_schema_1_book_migrates_to_the_current_schema_and_keeps_its_data(tmp_path, policy):
-    path = tmp_path / "old.db"
-    db = sqlite3.connect(path, isolation_level=None)
-    db.executescript(f"BEGIN; {MIGRATIONS[0]}; PRAGMA user_version = 1; COMMIT;")
-    db.execute("INSERT INTO imports (sha256, kind, name, rows_added, rows_skipped) "
-               "VALUES ('s', 'prices-csv', 'p', 1, 0)")
-    db.execute("INSERT INTO prices VALUES ('UTIN50', '2024-01-05', '150.1234', 1)")
-    db.close()
-    assert SCHEMA_VERSION == 9  # 5: saved plans; 6: the year a loss is brought into; 7: intraday trades;
-    # 8: the policy kept with a saved plan; 9: the kept ledger guarded by triggers
-    book = Book.open(path)
-    assert book.db.execute("PRAGMA user_version").fetchone()[0] == 9
-    assert book.latest_price("UTIN50", date(2024, 1, 5)).price == Decimal("150.1234")
-    assert book.db.execute("SELECT count(*) FROM plans").fetchone()[0] == 0  # the plans table of schema 5
-    assert (book.fmv(), book.losses()) == ({}, [])
-    report = load(book, write(tmp_path, "l.csv", "investor,fy,term,amount\nasha,FY 2022-23,short-term,5\n"), policy)
-    assert report.added == 1
-    book.close()
-    assert Book.open(path).losses() == [BroughtForwardLoss("asha", 2022, "short-term", Decimal(5))]
-
-
-def test_a_schema_5_book_keeps_its_losses_as_carried_out_of_their_year(tmp_path, policy):
-    """Schema 6 adds the year a loss is brought into; a loss kept before is the amount the
-    return of its year of origin carried forward: brought into the next year."""
-    path = tmp_path / "five.db"
-    db = sqlite3.connect(path, isolation_level=None)
-    for number in range(5):
-        db.executescript(f"BEGIN; {MIGRATIONS[number]}; PRAGMA user_version = {number + 1}; COMMIT;")
-    db.execute("INSERT INTO imports (sha256, kind, name, rows_added, rows_skipped) VALUES ('s', 'losses-csv', 'l', 1, 0)")
-    db.execute("INSERT INTO losses VALUES ('asha', 2019, 'short-term', '5000', 1)")
-    db.close()
-    assert Book.open(path).losses() == [BroughtForwardLoss("asha", 2019, "short-term", Decimal(5000), 2020)]
+# ----------------------------------------------------------- through the command
 
 
 def test_cli_imports_the_new_kinds(tmp_path, capsys, monkeypatch):
@@ -399,37 +367,6 @@ def test_cli_imports_the_new_kinds(tmp_path, capsys, monkeypatch):
     book = Book.open(tmp_path / "lotwise.db")
     assert (book.fmv(), len(book.losses()), book.counts()["prices"]) == (
         {"INF179K01BE2": Decimal("481.888")}, 1, 1)
-
-
-# ----------------------------------------------------------------- casparser-isin
-def test_fmv_from_casparser_isin():
-    pytest.importorskip("casparser_isin")
-    got = fmv_from_casparser_isin(["INF179K01BE2", " inf789f01xa0 ", "INF000000000", ""])
-    assert got == {"INF179K01BE2": Decimal("481.8880"), "INF789F01XA0": Decimal("71.3422")}
-
-
-def test_fmv_from_casparser_isin_without_the_package(monkeypatch):
-    monkeypatch.setitem(sys.modules, "casparser_isin", None)  # `import casparser_isin` fails
-    monkeypatch.delenv("CASPARSER_ISIN_DB", raising=False)
-    assert fmv_from_casparser_isin(["INF179K01BE2"]) == {}
-    assert fmv_from_casparser_isin([]) == {}
-
-
-def test_fmv_from_the_casparser_isin_database_alone(tmp_path, monkeypatch):
-    """Installed without its dependency rapidfuzz, the package's database is read directly."""
-    db = sqlite3.connect(tmp_path / "isin.db")
-    db.executescript("CREATE TABLE nav20180131(isin NOT NULL PRIMARY KEY, nav);"
-                     "INSERT INTO nav20180131 VALUES ('INF179K01BE2', '481.8880'), ('INF0', '0'), ('INF1', NULL),"
-                     " ('INF3', 'n/a');")
-    db.commit()
-    db.close()
-    monkeypatch.setitem(sys.modules, "casparser_isin", None)
-    monkeypatch.setenv("CASPARSER_ISIN_DB", str(tmp_path / "isin.db"))
-    got = fmv_from_casparser_isin(["inf179k01be2", "INF0", "INF1", "INF2", "INF3"])
-    assert got == {"INF179K01BE2": Decimal("481.8880")}
-    (tmp_path / "junk.db").write_text("not sqlite " * 100)
-    monkeypatch.setenv("CASPARSER_ISIN_DB", str(tmp_path / "junk.db"))
-    assert fmv_from_casparser_isin(["INF179K01BE2"]) == {}
 
 
 # ----------------------------------------------------------------------- fuzzing

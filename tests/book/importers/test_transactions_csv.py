@@ -168,3 +168,48 @@ def test_dates_are_yyyy_mm_dd_between_1900_and_9998(tmp_path, policy, cell):
 def test_only_ascii_types_and_digits(tmp_path, policy, row):
     result = read_file(write(tmp_path, "t.csv", HEADER + row + "\n"), "t.csv", policy)
     assert result.records == [] and result.diagnostics[0].code in {"I102", "I103"}
+
+
+# Found in review: the import's check of new rows against the book.
+
+
+def _book_with(tmp_path, monkeypatch, *rows):
+    monkeypatch.chdir(tmp_path)
+    policy = tmp_path / "p.rules"
+    policy.write_text('use "india"\nportfolio {\n investor asha "Asha"\n asset "E" 100% class equity\n'
+                      ' stock EQ1 "Equity" holds "E"\n}\n')
+    assert main(["init", "--policy", str(policy)]) == 0
+    if rows:
+        (tmp_path / "first.csv").write_text("date,investor,account,security,type,units,price,charges\n"
+                                            + "\n".join(rows) + "\n")
+        assert main(["import", "first.csv"]) == 0
+
+
+def _import(tmp_path, name, *rows):
+    (tmp_path / name).write_text("date,investor,account,security,type,units,price,charges\n" + "\n".join(rows) + "\n")
+    return main(["import", name])
+
+
+def test_overlapping_statement_with_an_oversell_is_rejected_and_the_book_stays_usable(tmp_path, monkeypatch, capsys):
+    # Was: the check counted the repeated BUY that the book then skipped, accepted the SELL
+    # of 20, and left a book that `lots` and `gains` refused to open.
+    _book_with(tmp_path, monkeypatch, "2024-01-05,asha,F1,EQ1,BUY,10,100,0")
+    assert _import(tmp_path, "b.csv", "2024-01-05,asha,F1,EQ1,BUY,10,100,0", "2024-02-05,asha,F1,EQ1,SELL,20,110,0") == 1
+    assert main(["lots"]) == 0 and "1 lot(s)" in capsys.readouterr().out
+
+
+def test_new_rows_are_checked_in_the_order_they_will_be_stored(tmp_path, monkeypatch):
+    # A sale on the day of a split is stored after it: 11 units halve to 5.5, a sale of 8 fails.
+    _book_with(tmp_path, monkeypatch, "2024-01-01,asha,F1,EQ1,BUY,10,100,0", "2024-03-01,asha,F1,EQ1,BUY,1,100,0",
+               "2024-03-01,asha,F1,EQ1,SPLIT,0.5,,")
+    assert _import(tmp_path, "s.csv", "2024-03-01,asha,F1,EQ1,SELL,8,60,0") == 1
+    # And a sale in another account on the day of its purchase is accepted.
+    assert _import(tmp_path, "b.csv", "2024-03-01,asha,F2,EQ1,BUY,5,100,0") == 0
+    assert _import(tmp_path, "c.csv", "2024-03-01,asha,F2,EQ1,SELL,5,101,0") == 0
+
+
+def test_the_same_row_written_differently_is_the_same_row(tmp_path, monkeypatch):
+    _book_with(tmp_path, monkeypatch, "2024-01-05,asha,F1,EQ1,BUY,10,100.5,0")
+    assert _import(tmp_path, "again.csv", "2024-01-05,asha,F1,EQ1,BUY,10.000,100.50,0.00") == 0
+    from engine.book.store import Book
+    assert Book.open(tmp_path / "lotwise.db").counts()["transactions"] == 1
