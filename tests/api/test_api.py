@@ -1,7 +1,6 @@
-"""engine/api.py: the script of docs/api.md run as written, the hand-derived year-end cases of
-tests/harvest/test_year_end_plan.py through the API (the same numbers as through the CLI), and the API's
-promises: it never prints, it refuses with a message or diagnostics, it keeps the Decimal
-precision whatever the caller's context."""
+"""engine/api.py: the script of docs/api.md run as written, and the API's promises: it never
+prints, it refuses with a message or diagnostics, it keeps the Decimal precision whatever the
+caller's context. (The hand-derived year-end cases through the API: tests/api/test_year_end_cases.py.)"""
 
 from __future__ import annotations
 
@@ -11,14 +10,13 @@ import re
 import subprocess
 import sys
 from datetime import date
-from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
 
 from conftest import lotwise
 from engine import api
-from helpers.year_end_books import FOUR_LOTS, four_lots_book, make_book, policy_text
+from helpers.year_end_books import FOUR_LOTS, four_lots_book
 
 REPO = Path(__file__).resolve().parents[2]
 FAMILY = REPO / "examples" / "family"
@@ -122,50 +120,6 @@ def test_lots_that_cannot_be_valued_are_refused_with_their_diagnostics(tmp_path,
         with pytest.raises(api.Refused) as refused:
             api.status(book, policy, date(2025, 3, 20))
     assert refused.value.message is None and any(d.is_error for d in refused.value.diagnostics)
-
-
-def _year_end(tmp_path) -> api.YearEnd:
-    with api.open_book(tmp_path / "book.db", access=api.Access.OWN) as book:
-        policy = api.load_policy(tmp_path / "policy.rules").policy
-        return api.plan_year_end(book, policy, AS_OF, save=False)
-
-
-def test_case_1_long_term_gains_up_to_the_exemption_less_the_margin(tmp_path, monkeypatch):
-    """tests/harvest/test_year_end_plan.py, case 1: four lots of 1,000 units bought at 100, at 150: gains of
-    50,000 a lot; the allowance 1,25,000 - 1,000 = 1,24,000 = L1 + L2 + 480 units of L3."""
-    four_lots_book(tmp_path, monkeypatch)
-    made = _year_end(tmp_path)
-    (asha,) = made.plan.harvest.investors
-    assert (asha.exemption, asha.allowance) == (D(125000), D(124000))
-    assert abs(asha.outcome.after.net_ltcg - D(124000)) <= 1
-    assert asha.outcome.after.total_tax == 0 == asha.outcome.before.total_tax
-    (sell,) = asha.outcome.orders
-    assert (sell.account, sell.units, sell.amount, sell.stt) == ("F1", D(2480), D(372000), D("3.72"))
-    assert [(s.units, s.gain) for s in sell.lots] == [(D(1000), D(50000)), (D(1000), D(50000)), (D(480), D(24000))]
-    # step-up 1,24,000 x 13% = 16,120; charges 0.006% x 3,72,000 = 22.32
-    assert (asha.outcome.tax_saved, asha.outcome.step_up, asha.outcome.charges, asha.outcome.value) == (
-        D(0), D(16120), D("22.32"), D("16097.68"))
-    (buy,) = made.plan.buys  # 3,72,000 - 3.72 -> 3,71,996 at 150: 2,479.973 units
-    assert (buy.account, buy.amount, buy.units) == ("F1", 371996, D("2479.973"))
-    assert [d.code for d in made.plan.decisions] == ["SOLD-GAIN", "SOLD-GAIN", "SOLD-GAIN", "KEPT-BEHIND"]
-
-
-def test_case_2_the_clean_folio_is_preferred_to_one_behind_a_loss(tmp_path, monkeypatch):
-    """tests/harvest/test_year_end_plan.py, case 2: a tie in tax value (16,120) between F2 alone and F1's loss
-    lot with its gains; STT and stamp duty decide: 0.006% x 3,72,000 = 22.32 < 25.02."""
-    make_book(tmp_path, monkeypatch, policy_text(),
-              "2024-01-10,asha,F1,EQFUND,BUY,100,250,0\n"
-              "2024-02-12,asha,F1,EQFUND,BUY,1000,100,0\n"
-              "2024-03-11,asha,F2,EQFUND,BUY,3000,100,0\n",
-              "2026-03-20,EQFUND,150\n")
-    made = _year_end(tmp_path)
-    (asha,) = made.plan.harvest.investors
-    (sell,) = asha.outcome.orders
-    assert (sell.account, sell.units, sell.amount) == ("F2", D(2480), D(372000))
-    assert [s.gain for s in sell.lots] == [D(124000)]
-    assert (asha.outcome.tax_value, asha.outcome.charges, asha.outcome.value) == (D(16120), D("22.32"),
-                                                                                  D("16097.68"))
-    assert [d.code for d in made.plan.decisions][:2] == ["KEPT-LOSS-NO-USE", "KEPT-BEHIND"]
 
 
 def test_plan_inputs_are_loaded_once_with_the_fmvs_and_money(tmp_path, monkeypatch):
