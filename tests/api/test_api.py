@@ -18,6 +18,8 @@ from conftest import lotwise
 from engine import api
 from helpers.year_end_books import FOUR_LOTS, four_lots_book
 
+pytestmark = pytest.mark.slow  # the family example's book and plans, made by processes
+
 REPO = Path(__file__).resolve().parents[2]
 FAMILY = REPO / "examples" / "family"
 AS_OF = date(2026, 3, 20)

@@ -18,6 +18,8 @@ import pytest
 
 from conftest import lotwise
 
+pytestmark = pytest.mark.slow  # a damaged family book, every reading command as a process
+
 REPO = Path(__file__).resolve().parents[2]
 FAMILY = REPO / "examples" / "family"
 AS_OF = "2026-11-21"

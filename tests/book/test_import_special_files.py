@@ -13,6 +13,8 @@ import pytest
 from conftest import REPO, lotwise
 from engine.cli.main import main
 
+pytestmark = pytest.mark.slow  # imports of devices and FIFOs through processes
+
 FAMILY = REPO / "examples" / "family" / "family.rules"
 HEADER = "date,investor,account,security,type,units,price,charges\n"
 

@@ -27,6 +27,8 @@ from engine.ledger.fifo import LedgerError
 from engine.book.kept_ledger import after_import, before_import
 from engine.transactions import Transaction, TxType
 
+pytestmark = pytest.mark.slow  # large imports in bounded memory, through processes
+
 INTRADAY = frozenset({"TCS"})
 SECURITIES = ["INF789F01XA0", "INF179K01BE2", "TCS"]
 

@@ -62,6 +62,7 @@ def import_text(book: Book, tmp_path: Path, name: str, text: str, policy) -> Non
             after_import(book, check, book.last_added)
 
 
+@pytest.mark.slow
 def test_the_family_book_keeps_exactly_its_replay(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert main(["init", "--policy", str(FAMILY / "family.rules")]) == 0
@@ -218,6 +219,7 @@ def histories(draw):
     return rows[:cut], rows[cut:]
 
 
+@pytest.mark.slow
 @settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(history=histories())
 def test_whatever_the_statements_the_kept_ledger_is_the_replay(tmp_path_factory, policy, history):
@@ -254,6 +256,7 @@ def test_a_replay_overtaken_by_an_import_is_not_kept(tmp_path, policy, monkeypat
     assert ledger_of(book).lots == () and len(ledger_of(book).disposals) == 1
 
 
+@pytest.mark.slow
 def test_a_far_future_fy_is_empty_not_a_crash(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     assert main(["init", "--policy", str(FAMILY / "family.rules")]) == 0
@@ -301,6 +304,7 @@ def test_an_empty_file_is_not_taken_for_a_book(tmp_path, capsys):
     assert (tmp_path / "empty.db").stat().st_size == 0
 
 
+@pytest.mark.slow
 def test_a_disposal_inserted_by_another_client_is_noticed(tmp_path, monkeypatch, capsys):
     """A row inserted into ledger_disposals changes the count the `ledger` key names: the book
     replays, and the phantom sale is gone from `gains`."""

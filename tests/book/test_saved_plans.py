@@ -24,6 +24,8 @@ import pytest
 
 from conftest import lotwise
 
+pytestmark = pytest.mark.slow  # the family's year-end plan through processes, several times
+
 FAMILY = Path(__file__).resolve().parents[2] / "examples" / "family"
 AS_OF = "2026-11-21"
 LEGACY = "INF179K01BE2"  # HDFC Large Cap Fund - Regular Growth, bought before 2018

@@ -11,12 +11,15 @@ import argparse
 import os
 from datetime import date
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine.cli import main as cli
 from engine.cli import plans as cli_plans
 from engine.book.importers.csvrows import FIRST_DAY, LAST_DAY
+
+pytestmark = pytest.mark.slow  # a fuzzer: hundreds of typed literals per parser
 
 EXAMPLES = int(os.environ.get("LOTWISE_FUZZ_EXAMPLES", "300"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None,

@@ -16,6 +16,8 @@ import pytest
 
 from conftest import REPO, lotwise
 
+pytestmark = pytest.mark.slow  # every command once as a process, and the demo
+
 FAMILY = REPO / "examples" / "family"
 AS_OF = "2026-11-21"  # the example's prices end on 20 November 2026
 

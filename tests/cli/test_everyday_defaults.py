@@ -14,6 +14,8 @@ import pytest
 
 from conftest import MINI_LAW as MINI, REPO, lotwise
 
+pytestmark = pytest.mark.slow  # every default through a real process
+
 FAMILY = REPO / "examples" / "family"
 
 

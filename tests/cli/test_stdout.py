@@ -18,6 +18,8 @@ import pytest
 
 from conftest import REPO
 
+pytestmark = pytest.mark.slow  # every command with --json as a process on the family book
+
 FAMILY = REPO / "examples" / "family"
 AS_OF = "2026-11-21"
 PLAN = "YE-7097a9dc91ec"  # the README's plan of the family on AS_OF

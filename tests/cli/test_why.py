@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # the family book and its year-end plan through processes
+
 REPO = Path(__file__).resolve().parents[2]
 FAMILY = REPO / "examples" / "family"
 

@@ -104,6 +104,7 @@ def _stale_book(tmp_path, monkeypatch):
               "2026-03-25,EQ1,150\n2026-03-24,EQ2,150\n")
 
 
+@pytest.mark.slow
 def test_the_warning_reaches_stderr_of_a_real_process_and_json_stays_on_stdout(tmp_path, monkeypatch):
     _stale_book(tmp_path, monkeypatch)
     command = [sys.executable, "-m", "engine", "plan", "month", "--invest", "10000", "--as-of", "2026-04-06",
@@ -123,6 +124,7 @@ def test_the_warning_reaches_stderr_of_a_real_process_and_json_stays_on_stdout(t
     assert {o["date"] for o in plan["orders"]} == {"2026-04-06"} and plan["notes"] == []
 
 
+@pytest.mark.slow
 def test_status_warns_on_stderr_and_its_json_has_no_warning_text(tmp_path, monkeypatch, capsys):
     _stale_book(tmp_path, monkeypatch)
     capsys.readouterr()
@@ -143,6 +145,7 @@ def _month(capsys, as_of):
     return json.loads(capsys.readouterr().out)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("as_of, day, why", [
     ("2026-03-20", "2026-03-20", None),  # a Friday: that day
     ("2026-03-22", "2026-03-23", "2026-03-22 is a Sunday, not a trading day: the orders are for 2026-03-23"),
@@ -161,6 +164,7 @@ def test_a_month_plan_on_a_closed_day_is_for_the_next_trading_day(tmp_path, monk
         assert [n for n in plan["notes"] if n.startswith(why)], plan["notes"]
 
 
+@pytest.mark.slow
 def test_the_fys_last_day_being_a_holiday_is_said(tmp_path, monkeypatch, capsys):
     # Tuesday 2026-03-31 (the last day of FY 2025-26) is Mahavir Jayanti: the next trading day is
     # Wednesday 2026-04-01, in FY 2026-27; the last trading day of FY 2025-26 is Monday 2026-03-30.
@@ -179,6 +183,7 @@ STOCK = '    stock ACME "Acme Industries Ltd" holds "Equity"'
 ACME_LOTS = "2023-05-15,asha,D1,ACME,BUY,100,1000,0\n2024-01-10,asha,D1,ACME,BUY,100,1000,0\n"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("as_of, sold, rebought", [
     ("2026-03-20", "2026-03-20", "2026-03-23"),  # Friday: sold that day, rebought Monday
     ("2026-03-22", "2026-03-23", "2026-03-24"),  # Sunday: sold Monday, rebought Tuesday
@@ -202,6 +207,7 @@ def test_a_stock_is_sold_on_a_trading_day_and_rebought_on_the_next(tmp_path, mon
     assert ("not a trading day" in notes) == (sold != as_of)
 
 
+@pytest.mark.slow
 def test_a_fund_bought_back_is_bought_on_the_day_of_the_sale(tmp_path, monkeypatch, capsys):
     make_book(tmp_path, monkeypatch, policy_text(), "2023-04-10,asha,F1,EQFUND,BUY,1000,100,0\n",
               "2026-03-20,EQFUND,150\n")

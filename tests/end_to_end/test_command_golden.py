@@ -18,6 +18,8 @@ import pytest
 
 from conftest import lotwise
 
+pytestmark = pytest.mark.slow  # every command on every example, each a new process
+
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "commands"

@@ -17,6 +17,8 @@ import pytest
 from conftest import REPO, lotwise
 from test_files_and_saves import immutable
 
+pytestmark = pytest.mark.slow  # concurrent processes: long imports, plans and reads at once
+
 AS_OF = "2019-03-01"
 READERS = {
     "lots": ["lots"],

@@ -19,6 +19,8 @@ from engine.book.importers import detect, read_file
 from engine.ledger.fifo import replay
 from engine.policy import check_file
 
+pytestmark = pytest.mark.slow  # every shipped example imported and replayed, its generators run
+
 EXAMPLES = REPO / "examples"
 FAMILY, FIVE, ROHIT = EXAMPLES / "family", EXAMPLES / "five-stocks", EXAMPLES / "rohit"
 PRICE_DATE = date(2025, 6, 30)  # the five-stocks and Rohit valuation date

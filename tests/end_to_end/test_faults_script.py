@@ -6,7 +6,11 @@ its figures: docs/reliability.md, "Kill and fault runs"."""
 import subprocess
 import sys
 
+import pytest
+
 from conftest import REPO
+
+pytestmark = pytest.mark.slow  # kill -9 of running commands (bench/faults.py --quick)
 
 
 def test_the_quick_fault_run_holds():

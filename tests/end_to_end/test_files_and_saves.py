@@ -22,6 +22,8 @@ import pytest
 
 from conftest import REPO, lotwise
 
+pytestmark = pytest.mark.slow  # real processes under real faults (file-size limits, immutable files)
+
 FAMILY = REPO / "examples" / "family"
 AS_OF = "2026-03-12"  # the family's last prices
 ROOT = os.geteuid() == 0

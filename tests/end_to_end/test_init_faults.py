@@ -14,6 +14,8 @@ import pytest
 from conftest import REPO, lotwise
 from test_files_and_saves import files_in, immutable, limited, no_traceback
 
+pytestmark = pytest.mark.slow  # real processes under real faults
+
 POLICY = str(REPO / "examples" / "family" / "family.rules")
 
 

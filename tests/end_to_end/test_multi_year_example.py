@@ -35,6 +35,8 @@ import pytest
 
 from conftest import lotwise
 
+pytestmark = pytest.mark.slow  # eleven years of an example through processes
+
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "multi-year"
 
 

@@ -22,6 +22,8 @@ import test_optimizer_referee as exact
 from engine.harvest.audit import MATERIAL, Constraint, all_decisions
 from engine.harvest.optimizer import allowance_of, evaluate, plan_year_end, queues_of
 
+pytestmark = pytest.mark.slow  # the exhaustive referee's 800 instances, each reason judged with its constraint relaxed
+
 # The referee's names for the constraints the engine's reasons name (test_optimizer_referee._feasible).
 RELAXES = {"KEPT-SHORT-TERM": "short-term", "KEPT-EXIT-LOAD": "exit-load", "KEPT-EXEMPTION-FULL": "exemption",
            "KEPT-TAXED": "no-new-tax", "KEPT-LOSS-BELOW-THRESHOLD": "loss-threshold",

@@ -30,6 +30,7 @@ from datetime import date
 from decimal import Decimal as D
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings, strategies as st
 
 from conftest import REPO
@@ -41,6 +42,8 @@ from engine.plans.sell_choice import TaxPosition
 from engine.tax.realised import RealisedPart
 from engine.tax.unrealised import value_lots
 from engine.transactions import Price
+
+pytestmark = pytest.mark.slow  # family-size books planned under several namings
 
 AS_OF = date(2026, 3, 20)  # FY 2025-26: LTCG 12.5% above Rs 1,25,000, STCG 20%, cess 4%
 FY = 2025

@@ -34,6 +34,8 @@ from engine.tax.unrealised import value_lots
 from engine.tax.year import Loss
 from engine.transactions import Price
 
+pytestmark = pytest.mark.slow  # the exhaustive referee: every FIFO-legal plan of 800 instances
+
 AS_OF = date(2026, 3, 20)  # FY 2025-26; sales after 23 July 2024: short 20%, long 12.5%, cess 4%
 FY = 2025
 

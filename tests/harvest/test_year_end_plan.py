@@ -24,6 +24,7 @@ Every book is built through the CLI in tmp_path (check, init, import); plans are
 
 from __future__ import annotations
 
+import pytest
 import json
 from datetime import date
 from decimal import Decimal as D
@@ -31,6 +32,8 @@ from decimal import Decimal as D
 from engine.cli.main import main
 from helpers.year_end_books import (AS_OF, ASHA_RAVI, HARVEST, TX_HEADER, buys, decision, four_lots_book, investor,
                                     lot_ids, make_book, money, policy_text, run_json, sells, year_end)
+
+pytestmark = pytest.mark.slow  # each case builds a book and plans through the CLI; the same cases run quickly through the API in tests/api/test_year_end_cases.py
 
 # ----------------------------------------------------------------------------------------
 # 1. Long-term gains only: up to the exemption less the margin, FIFO, the decisions

@@ -133,6 +133,7 @@ def histories(draw):
     return out
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(histories())
 def test_units_and_cost_are_conserved(history):
@@ -145,6 +146,7 @@ def test_units_and_cost_are_conserved(history):
     assert sum(l.cost for l in ledger.lots) + matched == cost
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(histories())
 def test_fifo_order_holds(history):

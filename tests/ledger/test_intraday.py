@@ -220,6 +220,7 @@ def days_of_trades(draw):
     return rows
 
 
+@pytest.mark.slow
 @settings(max_examples=150)
 @given(days_of_trades())
 def test_units_and_money_are_conserved(rows):
@@ -258,6 +259,7 @@ def book(tmp_path, monkeypatch, capsys):
     return tmp_path
 
 
+@pytest.mark.slow
 def test_gains_reports_the_speculative_profit_apart(book, capsys):
     """The repro with charges in a book: no capital gain in FY 2025-26, tax 0; speculative
     profit 47.85 (1,050 - 2.00 - 1,000.15), said to be s.43(5) business income outside the tax."""
@@ -300,6 +302,7 @@ def test_the_kept_ledger_follows_the_policys_intraday_set(book, capsys):
     assert [s["gain"] for s in asha["sales"]] == ["548.00"] and asha["speculative"]["trades"] == []
 
 
+@pytest.mark.slow
 def test_an_import_continuing_the_kept_ledger_nets_the_day(tmp_path, monkeypatch, capsys):
     """The 2023 purchase first, the 2025 day in a later import (which continues the kept
     ledger from its open lots): the same intraday trade as a full replay."""
@@ -344,6 +347,7 @@ def test_a_split_between_a_sale_and_a_larger_purchase_leaves_a_post_split_lot(po
         (date(2023, 1, 2), D(20), D(1000)), (date(2025, 6, 2), D(6), D(630))]
 
 
+@pytest.mark.slow
 @settings(max_examples=150)
 @given(st.lists(st.tuples(st.sampled_from(["BUY", "SELL", "SPLIT"]), st.integers(1, 20), st.integers(50, 150)),
                 min_size=1, max_size=8))

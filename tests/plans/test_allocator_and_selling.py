@@ -6,6 +6,7 @@ import math
 from decimal import Decimal as D
 from fractions import Fraction
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -86,6 +87,7 @@ def test_partial_splits_what_is_freed_between_the_underweight_assets_outside_the
     assert amounts(drifts, "partial") == {"A": -20000, "B": 8000, "C": 12000, "D": 0}
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.integers(0, 10**7), min_size=2, max_size=6),
        st.lists(st.integers(1, 100), min_size=2, max_size=6),
@@ -130,6 +132,7 @@ def test_split_rupees_gives_odd_rupees_to_the_largest_remainders():
     assert split_rupees(10, [Fraction(1), Fraction(2)]) == [3, 7]  # 3.33, 6.67: the .67 gets the rupee
 
 
+@pytest.mark.slow
 @given(st.lists(st.integers(0, 10**7), min_size=1, max_size=6), st.integers(1, 10**6),
        st.sampled_from(["proportional", "even-drift"]))
 def test_allocation_never_loses_a_rupee_and_never_buys_an_overweight_asset(values, money, method):
@@ -199,6 +202,7 @@ def _family_book(tmp_path, monkeypatch):
                  str(family / "fmv.csv")]) == 0
 
 
+@pytest.mark.slow
 def test_a_family_month_by_the_formula(tmp_path, monkeypatch, capsys):
     _family_book(tmp_path, monkeypatch)
     capsys.readouterr()
@@ -219,6 +223,7 @@ def test_a_family_month_by_the_formula(tmp_path, monkeypatch, capsys):
     assert all(o["security"] != "INF179K01BE2" for o in plan["orders"])  # the legacy fund is never bought
 
 
+@pytest.mark.slow
 def test_an_investor_may_put_in_nothing_this_month(tmp_path, monkeypatch, capsys):
     _family_book(tmp_path, monkeypatch)
     capsys.readouterr()
@@ -230,6 +235,7 @@ def test_an_investor_may_put_in_nothing_this_month(tmp_path, monkeypatch, capsys
         ("asha", "Nifty Next 50", "16749"), ("asha", "Smallcap 250", "33251")]
 
 
+@pytest.mark.slow
 def test_several_investors_need_to_say_whose_money(tmp_path, monkeypatch, capsys):
     _family_book(tmp_path, monkeypatch)
     assert main(["plan", "month", "--invest", "50000", "--as-of", "2026-11-21"]) == 1
@@ -238,6 +244,7 @@ def test_several_investors_need_to_say_whose_money(tmp_path, monkeypatch, capsys
     assert "bob" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_rohit_partial_rebalance_sells_equity_lots_and_buys_debt(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     rohit = REPO / "examples" / "rohit"
@@ -260,6 +267,7 @@ def test_rohit_partial_rebalance_sells_equity_lots_and_buys_debt(tmp_path, monke
     assert plan["due"]["due"] is True
 
 
+@pytest.mark.slow
 def test_positions_from_the_kept_ledger_are_the_valued_lots_to_the_paisa(tmp_path, monkeypatch):
     # The month plan's fast path (engine/plans/positions.py) sums each asset straight from the kept
     # queues; it must give exactly what valuing every lot gives, and the same lots when asked.

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -106,6 +107,7 @@ def histories(draw):
     return out, day
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(histories(), st.integers(1, 400))
 def test_realised_plus_unrealised_is_value_plus_proceeds_less_cost(check_policy, history_and_day, price):
@@ -127,6 +129,7 @@ def test_realised_plus_unrealised_is_value_plus_proceeds_less_cost(check_policy,
     assert realised + unrealised == value + proceeds - paid
 
 
+@pytest.mark.slow
 def test_status_command(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     policy = tmp_path / "p.rules"

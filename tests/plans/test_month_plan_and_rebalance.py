@@ -92,6 +92,7 @@ def buys(plan):
 # 1. The sell choice across investors: the exemption already used vs room left
 
 
+@pytest.mark.slow
 def test_sell_choice_prefers_the_loss_lot_then_the_investor_with_exemption_room(tmp_path, monkeypatch, capsys):
     # FY 2025-26 (sales after 2024-07-23): equity LTCG 12.5%, exemption Rs 1,25,000 per investor,
     # cess 4%, STT 0.001% on the sale of equity funds (rules/india.rules).
@@ -154,6 +155,7 @@ def test_sell_choice_prefers_the_loss_lot_then_the_investor_with_exemption_room(
 SELL_10 = "sell {{\n    start above 10%\n    stop at or below 5%\n    sell 10% of portfolio per month\n    {}\n}}"
 
 
+@pytest.mark.slow
 def test_only_long_term_lots_stops_the_queue_at_a_short_term_lot(tmp_path, monkeypatch, capsys):
     make_book(tmp_path, monkeypatch, policy_text(rules=SELL_10.format("only long-term lots")),
               "2024-01-10,asha,F1,EQFUND,BUY,20,100,0\n"
@@ -182,6 +184,7 @@ def test_only_long_term_lots_stops_the_queue_at_a_short_term_lot(tmp_path, monke
     assert plan["cash_left"] == {"asha": "0.97"}
 
 
+@pytest.mark.slow
 def test_never_pay_exit_load_stops_the_queue_at_a_lot_in_its_load_period(tmp_path, monkeypatch, capsys):
     # The equity fund charges 1% within 2 years. Folio F1 holds a long-term lot of 2024-01-15
     # still in its load period (2024-01-15 + 2 years = 2026-01-15, the last day with a load;
@@ -209,6 +212,7 @@ def test_never_pay_exit_load_stops_the_queue_at_a_lot_in_its_load_period(tmp_pat
 # 3. Minimum purchase
 
 
+@pytest.mark.slow
 def test_a_share_below_the_minimum_purchase_is_not_placed_and_the_money_is_kept(tmp_path, monkeypatch, capsys):
     make_book(tmp_path, monkeypatch,
               policy_text(equity="60%", debt="40%", eq_extra="\n        minimum purchase Rs 5,000",
@@ -234,6 +238,7 @@ def test_a_share_below_the_minimum_purchase_is_not_placed_and_the_money_is_kept(
 # 4. The calendar trigger with --record
 
 
+@pytest.mark.slow
 def test_annual_trigger_counts_from_the_recorded_rebalance(tmp_path, monkeypatch, capsys):
     make_book(tmp_path, monkeypatch,
               policy_text(rules="rebalance {\n    bring every asset back to target\n    due annually\n}"),
@@ -303,6 +308,7 @@ def test_a_calendar_period_ending_on_a_shorter_month_is_due_on_its_last_day(chec
 # 5. The stepped ceiling, month after month, through the state the book remembers
 
 
+@pytest.mark.slow
 def test_the_stepped_ceiling_month_by_month_from_the_books_state(tmp_path, monkeypatch, capsys):
     # Equity 700 units, Debt 3,000 units, 50 / 50; start above 10%, stop at or below 5%, the
     # ceiling from 18% to 12% over 3 months: in month k since selling started it is
@@ -425,6 +431,7 @@ def test_a_held_asset_without_a_target_is_warned_about_and_never_bought(check):
 # 7. Zero and negative money
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args, option, text", [
     (["plan", "month", "--invest", "0"], "--invest", "`0`"),
     (["plan", "month", "--invest", "-5000"], "--invest", "`-5000`"),
@@ -476,6 +483,7 @@ def blocked_rebalance(tmp_path, monkeypatch, capsys):
     return lot_ids(capsys), run_json(capsys, "rebalance", "--method", "full", "--as-of", "2025-06-30")
 
 
+@pytest.mark.slow
 def test_a_rebalance_says_what_a_blocked_queue_could_not_sell(tmp_path, monkeypatch, capsys):
     ids, plan = blocked_rebalance(tmp_path, monkeypatch, capsys)
     # Equity 63,000, Debt 17,000, V = 80,000: full wants 40,000 - 63,000 = -23,000 and
@@ -490,6 +498,7 @@ def test_a_rebalance_says_what_a_blocked_queue_could_not_sell(tmp_path, monkeypa
                              "they were to"]
 
 
+@pytest.mark.slow
 def test_a_partly_blocked_rebalance_buys_no_more_than_was_sold(tmp_path, monkeypatch, capsys):
     _, plan = blocked_rebalance(tmp_path, monkeypatch, capsys)
     assert [D(o["amount"]) for o in sells(plan)] == [D(3000)]  # as in the test above
@@ -514,6 +523,7 @@ portfolio "t" {
 '''
 
 
+@pytest.mark.slow
 def test_a_partial_rebalance_leaves_a_gold_fund_inside_its_band_alone(tmp_path, monkeypatch, capsys):
     # Issue 11, item 5, through the CLI. On 2025-06-30: Equity 7,000 x 100 = 7,00,000, Debt
     # 19,990 x 10 = 1,99,900, Gold 1,001 x 100 = 1,00,100; V = 10,00,000. Drifts +10 pp (band 5),
@@ -596,6 +606,7 @@ lot_strategy = st.tuples(st.sampled_from(["asha", "ravi"]), st.sampled_from(["F1
                          st.dates(date(2022, 1, 1), date(2025, 6, 30)), st.integers(20, 400))
 
 
+@pytest.mark.slow
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(variant=st.integers(0, len(VARIANTS) - 1),
        lots=st.lists(lot_strategy, min_size=1, max_size=10),
@@ -717,6 +728,7 @@ def investors():
     return result.policy.portfolio.investors
 
 
+@pytest.mark.slow
 @settings(max_examples=30, deadline=None)
 @given(raw=st.lists(part_strategy, max_size=14), brought=st.lists(loss_strategy, max_size=3))
 def test_condensed_parts_give_the_same_year(raw, brought):

@@ -146,6 +146,7 @@ def policies(draw):
     return " ".join(p for p in parts if p)
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(policies())
 def test_generated_policies_round_trip(text):

@@ -7,6 +7,7 @@ A few hundred inputs per test by default (fast in CI); LOTWISE_FUZZ_EXAMPLES=100
 import os
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -14,6 +15,8 @@ from conftest import SHIPPED
 from engine.diagnostics import render_all, source_lines
 from engine.policy import check_file
 from engine.policy.fmt import format_source
+
+pytestmark = pytest.mark.slow  # a fuzzer: hundreds of mutated policies through check and fmt
 
 TEXTS = [p.read_text(encoding="utf-8") for p in SHIPPED]
 SNIPPETS = ["{", "}", "%", ",", ":", '"', "#", "\n", " ", "use", "override", "sell", "asset", "fund",

@@ -151,6 +151,7 @@ def test_hostile_inputs_never_raise(text):
         assert d.span is not None and d.span.line >= 1 and d.span.column >= 1
 
 
+@pytest.mark.slow
 def test_grammar_builds_in_lark_strict_mode():
     """Strict mode rejects shift/reduce conflicts and regex collisions between terminals."""
     lark_parser.cache_clear()

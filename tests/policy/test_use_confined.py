@@ -13,6 +13,8 @@ import pytest
 from conftest import MINI_LAW, error_codes, lotwise
 from engine.policy.loader import Outside, resolve_use, shipped_rules_dir
 
+pytestmark = pytest.mark.slow  # check and check --json as processes for every refused path
+
 SECRET = "root:x:0:0:SECRET-LINE:/root:/bin/bash"
 
 

@@ -13,6 +13,8 @@ import pytest
 from conftest import lotwise
 from engine.reports.escape import csv_text, md_text
 
+pytestmark = pytest.mark.slow  # the year-end plan exported through a process
+
 HOSTILE_ACCOUNTS = ['=HYPERLINK("http://x")', "a|b<script>alert(1)</script>", "@SUM(1+1)", "+1-2", "-cmd"]
 POLICY = '''use "india"
 portfolio "t" {

@@ -19,6 +19,8 @@ import pytest
 
 from conftest import lotwise
 
+pytestmark = pytest.mark.slow  # everything the examples print, through processes
+
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 # Keys whose values are not rupees: units, per-unit prices, fractions and rates.
 NOT_MONEY = {"units", "units_sold", "step_units", "price", "fmv", "nav", "weight", "drift", "total_drift",

@@ -55,6 +55,8 @@ from engine.tax.realised import realise  # noqa: E402
 from engine.tax.year import compute  # noqa: E402
 from engine.transactions import Transaction, TxType  # noqa: E402
 
+pytestmark = pytest.mark.slow  # a seeded cross-check against casparser (when installed)
+
 D = Decimal
 ZERO = D(0)
 CUTOFF = date(2018, 1, 31)

@@ -22,6 +22,7 @@ from datetime import date
 from decimal import Decimal as D
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -70,6 +71,7 @@ REPRO = ("2019-04-01,asha,F1,EQ,BUY,1000,100,0\n"
          "2020-06-01,asha,F1,EQ,SELL,1000,210,0\n")
 
 
+@pytest.mark.slow
 def test_a_loss_carried_out_of_one_year_is_set_off_in_the_next(tmp_path, monkeypatch, capsys):
     """The issue's repro. FY 2019-20 carries the STCL of 5,000 forward. FY 2020-21: it meets
     the LTCG first (s.74(1)(a)): 1,10,000 - 5,000 = 1,05,000; exemption 1,00,000; 5,000 x 10% =
@@ -92,6 +94,7 @@ def test_a_loss_carried_out_of_one_year_is_set_off_in_the_next(tmp_path, monkeyp
     assert "Rs 500 + cess Rs 20 = Rs 520" in text
 
 
+@pytest.mark.slow
 def test_an_imported_loss_is_used_once_not_in_every_year(tmp_path, monkeypatch, capsys):
     """The issue's second repro: an STCL of 5,000 from FY 2019-20 in the losses file (no
     `into`: brought into FY 2020-21). FY 2020-21: LTCG 1,10,000 - 5,000 -> tax 520 as above.
@@ -111,6 +114,7 @@ def test_an_imported_loss_is_used_once_not_in_every_year(tmp_path, monkeypatch, 
     assert gains(capsys, "2021-22", "ravi")["set_offs"] == []
 
 
+@pytest.mark.slow
 def test_a_return_states_the_opening_balance_of_the_year_it_names(tmp_path, monkeypatch, capsys):
     """`into` FY 2020-21: the return says 3,000 of the FY 2019-20 STCL was still to be set off
     at the start of FY 2020-21 (the book computes 5,000 from its sales: the return wins, with
@@ -126,6 +130,7 @@ def test_a_return_states_the_opening_balance_of_the_year_it_names(tmp_path, monk
     assert "T140" in err and "Rs 3,000 by your return but Rs 5,000 by the book's sales" in err
 
 
+@pytest.mark.slow
 def test_a_late_return_carries_nothing_forward(tmp_path, monkeypatch, capsys):
     """A return filed late carries no loss forward (s.80, s.139(3)): amount 0 into FY 2020-21
     removes the book's STCL of 5,000, so FY 2020-21 is 10,000 x 10% = 1,000 + 40 = 1,040."""
@@ -134,6 +139,7 @@ def test_a_late_return_carries_nothing_forward(tmp_path, monkeypatch, capsys):
     assert (year["set_offs"], D(year["total_tax"])) == ([], D(1040))
 
 
+@pytest.mark.slow
 def test_status_and_the_year_end_plan_open_with_the_chained_losses(tmp_path, monkeypatch, capsys):
     """On 2020-09-30 (FY 2020-21, after the LTCG of 1,10,000): status reports net LTCG
     1,05,000 (the STCL of FY 2019-20 set off) and no exemption left; the year-end plan opens
@@ -261,6 +267,7 @@ def test_a_return_reviving_a_loss_the_book_used_up_is_named():
                                    "by your return but Rs 0 by the book's sales; lotwise uses the return's")
 
 
+@pytest.mark.slow
 def test_a_returns_loss_brought_into_an_untaxable_year_is_named_as_left_out(tmp_path, monkeypatch, capsys):
     """Review of issue 10: a book whose sale of 2013-09-01 has no rate (T103: the rules start
     on 2014-04-01) and a return's STCL of 3,000 of FY 2012-13 (brought into FY 2013-14 by
@@ -285,6 +292,7 @@ def test_a_returns_loss_brought_into_an_untaxable_year_is_named_as_left_out(tmp_
 AMOUNTS = st.integers(min_value=-60000, max_value=160000).filter(lambda a: a != 0)
 
 
+@pytest.mark.slow
 @settings(max_examples=150)
 @given(st.lists(st.tuples(st.integers(2015, 2026), st.sampled_from(["short-term", "long-term"]), AMOUNTS),
                 max_size=14),

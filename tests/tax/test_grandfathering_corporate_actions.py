@@ -156,6 +156,7 @@ def test_value_lots_grandfathers_through_a_split_and_warns_once_per_missing_fmv(
     assert "no FMV on 2018-01-31 for OLDF;" in problems[0].message
 
 
+@pytest.mark.slow
 def test_status_prints_the_missing_fmv_warning_naming_the_old_scheme(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "p.rules").write_text(POLICY)

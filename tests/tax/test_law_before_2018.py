@@ -196,6 +196,7 @@ TX = """date,investor,account,security,type,units,price,charges
 """
 
 
+@pytest.mark.slow
 def test_gains_for_each_year_from_2014_15_to_2017_18_through_the_cli(tmp_path, monkeypatch, capsys):
     """A book with sales in each FY 2014-15 to 2017-18: `gains` computes every year (no T103).
       FY 2014-15: the debt sale of 2014-06-02 at 20 (above): 10% of 10,000 = 1,000 + 3% = 1,030.00.
@@ -288,6 +289,7 @@ def test_override_amends_the_shipped_old_series(check):
     assert (law.cii(2016, 2016), law.cii(2015, 2016), law.cii(2016, 2017)) == (1200, 1081, 264)
 
 
+@pytest.mark.slow
 def test_year_end_plan_in_fy_2016_17_does_not_count_an_exempt_loss(tmp_path, monkeypatch, capsys):
     """A plan on 2017-03-01 (FY 2016-17). Equity bought 2015-01-01, 100 at 200, now 150: a
     long-term loss of 5,000 on an s.10(38) asset, which sets off nothing (a loss from an exempt

@@ -9,6 +9,8 @@ import json
 from datetime import date
 from decimal import Decimal
 
+import pytest
+
 from conftest import error_codes
 from engine.cli.main import main
 from engine.ledger.fifo import replay
@@ -69,6 +71,7 @@ def test_two_fys_at_different_slab_rates_and_one_with_none(check):
                    2016: (D(2000), True, D(400), D(12), D(412))}
 
 
+@pytest.mark.slow
 def test_gains_notes_slab_gains_without_a_rate_for_that_fy(tmp_path, monkeypatch, capsys):
     """`gains --fy 2015-16` for the book above: the 2,000 of slab gains is shown untaxed and a
     note says why and what lotwise leaves out (the s.87A rebate, the basic-exemption

@@ -413,6 +413,7 @@ def test_a_bad_json_file_is_located(policy):
 
 
 # ------------------------------------------------------------------- fuzzing
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.tuples(st.integers(0, len(CAS)), st.integers(0, 40),
                           st.sampled_from(["", "{", "}", "[", "]", ",", ":", '"', "null", "-", "0", "1e9", "NaN",
@@ -442,6 +443,7 @@ TREES = st.recursive(SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=4
                                                       st.dictionaries(KEYS, inner, max_size=6)), max_leaves=25)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.dictionaries(KEYS, TREES, max_size=5), st.booleans())
 def test_odd_but_valid_json_gives_diagnostics_never_a_traceback(policy, tree, indent):
@@ -466,6 +468,7 @@ BASE = json.loads(CAS)
 PLACES = [p for p in _leaves(BASE) if p]
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.tuples(st.sampled_from(PLACES), SCALARS | st.sampled_from([[], {}, "SWITCH_IN", "-33.215",
                                                                               "-4999.75", "2024-03-08"])),

@@ -22,6 +22,8 @@ from engine.book.importers import read_file
 from engine.book.importers.csvrows import AMOUNT, FIRST_DAY, LAST_DAY, PRICE, UNITS, limit_problem
 from engine.policy import check_file
 
+pytestmark = pytest.mark.slow  # a fuzzer: every importer on hostile cells, rows and JSON
+
 EXAMPLES = int(os.environ.get("LOTWISE_FUZZ_EXAMPLES", "150"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])

@@ -8,6 +8,8 @@ from conftest import REPO, lotwise
 from engine.book.importers import read_file
 from engine.policy import check_file
 
+pytestmark = pytest.mark.slow  # imports and commands on the largest values, through processes
+
 FAMILY = REPO / "examples" / "family"
 FORMATS = REPO / "examples" / "formats"
 HEADER = "date,investor,account,security,type,units,price,charges\n"

@@ -388,6 +388,7 @@ LINES = st.one_of(st.lists(FIELDS, min_size=1, max_size=10).map(";".join),
                                    NEW_HEADER, "Scheme Code;Date"]))
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.sampled_from([OLD_HEADER, NEW_HEADER]), st.lists(LINES, max_size=8), st.sampled_from(["\n", "\r\n"]))
 def test_mangled_navall_lines_give_located_errors_never_a_traceback(tmp_path, policy, header, lines, end):
@@ -402,6 +403,7 @@ CELLS = st.sampled_from(["asha", "A SHARMA", "meera", "", "FY 2022-23", "2022-23
                          "INF179K01BE2", "inf789f01xa0", "INF000000000", '"', '"a,b"', "9" * 40, "₹"])
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.sampled_from(["security,fmv", "investor,fy,term,amount", "fmv,security,note"]),
        st.lists(st.lists(CELLS, min_size=0, max_size=5), max_size=6))

@@ -118,6 +118,7 @@ def test_book_versioning(tmp_path):
         Book.open(tmp_path / "missing.db")
 
 
+@pytest.mark.slow
 def test_cli_import_is_atomic_across_files_and_checks_the_ledger(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert main(["init", "--policy", str(FAMILY)]) == 0
@@ -139,6 +140,7 @@ CELLS = st.sampled_from(["2024-01-05", "2024-02-30", "asha", "ravi", "x", "", "F
                          "BONUS", "10", "-1", "1,0", "1,000", "0", "1e5", "₹", '"', '"a,b"', "nan", "9" * 40])
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.lists(CELLS, min_size=0, max_size=10), max_size=6))
 def test_mangled_rows_give_located_errors_never_a_traceback(tmp_path, policy, table):
@@ -190,6 +192,7 @@ def _import(tmp_path, name, *rows):
     return main(["import", name])
 
 
+@pytest.mark.slow
 def test_overlapping_statement_with_an_oversell_is_rejected_and_the_book_stays_usable(tmp_path, monkeypatch, capsys):
     # Was: the check counted the repeated BUY that the book then skipped, accepted the SELL
     # of 20, and left a book that `lots` and `gains` refused to open.
@@ -198,6 +201,7 @@ def test_overlapping_statement_with_an_oversell_is_rejected_and_the_book_stays_u
     assert main(["lots"]) == 0 and "1 lot(s)" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_new_rows_are_checked_in_the_order_they_will_be_stored(tmp_path, monkeypatch):
     # A sale on the day of a split is stored after it: 11 units halve to 5.5, a sale of 8 fails.
     _book_with(tmp_path, monkeypatch, "2024-01-01,asha,F1,EQ1,BUY,10,100,0", "2024-03-01,asha,F1,EQ1,BUY,1,100,0",
