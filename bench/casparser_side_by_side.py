@@ -3,7 +3,7 @@ equity-fund ledger. Run: PYTHONPATH=DIR python bench/casparser_side_by_side.py [
 (with casparser installed outside the project: pip install --target DIR casparser)
 
 casparser (PyPI, not a lotwise dependency) must be importable; the ledger is the one
-tests/test_casparser_crosscheck.py checks (3 equity schemes, here 12 folios each, whole
+tests/tax/test_casparser_crosscheck.py checks (3 equity schemes, here 12 folios each, whole
 units, 2016-2026). Each figure is the best of --repeat runs (wall clock, this machine):
   casparser  CapitalGainsReport(cas) (FIFO matching and GainEntry creation, which opens
              casparser-isin's SQLite database once per matched part for the FMV) + get_summary()
@@ -36,7 +36,7 @@ def main() -> int:
               "PYTHONPATH at it:\n  pip install --target DIR casparser\n"
               "  PYTHONPATH=DIR python bench/casparser_side_by_side.py", file=sys.stderr)
         return 2
-    sys.path[:0] = [str(REPO), str(REPO / "tests")]
+    sys.path[:0] = [str(REPO), str(REPO / "tests" / "tax"), str(REPO / "tests")]
     import test_casparser_crosscheck as gen  # the generator and the CAS adapter
 
     from engine.ledger.fifo import replay

@@ -25,7 +25,7 @@ transactions, prices and FMVs imported) and a large transactions CSV for the sam
     and the next write removes it.
 
 Prints a table of the faults injected and what held; exits 1 if anything did not hold.
---quick: a few kills of each on a small file (the test tests/test_faults_script.py runs it).
+--quick: a few kills of each on a small file (the test tests/end_to_end/test_faults_script.py runs it).
 Figures go in docs/reliability.md ("Kill and fault runs").
 """
 

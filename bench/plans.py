@@ -2,7 +2,7 @@
 
   - `lotwise plan year-end` on a family book of 5 investors x 12 funds x 20 years of monthly
     lots (14,400 lots): target < 2 s for the whole command; and the optimality comparison
-    (tests/test_harvest_exact.py): the optimizer and the exhaustive search, per instance
+    (tests/harvest/test_optimizer_referee.py): the optimizer and the exhaustive search, per instance
 
   - `lotwise plan month` on a book of 5 investors x 50 funds x 20 years of monthly lots
     (60,000 open lots), with the portfolio drifted far enough that controlled selling is on
@@ -162,8 +162,8 @@ def _year_end(repeat: int, funds: int, instances: int) -> str:
         if done.returncode != 0:
             return done.stdout + done.stderr
         considered = next((line.split()[0] for line in done.stdout.splitlines() if "lots considered" in line), "?")
-    sys.path.insert(0, str(REPO / "tests"))
-    import test_harvest_exact as exact
+    sys.path[:0] = [str(REPO / "tests" / "harvest"), str(REPO / "tests")]
+    import test_optimizer_referee as exact
     from engine.harvest.optimizer import plan_year_end, queues_of
 
     solve = search = 0.0

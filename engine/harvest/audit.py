@@ -201,7 +201,7 @@ MATERIAL = Decimal("0.05")
 
 def violated(policy: Policy, outcome: Outcome, allowance: Decimal) -> tuple[Constraint, ...]:
     """The constraints a plan's exact outcome breaks, in naming order (the same judgement as the
-    referee of tests/test_harvest_exact.py, on the tax engine's own numbers)."""
+    referee of tests/harvest/test_optimizer_referee.py, on the tax engine's own numbers)."""
     rule = policy.harvest
     out: list[Constraint] = []
     short_gains = sum((p.gain for p in outcome.parts if p.term == Term.SHORT and p.gain > 0), ZERO)

@@ -8,7 +8,7 @@ bytes. The NAVs are made up (a plausible path, not the funds' real history): a l
 between hand-set anchor NAVs (a 2020 crash, a peak in late September 2024, a dip in early
 2025, a sideways 2026) plus a small fixed pseudo-random wiggle per fund and day.
 
-What the data holds (tests/test_examples.py checks it):
+What the data holds (tests/end_to_end/test_examples.py checks it):
 - Monthly SIPs from December 2016 to November 2026 (120 months) for asha (on the 5th) and
   ravi (on the 12th; the next Monday when that is a weekend) in the four index funds, each
   investor with their own folio per fund, amounts roughly 40/20/20/20 with step-ups.

@@ -1,0 +1,84 @@
+"""Fuzzing: random mutations of the shipped files and random text give exit 0 or a
+located diagnostic, never an exception (check and fmt alike).
+
+A few hundred inputs per test by default (fast in CI); LOTWISE_FUZZ_EXAMPLES=10000 runs more.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import SHIPPED
+from engine.diagnostics import render_all, source_lines
+from engine.policy import check_file
+from engine.policy.fmt import format_source
+
+pytestmark = pytest.mark.slow  # a fuzzer: hundreds of mutated policies through check and fmt
+
+TEXTS = [p.read_text(encoding="utf-8") for p in SHIPPED]
+SNIPPETS = ["{", "}", "%", ",", ":", '"', "#", "\n", " ", "use", "override", "sell", "asset", "fund",
+            "Rs", "₹", "1,2,500", "40", "12.5%", "FY 2025-27", "2024-02-30", "class", "from", "to",
+            "lakh", "\x00", "\t", "é", "portfolio", "tax", "}}}", "{{{", "sold before", "9" * 30]
+
+
+@st.composite
+def mutated(draw):
+    text = draw(st.sampled_from(TEXTS))
+    for _ in range(draw(st.integers(1, 4))):
+        if not text:
+            break
+        i = draw(st.integers(0, len(text) - 1))
+        kind = draw(st.sampled_from(["delete", "insert", "replace", "duplicate"]))
+        j = min(len(text), i + draw(st.integers(1, 12)))
+        piece = draw(st.sampled_from(SNIPPETS))
+        if kind == "delete":
+            text = text[:i] + text[j:]
+        elif kind == "insert":
+            text = text[:i] + piece + text[i:]
+        elif kind == "replace":
+            text = text[:i] + piece + text[j:]
+        else:
+            text = text[:i] + text[i:j] + text[i:]
+    return text
+
+
+EXAMPLES = os.environ.get("LOTWISE_FUZZ_EXAMPLES")
+
+
+def _examples(default: int) -> int:
+    return int(EXAMPLES) if EXAMPLES else default
+
+
+def _check(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "fuzz.rules"
+    path.write_bytes(text.encode("utf-8", "surrogatepass"))
+    result = check_file(path)
+    lines = len(source_lines(text))  # a lone \r ends a line too
+    for d in result.diagnostics:
+        if d.span is not None and d.span.path.endswith("fuzz.rules"):
+            assert 1 <= d.span.line <= lines + 1, d
+    render_all(result.diagnostics, result.sources)  # rendering never fails either
+    if result.policy is None:
+        assert any(d.is_error for d in result.diagnostics)
+    formatted, problems = format_source(text, "fuzz.rules")
+    assert (formatted is None) == bool(problems)  # fmt formats exactly the files that parse
+    if formatted is not None:
+        assert format_source(formatted, "fuzz.rules") == (formatted, [])  # and is idempotent
+
+
+@settings(max_examples=_examples(300), deadline=None, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(mutated())
+def test_mutated_shipped_files_never_crash(tmp_path, text):
+    _check(tmp_path, text)
+
+
+@settings(max_examples=_examples(200), deadline=None, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(st.text(alphabet=st.sampled_from(list("{}%,:\"#\n ;-.0123456789abcdefRsFY₹L")) | st.characters(),
+               max_size=300))
+def test_random_text_never_crashes(tmp_path, text):
+    _check(tmp_path, text.replace("\x00", ""))
