@@ -44,7 +44,6 @@ from pathlib import Path
 from typing import Iterable
 
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_PYTHON = "/work/main/.venv/bin/python"
 BEFORE = "9f328f0"  # the last commit before issue 13 moved anything
 AS_OF = "2026-11-21"
 TINY_RULES = 'use "india"\nuse "perpetual"\n'
@@ -324,8 +323,8 @@ def main() -> int:
     parser.add_argument("--after", default="HEAD", help="the new revision (default HEAD)")
     parser.add_argument("--rounds", type=int, help="rounds counted (default 5, or 2 with --quick)")
     parser.add_argument("--quick", action="store_true", help="2 rounds, without bench/book.py and bench/plans.py")
-    parser.add_argument("--python", default=DEFAULT_PYTHON if Path(DEFAULT_PYTHON).exists() else sys.executable,
-                        help=f"the interpreter for both revisions (default {DEFAULT_PYTHON})")
+    parser.add_argument("--python", default=sys.executable,
+                        help="the interpreter for both revisions (default: the one running this script)")
     args = parser.parse_args()
     rounds = args.rounds if args.rounds is not None else (2 if args.quick else 5)
     scripts = not args.quick
