@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.diagnostics import Diagnostic, Span, error, warning
-from engine.policy import ast
+import engine.policy.ast as ast
 
 SHIPPED_PREFIX = "lotwise:"
 MAX_FILE_BYTES = 8 * 1024 * 1024

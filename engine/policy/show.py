@@ -6,7 +6,8 @@ from datetime import date
 from decimal import Decimal
 
 from engine.literals import format_inr, format_percent, fy_label
-from engine.policy import model as m
+import engine.policy.model as m
+from engine.policy.law import within
 from engine.vocabulary import BuyMethod, ChargedOn, Combine, RateKind, SecurityKind, Term
 
 
@@ -30,7 +31,7 @@ def law_in_force(law: m.TaxLaw, on: date, portfolio: m.Portfolio | None = None) 
     classes = []
     for cls in law.classes:
         base = law.treatment(cls.name, None, on)
-        regimes = [r for r in cls.rules if r.precedence == 2 and m._within(on, r.sold_from, r.sold_to)]
+        regimes = [r for r in cls.rules if r.precedence == 2 and within(on, r.sold_from, r.sold_to)]
         exemption = law.exemption(cls.name, fy)
         classes.append({
             "class": cls.name,

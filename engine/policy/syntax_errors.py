@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Callable
 
 from engine.diagnostics import Diagnostic, Span, error
+from engine.policy.grammar import terminal_names, token_span
 
 
 @dataclass(frozen=True)
@@ -111,9 +112,7 @@ def _example_index(lark) -> dict[tuple[int, str], MistakeClass]:
     """(parser state, token category) -> mistake class, from the catalogue's examples."""
     from lark.exceptions import UnexpectedToken
 
-    from engine.policy.parser import _terminal_names
-
-    keywords = _terminal_names(lark)
+    keywords = terminal_names(lark)
     index: dict[tuple[int, str], MistakeClass] = {}
     for mistake in CATALOGUE:
         for example in mistake.examples:
@@ -127,9 +126,7 @@ def _example_index(lark) -> dict[tuple[int, str], MistakeClass]:
 
 
 def classify(lark, parser_state, token) -> MistakeClass | None:
-    from engine.policy.parser import _terminal_names
-
-    keywords = _terminal_names(lark)
+    keywords = terminal_names(lark)
     return _example_index(lark).get((parser_state.position, _category(token.type, keywords)))
 
 
@@ -146,9 +143,7 @@ def describe_token(token, keywords: dict[str, str]) -> str:
 
 
 def expected_words(lark, parser_state, limit: int = 8) -> list[str]:
-    from engine.policy.parser import _terminal_names
-
-    keywords = _terminal_names(lark)
+    keywords = terminal_names(lark)
     table = parser_state.parse_conf.parse_table.states[parser_state.position]
     terminals = [t for t in table if t.isupper() or t == "$END"]
     words = sorted(f"`{keywords[t]}`" for t in terminals if t in keywords)
@@ -161,27 +156,17 @@ def expected_words(lark, parser_state, limit: int = 8) -> list[str]:
 
 
 def _did_you_mean(value: str, lark, parser_state) -> str | None:
-    from engine.policy.parser import _terminal_names
-
-    keywords = _terminal_names(lark)
+    keywords = terminal_names(lark)
     table = parser_state.parse_conf.parse_table.states[parser_state.position]
     candidates = [keywords[t] for t in table if t in keywords and keywords[t][:1].isalpha()]
     match = difflib.get_close_matches(value.lower(), candidates, n=1, cutoff=0.6)
     return match[0] if match else None
 
 
-def _span(path: str, token) -> Span:
-    from engine.policy.parser import _span as span_of
-
-    return span_of(path, token)
-
-
 def describe(lark, parser_state, token, path: str, text: str) -> Diagnostic:
     """The diagnostic for an unexpected `token` in `parser_state`."""
-    from engine.policy.parser import _terminal_names
-
-    keywords = _terminal_names(lark)
-    span = _span(path, token)
+    keywords = terminal_names(lark)
+    span = token_span(path, token)
     got = describe_token(token, keywords)
     expected = expected_words(lark, parser_state)
     table = parser_state.parse_conf.parse_table.states[parser_state.position]
@@ -303,13 +288,13 @@ def bad_character(bad, path: str, text: str) -> Diagnostic:
 
 def missing_close_brace(token, opened, path: str, names: dict[str, str]) -> Diagnostic:
     keyword, keyword_token = opened
-    span = _span(path, token)
+    span = token_span(path, token)
     return error(
         "P103",
         f"`{names.get(token.type, token.value)}` cannot appear inside the `{keyword}` block",
         span,
         f"is a `}}` missing before it? The `{keyword}` block opened on line {keyword_token.line}",
-        notes=(("the block opened here", _span(path, keyword_token)),),
+        notes=(("the block opened here", token_span(path, keyword_token)),),
     )
 
 
@@ -321,7 +306,7 @@ def unexpected_eof(lark, state, end_span: Span, opened, names: dict[str, str]) -
             f"unexpected end of file: the `{keyword}` block opened on line {keyword_token.line} is not closed",
             end_span,
             "add `}` where the block ends",
-            notes=(("the block opened here", _span(end_span.path, keyword_token)),),
+            notes=(("the block opened here", token_span(end_span.path, keyword_token)),),
         )
     expected = expected_words(lark, state)
     return error("P101", "unexpected end of file", end_span,

@@ -14,7 +14,9 @@ from lark import Token, Tree
 
 from engine import literals
 from engine.diagnostics import Diagnostic, Span, error
-from engine.policy import ast
+import engine.policy.ast as ast
+from engine.policy.grammar import lark_parser, terminal_names
+from engine.policy.prune import prune
 
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
            "September", "October", "November", "December")
@@ -474,48 +476,9 @@ def _unquote(text: str) -> str:
     return "".join(out)
 
 
-def prune(tree, keywords: frozenset[str]) -> None:
-    """In one pass, bottom-up: give every subtree the span of its first and last token,
-    then drop keyword and punctuation tokens (types in `keywords`) from its children.
-    The parser keeps all tokens; the builder above wants only the meaningful ones."""
-    stack = [(tree, False)]
-    while stack:
-        node, done = stack.pop()
-        if not done:
-            stack.append((node, True))
-            stack.extend((child, False) for child in node.children if type(child) is Tree)
-            continue
-        first = last = None
-        kept = []
-        for child in node.children:
-            if type(child) is Tree:
-                edge = child.meta
-                if edge.empty:
-                    kept.append(child)
-                    continue
-                kept.append(child)
-            else:
-                edge = child
-                if child.type not in keywords:
-                    kept.append(child)
-            if first is None:
-                first = edge
-            last = edge
-        meta = node.meta
-        if first is None:
-            meta.empty = True
-        else:
-            meta.empty = False
-            meta.line, meta.column, meta.start_pos = first.line, first.column, first.start_pos
-            meta.end_line, meta.end_column, meta.end_pos = last.end_line, last.end_column, last.end_pos
-        node.children = kept
-
-
 def to_ast(tree, path: str, error_offsets: list[int]) -> tuple[ast.File, list[Diagnostic]]:
     """Build the AST; `tree` is pruned in place (parse again to format it)."""
-    from engine.policy.parser import _terminal_names, lark_parser
-
-    prune(tree, frozenset(_terminal_names(lark_parser())))
+    prune(tree, frozenset(terminal_names(lark_parser())))
     builder = Builder(path, error_offsets)
     return builder.file(tree), builder.diagnostics
 
