@@ -127,7 +127,7 @@ class SellRule(Model):
     stop_at_or_below: Decimal
     rate_per_month: Decimal | None = None
     ceiling: Ceiling | None = None
-    source: SellSource = SellSource()
+    source: SellSource = Field(default_factory=SellSource)  # no model built on import: start-up
     only_long_term_lots: bool = False
     never_pay_exit_load: bool = False
 
