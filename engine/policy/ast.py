@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from engine.diagnostics import Span
 
@@ -23,7 +23,7 @@ class Node:
     span: Span = field(compare=False, repr=False)
 
     @property
-    def key(self) -> tuple:
+    def key(self) -> tuple[object, ...]:
         """What this statement sets; statements with equal keys conflict."""
         return (type(self).__name__,)
 
@@ -36,10 +36,13 @@ class Lit(Node):
     text: str = field(compare=False)
 
 
+Unit = Literal["days", "months", "years"]
+
+
 @dataclass(frozen=True, kw_only=True)
 class Duration(Node):
     count: int
-    unit: str  # "days" | "months" | "years"
+    unit: Unit
 
     def __str__(self) -> str:
         unit = self.unit if self.count != 1 else self.unit.rstrip("s")
@@ -65,7 +68,7 @@ class Block(Node):
     years: FYRange | None = None  # a cost inflation index series: the FYs of sale it serves
 
     @property
-    def key(self) -> tuple:
+    def key(self) -> tuple[object, ...]:
         if self.kind == "class":
             return ("class", self.name.value if self.name else None)
         if self.years is not None:
@@ -78,7 +81,7 @@ class Use(Node):
     target: Lit
 
     @property
-    def key(self) -> tuple:
+    def key(self) -> tuple[object, ...]:
         return ("use", self.target.value)
 
 
@@ -101,7 +104,7 @@ class Investor(Node):
     sip: Lit | None = None  # `sip Rs 30,000`: the investor's money each month
 
     @property
-    def key(self) -> tuple:
+    def key(self) -> tuple[object, ...]:
         return ("investor", self.id.value)
 
 
@@ -113,7 +116,7 @@ class Asset(Node):
     tax_class: Lit | None = None
 
     @property
-    def key(self) -> tuple:
+    def key(self) -> tuple[object, ...]:
         return ("asset", self.name.value)
 
 
@@ -140,7 +143,7 @@ class Security(Node):
     expense_ratio: Lit | None = None
 
     @property
-    def key(self) -> tuple:
+    def key(self) -> tuple[object, ...]:
         return ("security", self.id.value)
 
 
@@ -180,7 +183,7 @@ class Pace(Node):
     source: SellSource | None = None
 
     @property
-    def key(self) -> tuple:
+    def key(self) -> tuple[object, ...]:
         return ("pace",)  # a rate and a ceiling are alternatives: one replaces the other
 
 
@@ -194,7 +197,7 @@ class Ceiling(Node):
     source: SellSource | None = None
 
     @property
-    def key(self) -> tuple:
+    def key(self) -> tuple[object, ...]:
         return ("pace",)
 
 
@@ -283,7 +286,7 @@ class Cess(Node):
     years: FYRange | None = None
 
     @property
-    def key(self) -> tuple:
+    def key(self) -> tuple[object, ...]:
         return ("cess", self.years.first if self.years else None, self.years.last if self.years else None)
 
 
@@ -308,7 +311,7 @@ class Exemption(Node):
     years: FYRange
 
     @property
-    def key(self) -> tuple:
+    def key(self) -> tuple[object, ...]:
         return ("exemption", self.years.first, self.years.last)
 
 
@@ -336,7 +339,7 @@ class Dated(Node):
     settings: tuple[Setting, ...]
 
     @property
-    def key(self) -> tuple:
+    def key(self) -> tuple[object, ...]:
         return ("dated",) + tuple((c.on, c.first, c.last) for c in self.conditions)
 
 
@@ -346,7 +349,7 @@ class SetOffRule(Node):
     gains: tuple[str, ...]
 
     @property
-    def key(self) -> tuple:
+    def key(self) -> tuple[object, ...]:
         return ("set-off", self.loss)
 
 
@@ -370,7 +373,7 @@ class Charge(Node):
     start: Lit | None = None
 
     @property
-    def key(self) -> tuple:
+    def key(self) -> tuple[object, ...]:
         return ("charge", self.kind, self.side,
                 tuple((t.tax_class.value if t.tax_class else None, t.kind) for t in self.targets),
                 self.start.value if self.start else None)
@@ -382,7 +385,7 @@ class IndexEntry(Node):
     value: Lit
 
     @property
-    def key(self) -> tuple:
+    def key(self) -> tuple[object, ...]:
         return ("index", self.year.value)
 
 

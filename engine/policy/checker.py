@@ -5,8 +5,10 @@ The checks themselves: validate_tax.py, validate_portfolio.py, validate_rules.py
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
+from typing import Any, TypeVar, overload
 
 from engine.diagnostics import Diagnostic, Span, error, warning
 from engine.literals import format_percent, fy_label
@@ -14,6 +16,7 @@ import engine.policy.ast as ast
 import engine.policy.model as m
 
 ONE = Decimal(1)
+N = TypeVar("N", bound=ast.Node)
 
 
 def origin(span: Span) -> str:
@@ -37,6 +40,13 @@ class BaseChecker:
         if in_unit(d)[1] > {"days": 36600, "months": 1200}[in_unit(d)[0]]:
             self.err("V304", f"{d} is longer than 100 years", d.span, "check the number")
 
+    @overload
+    def percent(self, lit: ast.Lit, what: str, *, allow_zero: bool = True, maximum: Decimal = ONE) -> Decimal: ...
+
+    @overload
+    def percent(self, lit: ast.Lit | None, what: str, *, allow_zero: bool = True,
+                maximum: Decimal = ONE) -> Decimal | None: ...
+
     def percent(self, lit: ast.Lit | None, what: str, *, allow_zero: bool = True,
                 maximum: Decimal = ONE) -> Decimal | None:
         """A percentage within [0, 100%] (or (0, 100%]); reports V304 otherwise."""
@@ -51,6 +61,9 @@ class BaseChecker:
         return value
 
     def fy_span(self, years: ast.FYRange) -> m.FYSpan:
+        # Only a cost inflation index series' years (transformer.sales_years) start open; these
+        # (exemptions, cess, slab rates) are read by transformer.fy_range, which always gives a first.
+        assert years.first is not None
         if years.last is not None and years.last < years.first:
             self.err("V305", f"{fy_label(years.first)} comes after {fy_label(years.last)}", years.span,
                      "write the earlier year first")
@@ -64,11 +77,13 @@ class BaseChecker:
                  (hint + " " if hint else "") + f"The tax law defines: {known}.")
 
 
-def one(items, kind):
+def one(items: Iterable[ast.Node], kind: type[N]) -> N | None:
+    """The first statement of type `kind` among `items`."""
     return next((i for i in items if isinstance(i, kind)), None)
 
 
-def value_of(lit: ast.Lit | None):
+def value_of(lit: ast.Lit | None) -> Any:
+    """The literal's value as read (a literal's value is of the type its grammar rule reads)."""
     return lit.value if lit is not None else None
 
 
@@ -87,6 +102,7 @@ def whole_months(d: ast.Duration) -> int:
 
 def years_text(years: ast.FYRange) -> str:
     """The years as a policy writes them: ` from FY A`, ` for FY A`, ` for FY A to FY B`."""
+    assert years.first is not None  # exemptions and cess only: their years start (see fy_span)
     if years.last is None:
         return f" from {fy_label(years.first)}"
     if years.last == years.first:

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.diagnostics import Span
+
+if TYPE_CHECKING:
+    from lark import Lark, Token
 
 GRAMMAR_PATH = Path(__file__).with_name("grammar.lark")
 _cache_dir: Path | None = None
@@ -21,7 +24,7 @@ def set_cache_dir(path: Path | None) -> None:
 
 
 @lru_cache(maxsize=2)
-def lark_parser(strict: bool = False):
+def lark_parser(strict: bool = False) -> Lark:
     from lark import Lark, __version__
 
     options: dict[str, Any] = {}
@@ -49,14 +52,16 @@ def lark_parser(strict: bool = False):
     )
 
 
-def token_span(path: str, tok) -> Span:
+def token_span(path: str, tok: Token) -> Span:
+    # The lexer (lexer.py) gives every token its line, column and end; Lark types them optional.
+    assert tok.line is not None and tok.column is not None
     end_line = tok.end_line or tok.line
     end_col = tok.end_column or tok.column + max(1, len(tok.value))
     return Span(path, tok.line, tok.column, end_line, end_col)
 
 
 @lru_cache(maxsize=4)
-def terminal_names(lark) -> dict[str, str]:
+def terminal_names(lark: Lark) -> dict[str, str]:
     """Terminal name -> literal text for keyword and punctuation terminals."""
     from lark.lexer import PatternStr
 

@@ -49,7 +49,7 @@ class DatedRule(Model):
         return 2 if (self.bought_from or self.bought_to) else 1
 
     @property
-    def order(self) -> tuple:
+    def order(self) -> tuple[int, date, date]:
         """Which of two matching rules wins: the higher precedence, then the later start.
         A rule `from X` with no end stays in force until a later rule supersedes it,
         as an amendment supersedes the law before it."""
@@ -188,7 +188,10 @@ class TaxLaw(Model):
         cls = self.tax_class(class_name)
         if cls is None:
             raise KeyError(class_name)
-        settings: dict[str, object] = {"long_term_after": cls.long_term_after}
+        long_term_after, always_short_term, indexed = cls.long_term_after, False, False
+        short_rate: Rate | None = None
+        long_rate: Rate | None = None
+        long_rate_unindexed: Decimal | None = None
         origins = [cls.origin]
         if bought is None:
             matching = [r for r in cls.rules if r.precedence == 1 and within(sold, r.sold_from, r.sold_to)]
@@ -197,21 +200,23 @@ class TaxLaw(Model):
         for rule in sorted(matching, key=lambda r: r.order):
             origins.append(rule.origin)
             if rule.long_rate is not None:  # a long rate comes with its own indexation and cap
-                settings["long_rate_unindexed"] = rule.long_rate_unindexed
-            for name in ("long_term_after", "short_rate", "long_rate", "indexed"):
-                value = getattr(rule, name)
-                if value is not None:
-                    settings[name] = value
+                long_rate, long_rate_unindexed = rule.long_rate, rule.long_rate_unindexed
+            if rule.long_term_after is not None:
+                long_term_after = rule.long_term_after
+            if rule.short_rate is not None:
+                short_rate = rule.short_rate
+            if rule.indexed is not None:
+                indexed = rule.indexed
             if rule.always_short_term:
-                settings["always_short_term"] = True
+                always_short_term = True
         return Treatment(
             tax_class=class_name,
-            long_term_after=settings.get("long_term_after"),
-            always_short_term=bool(settings.get("always_short_term", False)),
-            short_rate=settings.get("short_rate"),
-            long_rate=settings.get("long_rate"),
-            indexed=bool(settings.get("indexed") or False),
-            long_rate_unindexed=settings.get("long_rate_unindexed"),
+            long_term_after=long_term_after,
+            always_short_term=always_short_term,
+            short_rate=short_rate,
+            long_rate=long_rate,
+            indexed=indexed,
+            long_rate_unindexed=long_rate_unindexed,
             anniversary_is_long_term=self.anniversary_is_long_term,
             origins=tuple(origins),
         )

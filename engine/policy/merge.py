@@ -12,7 +12,7 @@ from engine.policy.checker import BaseChecker
 class MergeChecker(BaseChecker):
     def duplicates(self, block: ast.Block) -> None:
         """Two statements saying the same thing in one block."""
-        seen: dict[tuple, ast.Node] = {}
+        seen: dict[tuple[object, ...], ast.Node] = {}
         for item in block.items:
             if isinstance(item, ast.Block):
                 self.duplicates(item)
@@ -57,11 +57,13 @@ class MergeChecker(BaseChecker):
 
 def describe_key(node: ast.Node) -> str:
     if isinstance(node, (ast.Investor, ast.Security)):
-        return node.id.value
+        return str(node.id.value)
     if isinstance(node, ast.Asset):
         return f'"{node.name.value}"'
     if isinstance(node, ast.Block):
-        return f"class {node.name.value}" if node.kind == "class" else f"`{node.kind}`"
+        if node.kind == "class" and node.name is not None:  # the grammar names every class
+            return f"class {node.name.value}"
+        return f"`{node.kind}`"
     words = {
         "LongTermLotsOnly": "`only long-term lots`", "NeverPayExitLoad": "`never pay exit load`",
         "UseLossesWithinYear": "`use harvested losses within the year`", "CostWarning": "the cost warning",
@@ -77,7 +79,7 @@ def describe_key(node: ast.Node) -> str:
         "dated": "a rule with the same dates", "set-off": "a set-off rule for the same loss",
         "charge": "the same charge", "index": "an index for the same year", "use": "the same `use`",
     }
-    return words.get(node.key[0], "this statement")
+    return words.get(str(node.key[0]), "this statement")
 
 
 def merge(base: ast.Block, over: ast.Block) -> ast.Block:
@@ -88,8 +90,8 @@ def merge(base: ast.Block, over: ast.Block) -> ast.Block:
         index = next((i for i, existing in enumerate(items) if existing.key == item.key), None)
         if index is None:
             items.append(item)
-        elif isinstance(item, ast.Block) and isinstance(items[index], ast.Block):
-            items[index] = merge(items[index], item)
+        elif isinstance(item, ast.Block) and isinstance(existing := items[index], ast.Block):
+            items[index] = merge(existing, item)
         else:
             items[index] = item
     return dataclasses.replace(base, items=tuple(items), name=over.name or base.name)

@@ -13,7 +13,7 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Annotated
 
-from pydantic import Field, model_serializer
+from pydantic import Field, SerializerFunctionWrapHandler, model_serializer
 
 from engine.policy.law import (CessRule, Charge, ChargeTarget, DatedRule, ExemptionRule, IndexPoint, IndexSeries,
                                SetOffRule, TaxClass, TaxLaw, Treatment, within)
@@ -49,10 +49,10 @@ class Investor(Model):
     sip: Decimal | None = None  # whole rupees a month (`sip Rs 30,000`): `plan month`'s money when none is given
 
     @model_serializer(mode="wrap")
-    def _without_absent_sip(self, handler):
+    def _without_absent_sip(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
         """No `sip` key when none is stated: a policy without SIP amounts dumps (and hashes,
         engine/book/saved_plans.py) as it did before they existed."""
-        data = handler(self)
+        data: dict[str, object] = handler(self)
         if self.sip is None:
             data.pop("sip", None)
         return data
@@ -196,9 +196,9 @@ class Policy(Model):
     stated: frozenset[str] = Field(default=frozenset(), exclude=True)
 
     @model_serializer(mode="wrap")
-    def _as_written(self, handler):
+    def _as_written(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
         """The rules not stated dump as null, as they did before defaults were filled in."""
-        data = handler(self)
+        data: dict[str, object] = handler(self)
         for name in ("buy", "harvest"):
             if name not in self.stated and name in data:
                 data[name] = None

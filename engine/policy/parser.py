@@ -21,13 +21,16 @@ from engine.policy.grammar import set_cache_dir as set_cache_dir
 from engine.policy.grammar import terminal_names
 
 if TYPE_CHECKING:
-    from lark.lexer import Token
+    from lark.lexer import LexerThread, Token
+    from lark.parsers.lalr_parser_state import ParserState
+
+    State = ParserState[int]  # an LALR parser's state: its stack of table states and of values
 
 MAX_SYNTAX_ERRORS = 100  # past this a file is not a rules file gone wrong; stop reading it
 
 
 class _TooMany(Exception):
-    def __init__(self, result: "ParseResult", span: Span):
+    def __init__(self, result: "ParseResult", span: Span | None) -> None:
         self.result, self.span = result, span
 
 
@@ -52,24 +55,25 @@ class _BadChar:
     char: str
 
 
-def _tokens(lexer_thread, parser_state, text: str) -> Iterator[Any]:
+def _tokens(lexer_thread: LexerThread, parser_state: State, text: str) -> Iterator[Token | _BadChar]:
     """The lexer's token stream, made total: a character no token starts with becomes
     a _BadChar (reported), and lexing goes on after it."""
     from lark.exceptions import UnexpectedCharacters
 
     while True:
         try:
-            for tok in lexer_thread.lex(parser_state):
+            for tok in lexer_thread.lex(parser_state):  # type: ignore[no-untyped-call]  # untyped in Lark
                 yield tok
             return
         except UnexpectedCharacters as e:
+            assert lexer_thread.state is not None  # an interactive parse's lexer has its state
             line_ctr = lexer_thread.state.line_ctr
             pos = line_ctr.char_pos
             yield _BadChar(e.line, e.column, pos, text[pos:pos + 1])
             line_ctr.feed(text[pos:pos + 1])
 
 
-def _try_feed(parser_state, tokens: list) -> bool:
+def _try_feed(parser_state: State, tokens: list[Token]) -> bool:
     """Feed `tokens` into a copy; on success commit to `parser_state` and return True."""
     from lark.exceptions import UnexpectedToken
 
@@ -84,7 +88,7 @@ def _try_feed(parser_state, tokens: list) -> bool:
     return True
 
 
-def _resync(parser_state, tok) -> bool:
+def _resync(parser_state: State, tok: Token) -> bool:
     """Pop the parser's stack until `tok` can be fed; feed it. False if nowhere fits."""
     states, values = list(parser_state.state_stack), list(parser_state.value_stack)
     table = parser_state.parse_conf.parse_table.states
@@ -100,7 +104,7 @@ def _resync(parser_state, tok) -> bool:
     return False
 
 
-def _to_block_level(parser_state, rbrace: str) -> None:
+def _to_block_level(parser_state: State, rbrace: str) -> None:
     """Pop a partial statement: back to the innermost block's body (or the top level)."""
     table = parser_state.parse_conf.parse_table.states
     while len(parser_state.state_stack) > 1 and rbrace not in table[parser_state.position]:
@@ -108,7 +112,7 @@ def _to_block_level(parser_state, rbrace: str) -> None:
         parser_state.value_stack.pop()
 
 
-def _open_blocks(parser_state, names: dict[str, str]) -> list[tuple[str, Any]]:
+def _open_blocks(parser_state: State, names: dict[str, str]) -> list[tuple[str, Token]]:
     """Blocks whose `{` is shifted but not closed: (keyword, keyword token), outermost first."""
     from lark.lexer import Token
 
@@ -126,7 +130,7 @@ def _open_blocks(parser_state, names: dict[str, str]) -> list[tuple[str, Any]]:
                 if isinstance(prev, Token) and names.get(prev.type) in BLOCK_KEYWORDS:
                     keyword = prev
                     break
-            opened.append((names.get(keyword.type) if keyword else "block", keyword or value))
+            opened.append((names[keyword.type] if keyword else "block", keyword or value))
     return opened
 
 
@@ -198,6 +202,7 @@ class Recovery:
             raise _TooMany(self.result, diagnostic.span)
 
     def report(self, tok: Token) -> None:
+        assert tok.start_pos is not None  # every token of lexer.py has its position
         self.add(self.syntax_errors.describe(self.lark, self.state, tok, self.path, self.text), tok.start_pos)
 
     def skip_from(self, tok: Token) -> None:

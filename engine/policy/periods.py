@@ -22,12 +22,13 @@ class Model(BaseModel):
     model_config = ConfigDict(frozen=True, strict=True, extra="forbid", defer_build=True)
 
 
-def later(start: date, delta) -> date:
+def later(start: date, delta: timedelta | relativedelta) -> date:
     """`start` plus `delta`, or date.max when that is past the calendar. Every day lotwise reads
     (a file's dates, --as-of) is at most 9998-12-31, so date.max is after all of them: a lot
     bought on 9998-12-31 becomes long-term, or leaves its exit load, after every such day."""
     try:
-        return start + delta
+        day: date = start + delta
+        return day
     except (OverflowError, ValueError):  # relativedelta says ValueError: year 10000 is out of range
         return date.max
 

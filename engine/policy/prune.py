@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from lark import Tree
+from lark import Token, Tree
+from lark.tree import Meta
 
 
-def prune(tree, keywords: frozenset[str]) -> None:
+def prune(tree: Tree[Token], keywords: frozenset[str]) -> None:
     """In one pass, bottom-up: give every subtree the span of its first and last token,
     then drop keyword and punctuation tokens (types in `keywords`) from its children.
     The parser keeps all tokens; the AST's builder (transformer.py) wants only the meaningful ones."""
@@ -16,10 +17,12 @@ def prune(tree, keywords: frozenset[str]) -> None:
             stack.append((node, True))
             stack.extend((child, False) for child in node.children if type(child) is Tree)
             continue
-        first = last = None
-        kept = []
+        first: Meta | Token | None = None
+        last: Meta | Token | None = None
+        kept: list[Tree[Token] | Token] = []
         for child in node.children:
-            if type(child) is Tree:
+            edge: Meta | Token
+            if isinstance(child, Tree):
                 edge = child.meta
                 if edge.empty:
                     kept.append(child)
@@ -33,10 +36,11 @@ def prune(tree, keywords: frozenset[str]) -> None:
                 first = edge
             last = edge
         meta = node.meta
-        if first is None:
+        if first is None or last is None:  # both set together
             meta.empty = True
         else:
             meta.empty = False
-            meta.line, meta.column, meta.start_pos = first.line, first.column, first.start_pos
-            meta.end_line, meta.end_column, meta.end_pos = last.end_line, last.end_column, last.end_pos
+            # Lark types a token's position optional; every token of lexer.py has one (a library gap).
+            meta.line, meta.column, meta.start_pos = first.line, first.column, first.start_pos  # type: ignore[assignment]
+            meta.end_line, meta.end_column, meta.end_pos = last.end_line, last.end_column, last.end_pos  # type: ignore[assignment]
         node.children = kept

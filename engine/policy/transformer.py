@@ -20,7 +20,7 @@ from engine.policy.prune import prune
 
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
            "September", "October", "November", "December")
-_UNITS = {"day": "days", "days": "days", "month": "months", "months": "months",
+_UNITS: dict[str, ast.Unit] = {"day": "days", "days": "days", "month": "months", "months": "months",
           "year": "years", "years": "years"}
 _BLOCK_KINDS = {
     "portfolio_block": "portfolio", "buy_block": "buy", "sell_block": "sell",

@@ -10,8 +10,6 @@ this module runs them in order.
 
 from __future__ import annotations
 
-from typing import Callable
-
 from engine.diagnostics import Diagnostic
 import engine.policy.ast as ast
 from engine.policy.merge import MergeChecker
@@ -37,16 +35,12 @@ def resolve(items: list[ast.Node], sources: tuple[m.SourceInfo, ...] = (),
     class_names = {c.name for c in tax.classes} if tax else None
     portfolio = checker.portfolio(blocks["portfolio"], class_names) if "portfolio" in blocks else None
     asset_names = {a.name for a in portfolio.assets} if portfolio else None
-    rules: dict[str, Callable] = {
-        "buy": lambda b: checker.buy(b),
-        "sell": lambda b: checker.sell(b, asset_names),
-        "rebalance": lambda b: checker.rebalance(b),
-        "harvest": lambda b: checker.harvest(b),
-    }
-    built = {kind: build(blocks[kind]) for kind, build in rules.items() if kind in blocks}
+    buy = checker.buy(blocks["buy"]) if "buy" in blocks else None
+    sell = checker.sell(blocks["sell"], asset_names) if "sell" in blocks else None
+    rebalance = checker.rebalance(blocks["rebalance"]) if "rebalance" in blocks else None
+    harvest = checker.harvest(blocks["harvest"]) if "harvest" in blocks else None
     if portfolio is not None and not any(a.band is not None for a in portfolio.assets):
         band_rules = []
-        rebalance, sell = built.get("rebalance"), built.get("sell")
         if rebalance is not None and rebalance.method == RebalanceMethod.PARTIAL:
             band_rules.append("bring assets outside their band back to target")
         if rebalance is not None and any(t.kind == TriggerKind.BAND_BREACHED for t in rebalance.triggers):
@@ -61,5 +55,8 @@ def resolve(items: list[ast.Node], sources: tuple[m.SourceInfo, ...] = (),
                      'add `use "india"` at the top of the file')
     if any(d.is_error for d in checker.diagnostics):
         return None, checker.diagnostics
-    policy = m.Policy(sources=sources, tax=tax, portfolio=portfolio, stated=frozenset(built), **built)
+    stated = frozenset(kind for kind in ("buy", "sell", "rebalance", "harvest") if kind in blocks)
+    policy = m.Policy(sources=sources, tax=tax, portfolio=portfolio, sell=sell, rebalance=rebalance, stated=stated,
+                      buy=buy if buy is not None else m.default_buy(),
+                      harvest=harvest if harvest is not None else m.default_harvest())
     return policy, checker.diagnostics

@@ -20,10 +20,10 @@ class RuleChecker(BaseChecker):
         items = block.items
         start, stop = one(items, ast.Start), one(items, ast.Stop)
         pace, ceiling = one(items, ast.Pace), one(items, ast.Ceiling)
-        missing = [w for w, n in (("start above X%", start), ("stop at or below Y%", stop)) if n is None]
-        if pace is None and ceiling is None:
-            missing.append("sell Z% of portfolio per month (or a ceiling that steps down)")
-        if missing:
+        if start is None or stop is None or (pace is None and ceiling is None):
+            missing = [w for w, n in (("start above X%", start), ("stop at or below Y%", stop)) if n is None]
+            if pace is None and ceiling is None:
+                missing.append("sell Z% of portfolio per month (or a ceiling that steps down)")
             self.err("V318", "the sell rule is incomplete: it needs " + ", ".join(missing), block.header,
                      "see docs/rules-language.md, Controlled selling")
             return None
@@ -32,11 +32,11 @@ class RuleChecker(BaseChecker):
         if stop_level >= start_level:
             self.err("V302", f"the stop level {stop.level.text} must be below the start trigger {start.level.text}",
                      stop.span, "selling starts above the trigger and stops at or below a lower level")
-        source_node = (pace or ceiling).source
+        source_node = pace.source if pace is not None else ceiling.source if ceiling is not None else None
         rate, ceiling_model = None, None
         if pace is not None:
             rate = self.percent(pace.rate, "a selling rate", allow_zero=False)
-        else:
+        elif ceiling is not None:  # one of them is there (V318 above)
             self.percent(ceiling.start, "a ceiling")
             self.percent(ceiling.stop, "a ceiling")
             if ceiling.stop.value >= ceiling.start.value:
@@ -71,7 +71,8 @@ class RuleChecker(BaseChecker):
                      "back to target / use new money only")
             return None
         due = one(block.items, ast.Due)
-        triggers, combine = (), Combine.ANY
+        triggers: tuple[m.Trigger, ...] = ()
+        combine = Combine.ANY
         if due is not None:
             words = {c.value for c in due.connectives}
             if len(words) > 1:
