@@ -272,7 +272,7 @@ class YearStart(Node):
 
 @dataclass(frozen=True, kw_only=True)
 class FifoScope(Node):
-    scope: str  # account | investor
+    scope: Literal["account", "investor"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -361,7 +361,7 @@ class CarryForward(Node):
 @dataclass(frozen=True, kw_only=True)
 class ChargeTarget(Node):
     tax_class: Lit | None
-    kind: str  # funds | etfs | stocks
+    kind: Literal["funds", "etfs", "stocks"]
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -61,13 +61,11 @@ class BaseChecker:
         return value
 
     def fy_span(self, years: ast.FYRange) -> m.FYSpan:
-        # Only a cost inflation index series' years (transformer.sales_years) start open; these
-        # (exemptions, cess, slab rates) are read by transformer.fy_range, which always gives a first.
-        assert years.first is not None
-        if years.last is not None and years.last < years.first:
-            self.err("V305", f"{fy_label(years.first)} comes after {fy_label(years.last)}", years.span,
+        first = first_fy(years)
+        if years.last is not None and years.last < first:
+            self.err("V305", f"{fy_label(first)} comes after {fy_label(years.last)}", years.span,
                      "write the earlier year first")
-        return m.FYSpan(first=years.first, last=years.last)
+        return m.FYSpan(first=first, last=years.last)
 
     def unknown_class(self, lit: ast.Lit, class_names: set[str]) -> None:
         close = difflib.get_close_matches(lit.value, sorted(class_names), n=1)
@@ -75,6 +73,14 @@ class BaseChecker:
         known = ", ".join(sorted(class_names)) or "none"
         self.err("V313", f"unknown tax class `{lit.value}`", lit.span,
                  (hint + " " if hint else "") + f"The tax law defines: {known}.")
+
+
+def first_fy(years: ast.FYRange) -> int:
+    """The first FY of years that have one: only a cost inflation index series' years of sale
+    (transformer.sales_years) start open; every other range (exemptions, cess, slab rates) is read
+    by transformer.fy_range, which always gives a first."""
+    assert years.first is not None
+    return years.first
 
 
 def one(items: Iterable[ast.Node], kind: type[N]) -> N | None:
@@ -102,12 +108,12 @@ def whole_months(d: ast.Duration) -> int:
 
 def years_text(years: ast.FYRange) -> str:
     """The years as a policy writes them: ` from FY A`, ` for FY A`, ` for FY A to FY B`."""
-    assert years.first is not None  # exemptions and cess only: their years start (see fy_span)
+    first = first_fy(years)
     if years.last is None:
-        return f" from {fy_label(years.first)}"
-    if years.last == years.first:
-        return f" for {fy_label(years.first)}"
-    return f" for {fy_label(years.first)} to {fy_label(years.last)}"
+        return f" from {fy_label(first)}"
+    if years.last == first:
+        return f" for {fy_label(first)}"
+    return f" for {fy_label(first)} to {fy_label(years.last)}"
 
 
 def dates_overlap(a_first: date | None, a_last: date | None, b_first: date | None, b_last: date | None) -> bool:

@@ -3,6 +3,7 @@ disk where the CLI says), its keyword and punctuation terminals, and a token's s
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -66,3 +67,13 @@ def terminal_names(lark: Lark) -> dict[str, str]:
     from lark.lexer import PatternStr
 
     return {t.name: t.pattern.value for t in lark.terminals if isinstance(t.pattern, PatternStr)}
+
+
+@dataclass(frozen=True)
+class BadChar:
+    """A character no token starts with, where the lexer met it (reported, then skipped)."""
+
+    line: int
+    column: int
+    pos: int
+    char: str

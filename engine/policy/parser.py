@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING, Any, Iterator
 from engine.diagnostics import Diagnostic, Span, error
 from engine.policy.grammar import lark_parser as lark_parser  # re-exported: tests and the CLI's cache
 from engine.policy.grammar import set_cache_dir as set_cache_dir
-from engine.policy.grammar import terminal_names
+from engine.policy.grammar import BadChar, terminal_names
 
 if TYPE_CHECKING:
+    from lark import Tree
     from lark.lexer import LexerThread, Token
     from lark.parsers.lalr_parser_state import ParserState
 
@@ -42,22 +43,14 @@ BLOCK_KEYWORDS = {"portfolio", "buy", "sell", "rebalance", "harvest", "tax", "us
 
 @dataclass
 class ParseResult:
-    tree: Any | None
+    tree: Tree[Token] | None
     diagnostics: list[Diagnostic] = field(default_factory=list)
     error_offsets: list[int] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class _BadChar:
-    line: int
-    column: int
-    pos: int
-    char: str
-
-
-def _tokens(lexer_thread: LexerThread, parser_state: State, text: str) -> Iterator[Token | _BadChar]:
+def _tokens(lexer_thread: LexerThread, parser_state: State, text: str) -> Iterator[Token | BadChar]:
     """The lexer's token stream, made total: a character no token starts with becomes
-    a _BadChar (reported), and lexing goes on after it."""
+    a BadChar (reported), and lexing goes on after it."""
     from lark.exceptions import UnexpectedCharacters
 
     while True:
@@ -69,7 +62,7 @@ def _tokens(lexer_thread: LexerThread, parser_state: State, text: str) -> Iterat
             assert lexer_thread.state is not None  # an interactive parse's lexer has its state
             line_ctr = lexer_thread.state.line_ctr
             pos = line_ctr.char_pos
-            yield _BadChar(e.line, e.column, pos, text[pos:pos + 1])
+            yield BadChar(e.line, e.column, pos, text[pos:pos + 1])
             line_ctr.feed(text[pos:pos + 1])
 
 
@@ -211,7 +204,7 @@ class Recovery:
 
     def run(self) -> ParseResult:
         for tok in _tokens(self.interactive.lexer_thread, self.state, self.text):
-            if isinstance(tok, _BadChar):
+            if isinstance(tok, BadChar):
                 self.bad_char(tok)
             elif self.recovering:
                 self.resume(tok)
@@ -220,7 +213,7 @@ class Recovery:
         self.close_at_end()
         return self.result
 
-    def bad_char(self, tok: _BadChar) -> None:
+    def bad_char(self, tok: BadChar) -> None:
         if not (self.recovering and self.skip_line == tok.line):
             self.add(self.syntax_errors.bad_character(tok, self.path, self.text), tok.pos)
         self.recovering, self.skip_line = True, tok.line

@@ -12,10 +12,17 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable
+from collections.abc import Collection
+from typing import TYPE_CHECKING, Callable
 
 from engine.diagnostics import Diagnostic, Span, error
-from engine.policy.grammar import terminal_names, token_span
+from engine.policy.grammar import BadChar, terminal_names, token_span
+
+if TYPE_CHECKING:
+    from lark import Lark, Token
+    from lark.parsers.lalr_parser_state import ParserState
+
+    State = ParserState[int]  # an LALR parser's state
 
 
 @dataclass(frozen=True)
@@ -108,7 +115,7 @@ def _category(token_type: str, keywords: dict[str, str]) -> str:
 
 
 @lru_cache(maxsize=2)
-def _example_index(lark) -> dict[tuple[int, str], MistakeClass]:
+def _example_index(lark: Lark) -> dict[tuple[int, str], MistakeClass]:
     """(parser state, token category) -> mistake class, from the catalogue's examples."""
     from lark.exceptions import UnexpectedToken
 
@@ -125,24 +132,24 @@ def _example_index(lark) -> dict[tuple[int, str], MistakeClass]:
     return index
 
 
-def classify(lark, parser_state, token) -> MistakeClass | None:
+def classify(lark: Lark, parser_state: State, token: Token) -> MistakeClass | None:
     keywords = terminal_names(lark)
     return _example_index(lark).get((parser_state.position, _category(token.type, keywords)))
 
 
-def describe_token(token, keywords: dict[str, str]) -> str:
+def describe_token(token: Token, keywords: dict[str, str]) -> str:
     if token.type == "$END":
         return "the end of the file"
     if token.type in keywords:
         return f"`{keywords[token.type]}`"
     if token.type == "STRING":
-        return token.value
+        return str(token.value)
     if token.type == "NUMBER":
         return f"the number `{token.value}`"
     return f"`{token.value}`"
 
 
-def expected_words(lark, parser_state, limit: int = 8) -> list[str]:
+def expected_words(lark: Lark, parser_state: State, limit: int = 8) -> list[str]:
     keywords = terminal_names(lark)
     table = parser_state.parse_conf.parse_table.states[parser_state.position]
     terminals = [t for t in table if t.isupper() or t == "$END"]
@@ -155,7 +162,7 @@ def expected_words(lark, parser_state, limit: int = 8) -> list[str]:
     return words
 
 
-def _did_you_mean(value: str, lark, parser_state) -> str | None:
+def _did_you_mean(value: str, lark: Lark, parser_state: State) -> str | None:
     keywords = terminal_names(lark)
     table = parser_state.parse_conf.parse_table.states[parser_state.position]
     candidates = [keywords[t] for t in table if t in keywords and keywords[t][:1].isalpha()]
@@ -163,7 +170,7 @@ def _did_you_mean(value: str, lark, parser_state) -> str | None:
     return match[0] if match else None
 
 
-def describe(lark, parser_state, token, path: str, text: str) -> Diagnostic:
+def describe(lark: Lark, parser_state: State, token: Token, path: str, text: str) -> Diagnostic:
     """The diagnostic for an unexpected `token` in `parser_state`."""
     keywords = terminal_names(lark)
     span = token_span(path, token)
@@ -182,7 +189,7 @@ def describe(lark, parser_state, token, path: str, text: str) -> Diagnostic:
                                          f" (or {token.value.upper()} for an ISIN or symbol)"))
     mistake = classify(lark, parser_state, token)
     label = mistake.label if mistake else _fallback_label(token, table, keywords)
-    handler = _HANDLERS.get(label)
+    handler = _HANDLERS.get(label) if label is not None else None
     if handler:
         return handler(token, span, got, text, lark, parser_state)
     message = f"unexpected `{token.value}`" if token.type == "NUMBER" else f"unexpected {got}"
@@ -195,7 +202,7 @@ def describe(lark, parser_state, token, path: str, text: str) -> Diagnostic:
     return error("P101", message, span, hint)
 
 
-def _fallback_label(token, table, keywords) -> str | None:
+def _fallback_label(token: Token, table: Collection[str], keywords: dict[str, str]) -> str | None:
     """Rules on the expected set, for states the catalogue has no example of."""
     if token.type == "NUMBER" and "PERCENT" in table:
         return "missing-percent"
@@ -218,46 +225,46 @@ def _join(words: list[str]) -> str:
     return ", ".join(words[:-1]) + " or " + words[-1]
 
 
-def _missing_percent(token, span, got, text, lark, state) -> Diagnostic:
+def _missing_percent(token: Token, span: Span, got: str, text: str, lark: Lark, state: State) -> Diagnostic:
     return error("P110", f"{got} needs a percent sign here", span, f"write {token.value}%")
 
 
-def _missing_open_brace(token, span, got, text, lark, state) -> Diagnostic:
+def _missing_open_brace(token: Token, span: Span, got: str, text: str, lark: Lark, state: State) -> Diagnostic:
     return error("P104", f"expected `{{` before {got}", span,
                  "a block's statements go between braces: portfolio \"Name\" { ... }")
 
 
-def _unquoted_name(token, span, got, text, lark, state) -> Diagnostic:
+def _unquoted_name(token: Token, span: Span, got: str, text: str, lark: Lark, state: State) -> Diagnostic:
     return error("P105", f"expected a name in double quotes, found {got}", span,
                  'names are quoted: asset "Nifty 50" 40%, holds "Nifty 50", use "india"')
 
 
-def _missing_colon(token, span, got, text, lark, state) -> Diagnostic:
+def _missing_colon(token: Token, span: Span, got: str, text: str, lark: Lark, state: State) -> Diagnostic:
     return error("P106", f"expected `:` before {got}", span,
                  "a dated rule puts `:` between its dates and its settings: sold from 2024-07-23: short 20%")
 
 
-def _date_format(token, span, got, text, lark, state) -> Diagnostic:
+def _date_format(token: Token, span: Span, got: str, text: str, lark: Lark, state: State) -> Diagnostic:
     return error("P107", f"expected a date, found {got}", span, "write dates as YYYY-MM-DD, e.g. 2024-07-23")
 
 
-def _fy_format(token, span, got, text, lark, state) -> Diagnostic:
+def _fy_format(token: Token, span: Span, got: str, text: str, lark: Lark, state: State) -> Diagnostic:
     return error("P108", f"expected a financial year, found {got}", span, "write financial years as FY 2024-25")
 
 
-def _lowercase_security(token, span, got, text, lark, state) -> Diagnostic:
+def _lowercase_security(token: Token, span: Span, got: str, text: str, lark: Lark, state: State) -> Diagnostic:
     return error("P109", f"expected an ISIN or exchange symbol, found {got}", span,
                  f"ISINs and symbols are written in capitals: {token.value.upper()}")
 
 
-def _investor_id_missing(token, span, got, text, lark, state) -> Diagnostic:
+def _investor_id_missing(token: Token, span: Span, got: str, text: str, lark: Lark, state: State) -> Diagnostic:
     name = token.value.strip('"')
     short = "".join(ch for ch in (name.split() or ["id"])[0].lower() if ch.isalnum()) or "id"
     return error("P120", "an investor needs a short id before the name", span,
                  f'write investor {short} {token.value}')
 
 
-def _percent_for_amount(token, span, got, text, lark, state) -> Diagnostic:
+def _percent_for_amount(token: Token, span: Span, got: str, text: str, lark: Lark, state: State) -> Diagnostic:
     return error("P121", f"expected an amount in rupees or a number, found {got}", span,
                  "write an amount like Rs 5,000 or 1.25 lakh")
 
@@ -275,7 +282,7 @@ _HANDLERS: dict[str, Callable[..., Diagnostic]] = {
 }
 
 
-def bad_character(bad, path: str, text: str) -> Diagnostic:
+def bad_character(bad: BadChar, path: str, text: str) -> Diagnostic:
     span = Span(path, bad.line, bad.column, bad.line, bad.column + 1)
     if bad.char == '"':
         return error("P119", "this quoted name is not closed on its line", span, 'end it with `"` on the same line')
@@ -286,7 +293,7 @@ def bad_character(bad, path: str, text: str) -> Diagnostic:
                  "comments start with #; names go in double quotes")
 
 
-def missing_close_brace(token, opened, path: str, names: dict[str, str]) -> Diagnostic:
+def missing_close_brace(token: Token, opened: tuple[str, Token], path: str, names: dict[str, str]) -> Diagnostic:
     keyword, keyword_token = opened
     span = token_span(path, token)
     return error(
@@ -298,7 +305,8 @@ def missing_close_brace(token, opened, path: str, names: dict[str, str]) -> Diag
     )
 
 
-def unexpected_eof(lark, state, end_span: Span, opened, names: dict[str, str]) -> Diagnostic:
+def unexpected_eof(lark: Lark, state: State, end_span: Span, opened: list[tuple[str, Token]],
+                   names: dict[str, str]) -> Diagnostic:
     if opened:
         keyword, keyword_token = opened[-1]
         return error(

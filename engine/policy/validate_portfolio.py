@@ -11,7 +11,7 @@ from itertools import combinations
 
 from engine.literals import format_percent, fy_label, indian_grouping
 import engine.policy.ast as ast
-from engine.policy.checker import ONE, BaseChecker, duration_of, in_unit, value_of
+from engine.policy.checker import ONE, BaseChecker, duration_of, first_fy, in_unit, value_of
 import engine.policy.model as m
 from engine.vocabulary import SecurityKind
 
@@ -29,7 +29,7 @@ class PortfolioChecker(BaseChecker):
             target = self.percent(node.target, "a target")
             band = self.percent(node.band, "a band")
             total += target or 0
-            if band is not None and target is not None and band > target:
+            if node.band is not None and band is not None and band > target:
                 self.err("V303", f"the band {node.band.text} is larger than the target {node.target.text}",
                          node.band.span, f"a band is the most the weight may stray either way; "
                          f"at most {node.target.text} here")
@@ -44,17 +44,18 @@ class PortfolioChecker(BaseChecker):
         asset_class = {a.name: a.tax_class for a in assets}
         security_nodes = [n for n in block.items if isinstance(n, ast.Security)]
         declared = {s.id.value for s in security_nodes}
-        for node in security_nodes:
-            built = self.security(node, asset_names, asset_class, declared, class_names)
+        for sec_node in security_nodes:
+            built = self.security(sec_node, asset_names, asset_class, declared, class_names)
             if built is not None:
                 securities.append(built)
         self.one_security_per_id(security_nodes)
         by_id = {s.id: s for s in securities}
         for sec in securities:
             if sec.replacement and sec.replacement in by_id and by_id[sec.replacement].asset != sec.asset:
-                node = next(n for n in security_nodes if n.id.value == sec.id)
+                stated = next(n.replacement for n in security_nodes if n.id.value == sec.id)
+                assert stated is not None  # the security's node states the replacement it was built with
                 self.warn("V325", f"legacy {sec.id} holds \"{sec.asset}\" but its replacement holds "
-                          f"\"{by_id[sec.replacement].asset}\"", node.replacement.span,
+                          f"\"{by_id[sec.replacement].asset}\"", stated.span,
                           "a replacement usually holds the same asset")
         buyable = {s.holds.value for s in security_nodes if s.holds and not s.legacy}
         for node in asset_nodes:
@@ -79,8 +80,8 @@ class PortfolioChecker(BaseChecker):
                 self.err("V328", f"`{node.pan.value}` is not a PAN", node.pan.span,
                          "a PAN is five letters, four digits and a letter, like ABCPS1234K")
             self.slab_rates(node)
-            sip = node.sip.value if node.sip is not None else None
-            if sip is not None and (sip <= 0 or sip != sip.to_integral_value()):
+            sip: Decimal | None = node.sip.value if node.sip is not None else None
+            if node.sip is not None and sip is not None and (sip <= 0 or sip != sip.to_integral_value()):
                 self.err("V344", f"a SIP amount is whole rupees above zero, not {node.sip.text}", node.sip.span,
                          f"write whole rupees: sip Rs {indian_grouping(str(int(sip)))}" if sip > 1 else
                          "write the investor's money each month, e.g. sip Rs 30,000, or leave `sip` out")
@@ -94,7 +95,7 @@ class PortfolioChecker(BaseChecker):
             investors.append(m.Investor(
                 id=node.id.value, name=node.name.value, pan=node.pan.value if node.pan else None,
                 slab_rates=tuple(m.SlabRate(rate=sl.rate.value,
-                                            years=m.FYSpan(first=sl.years.first, last=sl.years.last)
+                                            years=m.FYSpan(first=first_fy(sl.years), last=sl.years.last)
                                             if sl.years else None) for sl in node.slabs),
                 aliases=tuple(a.value for a in node.aliases), sip=sip))
         return investors
@@ -127,13 +128,13 @@ class PortfolioChecker(BaseChecker):
                 bare = slab
             else:
                 self.fy_span(slab.years)
-        dated = [sl for sl in node.slabs if sl.years is not None]
-        for a, b in combinations(dated, 2):
-            ya, yb = a.years, b.years
+        dated = [(sl, sl.years) for sl in node.slabs if sl.years is not None]
+        for (a, ya), (b, yb) in combinations(dated, 2):
             a_last = ya.last if ya.last is not None else 10**6
             b_last = yb.last if yb.last is not None else 10**6
-            if ya.first <= b_last and yb.first <= a_last:
-                self.err("V342", f"{node.id.value} has two slab rates for {fy_label(max(ya.first, yb.first))}",
+            if first_fy(ya) <= b_last and first_fy(yb) <= a_last:
+                self.err("V342", f"{node.id.value} has two slab rates for "
+                         f"{fy_label(max(first_fy(ya), first_fy(yb)))}",
                          b.span, "give each financial year one slab rate: make the ranges meet without "
                          "overlapping (for FY 2019-20 to FY 2021-22, from FY 2022-23)",
                          notes=(("the other is here", a.span),))

@@ -4,12 +4,14 @@ rules that overlap in time are ambiguous (V306)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
+from decimal import Decimal
 from itertools import combinations
 
 from engine.literals import fy_label
 import engine.policy.ast as ast
-from engine.policy.checker import BaseChecker, duration_of, one, origin, years_text, dates_overlap
+from engine.policy.checker import BaseChecker, dates_overlap, duration_of, first_fy, one, origin, years_text
 import engine.policy.model as m
 from engine.vocabulary import ChargedOn, ChargeKind, RateKind, Term
 
@@ -40,7 +42,27 @@ class TaxLawChecker(BaseChecker):
         self.overlapping_years([c for c in items if isinstance(c, ast.Cess)], "cess rates")
         classes = [self.tax_class(b) for b in items if isinstance(b, ast.Block) and b.kind == "class"]
         class_names = {c.name for c in classes}
-        set_off, carry = [], None
+        set_off, carry = self.set_off(items)
+        charges = self.charges(items, class_names)
+        index, dated_indexes = self.index_series(items)
+        if not ok or year is None or fifo is None:  # each missing one reported above
+            return None
+        return m.TaxLaw(
+            name=block.name.value if block.name else None,
+            year_start_month=year.month.value, year_start_day=year.day.value,
+            lot_scope=fifo.scope,
+            anniversary_is_long_term=bool(anniversary and anniversary.term == Term.LONG),
+            cess=tuple(cess), classes=tuple(c for c in classes), set_off=tuple(set_off),
+            carry_forward_years=carry, charges=tuple(charges),
+            same_day_rebuy_netted=any(isinstance(i, ast.Rebuy) for i in items),
+            cost_inflation_index=tuple(sorted(index, key=lambda p: p.fy)),
+            dated_indexes=tuple(dated_indexes),
+        )
+
+    def set_off(self, items: tuple[ast.Node, ...]) -> tuple[list[m.SetOffRule], int | None]:
+        """The set-off rules and the years losses are carried forward."""
+        set_off: list[m.SetOffRule] = []
+        carry: int | None = None
         for sub in (b for b in items if isinstance(b, ast.Block) and b.kind == "set-off"):
             for rule in sub.items:
                 if isinstance(rule, ast.SetOffRule):
@@ -49,17 +71,28 @@ class TaxLawChecker(BaseChecker):
                     if rule.years.value <= 0:
                         self.err("V304", "losses are carried forward for at least one year", rule.years.span)
                     carry = rule.years.value
+        return set_off, carry
+
+    def charges(self, items: tuple[ast.Node, ...], class_names: set[str]) -> list[m.Charge]:
         charges, charge_nodes = [], []
         for sub in (b for b in items if isinstance(b, ast.Block) and b.kind == "charges"):
             for charge in sub.items:
-                charges.append(self.charge(charge, class_names))
-                charge_nodes.append(charge)
+                if isinstance(charge, ast.Charge):  # all a charges block holds (grammar.lark)
+                    charges.append(self.charge(charge, class_names))
+                    charge_nodes.append(charge)
         self.overlapping_charges(charge_nodes, charges)
-        index, dated_indexes = [], []
+        return charges
+
+    def index_series(self, items: tuple[ast.Node, ...]) -> tuple[list[m.IndexPoint], list[m.IndexSeries]]:
+        """The cost inflation index series for sales no dated series covers, and the dated series."""
+        index: list[m.IndexPoint] = []
+        dated_indexes: list[m.IndexSeries] = []
         series_blocks = [b for b in items if isinstance(b, ast.Block) and b.kind == "cost-inflation-index"]
         for sub in series_blocks:
             points = []
             for entry in sub.items:
+                if not isinstance(entry, ast.IndexEntry):  # all an index block holds (grammar.lark)
+                    continue
                 if entry.value.value <= 0:
                     self.err("V304", "a cost inflation index is a positive number", entry.value.span)
                 points.append(m.IndexPoint(fy=entry.year.value, index=entry.value.value))
@@ -74,19 +107,7 @@ class TaxLawChecker(BaseChecker):
             dated_indexes.append(m.IndexSeries(sales_first=years.first, sales_last=years.last,
                                                points=tuple(points), origin=origin(sub.span)))
         self.overlapping_series([b for b in series_blocks if b.years is not None])
-        if not ok:
-            return None
-        return m.TaxLaw(
-            name=block.name.value if block.name else None,
-            year_start_month=year.month.value, year_start_day=year.day.value,
-            lot_scope=fifo.scope,
-            anniversary_is_long_term=bool(anniversary and anniversary.term == Term.LONG),
-            cess=tuple(cess), classes=tuple(c for c in classes), set_off=tuple(set_off),
-            carry_forward_years=carry, charges=tuple(charges),
-            same_day_rebuy_netted=any(isinstance(i, ast.Rebuy) for i in items),
-            cost_inflation_index=tuple(sorted(index, key=lambda p: p.fy)),
-            dated_indexes=tuple(dated_indexes),
-        )
+        return index, dated_indexes
 
     def overlapping_series(self, blocks: list[ast.Block]) -> None:
         """Two dated cost inflation index series serving sales of one FY would leave the
@@ -95,6 +116,7 @@ class TaxLawChecker(BaseChecker):
             if a.key == b.key:
                 continue  # the same years twice: V311
             ya, yb = a.years, b.years
+            assert ya is not None and yb is not None  # dated series only (the caller's filter)
             lo = max(ya.first if ya.first is not None else -1, yb.first if yb.first is not None else -1)
             hi = min(ya.last if ya.last is not None else 10**6, yb.last if yb.last is not None else 10**6)
             if lo <= hi:
@@ -108,7 +130,7 @@ class TaxLawChecker(BaseChecker):
         return m.CessRule(rate=c.rate.value, years=self.fy_span(c.years) if c.years else None,
                           origin=origin(c.span))
 
-    def overlapping_years(self, nodes: list, what: str) -> None:
+    def overlapping_years(self, nodes: Sequence[ast.Cess | ast.Exemption], what: str) -> None:
         """Year ranges of one kind of rule (exemptions, cess) must not be ambiguous (V306).
         As with dated rules, `from FY X` with no end is superseded by a later-starting
         rule; a rule with no years applies to every year and so overlaps any other."""
@@ -119,22 +141,25 @@ class TaxLawChecker(BaseChecker):
             if ya is None or yb is None:
                 bare, other = (a, b) if ya is None else (b, a)
                 since = years_text(other.years) if other.years else ""
+                rate = bare.rate.text if isinstance(bare, ast.Cess) else ""  # only a cess may have no years
                 self.err("V306", f"{what}: one applies to every year, so it overlaps the other", bare.span,
                          f"give it years; in an override the same years replace the other: "
-                         f"cess {bare.rate.text}{since}", notes=(("the other is here", other.span),))
+                         f"cess {rate}{since}", notes=(("the other is here", other.span),))
                 continue
+            a_first, b_first = first_fy(ya), first_fy(yb)
             a_last = ya.last if ya.last is not None else 10**6
             b_last = yb.last if yb.last is not None else 10**6
-            if not (ya.first <= b_last and yb.first <= a_last):
+            if not (a_first <= b_last and b_first <= a_last):
                 continue
-            first = ya if (ya.first, a_last) <= (yb.first, b_last) else yb
-            if ya.first != yb.first and first.last is None:
+            first = ya if (a_first, a_last) <= (b_first, b_last) else yb
+            if a_first != b_first and first.last is None:
                 continue  # superseded from the later start on
-            self.err("V306", f"{what} overlap from {fy_label(max(ya.first, yb.first))}", b.span,
+            self.err("V306", f"{what} overlap from {fy_label(max(a_first, b_first))}", b.span,
                      "give each financial year one value; make the ranges meet without overlapping",
                      notes=(("the other is here", a.span),))
 
     def tax_class(self, block: ast.Block) -> m.TaxClass:
+        assert block.name is not None  # the grammar names every class
         name = block.name.value
         long_term = one(block.items, ast.LongTermAfter)
         grandfather = one(block.items, ast.Grandfather)
@@ -158,22 +183,15 @@ class TaxLawChecker(BaseChecker):
         )
 
     def dated(self, node: ast.Dated) -> m.DatedRule:
-        fields: dict[str, object] = {}
-        for condition in node.conditions:
-            prefix = condition.on
-            if f"{prefix}_from" in fields or f"{prefix}_to" in fields:
-                self.err("V320", f"`{prefix}` is given twice in one rule", condition.span,
-                         f"give one range: {prefix} from A to B")
-                continue
-            if condition.first and condition.last and condition.last < condition.first:
-                self.err("V305", f"the dates are in the wrong order: {condition.first} is after {condition.last}",
-                         condition.span, "write the earlier date first")
-            fields[f"{prefix}_from"] = condition.first
-            fields[f"{prefix}_to"] = condition.last
-        names = {"short-rate": "short_rate", "long-rate": "long_rate",
-                 "long-term-after": "long_term_after", "always-short-term": "always_short_term"}
+        dates = self.rule_dates(node)
         words = {"short-rate": "short", "long-rate": "long", "long-term-after": "long-term after",
                  "always-short-term": "always short-term"}
+        long_term_after: m.Duration | None = None
+        always_short_term = False
+        short_rate: m.Rate | None = None
+        long_rate: m.Rate | None = None
+        indexed: bool | None = None
+        long_rate_unindexed: Decimal | None = None
         given: set[str] = set()
         for setting in node.settings:
             # `always short-term at slab` also sets the short rate: in either order, a
@@ -188,35 +206,60 @@ class TaxLawChecker(BaseChecker):
                 self.err("V320", message, setting.span, "keep one of them")
                 continue
             given |= sets
-            name = names[setting.kind]
             if setting.kind == "long-term-after":
-                self.duration_bound(setting.duration)
-                if setting.duration.count <= 0:
-                    self.err("V304", "a holding period is at least one day", setting.duration.span,
+                duration = setting.duration
+                assert duration is not None  # read with its duration (transformer._setting)
+                self.duration_bound(duration)
+                if duration.count <= 0:
+                    self.err("V304", "a holding period is at least one day", duration.span,
                              "write the period the law sets, e.g. long-term after 24 months")
-                fields[name] = duration_of(setting.duration)
+                long_term_after = duration_of(duration)
                 continue
             if setting.kind == "always-short-term":
-                fields[name] = True
+                always_short_term = True
                 if setting.rate is not None:
-                    fields["short_rate"] = self.rate(setting.rate)
+                    short_rate = self.rate(setting.rate)
                 continue
-            fields[name] = self.rate(setting.rate)
-            if setting.kind == "long-rate":
-                fields["indexed"] = setting.indexed
-                if setting.unindexed_rate is not None:
-                    if not setting.indexed or setting.rate.value == RateKind.SLAB:
-                        self.err("V343", "`or ... without, whichever is less` compares an indexed rate with an "
-                                 "unindexed one; this long rate is not indexed", setting.unindexed_rate.span,
-                                 "write long 20% with indexation or 10% without, whichever is less")
-                    fields["long_rate_unindexed"] = self.percent(setting.unindexed_rate, "a tax rate")
-        return m.DatedRule(origin=origin(node.span), **fields)
+            stated = setting.rate
+            assert stated is not None  # a short or long rate is read with its rate (transformer._setting)
+            if setting.kind == "short-rate":
+                short_rate = self.rate(stated)
+                continue
+            long_rate = self.rate(stated)
+            indexed = setting.indexed
+            if setting.unindexed_rate is not None:
+                if not setting.indexed or stated.value == RateKind.SLAB:
+                    self.err("V343", "`or ... without, whichever is less` compares an indexed rate with an "
+                             "unindexed one; this long rate is not indexed", setting.unindexed_rate.span,
+                             "write long 20% with indexation or 10% without, whichever is less")
+                long_rate_unindexed = self.percent(setting.unindexed_rate, "a tax rate")
+        return m.DatedRule(
+            origin=origin(node.span),
+            sold_from=dates.get("sold_from"), sold_to=dates.get("sold_to"),
+            bought_from=dates.get("bought_from"), bought_to=dates.get("bought_to"),
+            long_term_after=long_term_after, always_short_term=always_short_term, short_rate=short_rate,
+            long_rate=long_rate, indexed=indexed, long_rate_unindexed=long_rate_unindexed)
+
+    def rule_dates(self, node: ast.Dated) -> dict[str, date | None]:
+        """`sold_from`, `sold_to`, `bought_from`, `bought_to` as the rule's conditions give them."""
+        dates: dict[str, date | None] = {}
+        for condition in node.conditions:
+            prefix = condition.on
+            if f"{prefix}_from" in dates or f"{prefix}_to" in dates:
+                self.err("V320", f"`{prefix}` is given twice in one rule", condition.span,
+                         f"give one range: {prefix} from A to B")
+                continue
+            if condition.first and condition.last and condition.last < condition.first:
+                self.err("V305", f"the dates are in the wrong order: {condition.first} is after {condition.last}",
+                         condition.span, "write the earlier date first")
+            dates[f"{prefix}_from"] = condition.first
+            dates[f"{prefix}_to"] = condition.last
+        return dates
 
     def rate(self, lit: ast.Lit) -> m.Rate:
         if lit.value in tuple(RateKind):
             return RateKind(lit.value)
-        self.percent(lit, "a tax rate")
-        return lit.value
+        return self.percent(lit, "a tax rate")
 
     def overlapping_rules(self, nodes: list[ast.Dated], rules: list[m.DatedRule], class_name: str) -> None:
         """Two rules of the same precedence that can both apply to one sale and set the
