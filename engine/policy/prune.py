@@ -1,9 +1,13 @@
-"""The parse tree made ready for the AST's builder: spans from tokens, keywords dropped."""
+"""The parse tree made ready for the AST's builder: spans from tokens, keywords dropped; and the
+builder's typed view of a pruned tree's children (`leaf`, `branch`)."""
 
 from __future__ import annotations
 
 from lark import Token, Tree
 from lark.tree import Meta
+
+PTree = Tree[Token]  # a pruned parse tree
+Child = Token | PTree  # one of its children: which, at each position, grammar.lark says
 
 
 def prune(tree: Tree[Token], keywords: frozenset[str]) -> None:
@@ -44,3 +48,20 @@ def prune(tree: Tree[Token], keywords: frozenset[str]) -> None:
             meta.line, meta.column, meta.start_pos = first.line, first.column, first.start_pos  # type: ignore[assignment]
             meta.end_line, meta.end_column, meta.end_pos = last.end_line, last.end_column, last.end_pos  # type: ignore[assignment]
         node.children = kept
+
+
+def leaf(child: Child) -> Token:
+    """A child that the grammar makes a token at its position."""
+    assert isinstance(child, Token), child
+    return child
+
+
+def branch(child: Child) -> PTree:
+    """A child that the grammar makes a subtree at its position."""
+    assert isinstance(child, Tree), child
+    return child
+
+
+def branches(tree: PTree) -> list[PTree]:
+    """The children of a rule whose children are all subtrees (its keywords pruned)."""
+    return [branch(child) for child in tree.children]
