@@ -17,13 +17,13 @@ from pydantic import Field, SerializerFunctionWrapHandler, model_serializer
 
 from engine.policy.law import (CessRule, Charge, ChargeTarget, DatedRule, ExemptionRule, IndexPoint, IndexSeries,
                                SetOffRule, TaxClass, TaxLaw, Treatment, within)
-from engine.policy.periods import WORD, Duration, FYSpan, Model, Rate, later
+from engine.policy.periods import WORD, Duration, FYSpan, Model, Rate, checked, later
 from engine.policy.securities import ExitLoadStep, Security
 from engine.vocabulary import (BuyMethod, Combine, DriftMeasure, Preference, RebalanceMethod, SellSourceKind,
                                TriggerKind)
 
 __all__ = [  # the resolved policy's every model, from here (its parts live in periods, securities, law)
-    "Model", "WORD", "Rate", "later", "Duration", "FYSpan",
+    "Model", "WORD", "Rate", "checked", "later", "Duration", "FYSpan",
     "SlabRate", "Investor", "Asset", "ExitLoadStep", "Security", "Portfolio",
     "BuyRule", "SellSource", "Ceiling", "DEFAULT_MEASURE", "SellRule", "Trigger", "RebalanceRule", "HarvestRule",
     "ExemptionRule", "CessRule", "DatedRule", "Treatment", "TaxClass", "SetOffRule", "ChargeTarget", "Charge",
@@ -127,7 +127,7 @@ class SellRule(Model):
     stop_at_or_below: Decimal
     rate_per_month: Decimal | None = None
     ceiling: Ceiling | None = None
-    source: SellSource = Field(default_factory=SellSource)  # no model built on import: start-up
+    source: SellSource = Field(default_factory=checked(SellSource))  # no validator built: start-up
     only_long_term_lots: bool = False
     never_pay_exit_load: bool = False
 
@@ -164,7 +164,7 @@ class SourceInfo(Model):
 
 def default_buy() -> BuyRule:
     """The buying rule of a policy that states none: in proportion to the shortfalls."""
-    return BuyRule()
+    return checked(BuyRule)()
 
 
 def default_harvest() -> HarvestRule:
@@ -172,7 +172,7 @@ def default_harvest() -> HarvestRule:
     gain is realised (the plan keeps within the year's long-term exemption); inside one, a
     missing `short-term gains` statement sets no limit. (Functions, not constants, so that
     importing the model builds no model: start-up.)"""
-    return HarvestRule(short_term_gains_limit=Decimal(0))
+    return checked(HarvestRule)(short_term_gains_limit=Decimal(0))
 
 
 class Policy(Model):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Annotated, Literal, Union
+from typing import Annotated, Callable, Literal, ParamSpec, TypeVar, Union, cast
 
 from dateutil.relativedelta import relativedelta
 from pydantic import BaseModel, ConfigDict, Strict
@@ -20,6 +20,26 @@ Rate = Union[Decimal, Annotated[RateKind, WORD]]  # engine.vocabulary.Rate, as a
 
 class Model(BaseModel):
     model_config = ConfigDict(frozen=True, strict=True, extra="forbid", defer_build=True)
+
+
+P = ParamSpec("P")
+M = TypeVar("M", bound=Model)
+
+
+def checked(cls: Callable[P, M]) -> Callable[P, M]:
+    """`cls`'s constructor for values validate.py has checked and mypy has typed: the model is
+    built without pydantic validating it again (`model_construct`). Start-up: `lotwise check`
+    then builds no validator at all (a validator per model, and pydantic's plugin lookup through
+    importlib.metadata, were a fifth of its time); the values, defaults and fields set are those
+    of `cls(...)`. Called as `checked(TaxLaw)(year_start_month=4, ...)`, so that mypy checks the
+    arguments against the model's own signature."""
+    construct = cast(type[M], cls).model_construct  # cast: a model class is its own constructor
+
+    def build(*args: P.args, **kwargs: P.kwargs) -> M:
+        assert not args  # models take keywords only
+        return construct(None, **kwargs)  # None: the fields set are those given, as cls(...) has them
+
+    return build
 
 
 def later(start: date, delta: timedelta | relativedelta) -> date:

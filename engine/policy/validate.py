@@ -10,14 +10,26 @@ this module runs them in order.
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from engine.diagnostics import Diagnostic
 import engine.policy.ast as ast
 from engine.policy.merge import MergeChecker
 import engine.policy.model as m
+from engine.policy.periods import checked
 from engine.policy.validate_portfolio import PortfolioChecker
 from engine.policy.validate_rules import RuleChecker
 from engine.policy.validate_tax import TaxLawChecker
 from engine.vocabulary import RebalanceMethod, SellSourceKind, TriggerKind
+
+
+class Rules(TypedDict, total=False):
+    """The rule blocks a policy states, resolved (the Policy fills in those not stated)."""
+
+    buy: m.BuyRule
+    sell: m.SellRule | None
+    rebalance: m.RebalanceRule | None
+    harvest: m.HarvestRule
 
 
 class Checker(MergeChecker, TaxLawChecker, PortfolioChecker, RuleChecker):
@@ -35,10 +47,16 @@ def resolve(items: list[ast.Node], sources: tuple[m.SourceInfo, ...] = (),
     class_names = {c.name for c in tax.classes} if tax else None
     portfolio = checker.portfolio(blocks["portfolio"], class_names) if "portfolio" in blocks else None
     asset_names = {a.name for a in portfolio.assets} if portfolio else None
-    buy = checker.buy(blocks["buy"]) if "buy" in blocks else None
-    sell = checker.sell(blocks["sell"], asset_names) if "sell" in blocks else None
-    rebalance = checker.rebalance(blocks["rebalance"]) if "rebalance" in blocks else None
-    harvest = checker.harvest(blocks["harvest"]) if "harvest" in blocks else None
+    rules: Rules = {}  # the rules the files state, in this order
+    if "buy" in blocks:
+        rules["buy"] = checker.buy(blocks["buy"])
+    if "sell" in blocks:
+        rules["sell"] = checker.sell(blocks["sell"], asset_names)
+    if "rebalance" in blocks:
+        rules["rebalance"] = checker.rebalance(blocks["rebalance"])
+    if "harvest" in blocks:
+        rules["harvest"] = checker.harvest(blocks["harvest"])
+    rebalance, sell = rules.get("rebalance"), rules.get("sell")
     if portfolio is not None and not any(a.band is not None for a in portfolio.assets):
         band_rules = []
         if rebalance is not None and rebalance.method == RebalanceMethod.PARTIAL:
@@ -55,8 +73,5 @@ def resolve(items: list[ast.Node], sources: tuple[m.SourceInfo, ...] = (),
                      'add `use "india"` at the top of the file')
     if any(d.is_error for d in checker.diagnostics):
         return None, checker.diagnostics
-    stated = frozenset(kind for kind in ("buy", "sell", "rebalance", "harvest") if kind in blocks)
-    policy = m.Policy(sources=sources, tax=tax, portfolio=portfolio, sell=sell, rebalance=rebalance, stated=stated,
-                      buy=buy if buy is not None else m.default_buy(),
-                      harvest=harvest if harvest is not None else m.default_harvest())
+    policy = checked(m.Policy)(sources=sources, tax=tax, portfolio=portfolio, stated=frozenset(rules), **rules)
     return policy, checker.diagnostics
