@@ -10,25 +10,54 @@ same thing twice, and `override` replaces the earlier by the later (merge.py).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import Field, dataclass, field, fields
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from engine.diagnostics import Span
 
+_FIELDS: dict[type, tuple[Field[Any], ...]] = {}
 
-@dataclass(frozen=True, kw_only=True)
+
+def _fields(cls: type) -> tuple[Field[Any], ...]:
+    found = _FIELDS.get(cls)
+    if found is None:
+        found = _FIELDS[cls] = fields(cls)
+    return found
+
+
+def _compared(node: Node) -> tuple[object, ...]:
+    return tuple(getattr(node, f.name) for f in _fields(type(node)) if f.compare)
+
+
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class Node:
+    """A statement or a part of one. Equality, hash and repr are defined once here, as a dataclass
+    would generate them for each class (the fields that compare, in order; those that show):
+    generating them for every class cost a fifth of `lotwise check`'s start-up."""
+
     span: Span = field(compare=False, repr=False)
 
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return _compared(self) == _compared(other)
+
+    def __hash__(self) -> int:
+        return hash(_compared(self))
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in _fields(type(self)) if f.repr)
+        return f"{type(self).__qualname__}({shown})"
+
     @property
-    def key(self) -> tuple:
+    def key(self) -> tuple[object, ...]:
         """What this statement sets; statements with equal keys conflict."""
         return (type(self).__name__,)
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # Node's
 class Lit(Node):
     """A literal as typed (`text`) and as read (`value`)."""
 
@@ -36,17 +65,20 @@ class Lit(Node):
     text: str = field(compare=False)
 
 
-@dataclass(frozen=True, kw_only=True)
+Unit = Literal["days", "months", "years"]
+
+
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # Node's
 class Duration(Node):
     count: int
-    unit: str  # "days" | "months" | "years"
+    unit: Unit
 
     def __str__(self) -> str:
         unit = self.unit if self.count != 1 else self.unit.rstrip("s")
         return f"{self.count} {unit}"
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # Node's
 class FYRange(Node):
     """Financial years by starting calendar year; `last` None means open-ended, and
     `first` None (only for sales a cost inflation index series covers) since ever."""
@@ -55,7 +87,7 @@ class FYRange(Node):
     last: int | None
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # Node's
 class Block(Node):
     kind: str  # portfolio | buy | sell | rebalance | harvest | tax | class | set-off | charges | index
     name: Lit | None
@@ -65,7 +97,7 @@ class Block(Node):
     years: FYRange | None = None  # a cost inflation index series: the FYs of sale it serves
 
     @property
-    def key(self) -> tuple:
+    def key(self) -> tuple[object, ...]:
         if self.kind == "class":
             return ("class", self.name.value if self.name else None)
         if self.years is not None:
@@ -73,17 +105,17 @@ class Block(Node):
         return ("block", self.kind)
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # Node's
 class Use(Node):
     target: Lit
 
     @property
-    def key(self) -> tuple:
+    def key(self) -> tuple[object, ...]:
         return ("use", self.target.value)
 
 
 # ------------------------------------------------------------------ portfolio
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # Node's
 class SlabRate(Node):
     """`slab 30%` (every year not otherwise stated) or `slab 20% for FY 2019-20 to FY 2021-22`."""
 
@@ -91,7 +123,7 @@ class SlabRate(Node):
     years: FYRange | None = None
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # Node's
 class Investor(Node):
     id: Lit
     name: Lit
@@ -101,11 +133,11 @@ class Investor(Node):
     sip: Lit | None = None  # `sip Rs 30,000`: the investor's money each month
 
     @property
-    def key(self) -> tuple:
+    def key(self) -> tuple[object, ...]:
         return ("investor", self.id.value)
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # Node's
 class Asset(Node):
     name: Lit
     target: Lit
@@ -113,17 +145,17 @@ class Asset(Node):
     tax_class: Lit | None = None
 
     @property
-    def key(self) -> tuple:
+    def key(self) -> tuple[object, ...]:
         return ("asset", self.name.value)
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # Node's
 class LoadStep(Node):
     rate: Lit
     within: Duration
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # Node's
 class Security(Node):
     kind: str  # fund | etf | stock
     id: Lit
@@ -140,39 +172,39 @@ class Security(Node):
     expense_ratio: Lit | None = None
 
     @property
-    def key(self) -> tuple:
+    def key(self) -> tuple[object, ...]:
         return ("security", self.id.value)
 
 
 # --------------------------------------------------------------------- buying
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # Node's
 class BuyMethod(Node):
     method: str  # proportional | even-drift
 
 
 # -------------------------------------------------------------------- selling
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # Node's
 class Measure(Node):
     measure: str  # half-absolute | sum-positive | largest-absolute
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # Node's
 class Start(Node):
     level: Lit
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # Node's
 class Stop(Node):
     level: Lit
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # Node's
 class SellSource(Node):
     kind: str  # overweight | outside-band | named
     assets: tuple[Lit, ...] = ()
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # Node's
 class Pace(Node):
     """`sell 1% of portfolio per month`: the fixed-rate variant."""
 
@@ -180,11 +212,11 @@ class Pace(Node):
     source: SellSource | None = None
 
     @property
-    def key(self) -> tuple:
+    def key(self) -> tuple[object, ...]:
         return ("pace",)  # a rate and a ceiling are alternatives: one replaces the other
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # Node's
 class Ceiling(Node):
     """`ceiling steps down from 10% to 5% over 6 months`: the stepped variant."""
 
@@ -194,125 +226,125 @@ class Ceiling(Node):
     source: SellSource | None = None
 
     @property
-    def key(self) -> tuple:
+    def key(self) -> tuple[object, ...]:
         return ("pace",)
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # Node's
 class LongTermLotsOnly(Node):
     pass
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # Node's
 class NeverPayExitLoad(Node):
     pass
 
 
 # ---------------------------------------------------------------- rebalancing
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # Node's
 class Method(Node):
     method: str  # full | partial | cash
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # Node's
 class Trigger(Node):
     kind: str  # monthly | quarterly | semi-annually | annually | band-breached | drift-exceeds
     level: Lit | None = None
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # Node's
 class Due(Node):
     triggers: tuple[Trigger, ...]
     connectives: tuple[Lit, ...]  # each "any" (or) or "all" (and)
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # Node's
 class CostWarning(Node):
     percent: Lit | None = None
     amount: Lit | None = None
 
 
 # ----------------------------------------------------------------- harvesting
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # Node's
 class RealiseGains(Node):
     margin: Lit | None = None
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # Node's
 class LossThreshold(Node):
     amount: Lit
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # Node's
 class UseLossesWithinYear(Node):
     pass
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # Node's
 class ShortTermGains(Node):
     """`never realise short-term gains` (limit None) or `allow ... up to AMOUNT`."""
 
     limit: Lit | None = None
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # Node's
 class Prefer(Node):
     items: tuple[Lit, ...]  # legacy-funds | overweight-assets | high-cost-funds
 
 
 # -------------------------------------------------------------------- tax law
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # Node's
 class YearStart(Node):
     month: Lit  # value 1..12
     day: Lit
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # Node's
 class FifoScope(Node):
-    scope: str  # account | investor
+    scope: Literal["account", "investor"]
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # Node's
 class Anniversary(Node):
     term: str  # short-term | long-term
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # Node's
 class Cess(Node):
     rate: Lit
     years: FYRange | None = None
 
     @property
-    def key(self) -> tuple:
+    def key(self) -> tuple[object, ...]:
         return ("cess", self.years.first if self.years else None, self.years.last if self.years else None)
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # Node's
 class Rebuy(Node):
     pass
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # Node's
 class LongTermAfter(Node):
     duration: Duration
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # Node's
 class Grandfather(Node):
     date: Lit
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # Node's
 class Exemption(Node):
     amount: Lit
     years: FYRange
 
     @property
-    def key(self) -> tuple:
+    def key(self) -> tuple[object, ...]:
         return ("exemption", self.years.first, self.years.last)
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # Node's
 class Condition(Node):
     """`sold before D`, `bought from A to B` (inclusive), `sold on or before D`."""
 
@@ -321,7 +353,7 @@ class Condition(Node):
     last: date | None  # None: until further notice (inclusive when given)
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # Node's
 class Setting(Node):
     kind: str  # short-rate | long-rate | long-term-after | always-short-term
     rate: Lit | None = None  # value Decimal fraction, "slab", or (long only) "exempt"
@@ -330,38 +362,38 @@ class Setting(Node):
     unindexed_rate: Lit | None = None  # `or 10% without, whichever is less`
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # Node's
 class Dated(Node):
     conditions: tuple[Condition, ...]
     settings: tuple[Setting, ...]
 
     @property
-    def key(self) -> tuple:
+    def key(self) -> tuple[object, ...]:
         return ("dated",) + tuple((c.on, c.first, c.last) for c in self.conditions)
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # Node's
 class SetOffRule(Node):
     loss: str  # short-term | long-term
     gains: tuple[str, ...]
 
     @property
-    def key(self) -> tuple:
+    def key(self) -> tuple[object, ...]:
         return ("set-off", self.loss)
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # Node's
 class CarryForward(Node):
     years: Lit
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # Node's
 class ChargeTarget(Node):
     tax_class: Lit | None
-    kind: str  # funds | etfs | stocks
+    kind: Literal["funds", "etfs", "stocks"]
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # Node's
 class Charge(Node):
     kind: str  # stt | stamp-duty
     rate: Lit
@@ -370,23 +402,23 @@ class Charge(Node):
     start: Lit | None = None
 
     @property
-    def key(self) -> tuple:
+    def key(self) -> tuple[object, ...]:
         return ("charge", self.kind, self.side,
                 tuple((t.tax_class.value if t.tax_class else None, t.kind) for t in self.targets),
                 self.start.value if self.start else None)
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # Node's
 class IndexEntry(Node):
     year: Lit  # value: FY start year
     value: Lit
 
     @property
-    def key(self) -> tuple:
+    def key(self) -> tuple[object, ...]:
         return ("index", self.year.value)
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # Node's
 class File(Node):
     path: str
     items: tuple[Node, ...]

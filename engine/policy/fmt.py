@@ -14,8 +14,12 @@ AST, and formatting it again changes nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from engine.diagnostics import Diagnostic
+
+if TYPE_CHECKING:
+    from lark import Token, Tree
 
 INDENT = "    "
 
@@ -62,14 +66,14 @@ def comments_in(text: str) -> list[tuple[int, int, str]]:
     return found
 
 
-def _events(tree) -> list[tuple[object, int | None]]:
+def _events(tree: Tree[Token]) -> list[tuple[Token, int | None]]:
     """Tokens in order, each with the indent of the line it starts (None: same line)."""
     from lark import Token
 
-    events: list[tuple[object, int | None]] = []
+    events: list[tuple[Token, int | None]] = []
 
-    def walk(node, depth: int) -> None:
-        starts = None
+    def walk(node: Tree[Token], depth: int) -> None:
+        starts: int | None = None
         name = node.data
         if name.endswith("_stmt") or name.endswith("_block"):
             starts = depth
@@ -140,6 +144,8 @@ def format_source(text: str, path: str) -> tuple[str | None, list[Diagnostic]]:
     comment_index = 0
     current: _Line | None = None
     for token, indent in _events(tree):
+        # Lark types a token's position optional; every token of lexer.py has one.
+        assert token.line is not None and token.start_pos is not None
         while comment_index < len(comments) and comments[comment_index][0] < token.start_pos:
             _, comment_line, comment = comments[comment_index]
             comment_index += 1
@@ -148,6 +154,7 @@ def format_source(text: str, path: str) -> tuple[str | None, list[Diagnostic]]:
             else:
                 pending.append((comment_line, comment))
         if token.value == "}" and pending:
+            assert indent is not None  # _events gives every `}` its block's indent
             start_line(indent + 1, token.line)  # comments before `}` stay inside the block
             lines.pop()
         if indent is not None or current is None:

@@ -22,7 +22,11 @@ from __future__ import annotations
 import re
 
 from lark.exceptions import UnexpectedCharacters
-from lark.lexer import Lexer, PatternStr, Token
+from collections.abc import Collection, Iterator
+from typing import Any
+
+from lark.common import LexerConf
+from lark.lexer import LexerState, LineCounter, Lexer, PatternStr, Token
 
 _SKIP = re.compile(r"(?:[ \t\f\r\n]+|#[^\n]*)+")
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*")
@@ -33,9 +37,9 @@ _BAD_LITERAL = re.compile(r"(?:Rs\.?|₹|FY)?[ \t]*[0-9][0-9,.%-]*[ \t]*[A-Za-z0
 class PolicyLexer(Lexer):
     __future_interface__ = 2
 
-    def __init__(self, conf) -> None:
+    def __init__(self, conf: LexerConf) -> None:
         self.strings: dict[str, str] = {}
-        self.regex: dict[str, re.Pattern] = {}
+        self.regex: dict[str, re.Pattern[str]] = {}
         for terminal in conf.terminals:
             if isinstance(terminal.pattern, PatternStr):
                 self.strings[terminal.pattern.value] = terminal.name
@@ -46,8 +50,9 @@ class PolicyLexer(Lexer):
         self.units = {u: "DURATION_UNIT" for u in ("day", "days", "month", "months", "year", "years")}
         self.number_like = [(name, self.regex[name]) for name in _NUMBER_LIKE]
 
-    def _word(self, text: str, pos: int, accepts) -> tuple[str, str] | None:
+    def _word(self, text: str, pos: int, accepts: Collection[str]) -> tuple[str, str] | None:
         match = _WORD.match(text, pos)
+        assert match is not None  # called only where a letter or `_` starts a word
         word = match.group()
         keyword = self.strings.get(word)
         if keyword is not None and keyword in accepts:
@@ -76,7 +81,7 @@ class PolicyLexer(Lexer):
             return "SECID", secid.group()
         return "WORD", word  # e.g. `Asha`: no terminal takes it; syntax_errors explains
 
-    def _number(self, text: str, pos: int, accepts) -> tuple[str, str] | None:
+    def _number(self, text: str, pos: int, accepts: Collection[str]) -> tuple[str, str] | None:
         if "SECID" in accepts and not any(n in accepts for n in _NUMBER_LIKE):
             secid = self.regex["SECID"].match(text, pos)  # a symbol like 3MINDIA
             if secid:
@@ -88,11 +93,12 @@ class PolicyLexer(Lexer):
                 if after < len(text) and text[after].isascii() and (text[after].isalnum() or text[after] == "_"):
                     # `5 LAKH`, `40percent`, `12months`: not a literal; report it whole.
                     bad = _BAD_LITERAL.match(text, pos)
+                    assert bad is not None  # it matches wherever a number-like literal does
                     return "BADLITERAL", bad.group()
                 return name, match.group()
         return None
 
-    def lex(self, state, parser_state):
+    def lex(self, state: LexerState, parser_state: Any) -> Iterator[Token]:  # Any: Lark's own signature
         line_ctr = state.line_ctr
         slice_ = state.text
         text, end = slice_.text, slice_.end
@@ -120,8 +126,9 @@ class PolicyLexer(Lexer):
             elif char.isascii() and (char.isalpha() or char == "_"):
                 found = self._word(text, pos, accepts)
             if found is None:
-                raise UnexpectedCharacters(text, pos, line_ctr.line, line_ctr.column,
-                                           state=parser_state, token_history=state.last_token and [state.last_token])
+                raise UnexpectedCharacters(  # type: ignore[no-untyped-call]  # lark's exceptions are untyped
+                    text, pos, line_ctr.line, line_ctr.column,
+                    state=parser_state, token_history=state.last_token and [state.last_token])
             kind, value = found
             token = Token(kind, value, pos, line_ctr.line, line_ctr.column)
             _advance(line_ctr, value)
@@ -130,7 +137,7 @@ class PolicyLexer(Lexer):
             yield token
 
 
-def _advance(line_ctr, value: str) -> None:
+def _advance(line_ctr: LineCounter, value: str) -> None:
     """Lark's LineCounter.feed, inlined for the common case of no newline."""
     newlines = value.count("\n")
     if newlines:

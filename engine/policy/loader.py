@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.diagnostics import Diagnostic, Span, error, warning
-from engine.policy import ast
+import engine.policy.ast as ast
 
 SHIPPED_PREFIX = "lotwise:"
 MAX_FILE_BYTES = 8 * 1024 * 1024
@@ -154,7 +154,8 @@ def load(path: Path) -> LoadResult:
     def visit(file_path: Path, stack: tuple[Path, ...], used_at: Span | None) -> None:
         display = display_path(file_path)
         text, problem = read_source(file_path, display)
-        if problem is not None:
+        if text is None:
+            assert problem is not None  # read_source gives the text or the problem that stopped it
             if used_at is not None:  # report at the `use` that named it
                 problem = error(problem.code, problem.message, used_at, problem.hint)
             result.diagnostics.append(problem)

@@ -13,20 +13,25 @@ Statements that contain an error are reported once and dropped from the tree's u
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from engine.diagnostics import Diagnostic, Span, error
+from engine.policy.grammar import lark_parser as lark_parser  # re-exported: tests and the CLI's cache
+from engine.policy.grammar import set_cache_dir as set_cache_dir
+from engine.policy.grammar import BadChar, terminal_names
 
-GRAMMAR_PATH = Path(__file__).with_name("grammar.lark")
-_cache_dir: Path | None = None
+if TYPE_CHECKING:
+    from lark import Tree
+    from lark.lexer import LexerThread, Token
+    from lark.parsers.lalr_parser_state import ParserState
+
+    State = ParserState[int]  # an LALR parser's state: its stack of table states and of values
 
 MAX_SYNTAX_ERRORS = 100  # past this a file is not a rules file gone wrong; stop reading it
 
 
 class _TooMany(Exception):
-    def __init__(self, result: "ParseResult", span: Span):
+    def __init__(self, result: "ParseResult", span: Span | None) -> None:
         self.result, self.span = result, span
 
 
@@ -36,89 +41,32 @@ BLOCK_KEYWORDS = {"portfolio", "buy", "sell", "rebalance", "harvest", "tax", "us
                   "override", "class", "set-off", "charges", "cost"}
 
 
-def set_cache_dir(path: Path | None) -> None:
-    """Let Lark keep its built tables under `path` (chosen by the CLI)."""
-    global _cache_dir
-    _cache_dir = path
-    lark_parser.cache_clear()
-
-
-@lru_cache(maxsize=2)
-def lark_parser(strict: bool = False):
-    from lark import Lark, __version__
-
-    options: dict[str, Any] = {}
-    if _cache_dir is not None and not strict:
-        try:
-            _cache_dir.mkdir(parents=True, exist_ok=True)
-            options["cache"] = str(_cache_dir / f"policy-grammar-lark{__version__}.cache")
-        except OSError:
-            pass  # no cache: slower start, same result
-    from engine.policy.lexer import PolicyLexer
-
-    # Every token is kept in the tree (fmt needs them all); spans are taken from tokens
-    # by transformer.prune, which is cheaper than Lark's propagate_positions. Strict mode
-    # checks terminal collisions in Lark's own contextual lexer; in use, PolicyLexer
-    # (lexer.py) is the same contextual idea without compiling a regex per state.
-    return Lark(
-        GRAMMAR_PATH.read_text(encoding="utf-8"),
-        parser="lalr",
-        lexer="contextual" if strict else PolicyLexer,
-        propagate_positions=False,
-        maybe_placeholders=False,
-        keep_all_tokens=True,
-        strict=strict,
-        **options,
-    )
-
-
 @dataclass
 class ParseResult:
-    tree: Any | None
+    tree: Tree[Token] | None
     diagnostics: list[Diagnostic] = field(default_factory=list)
     error_offsets: list[int] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class _BadChar:
-    line: int
-    column: int
-    pos: int
-    char: str
-
-
-def _span(path: str, tok) -> Span:
-    end_line = tok.end_line or tok.line
-    end_col = tok.end_column or tok.column + max(1, len(tok.value))
-    return Span(path, tok.line, tok.column, end_line, end_col)
-
-
-@lru_cache(maxsize=4)
-def _terminal_names(lark) -> dict[str, str]:
-    """Terminal name -> literal text for keyword and punctuation terminals."""
-    from lark.lexer import PatternStr
-
-    return {t.name: t.pattern.value for t in lark.terminals if isinstance(t.pattern, PatternStr)}
-
-
-def _tokens(lexer_thread, parser_state, text: str) -> Iterator[Any]:
+def _tokens(lexer_thread: LexerThread, parser_state: State, text: str) -> Iterator[Token | BadChar]:
     """The lexer's token stream, made total: a character no token starts with becomes
-    a _BadChar (reported), and lexing goes on after it."""
+    a BadChar (reported), and lexing goes on after it."""
     from lark.exceptions import UnexpectedCharacters
 
     while True:
         try:
-            for tok in lexer_thread.lex(parser_state):
+            for tok in lexer_thread.lex(parser_state):  # type: ignore[no-untyped-call]  # untyped in Lark
                 yield tok
             return
         except UnexpectedCharacters as e:
+            assert lexer_thread.state is not None  # an interactive parse's lexer has its state
             line_ctr = lexer_thread.state.line_ctr
             pos = line_ctr.char_pos
-            yield _BadChar(e.line, e.column, pos, text[pos:pos + 1])
+            yield BadChar(e.line, e.column, pos, text[pos:pos + 1])
             line_ctr.feed(text[pos:pos + 1])
 
 
-def _try_feed(parser_state, tokens: list) -> bool:
+def _try_feed(parser_state: State, tokens: list[Token]) -> bool:
     """Feed `tokens` into a copy; on success commit to `parser_state` and return True."""
     from lark.exceptions import UnexpectedToken
 
@@ -133,7 +81,7 @@ def _try_feed(parser_state, tokens: list) -> bool:
     return True
 
 
-def _resync(parser_state, tok) -> bool:
+def _resync(parser_state: State, tok: Token) -> bool:
     """Pop the parser's stack until `tok` can be fed; feed it. False if nowhere fits."""
     states, values = list(parser_state.state_stack), list(parser_state.value_stack)
     table = parser_state.parse_conf.parse_table.states
@@ -149,7 +97,7 @@ def _resync(parser_state, tok) -> bool:
     return False
 
 
-def _to_block_level(parser_state, rbrace: str) -> None:
+def _to_block_level(parser_state: State, rbrace: str) -> None:
     """Pop a partial statement: back to the innermost block's body (or the top level)."""
     table = parser_state.parse_conf.parse_table.states
     while len(parser_state.state_stack) > 1 and rbrace not in table[parser_state.position]:
@@ -157,7 +105,7 @@ def _to_block_level(parser_state, rbrace: str) -> None:
         parser_state.value_stack.pop()
 
 
-def _open_blocks(parser_state, names: dict[str, str]) -> list[tuple[str, Any]]:
+def _open_blocks(parser_state: State, names: dict[str, str]) -> list[tuple[str, Token]]:
     """Blocks whose `{` is shifted but not closed: (keyword, keyword token), outermost first."""
     from lark.lexer import Token
 
@@ -175,7 +123,7 @@ def _open_blocks(parser_state, names: dict[str, str]) -> list[tuple[str, Any]]:
                 if isinstance(prev, Token) and names.get(prev.type) in BLOCK_KEYWORDS:
                     keyword = prev
                     break
-            opened.append((names.get(keyword.type) if keyword else "block", keyword or value))
+            opened.append((names[keyword.type] if keyword else "block", keyword or value))
     return opened
 
 
@@ -218,113 +166,151 @@ def _parse_recovering(text: str, path: str) -> ParseResult:
 
 
 def _recover(text: str, path: str) -> ParseResult:
-    from lark.lexer import Token
+    return Recovery(text, path).run()
 
-    from engine.policy import syntax_errors
 
-    lark = lark_parser()
-    names = _terminal_names(lark)
-    by_text = {v: k for k, v in names.items()}
-    lbrace, rbrace = by_text["{"], by_text["}"]
-    interactive = lark.parse_interactive(text)
-    state = interactive.parser_state
-    result = ParseResult(tree=None)
+class Recovery:
+    """One parse in panic mode: the parser's state, and whether (and where) it is skipping."""
 
-    def add(diagnostic: Diagnostic, offset: int) -> None:
-        result.diagnostics.append(diagnostic)
-        result.error_offsets.append(offset)
-        if len(result.diagnostics) >= MAX_SYNTAX_ERRORS:
-            raise _TooMany(result, diagnostic.span)
+    def __init__(self, text: str, path: str) -> None:
+        import engine.policy.syntax_errors as syntax_errors  # only when a file has errors: start-up
 
-    def report(tok) -> None:
-        add(syntax_errors.describe(lark, state, tok, path, text), tok.start_pos)
+        self.syntax_errors = syntax_errors
+        self.text, self.path = text, path
+        self.lark = lark_parser()
+        self.names = terminal_names(self.lark)
+        self.by_text = {v: k for k, v in self.names.items()}
+        self.lbrace, self.rbrace = self.by_text["{"], self.by_text["}"]
+        self.interactive = self.lark.parse_interactive(text)
+        self.state = self.interactive.parser_state
+        self.result = ParseResult(tree=None)
+        self.skip_line: int | None = None  # while recovering: the line being discarded
+        self.skip_depth = 0  # braces opened on discarded lines
+        self.recovering = False
 
-    skip_line: int | None = None  # while recovering: the line being discarded
-    skip_depth = 0  # braces opened on discarded lines
-    recovering = False
-    for tok in _tokens(interactive.lexer_thread, state, text):
-        if isinstance(tok, _BadChar):
-            if not (recovering and skip_line == tok.line):
-                add(syntax_errors.bad_character(tok, path, text), tok.pos)
-            recovering, skip_line = True, tok.line
-            continue
-        if recovering:
-            if skip_depth:
-                skip_depth += {lbrace: 1, rbrace: -1}.get(tok.type, 0)
-                continue
-            if tok.line == skip_line and tok.type != rbrace:
-                skip_depth += tok.type == lbrace
-                continue
-            if tok.value in by_text and tok.type != by_text[tok.value]:
-                # Lexed in the error's context, a keyword may have come out as a name.
-                tok = Token.new_borrow_pos(by_text[tok.value], tok.value, tok)
-            if not _resync(state, tok):
-                if tok.line != skip_line:
-                    # A mistake of its own on the next line: report it from the enclosing block.
-                    _to_block_level(state, rbrace)
-                    report(tok)
-                skip_line, skip_depth = tok.line, int(tok.type == lbrace)
-                continue
-            recovering = False
-            continue
-        if tok.type in state.parse_conf.parse_table.states[state.position]:
-            from lark.exceptions import UnexpectedToken
+    def add(self, diagnostic: Diagnostic, offset: int) -> None:
+        self.result.diagnostics.append(diagnostic)
+        self.result.error_offsets.append(offset)
+        if len(self.result.diagnostics) >= MAX_SYNTAX_ERRORS:
+            raise _TooMany(self.result, diagnostic.span)
 
+    def report(self, tok: Token) -> None:
+        assert tok.start_pos is not None  # every token of lexer.py has its position
+        self.add(self.syntax_errors.describe(self.lark, self.state, tok, self.path, self.text), tok.start_pos)
+
+    def skip_from(self, tok: Token) -> None:
+        """Discard the rest of `tok`'s line (and any block opened on it)."""
+        self.recovering, self.skip_line, self.skip_depth = True, tok.line, int(tok.type == self.lbrace)
+
+    def run(self) -> ParseResult:
+        for tok in _tokens(self.interactive.lexer_thread, self.state, self.text):
+            if isinstance(tok, BadChar):
+                self.bad_char(tok)
+            elif self.recovering:
+                self.resume(tok)
+            elif not self.fed(tok):
+                self.error_at(tok)
+        self.close_at_end()
+        return self.result
+
+    def bad_char(self, tok: BadChar) -> None:
+        if not (self.recovering and self.skip_line == tok.line):
+            self.add(self.syntax_errors.bad_character(tok, self.path, self.text), tok.pos)
+        self.recovering, self.skip_line = True, tok.line
+
+    def resume(self, tok: Token) -> None:
+        """While recovering: skip the rest of the line, then go on where `tok` fits."""
+        from lark.lexer import Token
+
+        if self.skip_depth:
+            self.skip_depth += {self.lbrace: 1, self.rbrace: -1}.get(tok.type, 0)
+            return
+        if tok.line == self.skip_line and tok.type != self.rbrace:
+            self.skip_depth += tok.type == self.lbrace
+            return
+        if tok.value in self.by_text and tok.type != self.by_text[tok.value]:
+            # Lexed in the error's context, a keyword may have come out as a name.
+            tok = Token.new_borrow_pos(self.by_text[tok.value], tok.value, tok)
+        if not _resync(self.state, tok):
+            if tok.line != self.skip_line:
+                # A mistake of its own on the next line: report it from the enclosing block.
+                _to_block_level(self.state, self.rbrace)
+                self.report(tok)
+            self.skip_line, self.skip_depth = tok.line, int(tok.type == self.lbrace)
+            return
+        self.recovering = False
+
+    def fed(self, tok: Token) -> bool:
+        """`tok` fed to the parser; False when it does not fit (a syntax error)."""
+        from lark.exceptions import UnexpectedToken
+
+        if tok.type in self.state.parse_conf.parse_table.states[self.state.position]:
             try:
-                state.feed_token(tok)
-                continue
+                self.state.feed_token(tok)
+                return True
             except UnexpectedToken:
                 pass
-        # A syntax error at `tok`.
+        return False
+
+    def error_at(self, tok: Token) -> None:
+        """A syntax error at `tok`: repaired (a missing `}` or `{`), or reported and skipped."""
+        from lark.lexer import Token
+
+        state, names, rbrace, lbrace = self.state, self.names, self.rbrace, self.lbrace
         opened = _open_blocks(state, names) if names.get(tok.type) in BLOCK_KEYWORDS else []
         if opened:
             closer = Token.new_borrow_pos(rbrace, "}", tok)
             trial = [closer, tok]
             for _ in opened:
                 if _try_feed(state, trial):
-                    result.diagnostics.append(syntax_errors.missing_close_brace(tok, opened[-1], path, names))
+                    self.result.diagnostics.append(
+                        self.syntax_errors.missing_close_brace(tok, opened[-1], self.path, names))
                     break
                 trial.insert(0, closer)
             else:
-                report(tok)
-                recovering, skip_line, skip_depth = True, tok.line, int(tok.type == lbrace)
-            continue
+                self.report(tok)
+                self.skip_from(tok)
+            return
         if lbrace in state.parse_conf.parse_table.states[state.position] and tok.type != lbrace:
             # `portfolio "p"` then statements: the `{` is missing; insert it and go on.
             diagnostic_state = state.copy(deepcopy_values=False)
             if _try_feed(state, [Token.new_borrow_pos(lbrace, "{", tok), tok]):
-                result.diagnostics.append(syntax_errors.describe(lark, diagnostic_state, tok, path, text))
-                continue
-        report(tok)
+                self.result.diagnostics.append(
+                    self.syntax_errors.describe(self.lark, diagnostic_state, tok, self.path, self.text))
+                return
+        self.report(tok)
         if tok.type == rbrace and _resync(state, tok):
-            continue
-        recovering, skip_line, skip_depth = True, tok.line, int(tok.type == lbrace)
+            return
+        self.skip_from(tok)
 
-    # End of file: close what is open, reporting it once.
-    line, column = _last_content_line(text)
-    end_span = Span(path, line, max(1, column), line, max(1, column) + 1)
-    eof = Token("$END", "", len(text), line, column + 1, line, column + 1, len(text))
-    from lark.exceptions import UnexpectedToken
+    def close_at_end(self) -> None:
+        """End of file: close what is open, reporting it once."""
+        from lark.exceptions import UnexpectedToken
+        from lark.lexer import Token
 
-    reported_eof = False
-    for _ in range(64):
-        try:
-            result.tree = state.feed_token(eof, True)
-            break
-        except UnexpectedToken:
-            opened = _open_blocks(state, names)
-            if not reported_eof and (opened or not recovering):
-                reported_eof = True
-                result.diagnostics.append(syntax_errors.unexpected_eof(lark, state, end_span, opened, names))
-                result.error_offsets.append(len(text))
-            if opened:
-                closer = Token(rbrace, "}", len(text), line, column + 1, line, column + 1, len(text))
-                if _resync(state, closer):
-                    continue
-            # Mid-statement at top level: drop the partial statement.
-            while len(state.state_stack) > 1:
-                state.state_stack.pop()
-                state.value_stack.pop()
-                if "$END" in state.parse_conf.parse_table.states[state.position]:
-                    break
-    return result
+        state, text = self.state, self.text
+        line, column = _last_content_line(text)
+        end_span = Span(self.path, line, max(1, column), line, max(1, column) + 1)
+        eof = Token("$END", "", len(text), line, column + 1, line, column + 1, len(text))
+        reported_eof = False
+        for _ in range(64):
+            try:
+                self.result.tree = state.feed_token(eof, True)
+                break
+            except UnexpectedToken:
+                opened = _open_blocks(state, self.names)
+                if not reported_eof and (opened or not self.recovering):
+                    reported_eof = True
+                    self.result.diagnostics.append(
+                        self.syntax_errors.unexpected_eof(self.lark, state, end_span, opened, self.names))
+                    self.result.error_offsets.append(len(text))
+                if opened:
+                    closer = Token(self.rbrace, "}", len(text), line, column + 1, line, column + 1, len(text))
+                    if _resync(state, closer):
+                        continue
+                # Mid-statement at top level: drop the partial statement.
+                while len(state.state_stack) > 1:
+                    state.state_stack.pop()
+                    state.value_stack.pop()
+                    if "$END" in state.parse_conf.parse_table.states[state.position]:
+                        break

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from engine.literals import format_inr, format_percent, fy_label
-from engine.policy import model as m
+import engine.policy.model as m
+from engine.policy.law import within
 from engine.vocabulary import BuyMethod, ChargedOn, Combine, RateKind, SecurityKind, Term
+
+Json = dict[str, Any]  # JSON-shaped, as `show --json` prints it
 
 
 def _rate(rate: m.Rate | None) -> str:
@@ -24,13 +28,13 @@ def _long(rate: m.Rate | None, indexed: bool | None, unindexed: Decimal | None) 
     return text
 
 
-def law_in_force(law: m.TaxLaw, on: date, portfolio: m.Portfolio | None = None) -> dict:
+def law_in_force(law: m.TaxLaw, on: date, portfolio: m.Portfolio | None = None) -> Json:
     """Per class, the rules for a sale on `on`, and the purchase-date regimes then in force."""
     fy = law.fy_of(on)
     classes = []
     for cls in law.classes:
         base = law.treatment(cls.name, None, on)
-        regimes = [r for r in cls.rules if r.precedence == 2 and m._within(on, r.sold_from, r.sold_to)]
+        regimes = [r for r in cls.rules if r.precedence == 2 and within(on, r.sold_from, r.sold_to)]
         exemption = law.exemption(cls.name, fy)
         classes.append({
             "class": cls.name,
@@ -63,14 +67,14 @@ def law_in_force(law: m.TaxLaw, on: date, portfolio: m.Portfolio | None = None) 
     }
 
 
-def _charges_in_force(law: m.TaxLaw, on: date, portfolio: m.Portfolio | None) -> list[dict]:
+def _charges_in_force(law: m.TaxLaw, on: date, portfolio: m.Portfolio | None) -> list[Json]:
     """The charges the model applies on `on`, asked of the model itself (TaxLaw.charges_on)
     for each kind of security and tax class in the portfolio (or in the law), grouped."""
     if portfolio is not None and portfolio.securities:
         kinds = sorted({(s.kind, s.tax_class) for s in portfolio.securities})
     else:
         kinds = [(kind, c.name) for kind in SecurityKind for c in law.classes]
-    grouped: dict[tuple, list[str]] = {}
+    grouped: dict[tuple[ChargedOn, tuple[tuple[str, str], ...]], list[str]] = {}
     for kind, tax_class in kinds:
         probe = m.Security(id="-", kind=kind, name="-", asset="-", tax_class=tax_class)
         for side in (ChargedOn.PURCHASE, ChargedOn.SALE):
@@ -121,7 +125,7 @@ def _range(word: str, first: date | None, last: date | None) -> str:
     return word
 
 
-def as_json(policy: m.Policy, on: date) -> dict:
+def as_json(policy: m.Policy, on: date) -> Json:
     data = {"as_of": on.isoformat(), "policy": policy.model_dump(mode="json")}
     if policy.tax is not None:
         data["in_force"] = law_in_force(policy.tax, on, policy.portfolio)
@@ -188,7 +192,7 @@ def as_text(policy: m.Policy, on: date) -> str:
     return "\n".join(out) + "\n"
 
 
-def _holding(c: dict, anniversary_long_term: bool) -> str:
+def _holding(c: Json, anniversary_long_term: bool) -> str:
     if c["long_term_after"]:
         return f"{'at least' if anniversary_long_term else 'more than'} {c['long_term_after']}"
     if c["short_rate"] == "-" and c["long_rate"] == "-":
@@ -207,9 +211,12 @@ def _rules_text(policy: m.Policy) -> list[str]:
         out.append(f"\nBuying: new money to underweight assets only, {how}")
     if policy.sell:
         s = policy.sell
-        pace = (f"sell {format_percent(s.rate_per_month)} of the portfolio a month" if s.rate_per_month
-                else f"keep drift under a ceiling stepping from {format_percent(s.ceiling.start)} to "
-                     f"{format_percent(s.ceiling.stop)} over {s.ceiling.months} months")
+        if s.rate_per_month:
+            pace = f"sell {format_percent(s.rate_per_month)} of the portfolio a month"
+        else:
+            assert s.ceiling is not None  # without a rate, a sell rule has a ceiling (validate_rules.py, V318)
+            pace = (f"keep drift under a ceiling stepping from {format_percent(s.ceiling.start)} to "
+                    f"{format_percent(s.ceiling.stop)} over {s.ceiling.months} months")
         extra = [w for w, on in (("only long-term lots", s.only_long_term_lots),
                                  ("never paying exit load", s.never_pay_exit_load)) if on]
         out.append(f"Selling: drift is {_MEASURES[s.measure]}; start above {format_percent(s.start_above)}, "

@@ -12,9 +12,17 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable
+from collections.abc import Collection
+from typing import TYPE_CHECKING, Callable
 
 from engine.diagnostics import Diagnostic, Span, error
+from engine.policy.grammar import BadChar, terminal_names, token_span
+
+if TYPE_CHECKING:
+    from lark import Lark, Token
+    from lark.parsers.lalr_parser_state import ParserState
+
+    State = ParserState[int]  # an LALR parser's state
 
 
 @dataclass(frozen=True)
@@ -107,13 +115,11 @@ def _category(token_type: str, keywords: dict[str, str]) -> str:
 
 
 @lru_cache(maxsize=2)
-def _example_index(lark) -> dict[tuple[int, str], MistakeClass]:
+def _example_index(lark: Lark) -> dict[tuple[int, str], MistakeClass]:
     """(parser state, token category) -> mistake class, from the catalogue's examples."""
     from lark.exceptions import UnexpectedToken
 
-    from engine.policy.parser import _terminal_names
-
-    keywords = _terminal_names(lark)
+    keywords = terminal_names(lark)
     index: dict[tuple[int, str], MistakeClass] = {}
     for mistake in CATALOGUE:
         for example in mistake.examples:
@@ -126,29 +132,25 @@ def _example_index(lark) -> dict[tuple[int, str], MistakeClass]:
     return index
 
 
-def classify(lark, parser_state, token) -> MistakeClass | None:
-    from engine.policy.parser import _terminal_names
-
-    keywords = _terminal_names(lark)
+def classify(lark: Lark, parser_state: State, token: Token) -> MistakeClass | None:
+    keywords = terminal_names(lark)
     return _example_index(lark).get((parser_state.position, _category(token.type, keywords)))
 
 
-def describe_token(token, keywords: dict[str, str]) -> str:
+def describe_token(token: Token, keywords: dict[str, str]) -> str:
     if token.type == "$END":
         return "the end of the file"
     if token.type in keywords:
         return f"`{keywords[token.type]}`"
     if token.type == "STRING":
-        return token.value
+        return str(token.value)
     if token.type == "NUMBER":
         return f"the number `{token.value}`"
     return f"`{token.value}`"
 
 
-def expected_words(lark, parser_state, limit: int = 8) -> list[str]:
-    from engine.policy.parser import _terminal_names
-
-    keywords = _terminal_names(lark)
+def expected_words(lark: Lark, parser_state: State, limit: int = 8) -> list[str]:
+    keywords = terminal_names(lark)
     table = parser_state.parse_conf.parse_table.states[parser_state.position]
     terminals = [t for t in table if t.isupper() or t == "$END"]
     words = sorted(f"`{keywords[t]}`" for t in terminals if t in keywords)
@@ -160,28 +162,18 @@ def expected_words(lark, parser_state, limit: int = 8) -> list[str]:
     return words
 
 
-def _did_you_mean(value: str, lark, parser_state) -> str | None:
-    from engine.policy.parser import _terminal_names
-
-    keywords = _terminal_names(lark)
+def _did_you_mean(value: str, lark: Lark, parser_state: State) -> str | None:
+    keywords = terminal_names(lark)
     table = parser_state.parse_conf.parse_table.states[parser_state.position]
     candidates = [keywords[t] for t in table if t in keywords and keywords[t][:1].isalpha()]
     match = difflib.get_close_matches(value.lower(), candidates, n=1, cutoff=0.6)
     return match[0] if match else None
 
 
-def _span(path: str, token) -> Span:
-    from engine.policy.parser import _span as span_of
-
-    return span_of(path, token)
-
-
-def describe(lark, parser_state, token, path: str, text: str) -> Diagnostic:
+def describe(lark: Lark, parser_state: State, token: Token, path: str, text: str) -> Diagnostic:
     """The diagnostic for an unexpected `token` in `parser_state`."""
-    from engine.policy.parser import _terminal_names
-
-    keywords = _terminal_names(lark)
-    span = _span(path, token)
+    keywords = terminal_names(lark)
+    span = token_span(path, token)
     got = describe_token(token, keywords)
     expected = expected_words(lark, parser_state)
     table = parser_state.parse_conf.parse_table.states[parser_state.position]
@@ -197,7 +189,7 @@ def describe(lark, parser_state, token, path: str, text: str) -> Diagnostic:
                                          f" (or {token.value.upper()} for an ISIN or symbol)"))
     mistake = classify(lark, parser_state, token)
     label = mistake.label if mistake else _fallback_label(token, table, keywords)
-    handler = _HANDLERS.get(label)
+    handler = _HANDLERS.get(label) if label is not None else None
     if handler:
         return handler(token, span, got, text, lark, parser_state)
     message = f"unexpected `{token.value}`" if token.type == "NUMBER" else f"unexpected {got}"
@@ -210,7 +202,7 @@ def describe(lark, parser_state, token, path: str, text: str) -> Diagnostic:
     return error("P101", message, span, hint)
 
 
-def _fallback_label(token, table, keywords) -> str | None:
+def _fallback_label(token: Token, table: Collection[str], keywords: dict[str, str]) -> str | None:
     """Rules on the expected set, for states the catalogue has no example of."""
     if token.type == "NUMBER" and "PERCENT" in table:
         return "missing-percent"
@@ -233,46 +225,46 @@ def _join(words: list[str]) -> str:
     return ", ".join(words[:-1]) + " or " + words[-1]
 
 
-def _missing_percent(token, span, got, text, lark, state) -> Diagnostic:
+def _missing_percent(token: Token, span: Span, got: str, text: str, lark: Lark, state: State) -> Diagnostic:
     return error("P110", f"{got} needs a percent sign here", span, f"write {token.value}%")
 
 
-def _missing_open_brace(token, span, got, text, lark, state) -> Diagnostic:
+def _missing_open_brace(token: Token, span: Span, got: str, text: str, lark: Lark, state: State) -> Diagnostic:
     return error("P104", f"expected `{{` before {got}", span,
                  "a block's statements go between braces: portfolio \"Name\" { ... }")
 
 
-def _unquoted_name(token, span, got, text, lark, state) -> Diagnostic:
+def _unquoted_name(token: Token, span: Span, got: str, text: str, lark: Lark, state: State) -> Diagnostic:
     return error("P105", f"expected a name in double quotes, found {got}", span,
                  'names are quoted: asset "Nifty 50" 40%, holds "Nifty 50", use "india"')
 
 
-def _missing_colon(token, span, got, text, lark, state) -> Diagnostic:
+def _missing_colon(token: Token, span: Span, got: str, text: str, lark: Lark, state: State) -> Diagnostic:
     return error("P106", f"expected `:` before {got}", span,
                  "a dated rule puts `:` between its dates and its settings: sold from 2024-07-23: short 20%")
 
 
-def _date_format(token, span, got, text, lark, state) -> Diagnostic:
+def _date_format(token: Token, span: Span, got: str, text: str, lark: Lark, state: State) -> Diagnostic:
     return error("P107", f"expected a date, found {got}", span, "write dates as YYYY-MM-DD, e.g. 2024-07-23")
 
 
-def _fy_format(token, span, got, text, lark, state) -> Diagnostic:
+def _fy_format(token: Token, span: Span, got: str, text: str, lark: Lark, state: State) -> Diagnostic:
     return error("P108", f"expected a financial year, found {got}", span, "write financial years as FY 2024-25")
 
 
-def _lowercase_security(token, span, got, text, lark, state) -> Diagnostic:
+def _lowercase_security(token: Token, span: Span, got: str, text: str, lark: Lark, state: State) -> Diagnostic:
     return error("P109", f"expected an ISIN or exchange symbol, found {got}", span,
                  f"ISINs and symbols are written in capitals: {token.value.upper()}")
 
 
-def _investor_id_missing(token, span, got, text, lark, state) -> Diagnostic:
+def _investor_id_missing(token: Token, span: Span, got: str, text: str, lark: Lark, state: State) -> Diagnostic:
     name = token.value.strip('"')
     short = "".join(ch for ch in (name.split() or ["id"])[0].lower() if ch.isalnum()) or "id"
     return error("P120", "an investor needs a short id before the name", span,
                  f'write investor {short} {token.value}')
 
 
-def _percent_for_amount(token, span, got, text, lark, state) -> Diagnostic:
+def _percent_for_amount(token: Token, span: Span, got: str, text: str, lark: Lark, state: State) -> Diagnostic:
     return error("P121", f"expected an amount in rupees or a number, found {got}", span,
                  "write an amount like Rs 5,000 or 1.25 lakh")
 
@@ -290,7 +282,7 @@ _HANDLERS: dict[str, Callable[..., Diagnostic]] = {
 }
 
 
-def bad_character(bad, path: str, text: str) -> Diagnostic:
+def bad_character(bad: BadChar, path: str, text: str) -> Diagnostic:
     span = Span(path, bad.line, bad.column, bad.line, bad.column + 1)
     if bad.char == '"':
         return error("P119", "this quoted name is not closed on its line", span, 'end it with `"` on the same line')
@@ -301,19 +293,20 @@ def bad_character(bad, path: str, text: str) -> Diagnostic:
                  "comments start with #; names go in double quotes")
 
 
-def missing_close_brace(token, opened, path: str, names: dict[str, str]) -> Diagnostic:
+def missing_close_brace(token: Token, opened: tuple[str, Token], path: str, names: dict[str, str]) -> Diagnostic:
     keyword, keyword_token = opened
-    span = _span(path, token)
+    span = token_span(path, token)
     return error(
         "P103",
         f"`{names.get(token.type, token.value)}` cannot appear inside the `{keyword}` block",
         span,
         f"is a `}}` missing before it? The `{keyword}` block opened on line {keyword_token.line}",
-        notes=(("the block opened here", _span(path, keyword_token)),),
+        notes=(("the block opened here", token_span(path, keyword_token)),),
     )
 
 
-def unexpected_eof(lark, state, end_span: Span, opened, names: dict[str, str]) -> Diagnostic:
+def unexpected_eof(lark: Lark, state: State, end_span: Span, opened: list[tuple[str, Token]],
+                   names: dict[str, str]) -> Diagnostic:
     if opened:
         keyword, keyword_token = opened[-1]
         return error(
@@ -321,7 +314,7 @@ def unexpected_eof(lark, state, end_span: Span, opened, names: dict[str, str]) -
             f"unexpected end of file: the `{keyword}` block opened on line {keyword_token.line} is not closed",
             end_span,
             "add `}` where the block ends",
-            notes=(("the block opened here", _span(end_span.path, keyword_token)),),
+            notes=(("the block opened here", token_span(end_span.path, keyword_token)),),
         )
     expected = expected_words(lark, state)
     return error("P101", "unexpected end of file", end_span,
