@@ -25,8 +25,12 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
 from engine.book import rows as book_rows
-from engine.book.store import MIGRATIONS, SCHEMA_VERSION, Book
+from engine.book.kept_ledger import (by_queue, disposal_of, keep, kept_intraday, ledger_token, lot_row, matched_row,
+                                     queue_of, trade_of, trade_row, transaction_row)
 from engine.book.rows import Damage
+from engine.book.schema import MIGRATIONS, SCHEMA_VERSION
+from engine.book.store import Book
+from engine.ledger.fifo import Ledger, LedgerError, replay
 
 LISTED = 50  # damaged rows named per check; the rest are counted
 TABLES = ("meta", "imports", "transactions", "prices", "fmv", "losses", "ledger_queues", "ledger_disposals",
@@ -98,8 +102,6 @@ def schema(book: Book) -> Check:
 
 def damages(book: Book) -> Iterator[Damage]:
     """Every damaged row of every table, table by table."""
-    from engine.book.kept_ledger import disposal_of, queue_of, trade_of
-
     db = book.db
     simple = (
         (book_rows.TRANSACTIONS_QUERY + " ORDER BY id", book_rows.transaction_problem),
@@ -126,8 +128,6 @@ def damages(book: Book) -> Iterator[Damage]:
             if damage is not None:
                 yield damage
     try:
-        from engine.book.kept_ledger import kept_intraday
-
         kept_intraday(book)
     except book_rows.BookDamaged as e:
         yield e.damage
@@ -160,9 +160,6 @@ def triggers(book: Book) -> Check:
 
 def _replay(book: Book):
     """(ledger, intraday, None), or (None, None, why) when the transactions cannot be replayed."""
-    from engine.ledger.fifo import LedgerError, replay
-    from engine.book.kept_ledger import kept_intraday
-
     try:
         intraday = kept_intraday(book)
     except book_rows.BookDamaged:
@@ -176,22 +173,18 @@ def _replay(book: Book):
 
 
 def _expected(ledger) -> tuple[dict, list, list]:
-    from engine.book.kept_ledger import _lot_row, _matched_row, _queues, _trade_row, _tx_row
-
-    queues = {key: json.loads(json.dumps([_lot_row(lot) for lot in lots]))  # as kept: JSON's lists, not tuples
-              for key, lots in _queues(ledger.lots).items()}
-    disposals = [(d.tx.date.isoformat(), _tx_row(d.tx), _matched_row(d.matched), int(d.bought_same_day))
+    queues = {key: json.loads(json.dumps([lot_row(lot) for lot in lots]))  # as kept: JSON's lists, not tuples
+              for key, lots in by_queue(ledger.lots).items()}
+    disposals = [(d.tx.date.isoformat(), transaction_row(d.tx), matched_row(d.matched), int(d.bought_same_day))
                  for d in ledger.disposals]
-    return queues, disposals, [_trade_row(t) for t in ledger.intraday]
+    return queues, disposals, [trade_row(t) for t in ledger.intraday]
 
 
 def kept_ledger(book: Book) -> Check:
-    from engine.book.kept_ledger import _token
-
     ledger, intraday, why = _replay(book)
     if ledger is None:
         return Check("kept ledger", (f"not compared: {why}",))
-    if book.get("ledger") != _token(book, intraday):  # the book does not claim to keep this replay
+    if book.get("ledger") != ledger_token(book, intraday):  # the book does not claim to keep this replay
         return Check("kept ledger", notes=("not current: the next report replays the transactions "
                                            "(`--repair` keeps the replay now)",))
     queues, disposals, trades = _expected(ledger)
@@ -223,8 +216,6 @@ def kept_ledger(book: Book) -> Check:
 
 def repair(book: Book, checks: list[Check]) -> tuple[list[str], list[str]]:
     """Rebuild the derived data in one transaction: (what was rebuilt, what could not be)."""
-    from engine.book.kept_ledger import keep
-
     by_name = {c.name: c for c in checks}
     if not by_name["integrity"].ok:
         return [], ["nothing repaired: the file's pages are damaged; restore the book from a backup"]

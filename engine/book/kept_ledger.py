@@ -9,7 +9,7 @@ Kept exactly: Decimals as their text, dates ISO, each lot's splits and mergers (
 security, ratio as a fraction), lot ids as what they are hashed from, and the intraday trades
 (schema 6). It is a derived copy and never the record: it is used only while the book's meta
 key `ledger` names this engine's LEDGER_FORMAT, the transactions the book holds (their count
-and highest id; triggers delete the key when a row is changed or deleted: `engine/book/store.py`,
+and highest id; triggers delete the key when a row is changed or deleted: `engine/book/schema.py`,
 schema 3) and the securities whose same-day trades were netted as intraday (a digest of the
 set, which the meta key `ledger_intraday` keeps in full): a policy that changes that set
 makes the next report replay. When it is not valid, `ledger_of` replays the transactions and
@@ -17,7 +17,7 @@ keeps the result again.
 
 An import whose transactions are all dated after the book's last one continues from the open
 lots of the queues it touches (the FIFO state is all a later transaction can see); any other
-import replays everything. An import too large to hold in memory (more than book.KEEP_ADDED
+import replays everything. An import too large to hold in memory (more than import_writer.KEEP_ADDED
 rows) is replayed from the book one holding at a time (`replay_by_holding`), with the same
 result byte for byte.
 """
@@ -36,8 +36,9 @@ from itertools import groupby
 from operator import itemgetter
 from typing import Collection, Iterable
 
-from engine.book.store import MIGRATIONS, Book
 from engine.book import rows as book_rows
+from engine.book.schema import MIGRATIONS
+from engine.book.store import Book
 from engine.book.rows import BookDamaged, Damage, kept_rows
 from engine.ledger.fifo import Disposal, IntradayTrade, Ledger, LedgerError, Lot, Matched, Step, replay
 from engine.transactions import TX_TYPES, TYPE_VALUE, Transaction
@@ -63,7 +64,7 @@ def steps_of(rows: list) -> tuple[Step, ...]:
     return tuple(Step(date.fromisoformat(on), security, _ratio(ratio)) for on, security, ratio in rows)
 
 
-def _lot_row(lot: Lot) -> list:
+def lot_row(lot: Lot) -> list:
     # What the id is hashed from, as one string (a lot's id is _lot_id(*ident), and
     # _lot_id(s) of that string is the same id): cheaper to keep than the hash itself.
     ident = lot.ident
@@ -86,12 +87,12 @@ def _lots_of(key: tuple[str, str, str], text: str, days: dict[str, date] | None 
     return lots
 
 
-def _tx_row(tx: Transaction) -> str:
+def transaction_row(tx: Transaction) -> str:
     return json.dumps([tx.date.isoformat(), tx.investor, tx.account, tx.security, TYPE_VALUE[tx.type],
                        str(tx.units), str(tx.price), str(tx.charges), tx.source])
 
 
-def _matched_row(matched: Iterable[Matched]) -> str:
+def matched_row(matched: Iterable[Matched]) -> str:
     return json.dumps([[m.lot_id, m.acquired.isoformat(), str(m.units), str(m.cost), _history_row(m.history)]
                        for m in matched])
 
@@ -106,7 +107,7 @@ def _disposal(seq: int, tx_text: str, matched_text: str, same_day: int) -> Dispo
                     bool(same_day))
 
 
-def _trade_row(trade: IntradayTrade) -> str:
+def trade_row(trade: IntradayTrade) -> str:
     return json.dumps([trade.investor, trade.account, trade.security, trade.day.isoformat(), str(trade.units),
                        str(trade.cost), str(trade.proceeds), str(trade.expenses), str(trade.profit),
                        list(trade.sources)])
@@ -118,7 +119,7 @@ def _trade(text: str) -> IntradayTrade:
                          Decimal(proceeds), Decimal(expenses), Decimal(profit), tuple(sources))
 
 
-def _queues(lots: Iterable[Lot]) -> dict[tuple[str, str, str], list[Lot]]:
+def by_queue(lots: Iterable[Lot]) -> dict[tuple[str, str, str], list[Lot]]:
     """Lots grouped by queue; `lots` are in queue order, as a Ledger holds them."""
     return {key: list(group) for key, group in groupby(lots, key=_KEY)}
 
@@ -137,7 +138,7 @@ def kept_intraday(book: Book) -> frozenset[str]:
     raise BookDamaged(Damage("meta", "ledger_intraday", "value", text, "a JSON list of securities"), book.path)
 
 
-def _token(book: Book, intraday: Collection[str]) -> str:
+def ledger_token(book: Book, intraday: Collection[str]) -> str:
     """This engine's format, the transactions the ledger is the replay of, the securities whose
     same-day trades it netted (a digest), and how many disposals and intraday trades it keeps:
     a row of those inserted by another SQLite client changes the count (one changed or deleted
@@ -154,7 +155,7 @@ def is_kept(book: Book, intraday: Collection[str] | None = None) -> bool:
     `intraday` netted (None: whatever set the kept replay netted), and every trigger that
     guards it is in place (a client that dropped them could have changed it unseen: the
     transactions are then replayed each time, until `lotwise doctor --repair` makes them again)."""
-    return (book.get("ledger") == _token(book, kept_intraday(book) if intraday is None else intraday)
+    return (book.get("ledger") == ledger_token(book, kept_intraday(book) if intraday is None else intraday)
             and book.db.execute(_GUARDS_PRESENT).fetchone()[0] == len(GUARDS))
 
 
@@ -176,12 +177,12 @@ def keep(book: Book, ledger: Ledger, replayed_from: str | None = None,
     transactions changed since (an import by another process), nothing is kept. Returns
     whether it was kept."""
     with book.transaction():
-        if replayed_from is not None and _token(book, intraday) != replayed_from:
+        if replayed_from is not None and ledger_token(book, intraday) != replayed_from:
             return False
         book.db.execute("DELETE FROM ledger_queues")
         book.db.execute("DELETE FROM ledger_disposals")
         book.db.execute("DELETE FROM ledger_intraday")
-        _write(book, _queues(ledger.lots), ledger.disposals, ledger.intraday, first_seq=0, intraday=intraday)
+        _write(book, by_queue(ledger.lots), ledger.disposals, ledger.intraday, first_seq=0, intraday=intraday)
     return True
 
 
@@ -191,15 +192,15 @@ def _write(book: Book, queues: dict[tuple[str, str, str], list[Lot]], disposals:
     db.executemany("DELETE FROM ledger_queues WHERE investor = ? AND account = ? AND security = ?",
                    [key for key, lots in queues.items() if not lots])
     db.executemany("INSERT OR REPLACE INTO ledger_queues (investor, account, security, lots) VALUES (?, ?, ?, ?)",
-                   [(*key, json.dumps([_lot_row(lot) for lot in lots])) for key, lots in queues.items() if lots])
+                   [(*key, json.dumps([lot_row(lot) for lot in lots])) for key, lots in queues.items() if lots])
     db.executemany("INSERT INTO ledger_disposals (seq, date, transaction_row, matched, bought_same_day) "
                    "VALUES (?, ?, ?, ?, ?)",
-                   ((first_seq + i, d.tx.date.isoformat(), _tx_row(d.tx), _matched_row(d.matched),
+                   ((first_seq + i, d.tx.date.isoformat(), transaction_row(d.tx), matched_row(d.matched),
                      int(d.bought_same_day)) for i, d in enumerate(disposals)))
     db.executemany("INSERT INTO ledger_intraday (date, trade) VALUES (?, ?)",
-                   ((t.day.isoformat(), _trade_row(t)) for t in trades))
+                   ((t.day.isoformat(), trade_row(t)) for t in trades))
     book.set("ledger_intraday", json.dumps(sorted(intraday)))
-    book.set("ledger", _token(book, intraday))
+    book.set("ledger", ledger_token(book, intraday))
 
 
 def open_lots(book: Book, keys: Iterable[tuple[str, str, str]] | None = None) -> list[Lot]:
@@ -301,7 +302,7 @@ def after_import(book: Book, check: ImportCheck, added: list[Transaction] | None
     if check.continues and check.last is not None and added and min(t.date for t in added) > check.last:
         touched = {t.key for t in added}
         ledger = replay(added, opening=open_lots(book, touched), intraday=intraday)
-        queues = _queues(ledger.lots)
+        queues = by_queue(ledger.lots)
         queues.update({key: [] for key in touched if key not in queues})
         first = book.db.execute("SELECT coalesce(max(seq), -1) + 1 FROM ledger_disposals").fetchone()[0]
         with book.transaction():
@@ -366,17 +367,17 @@ def replay_by_holding(book: Book, intraday: Collection[str] = frozenset(), since
             continue
         if failure is not None:
             continue  # nothing will be kept: only the first error is looked for
-        queues = _queues(ledger.lots)
+        queues = by_queue(ledger.lots)
         queues.update({key: [] for key in touched if key not in queues})
         db.executemany("DELETE FROM ledger_queues WHERE investor = ? AND account = ? AND security = ?",
                        [key for key, lots in queues.items() if not lots])
         db.executemany("INSERT OR REPLACE INTO ledger_queues (investor, account, security, lots) VALUES (?, ?, ?, ?)",
-                       [(*key, json.dumps([_lot_row(lot) for lot in lots])) for key, lots in queues.items() if lots])
+                       [(*key, json.dumps([lot_row(lot) for lot in lots])) for key, lots in queues.items() if lots])
         db.executemany("INSERT INTO temp.replay_disposals VALUES (?, ?, ?, ?, ?, ?)",
-                       ((at[0].isoformat(), at[1], at[2], _tx_row(d.tx), _matched_row(d.matched),
+                       ((at[0].isoformat(), at[1], at[2], transaction_row(d.tx), matched_row(d.matched),
                          int(d.bought_same_day)) for d, at in zip(ledger.disposals, positions["disposals"])))
         db.executemany("INSERT INTO temp.replay_intraday VALUES (?, ?, ?, ?)",
-                       ((at[0].isoformat(), at[1], at[2], _trade_row(t))
+                       ((at[0].isoformat(), at[1], at[2], trade_row(t))
                         for t, at in zip(ledger.intraday, positions["trades"])))
     if failure is not None:
         raise failure
@@ -388,7 +389,7 @@ def replay_by_holding(book: Book, intraday: Collection[str] = frozenset(), since
     db.execute("DELETE FROM temp.replay_disposals")
     db.execute("DELETE FROM temp.replay_intraday")
     book.set("ledger_intraday", json.dumps(sorted(intraday)))
-    book.set("ledger", _token(book, intraday))
+    book.set("ledger", ledger_token(book, intraday))
 
 
 def ledger_of(book: Book, *, until: date | None = None, sold_from: date | None = None,
@@ -413,7 +414,7 @@ def ledger_of(book: Book, *, until: date | None = None, sold_from: date | None =
     if until is not None and (last := last_date(book)) is not None and until < last:
         ledger = replay((t for t in book.transactions() if t.date <= until), intraday=intraday)
     else:
-        token = _token(book, intraday)  # what the replay reads; kept only if no import lands meanwhile
+        token = ledger_token(book, intraday)  # what the replay reads; kept only if no import lands meanwhile
         ledger = replay(book.transactions(), intraday=intraday)
         try:
             keep(book, ledger, replayed_from=token, intraday=intraday)

@@ -23,7 +23,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from engine.book.store import BookError
+from engine.book.errors import BookError
 from engine.book.importers.csvrows import AMOUNT, FIRST_DAY, LAST_DAY, PRICE, UNITS, Limit, limit_problem
 from engine.transactions import TX_TYPES, BroughtForwardLoss, Price, Transaction
 from engine.vocabulary import Side, Term
