@@ -39,6 +39,10 @@ def _imports(path: Path, tree: ast.AST):
                 yield a.name, []
 
 
+def _private(name: str) -> bool:
+    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))  # __version__ is public
+
+
 def _trees(paths):
     return {path: ast.parse(path.read_text(encoding="utf-8")) for path in paths}
 
@@ -57,11 +61,11 @@ def test_no_private_name_imported_across_modules():
     for path, tree in _trees(OWNED).items():
         for module, names in _imports(path, tree):
             if module.startswith("engine"):
-                assert not [n for n in names if n.startswith("_")], (str(path), module, names)
+                assert not [n for n in names if _private(n)], (str(path), module, names)
     owned = {_module_name(path) for path in OWNED}
     for path, tree in _trees(sorted(ENGINE.rglob("*.py"))).items():
         for module, names in _imports(path, tree):
-            private = [n for n in names if n.startswith("_")]
+            private = [n for n in names if _private(n)]
             if module in owned and module != "engine.files" and _module_name(path) != module:
                 assert not private, (str(path), module, names)
 

@@ -34,13 +34,13 @@ from decimal import Decimal
 from fractions import Fraction
 from itertools import groupby
 from operator import itemgetter
-from typing import Collection, Iterable
+from typing import Collection, Iterable, Sequence
 
 from engine.book import rows as book_rows
 from engine.book.schema import MIGRATIONS
 from engine.book.store import Book
-from engine.book.rows import BookDamaged, Damage, kept_rows
-from engine.ledger.fifo import Disposal, IntradayTrade, Ledger, LedgerError, Lot, Matched, Step, replay
+from engine.book.rows import BookDamaged, Damage, SqlRow, kept_rows
+from engine.ledger.fifo import Disposal, IntradayTrade, Ledger, LedgerError, Lot, Matched, Order, Step, replay
 from engine.transactions import TX_TYPES, TYPE_VALUE, Transaction
 
 # Bump when replay's results change (a fix to FIFO, cost apportionment, lot ids...): books
@@ -56,15 +56,17 @@ def _ratio(text: str) -> Fraction:
     return _ONE if text == "1" else Fraction(text)
 
 
-def _history_row(history: tuple[Step, ...]) -> list:
+def _history_row(history: tuple[Step, ...]) -> list[list[str]]:
     return [[step.on.isoformat(), step.security, str(step.ratio)] for step in history]
 
 
-def steps_of(rows: list) -> tuple[Step, ...]:
+def steps_of(rows: Iterable[Sequence[str]]) -> tuple[Step, ...]:
+    """A lot's splits and mergers from their rows [date, security, ratio] (`_history_row`)."""
     return tuple(Step(date.fromisoformat(on), security, _ratio(ratio)) for on, security, ratio in rows)
 
 
-def lot_row(lot: Lot) -> list:
+def lot_row(lot: Lot) -> list[object]:
+    """A lot as a kept queue holds it (JSON): [ident, acquired, units, cost, origin, how, history]."""
     # What the id is hashed from, as one string (a lot's id is _lot_id(*ident), and
     # _lot_id(s) of that string is the same id): cheaper to keep than the hash itself.
     ident = lot.ident
@@ -88,11 +90,13 @@ def _lots_of(key: tuple[str, str, str], text: str, days: dict[str, date] | None 
 
 
 def transaction_row(tx: Transaction) -> str:
+    """A disposal's transaction as ledger_disposals keeps it (JSON)."""
     return json.dumps([tx.date.isoformat(), tx.investor, tx.account, tx.security, TYPE_VALUE[tx.type],
                        str(tx.units), str(tx.price), str(tx.charges), tx.source])
 
 
 def matched_row(matched: Iterable[Matched]) -> str:
+    """The parts of lots a disposal consumed, as ledger_disposals keeps them (JSON)."""
     return json.dumps([[m.lot_id, m.acquired.isoformat(), str(m.units), str(m.cost), _history_row(m.history)]
                        for m in matched])
 
@@ -108,6 +112,7 @@ def _disposal(seq: int, tx_text: str, matched_text: str, same_day: int) -> Dispo
 
 
 def trade_row(trade: IntradayTrade) -> str:
+    """An intraday trade as ledger_intraday keeps it (JSON)."""
     return json.dumps([trade.investor, trade.account, trade.security, trade.day.isoformat(), str(trade.units),
                        str(trade.cost), str(trade.proceeds), str(trade.expenses), str(trade.profit),
                        list(trade.sources)])
@@ -205,6 +210,7 @@ def _write(book: Book, queues: dict[tuple[str, str, str], list[Lot]], disposals:
 
 def open_lots(book: Book, keys: Iterable[tuple[str, str, str]] | None = None) -> list[Lot]:
     """The kept open lots (of the queues `keys`, or all), ordered by queue, then FIFO."""
+    rows: Iterable[SqlRow]
     if keys is None:
         rows = book.db.execute("SELECT rowid, investor, account, security, lots FROM ledger_queues "
                                "ORDER BY investor, account, security")
@@ -218,7 +224,7 @@ def open_lots(book: Book, keys: Iterable[tuple[str, str, str]] | None = None) ->
             for lot in lots]
 
 
-def queue_of(row: tuple, days: dict[str, date] | None = None) -> list[Lot]:
+def queue_of(row: SqlRow, days: dict[str, date] | None = None) -> list[Lot]:
     """The lots of a row (rowid, investor, account, security, lots) of ledger_queues."""
     _, investor, account, security, text = row
     return _lots_of((investor, account, security), text, days)
@@ -239,7 +245,7 @@ def disposals(book: Book, sold_from: date | None = None, sold_to: date | None = 
     return kept_rows("ledger_disposals", book.db.execute(query + " ORDER BY seq", params), disposal_of, book.path)
 
 
-def disposal_of(row: tuple) -> Disposal:
+def disposal_of(row: SqlRow) -> Disposal:
     """The disposal of a row (seq, transaction_row, matched, bought_same_day) of ledger_disposals."""
     return _disposal(*row)
 
@@ -252,7 +258,7 @@ def intraday_trades(book: Book, day_from: date | None = None) -> list[IntradayTr
     return kept_rows("ledger_intraday", book.db.execute(query + " ORDER BY seq", params), trade_of, book.path)
 
 
-def trade_of(row: tuple) -> IntradayTrade:
+def trade_of(row: SqlRow) -> IntradayTrade:
     """The trade of a row (seq, trade) of ledger_intraday."""
     return _trade(row[1])
 
@@ -349,20 +355,20 @@ def replay_by_holding(book: Book, intraday: Collection[str] = frozenset(), since
     rows = db.execute("SELECT id, source, date, investor, account, security, type, units, price, charges "
                       "FROM transactions WHERE id > ? ORDER BY investor, account, security, date, id", (after,))
 
-    def group(row) -> tuple:
+    def group(row: SqlRow) -> tuple[str, ...]:
         return (row[3], row[4]) if (row[3], row[4]) in merged else (row[3], row[4], row[5])
 
     failure: LedgerError | None = None
-    for _, members in groupby(rows, key=group):
-        members = list(members)  # every row checked as any reader checks it (BookDamaged names a bad one)
+    for _, grouped in groupby(rows, key=group):
+        members = list(grouped)  # every row checked as any reader checks it (BookDamaged names a bad one)
         transactions = [t._replace(seq=row[0]) for t, row in zip(book_rows.transactions(members, book.path), members)]
         touched = {t.key for t in transactions}
-        positions: dict[str, list] = {}
+        positions: dict[str, list[Order]] = {}
         try:
             ledger = replay(transactions, opening=open_lots(book, touched) if since is not None else (),
                             intraday=intraday, positions=positions)
         except LedgerError as e:
-            if failure is None or e.at < failure.at:
+            if failure is None or _stopped_at(e) < _stopped_at(failure):
                 failure = e
             continue
         if failure is not None:
@@ -390,6 +396,11 @@ def replay_by_holding(book: Book, intraday: Collection[str] = frozenset(), since
     db.execute("DELETE FROM temp.replay_intraday")
     book.set("ledger_intraday", json.dumps(sorted(intraday)))
     book.set("ledger", ledger_token(book, intraday))
+
+
+def _stopped_at(error: LedgerError) -> tuple[int, Order]:
+    assert error.at is not None  # replay says where it stopped in every LedgerError it raises
+    return error.at
 
 
 def ledger_of(book: Book, *, until: date | None = None, sold_from: date | None = None,

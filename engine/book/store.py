@@ -12,7 +12,7 @@ import sqlite3
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import Iterable, Iterator, cast
 
 from engine.book import import_writer
 from engine.book import rows as book_rows  # every row checked: BookDamaged names a bad one
@@ -20,7 +20,7 @@ from engine.book.errors import BUSY, BookBusy, BookError, fault
 from engine.book.import_writer import ImportReport, Keyed, Occurrences, fingerprints
 from engine.book.schema import MIGRATIONS, SCHEMA_VERSION
 from engine.book.session import Session, connect, shm_path, use_wal, wal_path, writable
-from engine.transactions import BroughtForwardLoss, Fmv, Price, Transaction
+from engine.transactions import BroughtForwardLoss, Fmv, Price, Record, Transaction
 
 # Names used from here by the shell and the tests, whose homes are the modules above.
 __all__ = ["Book", "BookBusy", "BookError", "ImportReport", "MIGRATIONS", "Occurrences", "SCHEMA_VERSION",
@@ -124,21 +124,21 @@ class Book(Session):
         report, self.last_added = import_writer.add_transactions(self, records, sha256=sha256, name=name, kind=kind)
         return report
 
-    def add_prices(self, records: Sequence[Price], *, sha256: str, name: str, kind: str) -> ImportReport:
+    def add_prices(self, records: Iterable[Price], *, sha256: str, name: str, kind: str) -> ImportReport:
         """Add prices; the same price again is skipped, a different one for the same day
         replaces it (a corrected NAV) and is counted as updated."""
         return self._add_keyed("prices", ("security", "date"), "price",
                                [((p.security, p.date.isoformat()), str(p.price)) for p in records],
                                sha256=sha256, name=name, kind=kind)
 
-    def add_fmv(self, records: Sequence[Fmv], *, sha256: str, name: str, kind: str) -> ImportReport:
+    def add_fmv(self, records: Iterable[Fmv], *, sha256: str, name: str, kind: str) -> ImportReport:
         """Add fair market values on 31-01-2018; the same value again is skipped, a
         different one for the same security replaces it and is counted as updated."""
         return self._add_keyed("fmv", ("security",), "fmv",
                                [((f.security,), str(f.value)) for f in records],
                                sha256=sha256, name=name, kind=kind)
 
-    def add_losses(self, records: Sequence[BroughtForwardLoss], *, sha256: str, name: str,
+    def add_losses(self, records: Iterable[BroughtForwardLoss], *, sha256: str, name: str,
                    kind: str) -> ImportReport:
         """Add brought-forward losses, one amount per (investor, FY of origin, term, FY brought
         into); the same amount again is skipped, a different one (a revised return) replaces it."""
@@ -150,11 +150,19 @@ class Book(Session):
                    sha256: str, name: str, kind: str) -> ImportReport:
         return import_writer.add_keyed(self, table, keys, column, rows, sha256=sha256, name=name, kind=kind)
 
-    def add(self, stores: str, records: Sequence[object], *, sha256: str, name: str, kind: str) -> ImportReport:
-        """Write an importer's records to the table they belong to (ImportResult.stores)."""
-        writer = {"transactions": self.add_transactions, "prices": self.add_prices,
-                  "fmv": self.add_fmv, "losses": self.add_losses}[stores]
-        return writer(records, sha256=sha256, name=name, kind=kind)
+    def add(self, stores: str, records: Iterable[Record], *, sha256: str, name: str, kind: str) -> ImportReport:
+        """Write an importer's records to the table they belong to (ImportResult.stores). An
+        importer's records are all of the kind its STORES names, which mypy cannot follow from
+        the string: hence the casts."""
+        if stores == "transactions":
+            return self.add_transactions(cast(Iterable[Transaction], records), sha256=sha256, name=name, kind=kind)
+        if stores == "prices":
+            return self.add_prices(cast(Iterable[Price], records), sha256=sha256, name=name, kind=kind)
+        if stores == "fmv":
+            return self.add_fmv(cast(Iterable[Fmv], records), sha256=sha256, name=name, kind=kind)
+        if stores == "losses":
+            return self.add_losses(cast(Iterable[BroughtForwardLoss], records), sha256=sha256, name=name, kind=kind)
+        raise KeyError(stores)
 
     # ------------------------------------------------------------------ reading
     def transactions(self) -> Iterator[Transaction]:

@@ -83,7 +83,7 @@ def owners_of(r: Reader, top: JsonObject, policy: Policy | None, explicit: str |
     forced = None
     if explicit is not None:
         forced = explicit if names is None else names.get(explicit.lower())
-        if forced is None:
+        if forced is None and names is not None:  # (an explicit investor is None only against a policy's names)
             r.problems.append(error("I158", f"the investor `{explicit}` given for `{r.text_path}` is not in the policy",
                                     None, "name an investor the policy declares: "
                                     + (", ".join(sorted(set(names.values()))) or "none")))

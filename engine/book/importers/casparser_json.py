@@ -61,7 +61,7 @@ def detect(text: str) -> bool:
 class _Row:
     """One transaction of a scheme, as read (units signed as in the CAS)."""
 
-    where: tuple
+    where: Where
     line: int
     date: date | None
     kind: str
@@ -129,7 +129,8 @@ def _folios(r: Reader, data: object) -> tuple[JsonObject, list[object]] | None:
     top = r.mapping(data, (), "the file")
     if top is None:
         return None
-    if isinstance(top.get("cas_type"), str) and top["cas_type"].upper() == "SUMMARY":
+    cas_type = top.get("cas_type")
+    if isinstance(cas_type, str) and cas_type.upper() == "SUMMARY":
         r.error("I168", ("cas_type",), "this is a summary CAS: it lists holdings, not transactions",
                 "request a detailed CAS (with transactions) from CAMS or KFintech and parse that")
         return None
@@ -261,7 +262,7 @@ class _Folios:
                     "period right?")
 
 
-def _unmatched(r: Reader, code: str, message: str, pan: str | None, name: str | None, where: list[tuple]) -> None:
+def _unmatched(r: Reader, code: str, message: str, pan: str | None, name: str | None, where: list[Where]) -> None:
     """One error for the folios of one holder that match no investor (or match ambiguously)."""
     ways = ([f"pan {pan}"] if pan else []) + ([f'alias "{name}"'] if name else [])
     if code == "I159":
@@ -274,10 +275,10 @@ def _unmatched(r: Reader, code: str, message: str, pan: str | None, name: str | 
     r.problems.append(error(code, f"{', '.join(jpath(w) for w in where)}: cannot tell which investor holds "
                                   f"{'this folio' if len(where) == 1 else 'these folios'}: {message}",
                             r.span(where[0] + (("PAN",) if pan else ())), hint,
-                            tuple(("the same holder", r.span(w)) for w in where[1:] if r.span(w))))
+                            tuple(("the same holder", span) for w in where[1:] if (span := r.span(w)) is not None)))
 
 
-def _row(r: Reader, value, where: tuple) -> _Row | None:
+def _row(r: Reader, value: object, where: Where) -> _Row | None:
     tx = r.mapping(value, where, "a transaction")
     if tx is None:
         return None
@@ -291,7 +292,8 @@ def _row(r: Reader, value, where: tuple) -> _Row | None:
     units, _ = r.decimal(tx, "units", where)
     amount, _ = r.decimal(tx, "amount", where)
     nav, _ = r.decimal(tx, "nav", where)
-    description = tx.get("description") if isinstance(tx.get("description"), str) else ""
+    given = tx.get("description")
+    description = given if isinstance(given, str) else ""
     row = _Row(where, r.line(where), day, kind, units, amount, nav, " ".join(description.split()))
     row.readable = len(r.problems) == before
     if not row.readable:
@@ -340,7 +342,7 @@ def _row(r: Reader, value, where: tuple) -> _Row | None:
     return row
 
 
-def _scheme(r: Reader, where: tuple, name: str, scheme: dict, rows: list[_Row],
+def _scheme(r: Reader, where: Where, name: str, scheme: JsonObject, rows: list[_Row],
             book: tuple[date, Decimal] | None) -> None:
     """Within one scheme: reversals cancel what they reverse, stamp duty joins its purchase;
     the opening balance is checked against the book's (`book`: the day before the statement
@@ -350,6 +352,7 @@ def _scheme(r: Reader, where: tuple, name: str, scheme: dict, rows: list[_Row],
         for n, row in enumerate(rows):
             if row.kind != "REVERSAL" or row.cancelled:
                 continue
+            assert row.units is not None  # a readable REVERSAL has units (_row: I160)
             target = next((t for t in reversed(rows[:n]) if not t.cancelled and t.kind != "REVERSAL"
                            and t.units is not None and t.units == -row.units
                            and (t.amount is None or row.amount is None or t.amount == -row.amount)), None)
@@ -369,6 +372,7 @@ def _scheme(r: Reader, where: tuple, name: str, scheme: dict, rows: list[_Row],
                         f"\"{name}\" on that day", "stamp duty is part of the cost of the purchase it was paid on; "
                         "check the rows against the PDF", at=row.where + ("type",))
                 continue
+            assert row.amount is not None  # a readable STAMP_DUTY_TAX row has an amount (_row: I152)
             target.charges += row.amount
         for row in rows:
             if row.charges < 0 and not row.cancelled and row.tx_type is not None:
@@ -398,8 +402,8 @@ def _opening_mismatch(name: str, opening: Decimal, book: tuple[date, Decimal] | 
     day, units = book
     if opening == units:
         return None
-    if units and opening.as_tuple().exponent < units.as_tuple().exponent:
-        units = units.quantize(Decimal(1).scaleb(opening.as_tuple().exponent))  # 100 -> 100.000, exactly
+    if units and _exponent(opening) < _exponent(units):
+        units = units.quantize(Decimal(1).scaleb(_exponent(opening)))  # 100 -> 100.000, exactly
     if not units:
         return (f"\"{name}\" opens the statement with {opening} units, whose purchases are in neither this "
                 f"file nor the book (it holds none on {day})",
@@ -409,6 +413,13 @@ def _opening_mismatch(name: str, opening: Decimal, book: tuple[date, Decimal] | 
             "the book is missing transactions before this statement (or has some the registrar does not): "
             "import the statements before it (or those transactions as a transactions CSV), or the lots and "
             "gains will be wrong")
+
+
+def _exponent(value: Decimal) -> int:
+    """The exponent of a finite number (units read within their limits, or held by the book)."""
+    exponent = value.as_tuple().exponent
+    assert isinstance(exponent, int)  # only an infinity's or a NaN's is a letter
+    return exponent
 
 
 def _stamped(rows: list[_Row], n: int) -> _Row | None:
