@@ -338,7 +338,7 @@ def plan_body(ident: str, body: object, path: Path | str) -> str:
 
 def _policy_problem(text: object) -> str | None:
     expected = "the policy as applied, as lotwise saved it (JSON)"
-    if not isinstance(text, str):  # lotwise saves a text: a number or a blob is not the policy
+    if not isinstance(text, (str, bytes, bytearray)):  # what json.loads reads: a number is not the policy
         return expected
     try:
         data = json.loads(text)
@@ -357,7 +357,7 @@ def plan_policy(ident: str, text: object, path: Path | str) -> dict[str, Any] | 
     problem = _policy_problem(text)
     if problem is not None:
         raise BookDamaged(Damage("plans", ident, "policy", text, problem), path)
-    assert isinstance(text, str)  # _policy_problem calls anything else damaged
+    assert isinstance(text, (str, bytes, bytearray))  # _policy_problem calls anything else damaged
     policy: dict[str, Any] = json.loads(text)  # a JSON object: checked by _policy_problem
     return policy
 
