@@ -13,6 +13,7 @@ The meaning of each field by type (docs/file-formats.md):
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
@@ -51,7 +52,7 @@ ACQUIRES, TRANSFERS = _ACQUIRES, _TRANSFERS
 class Transaction(NamedTuple):
     """Immutable (a NamedTuple: built in C, which matters at 100,000 rows)."""
 
-    date: date
+    date: datetime.date
     investor: str
     account: str
     security: str
@@ -69,7 +70,7 @@ class Transaction(NamedTuple):
 
 
 class Price(NamedTuple):
-    date: date
+    date: datetime.date
     security: str
     price: Decimal
 
@@ -100,3 +101,7 @@ class BroughtForwardLoss:
     def __post_init__(self) -> None:
         if not self.into:
             object.__setattr__(self, "into", self.fy + 1)
+
+
+# What an importer reads and the book keeps, one table each (engine/book/importers: STORES).
+Record = Transaction | Price | Fmv | BroughtForwardLoss

@@ -25,8 +25,12 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
 from engine.book import rows as book_rows
-from engine.book.store import MIGRATIONS, SCHEMA_VERSION, Book
+from engine.book.kept_ledger import (by_queue, disposal_of, keep, kept_intraday, ledger_token, lot_row, matched_row,
+                                     queue_of, trade_of, trade_row, transaction_row)
 from engine.book.rows import Damage
+from engine.book.schema import MIGRATIONS, SCHEMA_VERSION
+from engine.book.store import Book
+from engine.ledger.fifo import Ledger, LedgerError, replay
 
 LISTED = 50  # damaged rows named per check; the rest are counted
 TABLES = ("meta", "imports", "transactions", "prices", "fmv", "losses", "ledger_queues", "ledger_disposals",
@@ -46,7 +50,7 @@ class Check:
     def ok(self) -> bool:
         return not self.problems
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, object]:
         return {"check": self.name, "ok": self.ok, "problems": list(self.problems), "more": self.more,
                 "notes": list(self.notes)}
 
@@ -61,7 +65,7 @@ class Report:
     def healthy(self) -> bool:
         return all(c.ok for c in self.checks)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, object]:
         return {"book": self.book, "healthy": self.healthy, "checks": [c.to_json() for c in self.checks],
                 "repaired": list(self.repaired)}
 
@@ -98,8 +102,6 @@ def schema(book: Book) -> Check:
 
 def damages(book: Book) -> Iterator[Damage]:
     """Every damaged row of every table, table by table."""
-    from engine.book.kept_ledger import disposal_of, queue_of, trade_of
-
     db = book.db
     simple = (
         (book_rows.TRANSACTIONS_QUERY + " ORDER BY id", book_rows.transaction_problem),
@@ -126,8 +128,6 @@ def damages(book: Book) -> Iterator[Damage]:
             if damage is not None:
                 yield damage
     try:
-        from engine.book.kept_ledger import kept_intraday
-
         kept_intraday(book)
     except book_rows.BookDamaged as e:
         yield e.damage
@@ -158,44 +158,45 @@ def triggers(book: Book) -> Check:
     return Check("triggers", tuple(_trigger_problems(book).values()))
 
 
-def _replay(book: Book):
-    """(ledger, intraday, None), or (None, None, why) when the transactions cannot be replayed."""
-    from engine.ledger.fifo import LedgerError, replay
-    from engine.book.kept_ledger import kept_intraday
-
+def _replay(book: Book) -> tuple[Ledger, frozenset[str]] | str:
+    """(the ledger, the securities netted as intraday), or why the transactions cannot be replayed."""
+    intraday: frozenset[str]
     try:
         intraday = kept_intraday(book)
     except book_rows.BookDamaged:
         intraday = frozenset()
     try:
-        return replay(book.transactions(), intraday=intraday), intraday, None
+        return replay(book.transactions(), intraday=intraday), intraday
     except book_rows.BookDamaged:
-        return None, None, "rows of the transactions are damaged (see rows)"
+        return "rows of the transactions are damaged (see rows)"
     except LedgerError as e:
-        return None, None, f"the transactions do not replay: {e.diagnostic.message}"
+        return f"the transactions do not replay: {e.diagnostic.message}"
 
 
-def _expected(ledger) -> tuple[dict, list, list]:
-    from engine.book.kept_ledger import _lot_row, _matched_row, _queues, _trade_row, _tx_row
+# A queue's key, (investor, account, security).
+Queue = tuple[str, str, str]
 
-    queues = {key: json.loads(json.dumps([_lot_row(lot) for lot in lots]))  # as kept: JSON's lists, not tuples
-              for key, lots in _queues(ledger.lots).items()}
-    disposals = [(d.tx.date.isoformat(), _tx_row(d.tx), _matched_row(d.matched), int(d.bought_same_day))
+
+def _expected(ledger: Ledger) -> tuple[dict[Queue, object], list[tuple[str, str, str, int]], list[str]]:
+    """What the book keeps of `ledger`, as its rows read back: queues (their JSON parsed),
+    disposals and intraday trades."""
+    queues = {key: json.loads(json.dumps([lot_row(lot) for lot in lots]))  # as kept: JSON's lists, not tuples
+              for key, lots in by_queue(ledger.lots).items()}
+    disposals = [(d.tx.date.isoformat(), transaction_row(d.tx), matched_row(d.matched), int(d.bought_same_day))
                  for d in ledger.disposals]
-    return queues, disposals, [_trade_row(t) for t in ledger.intraday]
+    return queues, disposals, [trade_row(t) for t in ledger.intraday]
 
 
 def kept_ledger(book: Book) -> Check:
-    from engine.book.kept_ledger import _token
-
-    ledger, intraday, why = _replay(book)
-    if ledger is None:
-        return Check("kept ledger", (f"not compared: {why}",))
-    if book.get("ledger") != _token(book, intraday):  # the book does not claim to keep this replay
+    replayed = _replay(book)
+    if isinstance(replayed, str):
+        return Check("kept ledger", (f"not compared: {replayed}",))
+    ledger, intraday = replayed
+    if book.get("ledger") != ledger_token(book, intraday):  # the book does not claim to keep this replay
         return Check("kept ledger", notes=("not current: the next report replays the transactions "
                                            "(`--repair` keeps the replay now)",))
     queues, disposals, trades = _expected(ledger)
-    kept_queues: dict = {}
+    kept_queues: dict[Queue, object] = {}
     for investor, account, security, text in book.db.execute(
             "SELECT investor, account, security, lots FROM ledger_queues"):
         try:
@@ -223,27 +224,26 @@ def kept_ledger(book: Book) -> Check:
 
 def repair(book: Book, checks: list[Check]) -> tuple[list[str], list[str]]:
     """Rebuild the derived data in one transaction: (what was rebuilt, what could not be)."""
-    from engine.book.kept_ledger import keep
-
     by_name = {c.name: c for c in checks}
     if not by_name["integrity"].ok:
         return [], ["nothing repaired: the file's pages are damaged; restore the book from a backup"]
-    done, refused = [], []
+    done: list[str] = []
+    refused: list[str] = []
     kept = by_name["kept ledger"]
     rebuild = not kept.ok or kept.notes or any(book_rows.derived(d) for d in damages(book))
-    ledger, intraday, why = _replay(book) if rebuild else (None, None, None)
+    replayed = _replay(book) if rebuild else None
     with book.transaction():
         for name in _trigger_problems(book):
             book.db.execute(f"DROP TRIGGER IF EXISTS {name}")
             book.db.execute(TRIGGERS[name])
             done.append(f"trigger {name} made again")
-        if not rebuild:
+        if replayed is None:  # nothing to rebuild
             pass
-        elif ledger is not None:
-            keep(book, ledger, intraday=intraday)
-            done.append("the kept ledger rebuilt from the transactions")
+        elif isinstance(replayed, str):
+            refused.append(f"the kept ledger not rebuilt: {replayed}")
         else:
-            refused.append(f"the kept ledger not rebuilt: {why}")
+            keep(book, replayed[0], intraday=replayed[1])
+            done.append("the kept ledger rebuilt from the transactions")
     if not by_name["rows"].ok and not all(book_rows.derived(d) for d in damages(book)):
         refused.append("damaged rows of your data are left as they are: restore the book from a backup, "
                        "or correct them with an SQLite client")

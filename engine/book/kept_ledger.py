@@ -9,7 +9,7 @@ Kept exactly: Decimals as their text, dates ISO, each lot's splits and mergers (
 security, ratio as a fraction), lot ids as what they are hashed from, and the intraday trades
 (schema 6). It is a derived copy and never the record: it is used only while the book's meta
 key `ledger` names this engine's LEDGER_FORMAT, the transactions the book holds (their count
-and highest id; triggers delete the key when a row is changed or deleted: `engine/book/store.py`,
+and highest id; triggers delete the key when a row is changed or deleted: `engine/book/schema.py`,
 schema 3) and the securities whose same-day trades were netted as intraday (a digest of the
 set, which the meta key `ledger_intraday` keeps in full): a policy that changes that set
 makes the next report replay. When it is not valid, `ledger_of` replays the transactions and
@@ -17,7 +17,7 @@ keeps the result again.
 
 An import whose transactions are all dated after the book's last one continues from the open
 lots of the queues it touches (the FIFO state is all a later transaction can see); any other
-import replays everything. An import too large to hold in memory (more than book.KEEP_ADDED
+import replays everything. An import too large to hold in memory (more than import_writer.KEEP_ADDED
 rows) is replayed from the book one holding at a time (`replay_by_holding`), with the same
 result byte for byte.
 """
@@ -34,12 +34,13 @@ from decimal import Decimal
 from fractions import Fraction
 from itertools import groupby
 from operator import itemgetter
-from typing import Collection, Iterable
+from typing import Collection, Iterable, Sequence
 
-from engine.book.store import MIGRATIONS, Book
 from engine.book import rows as book_rows
-from engine.book.rows import BookDamaged, Damage, kept_rows
-from engine.ledger.fifo import Disposal, IntradayTrade, Ledger, LedgerError, Lot, Matched, Step, replay
+from engine.book.schema import MIGRATIONS
+from engine.book.store import Book
+from engine.book.rows import BookDamaged, Damage, SqlRow, kept_rows
+from engine.ledger.fifo import Disposal, IntradayTrade, Ledger, LedgerError, Lot, Matched, Order, Step, replay
 from engine.transactions import TX_TYPES, TYPE_VALUE, Transaction
 
 # Bump when replay's results change (a fix to FIFO, cost apportionment, lot ids...): books
@@ -55,15 +56,17 @@ def _ratio(text: str) -> Fraction:
     return _ONE if text == "1" else Fraction(text)
 
 
-def _history_row(history: tuple[Step, ...]) -> list:
+def _history_row(history: tuple[Step, ...]) -> list[list[str]]:
     return [[step.on.isoformat(), step.security, str(step.ratio)] for step in history]
 
 
-def steps_of(rows: list) -> tuple[Step, ...]:
+def steps_of(rows: Iterable[Sequence[str]]) -> tuple[Step, ...]:
+    """A lot's splits and mergers from their rows [date, security, ratio] (`_history_row`)."""
     return tuple(Step(date.fromisoformat(on), security, _ratio(ratio)) for on, security, ratio in rows)
 
 
-def _lot_row(lot: Lot) -> list:
+def lot_row(lot: Lot) -> list[object]:
+    """A lot as a kept queue holds it (JSON): [ident, acquired, units, cost, origin, how, history]."""
     # What the id is hashed from, as one string (a lot's id is _lot_id(*ident), and
     # _lot_id(s) of that string is the same id): cheaper to keep than the hash itself.
     ident = lot.ident
@@ -86,12 +89,14 @@ def _lots_of(key: tuple[str, str, str], text: str, days: dict[str, date] | None 
     return lots
 
 
-def _tx_row(tx: Transaction) -> str:
+def transaction_row(tx: Transaction) -> str:
+    """A disposal's transaction as ledger_disposals keeps it (JSON)."""
     return json.dumps([tx.date.isoformat(), tx.investor, tx.account, tx.security, TYPE_VALUE[tx.type],
                        str(tx.units), str(tx.price), str(tx.charges), tx.source])
 
 
-def _matched_row(matched: Iterable[Matched]) -> str:
+def matched_row(matched: Iterable[Matched]) -> str:
+    """The parts of lots a disposal consumed, as ledger_disposals keeps them (JSON)."""
     return json.dumps([[m.lot_id, m.acquired.isoformat(), str(m.units), str(m.cost), _history_row(m.history)]
                        for m in matched])
 
@@ -106,7 +111,8 @@ def _disposal(seq: int, tx_text: str, matched_text: str, same_day: int) -> Dispo
                     bool(same_day))
 
 
-def _trade_row(trade: IntradayTrade) -> str:
+def trade_row(trade: IntradayTrade) -> str:
+    """An intraday trade as ledger_intraday keeps it (JSON)."""
     return json.dumps([trade.investor, trade.account, trade.security, trade.day.isoformat(), str(trade.units),
                        str(trade.cost), str(trade.proceeds), str(trade.expenses), str(trade.profit),
                        list(trade.sources)])
@@ -118,7 +124,7 @@ def _trade(text: str) -> IntradayTrade:
                          Decimal(proceeds), Decimal(expenses), Decimal(profit), tuple(sources))
 
 
-def _queues(lots: Iterable[Lot]) -> dict[tuple[str, str, str], list[Lot]]:
+def by_queue(lots: Iterable[Lot]) -> dict[tuple[str, str, str], list[Lot]]:
     """Lots grouped by queue; `lots` are in queue order, as a Ledger holds them."""
     return {key: list(group) for key, group in groupby(lots, key=_KEY)}
 
@@ -137,7 +143,7 @@ def kept_intraday(book: Book) -> frozenset[str]:
     raise BookDamaged(Damage("meta", "ledger_intraday", "value", text, "a JSON list of securities"), book.path)
 
 
-def _token(book: Book, intraday: Collection[str]) -> str:
+def ledger_token(book: Book, intraday: Collection[str]) -> str:
     """This engine's format, the transactions the ledger is the replay of, the securities whose
     same-day trades it netted (a digest), and how many disposals and intraday trades it keeps:
     a row of those inserted by another SQLite client changes the count (one changed or deleted
@@ -154,7 +160,7 @@ def is_kept(book: Book, intraday: Collection[str] | None = None) -> bool:
     `intraday` netted (None: whatever set the kept replay netted), and every trigger that
     guards it is in place (a client that dropped them could have changed it unseen: the
     transactions are then replayed each time, until `lotwise doctor --repair` makes them again)."""
-    return (book.get("ledger") == _token(book, kept_intraday(book) if intraday is None else intraday)
+    return (book.get("ledger") == ledger_token(book, kept_intraday(book) if intraday is None else intraday)
             and book.db.execute(_GUARDS_PRESENT).fetchone()[0] == len(GUARDS))
 
 
@@ -176,12 +182,12 @@ def keep(book: Book, ledger: Ledger, replayed_from: str | None = None,
     transactions changed since (an import by another process), nothing is kept. Returns
     whether it was kept."""
     with book.transaction():
-        if replayed_from is not None and _token(book, intraday) != replayed_from:
+        if replayed_from is not None and ledger_token(book, intraday) != replayed_from:
             return False
         book.db.execute("DELETE FROM ledger_queues")
         book.db.execute("DELETE FROM ledger_disposals")
         book.db.execute("DELETE FROM ledger_intraday")
-        _write(book, _queues(ledger.lots), ledger.disposals, ledger.intraday, first_seq=0, intraday=intraday)
+        _write(book, by_queue(ledger.lots), ledger.disposals, ledger.intraday, first_seq=0, intraday=intraday)
     return True
 
 
@@ -191,19 +197,20 @@ def _write(book: Book, queues: dict[tuple[str, str, str], list[Lot]], disposals:
     db.executemany("DELETE FROM ledger_queues WHERE investor = ? AND account = ? AND security = ?",
                    [key for key, lots in queues.items() if not lots])
     db.executemany("INSERT OR REPLACE INTO ledger_queues (investor, account, security, lots) VALUES (?, ?, ?, ?)",
-                   [(*key, json.dumps([_lot_row(lot) for lot in lots])) for key, lots in queues.items() if lots])
+                   [(*key, json.dumps([lot_row(lot) for lot in lots])) for key, lots in queues.items() if lots])
     db.executemany("INSERT INTO ledger_disposals (seq, date, transaction_row, matched, bought_same_day) "
                    "VALUES (?, ?, ?, ?, ?)",
-                   ((first_seq + i, d.tx.date.isoformat(), _tx_row(d.tx), _matched_row(d.matched),
+                   ((first_seq + i, d.tx.date.isoformat(), transaction_row(d.tx), matched_row(d.matched),
                      int(d.bought_same_day)) for i, d in enumerate(disposals)))
     db.executemany("INSERT INTO ledger_intraday (date, trade) VALUES (?, ?)",
-                   ((t.day.isoformat(), _trade_row(t)) for t in trades))
+                   ((t.day.isoformat(), trade_row(t)) for t in trades))
     book.set("ledger_intraday", json.dumps(sorted(intraday)))
-    book.set("ledger", _token(book, intraday))
+    book.set("ledger", ledger_token(book, intraday))
 
 
 def open_lots(book: Book, keys: Iterable[tuple[str, str, str]] | None = None) -> list[Lot]:
     """The kept open lots (of the queues `keys`, or all), ordered by queue, then FIFO."""
+    rows: Iterable[SqlRow]
     if keys is None:
         rows = book.db.execute("SELECT rowid, investor, account, security, lots FROM ledger_queues "
                                "ORDER BY investor, account, security")
@@ -217,7 +224,7 @@ def open_lots(book: Book, keys: Iterable[tuple[str, str, str]] | None = None) ->
             for lot in lots]
 
 
-def queue_of(row: tuple, days: dict[str, date] | None = None) -> list[Lot]:
+def queue_of(row: SqlRow, days: dict[str, date] | None = None) -> list[Lot]:
     """The lots of a row (rowid, investor, account, security, lots) of ledger_queues."""
     _, investor, account, security, text = row
     return _lots_of((investor, account, security), text, days)
@@ -238,7 +245,7 @@ def disposals(book: Book, sold_from: date | None = None, sold_to: date | None = 
     return kept_rows("ledger_disposals", book.db.execute(query + " ORDER BY seq", params), disposal_of, book.path)
 
 
-def disposal_of(row: tuple) -> Disposal:
+def disposal_of(row: SqlRow) -> Disposal:
     """The disposal of a row (seq, transaction_row, matched, bought_same_day) of ledger_disposals."""
     return _disposal(*row)
 
@@ -251,7 +258,7 @@ def intraday_trades(book: Book, day_from: date | None = None) -> list[IntradayTr
     return kept_rows("ledger_intraday", book.db.execute(query + " ORDER BY seq", params), trade_of, book.path)
 
 
-def trade_of(row: tuple) -> IntradayTrade:
+def trade_of(row: SqlRow) -> IntradayTrade:
     """The trade of a row (seq, trade) of ledger_intraday."""
     return _trade(row[1])
 
@@ -301,7 +308,7 @@ def after_import(book: Book, check: ImportCheck, added: list[Transaction] | None
     if check.continues and check.last is not None and added and min(t.date for t in added) > check.last:
         touched = {t.key for t in added}
         ledger = replay(added, opening=open_lots(book, touched), intraday=intraday)
-        queues = _queues(ledger.lots)
+        queues = by_queue(ledger.lots)
         queues.update({key: [] for key in touched if key not in queues})
         first = book.db.execute("SELECT coalesce(max(seq), -1) + 1 FROM ledger_disposals").fetchone()[0]
         with book.transaction():
@@ -348,35 +355,35 @@ def replay_by_holding(book: Book, intraday: Collection[str] = frozenset(), since
     rows = db.execute("SELECT id, source, date, investor, account, security, type, units, price, charges "
                       "FROM transactions WHERE id > ? ORDER BY investor, account, security, date, id", (after,))
 
-    def group(row) -> tuple:
+    def group(row: SqlRow) -> tuple[str, ...]:
         return (row[3], row[4]) if (row[3], row[4]) in merged else (row[3], row[4], row[5])
 
     failure: LedgerError | None = None
-    for _, members in groupby(rows, key=group):
-        members = list(members)  # every row checked as any reader checks it (BookDamaged names a bad one)
+    for _, grouped in groupby(rows, key=group):
+        members = list(grouped)  # every row checked as any reader checks it (BookDamaged names a bad one)
         transactions = [t._replace(seq=row[0]) for t, row in zip(book_rows.transactions(members, book.path), members)]
         touched = {t.key for t in transactions}
-        positions: dict[str, list] = {}
+        positions: dict[str, list[Order]] = {}
         try:
             ledger = replay(transactions, opening=open_lots(book, touched) if since is not None else (),
                             intraday=intraday, positions=positions)
         except LedgerError as e:
-            if failure is None or e.at < failure.at:
+            if failure is None or _stopped_at(e) < _stopped_at(failure):
                 failure = e
             continue
         if failure is not None:
             continue  # nothing will be kept: only the first error is looked for
-        queues = _queues(ledger.lots)
+        queues = by_queue(ledger.lots)
         queues.update({key: [] for key in touched if key not in queues})
         db.executemany("DELETE FROM ledger_queues WHERE investor = ? AND account = ? AND security = ?",
                        [key for key, lots in queues.items() if not lots])
         db.executemany("INSERT OR REPLACE INTO ledger_queues (investor, account, security, lots) VALUES (?, ?, ?, ?)",
-                       [(*key, json.dumps([_lot_row(lot) for lot in lots])) for key, lots in queues.items() if lots])
+                       [(*key, json.dumps([lot_row(lot) for lot in lots])) for key, lots in queues.items() if lots])
         db.executemany("INSERT INTO temp.replay_disposals VALUES (?, ?, ?, ?, ?, ?)",
-                       ((at[0].isoformat(), at[1], at[2], _tx_row(d.tx), _matched_row(d.matched),
+                       ((at[0].isoformat(), at[1], at[2], transaction_row(d.tx), matched_row(d.matched),
                          int(d.bought_same_day)) for d, at in zip(ledger.disposals, positions["disposals"])))
         db.executemany("INSERT INTO temp.replay_intraday VALUES (?, ?, ?, ?)",
-                       ((at[0].isoformat(), at[1], at[2], _trade_row(t))
+                       ((at[0].isoformat(), at[1], at[2], trade_row(t))
                         for t, at in zip(ledger.intraday, positions["trades"])))
     if failure is not None:
         raise failure
@@ -388,7 +395,12 @@ def replay_by_holding(book: Book, intraday: Collection[str] = frozenset(), since
     db.execute("DELETE FROM temp.replay_disposals")
     db.execute("DELETE FROM temp.replay_intraday")
     book.set("ledger_intraday", json.dumps(sorted(intraday)))
-    book.set("ledger", _token(book, intraday))
+    book.set("ledger", ledger_token(book, intraday))
+
+
+def _stopped_at(error: LedgerError) -> tuple[int, Order]:
+    assert error.at is not None  # replay says where it stopped in every LedgerError it raises
+    return error.at
 
 
 def ledger_of(book: Book, *, until: date | None = None, sold_from: date | None = None,
@@ -413,7 +425,7 @@ def ledger_of(book: Book, *, until: date | None = None, sold_from: date | None =
     if until is not None and (last := last_date(book)) is not None and until < last:
         ledger = replay((t for t in book.transactions() if t.date <= until), intraday=intraday)
     else:
-        token = _token(book, intraday)  # what the replay reads; kept only if no import lands meanwhile
+        token = ledger_token(book, intraday)  # what the replay reads; kept only if no import lands meanwhile
         ledger = replay(book.transactions(), intraday=intraday)
         try:
             keep(book, ledger, replayed_from=token, intraday=intraday)

@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, TypeVar
 
-from engine.book.store import BookError
+from engine.book.errors import BookError
 from engine.book.importers.csvrows import AMOUNT, FIRST_DAY, LAST_DAY, PRICE, UNITS, Limit, limit_problem
 from engine.transactions import TX_TYPES, BroughtForwardLoss, Price, Transaction
 from engine.vocabulary import Side, Term
@@ -45,6 +45,11 @@ _TERMS = frozenset(Term)  # a stored term is one of these strings
 _SIDES = frozenset(Side)  # an order's side in a saved plan
 _UNITS_MAX, _PRICE_MAX, _AMOUNT_MAX = (Decimal(10) ** limit.digits for limit in (UNITS, PRICE, AMOUNT))
 
+# A row as sqlite3 returns it: its values are whatever the file holds (any SQLite client can write
+# it), which is what the readers here check.
+SqlRow = tuple[Any, ...]
+T = TypeVar("T")
+
 
 @dataclass(frozen=True)
 class Damage:
@@ -59,7 +64,7 @@ class Damage:
     def text(self) -> str:
         return f"table {self.table} row {self.row}: {self.column} is {shown(self.value)}, expected {self.expected}"
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, object]:
         return {"table": self.table, "row": self.row, "column": self.column, "value": shown(self.value),
                 "expected": self.expected}
 
@@ -114,11 +119,11 @@ def text_or_bytes(data: bytes) -> str | bytes:
 
 
 # ------------------------------------------------------------------ values
-def _text_problem(value) -> str | None:
+def _text_problem(value: object) -> str | None:
     return None if isinstance(value, str) and value else "a non-empty text"
 
 
-def _day_problem(value) -> str | None:
+def _day_problem(value: object) -> str | None:
     if not isinstance(value, str) or not _ISO.match(value):
         return "an ISO date (YYYY-MM-DD)"
     try:
@@ -128,7 +133,7 @@ def _day_problem(value) -> str | None:
     return None if FIRST_DAY <= day <= LAST_DAY else "a date from 1900-01-01 to 9998-12-31"
 
 
-def _number_problem(value, limit: Limit, least: str | None) -> str | None:
+def _number_problem(value: object, limit: Limit, least: str | None) -> str | None:
     """`least`: None (any sign), ">=0" or ">0"."""
     what = {None: "a decimal number", ">=0": "a decimal number, zero or more",
             ">0": "a decimal number above zero"}[least]
@@ -157,7 +162,7 @@ TRANSACTIONS_QUERY = ("SELECT id, source, date, investor, account, security, typ
                       "FROM transactions")
 
 
-def transaction_problem(row: tuple) -> Damage | None:
+def transaction_problem(row: SqlRow) -> Damage | None:
     rowid, source, day, investor, account, security, kind, units, price, charges = row
     tx_type = TX_TYPES.get(kind) if isinstance(kind, str) else None
     needs_price = tx_type is not None and (tx_type.acquires or tx_type.transfers)
@@ -174,7 +179,7 @@ def transaction_problem(row: tuple) -> Damage | None:
     ))
 
 
-def transactions(rows: Iterable[tuple], path) -> Iterator[Transaction]:
+def transactions(rows: Iterable[SqlRow], path: Path | str) -> Iterator[Transaction]:
     """Transactions from rows of TRANSACTIONS_QUERY, numbered in the order given."""
     days: dict[str, date] = {}
     for seq, row in enumerate(rows):
@@ -205,13 +210,13 @@ def transactions(rows: Iterable[tuple], path) -> Iterator[Transaction]:
 
 
 # ------------------------------------------------------------------ prices, fmv, losses
-def price_problem(row: tuple) -> Damage | None:
+def price_problem(row: SqlRow) -> Damage | None:
     rowid, security, day, price = row
     return _first("prices", rowid, (("security", security, _text_problem(security)), ("date", day, _day_problem(day)),
                                     ("price", price, _number_problem(price, PRICE, ">0"))))
 
 
-def price(row: tuple, path) -> Price:
+def price(row: SqlRow, path: Path | str) -> Price:
     """A Price from (rowid, security, date, price)."""
     damage = price_problem(row)
     if damage is not None:
@@ -219,13 +224,13 @@ def price(row: tuple, path) -> Price:
     return Price(date.fromisoformat(row[2]), row[1], Decimal(row[3]))
 
 
-def fmv_problem(row: tuple) -> Damage | None:
+def fmv_problem(row: SqlRow) -> Damage | None:
     rowid, security, value = row[:3]
     return _first("fmv", rowid, (("security", security, _text_problem(security)),
                                  ("fmv", value, _number_problem(value, PRICE, ">0"))))
 
 
-def fmv(row: tuple, path) -> Decimal:
+def fmv(row: SqlRow, path: Path | str) -> Decimal:
     """The value of (rowid, security, fmv, ...)."""
     damage = fmv_problem(row)
     if damage is not None:
@@ -233,12 +238,12 @@ def fmv(row: tuple, path) -> Decimal:
     return Decimal(row[2])
 
 
-def _fy_problem(value) -> str | None:
+def _fy_problem(value: object) -> str | None:
     return None if isinstance(value, int) and FIRST_DAY.year <= value <= LAST_DAY.year else \
         "a financial year's first calendar year (an integer, 1900 to 9998)"
 
 
-def loss_problem(row: tuple) -> Damage | None:
+def loss_problem(row: SqlRow) -> Damage | None:
     rowid, investor, fy, term, amount, into = row
     return _first("losses", rowid, (
         ("investor", investor, _text_problem(investor)), ("fy", fy, _fy_problem(fy)),
@@ -248,7 +253,7 @@ def loss_problem(row: tuple) -> Damage | None:
     ))
 
 
-def loss(row: tuple, path) -> BroughtForwardLoss:
+def loss(row: SqlRow, path: Path | str) -> BroughtForwardLoss:
     """A BroughtForwardLoss from (rowid, investor, fy, term, amount, into_fy)."""
     damage = loss_problem(row)
     if damage is not None:
@@ -258,7 +263,7 @@ def loss(row: tuple, path) -> BroughtForwardLoss:
 
 
 # ------------------------------------------------------------------ lotwise's own state
-def sell_state_problem(row: tuple) -> Damage | None:
+def sell_state_problem(row: SqlRow) -> Damage | None:
     month, selling, started = row[:3]
     return _first("sell_states", month, (
         ("month", month, None if isinstance(month, str) and _MONTH.match(month) else "a month, YYYY-MM"),
@@ -268,7 +273,7 @@ def sell_state_problem(row: tuple) -> Damage | None:
     ))
 
 
-def sell_state(row: tuple, path) -> tuple[bool, str | None, str]:
+def sell_state(row: SqlRow, path: Path | str) -> tuple[bool, str | None, str]:
     """(selling, started, month) from (month, selling, started)."""
     damage = sell_state_problem(row)
     if damage is not None:
@@ -276,12 +281,12 @@ def sell_state(row: tuple, path) -> tuple[bool, str | None, str]:
     return bool(row[1]), row[2], row[0]
 
 
-def rebalance_problem(row: tuple) -> Damage | None:
+def rebalance_problem(row: SqlRow) -> Damage | None:
     rowid, as_of = row[:2]
     return _first("rebalances", rowid, (("as_of", as_of, _day_problem(as_of)),))
 
 
-def rebalance_day(row: tuple, path) -> date:
+def rebalance_day(row: SqlRow, path: Path | str) -> date:
     """The date of (rowid, as_of)."""
     damage = rebalance_problem(row)
     if damage is not None:
@@ -290,12 +295,14 @@ def rebalance_day(row: tuple, path) -> date:
 
 
 # ------------------------------------------------------------------ saved plans
-def _plan_body_problem(ident, body) -> str | None:
+def _plan_body_problem(ident: object, body: object) -> str | None:
     """What a saved plan's JSON lacks that `plans`, `why` and the reports read."""
     expected = "the plan's JSON as lotwise saved it"
+    if not isinstance(body, str):  # lotwise saves a text: NULL, a number or a blob is not the plan
+        return expected
     try:
         data = json.loads(body)
-    except (TypeError, ValueError):
+    except ValueError:
         return expected
     try:
         ok = (isinstance(data, dict) and data.get("plan_id") == ident and isinstance(data.get("fy"), str)
@@ -310,7 +317,7 @@ def _plan_body_problem(ident, body) -> str | None:
     return None if ok else expected
 
 
-def plan_problem(row: tuple) -> Damage | None:
+def plan_problem(row: SqlRow) -> Damage | None:
     """(id, kind, as_of, fy, body, policy) of the plans table."""
     ident, kind, as_of, fy, body, policy = row
     return _first("plans", ident, (
@@ -320,16 +327,19 @@ def plan_problem(row: tuple) -> Damage | None:
     ))
 
 
-def plan_body(ident: str, body, path) -> str:
+def plan_body(ident: str, body: object, path: Path | str) -> str:
     """A saved plan's JSON, checked (the plans table's `body` of the plan `ident`)."""
     problem = _plan_body_problem(ident, body)
     if problem is not None:
         raise BookDamaged(Damage("plans", ident, "body", body, problem), path)
+    assert isinstance(body, str)  # _plan_body_problem calls anything else damaged
     return body
 
 
-def _policy_problem(text) -> str | None:
+def _policy_problem(text: object) -> str | None:
     expected = "the policy as applied, as lotwise saved it (JSON)"
+    if not isinstance(text, (str, bytes, bytearray)):  # what json.loads reads: a number is not the policy
+        return expected
     try:
         data = json.loads(text)
         ok = isinstance(data, dict) and isinstance(data.get("resolved"), dict) and all(
@@ -340,18 +350,20 @@ def _policy_problem(text) -> str | None:
     return None if ok else expected
 
 
-def plan_policy(ident: str, text, path) -> dict | None:
+def plan_policy(ident: str, text: object, path: Path | str) -> dict[str, Any] | None:
     """The `policy` column of the plan `ident`, parsed (None: a plan saved before schema 8)."""
     if text is None:
         return None
     problem = _policy_problem(text)
     if problem is not None:
         raise BookDamaged(Damage("plans", ident, "policy", text, problem), path)
-    return json.loads(text)
+    assert isinstance(text, (str, bytes, bytearray))  # _policy_problem calls anything else damaged
+    policy: dict[str, Any] = json.loads(text)  # a JSON object: checked by _policy_problem
+    return policy
 
 
 # ------------------------------------------------------------------ the kept ledger
-def kept_row_problem(table: str, row: tuple, read: Callable[[tuple], object]) -> Damage | None:
+def kept_row_problem(table: str, row: SqlRow, read: Callable[[SqlRow], object]) -> Damage | None:
     """A kept-ledger row that `read` (ledger_store's reader of it) cannot turn into records.
     The kept ledger is derived: `lotwise doctor --repair` rebuilds it."""
     try:
@@ -364,7 +376,7 @@ def kept_row_problem(table: str, row: tuple, read: Callable[[tuple], object]) ->
     return None
 
 
-def kept_rows(table: str, rows: Iterable[tuple], read: Callable[[tuple], object], path) -> list:
+def kept_rows(table: str, rows: Iterable[SqlRow], read: Callable[[SqlRow], T], path: Path | str) -> list[T]:
     """`read` applied to every row (its first column the rowid); BookDamaged naming the first row it fails on."""
     out = []
     for row in rows:
@@ -372,5 +384,6 @@ def kept_rows(table: str, rows: Iterable[tuple], read: Callable[[tuple], object]
             out.append(read(row))
         except (ArithmeticError, ValueError, TypeError, KeyError, IndexError, AttributeError):
             damage = kept_row_problem(table, row, read)
+            assert damage is not None  # `read` failed on this row just now, and fails again
             raise BookDamaged(damage, path) from None
     return out

@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import date
-from typing import Mapping
+from typing import Any, Iterable, Mapping
 
 from engine import __version__
 from engine.book.store import Book
@@ -29,7 +29,7 @@ from engine.fmv import FmvTable
 from engine.policy.model import Policy
 
 
-def _digest(rows) -> str:
+def _digest(rows: Iterable[Iterable[object]]) -> str:
     h = hashlib.sha256()
     for row in rows:
         h.update("\x1f".join(map(str, row)).encode())
@@ -54,7 +54,8 @@ def policy_record(policy: Policy, texts: Mapping[str, str]) -> str:
                       sort_keys=True, ensure_ascii=False)
 
 
-def input_hashes(book: Book, policy: Policy, as_of: date, options: dict, fmv: FmvTable) -> dict[str, str]:
+def input_hashes(book: Book, policy: Policy, as_of: date, options: Mapping[str, object],
+                 fmv: FmvTable) -> dict[str, str]:
     db = book.db
     day = as_of.isoformat()
     return {
@@ -98,7 +99,8 @@ def plan_id(kind: str, hashes: dict[str, str]) -> str:
     return {"year-end": "YE"}.get(kind, kind[:2].upper()) + "-" + hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-def save(book: Book, ident: str, kind: str, as_of: date, fy: int, hashes: dict, body: str, policy: str) -> bool:
+def save(book: Book, ident: str, kind: str, as_of: date, fy: int, hashes: Mapping[str, str], body: str,
+         policy: str) -> bool:
     """Keep the plan and the policy as applied (`policy_record`); False when the book already
     has it (the same inputs)."""
     with book.transaction():
@@ -109,7 +111,7 @@ def save(book: Book, ident: str, kind: str, as_of: date, fy: int, hashes: dict, 
     return True
 
 
-def saved_policy(book: Book, ident: str) -> dict | None:
+def saved_policy(book: Book, ident: str) -> dict[str, Any] | None:
     """The policy as applied by the saved plan `ident` (`policy_record`); None for a plan saved
     before the book kept policies (schema 8)."""
     row = book.db.execute("SELECT policy FROM plans WHERE id = ?", (ident,)).fetchone()

@@ -32,6 +32,9 @@ from typing import Collection, Iterable, NamedTuple
 from engine.diagnostics import Diagnostic, Span, error
 from engine.transactions import ACQUIRES, TRANSFERS, TYPE_VALUE, Transaction, TxType
 
+Key = tuple[str, str, str]  # (investor, account or folio, security): one FIFO queue
+Order = tuple[date, int, int]  # where a row is applied in a replay (`_order`)
+
 PAISA = Decimal("0.01")
 FUND_UNIT = Decimal("0.001")  # registrars allot units to three decimals
 
@@ -60,7 +63,7 @@ def held_on(security: str, history: tuple[Step, ...], day: date) -> tuple[str, F
 
 
 class Lot(NamedTuple):
-    ident: tuple  # what the id is derived from (see `id`)
+    ident: tuple[object, ...]  # what the id is derived from (see `id`)
     investor: str
     account: str
     security: str
@@ -145,7 +148,9 @@ class LedgerError(Exception):
     def __init__(self, diagnostic: Diagnostic):
         super().__init__(diagnostic.message)
         self.diagnostic = diagnostic
-        self.at: tuple | None = None  # where the replay stopped (see replay's `positions`)
+        # Where the replay stopped (see replay's `positions`): (0, the row's order) at a row,
+        # (1, the first unbalanced merger's) after every row.
+        self.at: tuple[int, Order] | None = None
 
 
 def _lot_id(*parts: object) -> str:
@@ -167,13 +172,13 @@ BONUS, SPLIT, MERGER_IN, MERGER_OUT = TxType.BONUS, TxType.SPLIT, TxType.MERGER_
 BUY, SELL = TxType.BUY, TxType.SELL
 
 
-def _order(tx: Transaction) -> tuple:
+def _order(tx: Transaction) -> Order:
     # On one day, units given up in a merger are taken before the new units arrive.
     return (tx.date, 1 if tx.type is MERGER_IN else 0, tx.seq)
 
 
 def replay(transactions: Iterable[Transaction], opening: Iterable[Lot] = (),
-           intraday: Collection[str] = frozenset(), positions: dict[str, list] | None = None) -> Ledger:
+           intraday: Collection[str] = frozenset(), positions: dict[str, list[Order]] | None = None) -> Ledger:
     """Replay in date order (file order within a day). Raises LedgerError, naming the row,
     when a transfer needs more units than are held or a merger does not balance.
 
@@ -190,112 +195,159 @@ def replay(transactions: Iterable[Transaction], opening: Iterable[Lot] = (),
     trade was made (`_order` of the row being applied), under "disposals" and "trades"; and a
     LedgerError raised carries `at`, where the replay stopped. Replays of holdings that share
     no state (engine/book/kept_ledger.py) are merged by these into the order of one replay."""
-    queues: dict[tuple[str, str, str], deque[Lot]] = defaultdict(deque)
-    disposals: list[Disposal] = []
-    trades: list[IntradayTrade] = []
-    occurrences: dict[tuple, int] = defaultdict(int)
-    merged_out: dict[tuple[str, str, date], list[Lot]] = defaultdict(list)
-    held: dict[tuple[str, str, str], Decimal] = defaultdict(Decimal)  # units in each queue
-    merged_in_days: set[tuple[str, str, date]] = set()
-    acquired_on: set[tuple[tuple[str, str, str], date]] = set()
-    for lot in opening:
-        queues[lot.key].append(lot)
-        held[lot.key] += lot.units
-
     ordered = sorted(transactions, key=_order)
-    netted = _intraday_days(ordered, intraday) if intraday else {}
-    merged_at: dict[tuple[str, str, date], tuple] = {}
-    disposal_at: list[tuple] = []
-    trade_at: list[tuple] = []
-    try:
-        for tx in ordered:
-            key = tx.key
-            kind = tx.type
-            queue = queues[key]
-            if netted and (kind is BUY or kind is SELL) and (key, tx.date) in netted:
-                trade, rest, last = netted[(key, tx.date)]
-                if tx is not last:  # the day's last BUY or SELL row applies the whole day
-                    continue
-                trades.append(trade)
-                trade_at.append(_order(tx))
-                if isinstance(rest, Transaction):  # more sold than bought: the rest is a delivery sale
-                    if rest.units > held[key]:
-                        raise _fail(rest, f"{rest.units + trade.units} units of {tx.security} sold on {tx.date} in "
-                                    f"{tx.account}, {trade.units} of them bought that day (an intraday trade), but "
-                                    f"{tx.investor} held {held[key]} before", "check the units, the account and the "
-                                    "date; or import the earlier purchases")
-                    disposals.append(Disposal(rest, tuple(_take(queue, rest, held[key]))))
-                    disposal_at.append(_order(tx))
-                    held[key] -= rest.units
-                elif rest is not None:  # more bought than sold: the rest is a lot
-                    ident = rest.ident
-                    n = occurrences[ident]
-                    occurrences[ident] = n + 1
-                    queue.append(rest._replace(ident=ident + (n,)))
-                    held[key] += rest.units
-                continue
-            if kind in ACQUIRES or kind is BONUS:
-                held[key] += tx.units
-                if kind is BUY:
-                    acquired_on.add((key, tx.date))
-                how = TYPE_VALUE[kind]
-                ident = (tx.investor, tx.account, tx.security, tx.date, how, tx.units, tx.price)
-                n = occurrences[ident]
-                occurrences[ident] = n + 1
-                cost = Decimal(0) if kind is BONUS else purchase_cost(tx)
-                queue.append(Lot(ident + (n,), tx.investor, tx.account, tx.security, tx.date,
-                                 tx.units, cost, tx.source, how))
-            elif kind in TRANSFERS or kind is MERGER_OUT:
-                taken = _take(queue, tx, held[key])
-                held[key] -= tx.units
-                if kind is MERGER_OUT:
-                    merged_at.setdefault((tx.investor, tx.account, tx.date), _order(tx))
-                    merged_out[(tx.investor, tx.account, tx.date)].extend(
-                        Lot((m.lot_id,), tx.investor, tx.account, tx.security, m.acquired, m.units, m.cost, tx.source,
-                            "MERGER_OUT", m.history) for m in taken)
-                else:
-                    disposals.append(Disposal(tx, tuple(taken)))
-                    disposal_at.append(_order(tx))
-            elif kind is SPLIT:
-                # (on a day netted as intraday, the day's purchases may be all there is to split:
-                # they are counted in units after the split, _intraday_days)
-                if not queue and (key, tx.date) not in netted:
-                    raise _fail(tx, f"a split of {tx.security}, which {tx.investor} does not hold in {tx.account}",
-                                "check the security and account, or import the purchases first")
-                step = Step(tx.date, tx.security, 1 / Fraction(tx.units))
-                queues[tx.key] = deque(lot._replace(units=lot.units * tx.units, history=lot.history + (step,))
-                                       for lot in queue)
-                held[tx.key] *= tx.units
-            elif kind is MERGER_IN:
-                if (tx.investor, tx.account, tx.date) in merged_in_days:
-                    raise _fail(tx, f"a second merger on {tx.date} in {tx.account}: lotwise cannot tell which units "
-                                    "became which", "import each merger on its own day, or ask for pairing by scheme",
-                                code="L103")
-                merged_in_days.add((tx.investor, tx.account, tx.date))
-                pool = merged_out.pop((tx.investor, tx.account, tx.date), None)
-                if not pool:
-                    raise _fail(tx, "MERGER_IN without a MERGER_OUT on the same day in the same account",
-                                "a merger is two rows: the units given up (MERGER_OUT) and received (MERGER_IN)")
-                queue.extend(_converted(pool, tx))
-                held[tx.key] += tx.units
-    except LedgerError as e:
-        e.at = (0, _order(tx))  # noqa: F821 (tx: the row being applied)
-        raise
-    if merged_out:
-        (investor, account, day), lots = next(iter(merged_out.items()))
-        e = LedgerError(error("L102", f"MERGER_OUT on {day} has no MERGER_IN in {account}",
-                              _source_span(lots[0].origin), "add the row for the units received, or the units vanish"))
-        e.at = (1, merged_at[(investor, account, day)])  # after every row: only when no row failed
-        raise e
-    if positions is not None:
-        positions["disposals"], positions["trades"] = disposal_at, trade_at
-    lots = tuple(lot for key in sorted(queues) for lot in queues[key])
-    return Ledger(lots=lots, disposals=tuple(
-        Disposal(d.tx, d.matched, True) if (d.tx.key, d.tx.date) in acquired_on else d for d in disposals),
-        intraday=tuple(trades))
+    state = _Replay(opening, _intraday_days(ordered, intraday) if intraday else {})
+    apply = state.apply
+    for tx in ordered:
+        try:
+            apply(tx)
+        except LedgerError as e:
+            e.at = (0, _order(tx))
+            raise
+    return state.ledger(positions)
 
 
-def _intraday_days(ordered: list[Transaction], intraday: Collection[str]) -> dict[tuple, tuple]:
+# A day netted as intraday (see _intraday_days): the trade, the rest of the day (a Lot, a
+# delivery sale, or None) and the day's last BUY or SELL row, where the day is applied.
+Netted = dict[tuple[Key, date], tuple[IntradayTrade, Lot | Transaction | None, Transaction]]
+
+
+class _Replay:
+    """The state of one replay, row by row: each queue's open lots (FIFO) and units held, the
+    disposals and intraday trades made and where (`_order`), and the units given up in a
+    merger until the units received arrive."""
+
+    def __init__(self, opening: Iterable[Lot], netted: Netted):
+        self.netted = netted
+        self.queues: dict[Key, deque[Lot]] = defaultdict(deque)
+        self.held: dict[Key, Decimal] = defaultdict(Decimal)  # units in each queue
+        self.disposals: list[Disposal] = []
+        self.trades: list[IntradayTrade] = []
+        self.occurrences: dict[tuple[object, ...], int] = defaultdict(int)
+        self.merged_out: dict[tuple[str, str, date], list[Lot]] = defaultdict(list)
+        self.merged_in_days: set[tuple[str, str, date]] = set()
+        self.acquired_on: set[tuple[Key, date]] = set()
+        self.merged_at: dict[tuple[str, str, date], Order] = {}
+        self.disposal_at: list[Order] = []
+        self.trade_at: list[Order] = []
+        for lot in opening:
+            self.queues[lot.key].append(lot)
+            self.held[lot.key] += lot.units
+
+    def apply(self, tx: Transaction) -> None:
+        kind = tx.type
+        if self.netted and (kind is BUY or kind is SELL) and (tx.key, tx.date) in self.netted:
+            self.net_day(tx)
+        elif kind in ACQUIRES or kind is BONUS:
+            self.acquire(tx)
+        elif kind in TRANSFERS or kind is MERGER_OUT:
+            self.transfer(tx)
+        elif kind is SPLIT:
+            self.split(tx)
+        elif kind is MERGER_IN:
+            self.merge_in(tx)
+
+    def net_day(self, tx: Transaction) -> None:
+        """A BUY or SELL row of a day netted as intraday: the day's last one applies the whole day."""
+        key = tx.key
+        trade, rest, last = self.netted[(key, tx.date)]
+        if tx is not last:
+            return
+        held = self.held
+        self.trades.append(trade)
+        self.trade_at.append(_order(tx))
+        if isinstance(rest, Transaction):  # more sold than bought: the rest is a delivery sale
+            if rest.units > held[key]:
+                raise _fail(rest, f"{rest.units + trade.units} units of {tx.security} sold on {tx.date} in "
+                            f"{tx.account}, {trade.units} of them bought that day (an intraday trade), but "
+                            f"{tx.investor} held {held[key]} before", "check the units, the account and the "
+                            "date; or import the earlier purchases")
+            self.disposals.append(Disposal(rest, tuple(_take(self.queues[key], rest, held[key]))))
+            self.disposal_at.append(_order(tx))
+            held[key] -= rest.units
+        elif rest is not None:  # more bought than sold: the rest is a lot
+            ident = rest.ident
+            n = self.occurrences[ident]
+            self.occurrences[ident] = n + 1
+            self.queues[key].append(rest._replace(ident=ident + (n,)))
+            held[key] += rest.units
+
+    def acquire(self, tx: Transaction) -> None:
+        """A purchase, bonus, reinvestment or switch-in: a new lot at the back of the queue."""
+        key, kind = tx.key, tx.type
+        self.held[key] += tx.units
+        if kind is BUY:
+            self.acquired_on.add((key, tx.date))
+        how = TYPE_VALUE[kind]
+        ident = (tx.investor, tx.account, tx.security, tx.date, how, tx.units, tx.price)
+        n = self.occurrences[ident]
+        self.occurrences[ident] = n + 1
+        cost = Decimal(0) if kind is BONUS else purchase_cost(tx)
+        self.queues[key].append(Lot(ident + (n,), tx.investor, tx.account, tx.security, tx.date,
+                                    tx.units, cost, tx.source, how))
+
+    def transfer(self, tx: Transaction) -> None:
+        """A sale, switch-out or merger-out: units taken from the front of the queue."""
+        key = tx.key
+        taken = _take(self.queues[key], tx, self.held[key])
+        self.held[key] -= tx.units
+        if tx.type is MERGER_OUT:
+            day = (tx.investor, tx.account, tx.date)
+            self.merged_at.setdefault(day, _order(tx))
+            self.merged_out[day].extend(
+                Lot((m.lot_id,), tx.investor, tx.account, tx.security, m.acquired, m.units, m.cost, tx.source,
+                    "MERGER_OUT", m.history) for m in taken)
+        else:
+            self.disposals.append(Disposal(tx, tuple(taken)))
+            self.disposal_at.append(_order(tx))
+
+    def split(self, tx: Transaction) -> None:
+        # (on a day netted as intraday, the day's purchases may be all there is to split:
+        # they are counted in units after the split, _intraday_days)
+        key = tx.key
+        queue = self.queues[key]
+        if not queue and (key, tx.date) not in self.netted:
+            raise _fail(tx, f"a split of {tx.security}, which {tx.investor} does not hold in {tx.account}",
+                        "check the security and account, or import the purchases first")
+        step = Step(tx.date, tx.security, 1 / Fraction(tx.units))
+        self.queues[key] = deque(lot._replace(units=lot.units * tx.units, history=lot.history + (step,))
+                                 for lot in queue)
+        self.held[key] *= tx.units
+
+    def merge_in(self, tx: Transaction) -> None:
+        day = (tx.investor, tx.account, tx.date)
+        if day in self.merged_in_days:
+            raise _fail(tx, f"a second merger on {tx.date} in {tx.account}: lotwise cannot tell which units "
+                            "became which", "import each merger on its own day, or ask for pairing by scheme",
+                        code="L103")
+        self.merged_in_days.add(day)
+        pool = self.merged_out.pop(day, None)
+        if not pool:
+            raise _fail(tx, "MERGER_IN without a MERGER_OUT on the same day in the same account",
+                        "a merger is two rows: the units given up (MERGER_OUT) and received (MERGER_IN)")
+        self.queues[tx.key].extend(_converted(pool, tx))
+        self.held[tx.key] += tx.units
+
+    def ledger(self, positions: dict[str, list[Order]] | None) -> Ledger:
+        """The ledger at the end of the rows; LedgerError when units given up in a merger were
+        never received."""
+        if self.merged_out:
+            (investor, account, day), lots = next(iter(self.merged_out.items()))
+            e = LedgerError(error("L102", f"MERGER_OUT on {day} has no MERGER_IN in {account}",
+                                  _source_span(lots[0].origin),
+                                  "add the row for the units received, or the units vanish"))
+            e.at = (1, self.merged_at[(investor, account, day)])  # after every row: only when no row failed
+            raise e
+        if positions is not None:
+            positions["disposals"], positions["trades"] = self.disposal_at, self.trade_at
+        queues, acquired_on = self.queues, self.acquired_on
+        open_lots = tuple(lot for key in sorted(queues) for lot in queues[key])
+        return Ledger(lots=open_lots, disposals=tuple(
+            Disposal(d.tx, d.matched, True) if (d.tx.key, d.tx.date) in acquired_on else d for d in self.disposals),
+            intraday=tuple(self.trades))
+
+
+def _intraday_days(ordered: list[Transaction], intraday: Collection[str]) -> Netted:
     """For each (queue, day) of a security in `intraday` with both BUY and SELL rows: the
     intraday trade, the rest of the day (a Lot, a delivery sale as one Transaction, or None
     when as many units were bought as sold) and the day's last BUY or SELL row, where the
@@ -305,15 +357,15 @@ def _intraday_days(ordered: list[Transaction], intraday: Collection[str]) -> dic
     is in units before the split: it is counted in units after every split between it and
     the day's last BUY or SELL row (where the day is applied), so that the netting compares
     like with like and the units the replay would hold without netting are kept."""
-    days: dict[tuple, tuple[list[Transaction], list[Transaction]]] = {}
-    splits: dict[tuple, list[Transaction]] = defaultdict(list)
+    days: dict[tuple[Key, date], tuple[list[Transaction], list[Transaction]]] = {}
+    splits: dict[tuple[Key, date], list[Transaction]] = defaultdict(list)
     for tx in ordered:
         if tx.security in intraday:
             if tx.type is BUY or tx.type is SELL:
                 days.setdefault((tx.key, tx.date), ([], []))[tx.type is SELL].append(tx)
             elif tx.type is SPLIT:
                 splits[(tx.key, tx.date)].append(tx)
-    netted = {}
+    netted: Netted = {}
     for day, (buys, sells) in days.items():
         if not (buys and sells):
             continue
@@ -331,7 +383,8 @@ def _intraday_days(ordered: list[Transaction], intraday: Collection[str]) -> dic
     return netted
 
 
-def _net(buys: list[tuple[Transaction, Decimal]], sells: list[tuple[Transaction, Decimal]]) -> tuple:
+def _net(buys: list[tuple[Transaction, Decimal]], sells: list[tuple[Transaction, Decimal]]
+         ) -> tuple[IntradayTrade, Lot | Transaction | None]:
     """One day's purchases and sales of a security in one account, netted (see IntradayTrade);
     each row with the units after the day's splits per unit it names (1 without a split)."""
     first = buys[0][0]
@@ -375,7 +428,9 @@ def purchase_cost(tx: Transaction) -> Decimal:
     (s.48(ii)). The amount paid is a sum of money, so it is rounded where it is made; every
     later amount (a part sold, a gain, a year's totals) is then in paise too."""
     cost = tx.units * tx.price + tx.charges
-    return cost.quantize(PAISA, rounding=ROUND_HALF_EVEN) if cost.as_tuple().exponent < -2 else cost
+    exponent = cost.as_tuple().exponent
+    assert isinstance(exponent, int)  # a finite number: the book's are checked (engine/book/rows.py)
+    return cost.quantize(PAISA, rounding=ROUND_HALF_EVEN) if exponent < -2 else cost
 
 
 def _take(queue: deque[Lot], tx: Transaction, held: Decimal) -> list[Matched]:

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import REPO
-from engine.book import store as book_module
+from engine.book import import_writer as book_module  # SPILL, where Occurrences reads it
 from engine.book.store import Book, Occurrences, fingerprints
 from engine.book.importers import transactions_csv
 from engine.ledger.fifo import LedgerError

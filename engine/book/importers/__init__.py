@@ -14,8 +14,15 @@ import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, BinaryIO, Iterator
 
 from engine.diagnostics import Diagnostic, Span, error
+from engine.transactions import Record, Transaction
+
+if TYPE_CHECKING:
+    from engine.book.importers.casparser_json import Held
+    from engine.policy.model import Policy
 
 # Importer modules, tried in order. Each has KIND (a name), STORES (which book table its
 # records go to: "transactions", "prices", ...), detect(text) -> bool and
@@ -33,7 +40,7 @@ IMPORTERS = (
 @dataclass
 class ImportResult:
     kind: str | None
-    records: list = field(default_factory=list)
+    records: list[Record] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     sha256: str = ""
     text: str = ""
@@ -44,13 +51,13 @@ class ImportResult:
         return self.kind is not None and not any(d.is_error for d in self.diagnostics)
 
 
-def _modules():
+def _modules() -> list[ModuleType]:
     import importlib
 
     return [importlib.import_module(name) for name in IMPORTERS]
 
 
-def detect(text: str):
+def detect(text: str) -> ModuleType | None:
     """The importer module for a file, told from its content; None if no importer knows it."""
     return next((module for module in _modules() if module.detect(text)), None)
 
@@ -58,36 +65,36 @@ def detect(text: str):
 CHUNK_BYTES = 1 << 20
 
 
-def open_regular(path: Path, display: str):
-    """(a binary file object, None) for a regular file; (None, a diagnostic) for anything else.
+def open_regular(path: Path, display: str) -> BinaryIO | Diagnostic:
+    """A binary file object for a regular file; a diagnostic for anything else.
     Opened without blocking (a FIFO would wait for a writer) and checked on the open handle,
     so a file swapped for a device or a pipe after a check by name is still refused."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except IsADirectoryError:
-        return None, error("I005", f"`{display}` is a directory, not a file", None, "import a file")
+        return error("I005", f"`{display}` is a directory, not a file", None, "import a file")
     except FileNotFoundError:
-        return None, error("I001", f"cannot find `{display}`", None, "check the path")
+        return error("I001", f"cannot find `{display}`", None, "check the path")
     except (OSError, ValueError) as e:
-        return None, error("I001", f"cannot read `{display}`: {getattr(e, 'strerror', None) or e}", None,
+        return error("I001", f"cannot read `{display}`: {getattr(e, 'strerror', None) or e}", None,
                            "check the path and the file's permissions")
     mode = os.fstat(fd).st_mode
     if not stat.S_ISREG(mode):
         os.close(fd)
         what = "a directory" if stat.S_ISDIR(mode) else "not a regular file (a device, a pipe or a socket)"
-        return None, error("I005", f"`{display}` is {what}", None,
+        return error("I005", f"`{display}` is {what}", None,
                            "import a regular file; save a stream to a file first")
     if hasattr(os, "set_blocking"):
         os.set_blocking(fd, True)
-    return os.fdopen(fd, "rb"), None
+    return os.fdopen(fd, "rb")
 
 
 def file_sha256(path: Path, display: str) -> tuple[str | None, Diagnostic | None]:
     """The sha256 of a regular file, read in chunks (memory stays flat whatever its size), or a
     diagnostic: what an import asks the book before parsing anything (already imported?)."""
-    handle, problem = open_regular(path, display)
-    if problem is not None:
-        return None, problem
+    handle = open_regular(path, display)
+    if isinstance(handle, Diagnostic):
+        return None, handle
     digest = hashlib.sha256()
     try:
         with handle:
@@ -98,15 +105,16 @@ def file_sha256(path: Path, display: str) -> tuple[str | None, Diagnostic | None
     return digest.hexdigest(), None
 
 
-def read_file(path: Path, display: str, policy=None, investor: str | None = None, held=None) -> ImportResult:
+def read_file(path: Path, display: str, policy: Policy | None = None, investor: str | None = None,
+              held: Held | None = None) -> ImportResult:
     """Read one file of any supported kind. `policy` (a resolved Policy) names the
     investors and securities a file may mention; `investor` names the investor of a
     file that does not say (a CAS whose holder the policy cannot match); `held` (a day ->
     units per (investor, account, security) at its end, computed by the book) is what a
     CAS's opening balances are checked against."""
-    handle, problem = open_regular(path, display)
-    if problem is not None:
-        return ImportResult(None, diagnostics=[problem])
+    handle = open_regular(path, display)
+    if isinstance(handle, Diagnostic):
+        return ImportResult(None, diagnostics=[handle])
     try:
         with handle:
             data = handle.read()
@@ -178,7 +186,7 @@ class Streamed:
 
     kind, stores = "transactions-csv", "transactions"
 
-    def __init__(self, path: Path, display: str, policy, sha256: str):
+    def __init__(self, path: Path, display: str, policy: Policy | None, sha256: str):
         from engine.book.importers.csvrows import Problems
 
         self.path, self.display, self.policy, self.sha256 = path, display, policy, sha256
@@ -189,12 +197,12 @@ class Streamed:
     def more(self) -> int:
         return getattr(self.diagnostics, "more", 0)
 
-    def records(self):
+    def records(self) -> Iterator[Transaction]:
         from engine.book.importers import transactions_csv
 
-        handle, problem = open_regular(self.path, self.display)
-        if problem is not None:
-            self._fail(problem)
+        handle = open_regular(self.path, self.display)
+        if isinstance(handle, Diagnostic):
+            self._fail(handle)
             return
         counted = [0]
         lines = _Lines(handle, self.display)
@@ -228,10 +236,11 @@ class Streamed:
         rendering diagnostics at those lines needs, without holding the file."""
         if self.failed or not lines:
             return ""
-        handle, problem = open_regular(self.path, self.display)
-        if problem is not None:
+        handle = open_regular(self.path, self.display)
+        if isinstance(handle, Diagnostic):
             return ""
-        wanted, found, last = set(lines), {}, max(lines)
+        wanted, last = set(lines), max(lines)
+        found: dict[int, str] = {}
         try:
             with handle:
                 for number, line in enumerate(_Lines(handle, self.display, trailing=True), start=1):
@@ -257,11 +266,11 @@ class _Lines:
     decoded one line at a time. A NUL byte is I002 and a byte that is not UTF-8 I003, as
     `read_file` reports them for the whole file (the rest is scanned for a NUL, which wins)."""
 
-    def __init__(self, handle, display: str, trailing: bool = False):
+    def __init__(self, handle: BinaryIO, display: str, trailing: bool = False):
         self.handle, self.display, self.trailing = handle, display, trailing
         self.digest = hashlib.sha256()  # of the bytes read (all of them, once iterated to the end)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         pending: str | None = None  # one line held back: a last empty line is dropped
         for line in self._all():
             if pending is not None:
@@ -270,7 +279,7 @@ class _Lines:
         if pending is not None and (pending != "" or self.trailing):
             yield pending
 
-    def _all(self):
+    def _all(self) -> Iterator[str]:
         offset = newlines = 0
         bom = 0
         recent: list[int] = []  # offsets of the last few newlines (see _not_utf8)
@@ -326,8 +335,8 @@ def streamable(path: Path, display: str) -> bool:
     transactions header on its first line); anything else is read whole by read_file."""
     from engine.book.importers import transactions_csv
 
-    handle, problem = open_regular(path, display)
-    if problem is not None:
+    handle = open_regular(path, display)
+    if isinstance(handle, Diagnostic):
         return False
     try:
         with handle:

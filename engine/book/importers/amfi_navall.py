@@ -20,11 +20,17 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import TYPE_CHECKING, Callable, TypeVar
 
 from engine.diagnostics import Diagnostic, Span, error, source_lines, warning
 from engine.book.importers.csvrows import FIRST_DAY, LAST_DAY, PRICE, CellError, read_decimal
 from engine.book.importers.transactions_csv import known_names
 from engine.transactions import Price
+
+if TYPE_CHECKING:
+    from engine.policy.model import Policy
+
+T = TypeVar("T")
 
 KIND, STORES = "amfi-navall", "prices"
 
@@ -56,6 +62,11 @@ class _Layout:
         self.missing = [label for label, found in (("an ISIN column", self.isins), ("Net Asset Value", self.nav),
                                                    ("Date", self.date)) if found is None or found == []]
 
+    def columns(self) -> tuple[int, int]:
+        """(the NAV's, the date's) column, counted from the end, of a layout that misses neither."""
+        assert self.nav is not None and self.date is not None  # else `missing` names them and read stops
+        return self.nav, self.date
+
 
 def _fields(line: str) -> list[tuple[str, int]]:
     """(stripped text, 1-based column where that text starts) of each `;`-separated field."""
@@ -70,7 +81,7 @@ def _fields(line: str) -> list[tuple[str, int]]:
 def _amfi_date(cell: str) -> date:
     match = _DATE.match(cell)
     month = _MONTHS.get(match[2].lower()) if match else None
-    if month is not None:
+    if match is not None and month is not None:
         try:
             day = date(int(match[3]), month, int(match[1]))
         except ValueError:
@@ -82,11 +93,24 @@ def _amfi_date(cell: str) -> date:
     raise CellError("I101", f"`{cell}` is not a date", "AMFI writes dates as DD-Mon-YYYY, e.g. 19-Jun-2026")
 
 
-def read(text: str, path: str, policy=None) -> tuple[list[Price], list[Diagnostic]]:
+def _cell(problems: list[Diagnostic], path: str, number: int, what: str, field: tuple[str, int],
+          reader: Callable[[str], T]) -> T | None:
+    """The value of a field (its text and 1-based column) of line `number`, or None when it is
+    bad (said in `problems`)."""
+    cell, column = field
+    try:
+        return reader(cell)
+    except CellError as e:
+        problems.append(error(e.code, f"line {number}, column `{what}`: {e.message}",
+                              Span(path, number, column, number, column + max(1, len(cell))), e.hint))
+        return None
+
+
+def read(text: str, path: str, policy: Policy | None = None) -> tuple[list[Price], list[Diagnostic]]:
     _, securities = known_names(policy)
     problems: list[Diagnostic] = []
     records: list[Price] = []
-    seen: dict[tuple, tuple[int, int]] = {}  # (security, day) -> (index in records, line)
+    seen: dict[tuple[str, date], tuple[int, int]] = {}  # (security, day) -> (index in records, line)
     layout: _Layout | None = None
     for number, line in enumerate(source_lines(text.lstrip("\ufeff")), start=1):
         if ";" not in line:
@@ -119,23 +143,15 @@ def read(text: str, path: str, policy=None) -> tuple[list[Price], list[Diagnosti
                 matched.append(securities[isin])
         if not matched:
             continue  # one of the thousands of schemes the policy does not hold
-        nav_cell, nav_column = fields[layout.nav]
+        nav_at, date_at = layout.columns()
+        nav_cell, nav_column = fields[nav_at]
         if nav_cell.lower() in _NO_NAV:
             continue  # AMFI has no NAV for the scheme today
-        bad = False
-        values = {}
-        for what, (cell, column), reader in (
-                ("date", fields[layout.date], _amfi_date),
-                ("Net Asset Value", (nav_cell, nav_column), lambda v: read_decimal(v, "NAV", PRICE, positive=True))):
-            try:
-                values[what] = reader(cell)
-            except CellError as e:
-                problems.append(error(e.code, f"line {number}, column `{what}`: {e.message}",
-                                      Span(path, number, column, number, column + max(1, len(cell))), e.hint))
-                bad = True
-        if bad:
+        day = _cell(problems, path, number, "date", fields[date_at], _amfi_date)
+        nav = _cell(problems, path, number, "Net Asset Value", (nav_cell, nav_column),
+                    lambda v: read_decimal(v, "NAV", PRICE, positive=True))
+        if day is None or nav is None:
             continue
-        day, nav = values["date"], values["Net Asset Value"]
         for security in matched:
             first = seen.get((security, day))
             if first is not None:

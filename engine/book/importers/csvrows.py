@@ -8,9 +8,12 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Context, Decimal
-from typing import Iterable, Iterator
+from typing import Callable, Generic, Hashable, Iterable, Iterator, Sized, TypeVar
 
 from engine.diagnostics import Diagnostic, Span, error, warning
+
+T = TypeVar("T")
+R = TypeVar("R")  # an importer's record
 
 _PLAIN_NUMBER = re.compile(r"^\d[\d,]*(?:\.\d+)?$", re.ASCII)
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
@@ -38,6 +41,7 @@ def limit_problem(value: Decimal, limit: Limit) -> str | None:
     if not value.is_finite():
         return "is not a number"
     exponent = value.as_tuple().exponent
+    assert isinstance(exponent, int)  # a finite number's
     if (value and value.adjusted() >= limit.digits) or exponent > limit.digits:
         return f"is too large (at most {limit.digits} digits before the point)"
     if exponent < -limit.places and fit(value, limit) is None:
@@ -47,8 +51,11 @@ def limit_problem(value: Decimal, limit: Limit) -> str | None:
 
 def fit(value: Decimal, limit: Limit) -> Decimal | None:
     """`value` with zeros beyond `limit.places` dropped (15000.0000000 -> 15000.000000, the same
-    number); None when a digit other than zero is beyond them."""
-    if value.as_tuple().exponent >= -limit.places:
+    number); None when a digit other than zero is beyond them. `value` is finite (limit_problem
+    says what an infinity or NaN is)."""
+    exponent = value.as_tuple().exponent
+    assert isinstance(exponent, int)  # a finite number's: every caller has checked
+    if exponent >= -limit.places:
         return value
     trimmed = value.quantize(Decimal(1).scaleb(-limit.places), context=_WIDE)
     return trimmed if trimmed == value else None
@@ -98,7 +105,7 @@ def _field_starts(line: str) -> list[int]:
 KEPT = 1000  # diagnostics kept of one file; the rest are counted (Problems.more)
 
 
-class Problems(list):
+class Problems(list[Diagnostic]):
     """A file's diagnostics: the first KEPT, and how many more there were (`more`), so a file
     of a million bad rows does not hold a million diagnostics."""
 
@@ -208,10 +215,11 @@ def read_decimal(cell: str, what: str, limit: Limit, *, allow_empty: bool = Fals
     if problem:
         raise CellError("I113", f"{what} `{_short(cell)}` {problem}",
                         "no portfolio holds such a number: check the cell (docs/file-formats.md, Limits)")
-    value = fit(value, limit)
-    if positive and value <= 0:
+    fitted = fit(value, limit)
+    assert fitted is not None  # limit_problem found no digit beyond the places
+    if positive and fitted <= 0:
         raise CellError("I104", f"{what} must be more than zero", "check the row")
-    return value
+    return fitted
 
 
 def _short(cell: str) -> str:
@@ -235,7 +243,7 @@ class CellReader:
     def __init__(self, row: Row, path: str, problems: list[Diagnostic]):
         self.row, self.path, self.problems, self.bad = row, path, problems, False
 
-    def __call__(self, column: str, reader):
+    def __call__(self, column: str, reader: Callable[[str], T]) -> T | None:
         try:
             return reader(self.row.cells.get(column, ""))
         except CellError as e:
@@ -245,16 +253,17 @@ class CellReader:
             return None
 
 
-class OnePerKey:
+class OnePerKey(Generic[R]):
     """A file's records with one value per key: the same value again is skipped; a
     different one is an error pointing at both rows."""
 
     def __init__(self, path: str, problems: list[Diagnostic]):
         self.path, self.problems = path, problems
-        self.records: list = []
-        self._first: dict = {}  # key -> (value, line of its first row)
+        self.records: list[R] = []
+        self._first: dict[Hashable, tuple[object, int]] = {}  # key -> (value, line of its first row)
 
-    def add(self, key, value, record, row: Row, column: str, code: str, conflict: str, rule: str) -> None:
+    def add(self, key: Hashable, value: object, record: R, row: Row, column: str, code: str, conflict: str,
+            rule: str) -> None:
         first = self._first.get(key)
         if first is None:
             self._first[key] = (value, row.line)
@@ -264,7 +273,7 @@ class OnePerKey:
                                        f"{rule} (the first is on row {first[1]})"))
 
 
-def result(records: list, table: list[Row], problems: list[Diagnostic], path: str) -> tuple[list, list[Diagnostic]]:
+def result(records: list[R], table: Sized, problems: list[Diagnostic], path: str) -> tuple[list[R], list[Diagnostic]]:
     """An importer's answer: no records at all when any row is wrong (a failed import
     changes nothing), and I109 for a header with no rows."""
     if not table and not problems and not getattr(problems, "more", 0):

@@ -7,10 +7,15 @@ an id or ISIN the policy declares; `fmv` is in rupees per unit, more than zero.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from engine.diagnostics import Diagnostic, error
 from engine.book.importers.csvrows import PRICE, CellError, OnePerKey, choose, header_of, read_decimal, result, rows
 from engine.book.importers.transactions_csv import known_names
 from engine.transactions import Fmv
+
+if TYPE_CHECKING:
+    from engine.policy.model import Policy
 
 KIND, STORES = "fmv-csv", "fmv"
 COLUMNS = ("security", "fmv")
@@ -21,10 +26,10 @@ def detect(text: str) -> bool:
     return set(COLUMNS) <= header and "date" not in header
 
 
-def read(text: str, path: str, policy=None) -> tuple[list[Fmv], list[Diagnostic]]:
+def read(text: str, path: str, policy: Policy | None = None) -> tuple[list[Fmv], list[Diagnostic]]:
     table, problems = rows(text, path, COLUMNS)
     _, securities = known_names(policy)
-    kept = OnePerKey(path, problems)
+    kept: OnePerKey[Fmv] = OnePerKey(path, problems)
     for row in table:
         cells = row.cells
         column = "security"

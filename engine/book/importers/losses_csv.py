@@ -11,6 +11,7 @@ year only (engine/tax/chain.py).
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from engine.diagnostics import Diagnostic
 from engine.book.importers.csvrows import AMOUNT, CellError, CellReader, OnePerKey, choose, header_of, read_decimal, result, rows
@@ -18,6 +19,9 @@ from engine.book.importers.transactions_csv import known_names
 from engine.literals import LiteralError, fy_label, read_fy
 from engine.transactions import BroughtForwardLoss
 from engine.vocabulary import Term
+
+if TYPE_CHECKING:
+    from engine.policy.model import Policy
 
 KIND, STORES = "losses-csv", "losses"
 COLUMNS = ("investor", "fy", "term", "amount")
@@ -32,10 +36,10 @@ def detect(text: str) -> bool:
     return set(COLUMNS) <= set(header_of(text))
 
 
-def read(text: str, path: str, policy=None) -> tuple[list[BroughtForwardLoss], list[Diagnostic]]:
+def read(text: str, path: str, policy: Policy | None = None) -> tuple[list[BroughtForwardLoss], list[Diagnostic]]:
     table, problems = rows(text, path, COLUMNS, OPTIONAL)
     investors, _ = known_names(policy)
-    kept = OnePerKey(path, problems)
+    kept: OnePerKey[BroughtForwardLoss] = OnePerKey(path, problems)
     for row in table:
         cell = CellReader(row, path, problems)  # reports every bad cell of the row
 
@@ -44,8 +48,8 @@ def read(text: str, path: str, policy=None) -> tuple[list[BroughtForwardLoss], l
         term = cell("term", read_term)
         amount = cell("amount", lambda v: read_decimal(v, "amount", AMOUNT))
         into = cell("into", lambda v: read_fy_cell(v) if v else None)
-        if cell.bad:
-            continue
+        if cell.bad or investor is None or fy is None or term is None or amount is None:
+            continue  # (a cell is None only when it is bad; `into` may be empty)
         if into is not None and into <= fy:
             cell("into", lambda v: _not_after(v, fy))
             continue

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from engine.diagnostics import Diagnostic, error
 from engine.book.importers.csvrows import PRICE, CellError, OnePerKey, header_of, read_date, read_decimal, result, rows
 from engine.book.importers.transactions_csv import known_names
 from engine.transactions import Price
+
+if TYPE_CHECKING:
+    from engine.policy.model import Policy
 
 KIND, STORES = "prices-csv", "prices"
 COLUMNS = ("date", "security", "price")
@@ -15,10 +20,10 @@ def detect(text: str) -> bool:
     return set(COLUMNS) <= set(header_of(text))
 
 
-def read(text: str, path: str, policy=None) -> tuple[list[Price], list[Diagnostic]]:
+def read(text: str, path: str, policy: Policy | None = None) -> tuple[list[Price], list[Diagnostic]]:
     table, problems = rows(text, path, COLUMNS)
     _, securities = known_names(policy)
-    kept = OnePerKey(path, problems)
+    kept: OnePerKey[Price] = OnePerKey(path, problems)
     others: dict[str, int] = {}  # securities the policy does not declare -> first row
     for row in table:
         cells = row.cells

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from engine.diagnostics import Diagnostic
 from engine.book.importers.csvrows import (AMOUNT, PRICE, UNITS, CellError, CellReader, Problems, choose, header_of, iter_rows,
                                       read_date, read_decimal, result)
 from engine.transactions import TX_TYPES, Transaction, TxType
+
+if TYPE_CHECKING:
+    from engine.policy.model import Policy
 
 KIND, STORES = "transactions-csv", "transactions"
 COLUMNS = ("date", "investor", "account", "security", "type", "units", "price")
@@ -18,7 +21,7 @@ def detect(text: str) -> bool:
     return set(COLUMNS) <= set(header_of(text))
 
 
-def known_names(policy) -> tuple[dict[str, str] | None, dict[str, str] | None]:
+def known_names(policy: Policy | None) -> tuple[dict[str, str] | None, dict[str, str] | None]:
     """Lower-cased investor ids and aliases -> id; security ids and ISINs -> id."""
     if policy is None or policy.portfolio is None:
         return None, None
@@ -35,7 +38,7 @@ def known_names(policy) -> tuple[dict[str, str] | None, dict[str, str] | None]:
     return investors, securities
 
 
-def read(text: str, path: str, policy=None) -> tuple[list[Transaction], list[Diagnostic]]:
+def read(text: str, path: str, policy: Policy | None = None) -> tuple[list[Transaction], list[Diagnostic]]:
     from engine.diagnostics import source_lines
 
     lines = source_lines(text.lstrip("\ufeff"))  # lines as diagnostics count them
@@ -47,8 +50,8 @@ def read(text: str, path: str, policy=None) -> tuple[list[Transaction], list[Dia
     return result(records, [None] * min(counted[0], 1), problems, path)
 
 
-def stream(lines: Iterable[str], path: str, policy, problems: list[Diagnostic], counted: list[int] | None = None
-           ) -> Iterator[Transaction]:
+def stream(lines: Iterable[str], path: str, policy: Policy | None, problems: list[Diagnostic],
+           counted: list[int] | None = None) -> Iterator[Transaction]:
     """The file's transactions one at a time, as its `lines` are read (`read` without the list:
     a large file is written by the book as it is read, engine/book/importers/__init__.py's
     `Streamed`). Bad cells are appended to `problems`; `counted[0]` counts the rows read."""
@@ -76,7 +79,9 @@ def stream(lines: Iterable[str], path: str, policy, problems: list[Diagnostic], 
         needs_price = kind is not None and (kind.acquires or kind.transfers)
         price = cell("price", lambda v: read_decimal(v, "price", PRICE, allow_empty=not needs_price, positive=needs_price))
         charges = cell("charges", lambda v: read_decimal(v, "charges", AMOUNT, allow_empty=True))
-        if not cell.bad:
+        # (a cell is None only when it is bad, and then the row is not a transaction)
+        if (day is not None and investor is not None and account is not None and security is not None
+                and kind is not None and units is not None and price is not None and charges is not None):
             yield Transaction(day, investor, account, security, kind, units, price, charges, f"{path}:{row.line}")
 
 
@@ -95,7 +100,8 @@ def _type(value: str) -> TxType:
         raise CellError("I102", f"unknown type `{value}`", "types are " + ", ".join(t.value for t in TxType))
 
 
-def _fast(cells: dict[str, str], investors, securities, source: str) -> Transaction | None:
+def _fast(cells: dict[str, str], investors: dict[str, str] | None, securities: dict[str, str] | None,
+          source: str) -> Transaction | None:
     """A valid row read straight through (most rows); None sends it to the checking path."""
     try:
         if not cells["type"].isascii():
