@@ -382,8 +382,8 @@ def plan_year_end(book: Book, policy: Policy, as_of: date, *, fy: int | None = N
             from engine.book.store import BookBusy
 
             if isinstance(e, BookBusy):
-                raise Refused(f"{e}; nothing was saved", code="B112") from e
-            raise Refused(f"the book {book.path} could not be read: {e}", code="B113") from e
+                raise Refused(f"{e}; nothing was saved", code="B130") from e
+            raise Refused(f"the book {book.path} could not be read: {e}", code="B104") from e
         return replace(made, saved=False, save_error=e)
     if refused is not None:
         raise refused

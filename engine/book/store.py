@@ -183,6 +183,7 @@ class BookBusy(sqlite3.OperationalError):
     an sqlite3 error like the one it replaces, with a message that says what is known."""
 
     sqlite_errorname = "SQLITE_BUSY"
+    code = "B130"
 
 
 def _fault(error: sqlite3.Error, *names: str) -> bool:
@@ -247,7 +248,15 @@ def _use_wal(db: sqlite3.Connection) -> None:
 
 
 class BookError(Exception):
-    """A book that cannot be used: not a lotwise book, or from a newer lotwise."""
+    """A book that cannot be used: not a lotwise book, or from a newer lotwise. `code`: its
+    diagnostic code (docs/diagnostics.md, B1xx)."""
+
+    code = "B110"
+
+    def __init__(self, message: str = "", *, code: str | None = None):
+        super().__init__(message)
+        if code is not None:
+            self.code = code
 
 
 @dataclass(frozen=True)
@@ -373,10 +382,10 @@ class Book:
         cannot be written (an immutable file, a read-only directory) is opened read-only: see
         `_connect`."""
         if not create and not path.exists():
-            raise BookError(f"no book at `{path}`; create one with `lotwise init`")
+            raise BookError(f"no book at `{path}`; create one with `lotwise init`", code="B111")
         if not create and path.is_file() and path.stat().st_size == 0:  # SQLite would take it for a new book
             raise BookError(f"`{path}` is an empty file, not a lotwise book; `lotwise init --book {path}` makes one "
-                            "(after moving this file away, if it is not yours to replace)")
+                            "(after moving this file away, if it is not yours to replace)", code="B112")
         writable = _writable(path) if path.exists() else create  # `init` on an existing book too
         beside = [p for p in (_wal(path), _shm(path)) if not p.exists()]  # what this open may create
         try:
@@ -395,22 +404,22 @@ class Book:
                 writable = False
             if version == 0 and not create and db.execute(
                     "SELECT count(*) FROM sqlite_master").fetchone()[0]:
-                raise BookError(f"`{path}` is an SQLite file but not a lotwise book")
+                raise BookError(f"`{path}` is an SQLite file but not a lotwise book", code="B113")
             if writable and version <= SCHEMA_VERSION:
                 _use_wal(db)
         except sqlite3.OperationalError as e:
             if _fault(e, "SQLITE_BUSY", "SQLITE_LOCKED"):  # another process held it past busy_timeout
-                raise BookError(f"the book `{path}` is busy: {BUSY}") from None
+                raise BookError(f"the book `{path}` is busy: {BUSY}", code="B114") from None
             if not writable and _fault(e, "SQLITE_CANTOPEN"):  # a -wal file with commits, no -shm possible
                 raise BookError(f"the book `{path}` cannot be read here: its `{_wal(path).name}` file holds commits "
                                 "not yet folded into it (a command was stopped), and they cannot be read where "
                                 "the book cannot be written; run any lotwise command on it once where it can be "
-                                "written") from None
-            raise BookError(f"`{path}` is not a lotwise book ({e})") from None
+                                "written", code="B115") from None
+            raise BookError(f"`{path}` is not a lotwise book ({e})", code="B113") from None
         except sqlite3.DatabaseError as e:
-            raise BookError(f"`{path}` is not a lotwise book ({e})") from None
+            raise BookError(f"`{path}` is not a lotwise book ({e})", code="B113") from None
         if version > SCHEMA_VERSION:
-            raise BookError(f"`{path}` was written by a newer lotwise (schema {version}); upgrade lotwise")
+            raise BookError(f"`{path}` was written by a newer lotwise (schema {version}); upgrade lotwise", code="B116")
         book = cls(db, path)
         book._migrate(version)
         return book
@@ -425,7 +434,7 @@ class Book:
                 if self.db.in_transaction:
                     self.db.execute("ROLLBACK")
                 raise BookError(f"`{self.path}` needs upgrading to schema {SCHEMA_VERSION} but cannot be "
-                                f"written ({e}); open it once where it can be written") from None
+                                f"written ({e}); open it once where it can be written", code="B117") from None
 
     def close(self) -> None:
         """Close the connection. The last connection to a WAL book checkpoints it and deletes

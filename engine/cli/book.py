@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from engine.cli.arguments import book_options, json_option
-from engine.cli.shell import book_path, say, with_book
+from engine.cli.shell import book_path, failure_json, say, with_book
+
+if TYPE_CHECKING:
+    from engine.book.store import Book
 
 EXIT_OK, EXIT_INPUT = 0, 1
 
@@ -29,13 +33,17 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     from engine import api
 
-    def run(book: api.Book, loaded: api.LoadedPolicy | None) -> int:
+    def run(book: Book, loaded: api.LoadedPolicy | None) -> int:
         from engine.reports.book import imported_json, imported_text, rejected_text
         from engine.reports.json import dumps
 
         assert loaded is not None and loaded.policy is not None
         outcome = api.import_files(book, args.files, loaded.policy, investor=args.investor)
-        if args.json and outcome.ledger is None:
+        if outcome.ledger is not None:  # the history would not replay: said, and with --json as JSON too
+            print(rejected_text(outcome), end="", file=sys.stderr)
+            if args.json:
+                print(failure_json([outcome.ledger]))
+        elif args.json:
             print(dumps(imported_json(outcome)))
         elif not outcome.ok:
             print(rejected_text(outcome), end="", file=sys.stderr)
@@ -54,7 +62,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     """Check the book (engine/book/doctor.py); exit 0 when healthy (after --repair, if given), else 1."""
     from engine import api
 
-    def run(book: api.Book, _: object) -> int:
+    def run(book: Book, _: object) -> int:
         from engine.reports.book import doctor_json, doctor_text
 
         found = api.doctor(book, repair=args.repair)

@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 from typing import TypeVar
 
-from engine.cli.shell import isin_db, say, warn
+from engine.cli.shell import fail, isin_db, say, warn
 
 EXIT_OK, EXIT_INPUT = 0, 1
 AS_OF = date(2026, 11, 21)  # the example's prices end on 20 November 2026
@@ -35,8 +35,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     family = family_dir()
     if not (family / "family.rules").is_file():
-        print(f"lotwise: the family example is not installed (looked in {family})", file=sys.stderr)
-        return EXIT_INPUT
+        return fail("C130", f"the family example is not installed (looked in {family})")
     with tempfile.TemporaryDirectory() as tmp:
         book = args.book or str(Path(tmp) / "family.db")
         _step("1. A book", "The Sharma family: Asha and Ravi, ten years of monthly SIPs in four index funds and one "
@@ -107,7 +106,7 @@ def _walk(book: Path) -> None:
         made = _warned(api.plan_year_end(opened, policy, AS_OF, policy_texts=loaded.sources, isin_db=isin))
     print(plan_text(made.data), end="")
     if made.save_error is not None:
-        raise api.Refused(f"the plan was not saved: {made.save_error}; the book is unchanged", code="B114")
+        raise api.Refused(f"the plan was not saved: {made.save_error}; the book is unchanged", code="B105")
     decisions = made.data["decisions"]
     kept = next((d for d in decisions if d["code"] == "KEPT-SHORT-TERM"),
                 next((d for d in decisions if d["action"] == "KEPT" and d["code"] != "KEPT-BEHIND"), None))

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from datetime import date
+from typing import TYPE_CHECKING
 
 from engine.cli.arguments import book_options, contributions, fy_arg, iso_date, json_option, rupees
-from engine.cli.shell import isin_db, warn, with_book
+from engine.cli.shell import fail, isin_db, warn, with_book
+
+if TYPE_CHECKING:
+    from engine.book.store import Book
 
 EXIT_OK, EXIT_INPUT = 0, 1
 
@@ -41,20 +44,21 @@ def _plan_year_end(book: object, loaded: object, today: date, args: argparse.Nam
                                  total=args.invest, save=not args.no_save, policy_texts=loaded.sources,
                                  before_save=reports, isin_db=isin_db(),
                                  solver_log=bool(os.environ.get("LOTWISE_HIGHS_LOG")))  # HiGHS's log on stderr
-    except WriteError as e:
-        print(f"lotwise: {e}", file=sys.stderr)
-        return EXIT_INPUT
+    except WriteError as e:  # a report that cannot be written: nothing saved
+        return fail("F101", str(e), as_json=args.json)
+    if made.save_error is not None:  # the plan is complete; only keeping it failed
+        if not args.json:
+            print(plan_text(made.data), end="")
+        return fail("B105", f"the plan was not saved: {made.save_error}; the book is unchanged", as_json=args.json,
+                    result=made.data)
     print(made.body if args.json else plan_text(made.data), end="\n" if args.json else "")
-    if made.save_error is not None:  # the plan above is complete; only keeping it failed
-        print(f"lotwise: the plan was not saved: {made.save_error}; the book is unchanged", file=sys.stderr)
-        return EXIT_INPUT
     return EXIT_OK
 
 
 def cmd_plans(args: argparse.Namespace) -> int:
     from engine import api
 
-    def run(book: api.Book, _: object) -> int:
+    def run(book: Book, _: object) -> int:
         from engine.reports.json import dumps
         from engine.reports.saved import plans_json, plans_text, saved_policy_json, saved_policy_text
 
@@ -73,7 +77,7 @@ def cmd_plans(args: argparse.Namespace) -> int:
 def cmd_why(args: argparse.Namespace) -> int:
     from engine import api
 
-    def run(book: api.Book, _: object) -> int:
+    def run(book: Book, _: object) -> int:
         from engine.reports.json import dumps
         from engine.reports.saved import why_json, why_text
 

@@ -16,6 +16,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from engine.cli import book, demo, harvest, plans, policy, status
 from engine.cli.arguments import fy_arg, fy_choice, iso_date
@@ -53,10 +54,28 @@ def _configure_gc() -> None:
     gc.set_threshold(100_000, 50, 100)
 
 
+class UsageError(Exception):
+    """argparse's usage error (a bad option or value), raised instead of exiting so that the
+    shell can say it as argparse does and, with --json, as JSON too."""
+
+    def __init__(self, parser: argparse.ArgumentParser, message: str):
+        super().__init__(message)
+        self.parser = parser
+        self.message = message
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse's parser (and each command's: subparsers take the parent's class) whose usage
+    errors are raised as UsageError."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(self, message)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from engine import __version__
 
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="lotwise",
         description="Tax-lot aware harvesting and rebalancing for Indian investors, driven by a policy file.",
         epilog="Not tax advice; lotwise files no returns. Docs: docs/rules-language.md",
@@ -78,19 +97,31 @@ def main(argv: list[str] | None = None) -> int:
     """The command. A problem with the input, or a fault of the machine (a full disk, a read-only
     or busy book), exits 1 with a message; a bug in lotwise exits 3 with one line and a report
     file (engine/cli/crash.py), never a bare traceback unless LOTWISE_DEBUG=1."""
+    given = sys.argv[1:] if argv is None else list(argv)
+    as_json = "--json" in given  # any command given --json prints JSON, its errors included
     try:
-        return _main(argv)
+        return _main(given, as_json)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         return EXIT_OK
     except Exception as e:  # noqa: BLE001 - the last line of defence
-        return _failed(e, sys.argv[1:] if argv is None else list(argv))
+        return _failed(e, given, as_json)
 
 
-def _main(argv: list[str] | None) -> int:
+def _main(argv: list[str], as_json: bool) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except UsageError as e:  # as argparse says it (usage, then the error), exit 2
+        e.parser.print_usage(sys.stderr)
+        print(f"{e.parser.prog}: error: {e.message}", file=sys.stderr)
+        if as_json:
+            from engine.cli.shell import failure_json
+            from engine.diagnostics import error
+
+            print(failure_json([error("C100", e.message, hint=f"`{e.parser.prog} --help` lists the options")]))
+        return EXIT_USAGE
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE
@@ -111,9 +142,9 @@ _BOOK_FAULTS = ("SQLITE_FULL", "SQLITE_IOERR", "SQLITE_READONLY", "SQLITE_BUSY",
                 "SQLITE_CANTOPEN", "SQLITE_CORRUPT", "SQLITE_NOTADB", "SQLITE_PERM", "SQLITE_NOLFS")
 
 
-def _failed(error: Exception, argv: list[str]) -> int:
+def _failed(error: Exception, argv: list[str], as_json: bool) -> int:
     """An exception no command handled: a fault of the book or of a file (exit 1, said plainly),
-    else a bug (exit 3, one line, the details saved)."""
+    else a bug (exit 3, one line, the details saved); with --json, as JSON on stdout too."""
     import sqlite3
     import traceback
     from datetime import datetime
@@ -121,17 +152,21 @@ def _failed(error: Exception, argv: list[str]) -> int:
     from engine import __version__
     from engine.book.store import BookBusy, BookError
     from engine.cli.crash import details, one_line, save_report
+    from engine.cli.shell import fail, failure_json
     from engine.files import WriteError
 
-    if isinstance(error, (WriteError, BookError)):  # BookError: e.g. a damaged row (engine/book/rows.py)
-        print(f"lotwise: {error}", file=sys.stderr)
-        return EXIT_INPUT
+    if isinstance(error, BookError):  # e.g. a damaged row (engine/book/rows.py)
+        return fail(error.code, str(error), as_json=as_json)
+    if isinstance(error, WriteError):
+        return fail("F101", str(error), as_json=as_json)
     if isinstance(error, BookBusy):  # another command held the book past the timeout
-        print(f"lotwise: {error}; nothing was saved", file=sys.stderr)
-        return EXIT_INPUT
+        return fail(error.code, f"{error}; nothing was saved", as_json=as_json)
     if isinstance(error, sqlite3.Error) and (getattr(error, "sqlite_errorname", None) or "").startswith(_BOOK_FAULTS):
-        print(f"lotwise: the book could not be used: {error}; nothing was saved", file=sys.stderr)
-        return EXIT_INPUT
+        return fail("B131", f"the book could not be used: {error}; nothing was saved", as_json=as_json)
+    if as_json:  # a bug: said on stdout too, and below as without --json
+        from engine.diagnostics import error as coded
+
+        print(failure_json([coded("X001", f"internal error: {type(error).__name__}: {error}")]))
     if os.environ.get("LOTWISE_DEBUG") == "1":
         traceback.print_exception(type(error), error, error.__traceback__, file=sys.stderr)
         return EXIT_INTERNAL

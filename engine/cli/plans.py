@@ -5,23 +5,32 @@ API (api.plan_month, api.rebalance) in the transaction the command needs, and re
 from __future__ import annotations
 
 import argparse
-import sys
 from datetime import date
+from typing import TYPE_CHECKING
 
 from engine.cli.arguments import book_options, contributions, iso_date, json_option, rupees
-from engine.cli.shell import isin_db, warn, with_book
+from engine.cli.shell import fail, isin_db, warn, with_book
+
+if TYPE_CHECKING:
+    from engine.book.store import Book
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
 
 _rupees, _contributions = rupees, contributions  # the names tests/test_fuzz_cli_args.py reads
 
 
-def not_saved(error: object, what: str) -> int:
-    """The exit code of a plan shown in full: 1, after saying why, when its save failed."""
+def shown(result: object, error: object, what: str, as_json: bool) -> int:
+    """A plan made in full printed (`result`: its text, or its JSON data): exit 0, or when
+    keeping it failed (`error`), 1 after saying why (B105); with --json the plan is then the
+    `result` of the failure's JSON (docs/diagnostics.md)."""
+    from engine.reports.json import dumps
+
     if error is None:
+        print(dumps(result) if as_json else result, end="\n" if as_json else "")
         return EXIT_OK
-    print(f"lotwise: {what} was not saved: {error}; the book is unchanged", file=sys.stderr)
-    return EXIT_INPUT
+    if not as_json:
+        print(result, end="")
+    return fail("B105", f"{what} was not saved: {error}; the book is unchanged", as_json=as_json, result=result)
 
 
 def cmd_plan_month(args: argparse.Namespace) -> int:
@@ -30,20 +39,16 @@ def cmd_plan_month(args: argparse.Namespace) -> int:
     as_of = args.as_of or date.today()  # the CLI is the only place that reads the clock
     access = api.Access.READS if args.dry_run else api.Access.WRITES
 
-    def run(book: api.Book, loaded: api.LoadedPolicy | None) -> int:
+    def run(book: Book, loaded: api.LoadedPolicy | None) -> int:
         from engine.reports.month import month_json, month_text
 
         assert loaded is not None and loaded.policy is not None
         found = api.plan_month(book, loaded.policy, as_of, given=args.contributions, total=args.invest,
                                remember=not args.dry_run, isin_db=isin_db())
-        if args.json:
-            from engine.reports.json import dumps
-
-            print(dumps(month_json(found)))
-        else:
+        if not args.json:
             warn(found.problems)
-            print(month_text(found), end="")
-        return not_saved(found.save_error, "the selling state of this month")
+        return shown(month_json(found) if args.json else month_text(found), found.save_error,
+                     "the selling state of this month", args.json)
 
     return with_book(args, access, run)
 
@@ -54,7 +59,7 @@ def cmd_rebalance(args: argparse.Namespace) -> int:
     as_of = args.as_of or date.today()  # the CLI is the only place that reads the clock
     access = api.Access.WRITES if args.record else api.Access.READS
 
-    def run(book: api.Book, loaded: api.LoadedPolicy | None) -> int:
+    def run(book: Book, loaded: api.LoadedPolicy | None) -> int:
         from engine.reports.json import dumps
         from engine.reports.month import due_json, due_text, rebalance_json, rebalance_text
 
@@ -64,12 +69,10 @@ def cmd_rebalance(args: argparse.Namespace) -> int:
         if args.due:
             print(dumps(due_json(found)) if args.json else due_text(found), end="\n" if args.json else "")
             return EXIT_OK
-        if args.json:
-            print(dumps(rebalance_json(found)))
-        else:
+        if not args.json:
             warn(found.problems)
-            print(rebalance_text(found), end="")
-        return not_saved(found.save_error, "the rebalance")
+        return shown(rebalance_json(found) if args.json else rebalance_text(found), found.save_error,
+                     "the rebalance", args.json)
 
     return with_book(args, access, run)
 
@@ -107,4 +110,4 @@ def add_commands(commands: argparse._SubParsersAction) -> argparse._SubParsersAc
     book_options(reb)
     json_option(reb)
     reb.set_defaults(func=cmd_rebalance)
-    return kinds
+    return kinds  # type: ignore[no-any-return]

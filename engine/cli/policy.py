@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 from engine.cli.arguments import iso_date, json_option
+from engine.cli.shell import fail
 
 EXIT_OK, EXIT_INPUT = 0, 1
 
@@ -78,8 +79,7 @@ def cmd_fmt(args: argparse.Namespace) -> int:
         try:
             write_atomically(path, formatted)
         except WriteError as e:
-            print(f"lotwise: {e}", file=sys.stderr)
-            status = EXIT_INPUT
+            status = fail("F101", str(e))
             continue
         print(f"reformatted {name}")
     return status

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from engine.api import Access, LoadedPolicy
     from engine.book.store import Book
+    from engine.diagnostics import Diagnostic
     from engine.inputs import Refused
 
 EXIT_OK, EXIT_INPUT = 0, 1
@@ -33,17 +34,43 @@ def isin_db() -> Path | None:
     return Path(named) if named else None
 
 
-def say(refused: Refused) -> int:
+def failure_json(diagnostics: Sequence[Diagnostic], result: object = None) -> str:
+    """What a command given --json prints on stdout when it fails (docs/diagnostics.md):
+    `{"ok": false, "diagnostics": [...]}`, and the `result` it made when only keeping it failed."""
+    from engine.reports.json import dumps
+
+    return dumps({"ok": False, "diagnostics": [d.to_json() for d in diagnostics]}
+                 | ({} if result is None else {"result": result}))
+
+
+def fail(code: str, message: str, *, as_json: bool = False, result: object = None) -> int:
+    """A command's failure said: `lotwise: message` on stderr and, with --json, the coded
+    diagnostic as JSON on stdout; the exit code of a user-input error or fault."""
+    from engine.diagnostics import error
+
+    print(f"lotwise: {message}", file=sys.stderr)
+    if as_json:
+        print(failure_json([error(code, message)], result))
+    return EXIT_INPUT
+
+
+def say(refused: Refused, as_json: bool = False) -> int:
     """Print why the API refused on stderr (`lotwise: ` and its message in the CLI's words, or
-    its diagnostics rendered); the exit code of a user-input error."""
+    its diagnostics rendered) and, with --json, its diagnostics as JSON on stdout; the exit
+    code of a user-input error."""
     if refused.message is not None:
         from engine.cli.refusals import worded
 
-        print(f"lotwise: {worded(refused.code, refused.values, refused.message)}", file=sys.stderr)
+        said = worded(refused.code, refused.values, refused.message)
+        if not refused.diagnostics:
+            return fail(refused.code or "C199", said, as_json=as_json)
+        print(f"lotwise: {said}", file=sys.stderr)  # a message, and the diagnostics behind it for --json
     else:
         from engine.diagnostics import render_all
 
         print(render_all(list(refused.diagnostics), refused.sources), file=sys.stderr)
+    if as_json:
+        print(failure_json(refused.diagnostics))
     return EXIT_INPUT
 
 
@@ -76,15 +103,16 @@ def with_book(args: argparse.Namespace, access: Access, command: Callable[[Book,
     from engine.book.store import BookError
     from engine.inputs import Refused
 
+    as_json = bool(getattr(args, "json", False))
     with ExitStack() as stack:
         try:
             book = stack.enter_context(open_book(book_path(args), access=access))
         except BookError as e:
-            return say(Refused(str(e), code=getattr(e, "code", "B110")))
+            return fail(e.code, str(e), as_json=as_json)
         try:
             return command(book, policy_of(args, book) if policy else None)
         except Refused as e:
-            return say(e)
+            return say(e, as_json)
     raise AssertionError("unreachable")  # pragma: no cover
 
 

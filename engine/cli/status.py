@@ -7,9 +7,13 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import date
+from typing import TYPE_CHECKING
 
 from engine.cli.arguments import FYChoice, book_options, fy_choice, iso_date, json_option
 from engine.cli.shell import isin_db, policy_of, warn, with_book
+
+if TYPE_CHECKING:
+    from engine.book.store import Book
 
 EXIT_OK = 0
 
@@ -19,7 +23,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     as_of = args.as_of or date.today()  # the CLI is the only place that reads the clock
 
-    def run(book: api.Book, loaded: api.LoadedPolicy | None) -> int:
+    def run(book: Book, loaded: api.LoadedPolicy | None) -> int:
         from engine.reports.status import status_json, status_text
 
         assert loaded is not None and loaded.policy is not None
@@ -39,7 +43,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 def cmd_lots(args: argparse.Namespace) -> int:
     from engine import api
 
-    def run(book: api.Book, _: object) -> int:
+    def run(book: Book, _: object) -> int:
         from engine.reports.gains import lots_json, lots_text
 
         # no policy given or remembered: the intraday trades the book's last replay netted
@@ -61,7 +65,7 @@ def cmd_gains(args: argparse.Namespace) -> int:
 
     today = date.today()  # the CLI is the only place that reads the clock
 
-    def run(book: api.Book, loaded: api.LoadedPolicy | None) -> int:
+    def run(book: Book, loaded: api.LoadedPolicy | None) -> int:
         assert loaded is not None and loaded.policy is not None
         fy = api.fy_of(loaded.policy, today)  # the FY of today under the policy's law
         choice = args.fy or FYChoice(fy, fy)
