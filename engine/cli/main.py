@@ -121,7 +121,7 @@ def _main(argv: list[str], as_json: bool) -> int:
             from engine.diagnostics import error
 
             print(failure_json([error("C100", e.message, hint=f"`{e.parser.prog} --help` lists the options")]))
-        return EXIT_USAGE
+        raise SystemExit(EXIT_USAGE)  # as argparse exits (main's callers, in process, see SystemExit(2))
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE
