@@ -24,20 +24,22 @@ import sqlite3
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
-from decimal import Decimal
+from datetime import date
 from enum import Enum
-from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from engine.diagnostics import Diagnostic
 from engine.gains import Gains, GainsYear, InvestorGains, realised_gains
-from engine.saved import SavedPlan, Why, plans, saved_policy, why
-from engine.inputs import MoneyAsked, PlanInputs, Refused, load_ledger, load_plan_inputs, money_of
+from engine.importing import ImportOutcome, import_files
+from engine.inputs import MoneyAsked, PlanInputs, Refused, load_plan_inputs, money_of
+from engine.new_book import BookMade, create_book
 from engine.precision import with_precision
+from engine.saved import SavedPlan, Why, plans, saved_policy, why
+from engine.status import TURNING_LONG_TERM_DAYS, InvestorStatus, Status, TurningLongTerm, status
 
 if TYPE_CHECKING:
+    from engine.book.doctor import Report
     from engine.book.store import Book
     from engine.fmv import FmvTable
     from engine.harvest.year_end import YearEndPlan
@@ -49,10 +51,11 @@ if TYPE_CHECKING:
     from engine.policy.model import Policy
 
 __all__ = ["Access", "Refused", "PlanInputs", "LoadedPolicy", "Status", "InvestorStatus", "TurningLongTerm",
-           "MonthResult", "SavedPlan", "plans", "saved_policy", "Gains", "GainsYear", "InvestorGains", "gains", "lots", "RebalanceResult", "YearEnd", "Why", "open_book", "load_policy", "load_plan_inputs",
-           "status", "plan_month", "rebalance", "year_end_day", "plan_year_end", "why", "TURNING_LONG_TERM_DAYS"]
+           "MonthResult", "SavedPlan", "plans", "saved_policy", "Gains", "GainsYear", "InvestorGains", "gains",
+           "lots", "RebalanceResult", "YearEnd", "Why", "open_book", "load_policy", "load_plan_inputs", "status",
+           "plan_month", "rebalance", "year_end_day", "plan_year_end", "why", "TURNING_LONG_TERM_DAYS",
+           "BookMade", "create_book", "ImportOutcome", "import_files", "Doctored", "doctor"]
 
-TURNING_LONG_TERM_DAYS = 60  # `status` lists the short-term lots that turn long-term this soon
 
 # ------------------------------------------------------------------ the book and the policy
 class Access(str, Enum):
@@ -105,6 +108,32 @@ def load_policy(path: str | Path) -> LoadedPolicy:
                         dict(result.sources))
 
 
+@dataclass(frozen=True)
+class Doctored:
+    """`lotwise doctor`: the book's health (engine/book/doctor.py, a Report: the checks after
+    the repairs, the repairs done) and what could not be repaired, and why."""
+
+    report: Report
+    not_repaired: tuple[str, ...]
+
+    @property
+    def healthy(self) -> bool:
+        return self.report.healthy
+
+
+def doctor(book: Book, *, repair: bool = False) -> Doctored:
+    """Check the book; with `repair`, rebuild what is derived from the transactions (the kept
+    ledger, the guarding triggers) and check again. Open the book with Access.OWN."""
+    from engine.book.doctor import Report, examine
+    from engine.book.doctor import repair as mend
+
+    checks = examine(book)
+    done, refused = mend(book, checks) if repair else ([], [])
+    if done:
+        checks = examine(book)
+    return Doctored(Report(str(book.path), tuple(checks), tuple(done)), tuple(refused))
+
+
 def _save(book: Book, write: Callable[[], object]) -> sqlite3.Error | None:
     """Run `write` (one save) and commit the block's snapshot with it (Book.reading); the SQLite
     error when the book could not keep it (read-only, a full disk, busy past the timeout)."""
@@ -114,85 +143,6 @@ def _save(book: Book, write: Callable[[], object]) -> sqlite3.Error | None:
     except sqlite3.Error as e:
         return e
     return None
-
-
-# ------------------------------------------------------------------ status
-@dataclass(frozen=True)
-class TurningLongTerm:
-    lot: str
-    security: str
-    account: str
-    units: Decimal
-    on: date  # the first day the lot is long-term
-    gain: Decimal  # its gain on as_of
-
-
-@dataclass(frozen=True)
-class InvestorStatus:
-    investor: str
-    unrealised_st_gains: Decimal
-    unrealised_st_losses: Decimal
-    unrealised_lt_gains: Decimal
-    unrealised_lt_losses: Decimal
-    ltcg_realised_this_fy: Decimal
-    exemption_left: Decimal
-    harvestable_ltcg_now: Decimal
-    turning_long_term: tuple[TurningLongTerm, ...]
-
-
-@dataclass(frozen=True)
-class Status:
-    """`lotwise status`: the allocation against the targets and, per investor, the unrealised
-    gains, the exemption left and the lots turning long-term within TURNING_LONG_TERM_DAYS."""
-
-    as_of: date
-    fy: int
-    value: Decimal
-    measure: str
-    drifts: tuple[AssetDrift, ...]
-    total_drift: Fraction
-    investors: tuple[InvestorStatus, ...]
-    problems: tuple[Diagnostic, ...]  # warnings (errors raise Refused)
-
-
-@with_precision
-def status(book: Book, policy: Policy, as_of: date) -> Status:
-    from engine.plans.drift import asset_drifts, total_drift
-    from engine.tax.unrealised import harvestable_ltcg, value_lots
-
-    loaded = load_ledger(book, policy, as_of)
-    holdings, more = value_lots(loaded.ledger, policy, book.latest_price, loaded.fmv, as_of)
-    problems = tuple(more) + tuple(loaded.history.problems)
-    if any(d.is_error for d in problems):
-        raise Refused(diagnostics=problems)
-    portfolio, law = policy.portfolio, policy.tax
-    values: dict[str, Decimal] = {}
-    for h in holdings:
-        values[h.asset] = values.get(h.asset, Decimal(0)) + h.value
-    drifts = asset_drifts(values, {a.name: a.target for a in portfolio.assets},
-                          {a.name: a.band for a in portfolio.assets})
-    measure = policy.drift_measure
-    soon = as_of + timedelta(days=TURNING_LONG_TERM_DAYS)
-    investors = []
-    for investor in portfolio.investors:
-        mine = [h for h in holdings if h.lot.investor == investor.id]
-        year = loaded.history.year(investor.id)
-        left = max(Decimal(0), year.exemption_limit - year.exemption_used)
-
-        def gained(term: str) -> Decimal:
-            return sum((h.gain for h in mine if h.term == term and h.gain > 0), Decimal(0))
-
-        def lost(term: str) -> Decimal:
-            return -sum((h.gain for h in mine if h.term == term and h.gain < 0), Decimal(0))
-
-        investors.append(InvestorStatus(
-            investor.id, gained("short-term"), lost("short-term"), gained("long-term"), lost("long-term"),
-            year.net_ltcg, left, min(left, harvestable_ltcg(mine)),
-            tuple(TurningLongTerm(h.lot.id, h.lot.security, h.lot.account, h.lot.units, h.long_term_from, h.gain)
-                  for h in mine if h.term == "short-term" and h.long_term_from
-                  and as_of < h.long_term_from <= soon)))
-    return Status(as_of, law.fy_of(as_of), sum(values.values(), Decimal(0)), measure, tuple(drifts),
-                  total_drift(drifts, measure), tuple(investors), problems)
 
 
 # ------------------------------------------------------------------ lots and gains
@@ -210,17 +160,23 @@ def lots(book: Book, policy: Policy | None = None, *, investor: str | None = Non
     try:
         ledger = ledger_of(book, sold_from=date.max, intraday=intraday)  # open lots only: none sold that late
     except LedgerError as e:
-        raise Refused(e.diagnostic.message) from None
+        raise Refused(e.diagnostic.message, diagnostics=[e.diagnostic], code=e.diagnostic.code) from None
     return tuple(lot for lot in ledger.lots if (not investor or lot.investor == investor)
                  and (not security or lot.security == security.upper()))
 
 
 @with_precision
-def gains(book: Book, policy: Policy, *, first: int | None, last: int | None, investor: str | None = None) -> Gains:
+def gains(book: Book, policy: Policy, *, first: int | None, last: int | None, investor: str | None = None,
+          isin_db: Path | None = None) -> Gains:
     """The realised gains of FYs `first` to `last` (both None: every FY from the first with a
     sale or a loss brought in to the last with a sale), each investor's (or one's) year, sales
     and intraday trades (engine/gains.py)."""
-    return realised_gains(book, policy, first=first, last=last, investor=investor)
+    return realised_gains(book, policy, first=first, last=last, investor=investor, isin_db=isin_db)
+
+
+def fy_of(policy: Policy, day: date) -> int | None:
+    """The FY `day` is in under the policy's law (None: the policy has no law)."""
+    return policy.tax.fy_of(day) if policy.tax is not None else None
 
 
 # ------------------------------------------------------------------ the month plan
@@ -241,7 +197,7 @@ class MonthResult:
 
 @with_precision
 def plan_month(book: Book, policy: Policy, as_of: date, *, given: Mapping[str, int] | None = None,
-               total: int | None = None, remember: bool = True) -> MonthResult:
+               total: int | None = None, remember: bool = True, isin_db: Path | None = None) -> MonthResult:
     """This month's SIP and controlled selling. `given`: each investor's money; `total`: the
     month's money split by the policy's SIP amounts; neither: the SIP amounts. `remember`
     saves the month's selling state (in the block's snapshot: open the book with Access.WRITES)."""
@@ -249,7 +205,8 @@ def plan_month(book: Book, policy: Policy, as_of: date, *, given: Mapping[str, i
     from engine.plans.month_plan import plan_month as make_plan
     from engine.plans.selling import SellState
 
-    inputs = load_plan_inputs(book, policy, as_of, positions=True, money=MoneyAsked(given, total, monthly=True))
+    inputs = load_plan_inputs(book, policy, as_of, positions=True, money=MoneyAsked(given, total, monthly=True),
+                              isin_db=isin_db)
     assert inputs.money is not None
     money = dict(inputs.money.by_investor)
     month = f"{as_of.year:04d}-{as_of.month:02d}"
@@ -285,14 +242,14 @@ class RebalanceResult:
 @with_precision
 def rebalance(book: Book, policy: Policy, as_of: date, *, method: str | None = None,
               given: Mapping[str, int] | None = None, total: int | None = None, due_only: bool = False,
-              record: bool = False) -> RebalanceResult:
+              record: bool = False, isin_db: Path | None = None) -> RebalanceResult:
     """A textbook rebalance: `method` full, partial or cash (default: the policy's), with new
     money (`given` per investor or a `total`); `due_only` stops after the verdict; `record`
     remembers it was done on `as_of` (open the book with Access.WRITES)."""
     from engine.plans.month_plan import drifts_of, orders_day, values_by_asset
     from engine.plans.rebalance import due, plan_rebalance
 
-    inputs = load_plan_inputs(book, policy, as_of)
+    inputs = load_plan_inputs(book, policy, as_of, isin_db=isin_db)
     measure = policy.drift_measure
     drifts = drifts_of(policy, values_by_asset(inputs.holdings))  # type: ignore[arg-type]
     verdict = due(policy, drifts, measure, as_of, book.last_rebalance(as_of))
@@ -301,11 +258,11 @@ def rebalance(book: Book, policy: Policy, as_of: date, *, method: str | None = N
         return base
     method = method or (policy.rebalance.method if policy.rebalance else None)
     if method is None:
-        raise Refused("say --method full, partial or cash (the policy has no rebalance rule)")
-    money = money_of(policy, MoneyAsked(given, total, option="--cash")) if given or total else None
+        raise Refused("say the method: full, partial or cash (the policy has no rebalance rule)", code="C101")
+    money = money_of(policy, MoneyAsked(given, total, option="--cash")) if given or total else None  # the words: engine/plans/contributions.py
     cash = dict(money.by_investor) if money else {}
     if method == "cash" and not cash:
-        raise Refused("the cash method needs --cash AMOUNT (or --from investor=AMOUNT,...)")
+        raise Refused("the cash method needs new money: a total, or each investor's", code="C102")
     plan = plan_rebalance(policy, inputs.holdings, drifts, method, cash, inputs.position, book.latest_price, as_of)
     day, day_notes = orders_day(policy, as_of)  # the trading day the orders are for (engine/calendar.py)
     save_error = _save(book, lambda: book.record_rebalance(as_of, method)) if record else None
@@ -326,13 +283,14 @@ def year_end_day(policy: Policy, *, fy: int | None, today: date) -> date:
     today clamped into that FY (its first day before it, its last after it)."""
     law = policy.tax
     if law is None:
-        raise Refused("a year-end plan needs a tax law in the policy (use \"india\")")
+        raise Refused("a year-end plan needs a tax law in the policy (use \"india\")", code="C105")
     if fy is None:
         return today
     try:
         first, last = law.fy_bounds(fy)
     except ValueError:  # a year past 9999
-        raise Refused(f"--fy {fy}-{(fy + 1) % 100:02d}: no such financial year") from None
+        label = f"{fy}-{(fy + 1) % 100:02d}"
+        raise Refused(f"{label}: no such financial year", code="C103", values={"fy": label}) from None
     return min(max(today, first), last)
 
 
@@ -361,9 +319,10 @@ def _check_year_end_day(policy: Policy, as_of: date, fy: int | None) -> None:
 
     law = policy.tax
     if law is None:
-        raise Refused("a year-end plan needs a tax law in the policy (use \"india\")")
+        raise Refused("a year-end plan needs a tax law in the policy (use \"india\")", code="C105")
     if fy is not None and law.fy_of(as_of) != fy:
-        raise Refused(f"--as-of {as_of} is in {_fy_label(law.fy_of(as_of))}, not {_fy_label(fy)}")
+        said = {"as_of": as_of.isoformat(), "in_fy": _fy_label(law.fy_of(as_of)), "fy": _fy_label(fy)}
+        raise Refused("{as_of} is in {in_fy}, not {fy}".format(**said), code="C104", values=said)
     sells_on, _ = orders_day(policy, as_of)
     if law.fy_of(sells_on) != law.fy_of(as_of):  # a harvest is for its FY: its sales must be too
         from engine.calendar import trading_day_on_or_before
@@ -371,14 +330,16 @@ def _check_year_end_day(policy: Policy, as_of: date, fy: int | None) -> None:
         this = law.fy_of(as_of)
         raise Refused(f"{as_of} is not a trading day and the next one, {sells_on}, is in "
                       f"{_fy_label(law.fy_of(sells_on))}: a year-end plan for {_fy_label(this)} must sell within "
-                      f"it; plan as of {trading_day_on_or_before(law.fy_bounds(this)[1])}, its last trading day")
+                      f"it; plan as of {trading_day_on_or_before(law.fy_bounds(this)[1])}, its last trading day",
+                      code="C106")
 
 
 @with_precision
 def plan_year_end(book: Book, policy: Policy, as_of: date, *, fy: int | None = None,
                   given: Mapping[str, int] | None = None, total: int | None = None, save: bool = True,
                   policy_texts: Mapping[str, str] | None = None,
-                  before_save: Callable[[YearEnd], None] | None = None, solver_log: bool = False) -> YearEnd:
+                  before_save: Callable[[YearEnd], None] | None = None, solver_log: bool = False,
+                  isin_db: Path | None = None) -> YearEnd:
     """Harvest each investor's losses and gains within the exemption, with a reason for every
     lot, and (with `save`) keep the plan in the book with the policy's files (`policy_texts`:
     LoadedPolicy.sources); `solver_log`: HiGHS's log on stderr. Its inputs, hashes and save are one snapshot: open the book with
@@ -395,7 +356,7 @@ def plan_year_end(book: Book, policy: Policy, as_of: date, *, fy: int | None = N
     try:
         with book.snapshot():
             try:
-                inputs = load_plan_inputs(book, policy, as_of, money=MoneyAsked(given, total))
+                inputs = load_plan_inputs(book, policy, as_of, money=MoneyAsked(given, total), isin_db=isin_db)
             except Refused as e:  # said after the snapshot ends, as it ends when nothing is refused
                 refused = e
             else:
@@ -421,8 +382,8 @@ def plan_year_end(book: Book, policy: Policy, as_of: date, *, fy: int | None = N
             from engine.book.store import BookBusy
 
             if isinstance(e, BookBusy):
-                raise Refused(f"{e}; nothing was saved") from e
-            raise Refused(f"the book {book.path} could not be read: {e}") from e
+                raise Refused(f"{e}; nothing was saved", code="B130") from e
+            raise Refused(f"the book {book.path} could not be read: {e}", code="B104") from e
         return replace(made, saved=False, save_error=e)
     if refused is not None:
         raise refused

@@ -72,8 +72,8 @@ def write_atomically(path: Path | str, text: str, encoding: str = "utf-8") -> No
             os.chmod(temporary, 0o666 & ~umask)
         os.replace(temporary, target)
         temporary = None
-        _sync_directory(directory)
-        _remove_stale(directory, target.name)
+        sync_directory(directory)
+        remove_stale(directory, target.name)
     except OSError as e:
         raise WriteError(shown, _reason(e)) from None
     finally:
@@ -84,7 +84,7 @@ def write_atomically(path: Path | str, text: str, encoding: str = "utf-8") -> No
                 pass
 
 
-def _remove_stale(directory: Path, name: str) -> None:
+def remove_stale(directory: Path, name: str) -> None:
     """Remove the temporary files of `name` that a killed writer left (best effort): only those
     named as `write_atomically` names them, and only when the process that made one is gone."""
     pattern = re.compile(rf"\.{re.escape(name)}\.(\d+)\.[A-Za-z0-9_]{{8}}\.tmp")
@@ -109,7 +109,7 @@ def _remove_stale(directory: Path, name: str) -> None:
             pass
 
 
-def _sync_directory(directory: Path) -> None:
+def sync_directory(directory: Path) -> None:
     """The rename itself on disk (best effort: not every system can open a directory)."""
     try:
         fd = os.open(directory, os.O_RDONLY)

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from engine.book.store import Book
     from engine.diagnostics import Diagnostic
     from engine.ledger.fifo import Ledger
@@ -42,7 +44,8 @@ class Gains:
     problems: tuple[Diagnostic, ...]
 
 
-def histories_of(book: Book, policy: Policy, first: int | None, last: int | None) -> tuple[Ledger, list[TaxHistory]]:
+def histories_of(book: Book, policy: Policy, first: int | None, last: int | None,
+                 isin_db: Path | None = None) -> tuple[Ledger, list[TaxHistory]]:
     """The ledger (its sales through FY `last`) and one tax history per FY from `first` to `last`
     (both None: every FY with a sale or a loss brought in), chained once; a policy without a tax
     law or portfolio gives one empty history whose problems say so (T101)."""
@@ -62,7 +65,7 @@ def histories_of(book: Book, policy: Policy, first: int | None, last: int | None
         ledger = ledger_of(book, sold_to=sold_to, lots=False, intraday=intraday_securities(policy))
     except LedgerError as e:
         raise Refused(diagnostics=[e.diagnostic]) from None
-    fmv = fmv_table(book, policy)
+    fmv = fmv_table(book, policy, isin_db=isin_db)
     if law is not None and policy.portfolio is not None:
         losses = book.losses()
         span = (first, last) if first is not None else sale_years(ledger, law, losses)
@@ -74,12 +77,13 @@ def histories_of(book: Book, policy: Policy, first: int | None, last: int | None
     return ledger, [TaxHistory(fy or 0, {}, (), tuple(problems))]
 
 
-def realised_gains(book: Book, policy: Policy, *, first: int | None, last: int | None, investor: str | None = None) -> Gains:
+def realised_gains(book: Book, policy: Policy, *, first: int | None, last: int | None, investor: str | None = None,
+                   isin_db: Path | None = None) -> Gains:
     """The realised gains of FYs `first` to `last` (both None: all), of one investor or all."""
     from engine.inputs import Refused
     from engine.tax.intraday import speculative
 
-    ledger, found = histories_of(book, policy, first, last)
+    ledger, found = histories_of(book, policy, first, last, isin_db)
     problems = tuple(dict.fromkeys(d for h in found for d in h.problems))
     if any(d.is_error for d in problems):
         raise Refused(diagnostics=problems)

@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING, Any, Union
 
 if TYPE_CHECKING:  # the records' types only: the modules load with the first command that needs them
+    from pathlib import Path
+
     from engine.diagnostics import Diagnostic
     from engine.book.store import Book
     from engine.fmv import FmvTable
@@ -28,22 +30,35 @@ if TYPE_CHECKING:  # the records' types only: the modules load with the first co
 
 class Refused(Exception):
     """Why a call cannot give its result: a `message` (a sentence, e.g. "plans need a policy
-    with a portfolio of assets and a tax law"), or `diagnostics` (coded, with the `sources`
-    they point into). The CLI prints the message after `lotwise: `, or renders the diagnostics."""
+    with a portfolio of assets and a tax law") with its `code` (docs/diagnostics.md) and the
+    `values` it names (so that a caller may word it in its own terms: the CLI names its options),
+    or `diagnostics` (coded, with the `sources` they point into). The CLI prints the message
+    after `lotwise: `, or renders the diagnostics."""
 
     def __init__(self, message: str | None = None, diagnostics: Sequence[Diagnostic] = (),
-                 sources: Mapping[str, str] | None = None):
+                 sources: Mapping[str, str] | None = None, *, code: str | None = None,
+                 values: Mapping[str, Any] | None = None):
         super().__init__(message or "; ".join(d.message for d in diagnostics))
         self.message = message
         self.diagnostics = tuple(diagnostics)
         self.sources = dict(sources or {})
+        self.code = code
+        self.values = dict(values or {})
+
+    def as_diagnostics(self) -> tuple[Diagnostic, ...]:
+        """The refusal as coded diagnostics: its own, or its message as one error."""
+        if self.diagnostics:
+            return self.diagnostics
+        from engine.diagnostics import error
+
+        return (error(self.code or "C100", self.message or ""),)
 
 
-def fmv_table(book: Book, policy: Policy) -> FmvTable:
+def fmv_table(book: Book, policy: Policy, *, isin_db: Path | None = None) -> FmvTable:
     """FMVs on 31-01-2018 (s.55(2)(ac)) with their sources (engine/fmv.py): the book's; for
     funds it lacks, casparser-isin's offline table where that optional package is installed
-    (`pip install 'lotwise[isin]'`). Read once per command: the table a plan read is the one
-    its id hashes."""
+    (`pip install 'lotwise[isin]'`; `isin_db`: its database, when not the package's own). Read
+    once per command: the table a plan read is the one its id hashes."""
     from engine.book.importers.fmv_casparser_isin import fmv_from_casparser_isin
     from engine.fmv import FmvSource, FmvTable
 
@@ -53,7 +68,7 @@ def fmv_table(book: Book, policy: Policy) -> FmvTable:
         isin = security.isin or security.id
         if security.id not in found and security.kind != "stock" and isin[:2] == "IN":
             wanted[isin] = security.id
-    isin_values = fmv_from_casparser_isin(wanted)  # {} when not installed
+    isin_values = fmv_from_casparser_isin(wanted, database=isin_db)  # {} when not installed
     if isin_values:
         from importlib.metadata import PackageNotFoundError, version
 
@@ -76,7 +91,8 @@ class LedgerInputs:
     history: TaxHistory
 
 
-def load_ledger(book: Book, policy: Policy, until: date, *, lots: bool = True) -> LedgerInputs:
+def load_ledger(book: Book, policy: Policy, until: date, *, lots: bool = True,
+                isin_db: Path | None = None) -> LedgerInputs:
     """The ledger up to `until` (its open lots unless `lots` is False: the plans that value
     positions from the kept ledger), the FMVs, and every investor's years chained from the
     first the book knows through the FY of `until`, with that FY's realised parts. A policy
@@ -97,7 +113,7 @@ def load_ledger(book: Book, policy: Policy, until: date, *, lots: bool = True) -
         ledger = ledger_of(book, until=until, sold_to=sold_to, lots=lots, intraday=intraday_securities(policy))
     except LedgerError as e:
         raise Refused(diagnostics=[e.diagnostic]) from None
-    fmv = fmv_table(book, policy)
+    fmv = fmv_table(book, policy, isin_db=isin_db)
     if law is None or policy.portfolio is None or fy is None:
         from engine.tax.realised import realise
 
@@ -145,12 +161,12 @@ def money_of(policy: Policy, asked: MoneyAsked) -> Contributions:
 
     money = contributions(policy, asked.given, asked.total, monthly=asked.monthly, option=asked.option)
     if isinstance(money, str):
-        raise Refused(money)
+        raise Refused(money, code="C108")
     return money
 
 
 def load_plan_inputs(book: Book, policy: Policy, as_of: date, *, positions: bool = False,
-                     money: MoneyAsked | None = None) -> PlanInputs:
+                     money: MoneyAsked | None = None, isin_db: Path | None = None) -> PlanInputs:
     """The one loader of the planners' inputs (PlanInputs). With `positions`, the holdings are
     Positions from the kept ledger, lots valued only for the assets a plan sells. Raises Refused:
     the ledger does not replay, the policy has no portfolio or law, a lot cannot be valued
@@ -159,10 +175,10 @@ def load_plan_inputs(book: Book, policy: Policy, as_of: date, *, positions: bool
     from engine.plans.sell_choice import TaxPosition
     from engine.tax.unrealised import value_lots
 
-    loaded = load_ledger(book, policy, as_of, lots=not positions)
+    loaded = load_ledger(book, policy, as_of, lots=not positions, isin_db=isin_db)
     ledger, taxed = loaded.ledger, loaded.history
     if policy.portfolio is None or not policy.portfolio.assets or policy.tax is None:
-        raise Refused("plans need a policy with a portfolio of assets and a tax law")
+        raise Refused("plans need a policy with a portfolio of assets and a tax law", code="C107")
     found = from_book(book, policy, book.latest_price, loaded.fmv, as_of) if positions else None
     holdings: Holdings
     if found is not None:

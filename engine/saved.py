@@ -53,11 +53,13 @@ def saved_policy(book: Book, plan: str) -> tuple[str, Mapping[str, Any]]:
 
     found = load(book, plan)
     if found is None:
-        raise Refused(f"no saved plan {plan!r} in this book (or more than one starts so); `lotwise plans` lists them")
+        raise Refused(f"no saved plan {plan!r} in this book (or more than one starts so); `lotwise plans` lists them",
+                      code="C120", values={"plan": plan})
     record = policy_saved(book, found[0])
     if record is None:
         raise Refused(f"plan {found[0]} was saved before plans kept their policy (lotwise 0.1.0, schema 7 or "
-                      "older); only its hash is known: see `inputs` in `lotwise why` --json")
+                      "older); only its hash is known: see `inputs` in `lotwise why` --json",
+                      code="C121", values={"plan": found[0]})
     return found[0], record
 
 
@@ -83,12 +85,12 @@ def why(book: Book, plan: str | None = None, *, lot: str | None = None, security
     if plan is None:
         found = latest(book)
         if found is None:
-            raise Refused("no saved plans in this book: `lotwise plan year-end` saves one")
+            raise Refused("no saved plans in this book: `lotwise plan year-end` saves one", code="C122")
     else:
         found = load(book, plan)
     if found is None:
         raise Refused(f"no saved plan {plan!r} in this book (or more than one starts so); "
-                      "`lotwise plans` lists them")
+                      "`lotwise plans` lists them", code="C120", values={"plan": plan})
     body = json.loads(found[1])
     chosen = tuple(d for d in body["decisions"]
                    if (lot is None or d["lot"] == lot) and (security is None or d["security"] == security)
@@ -96,6 +98,7 @@ def why(book: Book, plan: str | None = None, *, lot: str | None = None, security
     if not chosen:
         raise Refused(f"plan {found[0]} has no decision for "
                       + ", ".join(f"{k} {v}" for k, v in (("lot", lot), ("security", security),
-                                                           ("investor", investor)) if v))
+                                                           ("investor", investor)) if v),
+                      code="C123", values={"plan": found[0]})
     return Why(found[0], body, chosen, plan is None)
 

@@ -248,20 +248,3 @@ def repair(book: Book, checks: list[Check]) -> tuple[list[str], list[str]]:
         refused.append("damaged rows of your data are left as they are: restore the book from a backup, "
                        "or correct them with an SQLite client")
     return done, refused
-
-
-def render(report: Report, refused: list[str]) -> str:
-    lines = [f"book {report.book}"]
-    for check in report.checks:
-        if check.ok:
-            lines.append(f"  {check.name}: ok" + "".join(f" ({n})" for n in check.notes))
-            continue
-        lines.append(f"  {check.name}: {len(check.problems) + check.more} problem(s)")
-        lines += [f"    {p}" for p in check.problems]
-        if check.more:
-            lines.append(f"    ... and {check.more} more")
-    lines += [f"repaired: {r}" for r in report.repaired] + [f"not repaired: {r}" for r in refused]
-    lines.append("the book is healthy" if report.healthy else
-                 "the book is damaged" + ("" if report.repaired else
-                                          "; `lotwise doctor --repair` rebuilds what is derived from the transactions"))
-    return "\n".join(lines)

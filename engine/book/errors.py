@@ -11,7 +11,15 @@ BUSY = ("another lotwise command (an import, or a plan being saved) was still wr
 
 
 class BookError(Exception):
-    """A book that cannot be used: not a lotwise book, or from a newer lotwise."""
+    """A book that cannot be used: not a lotwise book, or from a newer lotwise. `code`: its
+    diagnostic code (docs/diagnostics.md, B1xx)."""
+
+    code = "B110"
+
+    def __init__(self, message: str = "", *, code: str | None = None):
+        super().__init__(message)
+        if code is not None:
+            self.code = code
 
 
 class BookBusy(sqlite3.OperationalError):
@@ -19,6 +27,7 @@ class BookBusy(sqlite3.OperationalError):
     an sqlite3 error like the one it replaces, with a message that says what is known."""
 
     sqlite_errorname = "SQLITE_BUSY"
+    code = "B130"
 
 
 def fault(error: sqlite3.Error, *names: str) -> bool:

@@ -82,6 +82,8 @@ def shown(value: object) -> str:
 class BookDamaged(BookError):
     """A row of the book that lotwise could not have written; the command stops (exit 1)."""
 
+    code = "B120"
+
     def __init__(self, damage: Damage, path: Path | str):
         self.damage = damage
         fix = (f"`lotwise doctor --repair --book {path}` rebuilds it from the transactions"
@@ -94,6 +96,8 @@ class BookDamaged(BookError):
 class BookCorrupt(BookError):
     """The file's pages were overwritten (SQLite: "database disk image is malformed"), or a text
     in it is not UTF-8: SQLite cannot hand the row over, so it cannot be named here."""
+
+    code = "B121"
 
     def __init__(self, path: Path | str, error: Exception):
         super().__init__(f"the book `{path}` is damaged: it was changed by something other than lotwise "

@@ -43,10 +43,10 @@ class Book(Session):
         cannot be written (an immutable file, a read-only directory) is opened read-only: see
         `engine.book.session.connect`."""
         if not create and not path.exists():
-            raise BookError(f"no book at `{path}`; create one with `lotwise init`")
+            raise BookError(f"no book at `{path}`; create one with `lotwise init`", code="B111")
         if not create and path.is_file() and path.stat().st_size == 0:  # SQLite would take it for a new book
             raise BookError(f"`{path}` is an empty file, not a lotwise book; `lotwise init --book {path}` makes one "
-                            "(after moving this file away, if it is not yours to replace)")
+                            "(after moving this file away, if it is not yours to replace)", code="B112")
         can_write = writable(path) if path.exists() else create  # `init` on an existing book too
         beside = [p for p in (wal_path(path), shm_path(path)) if not p.exists()]  # what this open may create
         try:
@@ -65,22 +65,22 @@ class Book(Session):
                 can_write = False
             if version == 0 and not create and db.execute(
                     "SELECT count(*) FROM sqlite_master").fetchone()[0]:
-                raise BookError(f"`{path}` is an SQLite file but not a lotwise book")
+                raise BookError(f"`{path}` is an SQLite file but not a lotwise book", code="B113")
             if can_write and version <= SCHEMA_VERSION:
                 use_wal(db)
         except sqlite3.OperationalError as e:
             if fault(e, "SQLITE_BUSY", "SQLITE_LOCKED"):  # another process held it past busy_timeout
-                raise BookError(f"the book `{path}` is busy: {BUSY}") from None
+                raise BookError(f"the book `{path}` is busy: {BUSY}", code="B114") from None
             if not can_write and fault(e, "SQLITE_CANTOPEN"):  # a -wal file with commits, no -shm possible
                 raise BookError(f"the book `{path}` cannot be read here: its `{wal_path(path).name}` file holds commits "
                                 "not yet folded into it (a command was stopped), and they cannot be read where "
                                 "the book cannot be written; run any lotwise command on it once where it can be "
-                                "written") from None
-            raise BookError(f"`{path}` is not a lotwise book ({e})") from None
+                                "written", code="B115") from None
+            raise BookError(f"`{path}` is not a lotwise book ({e})", code="B113") from None
         except sqlite3.DatabaseError as e:
-            raise BookError(f"`{path}` is not a lotwise book ({e})") from None
+            raise BookError(f"`{path}` is not a lotwise book ({e})", code="B113") from None
         if version > SCHEMA_VERSION:
-            raise BookError(f"`{path}` was written by a newer lotwise (schema {version}); upgrade lotwise")
+            raise BookError(f"`{path}` was written by a newer lotwise (schema {version}); upgrade lotwise", code="B116")
         book = cls(db, path)
         book._migrate(version)
         return book
@@ -95,7 +95,7 @@ class Book(Session):
                 if self.db.in_transaction:
                     self.db.execute("ROLLBACK")
                 raise BookError(f"`{self.path}` needs upgrading to schema {SCHEMA_VERSION} but cannot be "
-                                f"written ({e}); open it once where it can be written") from None
+                                f"written ({e}); open it once where it can be written", code="B117") from None
 
     # ----------------------------------------------------------------- settings
     def get(self, key: str) -> str | None:

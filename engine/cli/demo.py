@@ -1,18 +1,20 @@
 """`lotwise demo`: a guided run on the shipped family example, in a new book in a temporary
-directory (or `--book PATH`): the status, a month plan, a year-end plan and a `why`."""
+directory (or `--book PATH`): the book made and filled, the status, a month plan, a year-end
+plan and a `why`, each through the API (engine/api.py) and rendered as its command renders it."""
 
 from __future__ import annotations
 
+import argparse
 import sys
-import tempfile
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
-from engine.cli.shell import say
-from engine.inputs import Refused
+from engine.cli.shell import fail, isin_db, say, warn
 
 EXIT_OK, EXIT_INPUT = 0, 1
 AS_OF = date(2026, 11, 21)  # the example's prices end on 20 November 2026
+T = TypeVar("T")
 
 
 def family_dir() -> Path:
@@ -26,27 +28,21 @@ def _step(title: str, text: str) -> None:
     print(f"\n=== {title}\n{text}\n")
 
 
-def cmd_demo(args) -> int:
-    from engine.cli.main import main
+def cmd_demo(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from engine.inputs import Refused
 
     family = family_dir()
     if not (family / "family.rules").is_file():
-        print(f"lotwise: the family example is not installed (looked in {family})", file=sys.stderr)
-        return EXIT_INPUT
+        return fail("C130", f"the family example is not installed (looked in {family})")
     with tempfile.TemporaryDirectory() as tmp:
         book = args.book or str(Path(tmp) / "family.db")
         _step("1. A book", "The Sharma family: Asha and Ravi, ten years of monthly SIPs in four index funds and one "
               f"legacy active fund. The book is one SQLite file ({book}).")
-        commands = [  # making the book and importing into it are commands, not calls of the API
-            ["init", "--policy", str(family / "family.rules"), "--book", book],
-            ["import", str(family / "transactions.csv"), str(family / "prices.csv"), str(family / "fmv.csv"),
-             "--book", book],
-        ]
-        for argv in commands:
-            print("$ lotwise " + " ".join(argv))
-            if main(argv) != 0:
-                return EXIT_INPUT
         try:
+            if not _fill(Path(book), family):
+                return EXIT_INPUT
             _walk(Path(book))
         except Refused as e:
             return say(e)
@@ -54,40 +50,63 @@ def cmd_demo(args) -> int:
     return EXIT_OK
 
 
+def _fill(book: Path, family: Path) -> bool:
+    """The book made with the family's policy and its files imported, as `lotwise init` and
+    `lotwise import` would say it; False after saying why an import failed."""
+    from engine import api
+    from engine.reports.book import imported_text, made_text, rejected_text
+
+    rules = str(family / "family.rules")
+    print(f"$ lotwise init --policy {rules} --book {book}")
+    print(made_text(api.create_book(book, rules), rules), end="")
+    files = [str(family / name) for name in ("transactions.csv", "prices.csv", "fmv.csv")]
+    print("$ lotwise import " + " ".join(files) + f" --book {book}")
+    loaded = api.load_policy(rules)
+    if not loaded.ok or loaded.policy is None:
+        raise api.Refused(diagnostics=loaded.diagnostics, sources=loaded.sources)
+    with api.open_book(book, access=api.Access.OWN) as opened:
+        outcome = api.import_files(opened, files, loaded.policy)
+    if not outcome.ok:
+        print(rejected_text(outcome), end="", file=sys.stderr)
+        return False
+    print(imported_text(outcome), end="")
+    return True
+
+
 def _walk(book: Path) -> None:
     """Steps 2 to 5 through the API (engine/api.py), each in the transaction its command takes,
     rendered as the commands render them."""
     from engine import api
-    from engine.cli.harvest import print_plan, print_why
-    from engine.cli.plans import print_month
-    from engine.cli.status import print_status
-    from engine.diagnostics import render_all
+    from engine.reports.month import month_text
+    from engine.reports.saved import why_text
+    from engine.reports.status import status_text
+    from engine.reports.year_end import plan_text
 
-    day = AS_OF.isoformat()
+    day, isin = AS_OF.isoformat(), isin_db()
     with api.open_book(book) as opened:
         loaded = api.load_policy(opened.get("policy") or "")
-        if not loaded.ok:
-            raise Refused(diagnostics=loaded.diagnostics, sources=loaded.sources)
+        if not loaded.ok or loaded.policy is None:
+            raise api.Refused(diagnostics=loaded.diagnostics, sources=loaded.sources)
         policy = loaded.policy
         _step("2. Where the family stands", "Allocation against the targets, unrealised gains, the exemption left, "
               "and the lots about to turn long-term.")
         print(f"$ lotwise status --as-of {day}")
-        print_status(_warned(api.status(opened, policy, AS_OF), render_all))
+        print(status_text(_warned(api.status(opened, policy, AS_OF, isin_db=isin))), end="")
     _step("3. This month's SIP", "Rs 50,000 (Asha 30,000, Ravi 20,000) goes only to underweight assets, in "
           "proportion to how far each is below target once the money is in.")
     print(f"$ lotwise plan month --from asha=30000,ravi=20000 --as-of {day} --dry-run")
     with api.open_book(book) as opened:
-        print_month(_warned(api.plan_month(opened, policy, AS_OF, given={"asha": 30000, "ravi": 20000},
-                                           remember=False), render_all))
+        print(month_text(_warned(api.plan_month(opened, policy, AS_OF, given={"asha": 30000, "ravi": 20000},
+                                                remember=False, isin_db=isin))), end="")
     _step("4. The year-end harvest", "Each investor realises long-term gains up to the Rs 1.25 lakh exemption "
           "less a Rs 1,000 margin, without tax, starting with the legacy fund; the money is rebought "
           "(the legacy fund's in its replacement). The plan is saved with the hashes of its inputs.")
     print(f"$ lotwise plan year-end --as-of {day}")
     with api.open_book(book, access=api.Access.OWN) as opened:
-        made = _warned(api.plan_year_end(opened, policy, AS_OF, policy_texts=loaded.sources), render_all)
-    print_plan(made.data)
+        made = _warned(api.plan_year_end(opened, policy, AS_OF, policy_texts=loaded.sources, isin_db=isin))
+    print(plan_text(made.data), end="")
     if made.save_error is not None:
-        raise Refused(f"the plan was not saved: {made.save_error}; the book is unchanged")
+        raise api.Refused(f"the plan was not saved: {made.save_error}; the book is unchanged", code="B105")
     decisions = made.data["decisions"]
     kept = next((d for d in decisions if d["code"] == "KEPT-SHORT-TERM"),
                 next((d for d in decisions if d["action"] == "KEPT" and d["code"] != "KEPT-BEHIND"), None))
@@ -97,18 +116,16 @@ def _walk(book: Path) -> None:
         if d is not None:
             print(f"$ lotwise why {made.plan_id} --lot {d['lot']}")
             with api.open_book(book) as opened:
-                print_why(api.why(opened, made.plan_id, lot=d["lot"]))
+                print(why_text(api.why(opened, made.plan_id, lot=d["lot"])), end="")
 
 
-def _warned(found, render_all):
+def _warned(found: T) -> T:
     """`found`, after printing its warnings on stderr as the command does."""
-    if found.problems:
-        print(render_all(list(found.problems), {}), file=sys.stderr)
+    warn(getattr(found, "problems", ()))
     return found
 
 
-def add_command(commands, iso_date) -> None:
-    del iso_date
+def add_command(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     demo = commands.add_parser("demo", help="a guided run on the shipped family example")
     demo.add_argument("--book", metavar="PATH", help="keep the demo's book here (default: a temporary file)")
     demo.set_defaults(func=cmd_demo)

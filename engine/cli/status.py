@@ -1,86 +1,122 @@
-"""`lotwise status`: the allocation against the targets, the unrealised gains, the exemption
-left and the lots turning long-term (engine/api.py, `status`), as text or JSON (docs/json.md)."""
+"""The reading commands: `lotwise status` (the allocation against the targets, the unrealised
+gains, the exemption left, the lots turning long-term), `lotwise lots` and `lotwise gains`.
+Each calls the API in a read transaction and renders its record (engine/reports)."""
 
 from __future__ import annotations
 
-import json
+import argparse
 import sys
 from datetime import date
-from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from engine.cli.shell import with_book
+from engine.cli.arguments import FYChoice, book_options, fy_choice, iso_date, json_option
+from engine.cli.shell import isin_db, policy_of, warn, with_book
+
+if TYPE_CHECKING:
+    from engine.book.store import Book
 
 EXIT_OK = 0
 
 
-def cmd_status(args) -> int:
-    from engine.api import Access
+def cmd_status(args: argparse.Namespace) -> int:
+    from engine import api
 
     as_of = args.as_of or date.today()  # the CLI is the only place that reads the clock
-    return with_book(args, Access.READS, lambda book, loaded: show_status(book, loaded.policy, as_of, args.json))
+
+    def run(book: Book, loaded: api.LoadedPolicy | None) -> int:
+        from engine.reports.status import status_json, status_text
+
+        assert loaded is not None and loaded.policy is not None
+        found = api.status(book, loaded.policy, as_of, isin_db=isin_db())
+        warn(found.problems)  # warnings (T104: a missing FMV), on stderr; an error was refused
+        if args.json:
+            from engine.reports.json import dumps
+
+            print(dumps(status_json(found)))
+        else:
+            print(status_text(found), end="")
+        return EXIT_OK
+
+    return with_book(args, api.Access.READS, run)
 
 
-def show_status(book, policy, as_of: date, as_json: bool) -> int:
+def cmd_lots(args: argparse.Namespace) -> int:
     from engine import api
-    from engine.diagnostics import render_all
 
-    found = api.status(book, policy, as_of)
-    if found.problems:  # warnings (T104: a missing FMV), on stderr; an error was refused
-        print(render_all(list(found.problems), {}), file=sys.stderr)
+    def run(book: Book, _: object) -> int:
+        from engine.reports.gains import lots_json, lots_text
+
+        # no policy given or remembered: the intraday trades the book's last replay netted
+        policy = policy_of(args, book).policy if args.policy or book.get("policy") else None
+        lots = api.lots(book, policy, investor=args.investor, security=args.security)
+        if args.json:
+            from engine.reports.json import dumps
+
+            print(dumps(lots_json(lots)))
+        else:
+            print(lots_text(lots), end="")
+        return EXIT_OK
+
+    return with_book(args, api.Access.READS, run, policy=False)
+
+
+def cmd_gains(args: argparse.Namespace) -> int:
+    from engine import api
+
+    today = date.today()  # the CLI is the only place that reads the clock
+
+    def run(book: Book, loaded: api.LoadedPolicy | None) -> int:
+        assert loaded is not None and loaded.policy is not None
+        fy = api.fy_of(loaded.policy, today)  # the FY of today under the policy's law
+        choice = args.fy or FYChoice(fy, fy)
+        found = api.gains(book, loaded.policy, first=choice.first, last=choice.last, investor=args.investor,
+                          isin_db=isin_db())
+        return _show_gains(found, choice, args.json)
+
+    return with_book(args, api.Access.READS, run)
+
+
+def _show_gains(found: object, choice: FYChoice, as_json: bool) -> int:
+    from engine.reports.gains import gains_json, investor_text, no_year_text, slab_note
+
     if as_json:
-        print(json.dumps(status_json(found), indent=2))
-    else:
-        print_status(found)
+        from engine.reports.json import dumps
+
+        print(dumps(gains_json(found, choice.several)))  # type: ignore[arg-type]
+        return EXIT_OK
+    warn(found.problems)  # type: ignore[attr-defined]
+    years = found.years  # type: ignore[attr-defined]
+    if choice.several and not years:
+        print(no_year_text(), end="")
+    for year in years:
+        for investor in year.investors:
+            print(investor_text(investor), end="")
+            note = slab_note(investor)
+            if note:
+                print(note, file=sys.stderr)
     return EXIT_OK
 
 
-def status_json(found) -> dict:
-    """`status --json` (docs/json.md) of an api.Status."""
-    from engine.literals import fy_label
-    from engine.plans.drift import as_decimal
+def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    lots = commands.add_parser("lots", help="the open lots: FIFO per investor, account and security")
+    book_options(lots)
+    lots.add_argument("--investor", metavar="ID")
+    lots.add_argument("--security", metavar="ID")
+    json_option(lots)
+    lots.set_defaults(func=cmd_lots)
 
-    def clean(v):
-        return {k: clean(x) for k, x in v.items()} if isinstance(v, dict) else \
-            [clean(x) for x in v] if isinstance(v, list) else \
-            str(v) if isinstance(v, (Decimal, date)) else v
+    gains = commands.add_parser("gains", help="realised gains, set-off, exemption and tax per investor for a FY, "
+                                "a range of FYs or all of them")
+    gains.add_argument("--fy", type=fy_choice, metavar="FY", help="the financial year, e.g. 2025-26 (default: "
+                       "today's); a range, 2018-19..2025-26; or all (from the first FY with a sale or a loss "
+                       "brought in to the last with a sale)")
+    gains.add_argument("--investor", metavar="ID")
+    book_options(gains)
+    json_option(gains)
+    gains.set_defaults(func=cmd_gains)
 
-    return clean({
-        "as_of": found.as_of, "fy": fy_label(found.fy), "value": found.value, "drift_measure": found.measure,
-        "total_drift": as_decimal(found.total_drift),
-        "assets": [{"asset": d.asset, "value": d.value, "weight": as_decimal(d.weight), "target": d.target,
-                    "drift": as_decimal(d.drift), "band": d.band, "outside_band": d.outside_band}
-                   for d in found.drifts],
-        "investors": [_investor_status(row) for row in found.investors]})
-
-
-_STATUS_ROWS = ("unrealised_st_gains", "unrealised_st_losses", "unrealised_lt_gains", "unrealised_lt_losses",
-                "ltcg_realised_this_fy", "exemption_left", "harvestable_ltcg_now")
-
-
-def _investor_status(row) -> dict:
-    return {"investor": row.investor, **{k: getattr(row, k) for k in _STATUS_ROWS},
-            "turning_long_term": [{"lot": t.lot, "security": t.security, "account": t.account, "units": t.units,
-                                   "on": t.on, "gain": t.gain} for t in row.turning_long_term]}
-
-
-def print_status(found) -> None:
-    """`status` as text, of an api.Status."""
-    from tabulate import tabulate
-
-    from engine.literals import format_inr, format_percent, fy_label
-    from engine.plans.drift import percent, points
-
-    print(f"Portfolio on {found.as_of} ({fy_label(found.fy)}): {format_inr(found.value)}")
-    print(tabulate([[d.asset, format_inr(d.value), percent(d.weight), percent(d.target), points(d.drift),
-                     ("outside +/-" + format_percent(d.band)) if d.outside_band else ""] for d in found.drifts],
-                   ["asset", "value", "weight", "target", "drift", ""], disable_numparse=True))
-    print(f"Total drift ({found.measure.replace('-', ' ')}): {points(found.total_drift)}")
-    for row in found.investors:
-        print(f"\n{row.investor}")
-        print(tabulate([[k.replace("_", " "), format_inr(getattr(row, k))] for k in _STATUS_ROWS], tablefmt="plain",
-                       disable_numparse=True))
-        if row.turning_long_term:
-            print(tabulate([[t.lot, t.security, t.account, f"{t.units}", t.on.isoformat(), format_inr(t.gain)]
-                            for t in row.turning_long_term],
-                           ["turning long-term", "security", "account", "units", "on", "gain now"],
-                           disable_numparse=True))
+    status = commands.add_parser("status", help="allocation and drift, unrealised gains, exemption left")
+    status.add_argument("--as-of", type=iso_date, metavar="DATE", help="value on this date (default today)")
+    book_options(status)
+    json_option(status)
+    status.set_defaults(func=cmd_status)

@@ -109,7 +109,8 @@ def test_the_api_refuses_with_a_message_or_diagnostics(family_book):
     with api.open_book(family_book, access=api.Access.OWN) as book:
         with pytest.raises(api.Refused) as refused:
             api.plan_year_end(book, policy, date(2026, 11, 21), fy=2024)
-        assert refused.value.message == "--as-of 2026-11-21 is in FY 2026-27, not FY 2024-25"
+        assert refused.value.message == "2026-11-21 is in FY 2026-27, not FY 2024-25"  # the CLI names --as-of
+        assert refused.value.code == "C104" and refused.value.values["as_of"] == "2026-11-21"
     with pytest.raises(api.Refused, match="no such financial year|--fy"):
         api.year_end_day(policy, fy=9999, today=date(2026, 1, 1))
     assert api.year_end_day(policy, fy=2024, today=date(2026, 11, 21)) == date(2025, 3, 31)  # clamped into FY

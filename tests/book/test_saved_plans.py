@@ -166,7 +166,7 @@ def test_a_year_end_plan_whose_sales_would_fall_in_the_next_fy_is_refused(tmp_pa
     trading day, 30 March 2026 (a Monday); that plan works."""
     family_book(tmp_path)
     done = lotwise(tmp_path, "plan", "year-end", "--as-of", "2026-03-31", "--json")
-    assert (done.returncode, done.stdout) == (1, "")
+    assert done.returncode == 1 and json.loads(done.stdout)["diagnostics"][0]["code"] == "C106"  # --json: JSON
     assert ("2026-03-31 is not a trading day and the next one, 2026-04-01, is in FY 2026-27: a year-end plan "
             "for FY 2025-26 must sell within it; plan as of 2026-03-30, its last trading day") in done.stderr
     assert plan(tmp_path, "--no-save", "--as-of", "2026-03-30")["as_of"] == "2026-03-30"

@@ -9,22 +9,23 @@ this gives {} and the FMV comes from an FMV CSV instead.
 from __future__ import annotations
 
 import importlib.util
-import os
 import sqlite3
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Iterable
 
 
-def fmv_from_casparser_isin(isins: Iterable[str]) -> dict[str, Decimal]:
-    """ISIN (upper-cased) -> NAV per unit on 31-01-2018, for those ISINs the package knows."""
+def fmv_from_casparser_isin(isins: Iterable[str], database: Path | None = None) -> dict[str, Decimal]:
+    """ISIN (upper-cased) -> NAV per unit on 31-01-2018, for those ISINs the package knows.
+    `database`: its database at another path (the CLI's $CASPARSER_ISIN_DB), read when the
+    package cannot be imported."""
     wanted = list(dict.fromkeys(i.strip().upper() for i in isins if i and i.strip()))
     if not wanted:
         return {}
     try:
         from casparser_isin import MFISINDb
     except ImportError:
-        return _from_database(wanted)  # not installed, or installed without its dependencies
+        return _from_database(wanted, database)  # not installed, or installed without its dependencies
     out: dict[str, Decimal] = {}
     try:
         with MFISINDb() as db:
@@ -40,11 +41,10 @@ def fmv_from_casparser_isin(isins: Iterable[str]) -> dict[str, Decimal]:
     return out
 
 
-def _database() -> Path | None:
-    """The package's database, found without importing the package (which needs rapidfuzz)."""
-    env = os.environ.get("CASPARSER_ISIN_DB")
-    if env and Path(env).is_file():
-        return Path(env)
+def _database(given: Path | None) -> Path | None:
+    """`given`, else the package's database, found without importing the package (which needs rapidfuzz)."""
+    if given is not None and given.is_file():
+        return given
     try:
         spec = importlib.util.find_spec("casparser_isin")
     except (ImportError, ValueError):
@@ -58,8 +58,8 @@ def _database() -> Path | None:
     return None
 
 
-def _from_database(isins: list[str]) -> dict[str, Decimal]:
-    path = _database()
+def _from_database(isins: list[str], given: Path | None) -> dict[str, Decimal]:
+    path = _database(given)
     if path is None:
         return {}
     out: dict[str, Decimal] = {}

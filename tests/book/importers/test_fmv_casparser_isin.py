@@ -32,9 +32,7 @@ def test_fmv_from_the_casparser_isin_database_alone(tmp_path, monkeypatch):
     db.commit()
     db.close()
     monkeypatch.setitem(sys.modules, "casparser_isin", None)
-    monkeypatch.setenv("CASPARSER_ISIN_DB", str(tmp_path / "isin.db"))
-    got = fmv_from_casparser_isin(["inf179k01be2", "INF0", "INF1", "INF2", "INF3"])
+    got = fmv_from_casparser_isin(["inf179k01be2", "INF0", "INF1", "INF2", "INF3"], database=tmp_path / "isin.db")
     assert got == {"INF179K01BE2": Decimal("481.8880")}
     (tmp_path / "junk.db").write_text("not sqlite " * 100)
-    monkeypatch.setenv("CASPARSER_ISIN_DB", str(tmp_path / "junk.db"))
-    assert fmv_from_casparser_isin(["INF179K01BE2"]) == {}
+    assert fmv_from_casparser_isin(["INF179K01BE2"], database=tmp_path / "junk.db") == {}

@@ -1,0 +1,21 @@
+"""The API's refusals (engine/inputs.py, Refused) worded in terms of the command line: the API
+says "the cash method needs new money" and carries a code and the values it names; the shell
+says which option gives them. A code not listed here is said as the API words it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+WORDING: Mapping[str, str] = {
+    "C101": "say --method full, partial or cash (the policy has no rebalance rule)",
+    "C102": "the cash method needs --cash AMOUNT (or --from investor=AMOUNT,...)",
+    "C103": "--fy {fy}: no such financial year",
+    "C104": "--as-of {as_of} is in {in_fy}, not {fy}",
+}
+
+
+def worded(code: str | None, values: Mapping[str, Any], message: str) -> str:
+    """The refusal `code` as the CLI says it, else `message`."""
+    template = WORDING.get(code or "")
+    return message if template is None else template.format(**values)

@@ -1,0 +1,101 @@
+"""The saved plans rendered (engine/saved.py): `lotwise plans` (the list, a plan's policy) and
+`lotwise why` (a reason for every lot), as JSON data or text."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from engine.reports.orders import text
+from engine.reports.year_end import inr
+
+if TYPE_CHECKING:
+    from engine.saved import SavedPlan, Why
+
+
+def plans_json(found: Iterable[SavedPlan]) -> dict[str, Any]:
+    return {"plans": [{"plan_id": p.plan_id, "kind": p.kind, "as_of": p.as_of, "fy": p.fy, "sells": p.sells,
+                       "investors": list(p.investors), "value": str(p.value)} for p in found]}
+
+
+def plans_text(found: Iterable[SavedPlan]) -> str:
+    from tabulate import tabulate
+
+    rows = [[p.plan_id, p.kind, p.as_of, p.fy, p.sells, inr(str(p.value))] for p in found]
+    if not rows:
+        return "no saved plans: `lotwise plan year-end` saves one\n"
+    return tabulate(rows, ["plan", "kind", "as of", "FY", "sells", "value"], disable_numparse=True) + "\n"
+
+
+def saved_policy_json(plan_id: str, record: Mapping[str, Any]) -> dict[str, Any]:
+    return {"plan_id": plan_id, **record}
+
+
+def saved_policy_text(record: Mapping[str, Any]) -> str:
+    """The policy a saved plan applied: each file's name, sha256 and text, as the plan read them."""
+    lines = []
+    for f in record["files"]:
+        lines.append(f"# ---- {f['file']} (sha256 {f['sha256']})")
+        lines.append((f["text"] or "(text not kept)").rstrip("\n"))
+    return text(lines)
+
+
+def why_json(found: Why) -> dict[str, Any]:
+    return {"plan_id": found.plan_id, "decisions": list(found.chosen)}
+
+
+def why_text(found: Why, every: bool = False) -> str:
+    """`why` as text."""
+    body = found.body
+    lines = [f"Plan {found.plan_id} ({body['fy']}, as of {body['as_of']})"
+             + (": the plan saved last; `lotwise plans` lists the others" if found.latest else "")]
+    lines += why_lines(list(found.chosen), body["decisions"], every=every)
+    securities = {d["security"] for d in found.chosen}
+    for f in body.get("fmv", ()):  # where the grandfathering FMVs came from (plans saved since schema 8)
+        if f["security"] in securities:
+            lines.append(f"FMV for grandfathering (s.55(2)(ac)) of {f['security']}: {f['fmv']} a unit, from {f['from']}")
+    return text(lines)
+
+
+def why_lines(chosen: list[dict[str, Any]], decisions: list[dict[str, Any]], every: bool = False) -> list[str]:
+    """`lotwise why`'s lines: each SOLD lot and the first kept lot of each queue on its own line;
+    the KEPT-BEHIND lots behind one kept lot (two or more) on one line for the queue, unless
+    `every` (`--all`): then one line per lot. `decisions`: the plan's, to name the kept lot's code."""
+    codes = {d["lot"]: d["numbers"].get("kept_code", d["code"]) for d in decisions}
+    lines: list[str] = []
+    run: list[dict[str, Any]] = []
+
+    def flush() -> None:
+        if len(run) == 1 or (run and every):
+            lines.extend(f"{d['code']}: {d['reason']}." for d in run)
+        elif run:
+            lines.append(behind_line(run, codes))
+        run.clear()
+
+    for d in chosen:
+        if d["code"] == "KEPT-BEHIND":
+            key = (d["investor"], d["account"], d["security"], d["numbers"].get("behind"))
+            if run and key != (run[0]["investor"], run[0]["account"], run[0]["security"],
+                               run[0]["numbers"].get("behind")):
+                flush()
+            run.append(d)
+            continue
+        flush()
+        lines.append(f"{d['code']}: {d['reason']}.")
+    flush()
+    return lines
+
+
+def behind_line(run: list[dict[str, Any]], codes: dict[str, str]) -> str:
+    """One line for the KEPT-BEHIND lots of a queue (in FIFO order), with their totals."""
+    from engine.literals import format_inr
+
+    lead = run[0]["numbers"].get("behind", "")
+    units = sum((Decimal(d["units"]) for d in run), Decimal(0))
+    gain = sum((Decimal(d["gain"]) for d in run), Decimal(0))
+    result = f"gain of {format_inr(gain)}" if gain >= 0 else f"loss of {format_inr(-gain)}"
+    return (f"KEPT-BEHIND: {len(run)} lots behind {lead} kept ({run[0]['security']} in {run[0]['account']} of "
+            f"{run[0]['investor']}, bought {run[0]['acquired']} to {run[-1]['acquired']}, {units} units, a {result} "
+            f"if all were sold): FIFO would sell {lead} first, which is kept ({codes.get(lead, '?')}); "
+            "`--all` lists each lot.")

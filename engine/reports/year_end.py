@@ -1,0 +1,119 @@
+"""The year-end plan rendered from its JSON as saved (engine/harvest/year_end.py, to_json): as
+text, as the orders' CSV (what to place with the AMC or the broker) and as a Markdown report an
+adviser can file. Text from the user's data is escaped for CSV, Markdown and HTML
+(engine/reports/escape.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from engine.reports.orders import text
+
+Body = Mapping[str, Any]  # a plan's JSON, parsed
+
+
+def inr(value: str | None) -> str:
+    """A money string of the plan's JSON as rupees (`Rs 1,25,000.00`); nothing for None."""
+    from engine.literals import format_inr
+
+    return "" if value is None else format_inr(Decimal(value))
+
+
+def _investor_lines(inv: Mapping[str, Any]) -> list[str]:
+    from tabulate import tabulate
+
+    b, a = inv["before"], inv["after"]
+    return [f"\n{inv['investor']}",
+            tabulate([
+                ["net STCG", inr(b["net_stcg"]), inr(a["net_stcg"])],
+                ["net LTCG", inr(b["net_ltcg"]), inr(a["net_ltcg"])],
+                ["exemption used", inr(b["exemption_used"]), inr(a["exemption_used"])],
+                ["tax (with cess)", inr(b["total_tax"]), inr(a["total_tax"])],
+                ["carried forward", inr(str(sum(Decimal(l["amount"]) for l in b["carry_forward"]))),
+                 inr(str(sum(Decimal(l["amount"]) for l in a["carry_forward"])))],
+            ], ["", "before", "after"], disable_numparse=True),
+            f"value of the plan: {inr(inv['value'])} = tax saved {inr(inv['tax_saved'])} + future tax avoided "
+            f"{inr(inv['step_up'])} - exit loads {inr(inv['exit_loads'])} - STT and stamp duty "
+            f"{inr(inv['charges'])} (the plan may leave net LTCG up to {inr(inv['allowance'])})"]
+
+
+def plan_text(body: Body) -> str:
+    """`plan year-end` as text."""
+    from tabulate import tabulate
+
+    lines = [f"Year-end plan {body['plan_id']} for {body['fy']}, as of {body['as_of']}"]
+    for inv in body["investors"]:
+        lines += _investor_lines(inv)
+    rows = [[o["date"], o["investor"], o["account"], o["security"], o["side"], inr(o["amount"]),
+             o["units"] if o["side"] == "SELL" else ("" if o["units"] is None else f"~{o['units']}")]
+            for o in body["orders"]]
+    lines.append("")
+    lines.append(tabulate(rows, ["date", "investor", "account", "security", "side", "amount", "units"],
+                          disable_numparse=True) if rows else "no orders")
+    for u in body["unplaced"]:
+        lines.append(f"not placed: {u['investor']} {inr(u['amount'])} for {u['asset']}: {u['reason']}")
+    lines += list(body["notes"])
+    borrowed = [f"{f['security']} {f['fmv']}" for f in body.get("fmv", ()) if f["source"] != "book"]
+    if borrowed:
+        lines.append(f"FMVs on 31-01-2018 from casparser-isin, not the book (grandfathering, s.55(2)(ac)): "
+                     f"{', '.join(borrowed)}; `lotwise import` a security,fmv CSV to use your own")
+    sold = sum(1 for d in body["decisions"] if d["action"] == "SOLD")
+    lines.append(f"\n{len(body['decisions'])} lots considered, {sold} sold; `lotwise why {body['plan_id']}` says why "
+                 "for each lot")
+    return text(lines)
+
+
+def orders_csv(body: Body) -> str:
+    """The orders, one row each (docs/json.md): what to place with the AMC or the broker."""
+    import csv
+    import io
+
+    from engine.reports.escape import csv_text  # names from the user's data: no formula runs (OWASP)
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["plan_id", "date", "investor", "account", "security", "asset", "side", "amount", "units",
+                     "price"])
+    for o in body["orders"]:
+        writer.writerow([body["plan_id"], o["date"], csv_text(o["investor"]), csv_text(o["account"]),
+                         csv_text(o["security"]), csv_text(o["asset"]), o["side"], o["amount"], o["units"] or "",
+                         o["price"] or ""])
+    return out.getvalue()
+
+
+def markdown(body: Body) -> str:
+    """A report an adviser can file with the client's records. Text from the user's data (names,
+    accounts, reasons, notes) is escaped for Markdown and HTML (engine/reports/escape.py)."""
+    from engine.reports.escape import md_text as md
+
+    lines = [f"# Year-end plan {body['plan_id']}", "",
+             f"Financial year {body['fy']}, prepared as of {body['as_of']} by lotwise {body['inputs']['engine']}.",
+             "The plan id is derived from the hashes of its inputs (below): the same book, policy and date give "
+             "the same plan.", ""]
+    for inv in body["investors"]:
+        b, a = inv["before"], inv["after"]
+        lines += [f"## {md(inv['investor'])}", "", "| | before the plan | after the plan |", "|---|---:|---:|",
+                  f"| net STCG | {inr(b['net_stcg'])} | {inr(a['net_stcg'])} |",
+                  f"| net LTCG | {inr(b['net_ltcg'])} | {inr(a['net_ltcg'])} |",
+                  f"| exemption used (s.112A) | {inr(b['exemption_used'])} | {inr(a['exemption_used'])} |",
+                  f"| tax with cess | {inr(b['total_tax'])} | {inr(a['total_tax'])} |", "",
+                  f"Value of the plan: {inr(inv['value'])} (tax saved {inr(inv['tax_saved'])}, future tax "
+                  f"avoided {inr(inv['step_up'])}, exit loads {inr(inv['exit_loads'])}, STT and stamp duty "
+                  f"{inr(inv['charges'])}).", ""]
+    lines += ["## Orders", "", "| date | investor | account | security | side | amount | units |",
+              "|---|---|---|---|---|---:|---:|"]
+    for o in body["orders"]:
+        lines.append(f"| {o['date']} | {md(o['investor'])} | {md(o['account'])} | {md(o['security'])} | {o['side']} | "
+                     f"{inr(o['amount'])} | {o['units'] or ''} |")
+    if not body["orders"]:
+        lines.append("| | | | | no orders | | |")
+    lines += ["", "## Every lot considered, and why", ""]
+    for d in body["decisions"]:
+        lines.append(f"- **{d['code']}**: {md(d['reason'])}.")
+    if body["notes"]:
+        lines += ["", "## Notes", ""] + [f"- {md(n)}" for n in body["notes"]]
+    lines += ["", "## Inputs", "", "| input | hash or value |", "|---|---|"]
+    lines += [f"| {k} | `{v}` |" for k, v in body["inputs"].items()]
+    return "\n".join(lines) + "\n"
