@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from engine.diagnostics import Diagnostic
 from engine.gains import Gains, GainsYear, InvestorGains, realised_gains
@@ -37,6 +37,7 @@ from engine.new_book import BookMade, create_book
 from engine.precision import with_precision
 from engine.saved import SavedPlan, Why, plans, saved_policy, why
 from engine.status import TURNING_LONG_TERM_DAYS, InvestorStatus, Status, TurningLongTerm, status
+from engine.vocabulary import DriftMeasure, RebalanceMethod
 
 if TYPE_CHECKING:
     from engine.book.doctor import Report
@@ -49,6 +50,7 @@ if TYPE_CHECKING:
     from engine.plans.month_plan import MonthPlan
     from engine.plans.rebalance import Due, RebalancePlan
     from engine.policy.model import Policy
+    from engine.tax.unrealised import Holding
 
 __all__ = ["Access", "Refused", "PlanInputs", "LoadedPolicy", "Status", "InvestorStatus", "TurningLongTerm",
            "MonthResult", "SavedPlan", "plans", "saved_policy", "Gains", "GainsYear", "InvestorGains", "gains",
@@ -104,7 +106,7 @@ def load_policy(path: str | Path) -> LoadedPolicy:
     from engine.policy import check_file
 
     result = check_file(Path(path))
-    return LoadedPolicy(result.policy if result.ok else None, tuple(result.diagnostics),  # type: ignore[arg-type]
+    return LoadedPolicy(result.policy if result.ok else None, tuple(result.diagnostics),
                         dict(result.sources))
 
 
@@ -227,10 +229,10 @@ class RebalanceResult:
     `method`, dated `day` (the trading day of the orders, with `day_notes`)."""
 
     as_of: date
-    measure: str
+    measure: DriftMeasure
     drifts: tuple[AssetDrift, ...]
     due: Due
-    method: str | None = None
+    method: RebalanceMethod | None = None
     money: Contributions | None = None
     plan: RebalancePlan | None = None
     day: date | None = None
@@ -240,7 +242,7 @@ class RebalanceResult:
 
 
 @with_precision
-def rebalance(book: Book, policy: Policy, as_of: date, *, method: str | None = None,
+def rebalance(book: Book, policy: Policy, as_of: date, *, method: RebalanceMethod | str | None = None,
               given: Mapping[str, int] | None = None, total: int | None = None, due_only: bool = False,
               record: bool = False, isin_db: Path | None = None) -> RebalanceResult:
     """A textbook rebalance: `method` full, partial or cash (default: the policy's), with new
@@ -256,14 +258,16 @@ def rebalance(book: Book, policy: Policy, as_of: date, *, method: str | None = N
     base = RebalanceResult(as_of, measure, tuple(drifts), verdict, problems=inputs.problems)
     if due_only:
         return base
-    method = method or (policy.rebalance.method if policy.rebalance else None)
-    if method is None:
+    asked = method or (policy.rebalance.method if policy.rebalance else None)
+    if asked is None:
         raise Refused("say the method: full, partial or cash (the policy has no rebalance rule)", code="C101")
+    method = RebalanceMethod(asked)
     money = money_of(policy, MoneyAsked(given, total, option="--cash")) if given or total else None  # the words: engine/plans/contributions.py
     cash = dict(money.by_investor) if money else {}
     if method == "cash" and not cash:
         raise Refused("the cash method needs new money: a total, or each investor's", code="C102")
-    plan = plan_rebalance(policy, inputs.holdings, drifts, method, cash, inputs.position, book.latest_price, as_of)
+    holdings = cast("Sequence[Holding]", inputs.holdings)  # loaded without `positions`: each lot valued
+    plan = plan_rebalance(policy, holdings, drifts, method, cash, inputs.position, book.latest_price, as_of)
     day, day_notes = orders_day(policy, as_of)  # the trading day the orders are for (engine/calendar.py)
     save_error = _save(book, lambda: book.record_rebalance(as_of, method)) if record else None
     return RebalanceResult(as_of, measure, tuple(drifts), verdict, method, money, plan, day, tuple(day_notes),

@@ -29,7 +29,7 @@ class Span:
     def __str__(self) -> str:
         return f"{self.path}:{self.line}:{self.column}"
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, object]:
         return {
             "path": self.path,
             "line": self.line,
@@ -53,12 +53,12 @@ class Diagnostic:
     def is_error(self) -> bool:
         return self.severity is Severity.ERROR
 
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> tuple[str, int, int, str]:
         if self.span is None:
             return ("", 0, 0, self.code)
         return (self.span.path, self.span.line, self.span.column, self.code)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, object]:
         return {
             "code": self.code,
             "severity": self.severity.value,

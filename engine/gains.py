@@ -68,7 +68,7 @@ def histories_of(book: Book, policy: Policy, first: int | None, last: int | None
     fmv = fmv_table(book, policy, isin_db=isin_db)
     if law is not None and policy.portfolio is not None:
         losses = book.losses()
-        span = (first, last) if first is not None else sale_years(ledger, law, losses)
+        span = (first, last if last is not None else first) if first is not None else sale_years(ledger, law, losses)
         fys = list(range(span[0], span[1] + 1)) if span else []
         return ledger, histories(ledger, policy, fmv, fys, losses) if fys else []
     from engine.tax.realised import realise
@@ -81,6 +81,7 @@ def realised_gains(book: Book, policy: Policy, *, first: int | None, last: int |
                    isin_db: Path | None = None) -> Gains:
     """The realised gains of FYs `first` to `last` (both None: all), of one investor or all."""
     from engine.inputs import Refused
+    from engine.tax.complete import law_of, portfolio_of
     from engine.tax.intraday import speculative
 
     ledger, found = histories_of(book, policy, first, last, isin_db)
@@ -89,8 +90,9 @@ def realised_gains(book: Book, policy: Policy, *, first: int | None, last: int |
         raise Refused(diagnostics=problems)
     years = []
     for h in found:
-        investors = [i for i in policy.portfolio.investors if not investor or i.id == investor] if h.chains else []
+        # chains only when the policy has its law and portfolio (histories_of)
+        investors = [i for i in portfolio_of(policy).investors if not investor or i.id == investor] if h.chains else []
         years.append(GainsYear(h.fy, tuple(
-            InvestorGains(h.year(i.id), tuple(h.sales(i.id)), speculative(ledger.intraday, policy.tax.fy_of, i.id, h.fy))
+            InvestorGains(h.year(i.id), tuple(h.sales(i.id)), speculative(ledger.intraday, law_of(policy).fy_of, i.id, h.fy))
             for i in investors), tuple(h.problems)))
     return Gains(tuple(years), problems)

@@ -97,13 +97,14 @@ def _read_all(book: Book, paths: Sequence[str], policy: Policy, investor: str | 
     reading = _Reading()
     for name in paths:
         sha256, problem = file_sha256(Path(name), name)  # hash first: a file already imported is not parsed
-        if problem is None and (report := book.imported(sha256, name)) is not None:
+        if sha256 is None:  # the file cannot be read: `problem` says why
+            reading.read(ImportResult(None, diagnostics=[problem] if problem is not None else []), name)
+        elif (report := book.imported(sha256, name)) is not None:
             reading.results.append((name, report))
-        elif problem is None and streamable(Path(name), name):
+        elif streamable(Path(name), name):
             reading.results.append((name, Streamed(Path(name), name, policy, sha256)))
         else:
-            reading.read(ImportResult(None, diagnostics=[problem]) if problem is not None else
-                         read_file(Path(name), name, policy, investor=investor, held=held), name)
+            reading.read(read_file(Path(name), name, policy, investor=investor, held=held), name)
     return reading
 
 

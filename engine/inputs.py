@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # the records' types only: the modules load with the first co
     from engine.plans.sell_choice import TaxPosition
     from engine.policy.model import Policy
     from engine.tax.chain import TaxHistory
+    from engine.tax.realised import RealisedPart
     from engine.tax.unrealised import Holding
 
 
@@ -194,7 +195,7 @@ def load_plan_inputs(book: Book, policy: Policy, as_of: date, *, positions: bool
     problems = tuple(more) + tuple(taxed.problems)
     if any(d.is_error for d in problems):
         raise Refused(diagnostics=problems)
-    realised: dict[str, list] = {}
+    realised: dict[str, list[RealisedPart]] = {}
     for p in taxed.parts:
         realised.setdefault(p.investor, []).append(p)
     losses = {investor: list(taxed.opening(investor)) for investor in taxed.chains}

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from engine.inputs import Refused, load_ledger
 from engine.precision import with_precision
+from engine.vocabulary import DriftMeasure, Term
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -55,7 +56,7 @@ class Status:
     as_of: date
     fy: int
     value: Decimal
-    measure: str
+    measure: DriftMeasure
     drifts: tuple[AssetDrift, ...]
     total_drift: Fraction
     investors: tuple[InvestorStatus, ...]
@@ -66,6 +67,7 @@ class Status:
 def status(book: Book, policy: Policy, as_of: date, *, isin_db: Path | None = None) -> Status:
     """Where the family stands on `as_of` (`isin_db`: casparser-isin's database, engine/inputs.py)."""
     from engine.plans.drift import asset_drifts, total_drift
+    from engine.tax.complete import law_of, portfolio_of
     from engine.tax.unrealised import harvestable_ltcg, value_lots
 
     loaded = load_ledger(book, policy, as_of, isin_db=isin_db)
@@ -73,7 +75,7 @@ def status(book: Book, policy: Policy, as_of: date, *, isin_db: Path | None = No
     problems = tuple(more) + tuple(loaded.history.problems)
     if any(d.is_error for d in problems):
         raise Refused(diagnostics=problems)
-    portfolio, law = policy.portfolio, policy.tax
+    portfolio, law = portfolio_of(policy), law_of(policy)
     values: dict[str, Decimal] = {}
     for h in holdings:
         values[h.asset] = values.get(h.asset, Decimal(0)) + h.value
@@ -87,17 +89,17 @@ def status(book: Book, policy: Policy, as_of: date, *, isin_db: Path | None = No
         year = loaded.history.year(investor.id)
         left = max(Decimal(0), year.exemption_limit - year.exemption_used)
 
-        def gained(term: str) -> Decimal:
+        def gained(term: Term) -> Decimal:
             return sum((h.gain for h in mine if h.term == term and h.gain > 0), Decimal(0))
 
-        def lost(term: str) -> Decimal:
+        def lost(term: Term) -> Decimal:
             return -sum((h.gain for h in mine if h.term == term and h.gain < 0), Decimal(0))
 
         investors.append(InvestorStatus(
-            investor.id, gained("short-term"), lost("short-term"), gained("long-term"), lost("long-term"),
+            investor.id, gained(Term.SHORT), lost(Term.SHORT), gained(Term.LONG), lost(Term.LONG),
             year.net_ltcg, left, min(left, harvestable_ltcg(mine)),
             tuple(TurningLongTerm(h.lot.id, h.lot.security, h.lot.account, h.lot.units, h.long_term_from, h.gain)
-                  for h in mine if h.term == "short-term" and h.long_term_from
+                  for h in mine if h.term == Term.SHORT and h.long_term_from
                   and as_of < h.long_term_from <= soon)))
     return Status(as_of, law.fy_of(as_of), sum(values.values(), Decimal(0)), measure, tuple(drifts),
                   total_drift(drifts, measure), tuple(investors), problems)

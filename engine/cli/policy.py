@@ -61,8 +61,8 @@ def cmd_fmt(args: argparse.Namespace) -> int:
     for name in args.files:
         path = Path(name)
         text, problem = read_source(path, name)
-        if problem is not None:
-            print(render_all([problem], {}), file=sys.stderr)
+        if text is None:  # `problem` says why it cannot be read
+            print(render_all([problem] if problem is not None else [], {}), file=sys.stderr)
             status = EXIT_INPUT
             continue
         formatted, diagnostics = format_source(text, name)
@@ -91,7 +91,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
     result = check_file(Path(args.file))
     on = args.as_of or date.today()  # the CLI is the only place that reads the clock
-    if not result.ok:
+    if not result.ok or result.policy is None:
         if args.json:
             _print_json({"ok": False, "diagnostics": [d.to_json() for d in result.diagnostics]})
         else:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
-from typing import Mapping
+from typing import Mapping, Sequence
 
 from engine.vocabulary import DriftMeasure
 
@@ -71,7 +71,7 @@ def asset_drifts(values: Mapping[str, Decimal], targets: Mapping[str, Decimal],
     return out
 
 
-def total_drift(drifts: list[AssetDrift], measure: DriftMeasure = DriftMeasure.HALF_ABSOLUTE) -> Fraction:
+def total_drift(drifts: Sequence[AssetDrift], measure: DriftMeasure = DriftMeasure.HALF_ABSOLUTE) -> Fraction:
     if measure == DriftMeasure.SUM_POSITIVE:
         return sum((d.drift for d in drifts if d.drift > 0), ZERO)
     if measure == DriftMeasure.LARGEST_ABSOLUTE:

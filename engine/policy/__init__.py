@@ -9,13 +9,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from engine.diagnostics import Diagnostic, has_errors
+
+if TYPE_CHECKING:  # the model loads with the first policy read, not with this package (start-up)
+    from engine.policy.model import Policy
 
 
 @dataclass
 class CheckResult:
-    policy: object | None  # engine.policy.model.Policy (imported lazily)
+    policy: Policy | None
     diagnostics: list[Diagnostic] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)
 

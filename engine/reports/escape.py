@@ -14,13 +14,13 @@ from __future__ import annotations
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def csv_text(value) -> str:
+def csv_text(value: object) -> str:
     """A text cell for a CSV: `'` before a cell a spreadsheet would run as a formula."""
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def md_text(value) -> str:
+def md_text(value: object) -> str:
     """Text for Markdown (a table cell, a heading, a list item) that renders as itself."""
     text = "" if value is None else str(value)
     text = text.replace("\\", "\\\\").replace("|", "\\|")

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -58,13 +58,13 @@ def why_text(found: Why, every: bool = False) -> str:
     return text(lines)
 
 
-def why_lines(chosen: list[dict[str, Any]], decisions: list[dict[str, Any]], every: bool = False) -> list[str]:
+def why_lines(chosen: Sequence[Mapping[str, Any]], decisions: Sequence[Mapping[str, Any]], every: bool = False) -> list[str]:
     """`lotwise why`'s lines: each SOLD lot and the first kept lot of each queue on its own line;
     the KEPT-BEHIND lots behind one kept lot (two or more) on one line for the queue, unless
     `every` (`--all`): then one line per lot. `decisions`: the plan's, to name the kept lot's code."""
     codes = {d["lot"]: d["numbers"].get("kept_code", d["code"]) for d in decisions}
     lines: list[str] = []
-    run: list[dict[str, Any]] = []
+    run: list[Mapping[str, Any]] = []
 
     def flush() -> None:
         if len(run) == 1 or (run and every):
@@ -87,7 +87,7 @@ def why_lines(chosen: list[dict[str, Any]], decisions: list[dict[str, Any]], eve
     return lines
 
 
-def behind_line(run: list[dict[str, Any]], codes: dict[str, str]) -> str:
+def behind_line(run: Sequence[Mapping[str, Any]], codes: dict[str, str]) -> str:
     """One line for the KEPT-BEHIND lots of a queue (in FIFO order), with their totals."""
     from engine.literals import format_inr
 

@@ -41,7 +41,7 @@ def status_text(found: Status) -> str:
 
     lines = [f"Portfolio on {found.as_of} ({fy_label(found.fy)}): {format_inr(found.value)}",
              tabulate([[d.asset, format_inr(d.value), percent(d.weight), percent(d.target), points(d.drift),
-                        ("outside +/-" + format_percent(d.band)) if d.outside_band else ""] for d in found.drifts],
+                        ("outside +/-" + format_percent(d.band)) if d.band is not None and d.outside_band else ""] for d in found.drifts],
                       ["asset", "value", "weight", "target", "drift", ""], disable_numparse=True),
              f"Total drift ({found.measure.replace('-', ' ')}): {points(found.total_drift)}"]
     for row in found.investors:
