@@ -34,7 +34,7 @@ from decimal import Decimal
 from fractions import Fraction
 from itertools import groupby
 from operator import itemgetter
-from typing import Collection, Iterable, Sequence
+from typing import Any, Collection, Iterable, Iterator, Sequence
 
 from engine.book import rows as book_rows
 from engine.book.schema import MIGRATIONS
@@ -222,6 +222,24 @@ def open_lots(book: Book, keys: Iterable[tuple[str, str, str]] | None = None) ->
     days: dict[str, date] = {}
     return [lot for lots in kept_rows("ledger_queues", rows, lambda row: queue_of(row, days), book.path)
             for lot in lots]
+
+
+# A kept lot as ledger_queues stores it (a JSON array): [id, acquired (ISO date), units, cost,
+# origin, how, steps]; JSON, so of no one type.
+KeptRow = list[Any]
+
+
+def queues_held_on(book: Book, on: date) -> Iterator[tuple[str, str, str, list[KeptRow]]]:
+    """Each kept queue's (investor, account, security) and its rows of lots acquired on or before
+    `on`, in queue order; queues with none are left out. The rows are read as stored, unchecked:
+    the month plan sums values straight from them (engine/plans/positions.py) and, if a row
+    cannot be read, reads the queues again through `open_lots`, which names the damaged one."""
+    day = on.isoformat()
+    for investor, account, security, text in book.db.execute(
+            "SELECT investor, account, security, lots FROM ledger_queues ORDER BY investor, account, security"):
+        rows = [r for r in json.loads(text) if r[1] <= day]  # ISO dates compare as text
+        if rows:
+            yield investor, account, security, rows
 
 
 def queue_of(row: SqlRow, days: dict[str, date] | None = None) -> list[Lot]:

@@ -11,11 +11,10 @@ are the same to the paisa; lots are built and valued only for the assets asked f
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
 from engine.diagnostics import Diagnostic
 from engine.policy.model import Policy, Security
@@ -25,11 +24,9 @@ from engine.tax.unrealised import Holding, no_price, not_in_policy, stale_price,
 from engine.transactions import Price
 
 if TYPE_CHECKING:  # the book is opened by the caller; importing it here would load SQLite's layer for nothing
+    from engine.book.kept_ledger import KeptRow
     from engine.book.store import Book
 
-# A kept lot as the book's ledger_queues stores it (a JSON array; engine/book/kept_ledger.py reads
-# it checked): [id, acquired (ISO date), units, cost, origin, how, steps]; JSON, so of no one type.
-KeptRow = list[Any]
 
 
 @dataclass(frozen=True)
@@ -70,7 +67,7 @@ def from_book(book: Book, policy: Policy, price_of: Callable[[str, date], Price 
 def _from_book(book: Book, policy: Policy, price_of: Callable[[str, date], Price | None], fmv: Mapping[str, Decimal],
                as_of: date) -> tuple[Positions, list[Diagnostic]] | None:
     from engine.ledger.fifo import Ledger
-    from engine.book.kept_ledger import is_kept, last_date, open_lots
+    from engine.book.kept_ledger import is_kept, last_date, open_lots, queues_held_on
 
     from engine.tax.intraday import intraday_securities
 
@@ -79,18 +76,13 @@ def _from_book(book: Book, policy: Policy, price_of: Callable[[str, date], Price
     last = last_date(book)
     if last is not None and as_of < last:
         return None
-    day = as_of.isoformat()
     values: dict[str, Decimal] = {}
     accounts: dict[tuple[str, str], set[str]] = {}
     asset_of_queue: dict[tuple[str, str, str], str] = {}
     problems: list[Diagnostic] = []
     prices: dict[str, Decimal | None] = {}
     missing: set[str] = set()
-    for investor, account, security, text in book.db.execute(
-            "SELECT investor, account, security, lots FROM ledger_queues ORDER BY investor, account, security"):
-        rows = [r for r in json.loads(text) if r[1] <= day]  # ISO dates compare as text
-        if not rows:
-            continue
+    for investor, account, security, rows in queues_held_on(book, as_of):
         declared = portfolio_of(policy).security(security)
         if declared is None:
             problems.append(not_in_policy(security, rows[0][4]))

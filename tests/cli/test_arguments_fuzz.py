@@ -9,7 +9,6 @@ A few hundred inputs per parser by default; LOTWISE_FUZZ_EXAMPLES=10000 runs mor
 
 import argparse
 import os
-from datetime import date
 
 import pytest
 from hypothesis import HealthCheck, given, settings

@@ -7,7 +7,6 @@ by the next write. docs/reliability.md, "Kill and fault runs"."""
 from __future__ import annotations
 
 import sqlite3
-from pathlib import Path
 
 import pytest
 

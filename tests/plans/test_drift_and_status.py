@@ -16,7 +16,6 @@ from engine.tax.realised import realise
 from engine.tax.unrealised import harvestable_ltcg, value_lots
 from engine.transactions import Price, Transaction, TxType
 
-from conftest import REPO
 
 D = Decimal
 

@@ -8,7 +8,6 @@ from engine.diagnostics import render_all
 from engine.policy import syntax_errors
 from engine.policy.parser import lark_parser, parse_text
 
-from conftest import codes
 
 LARK_NAMES = re.compile(r"\b(__ANON_\d+|LBRACE|RBRACE|PERCENT|SECID|STRING|NAME|NUMBER|MONEY|\$END)\b")
 
