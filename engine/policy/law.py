@@ -4,6 +4,7 @@ only look rules up by date: every rule of law comes from a rules file."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import cached_property
@@ -69,8 +70,12 @@ def within(day: date, first: date | None, last: date | None) -> bool:
     return (first is None or first <= day) and (last is None or day <= last)
 
 
-class Treatment(Model):
-    """How one lot's gain is taxed, given its purchase and sale dates."""
+@dataclass(frozen=True, slots=True)
+class Treatment:
+    """How one lot's gain is taxed, given its purchase and sale dates: a record derived from the
+    checked policy for each lot (TaxLaw.treatment), never read from a file, so a plain frozen
+    dataclass (a pydantic model built one per lot cost a validation each, and its first one the
+    validator's construction)."""
 
     tax_class: str
     long_term_after: Duration | None
@@ -78,9 +83,9 @@ class Treatment(Model):
     short_rate: Rate | None
     long_rate: Rate | None
     indexed: bool
-    long_rate_unindexed: Decimal | None = None  # the lower-of alternative (s.112(1) proviso)
     anniversary_is_long_term: bool
     origins: tuple[str, ...]
+    long_rate_unindexed: Decimal | None = None  # the lower-of alternative (s.112(1) proviso)
 
     def long_term_from(self, bought: date) -> date | None:
         """The first sale date on which the lot is long-term (None: never). s.2(42A): an
