@@ -19,13 +19,10 @@ from pathlib import Path
 from typing import NoReturn
 
 from engine.cli import book, demo, harvest, plans, policy, status
-from engine.cli.arguments import fy_arg, fy_choice, iso_date
 from engine.cli.shell import book_path
 from engine.cli.status import cmd_status  # a name of this module: tests put a bug in it (test_files_and_saves)
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
-
-_iso_date, _fy_arg, _fy_choice = iso_date, fy_arg, fy_choice  # the names tests/test_fuzz_cli_args.py reads
 
 
 def _configure_decimal() -> None:

@@ -16,7 +16,6 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
 
-_rupees, _contributions = rupees, contributions  # the names tests/test_fuzz_cli_args.py reads
 
 
 def shown(result: object, error: object, what: str, as_json: bool) -> int:

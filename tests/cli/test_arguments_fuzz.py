@@ -14,8 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.cli import main as cli
-from engine.cli import plans as cli_plans
+from engine.cli import arguments
 from engine.book.importers.csvrows import FIRST_DAY, LAST_DAY
 
 pytestmark = pytest.mark.slow  # a fuzzer: hundreds of typed literals per parser
@@ -50,16 +49,16 @@ def _argument(parse, text):
 @FUZZ
 @given(typed())
 def test_as_of_dates(text):
-    day = _argument(cli._iso_date, text)
+    day = _argument(arguments.iso_date, text)
     assert day is None or FIRST_DAY <= day <= LAST_DAY
 
 
 @FUZZ
 @given(typed())
 def test_financial_years(text):
-    fy = _argument(cli._fy_arg, text)
+    fy = _argument(arguments.fy_arg, text)
     assert fy is None or FIRST_DAY.year - 1 <= fy <= LAST_DAY.year
-    choice = _argument(cli._fy_choice, text)
+    choice = _argument(arguments.fy_choice, text)
     if choice is not None and choice.first is not None:
         assert choice.first <= choice.last
 
@@ -67,13 +66,13 @@ def test_financial_years(text):
 @FUZZ
 @given(typed())
 def test_amounts(text):
-    value = _argument(cli_plans._rupees, text)
+    value = _argument(arguments.rupees, text)
     assert value is None or (isinstance(value, int) and 0 < value < 10**16)
 
 
 @FUZZ
 @given(typed())
 def test_contributions(text):
-    value = _argument(cli_plans._contributions, text)
+    value = _argument(arguments.contributions, text)
     if value is not None:
         assert any(value.values()) and all(isinstance(v, int) and 0 <= v < 10**16 for v in value.values())
