@@ -1,5 +1,7 @@
-"""The one JSON encoder of every `--json` output and every record lotwise writes as JSON
-(docs/json.md): two-space indents; a Decimal as its exact text (money is never a float), a
+"""The one JSON encoder of every `--json` output (docs/json.md); what the book stores as JSON (the
+kept ledger's rows, a saved plan's compact body and its hashes) has its own fixed encodings in
+engine/book and engine/harvest/year_end.py, because fingerprints and plan ids hash them. Here:
+two-space indents; a Decimal as its exact text (money is never a float), a
 date as YYYY-MM-DD, an enum as its value (a StrEnum is its string), a dataclass as its fields,
 a tuple or a set as a list. `ascii=False` keeps names and texts outside ASCII as they are (the
 outputs that carry the user's text: the doctor's report, a saved plan's policy, `why`)."""
