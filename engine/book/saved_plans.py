@@ -40,7 +40,7 @@ def _digest(rows: Iterable[Iterable[object]]) -> str:
 def policy_hash(policy: Policy) -> str:
     """The resolved policy (every `use`d file merged) and the text of each file, not where the
     files are: the same policy copied elsewhere has the same hash."""
-    resolved = policy.model_dump(mode="json", exclude={"sources"})
+    resolved = policy.to_json(exclude={"sources"})
     texts = sorted(source.sha256 for source in policy.sources)
     return hashlib.sha256(json.dumps([resolved, texts], sort_keys=True).encode()).hexdigest()
 
@@ -50,7 +50,7 @@ def policy_record(policy: Policy, texts: Mapping[str, str]) -> str:
     `check` read them; `texts` by the names in `policy.sources`) and the resolved policy."""
     files = [{"file": source.path, "sha256": source.sha256, "text": texts.get(source.path)}
              for source in policy.sources]
-    return json.dumps({"files": files, "resolved": policy.model_dump(mode="json", exclude={"sources"})},
+    return json.dumps({"files": files, "resolved": policy.to_json(exclude={"sources"})},
                       sort_keys=True, ensure_ascii=False)
 
 

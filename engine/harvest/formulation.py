@@ -15,7 +15,7 @@ tax engine from the unit counts the program picks (engine/harvest/evaluation.py)
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from fractions import Fraction
 from typing import Mapping, Sequence
@@ -318,10 +318,9 @@ def tax_in_program_terms(policy: Policy, investor: Investor, parts: Sequence[Rea
                          fy: int, allowance: Decimal) -> Decimal:
     """The year's tax without the plan, before cess and rounding, with the exemption the
     program is told of (`allowance`): what the program's tax row must not exceed."""
-    classes = tuple(c.model_copy(update={"exemptions": tuple(e.model_copy(update={"amount": allowance})
-                                                                for e in c.exemptions)})
+    classes = tuple(replace(c, exemptions=tuple(replace(e, amount=allowance) for e in c.exemptions))
                     for c in law_of(policy).classes)
-    law = law_of(policy).model_copy(update={"cess": (), "classes": classes})
+    law = replace(law_of(policy), cess=(), classes=classes)  # a new law: its remembered exemptions are not copied
     result, _ = compute(list(parts), law, investor, fy, losses)
     return result.tax
 

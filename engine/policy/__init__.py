@@ -33,7 +33,7 @@ def check_file(path: Path) -> CheckResult:
     from engine.policy import loader, model, validate
 
     loaded = loader.load(path)
-    sources = tuple(model.checked(model.SourceInfo)(path=f.display, sha256=f.sha256) for f in loaded.files)
+    sources = tuple(model.SourceInfo(path=f.display, sha256=f.sha256) for f in loaded.files)
     policy, problems = validate.resolve(loaded.items, sources, semantic=loaded.syntax_ok)
     diagnostics = sorted(loaded.diagnostics + problems, key=Diagnostic.sort_key)
     if has_errors(diagnostics):

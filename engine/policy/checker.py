@@ -14,7 +14,6 @@ from engine.diagnostics import Diagnostic, Span, error, warning
 from engine.literals import format_percent, fy_label
 import engine.policy.ast as ast
 import engine.policy.model as m
-from engine.policy.periods import checked
 
 ONE = Decimal(1)
 N = TypeVar("N", bound=ast.Node)
@@ -66,7 +65,7 @@ class BaseChecker:
         if years.last is not None and years.last < first:
             self.err("V305", f"{fy_label(first)} comes after {fy_label(years.last)}", years.span,
                      "write the earlier year first")
-        return checked(m.FYSpan)(first=first, last=years.last)
+        return m.FYSpan(first=first, last=years.last)
 
     def unknown_class(self, lit: ast.Lit, class_names: set[str]) -> None:
         close = difflib.get_close_matches(lit.value, sorted(class_names), n=1)
@@ -95,7 +94,7 @@ def value_of(lit: ast.Lit | None) -> Any:
 
 
 def duration_of(d: ast.Duration) -> m.Duration:
-    return checked(m.Duration)(count=d.count, unit=d.unit)
+    return m.Duration(count=d.count, unit=d.unit)
 
 
 def in_unit(d: ast.Duration) -> tuple[str, int]:

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import cached_property
-from typing import Annotated, Literal
+from typing import Literal
 
-from engine.policy.periods import WORD, Duration, FYSpan, Model, Rate, later
+from engine.policy.periods import Duration, FYSpan, Model, later, word, words
 from engine.policy.securities import Security
-from engine.vocabulary import ChargedOn, ChargeKind, Term
+from engine.vocabulary import ChargedOn, ChargeKind, Rate, Term
 
 
 class ExemptionRule(Model):
@@ -74,8 +74,7 @@ def within(day: date, first: date | None, last: date | None) -> bool:
 class Treatment:
     """How one lot's gain is taxed, given its purchase and sale dates: a record derived from the
     checked policy for each lot (TaxLaw.treatment), never read from a file, so a plain frozen
-    dataclass (a pydantic model built one per lot cost a validation each, and its first one the
-    validator's construction)."""
+    dataclass, not a Model: it is never written as JSON."""
 
     tax_class: str
     long_term_after: Duration | None
@@ -111,8 +110,8 @@ class TaxClass(Model):
 
 
 class SetOffRule(Model):
-    loss: Annotated[Term, WORD]
-    against: tuple[Annotated[Term, WORD], ...]
+    loss: Term = word(Term)
+    against: tuple[Term, ...] = words(Term)
 
 
 class ChargeTarget(Model):
@@ -125,9 +124,9 @@ class ChargeTarget(Model):
 
 
 class Charge(Model):
-    kind: Annotated[ChargeKind, WORD]
+    kind: ChargeKind = word(ChargeKind)
     rate: Decimal
-    side: Annotated[ChargedOn, WORD]
+    side: ChargedOn = word(ChargedOn)
     targets: tuple[ChargeTarget, ...]
     start: date | None = None
     origin: str

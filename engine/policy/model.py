@@ -1,4 +1,4 @@
-"""The resolved policy: what the engine acts on, as frozen, strict pydantic models.
+"""The resolved policy: what the engine acts on, as frozen records (periods.py's Model).
 
 Built only by validate.py from a checked AST. Money and rates are Decimal (rates as
 fractions: 12.5% is Decimal("0.125")). This module holds the portfolio, the rules and the
@@ -11,19 +11,17 @@ from __future__ import annotations
 
 from decimal import Decimal
 from functools import cached_property
-from typing import Annotated
-
-from pydantic import Field, SerializerFunctionWrapHandler, model_serializer
+from dataclasses import field
 
 from engine.policy.law import (CessRule, Charge, ChargeTarget, DatedRule, ExemptionRule, IndexPoint, IndexSeries,
                                SetOffRule, TaxClass, TaxLaw, Treatment, within)
-from engine.policy.periods import WORD, Duration, FYSpan, Model, Rate, checked, later
+from engine.policy.periods import HIDDEN, JSON, Duration, FYSpan, Model, json_value, later, word, words
 from engine.policy.securities import ExitLoadStep, Security
 from engine.vocabulary import (BuyMethod, Combine, DriftMeasure, Preference, RebalanceMethod, SellSourceKind,
                                TriggerKind)
 
 __all__ = [  # the resolved policy's every model, from here (its parts live in periods, securities, law)
-    "Model", "WORD", "Rate", "checked", "later", "Duration", "FYSpan",
+    "Model", "JSON", "HIDDEN", "json_value", "word", "words", "later", "Duration", "FYSpan",
     "SlabRate", "Investor", "Asset", "ExitLoadStep", "Security", "Portfolio",
     "BuyRule", "SellSource", "Ceiling", "DEFAULT_MEASURE", "SellRule", "Trigger", "RebalanceRule", "HarvestRule",
     "ExemptionRule", "CessRule", "DatedRule", "Treatment", "TaxClass", "SetOffRule", "ChargeTarget", "Charge",
@@ -48,14 +46,10 @@ class Investor(Model):
     aliases: tuple[str, ...] = ()
     sip: Decimal | None = None  # whole rupees a month (`sip Rs 30,000`): `plan month`'s money when none is given
 
-    @model_serializer(mode="wrap")
-    def _without_absent_sip(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
+    def to_json(self, *, exclude: frozenset[str] | set[str] = frozenset()) -> JSON:
         """No `sip` key when none is stated: a policy without SIP amounts dumps (and hashes,
         engine/book/saved_plans.py) as it did before they existed."""
-        data: dict[str, object] = handler(self)
-        if self.sip is None:
-            data.pop("sip", None)
-        return data
+        return super().to_json(exclude=exclude if self.sip is not None else {*exclude, "sip"})
 
     def slab_rate_for(self, fy: int) -> Decimal | None:
         """The slab rate the policy states for financial year `fy`: the one whose years
@@ -102,11 +96,11 @@ class Portfolio(Model):
 
 # -------------------------------------------------------------------- rules
 class BuyRule(Model):
-    method: Annotated[BuyMethod, WORD] = BuyMethod.PROPORTIONAL
+    method: BuyMethod = word(BuyMethod, default=BuyMethod.PROPORTIONAL)
 
 
 class SellSource(Model):
-    kind: Annotated[SellSourceKind, WORD] = SellSourceKind.OVERWEIGHT
+    kind: SellSourceKind = word(SellSourceKind, default=SellSourceKind.OVERWEIGHT)
     assets: tuple[str, ...] = ()
 
 
@@ -122,25 +116,25 @@ DEFAULT_MEASURE = DriftMeasure.HALF_ABSOLUTE  # a policy's drift measure where i
 
 
 class SellRule(Model):
-    measure: Annotated[DriftMeasure, WORD] = DEFAULT_MEASURE
+    measure: DriftMeasure = word(DriftMeasure, default=DEFAULT_MEASURE)
     start_above: Decimal
     stop_at_or_below: Decimal
     rate_per_month: Decimal | None = None
     ceiling: Ceiling | None = None
-    source: SellSource = Field(default_factory=checked(SellSource))  # no validator built: start-up
+    source: SellSource = field(default_factory=SellSource)
     only_long_term_lots: bool = False
     never_pay_exit_load: bool = False
 
 
 class Trigger(Model):
-    kind: Annotated[TriggerKind, WORD]
+    kind: TriggerKind = word(TriggerKind)
     level: Decimal | None = None
 
 
 class RebalanceRule(Model):
-    method: Annotated[RebalanceMethod, WORD]
+    method: RebalanceMethod = word(RebalanceMethod)
     triggers: tuple[Trigger, ...] = ()
-    combine: Annotated[Combine, WORD] = Combine.ANY
+    combine: Combine = word(Combine, default=Combine.ANY)
     warn_cost_percent: Decimal | None = None
     warn_cost_amount: Decimal | None = None
 
@@ -153,7 +147,7 @@ class HarvestRule(Model):
     # None: no limit stated; Decimal(0): never realise short-term gains.
     short_term_gains_limit: Decimal | None = None
     never_pay_exit_load: bool = False
-    preference: tuple[Annotated[Preference, WORD], ...] = ()
+    preference: tuple[Preference, ...] = words(Preference, default=())
 
 
 
@@ -164,15 +158,14 @@ class SourceInfo(Model):
 
 def default_buy() -> BuyRule:
     """The buying rule of a policy that states none: in proportion to the shortfalls."""
-    return checked(BuyRule)()
+    return BuyRule()
 
 
 def default_harvest() -> HarvestRule:
     """The harvest rule of a policy that states none. Without a harvest block no short-term
     gain is realised (the plan keeps within the year's long-term exemption); inside one, a
-    missing `short-term gains` statement sets no limit. (Functions, not constants, so that
-    importing the model builds no model: start-up.)"""
-    return checked(HarvestRule)(short_term_gains_limit=Decimal(0))
+    missing `short-term gains` statement sets no limit."""
+    return HarvestRule(short_term_gains_limit=Decimal(0))
 
 
 class Policy(Model):
@@ -189,16 +182,15 @@ class Policy(Model):
     sources: tuple[SourceInfo, ...] = ()
     tax: TaxLaw | None = None
     portfolio: Portfolio | None = None
-    buy: BuyRule = Field(default_factory=default_buy)
+    buy: BuyRule = field(default_factory=default_buy)
     sell: SellRule | None = None
     rebalance: RebalanceRule | None = None
-    harvest: HarvestRule = Field(default_factory=default_harvest)
-    stated: frozenset[str] = Field(default=frozenset(), exclude=True)
+    harvest: HarvestRule = field(default_factory=default_harvest)
+    stated: frozenset[str] = field(default=frozenset(), metadata=HIDDEN)
 
-    @model_serializer(mode="wrap")
-    def _as_written(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
+    def to_json(self, *, exclude: frozenset[str] | set[str] = frozenset()) -> JSON:
         """The rules not stated dump as null, as they did before defaults were filled in."""
-        data: dict[str, object] = handler(self)
+        data = super().to_json(exclude=exclude)
         for name in ("buy", "harvest"):
             if name not in self.stated and name in data:
                 data[name] = None

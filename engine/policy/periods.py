@@ -1,45 +1,88 @@
-"""The resolved policy's base model and its periods: a duration added by calendar, a span of
+"""The resolved policy's base record and its periods: a duration added by calendar, a span of
 financial years (the smallest parts of engine/policy/model.py's Policy)."""
 
 from __future__ import annotations
 
+from dataclasses import MISSING, Field, dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Annotated, Callable, Literal, ParamSpec, TypeVar, Union, cast
+from enum import Enum
+from typing import TYPE_CHECKING, Any, Literal
 
 from dateutil.relativedelta import relativedelta
-from pydantic import BaseModel, ConfigDict, Strict
 
-from engine.vocabulary import RateKind
+from engine.policy.record import Record, fields_of
 
-# The models are strict, but a word of the vocabulary may be given as its string (a caller
-# of the library writes `SellSource(kind="named")`): the field holds the member either way.
-WORD = Strict(False)
-Rate = Union[Decimal, Annotated[RateKind, WORD]]  # engine.vocabulary.Rate, as a field's type
+if TYPE_CHECKING:
+    from typing_extensions import dataclass_transform  # frozen_default: typing's from Python 3.12
+else:
+    from typing import dataclass_transform
 
-
-class Model(BaseModel):
-    model_config = ConfigDict(frozen=True, strict=True, extra="forbid", defer_build=True)
+JSON = dict[str, Any]
 
 
-P = ParamSpec("P")
-M = TypeVar("M", bound=Model)
+def word(kind: type[Enum], *, default: Any = MISSING) -> Any:
+    """A field that holds a word of the vocabulary `kind`: given as the member or as its string
+    (a caller of the library writes `SellSource(kind="named")`), it holds the member; another
+    string is a ValueError."""
+    return field(default=default, metadata={"word": kind})
 
 
-def checked(cls: Callable[P, M]) -> Callable[P, M]:
-    """`cls`'s constructor for values validate.py has checked and mypy has typed: the model is
-    built without pydantic validating it again (`model_construct`). Start-up: `lotwise check`
-    then builds no validator at all (a validator per model, and pydantic's plugin lookup through
-    importlib.metadata, were a fifth of its time); the values, defaults and fields set are those
-    of `cls(...)`. Called as `checked(TaxLaw)(year_start_month=4, ...)`, so that mypy checks the
-    arguments against the model's own signature."""
-    construct = cast(type[M], cls).model_construct  # cast: a model class is its own constructor
+def words(kind: type[Enum], *, default: Any = MISSING) -> Any:
+    """A field that holds a tuple of words of the vocabulary `kind` (as `word`)."""
+    return field(default=default, metadata={"words": kind})
 
-    def build(*args: P.args, **kwargs: P.kwargs) -> M:
-        assert not args  # models take keywords only
-        return construct(None, **kwargs)  # None: the fields set are those given, as cls(...) has them
 
-    return build
+@dataclass_transform(kw_only_default=True, frozen_default=True, eq_default=False,
+                     field_specifiers=(field, word, words))
+class Model(Record):
+    """A record of the resolved policy: every subclass is a frozen dataclass of keyword arguments,
+    built by validate.py from a checked AST (values already checked there, types by mypy; nothing
+    is validated twice). Equality, hash and repr are Record's. `to_json` writes it as JSON values,
+    in field order: Decimal as its string, date as ISO 8601, a word of the vocabulary as its
+    string, a tuple as a list. Start-up: `lotwise check` imports no validation library (pydantic
+    and the creation of its model classes were two fifths of its time)."""
+
+    _words: tuple[tuple[str, type[Enum], bool], ...] = ()  # (field, its vocabulary, a tuple of them)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._words = tuple((name, spec.metadata.get("word") or spec.metadata["words"], "words" in spec.metadata)
+                           for name, spec in vars(cls).items()
+                           if isinstance(spec, Field) and ("word" in spec.metadata or "words" in spec.metadata))
+        dataclass(frozen=True, kw_only=True, eq=False, repr=False)(cls)
+
+    def __post_init__(self) -> None:
+        for name, kind, many in self._words:  # a word given as its string: the member
+            value = getattr(self, name)
+            object.__setattr__(self, name, tuple(map(kind, value)) if many else kind(value))
+
+    def to_json(self, *, exclude: frozenset[str] | set[str] = frozenset()) -> JSON:
+        """The record as JSON values, without the fields named in `exclude` nor those declared
+        `field(metadata=HIDDEN)`. The resolved JSON (`show --json`) and, without `sources`, the
+        policy's hash in plan ids (engine/book/saved_plans.py) are this: keep it byte for byte."""
+        return {f.name: json_value(getattr(self, f.name)) for f in fields_of(type(self))
+                if f.name not in exclude and not f.metadata.get("hidden")}
+
+
+HIDDEN = {"hidden": True}  # a field's metadata: not written by to_json
+
+
+def json_value(value: object) -> object:
+    """One value of a record as JSON (see Model.to_json)."""
+    if isinstance(value, Model):
+        return value.to_json()
+    if isinstance(value, tuple):
+        return [json_value(v) for v in value]
+    if isinstance(value, Enum):  # before str: a word of the vocabulary is a str too
+        return value.value
+    if value is None or isinstance(value, (str, bool, int)):
+        return value
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"no JSON form for {type(value).__name__}")
 
 
 def later(start: date, delta: timedelta | relativedelta) -> date:

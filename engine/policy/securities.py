@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Annotated
 
-from engine.policy.periods import WORD, Duration, Model, later
+from engine.policy.periods import Duration, Model, later, word
 from engine.vocabulary import SecurityKind
 
 
@@ -17,7 +16,7 @@ class ExitLoadStep(Model):
 
 class Security(Model):
     id: str
-    kind: Annotated[SecurityKind, WORD]
+    kind: SecurityKind = word(SecurityKind)
     name: str
     asset: str
     tax_class: str

@@ -9,18 +9,18 @@ from typing import Any
 from engine.literals import format_inr, format_percent, fy_label
 import engine.policy.model as m
 from engine.policy.law import within
-from engine.vocabulary import BuyMethod, ChargedOn, Combine, RateKind, SecurityKind, Term
+from engine.vocabulary import BuyMethod, ChargedOn, Combine, Rate, RateKind, SecurityKind, Term
 
 Json = dict[str, Any]  # JSON-shaped, as `show --json` prints it
 
 
-def _rate(rate: m.Rate | None) -> str:
+def _rate(rate: Rate | None) -> str:
     if rate is None:
         return "-"
     return str(rate) if isinstance(rate, RateKind) else format_percent(rate)
 
 
-def _long(rate: m.Rate | None, indexed: bool | None, unindexed: Decimal | None) -> str:
+def _long(rate: Rate | None, indexed: bool | None, unindexed: Decimal | None) -> str:
     """A long-term rate as `show` prints it: `20% indexed`, `exempt`, or the lower-of pair."""
     text = _rate(rate) + (" indexed" if indexed else "")
     if unindexed is not None:
@@ -126,7 +126,7 @@ def _range(word: str, first: date | None, last: date | None) -> str:
 
 
 def as_json(policy: m.Policy, on: date) -> Json:
-    data = {"as_of": on.isoformat(), "policy": policy.model_dump(mode="json")}
+    data = {"as_of": on.isoformat(), "policy": policy.to_json()}
     if policy.tax is not None:
         data["in_force"] = law_in_force(policy.tax, on, policy.portfolio)
     return data

@@ -16,7 +16,6 @@ from engine.diagnostics import Diagnostic
 import engine.policy.ast as ast
 from engine.policy.merge import MergeChecker
 import engine.policy.model as m
-from engine.policy.periods import checked
 from engine.policy.validate_portfolio import PortfolioChecker
 from engine.policy.validate_rules import RuleChecker
 from engine.policy.validate_tax import TaxLawChecker
@@ -73,5 +72,5 @@ def resolve(items: list[ast.Node], sources: tuple[m.SourceInfo, ...] = (),
                      'add `use "india"` at the top of the file')
     if any(d.is_error for d in checker.diagnostics):
         return None, checker.diagnostics
-    policy = checked(m.Policy)(sources=sources, tax=tax, portfolio=portfolio, stated=frozenset(rules), **rules)
+    policy = m.Policy(sources=sources, tax=tax, portfolio=portfolio, stated=frozenset(rules), **rules)
     return policy, checker.diagnostics

@@ -13,7 +13,6 @@ from engine.literals import format_percent, fy_label, indian_grouping
 import engine.policy.ast as ast
 from engine.policy.checker import ONE, BaseChecker, duration_of, first_fy, in_unit, value_of
 import engine.policy.model as m
-from engine.policy.periods import checked
 from engine.vocabulary import SecurityKind
 
 PAN = re.compile(r"^[A-Z]{5}[0-9]{4}[A-Z]$")
@@ -36,7 +35,7 @@ class PortfolioChecker(BaseChecker):
                          f"at most {node.target.text} here")
             if node.tax_class is not None and class_names is not None and node.tax_class.value not in class_names:
                 self.unknown_class(node.tax_class, class_names)
-            assets.append(checked(m.Asset)(name=node.name.value, target=node.target.value,
+            assets.append(m.Asset(name=node.name.value, target=node.target.value,
                                   band=node.band.value if node.band else None,
                                   tax_class=node.tax_class.value if node.tax_class else None))
         if asset_nodes and total != ONE:
@@ -66,7 +65,7 @@ class PortfolioChecker(BaseChecker):
         if not investors:
             self.warn("V338", "the portfolio declares no investor", block.header,
                       'add one: investor asha "Asha Sharma"')
-        return checked(m.Portfolio)(name=block.name.value if block.name else None, investors=tuple(investors),
+        return m.Portfolio(name=block.name.value if block.name else None, investors=tuple(investors),
                            assets=tuple(assets), securities=tuple(securities))
 
     def investors(self, block: ast.Block) -> list[m.Investor]:
@@ -93,10 +92,10 @@ class PortfolioChecker(BaseChecker):
                     self.err("V337", f'the alias "{alias.value}" names two investors', alias.span,
                              "an alias must identify one investor", notes=(("also used here", other.span),))
                 alias_owner[alias.value.casefold()] = node
-            investors.append(checked(m.Investor)(
+            investors.append(m.Investor(
                 id=node.id.value, name=node.name.value, pan=node.pan.value if node.pan else None,
-                slab_rates=tuple(checked(m.SlabRate)(rate=sl.rate.value,
-                                            years=checked(m.FYSpan)(first=first_fy(sl.years), last=sl.years.last)
+                slab_rates=tuple(m.SlabRate(rate=sl.rate.value,
+                                            years=m.FYSpan(first=first_fy(sl.years), last=sl.years.last)
                                             if sl.years else None) for sl in node.slabs),
                 aliases=tuple(a.value for a in node.aliases), sip=sip))
         return investors
@@ -192,11 +191,11 @@ class PortfolioChecker(BaseChecker):
         self.percent(node.expense_ratio, "an expense ratio")
         if not ok or tax_class is None:
             return None
-        return checked(m.Security)(
+        return m.Security(
             id=node.id.value, kind=SecurityKind(node.kind), name=node.name.value, asset=asset, tax_class=tax_class,
             legacy=node.legacy is not None,
             replacement=node.replacement.value if node.replacement else None,
-            exit_load=tuple(checked(m.ExitLoadStep)(rate=s.rate.value, within=duration_of(s.within)) for s in node.exit_load),
+            exit_load=tuple(m.ExitLoadStep(rate=s.rate.value, within=duration_of(s.within)) for s in node.exit_load),
             minimum_purchase=value_of(node.minimum_purchase), minimum_redemption=value_of(node.minimum_redemption),
             minimum_redemption_units=value_of(node.minimum_redemption_units),
             isin=value_of(node.isin), expense_ratio=value_of(node.expense_ratio))

@@ -7,7 +7,6 @@ from decimal import Decimal
 import engine.policy.ast as ast
 from engine.policy.checker import BaseChecker, one, whole_months
 import engine.policy.model as m
-from engine.policy.periods import checked
 from engine.vocabulary import (BuyMethod, Combine, DriftMeasure, Preference, RebalanceMethod, SellSourceKind,
                                TriggerKind)
 
@@ -15,7 +14,7 @@ from engine.vocabulary import (BuyMethod, Combine, DriftMeasure, Preference, Reb
 class RuleChecker(BaseChecker):
     def buy(self, block: ast.Block) -> m.BuyRule:
         method = one(block.items, ast.BuyMethod)
-        return checked(m.BuyRule)(method=BuyMethod(method.method)) if method else checked(m.BuyRule)()
+        return m.BuyRule(method=BuyMethod(method.method)) if method else m.BuyRule()
 
     def sell(self, block: ast.Block, asset_names: set[str] | None) -> m.SellRule | None:
         items = block.items
@@ -47,17 +46,17 @@ class RuleChecker(BaseChecker):
             if ceiling.over.unit == "days" or months <= 0:
                 self.err("V304", "a ceiling steps down over a whole number of months", ceiling.over.span,
                          "write over 6 months")
-            ceiling_model = checked(m.Ceiling)(start=ceiling.start.value, stop=ceiling.stop.value, months=max(months, 1))
-        source = checked(m.SellSource)()
+            ceiling_model = m.Ceiling(start=ceiling.start.value, stop=ceiling.stop.value, months=max(months, 1))
+        source = m.SellSource()
         if source_node is not None:
             if source_node.kind == SellSourceKind.NAMED and asset_names is not None:
                 for lit in source_node.assets:
                     if lit.value not in asset_names:
                         self.err("V319", f'"{lit.value}" is not a declared asset', lit.span,
                                  "name assets exactly as the portfolio declares them")
-            source = checked(m.SellSource)(kind=SellSourceKind(source_node.kind), assets=tuple(a.value for a in source_node.assets))
+            source = m.SellSource(kind=SellSourceKind(source_node.kind), assets=tuple(a.value for a in source_node.assets))
         measure = one(items, ast.Measure)
-        return checked(m.SellRule)(
+        return m.SellRule(
             measure=DriftMeasure(measure.measure) if measure else m.DEFAULT_MEASURE,
             start_above=start_level, stop_at_or_below=stop_level, rate_per_month=rate,
             ceiling=ceiling_model, source=source,
@@ -83,12 +82,12 @@ class RuleChecker(BaseChecker):
             built = []
             for trigger in due.triggers:
                 self.percent(trigger.level, "a drift level")
-                built.append(checked(m.Trigger)(kind=TriggerKind(trigger.kind), level=trigger.level.value if trigger.level else None))
+                built.append(m.Trigger(kind=TriggerKind(trigger.kind), level=trigger.level.value if trigger.level else None))
             triggers = tuple(built)
         warn = one(block.items, ast.CostWarning)
         if warn is not None:
             self.percent(warn.percent, "a cost threshold")
-        return checked(m.RebalanceRule)(
+        return m.RebalanceRule(
             method=RebalanceMethod(method.method), triggers=triggers, combine=combine,
             warn_cost_percent=warn.percent.value if warn and warn.percent else None,
             warn_cost_amount=warn.amount.value if warn and warn.amount else None)
@@ -104,7 +103,7 @@ class RuleChecker(BaseChecker):
                 if item.value in seen:
                     self.err("V311", f"`{item.text}` is listed twice in the preference order", item.span)
                 seen.add(item.value)
-        return checked(m.HarvestRule)(
+        return m.HarvestRule(
             realise_gains=gains is not None,
             margin=gains.margin.value if gains and gains.margin else Decimal(0),
             loss_threshold=losses.amount.value if losses else None,

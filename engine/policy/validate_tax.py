@@ -13,8 +13,7 @@ from engine.literals import fy_label
 import engine.policy.ast as ast
 from engine.policy.checker import BaseChecker, dates_overlap, duration_of, first_fy, one, origin, years_text
 import engine.policy.model as m
-from engine.policy.periods import checked
-from engine.vocabulary import ChargedOn, ChargeKind, RateKind, Term
+from engine.vocabulary import ChargedOn, ChargeKind, Rate, RateKind, Term
 
 
 class TaxLawChecker(BaseChecker):
@@ -48,7 +47,7 @@ class TaxLawChecker(BaseChecker):
         index, dated_indexes = self.index_series(items)
         if not ok or year is None or fifo is None:  # each missing one reported above
             return None
-        return checked(m.TaxLaw)(
+        return m.TaxLaw(
             name=block.name.value if block.name else None,
             year_start_month=year.month.value, year_start_day=year.day.value,
             lot_scope=fifo.scope,
@@ -67,7 +66,7 @@ class TaxLawChecker(BaseChecker):
         for sub in (b for b in items if isinstance(b, ast.Block) and b.kind == "set-off"):
             for rule in sub.items:
                 if isinstance(rule, ast.SetOffRule):
-                    set_off.append(checked(m.SetOffRule)(loss=Term(rule.loss), against=tuple(Term(g) for g in rule.gains)))
+                    set_off.append(m.SetOffRule(loss=Term(rule.loss), against=tuple(Term(g) for g in rule.gains)))
                 elif isinstance(rule, ast.CarryForward):
                     if rule.years.value <= 0:
                         self.err("V304", "losses are carried forward for at least one year", rule.years.span)
@@ -96,7 +95,7 @@ class TaxLawChecker(BaseChecker):
                     continue
                 if entry.value.value <= 0:
                     self.err("V304", "a cost inflation index is a positive number", entry.value.span)
-                points.append(checked(m.IndexPoint)(fy=entry.year.value, index=entry.value.value))
+                points.append(m.IndexPoint(fy=entry.year.value, index=entry.value.value))
             points.sort(key=lambda p: p.fy)
             if sub.years is None:
                 index.extend(points)
@@ -105,7 +104,7 @@ class TaxLawChecker(BaseChecker):
             if years.first is not None and years.last is not None and years.last < years.first:
                 self.err("V305", f"{fy_label(years.first)} comes after {fy_label(years.last)}", years.span,
                          "write the earlier year first")
-            dated_indexes.append(checked(m.IndexSeries)(sales_first=years.first, sales_last=years.last,
+            dated_indexes.append(m.IndexSeries(sales_first=years.first, sales_last=years.last,
                                                points=tuple(points), origin=origin(sub.span)))
         self.overlapping_series([b for b in series_blocks if b.years is not None])
         return index, dated_indexes
@@ -128,7 +127,7 @@ class TaxLawChecker(BaseChecker):
 
     def cess(self, c: ast.Cess) -> m.CessRule:
         self.percent(c.rate, "cess")
-        return checked(m.CessRule)(rate=c.rate.value, years=self.fy_span(c.years) if c.years else None,
+        return m.CessRule(rate=c.rate.value, years=self.fy_span(c.years) if c.years else None,
                           origin=origin(c.span))
 
     def overlapping_years(self, nodes: Sequence[ast.Cess | ast.Exemption], what: str) -> None:
@@ -173,11 +172,11 @@ class TaxLawChecker(BaseChecker):
         if long_term is not None and long_term.duration.count <= 0:
             self.err("V304", "a holding period is at least one day", long_term.duration.span,
                      "write the period the law sets, e.g. long-term after 12 months")
-        return checked(m.TaxClass)(
+        return m.TaxClass(
             name=name,
             long_term_after=duration_of(long_term.duration) if long_term else None,
             grandfather_on_or_before=grandfather.date.value if grandfather else None,
-            exemptions=tuple(checked(m.ExemptionRule)(amount=e.amount.value, years=self.fy_span(e.years),
+            exemptions=tuple(m.ExemptionRule(amount=e.amount.value, years=self.fy_span(e.years),
                                              origin=origin(e.span)) for e in exemptions),
             rules=tuple(rules),
             origin=origin(block.span),
@@ -189,8 +188,8 @@ class TaxLawChecker(BaseChecker):
                  "always-short-term": "always short-term"}
         long_term_after: m.Duration | None = None
         always_short_term = False
-        short_rate: m.Rate | None = None
-        long_rate: m.Rate | None = None
+        short_rate: Rate | None = None
+        long_rate: Rate | None = None
         indexed: bool | None = None
         long_rate_unindexed: Decimal | None = None
         given: set[str] = set()
@@ -234,7 +233,7 @@ class TaxLawChecker(BaseChecker):
                              "unindexed one; this long rate is not indexed", setting.unindexed_rate.span,
                              "write long 20% with indexation or 10% without, whichever is less")
                 long_rate_unindexed = self.percent(setting.unindexed_rate, "a tax rate")
-        return checked(m.DatedRule)(
+        return m.DatedRule(
             origin=origin(node.span),
             sold_from=dates.get("sold_from"), sold_to=dates.get("sold_to"),
             bought_from=dates.get("bought_from"), bought_to=dates.get("bought_to"),
@@ -257,7 +256,7 @@ class TaxLawChecker(BaseChecker):
             dates[f"{prefix}_to"] = condition.last
         return dates
 
-    def rate(self, lit: ast.Lit) -> m.Rate:
+    def rate(self, lit: ast.Lit) -> Rate:
         if lit.value in tuple(RateKind):
             return RateKind(lit.value)
         return self.percent(lit, "a tax rate")
@@ -289,9 +288,9 @@ class TaxLawChecker(BaseChecker):
         for target in node.targets:
             if target.tax_class is not None and target.tax_class.value not in class_names:
                 self.unknown_class(target.tax_class, class_names)
-        return checked(m.Charge)(
+        return m.Charge(
             kind=ChargeKind(node.kind), rate=node.rate.value, side=ChargedOn(node.side),
-            targets=tuple(checked(m.ChargeTarget)(tax_class=t.tax_class.value if t.tax_class else None, kind=t.kind)
+            targets=tuple(m.ChargeTarget(tax_class=t.tax_class.value if t.tax_class else None, kind=t.kind)
                           for t in node.targets),
             start=node.start.value if node.start else None, origin=origin(node.span))
 

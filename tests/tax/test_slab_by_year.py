@@ -6,6 +6,7 @@ taxed at the investor's own marginal rate, which the policy states, per FY if it
 The s.87A rebate and the basic-exemption shortfall stay out of scope (docs/tax-rules.md)."""
 
 import json
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -120,6 +121,6 @@ def test_fmt_round_trips_and_show_prints_the_rates(check):
     assert 'investor asha "Asha" slab 30%, slab 20% for FY 2019-20 to FY 2021-22, 25% from FY 2024-25' in text
     assert format_source(text, "p.rules")[0] == text
     policy = check(text).policy
-    assert policy == check(messy).policy.model_copy(update={"sources": policy.sources})
+    assert policy == replace(check(messy).policy, sources=policy.sources)
     shown = as_text(policy, date(2026, 3, 31))
     assert "30%; 20% for FY 2019-20 to FY 2021-22; 25% from FY 2024-25" in shown
