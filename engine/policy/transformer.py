@@ -345,6 +345,14 @@ class Builder:
                               span=self.span(c)) for c in branches(tree))
         return ast.Prefer(items=items, span=self.span(tree))
 
+    def b_discount_stmt(self, tree: PTree) -> ast.FutureTaxValue:
+        rate, years = tree.children[0], tree.children[1]
+        return ast.FutureTaxValue(rate=self.percent(rate), years=self.read(years, literals.read_int),
+                                  span=self.span(tree))
+
+    def b_growth_stmt(self, tree: PTree) -> ast.ExpectedGrowth:
+        return ast.ExpectedGrowth(rate=self.percent(tree.children[0]), span=self.span(tree))
+
     # ------------------------------------------------------------- tax law
     def b_year_stmt(self, tree: PTree) -> ast.YearStart:
         month, day = tree.children
