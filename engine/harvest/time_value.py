@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 
 from engine.harvest.queues import Queue, future_rate
@@ -65,6 +65,25 @@ class Valuation:
         new = Fraction(self.rebuy_rate(q.key[2]))
         factor = self.growth * self.discount
         return tuple(max(ZERO, new - Fraction(old)) * factor for old in q.future_rates)
+
+
+FACTOR_PLACES = Decimal("1E-10")  # the discount factor as reported (ROUND_HALF_EVEN); amounts use it unrounded
+
+
+def time_terms(valuation: Valuation | None, status_cost: Decimal) -> dict[str, object]:
+    """The plan's time terms as JSON (docs/json.md): the rate, horizon and growth used and the status
+    cost; nothing when the policy states neither statement and no rebuy changes status, so such a
+    plan reads as before the statements existed."""
+    if valuation is None:
+        return {}
+    rule = valuation.policy.harvest
+    if rule.discount_rate is None and rule.growth_rate is None and status_cost == 0:
+        return {}
+    factor = (Decimal(valuation.discount.numerator) / Decimal(valuation.discount.denominator)).quantize(
+        FACTOR_PLACES, rounding=ROUND_HALF_EVEN)
+    return {"status_cost": str(status_cost),
+            "time_value": {"discount_rate": str(valuation.rate), "horizon_years": valuation.horizon,
+                           "discount_factor": str(factor), "growth_rate": str(valuation.growth_rate)}}
 
 
 def valuation_of(policy: Policy, investor: Investor, as_of: date, fy: int) -> Valuation:
