@@ -57,7 +57,7 @@ def _status(inv: Mapping[str, Any], joint: str) -> str:
     from engine.literals import format_percent
 
     t = inv.get("time_value")
-    if t is None:
+    if t is None or Decimal(inv["status_cost"]) == 0:
         return ""
     return (f"{joint}tax status lost by rebuys {inr(inv['status_cost'])} (growth of "
             f"{format_percent(Decimal(t['growth_rate']))} a year taxed at the rebought units' rate)")

@@ -220,3 +220,28 @@ def test_near_misses_get_a_clear_error_with_its_place(tmp_path, line, code, wher
     result = _run("check", str(path), cwd=tmp_path)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert f"p.rules:{where}: error[{code}]" in result.stderr + result.stdout
+
+
+@pytest.mark.slow  # init, import and two plans of the family example through the CLI: about 10 s
+def test_the_plan_says_the_rate_and_horizon_it_valued_future_tax_with(tmp_path):
+    # The family example with `value future tax at 7% a year over 10 years`: each investor's plan
+    # realises about Rs 1,24,000 of LTCG (the exemption less the Rs 1,000 margin), whose step-up
+    # of 1,24,000 x 13% = Rs 16,120 is worth 16,120 x 0.5083492921 = Rs 8,194.59 now.
+    family = REPO / "examples" / "family"
+    for name in ("family.rules", "prices.csv", "fmv.csv", "transactions.csv"):
+        (tmp_path / name).write_bytes((family / name).read_bytes())
+    with (tmp_path / "family.rules").open("a", encoding="utf-8") as f:
+        f.write("\noverride harvest {\n    value future tax at 7% a year over 10 years\n}\n")
+    assert _run("init", "--policy", "family.rules", "--book", "b.db", cwd=tmp_path).returncode == 0
+    assert _run("import", "transactions.csv", "prices.csv", "fmv.csv", "--book", "b.db", cwd=tmp_path).returncode == 0
+    text = _run("plan", "year-end", "--as-of", "2026-11-21", "--book", "b.db", "--no-save", cwd=tmp_path)
+    assert text.returncode == 0 and text.stderr == ""
+    assert text.stdout.count("(at its present value: 7% a year over 10 years, x 0.5083492921)") == 2
+    assert "future tax avoided Rs 8,194.59 (at its present value" in text.stdout  # ravi: 1,24,000 exactly
+    body = json.loads(_run("plan", "year-end", "--as-of", "2026-11-21", "--book", "b.db", "--no-save", "--json",
+                           cwd=tmp_path).stdout)
+    for inv in body["investors"]:
+        assert inv["time_value"] == {"discount_rate": "0.07", "horizon_years": 10, "discount_factor": "0.5083492921",
+                                     "growth_rate": "0.07"}
+        assert inv["status_cost"] == "0.00"  # equity index funds: a rebuy keeps the units' status
+        assert D(inv["value"]) == D(inv["tax_saved"]) + D(inv["step_up"]) - D(inv["exit_loads"]) - D(inv["charges"])
