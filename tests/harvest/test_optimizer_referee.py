@@ -75,7 +75,7 @@ def _time_statements(seed: int, growth: bool = False) -> list[str]:
         out.append(f"value future tax at {rng.choice(['3%', '7%', '12.5%', '40%'])} a year over "
                    f"{rng.choice([1, 5, 10, 30])} years")
     if growth and rng.random() < 0.5:
-        out.append(f"expect growth of {rng.choice(['0%', '4%', '15%'])} a year")
+        out.append(f"expect growth of {rng.choice(['0%', '0.5%', '4%', '15%'])} a year")
     return out
 
 
