@@ -18,6 +18,7 @@ from engine.diagnostics import Diagnostic, Span, error
 import engine.policy.ast as ast
 from engine.policy.grammar import lark_parser, terminal_names
 from engine.policy.prune import Child, PTree, branch, branches, leaf, prune
+from engine.policy.transform_time import TimeStatements
 
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
            "September", "October", "November", "December")
@@ -35,7 +36,7 @@ class _Drop(Exception):
     """The statement being built is dropped (its problem is already reported)."""
 
 
-class Builder:
+class Builder(TimeStatements):
     def __init__(self, path: str, error_offsets: list[int]) -> None:
         self.path = path
         self.error_offsets = sorted(error_offsets)
@@ -344,14 +345,6 @@ class Builder:
         items = tuple(ast.Lit(value=c.data.replace("_", "-"), text=c.data.replace("_", " "),
                               span=self.span(c)) for c in branches(tree))
         return ast.Prefer(items=items, span=self.span(tree))
-
-    def b_discount_stmt(self, tree: PTree) -> ast.FutureTaxValue:
-        rate, years = tree.children[0], tree.children[1]
-        return ast.FutureTaxValue(rate=self.percent(rate), years=self.read(years, literals.read_int),
-                                  span=self.span(tree))
-
-    def b_growth_stmt(self, tree: PTree) -> ast.ExpectedGrowth:
-        return ast.ExpectedGrowth(rate=self.percent(tree.children[0]), span=self.span(tree))
 
     # ------------------------------------------------------------- tax law
     def b_year_stmt(self, tree: PTree) -> ast.YearStart:
