@@ -27,6 +27,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 
 from engine.harvest.queues import Queue, future_rate
+from engine.plans.sell_choice import QueueKey
 from engine.policy.model import Investor, Policy
 from engine.tax.complete import portfolio_of, security_of
 
@@ -47,6 +48,7 @@ class Valuation:
     discount: Fraction  # 1 / (1 + rate)^horizon: what a rupee of tax paid at the horizon is worth now
     growth: Fraction  # (1 + growth_rate)^horizon - 1: a rupee of proceeds' growth by the horizon
     rebuy_rates: dict[str, Decimal] = field(default_factory=dict)
+    costs: dict[QueueKey, tuple[Fraction, ...]] = field(default_factory=dict)  # status_costs, per queue
 
     def rebuy_rate(self, ident: str) -> Decimal:
         """The future rate (with cess) of units bought on as_of with the proceeds of selling
@@ -62,9 +64,14 @@ class Valuation:
     def status_costs(self, q: Queue) -> tuple[Fraction, ...]:
         """Per lot of `q` (all its holdings), the status cost per rupee of proceeds: growth x
         max(0, the rebuy's rate - the lot's own future rate) x discount."""
-        new = Fraction(self.rebuy_rate(q.key[2]))
-        factor = self.growth * self.discount
-        return tuple(max(ZERO, new - Fraction(old)) * factor for old in q.future_rates)
+        if q.key not in self.costs:
+            new = self.rebuy_rate(q.key[2])
+            factor = self.growth * self.discount
+            per_rate: dict[Decimal, Fraction] = {}  # a queue has a few distinct rates: each worked out once
+            self.costs[q.key] = tuple(
+                per_rate.setdefault(old, Fraction(new - old) * factor if new > old and factor else ZERO)
+                for old in q.future_rates)
+        return self.costs[q.key]
 
 
 FACTOR_PLACES = Decimal("1E-10")  # the discount factor as reported (ROUND_HALF_EVEN); amounts use it unrounded
