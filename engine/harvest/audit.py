@@ -286,7 +286,7 @@ def _why_kept(policy: Policy, plan: InvestorPlan, q: Queue, index: int, h: Holdi
     if chosen is None:
         if whole.status_cost > 0 and whole.worth + whole.status_cost > MATERIAL:
             return _status_kept(q, index, whole)
-        return _not_worth(policy, plan, h, as_of, whole)
+        return _not_worth(policy, plan, h, as_of, whole, _status_clause(q, index, whole))
     if not chosen.broken:
         return (Code.KEPT_WITHIN_TOLERANCE, f"selling {_amount(chosen, units)} would break no constraint and make "
                 f"the plan {format_inr(chosen.worth)} better, within the optimizer's tolerance of Re 1",
@@ -410,15 +410,26 @@ def _status_kept(q: Queue, index: int, a: Alternative) -> tuple[Code, str, Numbe
              ("worth", str(a.worth))))
 
 
-def _not_worth(policy: Policy, plan: InvestorPlan, h: Holding, as_of: date, a: Alternative
-               ) -> tuple[Code, str, Numbers]:
-    """A kept lot no constraint keeps: selling it would not make the plan better."""
-    also = ((("also", ",".join(KEPT_BY[c] for c in a.broken)),) if a.broken else ())
+def _status_clause(q: Queue, index: int, a: Alternative) -> tuple[str, Numbers]:
+    """What a worse status of the rebought units adds to a lot not worth selling anyway."""
+    v = a.outcome.valuation
+    if v is None or a.status_cost <= 0:
+        return "", ()
+    return (f", and {_status_words(v, q.future_rates[index], v.rebuy_rate(q.key[2]))}, "
+            f"{format_inr(a.status_cost)} more at today's value", (("status_cost", str(a.status_cost)),))
+
+
+def _not_worth(policy: Policy, plan: InvestorPlan, h: Holding, as_of: date, a: Alternative,
+               status: tuple[str, Numbers] = ("", ())) -> tuple[Code, str, Numbers]:
+    """A kept lot no constraint keeps: selling it would not make the plan better (`status`: what
+    the rebuy's worse tax status would add, _status_clause)."""
+    also = status[1] + ((("also", ",".join(KEPT_BY[c] for c in a.broken)),) if a.broken else ())
     besides = (" (and it would break " + ", ".join(c.value for c in a.broken) + ")") if a.broken else ""
     if a.gain < 0:
         return (Code.KEPT_LOSS_NO_USE, f"selling would realise a {h.term} loss of {format_inr(-a.gain)}: it would "
                 f"save {format_inr(a.tax_saved)} of tax this year and add {format_inr(-a.step_up)} of future tax by "
-                f"lowering the cost of the rebought units, so selling would leave the plan {_worse(a.worth)}{besides}",
+                f"lowering the cost of the rebought units{status[0]}, so selling would leave the plan "
+                f"{_worse(a.worth)}{besides}",
                 (("loss", str(-a.gain)), ("tax_saved_now", str(a.tax_saved)),
                  ("future_tax_added", str(-a.step_up)), ("worth", str(a.worth))) + also)
     if a.gain > 0:
@@ -429,7 +440,8 @@ def _not_worth(policy: Policy, plan: InvestorPlan, h: Holding, as_of: date, a: A
              else "short-term whatever the holding period (s.50AA)") + f" (held {held} days); ")
         return (Code.KEPT_GAIN_NO_USE, f"{when[1]}selling would realise a {h.term} gain of {format_inr(a.gain)}: it would add "
                 f"{format_inr(-a.tax_saved)} of tax this year (rate {_rate_text(h.rate)}) and avoid "
-                f"{format_inr(a.step_up)} of future tax, so selling would leave the plan {_worse(a.worth)}{besides}",
+                f"{format_inr(a.step_up)} of future tax{status[0]}, so selling would leave the plan "
+                f"{_worse(a.worth)}{besides}",
                 (("gain", str(a.gain)), ("tax_added_now", str(-a.tax_saved)), ("future_tax_avoided", str(a.step_up)),
                  ("worth", str(a.worth))) + when[0] + also)
     return (Code.KEPT_NOT_NEEDED, f"selling would realise no gain or loss{besides}", also)

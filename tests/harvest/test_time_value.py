@@ -186,6 +186,28 @@ def test_the_objective_refuses_a_debt_loss_whose_rebuy_loses_more_than_it_saves(
     assert ip.outcome.status_cost == 0
 
 
+def test_why_says_what_a_worse_status_costs_for_a_lot_sold_and_a_lot_not_worth_selling(check):
+    # The debt lot above with `expect growth of 0.5% a year`: 1,00,000 x (1.005^10 - 1) x 18.2% /
+    # 1.07^10 = Rs 473.15 (473.1463...), less than the 1,278.29 the loss is worth: sold, with the
+    # price in its sentence and numbers; the plan's tax value 1,278.29 - 473.15 = Rs 805.14.
+    lots, prices = [("DEBT", date(2022, 5, 10), 100, 120000)], {"EQ": "1000", "DEBT": "1000"}
+    value = "value future tax at 7% a year over 10 years"
+    policy = _policy(check, value + "\n    expect growth of 0.5% a year", slab=" slab 30%")
+    ip, position = _plan(policy, lots, prices, [_part(200000, "long-term", "0.125")])
+    assert ip.units == {("asha", "F1", "DEBT"): D(100)}
+    assert ip.outcome.status_cost == D("473.15") and ip.outcome.tax_value == D("805.14")
+    (d,) = decisions(policy, ip, AS_OF, position)
+    assert d.code == Code.SOLD_LOSS and dict(d.numbers)["status_cost"] == "473.15"
+    assert "priced at Rs 473.15 (growth of 0.5% a year over 10 years) and still worth selling" in d.reason
+    # No gain this year to set the loss against: it saves nothing now, adds 20,000 x 13% / 1.07^10 =
+    # Rs 1,321.71 later and, at the default 7% growth, Rs 8,948.04 for the status: -10,269.75.
+    policy = _policy(check, value, slab=" slab 30%")
+    ip, position = _plan(policy, lots, prices)
+    (d,) = decisions(policy, ip, AS_OF, position)
+    assert d.code == Code.KEPT_LOSS_NO_USE and dict(d.numbers)["worth"] == "-10269.75"
+    assert "Rs 8,948.04 more at today's value, so selling would leave the plan Rs 10,269.75 worse" in d.reason
+
+
 def _run(*args, cwd):
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     return subprocess.run([sys.executable, "-m", "engine", *args], cwd=cwd, env=env, capture_output=True, text=True)
