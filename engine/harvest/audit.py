@@ -17,17 +17,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 from enum import Enum, StrEnum
 from typing import Any, NamedTuple, Sequence
 
 from engine.harvest.evaluation import Outcome, evaluate
 from engine.harvest.optimizer import InvestorPlan
 from engine.harvest.queues import Queue
+from engine.harvest.time_value import Valuation
 from engine.literals import format_inr, format_percent
 from engine.plans.sell_choice import LotSale, TaxPosition
 from engine.policy.model import Policy
 from engine.tax.complete import portfolio_of, security_of
-from engine.tax.realised import paise
+from engine.tax.realised import exact_decimal, paise
 from engine.tax.unrealised import Holding
 from engine.vocabulary import Rate, RateKind, Term
 
@@ -51,6 +53,7 @@ class Code(StrEnum):
     KEPT_GAIN_NO_USE = "KEPT-GAIN-NO-USE"
     KEPT_NOT_NEEDED = "KEPT-NOT-NEEDED"
     KEPT_WITHIN_TOLERANCE = "KEPT-WITHIN-TOLERANCE"
+    KEPT_STATUS_COST = "KEPT-STATUS-COST"
 
 
 CODES = {
@@ -69,6 +72,8 @@ CODES = {
     Code.KEPT_GAIN_NO_USE: "kept: a gain whose tax this year is no less than the future tax it avoids",
     Code.KEPT_NOT_NEEDED: "kept: selling would realise no gain or loss",
     Code.KEPT_WITHIN_TOLERANCE: "kept: selling would break nothing and gain less than the optimizer's tolerance",
+    Code.KEPT_STATUS_COST: "kept: the rebought units would be taxed at a worse rate (s.50AA), a future cost selling "
+                           "would not recover",
 }
 
 
@@ -137,8 +142,10 @@ def decisions(policy: Policy, plan: InvestorPlan, as_of: date, position: TaxPosi
                                  f"{_describe(h, lot_id)} kept: behind {lead} in FIFO order, which is kept "
                                  f"({lead_code}); FIFO would sell that lot first", (("behind", lead),)))
                 continue
+            note, extra = _status_note(plan, q, i, sale) if sale is not None else ("", ())
             if sale is not None and sale.units == h.lot.units:
-                out.append(_sold(h, lot_id, sale, plan))
+                d = _sold(h, lot_id, sale, plan)
+                out.append(d._replace(reason=d.reason + note, numbers=d.numbers + extra) if note else d)
                 continue
             kept_units = h.lot.units - (sale.units if sale is not None else ZERO)
             code, reason, numbers = _why_kept(policy, plan, q, i, h, as_of, kept_units, position)
@@ -146,8 +153,8 @@ def decisions(policy: Policy, plan: InvestorPlan, as_of: date, position: TaxPosi
                 d = _sold(h, lot_id, sale, plan)
                 out.append(Decision(d.lot, d.investor, d.account, d.security, d.acquired, d.units, Action.SOLD, d.code,
                                     d.units_sold, d.proceeds, d.gain, d.term,
-                                    f"{d.reason}; the other {h.lot.units - sale.units} units kept: {reason}",
-                                    d.numbers + (("kept_code", code),) + numbers))
+                                    f"{d.reason}{note}; the other {h.lot.units - sale.units} units kept: {reason}",
+                                    d.numbers + extra + (("kept_code", code),) + numbers))
             else:
                 out.append(_kept(h, lot_id, code, f"{_describe(h, lot_id)} kept: {reason}", numbers))
             front = (lot_id, code)
@@ -239,6 +246,7 @@ class Alternative:
     tax_saved: Decimal  # this year's tax it would save beyond the plan (negative: tax it would add)
     step_up: Decimal  # future tax it would avoid beyond the plan (negative: future tax it would add)
     broken: tuple[Constraint, ...]
+    status_cost: Decimal = ZERO  # the price of the rebuy's worse tax status beyond the plan's
 
 
 def alternative(policy: Policy, plan: InvestorPlan, q: Queue, extra: Decimal, position: TaxPosition, as_of: date
@@ -250,7 +258,8 @@ def alternative(policy: Policy, plan: InvestorPlan, q: Queue, extra: Decimal, po
     base = plan.outcome
     gain = paise(sum((p.gain for p in outcome.parts), ZERO) - sum((p.gain for p in base.parts), ZERO))
     return Alternative(extra, gain, outcome, outcome.tax_value - base.tax_value, outcome.tax_saved - base.tax_saved,
-                       outcome.step_up - base.step_up, violated(policy, outcome, plan.allowance))
+                       outcome.step_up - base.step_up, violated(policy, outcome, plan.allowance),
+                       outcome.status_cost - base.status_cost)
 
 
 def binding(options: Sequence[Alternative]) -> Alternative | None:
@@ -275,7 +284,9 @@ def _why_kept(policy: Policy, plan: InvestorPlan, q: Queue, index: int, h: Holdi
         options.append(alternative(policy, plan, q, q.quantum, position, as_of))
     chosen = binding(options)
     if chosen is None:
-        return _not_worth(policy, plan, h, as_of, whole)
+        if whole.status_cost > 0 and whole.worth + whole.status_cost > MATERIAL:
+            return _status_kept(q, index, whole)
+        return _not_worth(policy, plan, h, as_of, whole, _status_clause(q, index, whole))
     if not chosen.broken:
         return (Code.KEPT_WITHIN_TOLERANCE, f"selling {_amount(chosen, units)} would break no constraint and make "
                 f"the plan {format_inr(chosen.worth)} better, within the optimizer's tolerance of Re 1",
@@ -365,15 +376,60 @@ def _worse(worth: Decimal) -> str:
             "no better" if worth == 0 else f"{format_inr(worth)} better, no more than rounding")
 
 
-def _not_worth(policy: Policy, plan: InvestorPlan, h: Holding, as_of: date, a: Alternative
-               ) -> tuple[Code, str, Numbers]:
-    """A kept lot no constraint keeps: selling it would not make the plan better."""
-    also = ((("also", ",".join(KEPT_BY[c] for c in a.broken)),) if a.broken else ())
+def _status_words(v: Valuation, old: Decimal, new: Decimal) -> str:
+    return (f"units bought back on {v.as_of} would bear {format_percent(new)} (with cess) on their future gains, not "
+            f"this lot's {format_percent(old)}: the regime of a purchase on that day (s.50AA for a debt fund: "
+            f"short-term at slab however long held)")
+
+
+def _status_note(plan: InvestorPlan, q: Queue, index: int, sale: LotSale) -> tuple[str, Numbers]:
+    """For a sold lot whose rebuy worsens its tax status: what the plan counted for it."""
+    v = plan.outcome.valuation
+    cost = v.status_costs(q)[index] if v is not None else 0
+    if not cost:
+        return "", ()
+    assert v is not None
+    price = paise(exact_decimal(Fraction(sale.proceeds) * cost))
+    return (f"; {_status_words(v, q.future_rates[index], v.rebuy_rate(q.key[2]))}, priced at {format_inr(price)} "
+            f"(growth of {format_percent(v.growth_rate)} a year over {v.horizon} years) and still worth selling",
+            (("status_cost", str(price)),))
+
+
+def _status_kept(q: Queue, index: int, a: Alternative) -> tuple[Code, str, Numbers]:
+    """A kept lot that selling would make the plan better were the rebought units not to lose
+    the lot's tax status: the rebuy's status cost (engine/harvest/time_value.py) outweighs it."""
+    v = a.outcome.valuation
+    assert v is not None  # evaluate always values the time terms
+    old, new = q.future_rates[index], v.rebuy_rate(q.key[2])
+    return (Code.KEPT_STATUS_COST,
+            f"selling would make the plan {format_inr(a.worth + a.status_cost)} better, but {_status_words(v, old, new)}: "
+            f"on growth of {format_percent(v.growth_rate)} a year over {v.horizon} years, {format_inr(a.status_cost)} "
+            f"of future tax at today's value, so selling would leave the plan {_worse(a.worth)}",
+            (("gain", str(a.gain)), ("status_cost", str(a.status_cost)), ("rate_kept", f"{old.normalize():f}"),
+             ("rate_rebought", f"{new.normalize():f}"), ("growth_rate", str(v.growth_rate)), ("horizon_years", str(v.horizon)),
+             ("worth", str(a.worth))))
+
+
+def _status_clause(q: Queue, index: int, a: Alternative) -> tuple[str, Numbers]:
+    """What a worse status of the rebought units adds to a lot not worth selling anyway."""
+    v = a.outcome.valuation
+    if v is None or a.status_cost <= 0:
+        return "", ()
+    return (f", and {_status_words(v, q.future_rates[index], v.rebuy_rate(q.key[2]))}, "
+            f"{format_inr(a.status_cost)} more at today's value", (("status_cost", str(a.status_cost)),))
+
+
+def _not_worth(policy: Policy, plan: InvestorPlan, h: Holding, as_of: date, a: Alternative,
+               status: tuple[str, Numbers] = ("", ())) -> tuple[Code, str, Numbers]:
+    """A kept lot no constraint keeps: selling it would not make the plan better (`status`: what
+    the rebuy's worse tax status would add, _status_clause)."""
+    also = status[1] + ((("also", ",".join(KEPT_BY[c] for c in a.broken)),) if a.broken else ())
     besides = (" (and it would break " + ", ".join(c.value for c in a.broken) + ")") if a.broken else ""
     if a.gain < 0:
         return (Code.KEPT_LOSS_NO_USE, f"selling would realise a {h.term} loss of {format_inr(-a.gain)}: it would "
                 f"save {format_inr(a.tax_saved)} of tax this year and add {format_inr(-a.step_up)} of future tax by "
-                f"lowering the cost of the rebought units, so selling would leave the plan {_worse(a.worth)}{besides}",
+                f"lowering the cost of the rebought units{status[0]}, so selling would leave the plan "
+                f"{_worse(a.worth)}{besides}",
                 (("loss", str(-a.gain)), ("tax_saved_now", str(a.tax_saved)),
                  ("future_tax_added", str(-a.step_up)), ("worth", str(a.worth))) + also)
     if a.gain > 0:
@@ -384,7 +440,8 @@ def _not_worth(policy: Policy, plan: InvestorPlan, h: Holding, as_of: date, a: A
              else "short-term whatever the holding period (s.50AA)") + f" (held {held} days); ")
         return (Code.KEPT_GAIN_NO_USE, f"{when[1]}selling would realise a {h.term} gain of {format_inr(a.gain)}: it would add "
                 f"{format_inr(-a.tax_saved)} of tax this year (rate {_rate_text(h.rate)}) and avoid "
-                f"{format_inr(a.step_up)} of future tax, so selling would leave the plan {_worse(a.worth)}{besides}",
+                f"{format_inr(a.step_up)} of future tax{status[0]}, so selling would leave the plan "
+                f"{_worse(a.worth)}{besides}",
                 (("gain", str(a.gain)), ("tax_added_now", str(-a.tax_saved)), ("future_tax_avoided", str(a.step_up)),
                  ("worth", str(a.worth))) + when[0] + also)
     return (Code.KEPT_NOT_NEEDED, f"selling would realise no gain or loss{besides}", also)

@@ -2,8 +2,9 @@
 
 The solver (engine/harvest/program.py) only picks unit counts; every rupee of the plan is computed
 here again in Decimal by engine/tax/year.py from those units: the tax saved this year, the step-up
-(the future tax avoided by gains realised now, net of the future tax losses realised now add), exit
-loads, STT and stamp duty (docs/harvesting.md, "The objective").
+(the future tax avoided by gains realised now, net of the future tax losses realised now add, at its
+present value), the price of rebuys that change the units' tax status, exit loads, STT and stamp duty
+(docs/harvesting.md, "The objective"; the time terms: engine/harvest/time_value.py).
 """
 
 from __future__ import annotations
@@ -11,13 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 from typing import Mapping, Sequence
 
 from engine.harvest.queues import Queue, Taken, parts_for
+from engine.harvest.time_value import Valuation, valuation_of
 from engine.plans.sell_choice import LotSale, QueueKey, SellOrder, TaxPosition, stt_rate
 from engine.policy.model import Investor, Policy
 from engine.tax.complete import law_of
-from engine.tax.realised import RealisedPart, paise
+from engine.tax.realised import RealisedPart, exact_decimal, paise
 from engine.tax.year import YearResult, compute
 
 ZERO = Decimal(0)
@@ -27,16 +30,18 @@ ZERO = Decimal(0)
 class Outcome:
     """A plan's numbers for one investor, exact (Decimal), from the tax engine."""
 
-    tax_value: Decimal  # tax saved + step-up - exit loads: what the program maximises first
+    tax_value: Decimal  # tax saved + step-up - status cost - exit loads: what the program maximises first
     value: Decimal  # tax_value - STT - stamp duty: the objective of docs/harvesting.md
     tax_saved: Decimal
-    step_up: Decimal  # future tax avoided by gains realised, net of the future tax losses add
+    step_up: Decimal  # future tax avoided by gains realised, net of the future tax losses add: present value
     exit_loads: Decimal
     charges: Decimal  # STT on the redemptions and stamp duty on the rebuys
     before: YearResult
     after: YearResult
     orders: tuple[SellOrder, ...]
     parts: tuple[RealisedPart, ...]
+    status_cost: Decimal = ZERO  # present value of the future tax rebuys add by a worse status (s.50AA)
+    valuation: Valuation | None = None  # the rate, horizon and growth used
 
 
 def allowance_of(policy: Policy, before: YearResult) -> Decimal:
@@ -77,17 +82,22 @@ def evaluate(policy: Policy, investor: Investor, position: TaxPosition, queues: 
     after, _ = compute([*before_parts, *new_parts], law, investor, fy, losses)
     by_key = {q.key: q for q in queues}
     step = charges = loads_total = ZERO
+    status = Fraction(0)
+    valuation = valuation_of(policy, investor, as_of, fy)
     orders = []
     for key, items in taken.items():
         q = by_key[key]
         order = sell_order(policy, q, items, as_of)
         loads_total += order.exit_load
         charges += paise(q.charge_rate * order.amount)
+        costs = valuation.status_costs(q)
         for i, t in enumerate(items):  # items are the queue's lots from its front
             step += t.part.gain * q.future_rates[i]
+            status += Fraction(t.part.proceeds) * costs[i]
         orders.append(order)
     tax_saved = before.total_tax - after.total_tax
-    step_up = paise(step)
-    tax_value = tax_saved + step_up - loads_total
+    step_up = paise(exact_decimal(Fraction(step) * valuation.discount))  # exact until this one rounding
+    status_cost = paise(exact_decimal(status))
+    tax_value = tax_saved + step_up - status_cost - loads_total
     return Outcome(tax_value, tax_value - charges, tax_saved, step_up, loads_total, charges, before, after,
-                   tuple(orders), tuple(new_parts))
+                   tuple(orders), tuple(new_parts), status_cost, valuation)

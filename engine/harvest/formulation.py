@@ -16,6 +16,7 @@ tax engine from the unit counts the program picks (engine/harvest/evaluation.py)
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 from typing import Mapping, Sequence
@@ -23,6 +24,7 @@ from typing import Mapping, Sequence
 from engine.harvest.evaluation import allowance_of
 from engine.harvest.program import INF, Program
 from engine.harvest.queues import Queue
+from engine.harvest.time_value import Valuation, valuation_of
 from engine.plans.sell_choice import FUND_UNIT, SHARE, QueueKey, TaxPosition
 from engine.policy.model import Investor, Policy
 from engine.tax.complete import law_of
@@ -142,12 +144,15 @@ class Formulation:
     baseline_tax: Fraction = Fraction(0)
     lt_row: dict[int, float] = field(default_factory=dict)
     lt_base: Fraction = Fraction(0)
+    valuation: Valuation | None = None  # the time terms (engine/harvest/time_value.py); None: face value, no status cost
 
 
-def start(policy: Policy, investor: Investor, fy: int, baseline: Baseline) -> Formulation:
+def start(policy: Policy, investor: Investor, fy: int, baseline: Baseline, as_of: date | None = None) -> Formulation:
+    """`as_of`: the day of the plan, for the objective's time terms (none without it)."""
     rule = policy.harvest
     return Formulation(baseline, Rates(investor.slab_rate_for(fy), baseline.cess),
-                       len(rule.preference) if rule else 0)
+                       len(rule.preference) if rule else 0,
+                       valuation=valuation_of(policy, investor, as_of, fy) if as_of is not None else None)
 
 
 def reach_of(queues: Sequence[Queue], baseline: Baseline) -> dict[QueueKey, int]:
@@ -203,40 +208,48 @@ def _is_plain(q: Queue, reach: int, order_len: int) -> bool:
 def add_lots(f: Formulation, q: Queue, reach: int) -> list[int]:
     """A column per lot of `q` in reach: counts of the quantum sold from it (whole for
     exchange-traded units; fund units continuous, rounded by rounding.py), worth its gain x
-    its future rate less its exit load, less its tax where a gain is taxed now (the objective
-    of docs/harvesting.md; STT and stamp duty only break ties). FIFO within an account
+    its future rate (at its present value) less its exit load and the price of a worse status
+    for the rebought units, less its tax where a gain is taxed now (the objective of
+    docs/harvesting.md; STT and stamp duty only break ties). FIFO within an account
     (s.45(2A)): each lot only after the one before it is sold whole (add_fifo_step)."""
     cols: list[int] = []
     chain = _Chain()
+    valuation = f.valuation
+    discount = valuation.discount if valuation is not None else Fraction(1)
+    statuses = valuation.status_costs(q) if valuation is not None else ()
     charge_rate = float(q.charge_rate)  # solver input
     futures = []
     for rate in q.future_rates[:reach]:
         if rate not in f.futures:
-            f.futures[rate] = float(rate)  # solver input
+            f.futures[rate] = float(Fraction(rate) * discount)  # solver input
         futures.append(f.futures[rate])
-    plain = _is_plain(q, reach, f.order_len)
+    # A status cost differs between lots of one bucket (a debt lot bought before 1 April 2023 and an
+    # s.50AA lot behind it, both short-term now): then taking the later first could pay, so FIFO binaries.
+    plain = _is_plain(q, reach, f.order_len) and not any(statuses[:reach])
     for i, h in enumerate(q.holdings[:reach]):
         counts = int(h.lot.units / q.quantum)
         if counts == 0:
             break
-        col, per_count = _lot_column(f, q, h, counts, futures[i], charge_rate)
+        status = float(statuses[i]) if statuses else 0.0  # solver input
+        col, per_count = _lot_column(f, q, h, counts, futures[i], charge_rate, status)
         cols.append(col)
         add_fifo_step(f, chain, plain, col, counts, per_count, h)
     f.columns[q.key] = cols
     return cols
 
 
-def _lot_column(f: Formulation, q: Queue, h: Holding, counts: int, future: float, charge_rate: float
-                ) -> tuple[int, float]:
+def _lot_column(f: Formulation, q: Queue, h: Holding, counts: int, future: float, charge_rate: float,
+                status: float = 0.0) -> tuple[int, float]:
     """The lot's column, filed under its bucket (gains), its term's loss pool (losses), its
-    queue's net and the preference and charge terms; with its gain per count."""
+    queue's net and the preference and charge terms; with its gain per count. `status`: the
+    price of the rebuy's status per rupee of proceeds (time_value.Valuation.status_costs)."""
     p = f.program
     # The program's coefficients are floats (the plan's rupees are recomputed exactly).
     quantum = float(q.quantum)
     proceeds = float(h.price) * quantum
     load = proceeds * float(h.exit_load)
     per_count = proceeds - load - float(h.basis) / float(h.lot.units) * quantum
-    value = per_count * future - load  # the tax value; STT and stamp duty break ties
+    value = per_count * future - load - proceeds * status  # the tax value; STT and stamp duty break ties
     f.charges_of[len(p.cost)] = proceeds * charge_rate
     if per_count > 0:
         value -= per_count * f.rates.taxed(h.rate)

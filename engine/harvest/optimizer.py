@@ -83,7 +83,7 @@ def solve_investor(policy: Policy, investor: Investor, position: TaxPosition, qu
     with `solver_log`, HiGHS's log goes to stderr.
     The builders are called in this one order: the program's columns and rows follow it."""
     baseline = fm.baseline_of(policy, investor, position, fy)
-    f = fm.start(policy, investor, fy, baseline)
+    f = fm.start(policy, investor, fy, baseline, as_of)
     reach = fm.reach_of(queues, baseline)
     for q in queues:
         cols = fm.add_lots(f, q, reach[q.key])

@@ -26,6 +26,7 @@ from typing import Callable, Mapping, Sequence
 from engine.harvest.audit import Code, Decision, all_decisions
 from engine.fmv import FmvTable
 from engine.harvest.optimizer import HarvestPlan, InvestorPlan, plan_year_end
+from engine.harvest.time_value import time_terms
 from engine.plans.month_plan import (BuyOrder, Unplaced, buy_order, buy_orders, drifts_of, orders_day, values_after,
                                values_by_asset)
 from engine.plans.drift import AssetDrift
@@ -163,6 +164,7 @@ STOPS = {  # where a holding's FIFO queue stops, by the code of its first kept l
     Code.KEPT_GAIN_NO_USE: "at a gain whose tax now would be no less than the future tax it avoids",
     Code.KEPT_NOT_NEEDED: "at a lot with no gain or loss",
     Code.KEPT_WITHIN_TOLERANCE: "within the optimizer's tolerance",
+    Code.KEPT_STATUS_COST: "at a lot whose rebuy would be taxed at a worse rate (s.50AA) for good",
 }
 
 
@@ -206,6 +208,7 @@ def to_json(plan_id: str, hashes: Mapping[str, str], options: Mapping[str, objec
             "tax_value": str(ip.outcome.tax_value),
             "tax_saved": str(ip.outcome.tax_saved),
             "step_up": str(ip.outcome.step_up),
+            **time_terms(ip.outcome.valuation, ip.outcome.status_cost),
             "exit_loads": str(ip.outcome.exit_loads),
             "charges": str(ip.outcome.charges),
             "before": year_json(ip.outcome.before),

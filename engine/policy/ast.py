@@ -267,6 +267,21 @@ class Prefer(Node):
     items: tuple[Lit, ...]  # legacy-funds | overweight-assets | high-cost-funds
 
 
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # Node's
+class FutureTaxValue(Node):
+    """`value future tax at RATE a year over YEARS years`."""
+
+    rate: Lit
+    years: Lit
+
+
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # Node's
+class ExpectedGrowth(Node):
+    """`expect growth of RATE a year`."""
+
+    rate: Lit
+
+
 # -------------------------------------------------------------------- tax law
 @dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # Node's
 class YearStart(Node):

@@ -23,7 +23,7 @@ from engine.vocabulary import (BuyMethod, Combine, DriftMeasure, Preference, Reb
 __all__ = [  # the resolved policy's every model, from here (its parts live in periods, securities, law)
     "Model", "JSON", "HIDDEN", "json_value", "word", "words", "later", "Duration", "FYSpan",
     "SlabRate", "Investor", "Asset", "ExitLoadStep", "Security", "Portfolio",
-    "BuyRule", "SellSource", "Ceiling", "DEFAULT_MEASURE", "SellRule", "Trigger", "RebalanceRule", "HarvestRule",
+    "BuyRule", "SellSource", "Ceiling", "DEFAULT_MEASURE", "SellRule", "Trigger", "RebalanceRule", "HarvestRule", "DEFAULT_DISCOUNT", "DEFAULT_HORIZON", "DEFAULT_GROWTH",
     "ExemptionRule", "CessRule", "DatedRule", "Treatment", "TaxClass", "SetOffRule", "ChargeTarget", "Charge",
     "IndexPoint", "IndexSeries", "TaxLaw", "within",
     "SourceInfo", "default_buy", "default_harvest", "Policy",
@@ -148,7 +148,37 @@ class HarvestRule(Model):
     short_term_gains_limit: Decimal | None = None
     never_pay_exit_load: bool = False
     preference: tuple[Preference, ...] = words(Preference, default=())
+    # Time has a value (docs/harvesting.md, "The objective"): None where the policy does not state
+    # them, and then left out of the JSON, so a policy without them dumps (and hashes) as before.
+    discount_rate: Decimal | None = None  # `value future tax at R a year over H years`: R
+    horizon_years: int | None = None  # ... and H
+    growth_rate: Decimal | None = None  # `expect growth of G a year`: G
 
+    def to_json(self, *, exclude: frozenset[str] | set[str] = frozenset()) -> JSON:
+        """No `discount_rate`, `horizon_years` nor `growth_rate` key where the policy states none."""
+        unstated = {name for name in ("discount_rate", "horizon_years", "growth_rate") if getattr(self, name) is None}
+        return super().to_json(exclude={*exclude, *unstated})
+
+    @property
+    def discount(self) -> Decimal:
+        """The yearly rate future tax is discounted at: the policy's, else DEFAULT_DISCOUNT."""
+        return DEFAULT_DISCOUNT if self.discount_rate is None else self.discount_rate
+
+    @property
+    def horizon(self) -> int:
+        """Years until the rebought units are expected to be sold: the policy's, else DEFAULT_HORIZON."""
+        return DEFAULT_HORIZON if self.horizon_years is None else self.horizon_years
+
+    @property
+    def growth(self) -> Decimal:
+        """The yearly growth expected of rebought money: the policy's, else DEFAULT_GROWTH."""
+        return DEFAULT_GROWTH if self.growth_rate is None else self.growth_rate
+
+
+# The defaults of a harvest block that does not state them (docs/harvesting.md, "Time has a value"):
+DEFAULT_DISCOUNT = Decimal(0)  # future tax at its face value, as before the statement existed
+DEFAULT_HORIZON = 10  # years
+DEFAULT_GROWTH = Decimal("0.07")  # a year: what a change of tax status is priced with
 
 
 class SourceInfo(Model):

@@ -243,5 +243,10 @@ def _rules_text(policy: m.Policy) -> list[str]:
             parts.append("never pay exit load")
         if h.preference:
             parts.append("prefer " + ", then ".join(h.preference))
+        if h.discount_rate is not None:
+            parts.append(f"future tax valued at {format_percent(h.discount)} a year over {h.horizon} "
+                         f"year{'s' if h.horizon != 1 else ''}")
+        if h.growth_rate is not None:
+            parts.append(f"growth expected {format_percent(h.growth)} a year")
         out.append("Harvesting: " + "; ".join(parts))
     return out

@@ -35,6 +35,8 @@ class MistakeClass:
 # The catalogue. Examples are whole (tiny) files; each must fail at the mistake.
 CATALOGUE: tuple[MistakeClass, ...] = (
     MistakeClass("P110", "missing-percent", (
+        'harvest { value future tax at 7 a year over 10 years }',
+        'harvest { expect growth of 7 a year }',
         'portfolio { asset "A" 40 }',
         'portfolio { asset "A" 40% band 5 }',
         'portfolio { investor a "A" slab 30 }',
@@ -86,6 +88,14 @@ CATALOGUE: tuple[MistakeClass, ...] = (
         'harvest { harvest losses larger than 5% }',
         'harvest { realise gains up to the exemption, keep 1% margin }',
         'harvest { allow short-term gains up to 2% }',
+    )),
+    MistakeClass("P131", "rate-per-year", (
+        'harvest { value future tax at 7% over 10 years }',
+        'harvest { value future tax at 7% per year over 10 years }',
+        'harvest { value future tax at 7% a year for 10 years }',
+        'harvest { value future tax at 7% a year over 10 }',
+        'harvest { expect growth of 7% }',
+        'harvest { expect growth of 7% per year }',
     )),
 )
 
@@ -269,6 +279,11 @@ def _percent_for_amount(token: Token, span: Span, got: str, text: str, lark: Lar
                  "write an amount like Rs 5,000 or 1.25 lakh")
 
 
+def _rate_per_year(token: Token, span: Span, got: str, text: str, lark: Lark, state: State) -> Diagnostic:
+    return error("P131", f"unexpected {got}: a yearly rate and a horizon are written `7% a year over 10 years`", span,
+                 "write value future tax at 7% a year over 10 years, or expect growth of 7% a year")
+
+
 _HANDLERS: dict[str, Callable[..., Diagnostic]] = {
     "missing-percent": _missing_percent,
     "missing-open-brace": _missing_open_brace,
@@ -279,6 +294,7 @@ _HANDLERS: dict[str, Callable[..., Diagnostic]] = {
     "lowercase-security": _lowercase_security,
     "investor-id-missing": _investor_id_missing,
     "percent-for-amount": _percent_for_amount,
+    "rate-per-year": _rate_per_year,
 }
 
 

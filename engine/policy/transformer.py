@@ -18,6 +18,7 @@ from engine.diagnostics import Diagnostic, Span, error
 import engine.policy.ast as ast
 from engine.policy.grammar import lark_parser, terminal_names
 from engine.policy.prune import Child, PTree, branch, branches, leaf, prune
+from engine.policy.transform_time import TimeStatements
 
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
            "September", "October", "November", "December")
@@ -35,7 +36,7 @@ class _Drop(Exception):
     """The statement being built is dropped (its problem is already reported)."""
 
 
-class Builder:
+class Builder(TimeStatements):
     def __init__(self, path: str, error_offsets: list[int]) -> None:
         self.path = path
         self.error_offsets = sorted(error_offsets)

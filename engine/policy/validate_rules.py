@@ -10,6 +10,8 @@ import engine.policy.model as m
 from engine.vocabulary import (BuyMethod, Combine, DriftMeasure, Preference, RebalanceMethod, SellSourceKind,
                                TriggerKind)
 
+MAX_HORIZON = 100  # years: a horizon of future tax beyond a lifetime is a typo
+
 
 class RuleChecker(BaseChecker):
     def buy(self, block: ast.Block) -> m.BuyRule:
@@ -103,6 +105,14 @@ class RuleChecker(BaseChecker):
                 if item.value in seen:
                     self.err("V311", f"`{item.text}` is listed twice in the preference order", item.span)
                 seen.add(item.value)
+        future, growth = one(items, ast.FutureTaxValue), one(items, ast.ExpectedGrowth)
+        if future is not None:
+            self.percent(future.rate, "a discount rate")
+            if future.years.value is not None and not 1 <= future.years.value <= MAX_HORIZON:
+                self.err("V361", f"a horizon is from 1 to {MAX_HORIZON} years, not {future.years.text}",
+                         future.years.span, "the years until the rebought units are expected to be sold")
+        if growth is not None:
+            self.percent(growth.rate, "an expected growth")
         return m.HarvestRule(
             realise_gains=gains is not None,
             margin=gains.margin.value if gains and gains.margin else Decimal(0),
@@ -111,4 +121,7 @@ class RuleChecker(BaseChecker):
             short_term_gains_limit=(None if short is None else
                                     (short.limit.value if short.limit else Decimal(0))),
             never_pay_exit_load=one(items, ast.NeverPayExitLoad) is not None,
-            preference=tuple(dict.fromkeys(Preference(i.value) for i in prefer.items)) if prefer else ())
+            preference=tuple(dict.fromkeys(Preference(i.value) for i in prefer.items)) if prefer else (),
+            discount_rate=future.rate.value if future else None,
+            horizon_years=future.years.value if future else None,
+            growth_rate=growth.rate.value if growth else None)

@@ -35,8 +35,36 @@ def _investor_lines(inv: Mapping[str, Any]) -> list[str]:
                  inr(str(sum(Decimal(l["amount"]) for l in a["carry_forward"])))],
             ], ["", "before", "after"], disable_numparse=True),
             f"value of the plan: {inr(inv['value'])} = tax saved {inr(inv['tax_saved'])} + future tax avoided "
-            f"{inr(inv['step_up'])} - exit loads {inr(inv['exit_loads'])} - STT and stamp duty "
-            f"{inr(inv['charges'])} (the plan may leave net LTCG up to {inr(inv['allowance'])})"]
+            f"{inr(inv['step_up'])}{_present(inv)}{_status(inv, ' - ')} - exit loads {inr(inv['exit_loads'])} - "
+            f"STT and stamp duty {inr(inv['charges'])} (the plan may leave net LTCG up to {inr(inv['allowance'])})"]
+
+
+def _present(inv: Mapping[str, Any]) -> str:
+    """How future tax was valued, where the plan says (engine/harvest/time_value.py time_terms)."""
+    from engine.literals import format_percent
+
+    t = inv.get("time_value")
+    if t is None:
+        return ""
+    if Decimal(t["discount_rate"]) == 0:
+        return f" (at face value: no discount, over {_years(t['horizon_years'])})"
+    return (f" (at its present value: {format_percent(Decimal(t['discount_rate']))} a year over "
+            f"{_years(t['horizon_years'])}, x {t['discount_factor']})")
+
+
+def _status(inv: Mapping[str, Any], joint: str) -> str:
+    """The price of rebuys that worsen the units' tax status, where the plan says."""
+    from engine.literals import format_percent
+
+    t = inv.get("time_value")
+    if t is None or Decimal(inv["status_cost"]) == 0:
+        return ""
+    return (f"{joint}tax status lost by rebuys {inr(inv['status_cost'])} (growth of "
+            f"{format_percent(Decimal(t['growth_rate']))} a year taxed at the rebought units' rate)")
+
+
+def _years(n: int) -> str:
+    return f"{n} year{'s' if n != 1 else ''}"
 
 
 def plan_text(body: Body) -> str:
@@ -100,8 +128,8 @@ def markdown(body: Body) -> str:
                   f"| exemption used (s.112A) | {inr(b['exemption_used'])} | {inr(a['exemption_used'])} |",
                   f"| tax with cess | {inr(b['total_tax'])} | {inr(a['total_tax'])} |", "",
                   f"Value of the plan: {inr(inv['value'])} (tax saved {inr(inv['tax_saved'])}, future tax "
-                  f"avoided {inr(inv['step_up'])}, exit loads {inr(inv['exit_loads'])}, STT and stamp duty "
-                  f"{inr(inv['charges'])}).", ""]
+                  f"avoided {inr(inv['step_up'])}{md(_present(inv))}{md(_status(inv, ', '))}, exit loads "
+                  f"{inr(inv['exit_loads'])}, STT and stamp duty {inr(inv['charges'])}).", ""]
     lines += ["## Orders", "", "| date | investor | account | security | side | amount | units |",
               "|---|---|---|---|---|---:|---:|"]
     for o in body["orders"]:

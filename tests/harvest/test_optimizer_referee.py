@@ -5,12 +5,14 @@ Each instance has one or two investors (each their own taxpayer), one to three q
 (two folios of a fund and a demat holding of a stock), lots bought short- or long-term, in
 gain or at a loss (so loss lots stand in front of gain lots and short-term lots behind
 long-term ones), gains and losses already realised this FY, brought-forward losses, and a
-random harvest policy (margin, loss threshold, short-term gains, exit loads). The numbers are
+random harvest policy (margin, loss threshold, short-term gains, exit loads; in about 40% of
+instances future tax valued at a discount rate over a horizon, and in the richer ones an expected
+growth that prices the s.50AA status a debt rebuy takes: `_time_statements`). The numbers are
 small (an exemption of Rs 40, lots of a few rupees) so that every plan can be listed: the
 structure, not the scale, is what is tested.
 
 For every plan the referee computes the year with the tax engine (engine/tax/year.py) and
-keeps it if it breaks no constraint; the best tax value (tax saved + step-up - exit loads,
+keeps it if it breaks no constraint; the best tax value (tax saved + step-up - status cost - exit loads,
 docs/harvesting.md) among them is the optimum. The optimizer's plan must break no constraint
 and reach that optimum within Re 1.
 """
@@ -64,7 +66,20 @@ tax "Small" {
 """
 
 
-def _policy(tmp_path: Path, rng: random.Random):
+def _time_statements(seed: int, growth: bool = False) -> list[str]:
+    """The objective's time terms for about 40% of instances (docs/harvesting.md, "The objective"),
+    drawn from their own generator so that the other draws, and so the instances, stay as they were."""
+    rng = random.Random(f"time:{seed}")
+    out = []
+    if rng.random() < 0.4:
+        out.append(f"value future tax at {rng.choice(['3%', '7%', '12.5%', '40%'])} a year over "
+                   f"{rng.choice([1, 5, 10, 30])} years")
+    if growth and rng.random() < 0.5:
+        out.append(f"expect growth of {rng.choice(['0%', '0.5%', '4%', '15%'])} a year")
+    return out
+
+
+def _policy(tmp_path: Path, rng: random.Random, seed: int = 0):
     harvest = []
     if rng.random() < 0.7:
         harvest.append(f"realise gains up to the exemption, keep Rs {rng.choice([0, 1, 3])} margin")
@@ -78,6 +93,7 @@ def _policy(tmp_path: Path, rng: random.Random):
         harvest.append("never pay exit load")
     if rng.random() < 0.5:
         harvest.append("sell legacy funds first")
+    harvest += _time_statements(seed)
     load = "\n        exit load 1% within 365 days" if rng.random() < 0.5 else ""
     text = f"""{LAW}
 portfolio "P" {{
@@ -102,7 +118,7 @@ harvest at year end {{
 
 def _instance(tmp_path: Path, seed: int):
     rng = random.Random(seed)
-    policy = _policy(tmp_path, rng)
+    policy = _policy(tmp_path, rng, seed)
     prices = {"INF000000001": D(rng.choice(["2000", "3500", "4800"])), "INF000000002": D(rng.choice(["1500", "2600"])),
               "STOCKA": D(rng.choice(["40", "75", "120"]))}
     lots = []
@@ -240,6 +256,7 @@ def _rich_instance(tmp_path: Path, seed: int):
         harvest.append("never pay exit load")
     if rng.random() < 0.3:
         harvest.append("sell legacy funds first")
+    harvest += _time_statements(seed, growth=True)
     load = "\n        exit load 1% within 730 days" if rng.random() < 0.4 else ""
     minimum = rng.choice(["", "", "\n        minimum redemption Rs 6", "\n        minimum redemption 0.002 units"])
     slab = rng.choice(["", " slab 30%", " slab 10%"])
