@@ -29,7 +29,7 @@ from engine.policy.model import Policy
 from engine.tax.complete import portfolio_of, security_of
 from engine.tax.realised import paise
 from engine.tax.unrealised import Holding
-from engine.vocabulary import Rate, RateKind, Term
+from engine.vocabulary import Preference, Rate, RateKind, Term
 
 ZERO = Decimal(0)
 
@@ -124,8 +124,11 @@ def decisions(policy: Policy, plan: InvestorPlan, as_of: date, position: TaxPosi
         for lot_sale in order.lots:
             sold[(order.account, order.security, lot_sale.lot_id)] = lot_sale
     out: list[Decision] = []
+    order = policy.harvest.selling_order
+    overweight = order.index(Preference.OVERWEIGHT_ASSETS) if Preference.OVERWEIGHT_ASSETS in order else None
     for q in plan.queues:
         front: tuple[str, str] | None = None  # the first kept lot's id and code
+        preferred = _overweight_note(policy, q) if q.preference == overweight else None
         for i, h in enumerate(q.holdings):
             lot_id = h.lot.id  # a hash, computed when asked for: once per lot here
             if h.gain != paise(h.gain):  # a cost carried to more places (e.g. before 2021)
@@ -138,12 +141,12 @@ def decisions(policy: Policy, plan: InvestorPlan, as_of: date, position: TaxPosi
                                  f"({lead_code}); FIFO would sell that lot first", (("behind", lead),)))
                 continue
             if sale is not None and sale.units == h.lot.units:
-                out.append(_sold(h, lot_id, sale, plan))
+                out.append(_sold(h, lot_id, sale, plan, preferred))
                 continue
             kept_units = h.lot.units - (sale.units if sale is not None else ZERO)
             code, reason, numbers = _why_kept(policy, plan, q, i, h, as_of, kept_units, position)
             if sale is not None:  # partly sold: the rest is kept for this reason
-                d = _sold(h, lot_id, sale, plan)
+                d = _sold(h, lot_id, sale, plan, preferred)
                 out.append(Decision(d.lot, d.investor, d.account, d.security, d.acquired, d.units, Action.SOLD, d.code,
                                     d.units_sold, d.proceeds, d.gain, d.term,
                                     f"{d.reason}; the other {h.lot.units - sale.units} units kept: {reason}",
@@ -159,7 +162,19 @@ def _kept(h: Holding, lot_id: str, code: Code, reason: str, numbers: Numbers = (
                     code, ZERO, ZERO, h.gain, h.term, reason, numbers)
 
 
-def _sold(h: Holding, lot_id: str, sale: LotSale, plan: InvestorPlan) -> Decision:
+def _overweight_note(policy: Policy, q: Queue) -> tuple[str, Numbers]:
+    """Why a lot of an overweight asset was sold before lots of equal tax value elsewhere: the
+    preference for overweight assets, stated (`sell ... overweight assets`) or implied by
+    `reallocate proceeds by the buying rule` (HarvestRule.selling_order)."""
+    asset = security_of(policy, q.key[2]).asset
+    why = ("the policy's `sell ... overweight assets` order" if Preference.OVERWEIGHT_ASSETS in policy.harvest.preference
+           else "`reallocate proceeds by the buying rule`: selling an overweight asset is part of the rebalance")
+    return (f"; chosen over lots of equal tax value in other assets because its asset, {asset}, is overweight "
+            f"({why})", (("preferred", Preference.OVERWEIGHT_ASSETS.value), ("overweight_asset", asset)))
+
+
+def _sold(h: Holding, lot_id: str, sale: LotSale, plan: InvestorPlan,
+          preferred: tuple[str, Numbers] | None = None) -> Decision:
     after = plan.outcome.after
     if sale.gain >= 0:
         code = Code.SOLD_GAIN
@@ -173,9 +188,11 @@ def _sold(h: Holding, lot_id: str, sale: LotSale, plan: InvestorPlan) -> Decisio
                   f"{format_inr(-sale.gain)}, set off against the year's gains (tax this year "
                   f"{format_inr(plan.outcome.before.total_tax)} before the plan, "
                   f"{format_inr(after.total_tax)} after)")
+    note, numbers = preferred or ("", ())
     return Decision(lot_id, h.lot.investor, h.lot.account, h.lot.security, h.lot.acquired, h.lot.units, Action.SOLD,
-                    code, sale.units, sale.proceeds, sale.gain, sale.term, reason,
-                    (("net_ltcg_after", str(after.net_ltcg)), ("exemption_used_after", str(after.exemption_used))))
+                    code, sale.units, sale.proceeds, sale.gain, sale.term, reason + note,
+                    (("net_ltcg_after", str(after.net_ltcg)), ("exemption_used_after", str(after.exemption_used)))
+                    + numbers)
 
 
 class Constraint(Enum):

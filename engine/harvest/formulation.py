@@ -147,7 +147,7 @@ class Formulation:
 def start(policy: Policy, investor: Investor, fy: int, baseline: Baseline) -> Formulation:
     rule = policy.harvest
     return Formulation(baseline, Rates(investor.slab_rate_for(fy), baseline.cess),
-                       len(rule.preference) if rule else 0)
+                       len(rule.selling_order) if rule else 0)
 
 
 def reach_of(queues: Sequence[Queue], baseline: Baseline) -> dict[QueueKey, int]:

@@ -267,6 +267,13 @@ class Prefer(Node):
     items: tuple[Lit, ...]  # legacy-funds | overweight-assets | high-cost-funds
 
 
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # Node's
+class Proceeds(Node):
+    """`rebuy the same funds` or `reallocate proceeds by the buying rule`."""
+
+    use: Lit  # rebuy | reallocate (vocabulary.ProceedsUse)
+
+
 # -------------------------------------------------------------------- tax law
 @dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # Node's
 class YearStart(Node):

@@ -17,8 +17,8 @@ from engine.policy.law import (CessRule, Charge, ChargeTarget, DatedRule, Exempt
                                SetOffRule, TaxClass, TaxLaw, Treatment, within)
 from engine.policy.periods import HIDDEN, JSON, Duration, FYSpan, Model, json_value, later, word, words
 from engine.policy.securities import ExitLoadStep, Security
-from engine.vocabulary import (BuyMethod, Combine, DriftMeasure, Preference, RebalanceMethod, SellSourceKind,
-                               TriggerKind)
+from engine.vocabulary import (BuyMethod, Combine, DriftMeasure, Preference, ProceedsUse, RebalanceMethod,
+                               SellSourceKind, TriggerKind)
 
 __all__ = [  # the resolved policy's every model, from here (its parts live in periods, securities, law)
     "Model", "JSON", "HIDDEN", "json_value", "word", "words", "later", "Duration", "FYSpan",
@@ -148,7 +148,27 @@ class HarvestRule(Model):
     short_term_gains_limit: Decimal | None = None
     never_pay_exit_load: bool = False
     preference: tuple[Preference, ...] = words(Preference, default=())
+    # None: not stated, which is `rebuy the same funds` (the behaviour before the statement existed)
+    proceeds: ProceedsUse | None = None
 
+    def to_json(self, *, exclude: frozenset[str] | set[str] = frozenset()) -> JSON:
+        """No `proceeds` key when the policy does not state what the proceeds buy: such a policy
+        dumps (and hashes, engine/book/saved_plans.py) as it did before the statement existed."""
+        return super().to_json(exclude=exclude if self.proceeds is not None else {*exclude, "proceeds"})
+
+    @property
+    def reallocates(self) -> bool:
+        """`reallocate proceeds by the buying rule`: the harvest's money buys by the buying rule."""
+        return self.proceeds == ProceedsUse.REALLOCATE
+
+    @property
+    def selling_order(self) -> tuple[Preference, ...]:
+        """The preference order the optimizer breaks ties by (docs/harvesting.md, "Ties and
+        preferences"): the policy's `prefer` order; with reallocation, overweight assets after it
+        when it does not name them (selling an overweight asset's lots is then itself a rebalance)."""
+        if self.reallocates and Preference.OVERWEIGHT_ASSETS not in self.preference:
+            return (*self.preference, Preference.OVERWEIGHT_ASSETS)
+        return self.preference
 
 
 class SourceInfo(Model):

@@ -243,5 +243,7 @@ def _rules_text(policy: m.Policy) -> list[str]:
             parts.append("never pay exit load")
         if h.preference:
             parts.append("prefer " + ", then ".join(h.preference))
+        if h.proceeds is not None:
+            parts.append("rebuy the same funds" if h.proceeds == "rebuy" else "reallocate proceeds by the buying rule")
         out.append("Harvesting: " + "; ".join(parts))
     return out

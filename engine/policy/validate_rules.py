@@ -7,8 +7,8 @@ from decimal import Decimal
 import engine.policy.ast as ast
 from engine.policy.checker import BaseChecker, one, whole_months
 import engine.policy.model as m
-from engine.vocabulary import (BuyMethod, Combine, DriftMeasure, Preference, RebalanceMethod, SellSourceKind,
-                               TriggerKind)
+from engine.vocabulary import (BuyMethod, Combine, DriftMeasure, Preference, ProceedsUse, RebalanceMethod,
+                               SellSourceKind, TriggerKind)
 
 
 class RuleChecker(BaseChecker):
@@ -96,7 +96,7 @@ class RuleChecker(BaseChecker):
         items = block.items
         gains, losses = one(items, ast.RealiseGains), one(items, ast.LossThreshold)
         short = one(items, ast.ShortTermGains)
-        prefer = one(items, ast.Prefer)
+        prefer, proceeds = one(items, ast.Prefer), one(items, ast.Proceeds)
         if prefer is not None:
             seen: set[str] = set()
             for item in prefer.items:
@@ -111,4 +111,5 @@ class RuleChecker(BaseChecker):
             short_term_gains_limit=(None if short is None else
                                     (short.limit.value if short.limit else Decimal(0))),
             never_pay_exit_load=one(items, ast.NeverPayExitLoad) is not None,
-            preference=tuple(dict.fromkeys(Preference(i.value) for i in prefer.items)) if prefer else ())
+            preference=tuple(dict.fromkeys(Preference(i.value) for i in prefer.items)) if prefer else (),
+            proceeds=ProceedsUse(proceeds.use.value) if proceeds else None)
