@@ -124,11 +124,14 @@ def decisions(policy: Policy, plan: InvestorPlan, as_of: date, position: TaxPosi
         for lot_sale in order.lots:
             sold[(order.account, order.security, lot_sale.lot_id)] = lot_sale
     out: list[Decision] = []
-    order = policy.harvest.selling_order
-    overweight = order.index(Preference.OVERWEIGHT_ASSETS) if Preference.OVERWEIGHT_ASSETS in order else None
+    ranks = policy.harvest.selling_order
+    overweight = ranks.index(Preference.OVERWEIGHT_ASSETS) if Preference.OVERWEIGHT_ASSETS in ranks else None
+    keeps_gain = {q.key: _keeps_gain(q, plan.units.get(q.key, ZERO)) for q in plan.queues}
     for q in plan.queues:
         front: tuple[str, str] | None = None  # the first kept lot's id and code
-        preferred = _overweight_note(policy, q) if q.preference == overweight else None
+        preferred = None
+        if q.preference == overweight and any(keeps_gain[o.key] for o in plan.queues if o.preference > q.preference):
+            preferred = _overweight_note(policy, q)
         for i, h in enumerate(q.holdings):
             lot_id = h.lot.id  # a hash, computed when asked for: once per lot here
             if h.gain != paise(h.gain):  # a cost carried to more places (e.g. before 2021)
@@ -162,15 +165,27 @@ def _kept(h: Holding, lot_id: str, code: Code, reason: str, numbers: Numbers = (
                     code, ZERO, ZERO, h.gain, h.term, reason, numbers)
 
 
+def _keeps_gain(q: Queue, sold: Decimal) -> bool:
+    """Whether the plan keeps a lot in gain the queue could have sold (within its eligible lots)."""
+    for h in q.holdings[:q.eligible]:
+        if sold < h.lot.units:
+            return h.gain > 0
+        sold -= h.lot.units
+    return False
+
+
 def _overweight_note(policy: Policy, q: Queue) -> tuple[str, Numbers]:
-    """Why a lot of an overweight asset was sold before lots of equal tax value elsewhere: the
-    preference for overweight assets, stated (`sell ... overweight assets`) or implied by
-    `reallocate proceeds by the buying rule` (HarvestRule.selling_order)."""
+    """Why a lot of an overweight asset was sold while a less preferred queue keeps a lot in gain:
+    where the tax value is equal, the plan sells overweight assets first, a preference stated
+    (`sell ... overweight assets`) or implied by `reallocate proceeds by the buying rule`
+    (HarvestRule.selling_order)."""
     asset = security_of(policy, q.key[2]).asset
-    why = ("the policy's `sell ... overweight assets` order" if Preference.OVERWEIGHT_ASSETS in policy.harvest.preference
+    stated = Preference.OVERWEIGHT_ASSETS in policy.harvest.preference
+    why = ("the policy's `sell ... overweight assets` order" if stated
            else "`reallocate proceeds by the buying rule`: selling an overweight asset is part of the rebalance")
-    return (f"; chosen over lots of equal tax value in other assets because its asset, {asset}, is overweight "
-            f"({why})", (("preferred", Preference.OVERWEIGHT_ASSETS.value), ("overweight_asset", asset)))
+    return (f"; its asset, {asset}, is overweight: where the tax value is equal the plan sells overweight assets "
+            f"before the lots in gain it keeps elsewhere ({why})",
+            (("preferred", Preference.OVERWEIGHT_ASSETS.value), ("overweight_asset", asset)))
 
 
 def _sold(h: Holding, lot_id: str, sale: LotSale, plan: InvestorPlan,

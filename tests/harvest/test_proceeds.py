@@ -141,12 +141,13 @@ def test_the_plan_and_why_say_so_through_the_cli(tmp_path):
     eq, ot = decisions["EQ"], decisions["OT"]
     assert eq["code"] == "SOLD-GAIN" and eq["numbers"]["preferred"] == "overweight-assets"
     assert eq["numbers"]["overweight_asset"] == "Equity"
-    assert eq["reason"].endswith("; chosen over lots of equal tax value in other assets because its asset, Equity, "
-                                 "is overweight (`reallocate proceeds by the buying rule`: selling an overweight "
-                                 "asset is part of the rebalance)")
+    # OT keeps 1,920 units in gain (all but 80): the room went to EQ first, and the reason says why.
+    assert eq["reason"].endswith("; its asset, Equity, is overweight: where the tax value is equal the plan sells "
+                                 "overweight assets before the lots in gain it keeps elsewhere (`reallocate proceeds "
+                                 "by the buying rule`: selling an overweight asset is part of the rebalance)")
     assert "preferred" not in ot["numbers"] and "overweight" not in ot["reason"]
     said = lotwise(tmp_path, "why", ident, "--book", "b.db").stdout
-    assert "because its asset, Equity, is overweight" in said
+    assert "its asset, Equity, is overweight: where the tax value is equal" in said
 
 
 def test_the_family_examples_proceeds_follow_the_buying_rule_from_its_drift_numbers():
@@ -160,8 +161,9 @@ def test_the_family_examples_proceeds_follow_the_buying_rule_from_its_drift_numb
     1,02,32,635.87. Shortfalls (target x that - value): Nifty 50 0.4 x ... - 39,63,766.33 =
     1,29,288.018; Next 50 1,62,044.244; Midcap 150 none (over its 20%); Smallcap 250 3,31,552.384;
     sum 6,22,884.646. Rupees = 4,23,400 x shortfall / sum: 87,882.318..., 1,10,148.056...,
-    2,25,369.625...; by the largest remainder (the one rupee left to Smallcap 250's .625) 87,882 + 1,10,148 + 2,25,370 = 4,23,400. asha's 2,15,403 pays for the
-    first assets (87,882 + 1,10,148 + 17,373), ravi's 2,07,997 for the rest of Smallcap 250."""
+    2,25,369.625...; by the largest remainder (the one rupee left goes to Smallcap 250's .625)
+    87,882 + 1,10,148 + 2,25,370 = 4,23,400. asha's 2,15,403 pays for the first assets (87,882 +
+    1,10,148 + 17,373), ravi's 2,07,997 for the rest of Smallcap 250."""
     from fractions import Fraction
 
     text = (Path(__file__).resolve().parents[1] / "golden" / "commands" / "family" /
@@ -179,7 +181,7 @@ def test_the_family_examples_proceeds_follow_the_buying_rule_from_its_drift_numb
     short = {a: max(Fraction(0), t * whole - after[a]) for a, t in targets.items()}
     assert short["Midcap 150"] == 0 and sum(short.values()) == Fraction(D("622884.646"))
     exact = {a: money * s / sum(short.values()) for a, s in short.items()}
-    assert [int(v) for v in exact.values()] == [87882, 110148, 0, 225369]  # 1 rupee left: Smallcap 250's .625 is largest
+    assert [int(v) for v in exact.values()] == [87882, 110148, 0, 225369]  # Smallcap 250's .625: the rupee left
     buys = [(o["investor"], o["asset"], int(o["amount"])) for o in body["orders"] if o["side"] == "BUY"]
     assert buys == [("asha", "Nifty 50", 87882), ("asha", "Nifty Next 50", 110148), ("asha", "Smallcap 250", 17373),
                     ("ravi", "Smallcap 250", 207997)]
