@@ -128,3 +128,11 @@ class Preference(StrEnum):
     LEGACY_FUNDS = "legacy-funds"
     OVERWEIGHT_ASSETS = "overweight-assets"
     HIGH_COST_FUNDS = "high-cost-funds"
+
+
+class ProceedsUse(StrEnum):
+    """What a year-end harvest's money buys (engine/harvest/year_end.py): the same funds again, or
+    the underweight assets by the buying rule (engine/plans/allocator.py)."""
+
+    REBUY = "rebuy"
+    REALLOCATE = "reallocate"

@@ -31,7 +31,7 @@ from engine.policy.model import Policy
 from engine.tax.complete import portfolio_of, security_of
 from engine.tax.realised import exact_decimal, paise
 from engine.tax.unrealised import Holding
-from engine.vocabulary import Rate, RateKind, Term
+from engine.vocabulary import Preference, Rate, RateKind, Term
 
 ZERO = Decimal(0)
 
@@ -129,8 +129,14 @@ def decisions(policy: Policy, plan: InvestorPlan, as_of: date, position: TaxPosi
         for lot_sale in order.lots:
             sold[(order.account, order.security, lot_sale.lot_id)] = lot_sale
     out: list[Decision] = []
+    ranks = policy.harvest.selling_order
+    overweight = ranks.index(Preference.OVERWEIGHT_ASSETS) if Preference.OVERWEIGHT_ASSETS in ranks else None
+    keeps_gain = {q.key: _keeps_gain(q, plan.units.get(q.key, ZERO)) for q in plan.queues}
     for q in plan.queues:
         front: tuple[str, str] | None = None  # the first kept lot's id and code
+        preferred = None
+        if q.preference == overweight and any(keeps_gain[o.key] for o in plan.queues if o.preference > q.preference):
+            preferred = _overweight_note(policy, q)
         for i, h in enumerate(q.holdings):
             lot_id = h.lot.id  # a hash, computed when asked for: once per lot here
             if h.gain != paise(h.gain):  # a cost carried to more places (e.g. before 2021)
@@ -144,13 +150,13 @@ def decisions(policy: Policy, plan: InvestorPlan, as_of: date, position: TaxPosi
                 continue
             note, extra = _status_note(plan, q, i, sale) if sale is not None else ("", ())
             if sale is not None and sale.units == h.lot.units:
-                d = _sold(h, lot_id, sale, plan)
+                d = _sold(h, lot_id, sale, plan, preferred)
                 out.append(d._replace(reason=d.reason + note, numbers=d.numbers + extra) if note else d)
                 continue
             kept_units = h.lot.units - (sale.units if sale is not None else ZERO)
             code, reason, numbers = _why_kept(policy, plan, q, i, h, as_of, kept_units, position)
             if sale is not None:  # partly sold: the rest is kept for this reason
-                d = _sold(h, lot_id, sale, plan)
+                d = _sold(h, lot_id, sale, plan, preferred)
                 out.append(Decision(d.lot, d.investor, d.account, d.security, d.acquired, d.units, Action.SOLD, d.code,
                                     d.units_sold, d.proceeds, d.gain, d.term,
                                     f"{d.reason}{note}; the other {h.lot.units - sale.units} units kept: {reason}",
@@ -166,7 +172,31 @@ def _kept(h: Holding, lot_id: str, code: Code, reason: str, numbers: Numbers = (
                     code, ZERO, ZERO, h.gain, h.term, reason, numbers)
 
 
-def _sold(h: Holding, lot_id: str, sale: LotSale, plan: InvestorPlan) -> Decision:
+def _keeps_gain(q: Queue, sold: Decimal) -> bool:
+    """Whether the plan keeps a lot in gain the queue could have sold (within its eligible lots)."""
+    for h in q.holdings[:q.eligible]:
+        if sold < h.lot.units:
+            return h.gain > 0
+        sold -= h.lot.units
+    return False
+
+
+def _overweight_note(policy: Policy, q: Queue) -> tuple[str, Numbers]:
+    """Why a lot of an overweight asset was sold while a less preferred queue keeps a lot in gain:
+    where the tax value is equal, the plan sells overweight assets first, a preference stated
+    (`sell ... overweight assets`) or implied by `reallocate proceeds by the buying rule`
+    (HarvestRule.selling_order)."""
+    asset = security_of(policy, q.key[2]).asset
+    stated = Preference.OVERWEIGHT_ASSETS in policy.harvest.preference
+    why = ("the policy's `sell ... overweight assets` order" if stated
+           else "`reallocate proceeds by the buying rule`: selling an overweight asset is part of the rebalance")
+    return (f"; its asset, {asset}, is overweight: where the tax value is equal the plan sells overweight assets "
+            f"before the lots in gain it keeps elsewhere ({why})",
+            (("preferred", Preference.OVERWEIGHT_ASSETS.value), ("overweight_asset", asset)))
+
+
+def _sold(h: Holding, lot_id: str, sale: LotSale, plan: InvestorPlan,
+          preferred: tuple[str, Numbers] | None = None) -> Decision:
     after = plan.outcome.after
     if sale.gain >= 0:
         code = Code.SOLD_GAIN
@@ -180,9 +210,11 @@ def _sold(h: Holding, lot_id: str, sale: LotSale, plan: InvestorPlan) -> Decisio
                   f"{format_inr(-sale.gain)}, set off against the year's gains (tax this year "
                   f"{format_inr(plan.outcome.before.total_tax)} before the plan, "
                   f"{format_inr(after.total_tax)} after)")
+    note, numbers = preferred or ("", ())
     return Decision(lot_id, h.lot.investor, h.lot.account, h.lot.security, h.lot.acquired, h.lot.units, Action.SOLD,
-                    code, sale.units, sale.proceeds, sale.gain, sale.term, reason,
-                    (("net_ltcg_after", str(after.net_ltcg)), ("exemption_used_after", str(after.exemption_used))))
+                    code, sale.units, sale.proceeds, sale.gain, sale.term, reason + note,
+                    (("net_ltcg_after", str(after.net_ltcg)), ("exemption_used_after", str(after.exemption_used)))
+                    + numbers)
 
 
 class Constraint(Enum):

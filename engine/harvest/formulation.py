@@ -151,7 +151,7 @@ def start(policy: Policy, investor: Investor, fy: int, baseline: Baseline, as_of
     """`as_of`: the day of the plan, for the objective's time terms (none without it)."""
     rule = policy.harvest
     return Formulation(baseline, Rates(investor.slab_rate_for(fy), baseline.cess),
-                       len(rule.preference) if rule else 0,
+                       len(rule.selling_order) if rule else 0,
                        valuation=valuation_of(policy, investor, as_of, fy) if as_of is not None else None)
 
 

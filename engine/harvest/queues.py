@@ -106,7 +106,7 @@ def queues_of(policy: Policy, investor: Investor, holdings: Sequence[Holding], a
     rule = policy.harvest
     never_short = rule is None or rule.short_term_gains_limit == 0
     no_load = rule is not None and rule.never_pay_exit_load
-    order = list(rule.preference) if rule else []
+    order = list(rule.selling_order) if rule else []  # the stated order; with reallocation, overweight assets
     grouped: dict[QueueKey, list[Holding]] = {}
     for h in holdings:
         if h.lot.investor == investor.id:

@@ -1,11 +1,15 @@
 """The year-end plan as a whole: the harvest (engine/harvest/optimizer.py), what the proceeds buy, the
 audit trail (engine/harvest/audit.py), and the plan's JSON (docs/json.md), which is what is saved.
 
-What the proceeds buy: by default each sale's money, after STT and exit load, in whole rupees,
-is rebought in the same fund, in the same folio (a harvest keeps the portfolio as it was and
-steps the cost up or down); a legacy fund's money goes to its replacement. With new money
-(`--invest`/`--from`) everything, proceeds and new money, is allocated by the buying rule
-(engine/plans/allocator.py), as in a month.
+What the proceeds buy (docs/harvesting.md, "What the money buys"): each sale's money, after STT
+and exit load, in whole rupees (`net_rupees`). Under `rebuy the same funds` (a policy's default)
+it is rebought in the same fund, in the same folio (a harvest keeps the portfolio as it was and
+steps the cost up or down); a legacy fund's money goes to its replacement. Under `reallocate
+proceeds by the buying rule`, or with new money (`--invest`/`--from`), everything, proceeds and
+new money, is allocated by the buying rule (engine/plans/allocator.py), as in a month: the rule
+chooses the assets, each asset's money buys its preferred fund (never a legacy one), and each
+investor's money buys for that investor (allocator.fill). The plan then shows the drift before
+and after (`drift`); rebought in the same funds, the weights stay as they were.
 
 When: the orders are for `as_of` if the Indian exchanges trade that day, else for the next
 trading day (month_plan.orders_day, engine/calendar.py: a Saturday, a Sunday or an NSE
@@ -29,7 +33,7 @@ from engine.harvest.optimizer import HarvestPlan, InvestorPlan, plan_year_end
 from engine.harvest.time_value import time_terms
 from engine.plans.month_plan import (BuyOrder, Unplaced, buy_order, buy_orders, drifts_of, orders_day, values_after,
                                values_by_asset)
-from engine.plans.drift import AssetDrift
+from engine.plans.drift import AssetDrift, as_decimal, total_drift
 from engine.plans.positions import accounts_of
 from engine.policy.model import Policy
 from engine.plans.sell_choice import SellOrder, TaxPosition
@@ -37,7 +41,7 @@ from engine.tax.complete import portfolio_of, security_of
 from engine.tax.unrealised import Holding
 from engine.tax.year import year_json
 from engine.transactions import Price
-from engine.vocabulary import Side
+from engine.vocabulary import DriftMeasure, Side
 
 ZERO = Decimal(0)
 
@@ -51,6 +55,24 @@ class YearEndPlan:
     unplaced: tuple[Unplaced, ...]
     decisions: tuple[Decision, ...]
     notes: tuple[str, ...]
+    drift: Drift | None = None  # when the buying rule placed the money: the drift before and after
+
+
+@dataclass(frozen=True)
+class Drift:
+    """The portfolio's drift (all investors) before the plan and after its sales and purchases, at
+    the plan's prices, by the policy's measure."""
+
+    measure: DriftMeasure
+    before: tuple[AssetDrift, ...]
+    after: tuple[AssetDrift, ...]
+
+    def to_json(self) -> dict[str, object]:  # JSON (docs/json.md)
+        return {"measure": self.measure,
+                "before": {"total_drift": str(as_decimal(total_drift(self.before, self.measure))),
+                           "assets": [d.to_json() for d in self.before]},
+                "after": {"total_drift": str(as_decimal(total_drift(self.after, self.measure))),
+                          "assets": [d.to_json() for d in self.after]}}
 
 
 def net_rupees(order: SellOrder) -> int:
@@ -99,7 +121,8 @@ def plan(policy: Policy, holdings: Sequence[Holding], position: TaxPosition, as_
     overweight = {a for a, v in values.items() if total > 0 and v > targets.get(a, ZERO) * total}
     harvest = plan_year_end(policy, holdings, position, as_of, overweight, solver_log=solver_log)
     notes: list[str] = []
-    if any(money.values()):
+    drift = None
+    if policy.harvest.reallocates or any(money.values()):
         sells = [o for ip in harvest.investors for o in ip.outcome.orders]
         pots = dict(money)
         for o in sells:
@@ -107,6 +130,9 @@ def plan(policy: Policy, holdings: Sequence[Holding], position: TaxPosition, as_
         amounts = allocate(values_after(values, sells, []), targets, sum(pots.values()),
                            policy.buy.method)
         buys, unplaced = buy_orders(policy, amounts, pots, accounts_of(holdings), price_of, as_of)
+        drift = Drift(policy.drift_measure, tuple(drifts_of(policy, values)),
+                      tuple(drifts_of(policy, values_after(values, sells, buys))))
+        notes.append(_allocation_note(policy, sells, money))
     else:
         buys, unplaced = _rebuys(policy, harvest, holdings, price_of)
     day, day_notes = orders_day(policy, as_of)
@@ -129,7 +155,21 @@ def plan(policy: Policy, holdings: Sequence[Holding], position: TaxPosition, as_
         if not ip.outcome.orders:
             notes.append(f"{ip.investor}: nothing to harvest: " + _why_nothing(policy, ip, [d for d in decisions
                                                                                  if d.investor == ip.investor]))
-    return YearEndPlan(harvest, tuple(buys), tuple(dates), day, tuple(unplaced), tuple(decisions), tuple(notes))
+    return YearEndPlan(harvest, tuple(buys), tuple(dates), day, tuple(unplaced), tuple(decisions), tuple(notes),
+                       drift)
+
+
+def _allocation_note(policy: Policy, sells: Sequence[SellOrder], money: Mapping[str, int]) -> str:
+    """What the buying rule placed: the sales' money and the new money, in whole rupees."""
+    from engine.literals import format_inr
+
+    sold, new = sum(net_rupees(o) for o in sells), sum(money.values())
+    why = ("the policy reallocates proceeds by the buying rule" if policy.harvest.reallocates
+           else "new money was given")
+    return (f"the buying rule ({policy.buy.method.replace('-', ' ')}) places {format_inr(Decimal(sold + new))}: "
+            f"{format_inr(Decimal(sold))} from the sales (net of STT and exit load, whole rupees) and "
+            f"{format_inr(Decimal(new))} of new money, in the underweight assets, each investor's for that investor "
+            f"({why})")
 
 
 def _why_nothing(policy: Policy, ip: InvestorPlan, decisions: Sequence[Decision]) -> str:
@@ -220,9 +260,7 @@ def to_json(plan_id: str, hashes: Mapping[str, str], options: Mapping[str, objec
         "decisions": [d.to_json() for d in p.decisions],
         "notes": list(p.notes),
     }
+    if p.drift is not None:  # only when the buying rule placed the money: a rebuying plan's JSON is as before
+        body["drift"] = p.drift.to_json()
     return json.dumps(body, ensure_ascii=False, separators=(",", ":"))  # compact: the C encoder, 10x faster
 
-
-def drifts_after(policy: Policy, holdings: Sequence[Holding], p: YearEndPlan) -> list[AssetDrift]:
-    sells = [o for ip in p.harvest.investors for o in ip.outcome.orders]
-    return drifts_of(policy, values_after(values_by_asset(holdings), sells, list(p.buys)))

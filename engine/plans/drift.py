@@ -56,6 +56,11 @@ class AssetDrift:
     def outside_band(self) -> bool:
         return self.band is not None and abs(self.drift) > Fraction(self.band)
 
+    def to_json(self) -> dict[str, object]:  # JSON (docs/json.md): fractions rounded for display (as_decimal)
+        return {"asset": self.asset, "value": str(self.value), "weight": str(as_decimal(self.weight)),
+                "target": str(self.target), "drift": str(as_decimal(self.drift)),
+                "band": None if self.band is None else str(self.band), "outside_band": self.outside_band}
+
 
 def asset_drifts(values: Mapping[str, Decimal], targets: Mapping[str, Decimal],
                  bands: Mapping[str, Decimal | None]) -> list[AssetDrift]:

@@ -282,6 +282,13 @@ class ExpectedGrowth(Node):
     rate: Lit
 
 
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # Node's
+class Proceeds(Node):
+    """`rebuy the same funds` or `reallocate proceeds by the buying rule`."""
+
+    use: Lit  # rebuy | reallocate (vocabulary.ProceedsUse)
+
+
 # -------------------------------------------------------------------- tax law
 @dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # Node's
 class YearStart(Node):

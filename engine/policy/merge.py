@@ -75,6 +75,7 @@ def describe_key(node: ast.Node) -> str:
         "BuyMethod": "the buying method", "CarryForward": "carry forward",
         "RealiseGains": "gain harvesting", "LossThreshold": "the loss threshold",
         "ShortTermGains": "the short-term gains rule", "Prefer": "the preference order",
+        "Proceeds": "what the proceeds buy",
         "exemption": "an exemption for the same years", "cess": "a cess for the same years",
         "dated": "a rule with the same dates", "set-off": "a set-off rule for the same loss",
         "charge": "the same charge", "index": "an index for the same year", "use": "the same `use`",

@@ -17,8 +17,8 @@ from engine.policy.law import (CessRule, Charge, ChargeTarget, DatedRule, Exempt
                                SetOffRule, TaxClass, TaxLaw, Treatment, within)
 from engine.policy.periods import HIDDEN, JSON, Duration, FYSpan, Model, json_value, later, word, words
 from engine.policy.securities import ExitLoadStep, Security
-from engine.vocabulary import (BuyMethod, Combine, DriftMeasure, Preference, RebalanceMethod, SellSourceKind,
-                               TriggerKind)
+from engine.vocabulary import (BuyMethod, Combine, DriftMeasure, Preference, ProceedsUse, RebalanceMethod,
+                               SellSourceKind, TriggerKind)
 
 __all__ = [  # the resolved policy's every model, from here (its parts live in periods, securities, law)
     "Model", "JSON", "HIDDEN", "json_value", "word", "words", "later", "Duration", "FYSpan",
@@ -153,10 +153,15 @@ class HarvestRule(Model):
     discount_rate: Decimal | None = None  # `value future tax at R a year over H years`: R
     horizon_years: int | None = None  # ... and H
     growth_rate: Decimal | None = None  # `expect growth of G a year`: G
+    # None: not stated, which is `rebuy the same funds` (the behaviour before the statement existed)
+    proceeds: ProceedsUse | None = None
 
     def to_json(self, *, exclude: frozenset[str] | set[str] = frozenset()) -> JSON:
-        """No `discount_rate`, `horizon_years` nor `growth_rate` key where the policy states none."""
-        unstated = {name for name in ("discount_rate", "horizon_years", "growth_rate") if getattr(self, name) is None}
+        """No `discount_rate`, `horizon_years`, `growth_rate` nor `proceeds` key where the policy
+        does not state it: such a policy dumps (and hashes, engine/book/saved_plans.py) as it did
+        before the statements existed."""
+        unstated = {name for name in ("discount_rate", "horizon_years", "growth_rate", "proceeds")
+                    if getattr(self, name) is None}
         return super().to_json(exclude={*exclude, *unstated})
 
     @property
@@ -173,6 +178,20 @@ class HarvestRule(Model):
     def growth(self) -> Decimal:
         """The yearly growth expected of rebought money: the policy's, else DEFAULT_GROWTH."""
         return DEFAULT_GROWTH if self.growth_rate is None else self.growth_rate
+
+    @property
+    def reallocates(self) -> bool:
+        """`reallocate proceeds by the buying rule`: the harvest's money buys by the buying rule."""
+        return self.proceeds == ProceedsUse.REALLOCATE
+
+    @property
+    def selling_order(self) -> tuple[Preference, ...]:
+        """The preference order the optimizer breaks ties by (docs/harvesting.md, "Ties and
+        preferences"): the policy's `prefer` order; with reallocation, overweight assets after it
+        when it does not name them (selling an overweight asset's lots is then itself a rebalance)."""
+        if self.reallocates and Preference.OVERWEIGHT_ASSETS not in self.preference:
+            return (*self.preference, Preference.OVERWEIGHT_ASSETS)
+        return self.preference
 
 
 # The defaults of a harvest block that does not state them (docs/harvesting.md, "Time has a value"):

@@ -248,5 +248,7 @@ def _rules_text(policy: m.Policy) -> list[str]:
                          f"year{'s' if h.horizon != 1 else ''}")
         if h.growth_rate is not None:
             parts.append(f"growth expected {format_percent(h.growth)} a year")
+        if h.proceeds is not None:
+            parts.append("rebuy the same funds" if h.proceeds == "rebuy" else "reallocate proceeds by the buying rule")
         out.append("Harvesting: " + "; ".join(parts))
     return out

@@ -97,7 +97,20 @@ CATALOGUE: tuple[MistakeClass, ...] = (
         'harvest { expect growth of 7% }',
         'harvest { expect growth of 7% per year }',
     )),
+    MistakeClass("P124", "proceeds-wording", (
+        'harvest { reallocate the proceeds by the buying rule }',
+        'harvest { reallocate proceeds using the buying rule }',
+        'harvest { reallocate proceeds }',
+        'harvest { reallocate proceeds by buying rule }',
+        'harvest { reallocate proceeds by the buy rule }',
+        'harvest { reallocate proceeds by the buying rules }',
+        'harvest { rebuy same funds }',
+        'harvest { rebuy the funds }',
+        'harvest { rebuy the same fund }',
+    )),
 )
+# Words a user may write for reallocating the harvest's money, where a statement starts.
+_PROCEEDS_WORDS = {"reinvest", "redeploy", "allocate", "invest", "reinvestment", "reallocation"}
 
 # Human names for the regex terminals (keywords and punctuation are shown as typed).
 _TERMINAL_WORDS = {
@@ -197,6 +210,8 @@ def describe(lark: Lark, parser_state: State, token: Token, path: str, text: str
         return error("P123", f"`{token.value}`: ids and class names are written in lower case", span,
                      f"write {lower}" + ("" if "SECID" not in table else
                                          f" (or {token.value.upper()} for an ISIN or symbol)"))
+    if token.value.lower() in _PROCEEDS_WORDS and "reallocate" in (keywords.get(t) for t in table):
+        return _proceeds_wording(token, span, got, text, lark, parser_state)
     mistake = classify(lark, parser_state, token)
     label = mistake.label if mistake else _fallback_label(token, table, keywords)
     handler = _HANDLERS.get(label) if label is not None else None
@@ -284,6 +299,12 @@ def _rate_per_year(token: Token, span: Span, got: str, text: str, lark: Lark, st
                  "write value future tax at 7% a year over 10 years, or expect growth of 7% a year")
 
 
+def _proceeds_wording(token: Token, span: Span, got: str, text: str, lark: Lark, state: State) -> Diagnostic:
+    return error("P124", f"unexpected {got} in the statement of what the harvest's money buys", span,
+                 "write `reallocate proceeds by the buying rule` (the underweight assets, by the buying rule) or "
+                 "`rebuy the same funds` (the default)")
+
+
 _HANDLERS: dict[str, Callable[..., Diagnostic]] = {
     "missing-percent": _missing_percent,
     "missing-open-brace": _missing_open_brace,
@@ -295,6 +316,7 @@ _HANDLERS: dict[str, Callable[..., Diagnostic]] = {
     "investor-id-missing": _investor_id_missing,
     "percent-for-amount": _percent_for_amount,
     "rate-per-year": _rate_per_year,
+    "proceeds-wording": _proceeds_wording,
 }
 
 

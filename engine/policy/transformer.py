@@ -346,6 +346,10 @@ class Builder(TimeStatements):
                               span=self.span(c)) for c in branches(tree))
         return ast.Prefer(items=items, span=self.span(tree))
 
+    def b_proceeds_stmt(self, tree: PTree) -> ast.Proceeds:
+        use = branch(tree.children[0])
+        return ast.Proceeds(use=ast.Lit(value=use.data, text=use.data, span=self.span(use)), span=self.span(tree))
+
     # ------------------------------------------------------------- tax law
     def b_year_stmt(self, tree: PTree) -> ast.YearStart:
         month, day = tree.children

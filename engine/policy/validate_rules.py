@@ -7,8 +7,8 @@ from decimal import Decimal
 import engine.policy.ast as ast
 from engine.policy.checker import BaseChecker, one, whole_months
 import engine.policy.model as m
-from engine.vocabulary import (BuyMethod, Combine, DriftMeasure, Preference, RebalanceMethod, SellSourceKind,
-                               TriggerKind)
+from engine.vocabulary import (BuyMethod, Combine, DriftMeasure, Preference, ProceedsUse, RebalanceMethod,
+                               SellSourceKind, TriggerKind)
 
 MAX_HORIZON = 100  # years: a horizon of future tax beyond a lifetime is a typo
 
@@ -98,7 +98,7 @@ class RuleChecker(BaseChecker):
         items = block.items
         gains, losses = one(items, ast.RealiseGains), one(items, ast.LossThreshold)
         short = one(items, ast.ShortTermGains)
-        prefer = one(items, ast.Prefer)
+        prefer, proceeds = one(items, ast.Prefer), one(items, ast.Proceeds)
         if prefer is not None:
             seen: set[str] = set()
             for item in prefer.items:
@@ -124,4 +124,5 @@ class RuleChecker(BaseChecker):
             preference=tuple(dict.fromkeys(Preference(i.value) for i in prefer.items)) if prefer else (),
             discount_rate=future.rate.value if future else None,
             horizon_years=future.years.value if future else None,
-            growth_rate=growth.rate.value if growth else None)
+            growth_rate=growth.rate.value if growth else None,
+            proceeds=ProceedsUse(proceeds.use.value) if proceeds else None)

@@ -18,10 +18,7 @@ def number(v: Any) -> str:
 
 
 def drifts_json(drifts: Iterable[Any]) -> list[dict[str, Any]]:
-    return [{"asset": d.asset, "value": number(d.value), "weight": number(d.weight), "target": number(d.target),
-             "drift": number(d.drift), "band": None if d.band is None else number(d.band),
-             "outside_band": d.outside_band}
-            for d in drifts]
+    return [d.to_json() for d in drifts]  # engine/plans/drift.py AssetDrift.to_json
 
 
 def sell_json(o: Any, day: date) -> dict[str, Any]:

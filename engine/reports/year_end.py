@@ -83,6 +83,8 @@ def plan_text(body: Body) -> str:
     for u in body["unplaced"]:
         lines.append(f"not placed: {u['investor']} {inr(u['amount'])} for {u['asset']}: {u['reason']}")
     lines += list(body["notes"])
+    if "drift" in body:
+        lines += drift_lines(body["drift"])
     borrowed = [f"{f['security']} {f['fmv']}" for f in body.get("fmv", ()) if f["source"] != "book"]
     if borrowed:
         lines.append(f"FMVs on 31-01-2018 from casparser-isin, not the book (grandfathering, s.55(2)(ac)): "
@@ -91,6 +93,23 @@ def plan_text(body: Body) -> str:
     lines.append(f"\n{len(body['decisions'])} lots considered, {sold} sold; `lotwise why {body['plan_id']}` says why "
                  "for each lot")
     return text(lines)
+
+
+def drift_lines(drift: Mapping[str, Any]) -> list[str]:
+    """The drift before and after the plan (present when the buying rule placed the money)."""
+    from tabulate import tabulate
+
+    from engine.plans.drift import percent, points
+
+    after = {a["asset"]: a for a in drift["after"]["assets"]}
+    rows = [[b["asset"], percent(Decimal(b["target"])), percent(Decimal(b["weight"])), points(Decimal(b["drift"])),
+             percent(Decimal(after[b["asset"]]["weight"])), points(Decimal(after[b["asset"]]["drift"]))]
+            for b in drift["before"]["assets"]]
+    return ["\nDrift before and after the plan (all investors, at the plan's prices)",
+            tabulate(rows, ["asset", "target", "weight before", "drift before", "weight after", "drift after"],
+                     disable_numparse=True),
+            f"Total drift ({drift['measure'].replace('-', ' ')}): {points(Decimal(drift['before']['total_drift']))} "
+            f"before, {points(Decimal(drift['after']['total_drift']))} after"]
 
 
 def orders_csv(body: Body) -> str:
@@ -114,6 +133,7 @@ def orders_csv(body: Body) -> str:
 def markdown(body: Body) -> str:
     """A report an adviser can file with the client's records. Text from the user's data (names,
     accounts, reasons, notes) is escaped for Markdown and HTML (engine/reports/escape.py)."""
+    from engine.plans.drift import percent, points
     from engine.reports.escape import md_text as md
 
     lines = [f"# Year-end plan {body['plan_id']}", "",
@@ -137,6 +157,17 @@ def markdown(body: Body) -> str:
                      f"{inr(o['amount'])} | {o['units'] or ''} |")
     if not body["orders"]:
         lines.append("| | | | | no orders | | |")
+    if "drift" in body:
+        d = body["drift"]
+        after = {a["asset"]: a for a in d["after"]["assets"]}
+        lines += ["", "## Drift before and after the plan", "",
+                  "| asset | target | weight before | drift before | weight after | drift after |",
+                  "|---|---:|---:|---:|---:|---:|"]
+        lines += [f"| {md(b['asset'])} | {percent(Decimal(b['target']))} | {percent(Decimal(b['weight']))} | "
+                  f"{points(Decimal(b['drift']))} | {percent(Decimal(after[b['asset']]['weight']))} | "
+                  f"{points(Decimal(after[b['asset']]['drift']))} |" for b in d["before"]["assets"]]
+        lines += ["", f"Total drift ({d['measure'].replace('-', ' ')}): {points(Decimal(d['before']['total_drift']))} "
+                      f"before, {points(Decimal(d['after']['total_drift']))} after."]
     lines += ["", "## Every lot considered, and why", ""]
     for d in body["decisions"]:
         lines.append(f"- **{d['code']}**: {md(d['reason'])}.")

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.slow  # every command with --json as a process on the f
 
 FAMILY = REPO / "examples" / "family"
 AS_OF = "2026-11-21"
-PLAN = "YE-7097a9dc91ec"  # the README's plan of the family on AS_OF
+PLAN = "YE-fe178ae44192"  # the README's plan of the family on AS_OF
 LOT = "L3f40d66e"  # a lot it sells (README, .ci/run)
 
 
