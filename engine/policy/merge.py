@@ -78,6 +78,7 @@ def describe_key(node: ast.Node) -> str:
         "exemption": "an exemption for the same years", "cess": "a cess for the same years",
         "dated": "a rule with the same dates", "set-off": "a set-off rule for the same loss",
         "charge": "the same charge", "index": "an index for the same year", "use": "the same `use`",
+        "HarvestWhen": "a harvest trigger of this kind (and window)",
     }
     return words.get(str(node.key[0]), "this statement")
 

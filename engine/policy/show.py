@@ -243,5 +243,9 @@ def _rules_text(policy: m.Policy) -> list[str]:
             parts.append("never pay exit load")
         if h.preference:
             parts.append("prefer " + ", then ".join(h.preference))
+        for t in h.triggers:
+            parts.append(f"due when an asset is {format_percent(t.below)} below its high of the last {t.window}"
+                         if t.window is not None and t.below is not None
+                         else f"due when unrealised long-term losses exceed {format_inr(t.amount or Decimal(0))}")
         out.append("Harvesting: " + "; ".join(parts))
     return out

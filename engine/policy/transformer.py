@@ -345,6 +345,14 @@ class Builder:
                               span=self.span(c)) for c in branches(tree))
         return ast.Prefer(items=items, span=self.span(tree))
 
+    def b_harvest_when_stmt(self, tree: PTree) -> ast.HarvestWhen:
+        trigger = branch(tree.children[0])
+        if trigger.data == "drawdown_trigger":
+            below, window = trigger.children
+            return ast.HarvestWhen(kind="drawdown", below=self.percent(below), window=self.duration(window),
+                                   span=self.span(tree))
+        return ast.HarvestWhen(kind="long-term-losses", amount=self.amount(trigger.children[0]), span=self.span(tree))
+
     # ------------------------------------------------------------- tax law
     def b_year_stmt(self, tree: PTree) -> ast.YearStart:
         month, day = tree.children

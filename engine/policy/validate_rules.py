@@ -5,10 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 import engine.policy.ast as ast
-from engine.policy.checker import BaseChecker, one, whole_months
+from engine.policy.checker import BaseChecker, duration_of, one, whole_months
 import engine.policy.model as m
-from engine.vocabulary import (BuyMethod, Combine, DriftMeasure, Preference, RebalanceMethod, SellSourceKind,
-                               TriggerKind)
+from engine.vocabulary import (BuyMethod, Combine, DriftMeasure, HarvestTriggerKind, Preference, RebalanceMethod,
+                               SellSourceKind, TriggerKind)
 
 
 class RuleChecker(BaseChecker):
@@ -111,4 +111,24 @@ class RuleChecker(BaseChecker):
             short_term_gains_limit=(None if short is None else
                                     (short.limit.value if short.limit else Decimal(0))),
             never_pay_exit_load=one(items, ast.NeverPayExitLoad) is not None,
-            preference=tuple(dict.fromkeys(Preference(i.value) for i in prefer.items)) if prefer else ())
+            preference=tuple(dict.fromkeys(Preference(i.value) for i in prefer.items)) if prefer else (),
+            triggers=self.harvest_triggers(items))
+
+    def harvest_triggers(self, items: tuple[ast.Node, ...]) -> tuple[m.HarvestTrigger, ...]:
+        """`harvest when ...`, in the order stated: a drawdown above 0% up to 100% (V304) over a
+        window of at least one day (V350) and at most 100 years (V304)."""
+        built = []
+        for node in items:
+            if not isinstance(node, ast.HarvestWhen):
+                continue
+            if node.window is not None and node.below is not None:
+                self.percent(node.below, "a drawdown", allow_zero=False)
+                if node.window.count == 0:
+                    self.err("V350", f"the high of the last {node.window} is no high: the window is empty",
+                             node.window.span, "say how far back the high is looked for, e.g. `the last 12 months`")
+                self.duration_bound(node.window)
+                built.append(m.HarvestTrigger(kind=HarvestTriggerKind.DRAWDOWN, below=node.below.value,
+                                              window=duration_of(node.window)))
+            elif node.amount is not None:
+                built.append(m.HarvestTrigger(kind=HarvestTriggerKind.LONG_TERM_LOSSES, amount=node.amount.value))
+        return tuple(built)
