@@ -346,12 +346,9 @@ class Builder:
         return ast.Prefer(items=items, span=self.span(tree))
 
     def b_harvest_when_stmt(self, tree: PTree) -> ast.HarvestWhen:
-        trigger = branch(tree.children[0])
-        if trigger.data == "drawdown_trigger":
-            below, window = trigger.children
-            return ast.HarvestWhen(kind="drawdown", below=self.percent(below), window=self.duration(window),
-                                   span=self.span(tree))
-        return ast.HarvestWhen(kind="long-term-losses", amount=self.amount(trigger.children[0]), span=self.span(tree))
+        kids, at = branch(tree.children[0]).children, self.span(tree)  # [amount] or [PERCENT, duration]
+        return (ast.HarvestWhen(kind="long-term-losses", amount=self.amount(kids[0]), span=at) if len(kids) == 1 else
+                ast.HarvestWhen(kind="drawdown", below=self.percent(kids[0]), window=self.duration(kids[1]), span=at))
 
     # ------------------------------------------------------------- tax law
     def b_year_stmt(self, tree: PTree) -> ast.YearStart:
