@@ -1,6 +1,7 @@
 """The year-end commands: `lotwise plan year-end` and `plan harvest` (the same optimizer on
 any day), `lotwise plans`, `lotwise why`. Read the clock and the environment, call the API
-(api.plan_year_end, api.plan_harvest, api.plans, api.saved_policy, api.why), write the reports asked for and render (engine/reports/year_end.py, saved.py)."""
+(api.plan_year_end, api.plan_harvest, api.plans, api.saved_policy, api.why), write the reports
+asked for and render (engine/reports/year_end.py, saved.py)."""
 
 from __future__ import annotations
 

@@ -118,10 +118,15 @@ def markdown(body: Body) -> str:
     accounts, reasons, notes) is escaped for Markdown and HTML (engine/reports/escape.py)."""
     from engine.reports.escape import md_text as md
 
-    lines = [f"# Year-end plan {body['plan_id']}", "",
+    harvest = body["kind"] == "harvest"
+    lines = [f"# {'Harvest' if harvest else 'Year-end'} plan {body['plan_id']}", "",
              f"Financial year {body['fy']}, prepared as of {body['as_of']} by lotwise {body['inputs']['engine']}.",
              "The plan id is derived from the hashes of its inputs (below): the same book, policy and date give "
              "the same plan.", ""]
+    if harvest:
+        due = body.get("due") or []
+        lines += (["## Why a harvest now", ""] + [f"- {md(d['reason'])}" for d in due] if due else
+                  ["No harvest trigger fired on this day: the plan was made as asked."]) + [""]
     for inv in body["investors"]:
         b, a = inv["before"], inv["after"]
         lines += [f"## {md(inv['investor'])}", "", "| | before the plan | after the plan |", "|---|---:|---:|",

@@ -1,7 +1,7 @@
 """Opportunity-driven harvesting (issue 14, item 5): the policy's `harvest when ...` triggers,
 `plan month` saying a harvest is due, and `plan harvest` on a mid-year day.
 
-The law (rules/india.rules, /work/shared/reference/india-tax.md): equity is long-term after
+The law (rules/india.rules, docs/tax-rules.md): equity is long-term after
 12 months; from 23 July 2024 LTCG is taxed at 12.5% above an exemption of Rs 1,25,000 a FY
 (s.112A), cess 4%.
 
@@ -188,3 +188,19 @@ def test_plan_harvest_in_a_drawdown_says_why_and_what_of_the_loss_is_used(tmp_pa
     assert ("losses harvested: Rs 11,000, of which Rs 11,000 used this FY (against its gains, or gains realised "
             "tax-free with them) and Rs 0 carried forward (none needlessly)\n") in done.stdout
     assert "a harvest is due:\n  Equity is 11.0% below" in done.stdout
+
+
+def test_two_funds_of_one_asset_are_weighted_by_their_value_at_their_highs(tmp_path, monkeypatch):
+    """docs/harvesting.md's example: 1,000 units of A at 90 (high 100 in the window) and 500 of
+    B at 200 (its high): 1 - (90,000 + 1,00,000) / (1,00,000 + 1,00,000) = 5%: exactly the
+    trigger's 5%, which fires (X or more)."""
+    funds = '    fund A "Fund A" holds "Equity"\n    fund B "Fund B" holds "Equity"'
+    tx = "2025-06-02,asha,F1,A,BUY,1000,100,0\n2025-06-02,asha,F2,B,BUY,500,200,0\n"
+    px = "2025-06-02,A,100\n2025-06-02,B,200\n2026-01-05,A,90\n2026-01-05,B,200\n"
+    make_book(tmp_path, monkeypatch, policy_text(ASHA, funds, "    harvest when an asset is 5% below its high of the "
+                                                 "last 12 months"), tx, px)
+    policy = api.load_policy(tmp_path / "policy.rules").policy
+    with api.open_book(tmp_path / "book.db") as book:
+        (fired,) = api.harvest_due(book, policy, date(2026, 1, 5)).fired
+    assert (fired.level, fired.value, fired.at_highs) == (D("0.05"), D("190000"), D("200000"))
+    assert [(s.security, s.high) for s in fired.securities] == [("A", D("100")), ("B", D("200"))]
