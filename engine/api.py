@@ -34,10 +34,11 @@ from engine.gains import Gains, GainsYear, InvestorGains, realised_gains
 from engine.importing import ImportOutcome, import_files
 from engine.inputs import MoneyAsked, PlanInputs, Refused, load_plan_inputs, money_of
 from engine.new_book import BookMade, create_book
+from engine.opportunity import HarvestDue, harvest_due
 from engine.precision import with_precision
 from engine.saved import SavedPlan, Why, plans, saved_policy, why
 from engine.status import TURNING_LONG_TERM_DAYS, InvestorStatus, Status, TurningLongTerm, status
-from engine.vocabulary import DriftMeasure, RebalanceMethod
+from engine.vocabulary import DriftMeasure, PlanKind, RebalanceMethod
 
 if TYPE_CHECKING:
     from engine.book.doctor import Report
@@ -55,7 +56,8 @@ if TYPE_CHECKING:
 __all__ = ["Access", "Refused", "PlanInputs", "LoadedPolicy", "Status", "InvestorStatus", "TurningLongTerm",
            "MonthResult", "SavedPlan", "plans", "saved_policy", "Gains", "GainsYear", "InvestorGains", "gains",
            "lots", "RebalanceResult", "YearEnd", "Why", "open_book", "load_policy", "load_plan_inputs", "status",
-           "plan_month", "rebalance", "year_end_day", "plan_year_end", "why", "TURNING_LONG_TERM_DAYS",
+           "plan_month", "rebalance", "year_end_day", "plan_year_end", "why",
+           "HarvestDue", "harvest_due", "plan_harvest", "PlanKind", "TURNING_LONG_TERM_DAYS",
            "BookMade", "create_book", "ImportOutcome", "import_files", "Doctored", "doctor"]
 
 
@@ -195,6 +197,7 @@ class MonthResult:
     plan: MonthPlan
     problems: tuple[Diagnostic, ...]
     save_error: sqlite3.Error | None = None
+    due: HarvestDue | None = None  # the policy's harvest triggers checked on as_of (None: it states none)
 
 
 @with_precision
@@ -215,11 +218,12 @@ def plan_month(book: Book, policy: Policy, as_of: date, *, given: Mapping[str, i
     remembered = book.sell_state_before(month)
     previous = SellState(remembered[0], remembered[1]) if remembered else None
     plan, more = make_plan(policy, inputs.holdings, money, as_of, previous, inputs.position, book.latest_price)
+    due = harvest_due(book, policy, as_of, isin_db=isin_db) if policy.harvest.triggers else None
     save_error = None
     if policy.sell is not None and remember:
         save_error = _save(book, lambda: book.save_sell_state(month, plan.state.selling, plan.state.started,
                                                               str(as_decimal(plan.drift_before)), as_of))
-    return MonthResult(as_of, month, inputs.money, remembered, plan, inputs.problems + tuple(more), save_error)
+    return MonthResult(as_of, month, inputs.money, remembered, plan, inputs.problems + tuple(more), save_error, due)
 
 
 # ------------------------------------------------------------------ rebalance
@@ -315,6 +319,7 @@ class YearEnd:
     problems: tuple[Diagnostic, ...]
     saved: bool
     save_error: sqlite3.Error | None = None
+    due: HarvestDue | None = None  # `plan harvest`: the triggers checked on as_of
 
 
 def _check_year_end_day(policy: Policy, as_of: date, fy: int | None) -> None:
@@ -343,12 +348,12 @@ def plan_year_end(book: Book, policy: Policy, as_of: date, *, fy: int | None = N
                   given: Mapping[str, int] | None = None, total: int | None = None, save: bool = True,
                   policy_texts: Mapping[str, str] | None = None,
                   before_save: Callable[[YearEnd], None] | None = None, solver_log: bool = False,
-                  isin_db: Path | None = None) -> YearEnd:
+                  isin_db: Path | None = None, kind: PlanKind = PlanKind.YEAR_END) -> YearEnd:
     """Harvest each investor's losses and gains within the exemption, with a reason for every
     lot, and (with `save`) keep the plan in the book with the policy's files (`policy_texts`:
     LoadedPolicy.sources); `solver_log`: HiGHS's log on stderr. Its inputs, hashes and save are one snapshot: open the book with
     Access.OWN. `before_save` is called with the plan before it is saved; an exception it
-    raises stops the save and comes out of this call."""
+    raises stops the save and comes out of this call. `kind` HARVEST: `plan harvest` (plan_harvest)."""
     from engine.book.rows import corrupt
     from engine.book.saved_plans import input_hashes, plan_id, policy_record
     from engine.book.saved_plans import save as save_plan
@@ -368,16 +373,18 @@ def plan_year_end(book: Book, policy: Policy, as_of: date, *, fy: int | None = N
                 money = dict(inputs.money.by_investor)
                 options = {"invest": {i: m for i, m in money.items() if m}}
                 hashes = input_hashes(book, policy, as_of, options, inputs.fmv)
-                ident = plan_id("year-end", hashes)
+                ident = plan_id(kind, hashes)
                 result = plan(policy, inputs.holdings, inputs.position, as_of, money, book.latest_price,  # type: ignore[arg-type]
                               solver_log=solver_log)
-                body = to_json(ident, hashes, options, result, inputs.fmv)
+                due = harvest_due(book, policy, as_of, isin_db=isin_db) if kind is PlanKind.HARVEST else None
+                body = to_json(ident, hashes, options, result, inputs.fmv, kind=kind,
+                               due=None if due is None else [f.to_json() for f in due.fired])
                 made = YearEnd(ident, hashes, options, result, inputs.fmv, body, json.loads(body), inputs.problems,
-                               save)
+                               save, due=due)
                 if before_save is not None:
                     before_save(made)
                 if save:
-                    save_plan(book, ident, "year-end", as_of, result.harvest.fy, hashes, body,
+                    save_plan(book, ident, kind, as_of, result.harvest.fy, hashes, body,
                               policy_record(policy, policy_texts or {}))
     except sqlite3.Error as e:
         if made is None and corrupt(e):  # pages overwritten: the caller says so
@@ -393,3 +400,16 @@ def plan_year_end(book: Book, policy: Policy, as_of: date, *, fy: int | None = N
         raise refused
     assert made is not None
     return made
+
+
+@with_precision
+def plan_harvest(book: Book, policy: Policy, as_of: date, *, given: Mapping[str, int] | None = None,
+                 total: int | None = None, save: bool = True, policy_texts: Mapping[str, str] | None = None,
+                 before_save: Callable[[YearEnd], None] | None = None, solver_log: bool = False,
+                 isin_db: Path | None = None) -> YearEnd:
+    """`lotwise plan harvest`: the year-end optimizer on any day of its FY, with the FY's gains
+    realised up to `as_of` (as plan_year_end reads them), saved as an HV- plan whose JSON says
+    which harvest triggers fired on `as_of` (`due`; the plan is made when none did). Open the
+    book with Access.OWN."""
+    return plan_year_end(book, policy, as_of, given=given, total=total, save=save, policy_texts=policy_texts,
+                         before_save=before_save, solver_log=solver_log, isin_db=isin_db, kind=PlanKind.HARVEST)

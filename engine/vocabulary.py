@@ -115,6 +115,20 @@ class TriggerKind(StrEnum):
     DRIFT_EXCEEDS = "drift-exceeds"
 
 
+class HarvestTriggerKind(StrEnum):
+    """When `plan month` says a harvest is due (docs/harvesting.md, "Harvesting in a drawdown")."""
+
+    DRAWDOWN = "drawdown"  # an asset is X% below its high of the last N months
+    LONG_TERM_LOSSES = "long-term-losses"  # an investor's unrealised long-term losses exceed an amount
+
+
+class PlanKind(StrEnum):
+    """A harvest plan saved in the book: `plan year-end` (YE-) or `plan harvest` (HV-)."""
+
+    YEAR_END = "year-end"
+    HARVEST = "harvest"
+
+
 class Combine(StrEnum):
     """Whether any or all of a rebalance's triggers make it due."""
 

@@ -94,9 +94,9 @@ CALENDAR_BEFORE, CALENDAR_AFTER = 60, 30
 
 
 def plan_id(kind: str, hashes: dict[str, str]) -> str:
-    """`YE-` and 12 hex digits of the hash of the inputs' hashes."""
+    """`YE-` (`HV-` for `plan harvest`) and 12 hex digits of the hash of the inputs' hashes."""
     text = json.dumps(hashes, sort_keys=True)
-    return {"year-end": "YE"}.get(kind, kind[:2].upper()) + "-" + hashlib.sha256(text.encode()).hexdigest()[:12]
+    return {"year-end": "YE", "harvest": "HV"}.get(kind, kind[:2].upper()) + "-" + hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 def save(book: Book, ident: str, kind: str, as_of: date, fy: int, hashes: Mapping[str, str], body: str,

@@ -175,6 +175,12 @@ class Book(Session):
                               "ORDER BY date DESC LIMIT 1", (security, on_or_before.isoformat())).fetchone()
         return book_rows.price(row, self.path) if row else None
 
+    def prices_between(self, security: str, first: date, last: date) -> list[Price]:
+        """The security's prices dated from `first` to `last`, both included, by date."""
+        return [book_rows.price(row, self.path) for row in self.db.execute(
+            "SELECT rowid, security, date, price FROM prices WHERE security = ? AND date >= ? AND date <= ? "
+            "ORDER BY date", (security, first.isoformat(), last.isoformat()))]
+
     def fmv(self) -> dict[str, Decimal]:
         """Fair market value per unit on 31-01-2018, by security."""
         return {row[1]: book_rows.fmv(row, self.path)

@@ -1,12 +1,14 @@
-"""The year-end commands: `lotwise plan year-end`, `lotwise plans`, `lotwise why`. Read the
-clock and the environment, call the API (api.plan_year_end, api.plans, api.saved_policy,
-api.why), write the reports asked for and render (engine/reports/year_end.py, saved.py)."""
+"""The year-end commands: `lotwise plan year-end` and `plan harvest` (the same optimizer on
+any day), `lotwise plans`, `lotwise why`. Read the clock and the environment, call the API
+(api.plan_year_end, api.plan_harvest, api.plans, api.saved_policy, api.why), write the reports
+asked for and render (engine/reports/year_end.py, saved.py)."""
 
 from __future__ import annotations
 
 import argparse
 import os
 from datetime import date
+from functools import partial
 from typing import TYPE_CHECKING
 
 from engine.cli.arguments import book_options, contributions, fy_arg, iso_date, json_option, rupees
@@ -31,7 +33,7 @@ def _plan_year_end(book: object, loaded: object, today: date, args: argparse.Nam
     from engine.reports.year_end import markdown, orders_csv, plan_text
 
     assert isinstance(loaded, api.LoadedPolicy) and loaded.policy is not None
-    as_of = args.as_of or api.year_end_day(loaded.policy, fy=args.fy, today=today)
+    as_of = args.as_of or api.year_end_day(loaded.policy, fy=getattr(args, "fy", None), today=today)
 
     def reports(made: api.YearEnd) -> None:  # warnings, then the files, before the plan is saved
         warn(made.problems)  # warnings (errors were refused), e.g. T104: a missing FMV
@@ -39,11 +41,13 @@ def _plan_year_end(book: object, loaded: object, today: date, args: argparse.Nam
             if name:  # a file that cannot be written changes nothing
                 write_atomically(name, render(made.data))  # all or nothing (engine/files.py)
 
+    harvest = args.plan_kind == "harvest"  # `plan harvest`: any day of the FY, an HV- plan
     try:
-        made = api.plan_year_end(book, loaded.policy, as_of, fy=args.fy, given=args.contributions,  # type: ignore[arg-type]
-                                 total=args.invest, save=not args.no_save, policy_texts=loaded.sources,
-                                 before_save=reports, isin_db=isin_db(),
-                                 solver_log=bool(os.environ.get("LOTWISE_HIGHS_LOG")))  # HiGHS's log on stderr
+        made = (api.plan_harvest if harvest else partial(api.plan_year_end, fy=args.fy))(
+            book, loaded.policy, as_of, given=args.contributions,  # type: ignore[arg-type]
+            total=args.invest, save=not args.no_save, policy_texts=loaded.sources,
+            before_save=reports, isin_db=isin_db(),
+            solver_log=bool(os.environ.get("LOTWISE_HIGHS_LOG")))  # HiGHS's log on stderr
     except WriteError as e:  # a report that cannot be written: nothing saved
         return fail("F101", str(e), as_json=args.json)
     if made.save_error is not None:  # the plan is complete; only keeping it failed
@@ -104,6 +108,19 @@ def add_commands(commands: argparse._SubParsersAction, kinds: argparse._SubParse
     book_options(year_end)
     json_option(year_end, "print the plan as JSON (as saved)")
     year_end.set_defaults(func=cmd_plan_year_end)
+
+    harvest = kinds.add_parser("harvest", help="the year-end harvest on any day of the FY, with its gains realised so "
+                               "far; says which `harvest when` trigger fired")
+    harvest.add_argument("--as-of", type=iso_date, metavar="DATE", help="plan on this date (default today)")
+    harvest.add_argument("--invest", type=rupees, metavar="AMOUNT", help="new money to allocate with the proceeds")
+    harvest.add_argument("--from", dest="contributions", type=contributions, metavar="ID=AMOUNT,...",
+                         help="each investor's new money")
+    harvest.add_argument("--csv", metavar="FILE", help="also write the orders as CSV")
+    harvest.add_argument("--markdown", metavar="FILE", help="also write a Markdown report")
+    harvest.add_argument("--no-save", action="store_true", help="do not save the plan in the book")
+    book_options(harvest)
+    json_option(harvest, "print the plan as JSON (as saved)")
+    harvest.set_defaults(func=cmd_plan_year_end)
 
     plans = commands.add_parser("plans", help="the plans saved in the book")
     plans.add_argument("--policy-of", metavar="PLAN", help="print the policy a saved plan applied: every file's "

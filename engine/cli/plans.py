@@ -79,7 +79,7 @@ def cmd_rebalance(args: argparse.Namespace) -> int:
 def add_commands(commands: argparse._SubParsersAction) -> argparse._SubParsersAction:  # type: ignore[type-arg]
     """`plan month` and `rebalance`; the kinds of `plan`, for `plan year-end` (engine/cli/harvest.py)."""
     plan = commands.add_parser("plan", help="plans: `plan month` (the monthly SIP and controlled selling), "
-                               "`plan year-end` (harvesting)")
+                               "`plan year-end` (harvesting), `plan harvest` (the same on any day of the FY)")
     kinds = plan.add_subparsers(dest="plan_kind", metavar="KIND")
 
     def plan_alone(args: argparse.Namespace) -> int:  # `lotwise plan` without a kind: a usage error

@@ -210,9 +210,10 @@ STOPS = {  # where a holding's FIFO queue stops, by the code of its first kept l
 
 # ------------------------------------------------------------------ JSON (docs/json.md)
 def to_json(plan_id: str, hashes: Mapping[str, str], options: Mapping[str, object], p: YearEndPlan,
-            fmv: FmvTable | None = None) -> str:
+            fmv: FmvTable | None = None, *, kind: str = "year-end", due: Sequence[object] | None = None) -> str:
     """The plan as saved and printed: keys in a fixed order, numbers as exact decimal strings;
-    `fmv`: the grandfathering FMVs the plan read, each with its source."""
+    `fmv`: the grandfathering FMVs the plan read, each with its source; `kind` "harvest" for
+    `plan harvest`, with `due`: the triggers that fired (JSON values; a year-end plan has no key)."""
     from engine.literals import fy_label
 
     h = p.harvest
@@ -233,13 +234,14 @@ def to_json(plan_id: str, hashes: Mapping[str, str], options: Mapping[str, objec
                        "price": None if b.price is None else str(b.price)})
     body = {
         "plan_id": plan_id,
-        "kind": "year-end",
+        "kind": kind,
         "as_of": h.as_of.isoformat(),
         "fy": fy_label(h.fy),
         "inputs": dict(hashes),
         "fmv": [{"security": security, "fmv": str(value), "source": source.value, "from": fmv.described(security)}
                 for security, value, source in fmv.rows()] if fmv is not None else [],
         "options": dict(options),
+        **({"due": list(due)} if due is not None else {}),
         "investors": [{
             "investor": ip.investor,
             "exemption": str(ip.exemption),

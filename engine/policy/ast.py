@@ -289,6 +289,23 @@ class Proceeds(Node):
     use: Lit  # rebuy | reallocate (vocabulary.ProceedsUse)
 
 
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # Node's
+class HarvestWhen(Node):
+    """`harvest when an asset is PERCENT below its high of the last DURATION` (kind
+    "drawdown": `below`, `window`) or `harvest when unrealised long-term losses exceed AMOUNT`
+    (kind "long-term-losses": `amount`). Several may be stated: one per kind and window."""
+
+    kind: str  # drawdown | long-term-losses (vocabulary.HarvestTriggerKind)
+    below: Lit | None = None
+    window: Duration | None = None
+    amount: Lit | None = None
+
+    @property
+    def key(self) -> tuple[object, ...]:
+        window = (self.window.count, self.window.unit) if self.window is not None else None
+        return ("HarvestWhen", self.kind, window)
+
+
 # -------------------------------------------------------------------- tax law
 @dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # Node's
 class YearStart(Node):

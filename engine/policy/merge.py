@@ -80,6 +80,7 @@ def describe_key(node: ast.Node) -> str:
         "dated": "a rule with the same dates", "set-off": "a set-off rule for the same loss",
         "charge": "the same charge", "index": "an index for the same year", "use": "the same `use`",
         "FutureTaxValue": "the value of future tax", "ExpectedGrowth": "the expected growth",
+        "HarvestWhen": "a harvest trigger of this kind (and window)",
     }
     return words.get(str(node.key[0]), "this statement")
 

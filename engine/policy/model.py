@@ -17,13 +17,14 @@ from engine.policy.law import (CessRule, Charge, ChargeTarget, DatedRule, Exempt
                                SetOffRule, TaxClass, TaxLaw, Treatment, within)
 from engine.policy.periods import HIDDEN, JSON, Duration, FYSpan, Model, json_value, later, word, words
 from engine.policy.securities import ExitLoadStep, Security
-from engine.vocabulary import (BuyMethod, Combine, DriftMeasure, Preference, ProceedsUse, RebalanceMethod,
-                               SellSourceKind, TriggerKind)
+from engine.vocabulary import (BuyMethod, Combine, DriftMeasure, HarvestTriggerKind, Preference, ProceedsUse,
+                               RebalanceMethod, SellSourceKind, TriggerKind)
 
 __all__ = [  # the resolved policy's every model, from here (its parts live in periods, securities, law)
     "Model", "JSON", "HIDDEN", "json_value", "word", "words", "later", "Duration", "FYSpan",
     "SlabRate", "Investor", "Asset", "ExitLoadStep", "Security", "Portfolio",
-    "BuyRule", "SellSource", "Ceiling", "DEFAULT_MEASURE", "SellRule", "Trigger", "RebalanceRule", "HarvestRule", "DEFAULT_DISCOUNT", "DEFAULT_HORIZON", "DEFAULT_GROWTH",
+    "BuyRule", "SellSource", "Ceiling", "DEFAULT_MEASURE", "SellRule", "Trigger", "RebalanceRule", "HarvestRule",
+    "HarvestTrigger", "DEFAULT_DISCOUNT", "DEFAULT_HORIZON", "DEFAULT_GROWTH",
     "ExemptionRule", "CessRule", "DatedRule", "Treatment", "TaxClass", "SetOffRule", "ChargeTarget", "Charge",
     "IndexPoint", "IndexSeries", "TaxLaw", "within",
     "SourceInfo", "default_buy", "default_harvest", "Policy",
@@ -139,6 +140,17 @@ class RebalanceRule(Model):
     warn_cost_amount: Decimal | None = None
 
 
+class HarvestTrigger(Model):
+    """`harvest when an asset is {below} below its high of the last {window}` (DRAWDOWN) or
+    `harvest when unrealised long-term losses exceed {amount}` (LONG_TERM_LOSSES); the fields
+    of the other kind are None. `below` is a fraction (10% is Decimal("0.1"))."""
+
+    kind: HarvestTriggerKind = word(HarvestTriggerKind)
+    below: Decimal | None = None
+    window: Duration | None = None
+    amount: Decimal | None = None
+
+
 class HarvestRule(Model):
     realise_gains: bool = False
     margin: Decimal = Decimal(0)
@@ -155,13 +167,16 @@ class HarvestRule(Model):
     growth_rate: Decimal | None = None  # `expect growth of G a year`: G
     # None: not stated, which is `rebuy the same funds` (the behaviour before the statement existed)
     proceeds: ProceedsUse | None = None
+    triggers: tuple[HarvestTrigger, ...] = ()  # `harvest when ...`: any one makes a harvest due
 
     def to_json(self, *, exclude: frozenset[str] | set[str] = frozenset()) -> JSON:
-        """No `discount_rate`, `horizon_years`, `growth_rate` nor `proceeds` key where the policy
-        does not state it: such a policy dumps (and hashes, engine/book/saved_plans.py) as it did
-        before the statements existed."""
+        """No `discount_rate`, `horizon_years`, `growth_rate`, `proceeds` nor `triggers` key where the
+        policy does not state it: such a policy dumps (and hashes, engine/book/saved_plans.py) as it
+        did before the statements existed."""
         unstated = {name for name in ("discount_rate", "horizon_years", "growth_rate", "proceeds")
                     if getattr(self, name) is None}
+        if not self.triggers:
+            unstated.add("triggers")
         return super().to_json(exclude={*exclude, *unstated})
 
     @property

@@ -250,5 +250,9 @@ def _rules_text(policy: m.Policy) -> list[str]:
             parts.append(f"growth expected {format_percent(h.growth)} a year")
         if h.proceeds is not None:
             parts.append("rebuy the same funds" if h.proceeds == "rebuy" else "reallocate proceeds by the buying rule")
+        for t in h.triggers:
+            parts.append(f"due when an asset is {format_percent(t.below)} below its high of the last {t.window}"
+                         if t.window is not None and t.below is not None
+                         else f"due when unrealised long-term losses exceed {format_inr(t.amount or Decimal(0))}")
         out.append("Harvesting: " + "; ".join(parts))
     return out

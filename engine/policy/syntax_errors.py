@@ -47,6 +47,7 @@ CATALOGUE: tuple[MistakeClass, ...] = (
         'tax { class e { sold before 2024-07-23: short 15 } }',
         'tax { class e { sold before 2024-07-23: long 10 } }',
         'rebalance { due when drift exceeds 5 }',
+        'harvest { harvest when an asset is 10 below its high of the last 12 months }',
     )),
     MistakeClass("P104", "missing-open-brace", (
         'portfolio "p" investor a "A"',
@@ -88,6 +89,7 @@ CATALOGUE: tuple[MistakeClass, ...] = (
         'harvest { harvest losses larger than 5% }',
         'harvest { realise gains up to the exemption, keep 1% margin }',
         'harvest { allow short-term gains up to 2% }',
+        'harvest { harvest when unrealised long-term losses exceed 5% }',
     )),
     MistakeClass("P131", "rate-per-year", (
         'harvest { value future tax at 7% over 10 years }',

@@ -18,7 +18,7 @@ from engine.diagnostics import Diagnostic, Span, error
 import engine.policy.ast as ast
 from engine.policy.grammar import lark_parser, terminal_names
 from engine.policy.prune import Child, PTree, branch, branches, leaf, prune
-from engine.policy.transform_time import TimeStatements
+from engine.policy.transform_harvest import HarvestStatements
 
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
            "September", "October", "November", "December")
@@ -36,7 +36,7 @@ class _Drop(Exception):
     """The statement being built is dropped (its problem is already reported)."""
 
 
-class Builder(TimeStatements):
+class Builder(HarvestStatements):
     def __init__(self, path: str, error_offsets: list[int]) -> None:
         self.path = path
         self.error_offsets = sorted(error_offsets)
@@ -345,10 +345,6 @@ class Builder(TimeStatements):
         items = tuple(ast.Lit(value=c.data.replace("_", "-"), text=c.data.replace("_", " "),
                               span=self.span(c)) for c in branches(tree))
         return ast.Prefer(items=items, span=self.span(tree))
-
-    def b_proceeds_stmt(self, tree: PTree) -> ast.Proceeds:
-        use = branch(tree.children[0])
-        return ast.Proceeds(use=ast.Lit(value=use.data, text=use.data, span=self.span(use)), span=self.span(tree))
 
     # ------------------------------------------------------------- tax law
     def b_year_stmt(self, tree: PTree) -> ast.YearStart:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 import engine.policy.ast as ast
-from engine.policy.checker import BaseChecker, one, whole_months
+from engine.policy.checker import BaseChecker, duration_of, one, whole_months
 import engine.policy.model as m
-from engine.vocabulary import (BuyMethod, Combine, DriftMeasure, Preference, ProceedsUse, RebalanceMethod,
-                               SellSourceKind, TriggerKind)
+from engine.vocabulary import (BuyMethod, Combine, DriftMeasure, HarvestTriggerKind, Preference, ProceedsUse,
+                               RebalanceMethod, SellSourceKind, TriggerKind)
 
 MAX_HORIZON = 100  # years: a horizon of future tax beyond a lifetime is a typo
 
@@ -125,4 +125,24 @@ class RuleChecker(BaseChecker):
             discount_rate=future.rate.value if future else None,
             horizon_years=future.years.value if future else None,
             growth_rate=growth.rate.value if growth else None,
-            proceeds=ProceedsUse(proceeds.use.value) if proceeds else None)
+            proceeds=ProceedsUse(proceeds.use.value) if proceeds else None,
+            triggers=self.harvest_triggers(items))
+
+    def harvest_triggers(self, items: tuple[ast.Node, ...]) -> tuple[m.HarvestTrigger, ...]:
+        """`harvest when ...`, in the order stated: a drawdown above 0% up to 100% (V304) over a
+        window of at least one day (V350) and at most 100 years (V304)."""
+        built = []
+        for node in items:
+            if not isinstance(node, ast.HarvestWhen):
+                continue
+            if node.window is not None and node.below is not None:
+                self.percent(node.below, "a drawdown", allow_zero=False)
+                if node.window.count == 0:
+                    self.err("V350", f"the high of the last {node.window} is no high: the window is empty",
+                             node.window.span, "say how far back the high is looked for, e.g. `the last 12 months`")
+                self.duration_bound(node.window)
+                built.append(m.HarvestTrigger(kind=HarvestTriggerKind.DRAWDOWN, below=node.below.value,
+                                              window=duration_of(node.window)))
+            elif node.amount is not None:
+                built.append(m.HarvestTrigger(kind=HarvestTriggerKind.LONG_TERM_LOSSES, amount=node.amount.value))
+        return tuple(built)

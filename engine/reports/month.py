@@ -28,7 +28,22 @@ def month_json(found: MonthResult) -> dict[str, Any]:
         "unsold": {a: number(v) for a, v in plan.unsold.items()},
         "unplaced": unplaced_json(plan.unplaced),
         "cash_left": {i: number(c) for i, c in plan.cash_left.items()},
-        "notes": plan.notes, "diagnostics": [d.to_json() for d in found.problems]}
+        "notes": plan.notes, "diagnostics": [d.to_json() for d in found.problems],
+        **({"harvest_due": {"reasons": [f.to_json() for f in found.due.fired],
+                            "plan_with": harvest_command(found)}} if found.due and found.due.due else {})}
+
+
+def harvest_command(found: MonthResult) -> str:
+    """The command that plans the harvest a trigger says is due."""
+    return f"lotwise plan harvest --as-of {found.as_of}"
+
+
+def harvest_due_lines(found: MonthResult) -> list[str]:
+    """What `plan month` says when a harvest trigger fires (nothing otherwise)."""
+    if found.due is None or not found.due.due:
+        return []
+    return (["", "A harvest is due:"] + [f"  {f.reason}" for f in found.due.fired]
+            + [f"plan it with `{harvest_command(found)}`"])
 
 
 def month_text(found: MonthResult) -> str:
@@ -47,6 +62,7 @@ def month_text(found: MonthResult) -> str:
     for investor, cash in plan.cash_left.items():
         lines.append(f"cash left with {investor}: {format_inr(cash)} (paise of the sale proceeds after tax and charges)")
     lines += drifts_lines("\nAfter", plan.drifts_after, plan.drift_after, plan.measure)
+    lines += harvest_due_lines(found)
     return text(lines)
 
 

@@ -71,9 +71,14 @@ def plan_text(body: Body) -> str:
     """`plan year-end` as text."""
     from tabulate import tabulate
 
-    lines = [f"Year-end plan {body['plan_id']} for {body['fy']}, as of {body['as_of']}"]
+    harvest = body["kind"] == "harvest"
+    lines = [f"{'Harvest' if harvest else 'Year-end'} plan {body['plan_id']} for {body['fy']}, as of {body['as_of']}"]
+    if harvest:
+        lines += due_lines(body)
     for inv in body["investors"]:
         lines += _investor_lines(inv)
+        if harvest:
+            lines.append(losses_used_line(body, inv))
     rows = [[o["date"], o["investor"], o["account"], o["security"], o["side"], inr(o["amount"]),
              o["units"] if o["side"] == "SELL" else ("" if o["units"] is None else f"~{o['units']}")]
             for o in body["orders"]]
@@ -112,6 +117,31 @@ def drift_lines(drift: Mapping[str, Any]) -> list[str]:
             f"before, {points(Decimal(drift['after']['total_drift']))} after"]
 
 
+def due_lines(body: Body) -> list[str]:
+    """`plan harvest`: the triggers that fired on its day, or that none did."""
+    due = body.get("due") or []
+    if not due:
+        return ["no harvest trigger fired on this day (the plan is made as asked)"]
+    return ["a harvest is due:"] + [f"  {d['reason']}" for d in due]
+
+
+def losses_used_line(body: Body, inv: Mapping[str, Any]) -> str:
+    """How much of the losses the plan realises for this investor the FY uses: the losses of
+    the lots it sells, less what it adds to the losses carried forward (the objective carries
+    none forward needlessly, docs/harvesting.md "The objective")."""
+    realised = -sum((Decimal(lot["gain"]) for o in body["orders"] if o["side"] == "SELL"
+                     and o["investor"] == inv["investor"] for lot in o["lots"] if Decimal(lot["gain"]) < 0), Decimal(0))
+    carried = (sum((Decimal(l["amount"]) for l in inv["after"]["carry_forward"]), Decimal(0))
+               - sum((Decimal(l["amount"]) for l in inv["before"]["carry_forward"]), Decimal(0)))
+    added = max(carried, Decimal(0))
+    if not realised:
+        return "losses harvested: none"
+    used = realised - added
+    return (f"losses harvested: {inr(str(realised))}, of which {inr(str(used))} used this FY (against its "
+            f"gains, or gains realised tax-free with them) and {inr(str(added))} carried forward"
+            + (" (none needlessly)" if not added else ""))
+
+
 def orders_csv(body: Body) -> str:
     """The orders, one row each (docs/json.md): what to place with the AMC or the broker."""
     import csv
@@ -136,10 +166,15 @@ def markdown(body: Body) -> str:
     from engine.plans.drift import percent, points
     from engine.reports.escape import md_text as md
 
-    lines = [f"# Year-end plan {body['plan_id']}", "",
+    harvest = body["kind"] == "harvest"
+    lines = [f"# {'Harvest' if harvest else 'Year-end'} plan {body['plan_id']}", "",
              f"Financial year {body['fy']}, prepared as of {body['as_of']} by lotwise {body['inputs']['engine']}.",
              "The plan id is derived from the hashes of its inputs (below): the same book, policy and date give "
              "the same plan.", ""]
+    if harvest:
+        due = body.get("due") or []
+        lines += (["## Why a harvest now", ""] + [f"- {md(d['reason'])}" for d in due] if due else
+                  ["No harvest trigger fired on this day: the plan was made as asked."]) + [""]
     for inv in body["investors"]:
         b, a = inv["before"], inv["after"]
         lines += [f"## {md(inv['investor'])}", "", "| | before the plan | after the plan |", "|---|---:|---:|",
