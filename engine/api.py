@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
+from decimal import Decimal
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -317,6 +318,16 @@ class YearEnd:
     save_error: sqlite3.Error | None = None
 
 
+def gap_warning(investor: str, gap: Decimal, time_limit: float | None) -> Diagnostic:
+    """H101: the time limit bound before the solver proved an investor's plan the best."""
+    from engine.diagnostics import warning
+    from engine.literals import format_inr
+
+    return warning("H101", f"{investor}: the optimizer's time limit of {time_limit or 0:g} s bound: the plan is proven "
+                   f"within {format_inr(gap)} of the best, not within Re 1",
+                   hint="give it more time with --time-limit SECONDS")
+
+
 def _check_year_end_day(policy: Policy, as_of: date, fy: int | None) -> None:
     """Refused when `as_of` is outside `fy`, or its orders would fall in the next FY."""
     from engine.plans.month_plan import orders_day
@@ -343,15 +354,20 @@ def plan_year_end(book: Book, policy: Policy, as_of: date, *, fy: int | None = N
                   given: Mapping[str, int] | None = None, total: int | None = None, save: bool = True,
                   policy_texts: Mapping[str, str] | None = None,
                   before_save: Callable[[YearEnd], None] | None = None, solver_log: bool = False,
-                  isin_db: Path | None = None) -> YearEnd:
+                  isin_db: Path | None = None, time_limit: float | None = 60.0,
+                  progress: Callable[[int, int, str], None] | None = None) -> YearEnd:
     """Harvest each investor's losses and gains within the exemption, with a reason for every
     lot, and (with `save`) keep the plan in the book with the policy's files (`policy_texts`:
     LoadedPolicy.sources); `solver_log`: HiGHS's log on stderr. Its inputs, hashes and save are one snapshot: open the book with
     Access.OWN. `before_save` is called with the plan before it is saved; an exception it
-    raises stops the save and comes out of this call."""
+    raises stops the save and comes out of this call. `time_limit`: seconds for each investor's
+    solve (None: none); when it binds the plan says its proven gap (warning H101), or, with no plan
+    found, the call is refused (H102). `progress(done, investors, investor)` is called before each
+    investor's solve and at the end (the CLI draws it on a terminal)."""
     from engine.book.rows import corrupt
     from engine.book.saved_plans import input_hashes, plan_id, policy_record
     from engine.book.saved_plans import save as save_plan
+    from engine.harvest.optimizer import SolverStopped
     from engine.harvest.year_end import plan, to_json
 
     _check_year_end_day(policy, as_of, fy)
@@ -366,11 +382,22 @@ def plan_year_end(book: Book, policy: Policy, as_of: date, *, fy: int | None = N
             else:
                 assert inputs.money is not None
                 money = dict(inputs.money.by_investor)
-                options = {"invest": {i: m for i, m in money.items() if m}}
+                options: dict[str, object] = {"invest": {i: m for i, m in money.items() if m}}
                 hashes = input_hashes(book, policy, as_of, options, inputs.fmv)
                 ident = plan_id("year-end", hashes)
-                result = plan(policy, inputs.holdings, inputs.position, as_of, money, book.latest_price,  # type: ignore[arg-type]
-                              solver_log=solver_log)
+                try:
+                    result = plan(policy, inputs.holdings, inputs.position, as_of, money,  # type: ignore[arg-type]
+                                  book.latest_price, solver_log=solver_log, time_limit=time_limit, progress=progress)
+                except SolverStopped as e:
+                    raise Refused(str(e), code="H102", values={"investor": e.investor, "time_limit": time_limit}) \
+                        from None
+                gaps = [ip for ip in result.harvest.investors if ip.gap is not None]
+                if gaps:  # not the exact plan: an id of its own (the limit is one of its inputs)
+                    options = {**options, "time_limit": time_limit}
+                    hashes = input_hashes(book, policy, as_of, options, inputs.fmv)
+                    ident = plan_id("year-end", hashes)
+                    inputs = replace(inputs, problems=inputs.problems + tuple(gap_warning(ip.investor, ip.gap, time_limit)
+                                                                              for ip in gaps if ip.gap is not None))
                 body = to_json(ident, hashes, options, result, inputs.fmv)
                 made = YearEnd(ident, hashes, options, result, inputs.fmv, body, json.loads(body), inputs.problems,
                                save)
