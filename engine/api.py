@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
+from decimal import Decimal
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -322,6 +323,16 @@ class YearEnd:
     due: HarvestDue | None = None  # `plan harvest`: the triggers checked on as_of
 
 
+def gap_warning(investor: str, gap: Decimal, time_limit: float | None) -> Diagnostic:
+    """H101: the time limit bound before the solver proved an investor's plan the best."""
+    from engine.diagnostics import warning
+    from engine.literals import format_inr
+
+    return warning("H101", f"{investor}: the optimizer's time limit of {time_limit or 0:g} s bound: the plan is proven "
+                   f"within {format_inr(gap)} of the best, not within Re 1",
+                   hint="give it more time with --time-limit SECONDS")
+
+
 def _check_year_end_day(policy: Policy, as_of: date, fy: int | None) -> None:
     """Refused when `as_of` is outside `fy`, or its orders would fall in the next FY."""
     from engine.plans.month_plan import orders_day
@@ -348,15 +359,21 @@ def plan_year_end(book: Book, policy: Policy, as_of: date, *, fy: int | None = N
                   given: Mapping[str, int] | None = None, total: int | None = None, save: bool = True,
                   policy_texts: Mapping[str, str] | None = None,
                   before_save: Callable[[YearEnd], None] | None = None, solver_log: bool = False,
-                  isin_db: Path | None = None, kind: PlanKind = PlanKind.YEAR_END) -> YearEnd:
+                  isin_db: Path | None = None, kind: PlanKind = PlanKind.YEAR_END,
+                  time_limit: float | None = 60.0, progress: Callable[[int, int, str], None] | None = None) -> YearEnd:
     """Harvest each investor's losses and gains within the exemption, with a reason for every
     lot, and (with `save`) keep the plan in the book with the policy's files (`policy_texts`:
     LoadedPolicy.sources); `solver_log`: HiGHS's log on stderr. Its inputs, hashes and save are one snapshot: open the book with
     Access.OWN. `before_save` is called with the plan before it is saved; an exception it
-    raises stops the save and comes out of this call. `kind` HARVEST: `plan harvest` (plan_harvest)."""
+    raises stops the save and comes out of this call. `time_limit`: seconds for each investor's
+    solve (None: none); when it binds the plan says its proven gap (warning H101), or, with no plan
+    found, the call is refused (H102). `progress(done, investors, investor)` is called before each
+    investor's solve and at the end (the CLI draws it on a terminal). `kind` HARVEST: `plan harvest`
+    (plan_harvest)."""
     from engine.book.rows import corrupt
     from engine.book.saved_plans import input_hashes, plan_id, policy_record
     from engine.book.saved_plans import save as save_plan
+    from engine.harvest.optimizer import SolverStopped
     from engine.harvest.year_end import plan, to_json
 
     _check_year_end_day(policy, as_of, fy)
@@ -371,11 +388,22 @@ def plan_year_end(book: Book, policy: Policy, as_of: date, *, fy: int | None = N
             else:
                 assert inputs.money is not None
                 money = dict(inputs.money.by_investor)
-                options = {"invest": {i: m for i, m in money.items() if m}}
+                options: dict[str, object] = {"invest": {i: m for i, m in money.items() if m}}
                 hashes = input_hashes(book, policy, as_of, options, inputs.fmv)
                 ident = plan_id(kind, hashes)
-                result = plan(policy, inputs.holdings, inputs.position, as_of, money, book.latest_price,  # type: ignore[arg-type]
-                              solver_log=solver_log)
+                try:
+                    result = plan(policy, inputs.holdings, inputs.position, as_of, money,  # type: ignore[arg-type]
+                                  book.latest_price, solver_log=solver_log, time_limit=time_limit, progress=progress)
+                except SolverStopped as e:
+                    raise Refused(str(e), code="H102", values={"investor": e.investor, "time_limit": time_limit}) \
+                        from None
+                gaps = [ip for ip in result.harvest.investors if ip.gap is not None]
+                if gaps:  # not the exact plan: an id of its own (the limit is one of its inputs)
+                    options = {**options, "time_limit": time_limit}
+                    hashes = input_hashes(book, policy, as_of, options, inputs.fmv)
+                    ident = plan_id(kind, hashes)
+                    inputs = replace(inputs, problems=inputs.problems + tuple(gap_warning(ip.investor, ip.gap, time_limit)
+                                                                              for ip in gaps if ip.gap is not None))
                 due = harvest_due(book, policy, as_of, isin_db=isin_db) if kind is PlanKind.HARVEST else None
                 body = to_json(ident, hashes, options, result, inputs.fmv, kind=kind,
                                due=None if due is None else [f.to_json() for f in due.fired])
@@ -406,10 +434,12 @@ def plan_year_end(book: Book, policy: Policy, as_of: date, *, fy: int | None = N
 def plan_harvest(book: Book, policy: Policy, as_of: date, *, given: Mapping[str, int] | None = None,
                  total: int | None = None, save: bool = True, policy_texts: Mapping[str, str] | None = None,
                  before_save: Callable[[YearEnd], None] | None = None, solver_log: bool = False,
-                 isin_db: Path | None = None) -> YearEnd:
+                 isin_db: Path | None = None, time_limit: float | None = 60.0,
+                 progress: Callable[[int, int, str], None] | None = None) -> YearEnd:
     """`lotwise plan harvest`: the year-end optimizer on any day of its FY, with the FY's gains
     realised up to `as_of` (as plan_year_end reads them), saved as an HV- plan whose JSON says
     which harvest triggers fired on `as_of` (`due`; the plan is made when none did). Open the
-    book with Access.OWN."""
+    book with Access.OWN. `time_limit` and `progress` as for plan_year_end."""
     return plan_year_end(book, policy, as_of, given=given, total=total, save=save, policy_texts=policy_texts,
-                         before_save=before_save, solver_log=solver_log, isin_db=isin_db, kind=PlanKind.HARVEST)
+                         before_save=before_save, solver_log=solver_log, isin_db=isin_db, kind=PlanKind.HARVEST,
+                         time_limit=time_limit, progress=progress)

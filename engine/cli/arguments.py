@@ -67,6 +67,17 @@ def fy_choice(text: str) -> FYChoice:
     return FYChoice(first, last, True)
 
 
+def seconds(text: str) -> float:
+    """A time in seconds above zero (`--time-limit 30`, `2.5`)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"`{text}`: a number of seconds above zero, e.g. 30 or 2.5")
+    return value
+
+
 def rupees(text: str, zero: bool = False) -> int:
     """An amount as the policy language writes one (engine/literals.py), in whole rupees."""
     from engine.literals import LiteralError, read_amount

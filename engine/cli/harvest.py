@@ -11,13 +11,14 @@ from datetime import date
 from functools import partial
 from typing import TYPE_CHECKING
 
-from engine.cli.arguments import book_options, contributions, fy_arg, iso_date, json_option, rupees
+from engine.cli.arguments import book_options, contributions, fy_arg, iso_date, json_option, rupees, seconds
 from engine.cli.shell import fail, isin_db, warn, with_book
 
 if TYPE_CHECKING:
     from engine.book.store import Book
 
 EXIT_OK, EXIT_INPUT = 0, 1
+TIME_LIMIT = 60.0  # seconds: engine/harvest/program.py TIME_LIMIT, not imported at start-up (tests/harvest/test_large.py)
 
 
 def cmd_plan_year_end(args: argparse.Namespace) -> int:
@@ -29,6 +30,7 @@ def cmd_plan_year_end(args: argparse.Namespace) -> int:
 
 def _plan_year_end(book: object, loaded: object, today: date, args: argparse.Namespace) -> int:
     from engine import api
+    from engine.cli.progress import terminal_progress
     from engine.files import WriteError, write_atomically
     from engine.reports.year_end import markdown, orders_csv, plan_text
 
@@ -47,7 +49,8 @@ def _plan_year_end(book: object, loaded: object, today: date, args: argparse.Nam
             book, loaded.policy, as_of, given=args.contributions,  # type: ignore[arg-type]
             total=args.invest, save=not args.no_save, policy_texts=loaded.sources,
             before_save=reports, isin_db=isin_db(),
-            solver_log=bool(os.environ.get("LOTWISE_HIGHS_LOG")))  # HiGHS's log on stderr
+            solver_log=bool(os.environ.get("LOTWISE_HIGHS_LOG")),  # HiGHS's log on stderr
+            time_limit=args.time_limit, progress=terminal_progress())
     except WriteError as e:  # a report that cannot be written: nothing saved
         return fail("F101", str(e), as_json=args.json)
     if made.save_error is not None:  # the plan is complete; only keeping it failed
@@ -93,6 +96,12 @@ def cmd_why(args: argparse.Namespace) -> int:
     return with_book(args, api.Access.READS, run, policy=False)
 
 
+def _time_limit_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--time-limit", type=seconds, metavar="SECONDS", default=TIME_LIMIT,
+                        help=f"the most the optimizer spends on each investor (default {TIME_LIMIT:g}); when it "
+                        "binds, the plan says how close to the best it is proven")
+
+
 def add_commands(commands: argparse._SubParsersAction, kinds: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     year_end = kinds.add_parser("year-end", help="harvest losses and gains within each investor's exemption, "
                                 "with a reason for every lot")
@@ -105,6 +114,7 @@ def add_commands(commands: argparse._SubParsersAction, kinds: argparse._SubParse
     year_end.add_argument("--csv", metavar="FILE", help="also write the orders as CSV")
     year_end.add_argument("--markdown", metavar="FILE", help="also write a Markdown report")
     year_end.add_argument("--no-save", action="store_true", help="do not save the plan in the book")
+    _time_limit_option(year_end)
     book_options(year_end)
     json_option(year_end, "print the plan as JSON (as saved)")
     year_end.set_defaults(func=cmd_plan_year_end)
@@ -118,6 +128,7 @@ def add_commands(commands: argparse._SubParsersAction, kinds: argparse._SubParse
     harvest.add_argument("--csv", metavar="FILE", help="also write the orders as CSV")
     harvest.add_argument("--markdown", metavar="FILE", help="also write a Markdown report")
     harvest.add_argument("--no-save", action="store_true", help="do not save the plan in the book")
+    _time_limit_option(harvest)
     book_options(harvest)
     json_option(harvest, "print the plan as JSON (as saved)")
     harvest.set_defaults(func=cmd_plan_year_end)

@@ -155,37 +155,6 @@ def start(policy: Policy, investor: Investor, fy: int, baseline: Baseline, as_of
                        valuation=valuation_of(policy, investor, as_of, fy) if as_of is not None else None)
 
 
-def reach_of(queues: Sequence[Queue], baseline: Baseline) -> dict[QueueKey, int]:
-    """How many lots of each queue the program considers: a lot is left out when every plan
-    selling into it would realise more net gain than the exemption left and every loss in
-    reach could cover (such a plan would be taxed, which the program forbids)."""
-    in_reach = sum(-float(h.gain) for q in queues for h in q.holdings[:q.eligible] if h.gain < 0)
-    long_gains = sum((g for b, g in baseline.base_gain.items() if b[0] == Term.LONG), Fraction(0))
-    # Generous, so always safe: short-term gains already realised use none of the room, and
-    # every loss there is counted as if it could meet long-term gains.
-    room = max(0.0, float(baseline.allowance) + float(sum(baseline.base_loss.values(), Fraction(0)))
-               - float(long_gains)) + in_reach + 1.0  # a rupee of slack for floats
-    reach: dict[QueueKey, int] = {}
-    for q in queues:
-        lots = q.holdings[:q.eligible]
-        through: list[float] = []
-        running = 0.0
-        for h in lots:
-            running += float(h.gain)
-            through.append(running)
-        suffix_min = list(through)
-        for i in range(len(lots) - 2, -1, -1):
-            suffix_min[i] = min(suffix_min[i], suffix_min[i + 1])
-        count = 0
-        for i in range(len(lots)):
-            before = through[i - 1] if i else 0.0
-            if min(before, suffix_min[i]) > room:
-                break
-            count = i + 1
-        reach[q.key] = count
-    return reach
-
-
 @dataclass
 class _Chain:
     """The FIFO walk along one queue: the lot before (column, counts, gain per count, holding),

@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # highspy is imported only when a program is solved (start-up
 
 INF = float("inf")
 GAP = 0.05  # the solver's proof of optimality: an absolute gap, in rupees (docs/harvesting.md)
+TIME_LIMIT = 60.0  # seconds of one investor's solve by default (`plan year-end --time-limit`; docs/harvesting.md)
 PRESOLVE_OFF_ABOVE = 1000  # columns: presolve's probing of every lot's binary took 0.6 s of 1 s per investor
 
 _FD1_LOCK = threading.Lock()
@@ -69,6 +70,18 @@ def flush_c_stdio() -> None:
         pass
 
 
+@dataclass(frozen=True)
+class Solved:
+    """What a solve gave: the columns' values (None: the solver has no plan at all), whether it
+    proved them optimal (within GAP), and else the proven gap in rupees (the objective less the
+    solver's bound: no plan can be worth more than this above the one returned), and why it stopped."""
+
+    values: list[float] | None
+    optimal: bool
+    gap: float
+    status: str
+
+
 @dataclass
 class Program:
     """A mixed-integer program being built: columns (a cost, bounds, integrality) and rows
@@ -92,8 +105,9 @@ class Program:
         """A new row: lower <= sum(coefficient x column) <= upper."""
         self.rows.append((coefficients, lower, upper))
 
-    def solve(self, log: bool = False) -> list[float] | None:
-        """The optimum (HiGHS, one thread, a fixed seed: the same plan every run), or None.
+    def solve(self, log: bool = False, time_limit: float | None = None) -> Solved:
+        """The optimum (HiGHS, one thread, a fixed seed: the same plan every run); when
+        `time_limit` seconds bind first, the best plan found so far with its proven gap, or none.
         With `log`, the solver's log goes to stderr (the CLI asks for it with LOTWISE_HIGHS_LOG)."""
         import highspy
 
@@ -109,13 +123,19 @@ class Program:
         h.setOptionValue("threads", 1)
         if len(self.cost) > PRESOLVE_OFF_ABOVE:
             h.setOptionValue("presolve", "off")
+        if time_limit is not None:
+            h.setOptionValue("time_limit", float(time_limit))
         h.passModel(self._highs_lp())
         with fd1_to(2) if log else nullcontext():
             h.run()
         status = h.modelStatusToString(h.getModelStatus())
-        if status != "Optimal":
-            return None
-        return list(h.getSolution().col_value)
+        info = h.getInfo()
+        found = info.primal_solution_status == 2  # kSolutionStatusFeasible: HiGHS holds a feasible plan
+        values = list(h.getSolution().col_value) if found else None
+        if status == "Optimal":
+            return Solved(values, True, 0.0, status)
+        gap = abs(info.objective_function_value - info.mip_dual_bound) if found else INF
+        return Solved(values, False, gap, status)
 
     def _highs_lp(self) -> HighsLp:
         """The program as HiGHS's model: its matrix column-wise."""

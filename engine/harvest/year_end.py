@@ -29,7 +29,7 @@ from typing import Callable, Mapping, Sequence
 
 from engine.harvest.audit import Code, Decision, all_decisions
 from engine.fmv import FmvTable
-from engine.harvest.optimizer import HarvestPlan, InvestorPlan, plan_year_end
+from engine.harvest.optimizer import TIME_LIMIT, HarvestPlan, InvestorPlan, Progress, plan_year_end
 from engine.harvest.time_value import time_terms
 from engine.plans.month_plan import (BuyOrder, Unplaced, buy_order, buy_orders, drifts_of, orders_day, values_after,
                                values_by_asset)
@@ -111,7 +111,8 @@ def _rebuys(policy: Policy, harvest: HarvestPlan, holdings: Sequence[Holding],
 
 def plan(policy: Policy, holdings: Sequence[Holding], position: TaxPosition, as_of: date,
          money: Mapping[str, int], price_of: Callable[[str, date], Price | None], *,
-         solver_log: bool = False) -> YearEndPlan:
+         solver_log: bool = False, time_limit: float | None = TIME_LIMIT, progress: Progress | None = None
+         ) -> YearEndPlan:
     from engine.plans.allocator import allocate
     from engine.calendar import calendar_note, closed_between, next_trading_day, why_closed
 
@@ -119,8 +120,9 @@ def plan(policy: Policy, holdings: Sequence[Holding], position: TaxPosition, as_
     targets = {a.name: a.target for a in portfolio_of(policy).assets}
     total = sum(values.values(), ZERO)
     overweight = {a for a, v in values.items() if total > 0 and v > targets.get(a, ZERO) * total}
-    harvest = plan_year_end(policy, holdings, position, as_of, overweight, solver_log=solver_log)
-    notes: list[str] = []
+    harvest = plan_year_end(policy, holdings, position, as_of, overweight, solver_log=solver_log,
+                            time_limit=time_limit, progress=progress)
+    notes: list[str] = [gap_note(ip.investor, ip.gap, time_limit) for ip in harvest.investors if ip.gap is not None]
     drift = None
     if policy.harvest.reallocates or any(money.values()):
         sells = [o for ip in harvest.investors for o in ip.outcome.orders]
@@ -152,7 +154,7 @@ def plan(policy: Policy, holdings: Sequence[Holding], position: TaxPosition, as_
             notes.append(note)
     decisions = all_decisions(policy, harvest.investors, as_of, position)
     for ip in harvest.investors:
-        if not ip.outcome.orders:
+        if not ip.outcome.orders and ip.gap is None:  # stopped short: not "nothing to harvest" (its gap says)
             notes.append(f"{ip.investor}: nothing to harvest: " + _why_nothing(policy, ip, [d for d in decisions
                                                                                  if d.investor == ip.investor]))
     return YearEndPlan(harvest, tuple(buys), tuple(dates), day, tuple(unplaced), tuple(decisions), tuple(notes),
@@ -170,6 +172,14 @@ def _allocation_note(policy: Policy, sells: Sequence[SellOrder], money: Mapping[
             f"{format_inr(Decimal(sold))} from the sales (net of STT and exit load, whole rupees) and "
             f"{format_inr(Decimal(new))} of new money, in the underweight assets, each investor's for that investor "
             f"({why})")
+
+
+def gap_note(investor: str, gap: Decimal, time_limit: float | None) -> str:
+    """What a plan whose solve stopped at the time limit says: how close to the best it is proven."""
+    from engine.literals import format_inr
+
+    return (f"{investor}: the optimizer's time limit of {time_limit or 0:g} s bound before it proved this plan the best: "
+            f"no plan is worth more than {format_inr(gap)} above it (--time-limit SECONDS gives it more time)")
 
 
 def _why_nothing(policy: Policy, ip: InvestorPlan, decisions: Sequence[Decision]) -> str:
@@ -255,6 +265,7 @@ def to_json(plan_id: str, hashes: Mapping[str, str], options: Mapping[str, objec
             "charges": str(ip.outcome.charges),
             "before": year_json(ip.outcome.before),
             "after": year_json(ip.outcome.after),
+            **({} if ip.gap is None else {"gap": str(ip.gap)}),  # only when the time limit bound (docs/json.md)
         } for ip in h.investors],
         "orders": orders,
         "unplaced": [{"investor": u.investor, "asset": u.asset, "amount": str(u.amount), "reason": u.reason}

@@ -36,7 +36,9 @@ def _investor_lines(inv: Mapping[str, Any]) -> list[str]:
             ], ["", "before", "after"], disable_numparse=True),
             f"value of the plan: {inr(inv['value'])} = tax saved {inr(inv['tax_saved'])} + future tax avoided "
             f"{inr(inv['step_up'])}{_present(inv)}{_status(inv, ' - ')} - exit loads {inr(inv['exit_loads'])} - "
-            f"STT and stamp duty {inr(inv['charges'])} (the plan may leave net LTCG up to {inr(inv['allowance'])})"]
+            f"STT and stamp duty {inr(inv['charges'])} (the plan may leave net LTCG up to {inr(inv['allowance'])})"] + \
+        ([f"not proven the best: the optimizer's time limit bound; no plan is worth more than {inr(inv['gap'])} above "
+          "this one"] if "gap" in inv else [])
 
 
 def _present(inv: Mapping[str, Any]) -> str:
