@@ -96,42 +96,31 @@ def cmd_why(args: argparse.Namespace) -> int:
     return with_book(args, api.Access.READS, run, policy=False)
 
 
-def _time_limit_option(parser: argparse.ArgumentParser) -> None:
+def _harvest_options(parser: argparse.ArgumentParser, as_of_help: str) -> None:
+    """The options `plan year-end` and `plan harvest` share (the year-end plan has --fy too)."""
+    parser.add_argument("--as-of", type=iso_date, metavar="DATE", help=as_of_help)
+    parser.add_argument("--invest", type=rupees, metavar="AMOUNT", help="new money to allocate with the proceeds")
+    parser.add_argument("--from", dest="contributions", type=contributions, metavar="ID=AMOUNT,...",
+                        help="each investor's new money")
+    parser.add_argument("--csv", metavar="FILE", help="also write the orders as CSV")
+    parser.add_argument("--markdown", metavar="FILE", help="also write a Markdown report")
+    parser.add_argument("--no-save", action="store_true", help="do not save the plan in the book")
     parser.add_argument("--time-limit", type=seconds, metavar="SECONDS", default=TIME_LIMIT,
                         help=f"the most the optimizer spends on each investor (default {TIME_LIMIT:g}); when it "
                         "binds, the plan says how close to the best it is proven")
+    book_options(parser)
+    json_option(parser, "print the plan as JSON (as saved)")
+    parser.set_defaults(func=cmd_plan_year_end)
 
 
 def add_commands(commands: argparse._SubParsersAction, kinds: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     year_end = kinds.add_parser("year-end", help="harvest losses and gains within each investor's exemption, "
                                 "with a reason for every lot")
     year_end.add_argument("--fy", type=fy_arg, metavar="FY", help="the financial year (default: that of --as-of)")
-    year_end.add_argument("--as-of", type=iso_date, metavar="DATE", help="plan on this date (default today, "
-                          "or within --fy)")
-    year_end.add_argument("--invest", type=rupees, metavar="AMOUNT", help="new money to allocate with the proceeds")
-    year_end.add_argument("--from", dest="contributions", type=contributions, metavar="ID=AMOUNT,...",
-                          help="each investor's new money")
-    year_end.add_argument("--csv", metavar="FILE", help="also write the orders as CSV")
-    year_end.add_argument("--markdown", metavar="FILE", help="also write a Markdown report")
-    year_end.add_argument("--no-save", action="store_true", help="do not save the plan in the book")
-    _time_limit_option(year_end)
-    book_options(year_end)
-    json_option(year_end, "print the plan as JSON (as saved)")
-    year_end.set_defaults(func=cmd_plan_year_end)
-
+    _harvest_options(year_end, "plan on this date (default today, or within --fy)")
     harvest = kinds.add_parser("harvest", help="the year-end harvest on any day of the FY, with its gains realised so "
                                "far; says which `harvest when` trigger fired")
-    harvest.add_argument("--as-of", type=iso_date, metavar="DATE", help="plan on this date (default today)")
-    harvest.add_argument("--invest", type=rupees, metavar="AMOUNT", help="new money to allocate with the proceeds")
-    harvest.add_argument("--from", dest="contributions", type=contributions, metavar="ID=AMOUNT,...",
-                         help="each investor's new money")
-    harvest.add_argument("--csv", metavar="FILE", help="also write the orders as CSV")
-    harvest.add_argument("--markdown", metavar="FILE", help="also write a Markdown report")
-    harvest.add_argument("--no-save", action="store_true", help="do not save the plan in the book")
-    _time_limit_option(harvest)
-    book_options(harvest)
-    json_option(harvest, "print the plan as JSON (as saved)")
-    harvest.set_defaults(func=cmd_plan_year_end)
+    _harvest_options(harvest, "plan on this date (default today)")
 
     plans = commands.add_parser("plans", help="the plans saved in the book")
     plans.add_argument("--policy-of", metavar="PLAN", help="print the policy a saved plan applied: every file's "
