@@ -26,7 +26,6 @@ INF = float("inf")
 GAP = 0.05  # the solver's proof of optimality: an absolute gap, in rupees (docs/harvesting.md)
 TIME_LIMIT = 60.0  # seconds of one investor's solve by default (`plan year-end --time-limit`; docs/harvesting.md)
 PRESOLVE_OFF_ABOVE = 1000  # columns: presolve's probing of every lot's binary took 0.6 s of 1 s per investor
-STAGED_ABOVE = PRESOLVE_OFF_ABOVE  # columns: above this, ties are broken in a second solve (`solve_staged`)
 
 _FD1_LOCK = threading.Lock()
 
@@ -106,12 +105,10 @@ class Program:
         """A new row: lower <= sum(coefficient x column) <= upper."""
         self.rows.append((coefficients, lower, upper))
 
-    def solve(self, log: bool = False, time_limit: float | None = None,
-              start_from: list[float] | None = None) -> Solved:
+    def solve(self, log: bool = False, time_limit: float | None = None) -> Solved:
         """The optimum (HiGHS, one thread, a fixed seed: the same plan every run); when
         `time_limit` seconds bind first, the best plan found so far with its proven gap, or none.
-        With `log`, the solver's log goes to stderr (the CLI asks for it with LOTWISE_HIGHS_LOG);
-        `start_from`: a feasible plan the solver starts from."""
+        With `log`, the solver's log goes to stderr (the CLI asks for it with LOTWISE_HIGHS_LOG)."""
         import highspy
 
         # HiGHS prints a banner to file descriptor 1 when the first solver of a process is made,
@@ -129,11 +126,6 @@ class Program:
         if time_limit is not None:
             h.setOptionValue("time_limit", float(time_limit))
         h.passModel(self._highs_lp())
-        if start_from is not None:  # a feasible plan to start from (solve_staged)
-            given = highspy.HighsSolution()
-            given.col_value = list(start_from)
-            given.value_valid = True
-            h.setSolution(given)
         with fd1_to(2) if log else nullcontext():
             h.run()
         status = h.modelStatusToString(h.getModelStatus())
@@ -144,34 +136,6 @@ class Program:
             return Solved(values, True, 0.0, status)
         gap = abs(info.objective_function_value - info.mip_dual_bound) if found else INF
         return Solved(values, False, gap, status)
-
-    def solve_staged(self, first: list[float], slack: float, log: bool = False,
-                     time_limit: float | None = None) -> Solved:
-        """The optimum of `cost` in two solves, for large programs whose tie-break terms make one
-        solve's root LP long (issue 14: 20,000 lots, 42 s against 3 + 9 s). First the optimum `v` of
-        `first` (the cost without the tie-breaks; shorter than `cost`: its missing columns cost 0);
-        then `cost`'s optimum among the plans whose `first` is at most `v + slack`, started from the
-        first solve's plan. When `slack` is at least what the tie-breaks can move `first` by, that
-        set holds the one-solve optimum, so the optimum found is worth as much (within GAP each).
-        `time_limit` covers both; the first solve stopping short gives its plan, without ties."""
-        import time
-
-        start = time.monotonic()
-        cost = self.cost
-        self.cost = first + [0.0] * (len(cost) - len(first))
-        try:
-            plain = self.solve(log, time_limit)
-        finally:
-            self.cost = cost
-        if not plain.optimal or plain.values is None:
-            return plain
-        best = sum(c * x for c, x in zip(first, plain.values))
-        self.rows.append(({c: v for c, v in enumerate(first) if v != 0.0}, -INF, best + slack))
-        try:
-            left = None if time_limit is None else max(0.0, time_limit - (time.monotonic() - start))
-            return self.solve(log, left, start_from=plain.values)
-        finally:
-            self.rows.pop()
 
     def _highs_lp(self) -> HighsLp:
         """The program as HiGHS's model: its matrix column-wise."""
