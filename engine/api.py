@@ -19,7 +19,6 @@ reference; docs/reliability.md ("Concurrent commands") says why.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -306,8 +305,8 @@ def year_end_day(policy: Policy, *, fy: int | None, today: date) -> date:
 @dataclass(frozen=True)
 class YearEnd:
     """`lotwise plan year-end`: the plan (engine/harvest/year_end.py), its id and input hashes
-    (engine/book/saved_plans.py), the FMVs it read, its JSON as saved (`body`, and `data`
-    parsed from it: the reports are made from the plan as saved), the warnings, whether it was
+    (engine/book/saved_plans.py), the FMVs it read, its JSON as saved (`body`, and `data`,
+    the value it is the dump of, reading as it parses: the reports are made from the plan as saved), the warnings, whether it was
     saved, and why saving failed, if it did (the plan is complete all the same)."""
 
     plan_id: str
@@ -374,7 +373,7 @@ def plan_year_end(book: Book, policy: Policy, as_of: date, *, fy: int | None = N
     from engine.book.saved_plans import input_hashes, plan_id, policy_record
     from engine.book.saved_plans import save as save_plan
     from engine.harvest.optimizer import SolverStopped
-    from engine.harvest.year_end import plan, to_json
+    from engine.harvest.year_end import dumps, json_body, plan
 
     _check_year_end_day(policy, as_of, fy)
     made: YearEnd | None = None
@@ -405,14 +404,14 @@ def plan_year_end(book: Book, policy: Policy, as_of: date, *, fy: int | None = N
                     inputs = replace(inputs, problems=inputs.problems + tuple(gap_warning(ip.investor, ip.gap, time_limit)
                                                                               for ip in gaps if ip.gap is not None))
                 due = harvest_due(book, policy, as_of, isin_db=isin_db) if kind is PlanKind.HARVEST else None
-                body = to_json(ident, hashes, options, result, inputs.fmv, kind=kind,
-                               due=None if due is None else [f.to_json() for f in due.fired])
-                made = YearEnd(ident, hashes, options, result, inputs.fmv, body, json.loads(body), inputs.problems,
-                               save, due=due)
+                data = json_body(ident, hashes, options, result, inputs.fmv, kind=kind,
+                                 due=None if due is None else [f.to_json() for f in due.fired])
+                made = YearEnd(ident, hashes, options, result, inputs.fmv, dumps(data), data, inputs.problems,
+                               save, due=due)  # data: the value dumped, not parsed again (json_body)
                 if before_save is not None:
                     before_save(made)
                 if save:
-                    save_plan(book, ident, kind, as_of, result.harvest.fy, hashes, body,
+                    save_plan(book, ident, kind, as_of, result.harvest.fy, hashes, made.body,
                               policy_record(policy, policy_texts or {}))
     except sqlite3.Error as e:
         if made is None and corrupt(e):  # pages overwritten: the caller says so

@@ -25,7 +25,7 @@ import json
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_DOWN, Decimal
-from typing import Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from engine.harvest.audit import Code, Decision, all_decisions
 from engine.fmv import FmvTable
@@ -221,9 +221,24 @@ STOPS = {  # where a holding's FIFO queue stops, by the code of its first kept l
 # ------------------------------------------------------------------ JSON (docs/json.md)
 def to_json(plan_id: str, hashes: Mapping[str, str], options: Mapping[str, object], p: YearEndPlan,
             fmv: FmvTable | None = None, *, kind: str = "year-end", due: Sequence[object] | None = None) -> str:
-    """The plan as saved and printed: keys in a fixed order, numbers as exact decimal strings;
-    `fmv`: the grandfathering FMVs the plan read, each with its source; `kind` "harvest" for
-    `plan harvest`, with `due`: the triggers that fired (JSON values; a year-end plan has no key)."""
+    """The plan as saved and printed (`json_body`, dumped)."""
+    return dumps(json_body(plan_id, hashes, options, p, fmv, kind=kind, due=due))
+
+
+def dumps(body: Mapping[str, Any]) -> str:
+    """A plan's JSON text as saved: compact, by the C encoder (10x faster than indented)."""
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+
+
+def json_body(plan_id: str, hashes: Mapping[str, str], options: Mapping[str, object], p: YearEndPlan,
+              fmv: FmvTable | None = None, *, kind: str = "year-end",
+              due: Sequence[object] | None = None) -> dict[str, Any]:
+    """The plan's JSON value: keys in a fixed order, numbers as exact decimal strings, only JSON's
+    own types (dict, list, str and its StrEnums, None), so that it reads as `json.loads` of its dump
+    reads (tests/harvest/test_plan_json.py): the reports are made from it without parsing the text
+    again (a copy of every lot's decision, issue 14); `fmv`: the grandfathering FMVs the plan read,
+    each with its source; `kind` "harvest" for `plan harvest`, with `due`: the triggers that fired
+    (JSON values; a year-end plan has no key)."""
     from engine.literals import fy_label
 
     h = p.harvest
@@ -242,7 +257,7 @@ def to_json(plan_id: str, hashes: Mapping[str, str], options: Mapping[str, objec
                        "asset": b.asset, "side": Side.BUY, "amount": str(b.amount),
                        "units": None if b.units is None else str(b.units),
                        "price": None if b.price is None else str(b.price)})
-    body = {
+    body: dict[str, Any] = {
         "plan_id": plan_id,
         "kind": kind,
         "as_of": h.as_of.isoformat(),
@@ -275,5 +290,5 @@ def to_json(plan_id: str, hashes: Mapping[str, str], options: Mapping[str, objec
     }
     if p.drift is not None:  # only when the buying rule placed the money: a rebuying plan's JSON is as before
         body["drift"] = p.drift.to_json()
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":"))  # compact: the C encoder, 10x faster
+    return body
 
