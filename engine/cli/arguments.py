@@ -68,7 +68,8 @@ def fy_choice(text: str) -> FYChoice:
 
 
 def seconds(text: str) -> float:
-    """A time in seconds above zero (`--time-limit 30`, `2.5`)."""
+    """A time in seconds above zero (`--time-limit 30`, `2.5`): a float, as HiGHS's `time_limit`
+    option takes it (a solver setting, never money)."""
     try:
         value = float(text)
     except ValueError:
