@@ -34,7 +34,7 @@ from engine.gains import Gains, GainsYear, InvestorGains, realised_gains
 from engine.importing import ImportOutcome, import_files
 from engine.inputs import MoneyAsked, PlanInputs, Refused, load_plan_inputs, money_of
 from engine.new_book import BookMade, create_book
-from engine.opportunity import HarvestDue, harvest_due
+from engine.opportunity import HarvestDue, due_among, harvest_due
 from engine.precision import with_precision
 from engine.saved import SavedPlan, Why, plans, saved_policy, why
 from engine.status import TURNING_LONG_TERM_DAYS, InvestorStatus, Status, TurningLongTerm, status
@@ -403,7 +403,8 @@ def plan_year_end(book: Book, policy: Policy, as_of: date, *, fy: int | None = N
                     ident = plan_id(kind, hashes)
                     inputs = replace(inputs, problems=inputs.problems + tuple(gap_warning(ip.investor, ip.gap, time_limit)
                                                                               for ip in gaps if ip.gap is not None))
-                due = harvest_due(book, policy, as_of, isin_db=isin_db) if kind is PlanKind.HARVEST else None
+                due = (due_among(book, policy, as_of, inputs.holdings)  # type: ignore[arg-type]  # valued lots
+                       if kind is PlanKind.HARVEST else None)
                 data = json_body(ident, hashes, options, result, inputs.fmv, kind=kind,
                                  due=None if due is None else [f.to_json() for f in due.fired])
                 made = YearEnd(ident, hashes, options, result, inputs.fmv, dumps(data), data, inputs.problems,
