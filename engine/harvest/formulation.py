@@ -63,6 +63,7 @@ class Baseline:
     exemption: Decimal  # what the program is told the exemption is: the margin off it
     base_gain: dict[Bucket, Fraction]  # gains already realised, per bucket
     base_loss: dict[Term, Fraction]  # losses there to set off (this year's and those carried forward), per term
+    limit: Decimal = ZERO  # the law's exemption for the year, no margin off it: where the tax engine carves it
 
 
 def baseline_of(policy: Policy, investor: Investor, position: TaxPosition, fy: int) -> Baseline:
@@ -91,7 +92,7 @@ def baseline_of(policy: Policy, investor: Investor, position: TaxPosition, fy: i
             base_loss[loss.term] += Fraction(loss.amount)
     return Baseline(1 + Fraction(law.cess_rate(fy)), rule.loss_threshold if rule else None,
                     rule.short_term_gains_limit if rule else ZERO, losses_bf, parts, allowance,
-                    min(before.exemption_limit, allowance), base_gain, base_loss)
+                    min(before.exemption_limit, allowance), base_gain, base_loss, before.exemption_limit)
 
 
 @dataclass
@@ -138,6 +139,7 @@ class Formulation:
     ordered: list[Bucket] = field(default_factory=list)
     covered: dict[Bucket, dict[int, float]] = field(default_factory=dict)  # its gains - what covers them
     short_loss_to: dict[Bucket, int] = field(default_factory=dict)
+    long_loss_to: dict[Bucket, int] = field(default_factory=dict)
     setoff_cols: dict[Term, list[int]] = field(default_factory=lambda: {t: [] for t in TERMS})
     exempt_cols: list[int] = field(default_factory=list)
     tax_row: dict[int, float] = field(default_factory=dict)
@@ -342,6 +344,8 @@ def _cover_bucket(f: Formulation, b: Bucket, allowed: Mapping[Term, set[Term]]) 
             f.setoff_cols[loss_term].append(s)
             if loss_term == Term.SHORT:
                 f.short_loss_to[b] = s
+            else:
+                f.long_loss_to[b] = s
             if term == Term.LONG:
                 f.lt_row[s] = -1.0
     if exemptable and b0.exemption > 0:
