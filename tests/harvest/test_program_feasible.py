@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
+from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
@@ -111,3 +112,18 @@ def test_the_command_says_so_in_one_line_and_exits_3(tmp_path):
             assert '"code": "X001"' in done.stdout and "asha: the year-end program admits no plan" in done.stdout
         else:
             assert done.stdout == ""
+
+
+def test_seed_11839_a_debt_long_term_gain_meets_the_short_term_loss_before_the_slab_gain(tmp_path):
+    """Seed 11,839 of the richer instances (FY 2025-26): LTCG Rs 35 realised (exemptable), a slab
+    gain of Rs 35 at a rate not stated, a brought-forward short-term loss of Rs 23; one queue of a
+    debt fund bought before 1 April 2023, long-term now at 12.5% outside the exemption (s.112A is
+    for equity): gains Rs 4.20 and Rs 3.60. Sold whole, its Rs 7.80 is a taxed tranche ranking
+    before the slab gain of unknown rate: the loss covers it (and Rs 15.20 of the slab gain; net LTCG
+    stays Rs 35), no tax either way, and its step-up is 7.80 x 13% = Rs 1.01 at face value (no status
+    price: the s.50AA slab rate is not stated, docs/harvesting.md). The old chain sent the loss to the slab gain first, left the 7.80
+    taxed, and so sold nothing: Rs 1.01 short of the best, beyond the Re 1 promise."""
+    policy, holdings, position, as_of, _ = _rich_instance(tmp_path, 11_839)
+    (ip,) = plan_year_end(policy, holdings, position, as_of).investors
+    assert ip.units == {("asha", "F1", "INF000000003"): D("0.005")}
+    assert (ip.outcome.after.total_tax, ip.outcome.after.net_ltcg, ip.outcome.tax_value) == (0, D(35), D("1.01"))
