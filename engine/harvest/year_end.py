@@ -30,6 +30,7 @@ from typing import Callable, Mapping, Sequence
 from engine.harvest.audit import Code, Decision, all_decisions
 from engine.fmv import FmvTable
 from engine.harvest.optimizer import TIME_LIMIT, HarvestPlan, InvestorPlan, Progress, plan_year_end
+from engine.harvest.migration import target_of
 from engine.harvest.time_value import time_terms
 from engine.plans.month_plan import (BuyOrder, Unplaced, buy_order, buy_orders, drifts_of, orders_day, values_after,
                                values_by_asset)
@@ -82,15 +83,14 @@ def net_rupees(order: SellOrder) -> int:
 
 def _rebuys(policy: Policy, harvest: HarvestPlan, holdings: Sequence[Holding],
             price_of: Callable[[str, date], Price | None]) -> tuple[list[BuyOrder], list[Unplaced]]:
-    """Each sale's net proceeds back into the same fund (a legacy fund's into its replacement)."""
+    """Each sale's net proceeds back into the same fund (a legacy fund's into its replacement, a
+    consolidated fund's into the fund its asset consolidates into: migration.target_of)."""
     folios = accounts_of(holdings)
     wanted: dict[tuple[str, str, str], int] = {}  # (investor, account, fund) -> rupees, in order of the sales
     for ip in harvest.investors:
         for order in ip.outcome.orders:
             security = security_of(policy, order.security)
-            target = security
-            if security.legacy and security.replacement:
-                target = portfolio_of(policy).security(security.replacement) or security
+            target = target_of(policy, security) or security
             rupees = net_rupees(order)
             if rupees <= 0:
                 continue
