@@ -411,9 +411,18 @@ def add_migration_room(f: Formulation) -> None:
     Called before add_exemption_room and add_no_new_tax, whose rows then count `extra`."""
     if not f.migrated:
         return
-    p = f.program
+    p, b0 = f.program, f.baseline
     extra = p.var(0, INF, f.migrated_future)
     p.row({extra: 1.0, **{c: -v for c, v in f.migrated.items()}}, -INF, 0.0)
+    # extra is the excess exactly, or 0 (a binary `over`): its tax room is the excess's own, never
+    # room for another bucket's tax.
+    over = p.var(0, 1, integer=True)
+    losses = sum(v * p.upper[c] for t in TERMS for c, v in f.loss_pool[t].items()) + _f(sum(b0.base_loss.values()))
+    big = sum(abs(v) * p.upper[c] for c, v in f.lt_row.items() if p.upper[c] < INF) + losses \
+        + _f(b0.allowance) + _f(f.lt_base) + 1.0
+    p.row({extra: 1.0, over: -big}, -INF, 0.0)
+    p.row({extra: 1.0, **{c: -v for c, v in f.lt_row.items()}, over: big}, -INF,
+          _f(f.lt_base - Fraction(b0.allowance)) + big)
     f.lt_row[extra] = -1.0
     f.tax_row[extra] = -f.migrated_rate
 

@@ -31,6 +31,7 @@ from engine.harvest.audit import Code, Decision, all_decisions
 from engine.fmv import FmvTable
 from engine.harvest.optimizer import TIME_LIMIT, HarvestPlan, InvestorPlan, Progress, plan_year_end
 from engine.harvest.migration import target_of
+from engine.harvest.migration_report import migration_json
 from engine.harvest.time_value import time_terms
 from engine.plans.month_plan import (BuyOrder, Unplaced, buy_order, buy_orders, drifts_of, orders_day, values_after,
                                values_by_asset)
@@ -261,6 +262,7 @@ def to_json(plan_id: str, hashes: Mapping[str, str], options: Mapping[str, objec
             "tax_saved": str(ip.outcome.tax_saved),
             "step_up": str(ip.outcome.step_up),
             **time_terms(ip.outcome.valuation, ip.outcome.status_cost),
+            **migration_json(ip.outcome),
             "exit_loads": str(ip.outcome.exit_loads),
             "charges": str(ip.outcome.charges),
             "before": year_json(ip.outcome.before),
