@@ -26,10 +26,11 @@ from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 
+from engine.harvest.migration import target_of
 from engine.harvest.queues import Queue, future_rate
 from engine.plans.sell_choice import QueueKey
 from engine.policy.model import Investor, Policy
-from engine.tax.complete import portfolio_of, security_of
+from engine.tax.complete import security_of
 
 ZERO = Fraction(0)
 
@@ -55,8 +56,7 @@ class Valuation:
         `ident`: the replacement's for a legacy fund that names one, else the fund's own."""
         if ident not in self.rebuy_rates:
             security = security_of(self.policy, ident)
-            rebuy = (portfolio_of(self.policy).security(security.replacement)
-                     if security.legacy and security.replacement else None) or security
+            rebuy = target_of(self.policy, security) or security
             self.rebuy_rates[ident] = future_rate(self.policy, self.investor, rebuy.tax_class, self.as_of,
                                                   self.as_of, self.fy)
         return self.rebuy_rates[ident]

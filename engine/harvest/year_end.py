@@ -30,6 +30,8 @@ from typing import Any, Callable, Mapping, Sequence
 from engine.harvest.audit import Code, Decision, all_decisions
 from engine.fmv import FmvTable
 from engine.harvest.optimizer import TIME_LIMIT, HarvestPlan, InvestorPlan, Progress, plan_year_end
+from engine.harvest.migration import target_of
+from engine.harvest.migration_report import migration_json
 from engine.harvest.time_value import time_terms
 from engine.plans.month_plan import (BuyOrder, Unplaced, buy_order, buy_orders, drifts_of, orders_day, values_after,
                                values_by_asset)
@@ -82,15 +84,14 @@ def net_rupees(order: SellOrder) -> int:
 
 def _rebuys(policy: Policy, harvest: HarvestPlan, holdings: Sequence[Holding],
             price_of: Callable[[str, date], Price | None]) -> tuple[list[BuyOrder], list[Unplaced]]:
-    """Each sale's net proceeds back into the same fund (a legacy fund's into its replacement)."""
+    """Each sale's net proceeds back into the same fund (a legacy fund's into its replacement, a
+    consolidated fund's into the fund its asset consolidates into: migration.target_of)."""
     folios = accounts_of(holdings)
     wanted: dict[tuple[str, str, str], int] = {}  # (investor, account, fund) -> rupees, in order of the sales
     for ip in harvest.investors:
         for order in ip.outcome.orders:
             security = security_of(policy, order.security)
-            target = security
-            if security.legacy and security.replacement:
-                target = portfolio_of(policy).security(security.replacement) or security
+            target = target_of(policy, security) or security
             rupees = net_rupees(order)
             if rupees <= 0:
                 continue
@@ -276,6 +277,7 @@ def json_body(plan_id: str, hashes: Mapping[str, str], options: Mapping[str, obj
             "tax_saved": str(ip.outcome.tax_saved),
             "step_up": str(ip.outcome.step_up),
             **time_terms(ip.outcome.valuation, ip.outcome.status_cost),
+            **migration_json(ip.outcome),
             "exit_loads": str(ip.outcome.exit_loads),
             "charges": str(ip.outcome.charges),
             "before": year_json(ip.outcome.before),

@@ -38,7 +38,7 @@ def _investor_lines(inv: Mapping[str, Any]) -> list[str]:
             f"{inr(inv['step_up'])}{_present(inv)}{_status(inv, ' - ')} - exit loads {inr(inv['exit_loads'])} - "
             f"STT and stamp duty {inr(inv['charges'])} (the plan may leave net LTCG up to {inr(inv['allowance'])})"] + \
         ([f"not proven the best: the optimizer's time limit bound; no plan is worth more than {inr(inv['gap'])} above "
-          "this one"] if "gap" in inv else [])
+          "this one"] if "gap" in inv else []) + migration_lines(inv)
 
 
 def _present(inv: Mapping[str, Any]) -> str:
@@ -213,3 +213,24 @@ def markdown(body: Body) -> str:
     lines += ["", "## Inputs", "", "| input | hash or value |", "|---|---|"]
     lines += [f"| {k} | `{v}` |" for k, v in body["inputs"].items()]
     return "\n".join(lines) + "\n"
+
+
+def migration_lines(inv: Mapping[str, Any]) -> list[str]:
+    """The text plan's lines: "the tax of Rs X is recovered in N months by the 1.4% lower expense ratio"."""
+    from engine.literals import format_inr, format_percent
+
+    m = inv.get("migration")
+    if not isinstance(m, dict):
+        return []
+    lines = []
+    for move in m["moves"]:
+        gap = format_percent(Decimal(move["expense_ratio_gap"]))
+        head = f"moving {format_inr(Decimal(move['amount']))} from {move['security']} into {move['into']} saves " \
+               f"{format_inr(Decimal(move['saving_a_year']))} a year"
+        if Decimal(move["tax"]) > 0:
+            lines.append(f"{head}: the tax of {format_inr(Decimal(move['tax']))} is recovered in "
+                         f"{move['break_even_months']} months by the {gap} lower expense ratio")
+        else:
+            lines.append(f"{head} ({gap} lower expense ratio), without tax")
+    lines.append(f"expense savings over {m['years']} years, less the tax of moving: {format_inr(Decimal(m['value']))}")
+    return lines
