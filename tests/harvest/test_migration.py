@@ -193,15 +193,15 @@ harvest at year end {{
 
 
 @pytest.mark.slow  # every FIFO-legal plan of 200 instances
-@pytest.mark.xfail(reason="open: seed 21, the optimizer's plan is worth Rs 0.19 where an exhaustive plan paying "
-                          "Rs 0.64 of tax to move is worth Rs 8.52 (issue 14 migration, not yet diagnosed)", strict=False)
-def test_the_optimizer_matches_exhaustive_search_with_migration(tmp_path):
+def test_the_optimizer_matches_exhaustive_search_with_migration(tmp_path, seeds=range(200)):
+    """Seed 21 was short (Rs 0.19 against Rs 8.52) while fund counts were continuous under
+    migration: formulation.whole_counts_moving says why."""
     import test_optimizer_referee as exact
 
     from engine.harvest.optimizer import queues_of
 
     moved_with_tax = 0
-    for seed in range(200):
+    for seed in seeds:
         policy, holdings, position = _migration_instance(tmp_path, seed)
         (ip,) = plan_year_end(policy, holdings, position, AS_OF).investors
         queues = queues_of(policy, policy.portfolio.investors[0], holdings, AS_OF, FY, set())
