@@ -45,6 +45,7 @@ class Outcome:
     valuation: Valuation | None = None  # the rate, horizon and growth used
     migration: Decimal = ZERO  # the expense saved by moving out of funds, today (migration.py), step-up forgone off
     migrated_gains: Decimal = ZERO  # long-term gains realised by moving: how far net LTCG may pass the allowance
+    expense_saved: Decimal = ZERO  # of `migration`: the expense saved alone, today (the rest: the step-up not credited)
 
 
 def allowance_of(policy: Policy, before: YearResult) -> Decimal:
@@ -114,4 +115,5 @@ def evaluate(policy: Policy, investor: Investor, position: TaxPosition, queues: 
     migration = paise(exact_decimal(saving - Fraction(excess) * Fraction(moved_future) * valuation.discount))
     tax_value = tax_saved + step_up - status_cost - loads_total + migration
     return Outcome(tax_value, tax_value - charges, tax_saved, step_up, loads_total, charges, before, after,
-                   tuple(orders), tuple(new_parts), status_cost, valuation, migration, moved)
+                   tuple(orders), tuple(new_parts), status_cost, valuation, migration, moved,
+                   paise(exact_decimal(saving)))

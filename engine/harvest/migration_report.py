@@ -37,8 +37,19 @@ def migration_json(outcome: Outcome) -> dict[str, object]:
     for order, into, gap, gain in moves:
         tax = (added * gain / gains).quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN) if gains else ZERO
         months = break_even_months(tax, order.amount, gap)
-        out.append({"security": order.security, "into": into, "amount": str(order.amount),
+        out.append({"account": order.account, "security": order.security, "into": into, "amount": str(order.amount),
                     "expense_ratio_gap": f"{gap.normalize():f}",
                     "saving_a_year": str((order.amount * gap).quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)),
                     "tax": str(tax), "break_even_months": months})
-    return {"migration": {"value": str(outcome.migration), "years": rule.savings_years, "moves": out}}
+    return {"migration": {"value": str(outcome.migration), "years": rule.savings_years,
+                          "expense_saved": str(outcome.expense_saved),
+                          "step_up_not_credited": str(outcome.expense_saved - outcome.migration), "moves": out}}
+
+
+def move_taxes(outcome: Outcome) -> dict[tuple[str, str], str]:
+    """(account, security) -> the tax a move adds (its share, as in `migration_json`), for the sell
+    orders' `tax`; empty without `value expense savings` or a move that pays tax."""
+    data = migration_json(outcome).get("migration")
+    if not isinstance(data, dict):
+        return {}
+    return {(m["account"], m["security"]): m["tax"] for m in data["moves"] if Decimal(m["tax"]) > 0}

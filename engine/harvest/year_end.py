@@ -31,7 +31,7 @@ from engine.harvest.audit import Code, Decision, all_decisions
 from engine.fmv import FmvTable
 from engine.harvest.optimizer import TIME_LIMIT, HarvestPlan, InvestorPlan, Progress, plan_year_end
 from engine.harvest.migration import target_of
-from engine.harvest.migration_report import migration_json
+from engine.harvest.migration_report import migration_json, move_taxes
 from engine.harvest.time_value import time_terms
 from engine.plans.month_plan import (BuyOrder, Unplaced, buy_order, buy_orders, drifts_of, orders_day, values_after,
                                values_by_asset)
@@ -245,10 +245,12 @@ def json_body(plan_id: str, hashes: Mapping[str, str], options: Mapping[str, obj
     h = p.harvest
     orders: list[dict[str, object]] = []  # JSON
     for ip in h.investors:
+        taxes = move_taxes(ip.outcome)  # a move's share of the tax it adds; "0.00" otherwise (no new tax)
         for o in ip.outcome.orders:
             orders.append({"date": p.orders_on.isoformat(), "investor": o.investor, "account": o.account,
                            "security": o.security, "asset": o.asset, "side": Side.SELL, "amount": str(o.amount),
-                           "units": str(o.units), "price": str(o.price), "tax": "0.00", "stt": str(o.stt),
+                           "units": str(o.units), "price": str(o.price),
+                           "tax": taxes.get((o.account, o.security), "0.00"), "stt": str(o.stt),
                            "exit_load": str(o.exit_load),
                            "lots": [{"lot": s.lot_id, "acquired": s.acquired.isoformat(), "units": str(s.units),
                                      "proceeds": str(s.proceeds), "basis": str(s.basis), "gain": str(s.gain),

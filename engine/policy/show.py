@@ -160,7 +160,7 @@ def as_text(policy: m.Policy, on: date) -> str:
                 if s.legacy:
                     notes.append("legacy" + (f" -> {s.replacement}" if s.replacement else ""))
                 into = next((a.consolidate_into for a in p.assets if a.name == s.asset), None)
-                if into is not None and into not in (s.id, s.isin):
+                if into is not None and into not in (s.id, s.isin) and not (s.legacy and s.replacement):
                     notes.append(f"consolidate -> {into}")
                 if s.exit_load:
                     notes.append("exit load " + ", ".join(f"{format_percent(x.rate)} within {x.within}"

@@ -35,7 +35,7 @@ def _investor_lines(inv: Mapping[str, Any]) -> list[str]:
                  inr(str(sum(Decimal(l["amount"]) for l in a["carry_forward"])))],
             ], ["", "before", "after"], disable_numparse=True),
             f"value of the plan: {inr(inv['value'])} = tax saved {inr(inv['tax_saved'])} + future tax avoided "
-            f"{inr(inv['step_up'])}{_present(inv)}{_status(inv, ' - ')} - exit loads {inr(inv['exit_loads'])} - "
+            f"{inr(inv['step_up'])}{_present(inv)}{_status(inv, ' - ')}{_moving(inv)} - exit loads {inr(inv['exit_loads'])} - "
             f"STT and stamp duty {inr(inv['charges'])} (the plan may leave net LTCG up to {inr(inv['allowance'])})"] + \
         ([f"not proven the best: the optimizer's time limit bound; no plan is worth more than {inr(inv['gap'])} above "
           "this one"] if "gap" in inv else []) + migration_lines(inv)
@@ -63,6 +63,12 @@ def _status(inv: Mapping[str, Any], joint: str) -> str:
         return ""
     return (f"{joint}tax status lost by rebuys {inr(inv['status_cost'])} (growth of "
             f"{format_percent(Decimal(t['growth_rate']))} a year taxed at the rebought units' rate)")
+
+
+def _moving(inv: Mapping[str, Any]) -> str:
+    """The expense a migration saves, less the step-up of the gains it pays tax on, where the plan says."""
+    m = inv.get("migration")
+    return "" if not isinstance(m, dict) else f" + expense saved by moving, net {inr(m['value'])}"
 
 
 def _years(n: int) -> str:
@@ -232,5 +238,7 @@ def migration_lines(inv: Mapping[str, Any]) -> list[str]:
                          f"{move['break_even_months']} months by the {gap} lower expense ratio")
         else:
             lines.append(f"{head} ({gap} lower expense ratio), without tax")
-    lines.append(f"expense savings over {m['years']} years, less the tax of moving: {format_inr(Decimal(m['value']))}")
+    lines.append(f"expense saved over {_years(m['years'])} {format_inr(Decimal(m['expense_saved']))}, less the "
+                 f"step-up of the gains moved above the exemption {format_inr(Decimal(m['step_up_not_credited']))} "
+                 f"(taxed now, not credited): {format_inr(Decimal(m['value']))}")
     return lines
