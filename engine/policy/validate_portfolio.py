@@ -215,3 +215,6 @@ class PortfolioChecker(BaseChecker):
             elif target is not None and target.asset != node.name.value:
                 self.err("V363", f"{into.value} holds \"{target.asset}\", not \"{node.name.value}\"", into.span,
                          f"consolidate into a fund that holds \"{node.name.value}\"")
+            elif target is not None and target.legacy:
+                self.err("V363", f"{into.value} is legacy: the asset cannot consolidate into it", into.span,
+                         f"consolidate into a fund of \"{node.name.value}\" that is not legacy")

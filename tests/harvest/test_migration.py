@@ -211,3 +211,50 @@ def test_the_optimizer_matches_exhaustive_search_with_migration(tmp_path, seeds=
             seed, ip.outcome.tax_value, best.tax_value, ip.units, [o.units for o in best.orders])
         moved_with_tax += ip.outcome.after.total_tax > ip.outcome.before.total_tax
     assert moved_with_tax > 0  # some optimal plans pay tax to move
+
+
+def _status_policy(check, first, proceeds, consolidate=""):
+    """HOLD: a specified (debt) fund, bought 2022 (long-term at 12.5%, 13% with cess, after 24 months);
+    HEQ: an equity fund (13%); both hold "Hybrid". A debt fund bought on the plan's day is s.50AA
+    units, short-term at slab for good: 30% x 1.04 = 31.2%."""
+    funds = {"HOLD": 'fund HOLD "Old debt fund" holds "Hybrid" class specified-fund',
+             "HEQ": 'fund HEQ "Equity fund" holds "Hybrid" class equity'}
+    order = [funds[first], *(v for k, v in funds.items() if k != first)]
+    text = f'''use "india"
+portfolio "P" {{
+    investor asha "Asha" slab 30%
+    asset "Hybrid" 100%{consolidate}
+    {order[0]}
+    {order[1]}
+}}
+harvest at year end {{
+    {proceeds}
+    value future tax at 7% a year over 10 years
+}}
+'''
+    result = check(text)
+    assert result.ok, [d.message for d in result.diagnostics]
+    return result.policy
+
+
+@pytest.mark.parametrize("first, proceeds, consolidate, rate", [
+    ("HOLD", "rebuy the same funds", "", "0.31200"),  # rebought in HOLD: s.50AA units
+    ("HEQ", "rebuy the same funds", "", "0.31200"),  # the same: the declared order does not matter
+    ("HOLD", "reallocate proceeds by the buying rule", "", "0.31200"),  # the buying rule buys HOLD for Hybrid
+    ("HEQ", "reallocate proceeds by the buying rule", "", "0.13000"),  # it buys HEQ: equity units
+    ("HOLD", "rebuy the same funds", " consolidate into HEQ", "0.13000"),  # the move's target, HEQ
+    ("HOLD", "reallocate proceeds by the buying rule", " consolidate into HEQ", "0.13000"),
+])
+def test_the_status_price_assumes_the_fund_the_money_buys(check, first, proceeds, consolidate, rate):
+    """The status price (time_value.Valuation.rebuy_rate) is of the fund the money goes into: a move's
+    target; under `reallocate proceeds by the buying rule` the fund that rule buys for the sold fund's
+    own asset (the program picks the sales before the rule places the money: the money is assumed to
+    stay in its asset); else the fund itself."""
+    from engine.harvest.time_value import valuation_of
+    from engine.plans.month_plan import preferred_fund
+
+    policy = _status_policy(check, first, proceeds, consolidate)
+    valuation = valuation_of(policy, policy.portfolio.investors[0], AS_OF, FY)
+    assert valuation.rebuy_rate("HOLD") == D(rate)
+    if consolidate:  # new money, and reallocated money, buy the fund the asset consolidates into
+        assert preferred_fund(policy, "Hybrid").id == "HEQ"

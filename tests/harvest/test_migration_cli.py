@@ -157,9 +157,13 @@ def test_near_misses_get_a_clear_error_with_its_place(tmp_path, line, code, wher
     assert f"p.rules:{where}: error[{code}]" in result.stderr + result.stdout
 
 
-def test_consolidating_into_a_fund_not_declared_is_an_error_at_its_place(tmp_path):
+@pytest.mark.parametrize("into, message", [
+    ("IDY", "the fund to consolidate into, IDY, is not declared"),
+    ("OLD", "OLD is legacy: the asset cannot consolidate into it"),
+])
+def test_consolidating_into_a_fund_not_declared_or_legacy_is_an_error_at_its_place(tmp_path, into, message):
     path = tmp_path / "p.rules"
-    path.write_text(POLICY.replace("consolidate into IDX", "consolidate into IDY"), encoding="utf-8")
+    path.write_text(POLICY.replace("consolidate into IDX", f"consolidate into {into}"), encoding="utf-8")
     result = lotwise(tmp_path, "check", str(path))
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert "p.rules:4:57: error[V363]: the fund to consolidate into, IDY, is not declared" in result.stderr
+    assert f"p.rules:4:57: error[V363]: {message}" in result.stderr
