@@ -142,8 +142,9 @@ def test_the_statements_round_trip_through_fmt_and_show(tmp_path):
 
 
 @pytest.mark.parametrize("line, code, where", [
-    ("value expense savings over 5", "P101", "3:1"),
-    ("value expense savings for 5 years", "P101", "2:27"),
+    ("value expense savings over 5", "P132", "3:1"),
+    ("value expense savings for 5 years", "P132", "2:27"),
+    ("value expense savings over 5 yrs", "P132", "2:34"),
     ("value expense saving over 5 years", "P111", "2:19"),
     ("value expenses over 5 years", "P111", "2:11"),
     ("value expense savings over 0 years", "V362", "2:32"),
