@@ -239,6 +239,6 @@ def migration_lines(inv: Mapping[str, Any]) -> list[str]:
         else:
             lines.append(f"{head} ({gap} lower expense ratio), without tax")
     lines.append(f"expense saved over {_years(m['years'])} {format_inr(Decimal(m['expense_saved']))}, less the "
-                 f"step-up of the gains moved above the exemption {format_inr(Decimal(m['step_up_not_credited']))} "
-                 f"(taxed now, not credited): {format_inr(Decimal(m['value']))}")
+                 f"step-up of the gains moved past the allowance {format_inr(Decimal(m['step_up_not_credited']))} "
+                 f"(not credited): {format_inr(Decimal(m['value']))}")
     return lines

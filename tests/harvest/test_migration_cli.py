@@ -66,8 +66,8 @@ def test_the_plan_moves_the_legacy_fund_and_says_its_break_even(book):
             "moving, net Rs 17,750 - exit loads Rs 0 - STT and stamp duty Rs 18") in text
     assert ("moving Rs 3,00,000 from OLD into IDX saves Rs 4,200 a year: the tax of Rs 3,250 is recovered in 10 "
             "months by the 1.4% lower expense ratio\n") in text
-    assert ("expense saved over 5 years Rs 21,000, less the step-up of the gains moved above the exemption Rs 3,250 "
-            "(taxed now, not credited): Rs 17,750\n") in text
+    assert ("expense saved over 5 years Rs 21,000, less the step-up of the gains moved past the allowance Rs 3,250 "
+            "(not credited): Rs 17,750\n") in text
     assert "2026-03-20  asha        F1         OLD         SELL    Rs 3,00,000  300.000" in text
     assert "2026-03-20  asha        new        IDX         BUY     Rs 2,99,997" in text
     assert " ACT " not in text  # kept
