@@ -191,8 +191,10 @@ def markdown(body: Body) -> str:
                   f"| exemption used (s.112A) | {inr(b['exemption_used'])} | {inr(a['exemption_used'])} |",
                   f"| tax with cess | {inr(b['total_tax'])} | {inr(a['total_tax'])} |", "",
                   f"Value of the plan: {inr(inv['value'])} (tax saved {inr(inv['tax_saved'])}, future tax "
-                  f"avoided {inr(inv['step_up'])}{md(_present(inv))}{md(_status(inv, ', '))}, exit loads "
-                  f"{inr(inv['exit_loads'])}, STT and stamp duty {inr(inv['charges'])}).", ""]
+                  f"avoided {inr(inv['step_up'])}{md(_present(inv))}{md(_status(inv, ', '))}"
+                  f"{md(_moving(inv).replace(' + ', ', '))}, exit loads "
+                  f"{inr(inv['exit_loads'])}, STT and stamp duty {inr(inv['charges'])}).", ""] + \
+            [f"- {md(line)}" for line in migration_lines(inv)] + ([""] if "migration" in inv else [])
     lines += ["## Orders", "", "| date | investor | account | security | side | amount | units |",
               "|---|---|---|---|---|---:|---:|"]
     for o in body["orders"]:
