@@ -137,6 +137,7 @@ def solve_within(policy: Policy, investor: Investor, position: TaxPosition, queu
         fm.add_loss_threshold(f, q, cols)
     fm.add_set_off(f, policy, investor, fy)
     lc.add_loss_chain(f)
+    fm.add_migration_room(f)
     fm.add_exemption_room(f)
     fm.add_no_new_tax(f)
     fm.add_losses_used(f)
