@@ -110,7 +110,7 @@ def evaluate(policy: Policy, investor: Investor, position: TaxPosition, queues: 
     step_up = paise(exact_decimal(Fraction(step) * valuation.discount))  # exact until this one rounding
     status_cost = paise(exact_decimal(status))
     # Moving out of a fund may pass the allowance by its long-term gains; their step-up is not credited
-    # (formulation.add_migration_room): the expense saved must pay the tax.
+    # (migration_room.add_migration_room): the expense saved must pay the tax.
     excess = min(max(ZERO, after.net_ltcg - allowance_of(policy, before)), moved)
     migration = paise(exact_decimal(saving - Fraction(excess) * Fraction(moved_future) * valuation.discount))
     tax_value = tax_saved + step_up - status_cost - loads_total + migration

@@ -43,7 +43,7 @@ def migration_notes(policy: Policy, outcome: Outcome) -> dict[tuple[str, str], t
 
 def moved_excess(outcome: Outcome, allowance: Decimal) -> Decimal:
     """How far the plan's net LTCG passes `allowance` by long-term gains realised moving out of a
-    fund (formulation.add_migration_room; 0 without a move): the plan may, and pays their tax. The
+    fund (migration_room.add_migration_room; 0 without a move): the plan may, and pays their tax. The
     year's tax may then rise (audit.violated counts the rise as theirs: the program gives the tax
     row room for that excess's tax only)."""
     return min(max(Decimal(0), outcome.after.net_ltcg - allowance), outcome.migrated_gains)

@@ -47,6 +47,7 @@ from typing import Callable, Sequence
 
 from engine.harvest import formulation as fm
 from engine.harvest import loss_chain as lc
+from engine.harvest import migration_room as mr
 from engine.harvest import reach as rc
 from engine.harvest.evaluation import Outcome, allowance_of, evaluate
 from engine.harvest.program import TIME_LIMIT
@@ -137,7 +138,7 @@ def solve_within(policy: Policy, investor: Investor, position: TaxPosition, queu
         fm.add_loss_threshold(f, q, cols)
     fm.add_set_off(f, policy, investor, fy)
     lc.add_loss_chain(f)
-    fm.add_migration_room(f)
+    mr.add_migration_room(f)
     fm.add_exemption_room(f)
     fm.add_no_new_tax(f)
     fm.add_losses_used(f)

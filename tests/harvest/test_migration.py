@@ -195,7 +195,7 @@ harvest at year end {{
 @pytest.mark.slow  # every FIFO-legal plan of 200 instances
 def test_the_optimizer_matches_exhaustive_search_with_migration(tmp_path, seeds=range(200)):
     """Seed 21 was short (Rs 0.19 against Rs 8.52) while fund counts were continuous under
-    migration: formulation.whole_counts_moving says why."""
+    migration: migration_room.whole_counts_moving says why."""
     import test_optimizer_referee as exact
 
     from engine.harvest.optimizer import queues_of
