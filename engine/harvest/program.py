@@ -27,7 +27,7 @@ GAP = 0.05  # the solver's proof of optimality: an absolute gap, in rupees (docs
 TIME_LIMIT = 60.0  # seconds of one investor's solve by default (`plan year-end --time-limit`; docs/harvesting.md)
 PRESOLVE_OFF_ABOVE = 1000  # columns: presolve's probing of every lot's binary took 0.6 s of 1 s per investor
 STAGED_ABOVE = PRESOLVE_OFF_ABOVE  # columns: above this, the ties are broken in a second solve (`solve_staged`)
-STAGE_SLACK = 0.01  # rupees of tax value the second solve may give up from the first's plan (a paisa)
+STAGE_SLACK = 1e-6  # rupees of tax value the second solve may give up from the first's plan (float noise)
 TIE_SCALE = 1000.0  # the tie-breaks' weight in the second solve, where they no longer compete with the tax value
 
 _FD1_LOCK = threading.Lock()
@@ -150,11 +150,11 @@ class Program:
     def solve_staged(self, first: list[float], log: bool = False, time_limit: float | None = None) -> Solved:
         """The plan in two solves, for large programs, whose tie-break terms (a charge on every
         lot's column) make one solve's root LP long (issue 14: one investor of 20,000 lots,
-        13.7 s against 0.6 + 5 s). `first`: the cost without the tie-breaks (the tax value alone;
+        13.7 s against 0.6 + 6 s). `first`: the cost without the tie-breaks (the tax value alone;
         columns past its end cost 0). First its optimum, proven within GAP: the tax value `v`.
-        Then, among the plans worth at least `v` less STAGE_SLACK, started from the first plan,
-        the tax value plus the tie-breaks weighted TIE_SCALE times: there they only compete with
-        the STAGE_SLACK left of the tax value, and the solver's GAP is far below the smallest of
+        Then, among the plans worth at least `v` (less STAGE_SLACK, float noise), started from
+        the first plan, the tax value plus the tie-breaks weighted TIE_SCALE times: there they no
+        longer compete with the tax value, and the solver's GAP is far below the smallest of
         them (an order: TIE_SHARE / 3 / (queues + 1)), so the ties are decided, not left to where
         the search stops (docs/harvesting.md, "Large books"). `time_limit` covers both solves: the
         first stopping short gives its plan and gap, the second its best plan (the first's at least)."""
