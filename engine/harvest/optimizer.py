@@ -29,7 +29,7 @@ Method: an exact mixed-integer program per investor, solved by HiGHS (highspy). 
 only picks unit counts; every rupee in the plan is then computed again in Decimal by the tax
 engine (engine/tax/year.py) from those units. Ties in value are broken by the policy's
 preference order, then charges, then fewer orders: terms of the same objective, together worth
-less than Rs 0.50 (one solve; a program of more than 1,000 columns is solved twice, the tax value
+less than Rs 0.50 (one solve; a program of more than 20,000 columns is solved twice, the tax value
 first, then the ties among its plans: program.py `solve_staged`, docs/harvesting.md).
 
 The pieces, in the order of the method: engine/harvest/queues.py (the FIFO queues and how far a

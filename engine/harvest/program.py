@@ -26,7 +26,8 @@ INF = float("inf")
 GAP = 0.05  # the solver's proof of optimality: an absolute gap, in rupees (docs/harvesting.md)
 TIME_LIMIT = 60.0  # seconds of one investor's solve by default (`plan year-end --time-limit`; docs/harvesting.md)
 PRESOLVE_OFF_ABOVE = 1000  # columns: presolve's probing of every lot's binary took 0.6 s of 1 s per investor
-STAGED_ABOVE = PRESOLVE_OFF_ABOVE  # columns: above this, the ties are broken in a second solve (`solve_staged`)
+STAGED_ABOVE = 20_000  # columns: above this, the ties are broken in a second solve (`solve_staged`); below it
+# one solve was as fast or faster on the bench's books (9,760 columns: 2.7 s against 5.4; docs/performance.md)
 STAGE_SLACK = 1e-6  # rupees of tax value the second solve may give up from the first's plan (float noise)
 TIE_SCALE = 1000.0  # the tie-breaks' weight in the second solve, where they no longer compete with the tax value
 
