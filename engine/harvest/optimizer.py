@@ -29,7 +29,8 @@ Method: an exact mixed-integer program per investor, solved by HiGHS (highspy). 
 only picks unit counts; every rupee in the plan is then computed again in Decimal by the tax
 engine (engine/tax/year.py) from those units. Ties in value are broken by the policy's
 preference order, then charges, then fewer orders: terms of the same objective, together worth
-less than Rs 0.50 (one solve; docs/harvesting.md).
+less than Rs 0.50 (one solve; a program of more than 20,000 columns is solved twice, the tax value
+first, then the ties among its plans: program.py `solve_staged`, docs/harvesting.md).
 
 The pieces, in the order of the method: engine/harvest/queues.py (the FIFO queues and how far a
 plan may go into each), formulation.py (the program, one builder per family of constraints),
@@ -50,7 +51,7 @@ from engine.harvest import loss_chain as lc
 from engine.harvest import migration_room as mr
 from engine.harvest import reach as rc
 from engine.harvest.evaluation import Outcome, allowance_of, evaluate
-from engine.harvest.program import TIME_LIMIT
+from engine.harvest.program import STAGED_ABOVE, TIME_LIMIT
 from engine.harvest.queues import Queue, future_rate, parts_for, queues_of
 from engine.harvest.rounding import units_of
 from engine.plans.sell_choice import QueueKey, TaxPosition
@@ -145,9 +146,13 @@ def solve_within(policy: Policy, investor: Investor, position: TaxPosition, queu
     fm.add_short_term_allowance(f)
     if not any(f.columns.values()):
         return Solution({})
+    first = list(f.program.cost)  # the tax value alone
     if prefer:
         fm.add_tie_breaks(f, queues)
-    solved = f.program.solve(log=solver_log, time_limit=time_limit)
+    if prefer and len(f.program.cost) > STAGED_ABOVE:  # the ties in a second solve (docs/harvesting.md)
+        solved = f.program.solve_staged(first, log=solver_log, time_limit=time_limit)
+    else:
+        solved = f.program.solve(log=solver_log, time_limit=time_limit)
     if solved.status == "Infeasible":  # selling nothing always fits: the program is wrong (a bug)
         raise InfeasibleProgram(investor.id)
     if solved.values is None:  # never an empty plan for a solve that stopped short (issue 14)

@@ -20,12 +20,16 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterator
 
 if TYPE_CHECKING:  # highspy is imported only when a program is solved (start-up)
-    from highspy import HighsLp
+    from highspy import Highs, HighsLp
 
 INF = float("inf")
 GAP = 0.05  # the solver's proof of optimality: an absolute gap, in rupees (docs/harvesting.md)
 TIME_LIMIT = 60.0  # seconds of one investor's solve by default (`plan year-end --time-limit`; docs/harvesting.md)
 PRESOLVE_OFF_ABOVE = 1000  # columns: presolve's probing of every lot's binary took 0.6 s of 1 s per investor
+STAGED_ABOVE = 20_000  # columns: above this, the ties are broken in a second solve (`solve_staged`); below it
+# one solve was as fast or faster on the bench's books (9,760 columns: 2.7 s against 5.4; docs/performance.md)
+STAGE_SLACK = 1e-6  # rupees of tax value the second solve may give up from the first's plan (float noise)
+TIE_SCALE = 1000.0  # the tie-breaks' weight in the second solve, where they no longer compete with the tax value
 
 _FD1_LOCK = threading.Lock()
 
@@ -109,6 +113,51 @@ class Program:
         """The optimum (HiGHS, one thread, a fixed seed: the same plan every run); when
         `time_limit` seconds bind first, the best plan found so far with its proven gap, or none.
         With `log`, the solver's log goes to stderr (the CLI asks for it with LOTWISE_HIGHS_LOG)."""
+        return _run(self._highs(log, time_limit), log)
+
+    def solve_staged(self, first: list[float], log: bool = False, time_limit: float | None = None) -> Solved:
+        """The plan in two solves, for large programs, whose tie-break terms (a charge on every
+        lot's column) make one solve's root LP long (issue 14: one investor of 20,000 lots,
+        13.7 s against 0.6 + 6 s). `first`: the cost without the tie-breaks (the tax value alone;
+        columns past its end cost 0). First its optimum, proven within GAP: the tax value `v`.
+        Then, among the plans worth at least `v` (less STAGE_SLACK, float noise), started from
+        the first plan, the tax value plus the tie-breaks weighted TIE_SCALE times: there they no
+        longer compete with the tax value, and the solver's GAP is far below the smallest of
+        them (an order: TIE_SHARE / 3 / (queues + 1)), so the ties are decided, not left to where
+        the search stops (docs/harvesting.md, "Large books"). One HiGHS model for both (the
+        second: its costs changed and a row added), so the program is handed over once.
+        `time_limit` covers both solves: the first stopping short gives its plan and gap, the
+        second its best plan (the first's at least)."""
+        import time
+
+        import numpy as np
+
+        started = time.monotonic()
+        cost, tax_value = self.cost, first + [0.0] * (len(self.cost) - len(first))
+        self.cost = tax_value
+        try:
+            h = self._highs(log, time_limit)
+        finally:
+            self.cost = cost
+        plain = _run(h, log)
+        if not plain.optimal or plain.values is None:
+            return plain
+        least = sum(c * x for c, x in zip(first, plain.values))  # minus the tax value: the cost is minimised
+        n = len(cost)
+        h.changeColsCost(n, np.arange(n, dtype=np.int32),
+                         np.array([v + TIE_SCALE * (c - v) for c, v in zip(cost, tax_value)], dtype=float))
+        index = np.array([c for c, v in enumerate(first) if v != 0.0], dtype=np.int32)
+        h.addRow(-np.inf, least + STAGE_SLACK, len(index), index, np.array([first[c] for c in index], dtype=float))
+        if time_limit is not None:
+            h.setOptionValue("time_limit", max(0.0, time_limit - (time.monotonic() - started)))
+        _start_from(h, plain.values)
+        ties = _run(h, log)
+        if ties.values is None:
+            return plain
+        return Solved(ties.values, True, 0.0, plain.status)
+
+    def _highs(self, log: bool, time_limit: float | None) -> Highs:
+        """A HiGHS solver with the options of docs/harvesting.md and the program passed to it."""
         import highspy
 
         # HiGHS prints a banner to file descriptor 1 when the first solver of a process is made,
@@ -126,16 +175,7 @@ class Program:
         if time_limit is not None:
             h.setOptionValue("time_limit", float(time_limit))
         h.passModel(self._highs_lp())
-        with fd1_to(2) if log else nullcontext():
-            h.run()
-        status = h.modelStatusToString(h.getModelStatus())
-        info = h.getInfo()
-        found = info.primal_solution_status == 2  # kSolutionStatusFeasible: HiGHS holds a feasible plan
-        values = list(h.getSolution().col_value) if found else None
-        if status == "Optimal":
-            return Solved(values, True, 0.0, status)
-        gap = abs(info.objective_function_value - info.mip_dual_bound) if found else INF
-        return Solved(values, False, gap, status)
+        return h
 
     def _highs_lp(self) -> HighsLp:
         """The program as HiGHS's model: its matrix column-wise."""
@@ -169,3 +209,27 @@ class Program:
         lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
                            for i in self.integer]
         return lp
+
+
+def _start_from(h: Highs, values: list[float]) -> None:
+    """A feasible plan for the solver to start from (solve_staged's second solve)."""
+    import highspy
+
+    given = highspy.HighsSolution()
+    given.col_value = list(values)
+    given.value_valid = True
+    h.setSolution(given)
+
+
+def _run(h: Highs, log: bool) -> Solved:
+    """Run the solver; what it gave."""
+    with fd1_to(2) if log else nullcontext():
+        h.run()
+    status = h.modelStatusToString(h.getModelStatus())
+    info = h.getInfo()
+    found = info.primal_solution_status == 2  # kSolutionStatusFeasible: HiGHS holds a feasible plan
+    values = list(h.getSolution().col_value) if found else None
+    if status == "Optimal":
+        return Solved(values, True, 0.0, status)
+    gap = abs(info.objective_function_value - info.mip_dual_bound) if found else INF
+    return Solved(values, False, gap, status)
