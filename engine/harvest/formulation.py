@@ -253,7 +253,7 @@ def _lot_column(f: Formulation, q: Queue, h: Holding, counts: int, future: float
     f.charges_of[len(p.cost)] = proceeds * charge_rate
     if per_count > 0:
         value -= per_count * f.rates.taxed(h.rate)
-    col = p.var(0, counts, -value, integer=q.quantum == SHARE)
+    col = p.var(0, counts, -value, integer=True)
     if h.rate == RateKind.EXEMPT:
         pass  # an exempt gain is untaxed and meets no loss; an exempt loss is no loss
     elif per_count > 0:
@@ -281,6 +281,7 @@ def add_fifo_step(f: Formulation, chain: _Chain, plain: bool, col: int, counts: 
         if plain and per_count > 0 and 0 < per_count <= prev_gain and prev_h.exit_load == h.exit_load \
                 and bucket_of(prev_h) == bucket_of(h):
             f.runs[col] = prev_col  # the same run: no binary; rounding.py repacks it in FIFO order
+            p.integer[col] = p.integer[prev_col] = False  # a run's counts are continuous: repacked, then rounded
             chain.run.append((col, counts))
             if chain.gate is not None:  # but behind the same gate as the run's first lot
                 p.row({col: 1.0, chain.gate: -float(counts)}, -INF, 0.0)
