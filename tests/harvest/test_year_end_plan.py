@@ -604,7 +604,8 @@ def test_the_demo_walks_through_the_family_example(tmp_path, monkeypatch, capsys
         assert step in out
     # The README's plan: the same inputs, so the same id.
     assert "Year-end plan YE-7097a9dc91ec for FY 2026-27, as of 2026-11-21" in out
-    assert "SOLD-GAIN: Lot L3f40d66e" in out and "KEPT-EXEMPTION-FULL: Lot" in out
+    # issue 14 (whole fund counts): the first lot sold is now 0.012 units of asha's 3140037/92
+    assert "SOLD-GAIN: Lot L76d41c32" in out and "KEPT-EXEMPTION-FULL: Lot" in out
     assert list(tmp_path.iterdir()) == []  # the demo's book was temporary
 
 
