@@ -38,6 +38,8 @@ TIE_TOLERANCE = 1.0  # rupees of tax value the plan may be from the optimum (doc
 TIE_SHARE = 0.5  # at most this much for the tie-breaks (preference, charges, orders) together,
 # and engine/harvest/program.py GAP for the solver's proof of optimality.
 TERMS = (Term.SHORT, Term.LONG)
+CENT = Decimal("0.01")
+PART_ROUNDING = 0.01  # a partly sold lot's proceeds and basis are each rounded to the paisa (sell_choice.sale_part)
 
 Bucket = tuple[Term, Rate | None, bool]  # (term, rate, exemptable): gains taxed alike and met alike by losses and the exemption
 
@@ -133,6 +135,7 @@ class Formulation:
     short_gain_cols: dict[int, float] = field(default_factory=dict)
     charges_of: dict[int, float] = field(default_factory=dict)
     runs: dict[int, int] = field(default_factory=dict)  # a lot's column -> the column before it in its run
+    inexact: set[int] = field(default_factory=set)  # lots whose count's proceeds or basis is not whole paise
     futures: dict[Decimal, float] = field(default_factory=dict)  # a few distinct future rates, each converted once
     # filled by add_set_off:
     ordered: list[Bucket] = field(default_factory=list)
@@ -175,8 +178,8 @@ def _is_plain(q: Queue, reach: int, order_len: int) -> bool:
 
 
 def add_lots(f: Formulation, q: Queue, reach: int) -> list[int]:
-    """A column per lot of `q` in reach: counts of the quantum sold from it (whole for
-    exchange-traded units; fund units continuous, rounded by rounding.py), worth its gain x
+    """A column per lot of `q` in reach: whole counts of the quantum sold from it (a run's
+    lots continuous, repacked and rounded by rounding.py: add_fifo_step), worth its gain x
     its future rate (at its present value) less its exit load and the price of a worse status
     for the rebought units, less its tax where a gain is taxed now (the objective of
     docs/harvesting.md; STT and stamp duty only break ties). FIFO within an account
@@ -222,7 +225,9 @@ def _lot_column(f: Formulation, q: Queue, h: Holding, counts: int, future: float
     f.charges_of[len(p.cost)] = proceeds * charge_rate
     if per_count > 0:
         value -= per_count * f.rates.taxed(h.rate)
-    col = p.var(0, counts, -value, integer=q.quantum == SHARE)
+    col = p.var(0, counts, -value, integer=True)
+    if (h.price * q.quantum) % CENT or (h.basis * q.quantum / h.lot.units) % CENT:
+        f.inexact.add(col)
     if h.rate == RateKind.EXEMPT:
         pass  # an exempt gain is untaxed and meets no loss; an exempt loss is no loss
     elif per_count > 0:
@@ -250,6 +255,7 @@ def add_fifo_step(f: Formulation, chain: _Chain, plain: bool, col: int, counts: 
         if plain and per_count > 0 and 0 < per_count <= prev_gain and prev_h.exit_load == h.exit_load \
                 and bucket_of(prev_h) == bucket_of(h):
             f.runs[col] = prev_col  # the same run: no binary; rounding.py repacks it in FIFO order
+            p.integer[col] = p.integer[prev_col] = False  # a run's counts are continuous: repacked, then rounded
             chain.run.append((col, counts))
             if chain.gate is not None:  # but behind the same gate as the run's first lot
                 p.row({col: 1.0, chain.gate: -float(counts)}, -INF, 0.0)
@@ -389,9 +395,23 @@ def add_exemption_room(f: Formulation) -> None:
     the looser of the two), and the exemption used stays within the exemption less the margin."""
     p, b0 = f.program, f.baseline
     if f.lt_row:
-        p.row(f.lt_row, -INF, _f(Fraction(b0.allowance) - f.lt_base) + 1e-6)
+        p.row(f.lt_row, -INF, within(_f(Fraction(b0.allowance) - f.lt_base) + 1e-6, rounding_room(f, f.lt_row)))
     if f.exempt_cols:
         p.row({e: 1.0 for e in f.exempt_cols}, -INF, _f(b0.exemption))
+
+
+def rounding_room(f: Formulation, row: Mapping[int, float]) -> float:
+    """What the paise can add to a sum of gains the program counts in whole counts: each queue
+    sells at most one lot in part (FIFO; a run is repacked into FIFO order), whose gain the tax
+    engine computes from proceeds and basis each rounded to the paisa: up to PART_ROUNDING more,
+    unless a count's proceeds and basis are whole paise (then every part's are)."""
+    return PART_ROUNDING * sum(1 for cols in f.columns.values() if any(c in row and c in f.inexact for c in cols))
+
+
+def within(bound: float, room: float) -> float:
+    """A limit on gains less the paise rounding can add, but never below what selling nothing
+    meets (a plan cannot un-realise)."""
+    return bound - room if bound - room >= 0 else min(bound, 0.0)
 
 
 def add_no_new_tax(f: Formulation) -> None:
@@ -416,7 +436,7 @@ def add_short_term_allowance(f: Formulation) -> None:
     (with none allowed, the queues already stop before a short-term gain: queues.stop_of)."""
     limit = f.baseline.short_limit
     if f.short_gain_cols and limit is not None and limit > 0:
-        f.program.row(f.short_gain_cols, -INF, _f(limit))
+        f.program.row(f.short_gain_cols, -INF, within(_f(limit), rounding_room(f, f.short_gain_cols)))
 
 
 def add_tie_breaks(f: Formulation, queues: Sequence[Queue]) -> None:

@@ -1,8 +1,9 @@
 """Units back from the solver's answer: the program's float counts made whole counts of each queue's quantum.
 
-Fund units are continuous in the program (branching on 0.001-unit counts is slow, and exact to within
-one count anyway): a part of a gain lot is rounded down and a part of a loss lot up, so that no rounding
-can add a taxed rupee. The solver's answer is floats (engine/harvest/program.py); they are read here
+Counts are whole in the program (issue 14: a continuous count rounded down could lose a whole count's
+worth at a kink of the set-off), except the lots of a run (engine/harvest/formulation.py), repacked here
+in FIFO order: a part of a gain lot is rounded down and a part of a loss lot up, so that no rounding can
+add a taxed rupee. The solver's answer is floats (engine/harvest/program.py); they are read here
 and become Decimal units (whole counts x the quantum) before anything is reported.
 """
 
