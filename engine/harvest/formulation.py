@@ -136,6 +136,8 @@ class Formulation:
     charges_of: dict[int, float] = field(default_factory=dict)
     runs: dict[int, int] = field(default_factory=dict)  # a lot's column -> the column before it in its run
     inexact: set[int] = field(default_factory=set)  # lots whose count's proceeds or basis is not whole paise
+    count_terms: dict[int, tuple[float, float, float]] = field(default_factory=dict)  # a fund lot's column ->
+    # (|gain| per count, its future rate, its exit load and status price per count): engine/harvest/counts.py
     futures: dict[Decimal, float] = field(default_factory=dict)  # a few distinct future rates, each converted once
     # filled by add_set_off:
     ordered: list[Bucket] = field(default_factory=list)
@@ -225,7 +227,9 @@ def _lot_column(f: Formulation, q: Queue, h: Holding, counts: int, future: float
     f.charges_of[len(p.cost)] = proceeds * charge_rate
     if per_count > 0:
         value -= per_count * f.rates.taxed(h.rate)
-    col = p.var(0, counts, -value, integer=True)
+    col = p.var(0, counts, -value, integer=True)  # whole; engine/harvest/counts.py frees a cheap fund count
+    if q.quantum == FUND_UNIT:
+        f.count_terms[col] = (abs(per_count), future, load + proceeds * status)
     if (h.price * q.quantum) % CENT or (h.basis * q.quantum / h.lot.units) % CENT:
         f.inexact.add(col)
     if h.rate == RateKind.EXEMPT:
@@ -404,8 +408,11 @@ def rounding_room(f: Formulation, row: Mapping[int, float]) -> float:
     """What the paise can add to a sum of gains the program counts in whole counts: each queue
     sells at most one lot in part (FIFO; a run is repacked into FIFO order), whose gain the tax
     engine computes from proceeds and basis each rounded to the paisa: up to PART_ROUNDING more,
-    unless a count's proceeds and basis are whole paise (then every part's are)."""
-    return PART_ROUNDING * sum(1 for cols in f.columns.values() if any(c in row and c in f.inexact for c in cols))
+    for a queue with a lot of whole counts (engine/harvest/counts.py) whose count's proceeds or
+    basis is not whole paise (a continuous count is rounded down, as before issue 14)."""
+    integer = f.program.integer
+    return PART_ROUNDING * sum(1 for cols in f.columns.values()
+                               if any(c in row and c in f.inexact and integer[c] for c in cols))
 
 
 def within(bound: float, room: float) -> float:

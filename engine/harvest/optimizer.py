@@ -47,6 +47,7 @@ from typing import Callable, Sequence
 
 from engine.harvest import formulation as fm
 from engine.harvest import reach as rc
+from engine.harvest.counts import settle_counts
 from engine.harvest.evaluation import Outcome, allowance_of, evaluate
 from engine.harvest.program import TIME_LIMIT
 from engine.harvest.queues import Queue, future_rate, parts_for, queues_of
@@ -124,6 +125,7 @@ def solve_within(policy: Policy, investor: Investor, position: TaxPosition, queu
         cols = fm.add_lots(f, q, reach[q.key])
         fm.add_minimum_redemption(f, q, cols)
         fm.add_loss_threshold(f, q, cols)
+    settle_counts(f)  # which fund counts stay whole (issue 14), before the rows that ask
     fm.add_set_off(f, policy, investor, fy)
     fm.add_short_loss_chain(f)
     fm.add_exemption_room(f)
