@@ -377,3 +377,44 @@ def test_optimizer_matches_exhaustive_search_on_richer_instances(tmp_path, block
         best = _exhaustive(policy, investor, position, queues, as_of, fy, _minimums_kept)
         assert _feasible(policy, ip.outcome, ip.allowance) and _minimums_kept(policy, ip.outcome), (seed, ip.units)
         assert ip.outcome.tax_value >= best.tax_value - 1, (seed, ip.outcome.tax_value, best.tax_value, ip.units)
+
+
+# Open (issue 14, found over seeds 10,000-11,999 of the richer instances): the program's
+# short-loss chain (formulation.add_short_loss_chain) meets the year's slab-rate short-term gains with a
+# short-term loss first, while the tax engine takes the cheapest set-off; with no slab rate stated the
+# slab gains are taxed at nothing, so the engine sets the short-term loss against the costly debt fund's
+# taxed long-term gain and the whole sale is tax-free, which the program, seeing a few rupees taxed
+# ("never above" the exemption), refuses. 10,325: the debt fund's Rs 300 gain less the index fund's
+# Rs 160 loss, Rs 140 covered by the debt fund's Rs 180 short-term loss: 140 x 13% = Rs 18.20 of step-up
+# (the plan Rs 0.23). 11,148: Rs 630 - 280 = 350 covered by Rs 360: Rs 45.50 (the plan Rs 2.65 for 48.15).
+# 10,381 (Rs 0.27 for 1.57), 10,871 (Rs 0.56 for 3.16) and 11,572 (Rs 0.75 for 2.05): a brought-forward
+# short-term loss covers what is left of a debt gain after a long-term loss; 11,839 (Rs 0 for 1.01, no
+# costly funds): it covers a debt fund's taxed long-term gains of Rs 7.80; 10,604 (Rs 4.35 for 7.07):
+# a short-term slab loss of the debt fund against slab and 20% short-term gains realised; 11,956
+# (Rs 1.21 for 5.00, not analysed to the rupee): short-term losses beside Rs 25 of slab gains. Not a
+# rounding matter (with every fund count whole the plans are the same, 10,604 Rs 4.38); the `chain`
+# part of issue 14.
+@pytest.mark.xfail(reason="the program's short-loss chain is not the tax engine's cheapest set-off", strict=False)
+@pytest.mark.parametrize("seed", [10_325, 10_381, 10_604, 10_871, 11_148, 11_572, 11_839, 11_956])
+def test_open_short_loss_chain_instances(tmp_path, seed):
+    policy, holdings, position, as_of, fy = _rich_instance(tmp_path, seed)
+    (ip,) = plan_year_end(policy, holdings, position, as_of).investors
+    investor = policy.portfolio.investors[0]
+    best = _exhaustive(policy, investor, position, queues_of(policy, investor, holdings, as_of, fy, set()), as_of,
+                       fy, _minimums_kept)
+    assert ip.outcome.tax_value >= best.tax_value - 1, (seed, ip.outcome.tax_value, best.tax_value)
+
+
+def test_rounding_that_would_break_the_loss_threshold_or_the_allowance_is_solved_again(tmp_path):
+    # Seed 11,391 (harvest losses larger than Rs 4, no gains realised: an allowance of nothing). The
+    # legacy fund's queue: 0.001 unit gaining Rs 0.26, 0.001 losing Rs 1.04, 0.001 gaining Rs 1.82. With
+    # continuous counts the program sold the first two and 0.4286 counts of the third (0.26 - 1.04 +
+    # 0.78 = 0: no net loss, so no threshold); rounded down the order lost Rs 0.78, not larger than Rs 4
+    # (the plan broke the threshold, tax value -0.10). Solved again with that lot whole, the program
+    # sold 0.25 counts of the loss lot, which the threshold's rounding took down to none: net LTCG
+    # Rs 0.26 against the allowance of nothing. With that lot whole too: nothing to sell, as the
+    # exhaustive search finds (tax value 0).
+    policy, holdings, position, as_of, fy = _rich_instance(tmp_path, 11_391)
+    (ip,) = plan_year_end(policy, holdings, position, as_of).investors
+    assert _feasible(policy, ip.outcome, ip.allowance)
+    assert ip.units == {} and ip.outcome.tax_value == 0

@@ -37,9 +37,7 @@ def _cell(text: str) -> str:
 def exported(tmp_path_factory) -> tuple[str, str]:
     d: Path = tmp_path_factory.mktemp("hostile")
     (d / "policy.rules").write_text(POLICY, encoding="utf-8")
-    # 400 units each: every lot fits in the exemption, so every hostile account is in the plan
-    # (with 1,000 the plan picks among equal queues, which whole fund counts (issue 14) changed)
-    rows = "".join(f"2023-0{4 + i}-10,asha,{_cell(a)},EQFUND,BUY,400,100,0\n" for i, a in enumerate(HOSTILE_ACCOUNTS))
+    rows = "".join(f"2023-0{4 + i}-10,asha,{_cell(a)},EQFUND,BUY,1000,100,0\n" for i, a in enumerate(HOSTILE_ACCOUNTS))
     (d / "tx.csv").write_text("date,investor,account,security,type,units,price,charges\n" + rows, encoding="utf-8")
     (d / "prices.csv").write_text("date,security,price\n2026-03-20,EQFUND,150\n", encoding="utf-8")
     for args in (("init", "--policy", "policy.rules", "--book", "b.db"), ("import", "--book", "b.db", "tx.csv", "prices.csv"),
