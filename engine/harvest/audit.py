@@ -22,6 +22,7 @@ from enum import Enum, StrEnum
 from typing import Any, NamedTuple, Sequence
 
 from engine.harvest.evaluation import Outcome, evaluate
+from engine.harvest.migration_audit import kept_move_clause, migration_notes, moved_excess
 from engine.harvest.optimizer import InvestorPlan
 from engine.harvest.queues import Queue
 from engine.harvest.time_value import Valuation
@@ -54,6 +55,7 @@ class Code(StrEnum):
     KEPT_NOT_NEEDED = "KEPT-NOT-NEEDED"
     KEPT_WITHIN_TOLERANCE = "KEPT-WITHIN-TOLERANCE"
     KEPT_STATUS_COST = "KEPT-STATUS-COST"
+    SOLD_MOVED = "SOLD-MOVED"
 
 
 CODES = {
@@ -74,6 +76,8 @@ CODES = {
     Code.KEPT_WITHIN_TOLERANCE: "kept: selling would break nothing and gain less than the optimizer's tolerance",
     Code.KEPT_STATUS_COST: "kept: the rebought units would be taxed at a worse rate (s.50AA), a future cost selling "
                            "would not recover",
+    Code.SOLD_MOVED: "sold: a gain moved into a cheaper fund, paying tax the expense saved over the policy's horizon "
+                     "recovers (`value expense savings`)",
 }
 
 
@@ -132,6 +136,7 @@ def decisions(policy: Policy, plan: InvestorPlan, as_of: date, position: TaxPosi
     ranks = policy.harvest.selling_order
     overweight = ranks.index(Preference.OVERWEIGHT_ASSETS) if Preference.OVERWEIGHT_ASSETS in ranks else None
     keeps_gain = {q.key: _keeps_gain(q, plan.units.get(q.key, ZERO)) for q in plan.queues}
+    moves = migration_notes(policy, plan.outcome)  # `value expense savings`: what a move saves
     for q in plan.queues:
         front: tuple[str, str] | None = None  # the first kept lot's id and code
         preferred = None
@@ -149,14 +154,18 @@ def decisions(policy: Policy, plan: InvestorPlan, as_of: date, position: TaxPosi
                                  f"({lead_code}); FIFO would sell that lot first", (("behind", lead),)))
                 continue
             note, extra = _status_note(plan, q, i, sale) if sale is not None else ("", ())
+            moved = moves.get((h.lot.account, h.lot.security)) if sale is not None else None
+            if moved is not None:
+                note, extra = note + moved[0], extra + moved[1]
+            taxed = moved is not None and Decimal(dict(moved[1])["move_tax"]) > 0  # SOLD-MOVED, not SOLD-GAIN
             if sale is not None and sale.units == h.lot.units:
-                d = _sold(h, lot_id, sale, plan, preferred)
+                d = _sold(h, lot_id, sale, plan, preferred, taxed)
                 out.append(d._replace(reason=d.reason + note, numbers=d.numbers + extra) if note else d)
                 continue
             kept_units = h.lot.units - (sale.units if sale is not None else ZERO)
             code, reason, numbers = _why_kept(policy, plan, q, i, h, as_of, kept_units, position)
             if sale is not None:  # partly sold: the rest is kept for this reason
-                d = _sold(h, lot_id, sale, plan, preferred)
+                d = _sold(h, lot_id, sale, plan, preferred, taxed)
                 out.append(Decision(d.lot, d.investor, d.account, d.security, d.acquired, d.units, Action.SOLD, d.code,
                                     d.units_sold, d.proceeds, d.gain, d.term,
                                     f"{d.reason}{note}; the other {h.lot.units - sale.units} units kept: {reason}",
@@ -196,10 +205,10 @@ def _overweight_note(policy: Policy, q: Queue) -> tuple[str, Numbers]:
 
 
 def _sold(h: Holding, lot_id: str, sale: LotSale, plan: InvestorPlan,
-          preferred: tuple[str, Numbers] | None = None) -> Decision:
+          preferred: tuple[str, Numbers] | None = None, moved: bool = False) -> Decision:
     after = plan.outcome.after
     if sale.gain >= 0:
-        code = Code.SOLD_GAIN
+        code = Code.SOLD_MOVED if moved else Code.SOLD_GAIN
         reason = (f"{_describe(h, lot_id)} sold: {sale.units} units for {format_inr(sale.proceeds)}, {sale.term} gain "
                   f"{format_inr(sale.gain)}; with the year's other gains and losses, net LTCG "
                   f"{format_inr(after.net_ltcg)} after set-off, {format_inr(after.exemption_used)} of the "
@@ -249,9 +258,10 @@ def violated(policy: Policy, outcome: Outcome, allowance: Decimal) -> tuple[Cons
         out.append(Constraint.SHORT_TERM)
     if rule.never_pay_exit_load and outcome.exit_loads > 0:
         out.append(Constraint.EXIT_LOAD)
-    if outcome.after.net_ltcg > allowance:
+    moved = moved_excess(outcome, allowance)  # migration: net LTCG past the allowance by gains moved, taxed
+    if outcome.after.net_ltcg > allowance + moved:
         out.append(Constraint.ROOM)
-    if outcome.after.total_tax > outcome.before.total_tax:
+    if outcome.after.total_tax > outcome.before.total_tax and not moved:
         out.append(Constraint.NEW_TAX)
     threshold = rule.loss_threshold
     nets = [sum((s.gain for s in o.lots), ZERO) for o in outcome.orders]
@@ -318,7 +328,8 @@ def _why_kept(policy: Policy, plan: InvestorPlan, q: Queue, index: int, h: Holdi
     if chosen is None:
         if whole.status_cost > 0 and whole.worth + whole.status_cost > MATERIAL:
             return _status_kept(q, index, whole)
-        return _not_worth(policy, plan, h, as_of, whole, _status_clause(q, index, whole))
+        (clause, more), moving = _status_clause(q, index, whole), kept_move_clause(policy, plan.outcome, whole.outcome)
+        return _not_worth(policy, plan, h, as_of, whole, (clause + moving[0], more + moving[1]))
     if not chosen.broken:
         return (Code.KEPT_WITHIN_TOLERANCE, f"selling {_amount(chosen, units)} would break no constraint and make "
                 f"the plan {format_inr(chosen.worth)} better, within the optimizer's tolerance of Re 1",

@@ -22,6 +22,7 @@ from engine.policy.model import Investor, Policy
 from engine.tax.complete import law_of
 from engine.tax.realised import RealisedPart, exact_decimal, paise
 from engine.tax.year import YearResult, compute
+from engine.vocabulary import RateKind, Term
 
 ZERO = Decimal(0)
 
@@ -42,6 +43,9 @@ class Outcome:
     parts: tuple[RealisedPart, ...]
     status_cost: Decimal = ZERO  # present value of the future tax rebuys add by a worse status (s.50AA)
     valuation: Valuation | None = None  # the rate, horizon and growth used
+    migration: Decimal = ZERO  # the expense saved by moving out of funds, today (migration.py), step-up forgone off
+    migrated_gains: Decimal = ZERO  # long-term gains realised by moving: how far net LTCG may pass the allowance
+    expense_saved: Decimal = ZERO  # of `migration`: the expense saved alone, today (the rest: the step-up not credited)
 
 
 def allowance_of(policy: Policy, before: YearResult) -> Decimal:
@@ -82,7 +86,8 @@ def evaluate(policy: Policy, investor: Investor, position: TaxPosition, queues: 
     after, _ = compute([*before_parts, *new_parts], law, investor, fy, losses)
     by_key = {q.key: q for q in queues}
     step = charges = loads_total = ZERO
-    status = Fraction(0)
+    status = saving = Fraction(0)
+    moved, moved_future = ZERO, ZERO  # long-term gains realised moving out of funds, and their future rate
     valuation = valuation_of(policy, investor, as_of, fy)
     orders = []
     for key, items in taken.items():
@@ -94,10 +99,21 @@ def evaluate(policy: Policy, investor: Investor, position: TaxPosition, queues: 
         for i, t in enumerate(items):  # items are the queue's lots from its front
             step += t.part.gain * q.future_rates[i]
             status += Fraction(t.part.proceeds) * costs[i]
+            if q.saving:
+                saving += Fraction(t.part.proceeds) * q.saving
+                if t.part.gain > 0 and t.holding.term == Term.LONG and t.holding.exemptable \
+                        and t.holding.rate != RateKind.EXEMPT:
+                    moved += t.part.gain
+                    moved_future = max(moved_future, q.future_rates[i])
         orders.append(order)
     tax_saved = before.total_tax - after.total_tax
     step_up = paise(exact_decimal(Fraction(step) * valuation.discount))  # exact until this one rounding
     status_cost = paise(exact_decimal(status))
-    tax_value = tax_saved + step_up - status_cost - loads_total
+    # Moving out of a fund may pass the allowance by its long-term gains; their step-up is not credited
+    # (migration_room.add_migration_room): the expense saved must pay the tax.
+    excess = min(max(ZERO, after.net_ltcg - allowance_of(policy, before)), moved)
+    migration = paise(exact_decimal(saving - Fraction(excess) * Fraction(moved_future) * valuation.discount))
+    tax_value = tax_saved + step_up - status_cost - loads_total + migration
     return Outcome(tax_value, tax_value - charges, tax_saved, step_up, loads_total, charges, before, after,
-                   tuple(orders), tuple(new_parts), status_cost, valuation)
+                   tuple(orders), tuple(new_parts), status_cost, valuation, migration, moved,
+                   paise(exact_decimal(saving)))

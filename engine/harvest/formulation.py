@@ -65,6 +65,7 @@ class Baseline:
     exemption: Decimal  # what the program is told the exemption is: the margin off it
     base_gain: dict[Bucket, Fraction]  # gains already realised, per bucket
     base_loss: dict[Term, Fraction]  # losses there to set off (this year's and those carried forward), per term
+    limit: Decimal = ZERO  # the law's exemption for the year, no margin off it: where the tax engine carves it
 
 
 def baseline_of(policy: Policy, investor: Investor, position: TaxPosition, fy: int) -> Baseline:
@@ -93,7 +94,7 @@ def baseline_of(policy: Policy, investor: Investor, position: TaxPosition, fy: i
             base_loss[loss.term] += Fraction(loss.amount)
     return Baseline(1 + Fraction(law.cess_rate(fy)), rule.loss_threshold if rule else None,
                     rule.short_term_gains_limit if rule else ZERO, losses_bf, parts, allowance,
-                    min(before.exemption_limit, allowance), base_gain, base_loss)
+                    min(before.exemption_limit, allowance), base_gain, base_loss, before.exemption_limit)
 
 
 @dataclass
@@ -144,6 +145,7 @@ class Formulation:
     ordered: list[Bucket] = field(default_factory=list)
     covered: dict[Bucket, dict[int, float]] = field(default_factory=dict)  # its gains - what covers them
     short_loss_to: dict[Bucket, int] = field(default_factory=dict)
+    long_loss_to: dict[Bucket, int] = field(default_factory=dict)
     setoff_cols: dict[Term, list[int]] = field(default_factory=lambda: {t: [] for t in TERMS})
     exempt_cols: list[int] = field(default_factory=list)
     tax_row: dict[int, float] = field(default_factory=dict)
@@ -151,6 +153,10 @@ class Formulation:
     lt_row: dict[int, float] = field(default_factory=dict)
     lt_base: Fraction = Fraction(0)
     valuation: Valuation | None = None  # the time terms (engine/harvest/time_value.py); None: face value, no status cost
+    migrated: dict[int, float] = field(default_factory=dict)  # column -> long-term gain per count, of a fund moved
+    migrated_rate: float = 0.0  # the highest taxed rate (with cess) of those gains
+    migrated_future: float = 0.0  # the highest future rate (x discount) of those gains
+    saving_cols: list[int] = field(default_factory=list)  # the columns of lots whose sale saves expense
 
 
 def start(policy: Policy, investor: Investor, fy: int, baseline: Baseline, as_of: date | None = None) -> Formulation:
@@ -228,6 +234,13 @@ def _lot_column(f: Formulation, q: Queue, h: Holding, counts: int, future: float
     load = proceeds * float(h.exit_load)
     per_count = proceeds - load - float(h.basis) / float(h.lot.units) * quantum
     value = per_count * future - load - proceeds * status  # the tax value; STT and stamp duty break ties
+    if q.saving:  # the expense a migration saves (engine/harvest/migration.py)
+        value += proceeds * float(q.saving)  # solver input
+        f.saving_cols.append(len(p.cost))
+        if per_count > 0 and h.term == Term.LONG and h.exemptable and h.rate != RateKind.EXEMPT:
+            f.migrated[len(f.program.cost)] = per_count
+            f.migrated_rate = max(f.migrated_rate, f.rates.taxed(h.rate))
+            f.migrated_future = max(f.migrated_future, future)
     f.charges_of[len(p.cost)] = proceeds * charge_rate
     if per_count > 0:
         value -= per_count * f.rates.taxed(h.rate)
@@ -355,6 +368,8 @@ def _cover_bucket(f: Formulation, b: Bucket, allowed: Mapping[Term, set[Term]]) 
             f.setoff_cols[loss_term].append(s)
             if loss_term == Term.SHORT:
                 f.short_loss_to[b] = s
+            else:
+                f.long_loss_to[b] = s
             if term == Term.LONG:
                 f.lt_row[s] = -1.0
     if exemptable and b0.exemption > 0:

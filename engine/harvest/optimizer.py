@@ -46,6 +46,8 @@ from decimal import ROUND_CEILING, Decimal
 from typing import Callable, Sequence
 
 from engine.harvest import formulation as fm
+from engine.harvest import loss_chain as lc
+from engine.harvest import migration_room as mr
 from engine.harvest import reach as rc
 from engine.harvest.evaluation import Outcome, allowance_of, evaluate
 from engine.harvest.program import TIME_LIMIT, Solved
@@ -56,9 +58,9 @@ from engine.policy.model import Investor, Policy
 from engine.tax.complete import portfolio_of
 from engine.tax.unrealised import Holding
 
-__all__ = ["HarvestPlan", "InvestorPlan", "Outcome", "Progress", "Queue", "Solution", "SolverStopped", "TIME_LIMIT",
-           "allowance_of", "evaluate", "future_rate", "parts_for", "plan_year_end", "queues_of", "solve_investor",
-           "solve_within"]
+__all__ = ["HarvestPlan", "InfeasibleProgram", "InvestorPlan", "Outcome", "Progress", "Queue", "Solution",
+           "SolverStopped", "TIME_LIMIT", "allowance_of", "evaluate", "future_rate", "parts_for", "plan_year_end",
+           "queues_of", "solve_investor", "solve_within"]
 
 Progress = Callable[[int, int, str], None]  # (investors done, investors in all, the investor now solved)
 
@@ -73,6 +75,16 @@ class SolverStopped(Exception):
         super().__init__(f"{investor}: the optimizer found no plan within {limit}; give it more time "
                          "(--time-limit SECONDS)" if limit else
                          f"{investor}: the optimizer stopped without a plan ({status})")
+
+
+class InfeasibleProgram(Exception):
+    """HiGHS proved an investor's program infeasible. Selling nothing always fits the law's plans,
+    so the program has stopped expressing them: a bug in lotwise (the CLI's X001, exit 3), never
+    an empty plan (until issue 14 it was one; docs/harvesting.md, "Large books")."""
+
+    def __init__(self, investor: str):
+        self.investor = investor
+        super().__init__(f"{investor}: the year-end program admits no plan, not even selling nothing")
 
 
 @dataclass(frozen=True)
@@ -127,12 +139,8 @@ def solve_within(policy: Policy, investor: Investor, position: TaxPosition, queu
         if not any(f.columns.values()):
             return Solution({})
         solved = f.program.solve(log=solver_log, time_limit=time_limit)
-        if solved.status == "Infeasible":
-            # No plan at all, not even selling nothing: the program's own inconsistency, not a solve
-            # stopped short (seed 10,255 of the referee's richer instances: the allowance comes from the
-            # tax engine's cheapest set-off, the program's short-loss chain meets short-term gains first).
-            # Kept as before issue 14 (nothing sold) so that no plan changes; to be fixed in the program.
-            return Solution({})
+        if solved.status == "Infeasible":  # selling nothing always fits: the program is wrong (a bug)
+            raise InfeasibleProgram(investor.id)
         if solved.values is None and last is not None:  # the time limit bound a later solve first:
             break  # the last plan found stands, with its gap (or none)
         if solved.values is None:  # never an empty plan for a solve that stopped short (issue 14)
@@ -163,7 +171,8 @@ def _program(policy: Policy, investor: Investor, queues: Sequence[Queue], fy: in
         fm.add_minimum_redemption(f, q, cols)
         fm.add_loss_threshold(f, q, cols)
     fm.add_set_off(f, policy, investor, fy)
-    fm.add_short_loss_chain(f)
+    lc.add_loss_chain(f)
+    mr.add_migration_room(f)
     fm.add_exemption_room(f)
     fm.add_no_new_tax(f)
     fm.add_losses_used(f)

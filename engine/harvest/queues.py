@@ -12,8 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 from typing import Mapping, Sequence
 
+from engine.harvest.migration import saving_per_rupee, target_of
 from engine.plans.sell_choice import FUND_UNIT, SHARE, QueueKey, sale_part, stt_rate
 from engine.policy.model import Investor, Policy, Security
 from engine.tax.complete import law_of, portfolio_of, security_of
@@ -40,6 +42,7 @@ class Queue:
     preference: int  # 0 is the most preferred (the policy's order); len(order) for none
     minimum_amount: Decimal | None
     minimum_units: Decimal | None
+    saving: Fraction = Fraction(0)  # per rupee of proceeds: the expense it saves by moving (migration.py)
 
 
 @dataclass(frozen=True)
@@ -78,11 +81,12 @@ def stop_of(lots: Sequence[Holding], never_short: bool, no_load: bool) -> tuple[
     return len(lots), None
 
 
-def preference_of(security: Security, order: Sequence[str], overweight: set[str]) -> int:
+def preference_of(security: Security, order: Sequence[str], overweight: set[str], moving: bool = False) -> int:
     """The queue's place in the policy's `prefer` order (0 the most preferred; len(order) for
-    none): the best-ranked of legacy-funds, overweight-assets and high-cost-funds it is one of."""
+    none): the best-ranked of legacy-funds, overweight-assets and high-cost-funds it is one of.
+    `moving`: a fund its asset consolidates out of counts as a legacy fund."""
     ranks = []
-    if security.legacy and "legacy-funds" in order:
+    if (security.legacy or moving) and "legacy-funds" in order:
         ranks.append(order.index("legacy-funds"))
     if security.asset in overweight and "overweight-assets" in order:
         ranks.append(order.index("overweight-assets"))
@@ -95,7 +99,7 @@ def charge_rate_of(policy: Policy, ident: str, as_of: date) -> Decimal:
     """Charges per rupee of proceeds of selling the security `ident` and buying back: STT on the
     sale, stamp duty (and any STT) on the rebuy, of the replacement fund for a legacy fund."""
     security = security_of(policy, ident)
-    rebuy = portfolio_of(policy).security(security.replacement) if security.legacy and security.replacement else security
+    rebuy = target_of(policy, security) or security
     rebuy_charges = sum((c.rate for c in law_of(policy).charges_on(rebuy or security, ChargedOn.PURCHASE, as_of)), ZERO)
     return stt_rate(policy, ident, as_of) + rebuy_charges
 
@@ -125,8 +129,10 @@ def queues_of(policy: Policy, investor: Investor, holdings: Sequence[Holding], a
         eligible, stop = stop_of(lots, never_short, no_load)
         queues.append(Queue(key, tuple(lots), eligible, stop, SHARE if security.exchange_traded else FUND_UNIT,
                             tuple(rate(security.tax_class, h.lot.acquired) for h in lots),
-                            charge_rate_of(policy, key[2], as_of), preference_of(security, order, overweight),
-                            security.minimum_redemption, security.minimum_redemption_units))
+                            charge_rate_of(policy, key[2], as_of),
+                            preference_of(security, order, overweight, target_of(policy, security) is not None),
+                            security.minimum_redemption, security.minimum_redemption_units,
+                            saving_per_rupee(policy, key[2])))
     return queues
 
 

@@ -26,6 +26,9 @@ def reach_of(queues: Sequence[Queue], baseline: Baseline) -> dict[QueueKey, int]
     # every loss there is counted as if it could meet long-term gains.
     room = max(0.0, float(baseline.allowance) + float(sum(baseline.base_loss.values(), Fraction(0)))
                - float(long_gains)) + 1.0  # a rupee of slack for floats
+    # Migration (migration.py): the program lets net LTCG exceed the allowance by at most the
+    # long-term gains of the queues whose sale saves expense (add_migration_room), room for every queue.
+    room += sum(max(0.0, counted(h)) for q in queues if q.saving > 0 for h in q.holdings[:q.eligible])
     extra = {q.key: net_loss_room(q) for q in queues}
     others = sum(extra.values())
     reach: dict[QueueKey, int] = {}

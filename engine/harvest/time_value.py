@@ -26,10 +26,13 @@ from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 
+from engine.harvest.migration import target_of
 from engine.harvest.queues import Queue, future_rate
+from engine.plans.month_plan import preferred_fund
 from engine.plans.sell_choice import QueueKey
 from engine.policy.model import Investor, Policy
-from engine.tax.complete import portfolio_of, security_of
+from engine.tax.complete import security_of
+from engine.vocabulary import ProceedsUse
 
 ZERO = Fraction(0)
 
@@ -52,11 +55,17 @@ class Valuation:
 
     def rebuy_rate(self, ident: str) -> Decimal:
         """The future rate (with cess) of units bought on as_of with the proceeds of selling
-        `ident`: the replacement's for a legacy fund that names one, else the fund's own."""
+        `ident`: those of the fund the money moves into (migration.target_of: a legacy fund's
+        replacement, the fund its asset consolidates into), else, where the proceeds are
+        reallocated by the buying rule, of the fund that rule buys for the sold fund's own asset
+        (month_plan.preferred_fund: the program picks the sales before the rule places the money,
+        so the money is assumed to stay in its asset), else the fund's own."""
         if ident not in self.rebuy_rates:
             security = security_of(self.policy, ident)
-            rebuy = (portfolio_of(self.policy).security(security.replacement)
-                     if security.legacy and security.replacement else None) or security
+            rule = self.policy.harvest
+            rebuy = target_of(self.policy, security) or (
+                preferred_fund(self.policy, security.asset) if rule is not None
+                and rule.proceeds == ProceedsUse.REALLOCATE else None) or security
             self.rebuy_rates[ident] = future_rate(self.policy, self.investor, rebuy.tax_class, self.as_of,
                                                   self.as_of, self.fy)
         return self.rebuy_rates[ident]

@@ -30,6 +30,8 @@ from typing import Any, Callable, Mapping, Sequence
 from engine.harvest.audit import Code, Decision, all_decisions
 from engine.fmv import FmvTable
 from engine.harvest.optimizer import TIME_LIMIT, HarvestPlan, InvestorPlan, Progress, plan_year_end
+from engine.harvest.migration import target_of
+from engine.harvest.migration_report import migration_json, move_taxes
 from engine.harvest.time_value import time_terms
 from engine.plans.month_plan import (BuyOrder, Unplaced, buy_order, buy_orders, drifts_of, orders_day, values_after,
                                values_by_asset)
@@ -82,15 +84,14 @@ def net_rupees(order: SellOrder) -> int:
 
 def _rebuys(policy: Policy, harvest: HarvestPlan, holdings: Sequence[Holding],
             price_of: Callable[[str, date], Price | None]) -> tuple[list[BuyOrder], list[Unplaced]]:
-    """Each sale's net proceeds back into the same fund (a legacy fund's into its replacement)."""
+    """Each sale's net proceeds back into the same fund (a legacy fund's into its replacement, a
+    consolidated fund's into the fund its asset consolidates into: migration.target_of)."""
     folios = accounts_of(holdings)
     wanted: dict[tuple[str, str, str], int] = {}  # (investor, account, fund) -> rupees, in order of the sales
     for ip in harvest.investors:
         for order in ip.outcome.orders:
             security = security_of(policy, order.security)
-            target = security
-            if security.legacy and security.replacement:
-                target = portfolio_of(policy).security(security.replacement) or security
+            target = target_of(policy, security) or security
             rupees = net_rupees(order)
             if rupees <= 0:
                 continue
@@ -244,10 +245,12 @@ def json_body(plan_id: str, hashes: Mapping[str, str], options: Mapping[str, obj
     h = p.harvest
     orders: list[dict[str, object]] = []  # JSON
     for ip in h.investors:
+        taxes = move_taxes(ip.outcome)  # a move's share of the tax it adds; "0.00" otherwise (no new tax)
         for o in ip.outcome.orders:
             orders.append({"date": p.orders_on.isoformat(), "investor": o.investor, "account": o.account,
                            "security": o.security, "asset": o.asset, "side": Side.SELL, "amount": str(o.amount),
-                           "units": str(o.units), "price": str(o.price), "tax": "0.00", "stt": str(o.stt),
+                           "units": str(o.units), "price": str(o.price),
+                           "tax": taxes.get((o.account, o.security), "0.00"), "stt": str(o.stt),
                            "exit_load": str(o.exit_load),
                            "lots": [{"lot": s.lot_id, "acquired": s.acquired.isoformat(), "units": str(s.units),
                                      "proceeds": str(s.proceeds), "basis": str(s.basis), "gain": str(s.gain),
@@ -276,6 +279,7 @@ def json_body(plan_id: str, hashes: Mapping[str, str], options: Mapping[str, obj
             "tax_saved": str(ip.outcome.tax_saved),
             "step_up": str(ip.outcome.step_up),
             **time_terms(ip.outcome.valuation, ip.outcome.status_cost),
+            **migration_json(ip.outcome),
             "exit_loads": str(ip.outcome.exit_loads),
             "charges": str(ip.outcome.charges),
             "before": year_json(ip.outcome.before),

@@ -79,8 +79,14 @@ class MonthPlan:
 
 
 def preferred_fund(policy: Policy, asset: str) -> Security | None:
-    """The fund new money buys for an asset: its first declared fund that is not legacy."""
-    return next((s for s in portfolio_of(policy).funds_for(asset) if not s.legacy), None)
+    """The fund new money buys for an asset: the fund the asset consolidates into (`consolidate into
+    SECID`, never legacy: V363), else its first declared fund that is not legacy."""
+    portfolio = portfolio_of(policy)
+    into = next((a.consolidate_into for a in portfolio.assets if a.name == asset), None)
+    chosen = portfolio.security(into) if into is not None else None
+    if chosen is not None and not chosen.legacy:
+        return chosen
+    return next((s for s in portfolio.funds_for(asset) if not s.legacy), None)
 
 
 def values_by_asset(holdings: Sequence[Holding]) -> dict[str, Decimal]:

@@ -118,6 +118,7 @@ class Asset(Node):
     target: Lit
     band: Lit | None = None
     tax_class: Lit | None = None
+    consolidate_into: Lit | None = None  # `consolidate into SECID`
 
     @property
     def key(self) -> tuple[object, ...]:
@@ -280,6 +281,13 @@ class ExpectedGrowth(Node):
     """`expect growth of RATE a year`."""
 
     rate: Lit
+
+
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # Node's
+class ExpenseSavings(Node):
+    """`value expense savings over YEARS years`."""
+
+    years: Lit
 
 
 @dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # Node's

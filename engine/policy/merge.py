@@ -81,6 +81,7 @@ def describe_key(node: ast.Node) -> str:
         "charge": "the same charge", "index": "an index for the same year", "use": "the same `use`",
         "FutureTaxValue": "the value of future tax", "ExpectedGrowth": "the expected growth",
         "HarvestWhen": "a harvest trigger of this kind (and window)",
+        "ExpenseSavings": "the value of expense savings",
     }
     return words.get(str(node.key[0]), "this statement")
 

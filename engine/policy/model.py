@@ -70,6 +70,11 @@ class Asset(Model):
     target: Decimal
     band: Decimal | None = None
     tax_class: str | None = None
+    consolidate_into: str | None = None  # `consolidate into SECID`: the asset's other funds move into it (harvest)
+
+    def to_json(self, *, exclude: frozenset[str] | set[str] = frozenset()) -> JSON:
+        """No `consolidate_into` key when none is stated: such a policy dumps (and hashes) as before."""
+        return super().to_json(exclude=exclude if self.consolidate_into is not None else {*exclude, "consolidate_into"})
 
 
 class Portfolio(Model):
@@ -168,6 +173,7 @@ class HarvestRule(Model):
     # None: not stated, which is `rebuy the same funds` (the behaviour before the statement existed)
     proceeds: ProceedsUse | None = None
     triggers: tuple[HarvestTrigger, ...] = ()  # `harvest when ...`: any one makes a harvest due
+    savings_years: int | None = None  # `value expense savings over N years` (docs/harvesting.md, "Migration")
 
     def to_json(self, *, exclude: frozenset[str] | set[str] = frozenset()) -> JSON:
         """No `discount_rate`, `horizon_years`, `growth_rate`, `proceeds` nor `triggers` key where the
@@ -177,6 +183,8 @@ class HarvestRule(Model):
                     if getattr(self, name) is None}
         if not self.triggers:
             unstated.add("triggers")
+        if self.savings_years is None:
+            unstated.add("savings_years")
         return super().to_json(exclude={*exclude, *unstated})
 
     @property

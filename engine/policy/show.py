@@ -159,6 +159,9 @@ def as_text(policy: m.Policy, on: date) -> str:
                 notes = []
                 if s.legacy:
                     notes.append("legacy" + (f" -> {s.replacement}" if s.replacement else ""))
+                into = next((a.consolidate_into for a in p.assets if a.name == s.asset), None)
+                if into is not None and into not in (s.id, s.isin) and not (s.legacy and s.replacement):
+                    notes.append(f"consolidate -> {into}")
                 if s.exit_load:
                     notes.append("exit load " + ", ".join(f"{format_percent(x.rate)} within {x.within}"
                                                            for x in s.exit_load))
@@ -254,5 +257,7 @@ def _rules_text(policy: m.Policy) -> list[str]:
             parts.append(f"due when an asset is {format_percent(t.below)} below its high of the last {t.window}"
                          if t.window is not None and t.below is not None
                          else f"due when unrealised long-term losses exceed {format_inr(t.amount or Decimal(0))}")
+        if h.savings_years is not None:
+            parts.append(f"expense savings valued over {h.savings_years} year{'s' if h.savings_years != 1 else ''}")
         out.append("Harvesting: " + "; ".join(parts))
     return out

@@ -110,6 +110,12 @@ CATALOGUE: tuple[MistakeClass, ...] = (
         'harvest { rebuy the funds }',
         'harvest { rebuy the same fund }',
     )),
+    MistakeClass("P132", "savings-horizon", (
+        'harvest { value expense savings over 5 }',
+        'harvest { value expense savings for 5 years }',
+        'harvest { value expense savings of 5 years }',
+        'harvest { value expense savings over 5 yrs }',
+    )),
 )
 # Words a user may write for reallocating the harvest's money, where a statement starts.
 _PROCEEDS_WORDS = {"reinvest", "redeploy", "allocate", "invest", "reinvestment", "reallocation"}
@@ -307,6 +313,11 @@ def _proceeds_wording(token: Token, span: Span, got: str, text: str, lark: Lark,
                  "`rebuy the same funds` (the default)")
 
 
+def _savings_horizon(token: Token, span: Span, got: str, text: str, lark: Lark, state: State) -> Diagnostic:
+    return error("P132", f"unexpected {got}: expense savings are valued over a number of years", span,
+                 "write value expense savings over 5 years")
+
+
 _HANDLERS: dict[str, Callable[..., Diagnostic]] = {
     "missing-percent": _missing_percent,
     "missing-open-brace": _missing_open_brace,
@@ -319,6 +330,7 @@ _HANDLERS: dict[str, Callable[..., Diagnostic]] = {
     "percent-for-amount": _percent_for_amount,
     "rate-per-year": _rate_per_year,
     "proceeds-wording": _proceeds_wording,
+    "savings-horizon": _savings_horizon,
 }
 
 

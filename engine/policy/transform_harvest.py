@@ -37,3 +37,6 @@ class HarvestStatements:
         kids, at = branch(tree.children[0]).children, self.span(tree)  # [amount] or [PERCENT, duration]
         return (ast.HarvestWhen(kind="long-term-losses", amount=self.amount(kids[0]), span=at) if len(kids) == 1 else
                 ast.HarvestWhen(kind="drawdown", below=self.percent(kids[0]), window=self.duration(kids[1]), span=at))
+
+    def b_savings_stmt(self, tree: PTree) -> ast.ExpenseSavings:
+        return ast.ExpenseSavings(years=self.read(tree.children[0], literals.read_int), span=self.span(tree))

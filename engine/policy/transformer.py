@@ -208,8 +208,8 @@ class Builder(HarvestStatements):
         return ast.Asset(
             name=self.string(name), target=self.percent(target),
             band=self.percent(band.children[0]) if band else None,
-            tax_class=self.read(cls.children[0], str) if cls else None,
-            span=self.span(tree),
+            tax_class=self.read(cls.children[0], str) if cls else None, span=self.span(tree),
+            consolidate_into=self.read(attrs["consolidate_cont"].children[0], str) if "consolidate_cont" in attrs else None,
         )
 
     def b_security_stmt(self, tree: PTree) -> ast.Security:

@@ -37,7 +37,8 @@ class PortfolioChecker(BaseChecker):
                 self.unknown_class(node.tax_class, class_names)
             assets.append(m.Asset(name=node.name.value, target=node.target.value,
                                   band=node.band.value if node.band else None,
-                                  tax_class=node.tax_class.value if node.tax_class else None))
+                                  tax_class=node.tax_class.value if node.tax_class else None,
+                                  consolidate_into=node.consolidate_into.value if node.consolidate_into else None))
         if asset_nodes and total != ONE:
             self.err("V301", f"the targets add up to {format_percent(total)}, not 100%", block.header,
                      "change the targets so that they add up to exactly 100%")
@@ -57,6 +58,7 @@ class PortfolioChecker(BaseChecker):
                 self.warn("V325", f"legacy {sec.id} holds \"{sec.asset}\" but its replacement holds "
                           f"\"{by_id[sec.replacement].asset}\"", stated.span,
                           "a replacement usually holds the same asset")
+        self.consolidations(asset_nodes, by_id, declared)
         buyable = {s.holds.value for s in security_nodes if s.holds and not s.legacy}
         for node in asset_nodes:
             if node.name.value not in buyable:
@@ -199,3 +201,20 @@ class PortfolioChecker(BaseChecker):
             minimum_purchase=value_of(node.minimum_purchase), minimum_redemption=value_of(node.minimum_redemption),
             minimum_redemption_units=value_of(node.minimum_redemption_units),
             isin=value_of(node.isin), expense_ratio=value_of(node.expense_ratio))
+
+    def consolidations(self, asset_nodes: list[ast.Asset], by_id: dict[str, m.Security], declared: set[str]) -> None:
+        """`consolidate into SECID`: a declared security (V363) that holds the asset (V363)."""
+        for node in asset_nodes:
+            into = node.consolidate_into
+            if into is None:
+                continue
+            target = by_id.get(str(into.value))
+            if into.value not in declared:
+                self.err("V363", f"the fund to consolidate into, {into.value}, is not declared", into.span,
+                         f'declare it: fund {into.value} "Name" holds "{node.name.value}"')
+            elif target is not None and target.asset != node.name.value:
+                self.err("V363", f"{into.value} holds \"{target.asset}\", not \"{node.name.value}\"", into.span,
+                         f"consolidate into a fund that holds \"{node.name.value}\"")
+            elif target is not None and target.legacy:
+                self.err("V363", f"{into.value} is legacy: the asset cannot consolidate into it", into.span,
+                         f"consolidate into a fund of \"{node.name.value}\" that is not legacy")

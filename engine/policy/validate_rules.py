@@ -113,6 +113,10 @@ class RuleChecker(BaseChecker):
                          future.years.span, "the years until the rebought units are expected to be sold")
         if growth is not None:
             self.percent(growth.rate, "an expected growth")
+        savings = one(items, ast.ExpenseSavings)
+        if savings is not None and savings.years.value is not None and not 1 <= savings.years.value <= MAX_HORIZON:
+            self.err("V362", f"expense savings are valued over 1 to {MAX_HORIZON} years, not {savings.years.text}",
+                     savings.years.span, "the years the cheaper fund is expected to be held, e.g. `over 5 years`")
         return m.HarvestRule(
             realise_gains=gains is not None,
             margin=gains.margin.value if gains and gains.margin else Decimal(0),
@@ -126,7 +130,8 @@ class RuleChecker(BaseChecker):
             horizon_years=future.years.value if future else None,
             growth_rate=growth.rate.value if growth else None,
             proceeds=ProceedsUse(proceeds.use.value) if proceeds else None,
-            triggers=self.harvest_triggers(items))
+            triggers=self.harvest_triggers(items),
+            savings_years=savings.years.value if savings else None)
 
     def harvest_triggers(self, items: tuple[ast.Node, ...]) -> tuple[m.HarvestTrigger, ...]:
         """`harvest when ...`, in the order stated: a drawdown above 0% up to 100% (V304) over a

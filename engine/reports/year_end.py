@@ -35,10 +35,10 @@ def _investor_lines(inv: Mapping[str, Any]) -> list[str]:
                  inr(str(sum(Decimal(l["amount"]) for l in a["carry_forward"])))],
             ], ["", "before", "after"], disable_numparse=True),
             f"value of the plan: {inr(inv['value'])} = tax saved {inr(inv['tax_saved'])} + future tax avoided "
-            f"{inr(inv['step_up'])}{_present(inv)}{_status(inv, ' - ')} - exit loads {inr(inv['exit_loads'])} - "
+            f"{inr(inv['step_up'])}{_present(inv)}{_status(inv, ' - ')}{_moving(inv)} - exit loads {inr(inv['exit_loads'])} - "
             f"STT and stamp duty {inr(inv['charges'])} (the plan may leave net LTCG up to {inr(inv['allowance'])})"] + \
         ([f"not proven the best: the optimizer's time limit bound; no plan is worth more than {inr(inv['gap'])} above "
-          "this one"] if "gap" in inv else [])
+          "this one"] if "gap" in inv else []) + migration_lines(inv)
 
 
 def _present(inv: Mapping[str, Any]) -> str:
@@ -63,6 +63,12 @@ def _status(inv: Mapping[str, Any], joint: str) -> str:
         return ""
     return (f"{joint}tax status lost by rebuys {inr(inv['status_cost'])} (growth of "
             f"{format_percent(Decimal(t['growth_rate']))} a year taxed at the rebought units' rate)")
+
+
+def _moving(inv: Mapping[str, Any]) -> str:
+    """The expense a migration saves, less the step-up of the gains it pays tax on, where the plan says."""
+    m = inv.get("migration")
+    return "" if not isinstance(m, dict) else f" + expense saved by moving, net {inr(m['value'])}"
 
 
 def _years(n: int) -> str:
@@ -185,8 +191,10 @@ def markdown(body: Body) -> str:
                   f"| exemption used (s.112A) | {inr(b['exemption_used'])} | {inr(a['exemption_used'])} |",
                   f"| tax with cess | {inr(b['total_tax'])} | {inr(a['total_tax'])} |", "",
                   f"Value of the plan: {inr(inv['value'])} (tax saved {inr(inv['tax_saved'])}, future tax "
-                  f"avoided {inr(inv['step_up'])}{md(_present(inv))}{md(_status(inv, ', '))}, exit loads "
-                  f"{inr(inv['exit_loads'])}, STT and stamp duty {inr(inv['charges'])}).", ""]
+                  f"avoided {inr(inv['step_up'])}{md(_present(inv))}{md(_status(inv, ', '))}"
+                  f"{md(_moving(inv).replace(' + ', ', '))}, exit loads "
+                  f"{inr(inv['exit_loads'])}, STT and stamp duty {inr(inv['charges'])}).", ""] + \
+            [f"- {md(line)}" for line in migration_lines(inv)] + ([""] if "migration" in inv else [])
     lines += ["## Orders", "", "| date | investor | account | security | side | amount | units |",
               "|---|---|---|---|---|---:|---:|"]
     for o in body["orders"]:
@@ -213,3 +221,26 @@ def markdown(body: Body) -> str:
     lines += ["", "## Inputs", "", "| input | hash or value |", "|---|---|"]
     lines += [f"| {k} | `{v}` |" for k, v in body["inputs"].items()]
     return "\n".join(lines) + "\n"
+
+
+def migration_lines(inv: Mapping[str, Any]) -> list[str]:
+    """The text plan's lines: "the tax of Rs X is recovered in N months by the 1.4% lower expense ratio"."""
+    from engine.literals import format_inr, format_percent
+
+    m = inv.get("migration")
+    if not isinstance(m, dict):
+        return []
+    lines = []
+    for move in m["moves"]:
+        gap = format_percent(Decimal(move["expense_ratio_gap"]))
+        head = f"moving {format_inr(Decimal(move['amount']))} from {move['security']} into {move['into']} saves " \
+               f"{format_inr(Decimal(move['saving_a_year']))} a year"
+        if Decimal(move["tax"]) > 0:
+            lines.append(f"{head}: the tax of {format_inr(Decimal(move['tax']))} is recovered in "
+                         f"{move['break_even_months']} months by the {gap} lower expense ratio")
+        else:
+            lines.append(f"{head} ({gap} lower expense ratio), without tax")
+    lines.append(f"expense saved over {_years(m['years'])} {format_inr(Decimal(m['expense_saved']))}, less the "
+                 f"step-up of the gains moved past the allowance {format_inr(Decimal(m['step_up_not_credited']))} "
+                 f"(not credited): {format_inr(Decimal(m['value']))}")
+    return lines

@@ -166,3 +166,31 @@ harvest at year end {{
     assert len(solves) == 2 and solves[1] > solves[0]
     assert ip.outcome.tax_saved == D("42.38") and ip.outcome.step_up == D("19.50")
     assert ip.outcome.tax_value == D("61.88")
+
+
+def test_a_short_term_loss_meets_taxed_long_term_gains_before_a_slab_gain(check):
+    # Issue 14 (seed 10,255 of the referee's richer instances, at scale). The year: LTCG 1,73,000,
+    # a debt STCG of 22,000 at slab (the investor states none) and an equity STCL of 11,000.
+    # The tax engine carves the exemption (1,25,000) out of the LTCG first, leaving a taxed
+    # tranche of 48,000 at 12.5%, which ranks before the slab gain of unknown rate: the loss
+    # meets it. Net LTCG 1,62,000, taxed 37,000: 4,625 + 4% cess = 4,810. The allowance is the
+    # year's own, 1,62,000 (above 1,25,000 - 1,000).
+    # The program's short-loss chain met every short-term bucket first: the loss went to the slab
+    # gain, net LTCG 1,73,000 > 1,62,000 whatever the plan (the loss lot below covers only
+    # 6,000), so HiGHS proved it infeasible and the plan sold nothing (tax value 0).
+    # The best plan: A whole, a long-term loss of 6,000 (100 units at 1,000, cost 1,06,000),
+    # set off against the taxed LTCG: net LTCG 1,56,000, taxed 31,000: 3,875 + 155 = 4,030,
+    # saving 780; its step-down at 7% over 10 years is 6,000 x 13% x 1/1.07^10 = 780 x
+    # 0.5083492921 = 396.51, so the tax value is 780 - 396.51 = 383.49. B behind it (gain
+    # 50,000) would be taxed: each rupee pays 13% now for 6.6% of step-up, and no new tax.
+    policy = _policy(check, more="value future tax at 7% a year over 10 years",
+                     assets='asset "Equity" 100% class equity\n    asset "Debt" 0% class specified-fund',
+                     funds='fund DEBT "Debt fund" holds "Debt"')
+    year = [_part(173000, "long-term", D("0.125")), _part(22000, "short-term", "slab", "specified-fund", False),
+            _part(-11000, "short-term", D("0.2"))]
+    ip = _plan(policy, [(date(2022, 5, 10), 100, 106000), (date(2022, 6, 10), 100, 50000)], "1000", year)
+    before, after = ip.outcome.before, ip.outcome.after
+    assert (before.net_ltcg, before.total_tax, ip.allowance) == (D(162000), D(4810), D(162000))
+    assert ip.units == {("asha", "F1", "EQ"): D(100)}
+    assert (after.net_ltcg, after.total_tax) == (D(156000), D(4030))
+    assert (ip.outcome.tax_saved, ip.outcome.step_up, ip.outcome.tax_value) == (D(780), D("-396.51"), D("383.49"))

@@ -162,9 +162,12 @@ def _feasible(policy, outcome, allowance, relaxed=frozenset()) -> bool:
     names of those left out, for tests/harvest/test_audit.py)."""
     rule = policy.harvest
     after, before = outcome.after, outcome.before
-    if after.total_tax > before.total_tax and "no-new-tax" not in relaxed:
+    # Migration (issue 14): net LTCG may pass the allowance by the long-term gains of a move out of a
+    # fund, and the tax rise by their tax (at most 12.5% x 1.04 = 13%; a rupee for the tax's rounding).
+    excess = min(max(D(0), after.net_ltcg - allowance), outcome.migrated_gains)
+    if after.total_tax > before.total_tax + (excess * D("0.13") + 1 if excess else 0) and "no-new-tax" not in relaxed:
         return False  # a taxed gain: "never above" the exemption
-    if after.net_ltcg > allowance and "exemption" not in relaxed:
+    if after.net_ltcg > allowance + outcome.migrated_gains and "exemption" not in relaxed:
         return False  # net LTCG after set-off above the exemption less the margin
     short_gains = sum((p.gain for p in outcome.parts if p.term == "short-term" and p.gain > 0), D(0))
     limit = rule.short_term_gains_limit if rule else D(0)
@@ -379,24 +382,19 @@ def test_optimizer_matches_exhaustive_search_on_richer_instances(tmp_path, block
         assert ip.outcome.tax_value >= best.tax_value - 1, (seed, ip.outcome.tax_value, best.tax_value, ip.units)
 
 
-# Open (issue 14, found over seeds 10,000-11,999 of the richer instances): the program's
-# short-loss chain (formulation.add_short_loss_chain) meets the year's slab-rate short-term gains with a
-# short-term loss first, while the tax engine takes the cheapest set-off; with no slab rate stated the
-# slab gains are taxed at nothing, so the engine sets the short-term loss against the costly debt fund's
-# taxed long-term gain and the whole sale is tax-free, which the program, seeing a few rupees taxed
-# ("never above" the exemption), refuses. 10,325: the debt fund's Rs 300 gain less the index fund's
-# Rs 160 loss, Rs 140 covered by the debt fund's Rs 180 short-term loss: 140 x 13% = Rs 18.20 of step-up
-# (the plan Rs 0.23). 11,148: Rs 630 - 280 = 350 covered by Rs 360: Rs 45.50 (the plan Rs 2.65 for 48.15).
-# 10,381 (Rs 0.27 for 1.57), 10,871 (Rs 0.56 for 3.16) and 11,572 (Rs 0.75 for 2.05): a brought-forward
-# short-term loss covers what is left of a debt gain after a long-term loss; 11,839 (Rs 0 for 1.01, no
-# costly funds): it covers a debt fund's taxed long-term gains of Rs 7.80; 10,604 (Rs 4.35 for 7.07):
-# a short-term slab loss of the debt fund against slab and 20% short-term gains realised; 11,956
-# (Rs 1.21 for 5.00, not analysed to the rupee): short-term losses beside Rs 25 of slab gains. Not a
-# rounding matter (with every fund count whole the plans are the same, 10,604 Rs 4.38); the `chain`
-# part of issue 14.
-@pytest.mark.xfail(reason="the program's short-loss chain is not the tax engine's cheapest set-off", strict=False)
+# Issue 14, found over seeds 10,000-11,999 of the richer instances with the costly funds: before the loss
+# chain took the tax engine's order (loss_chain.py) the program met the year's slab-rate short-term gains
+# with a short-term loss first, while the engine, with no slab rate stated, sets it against a taxed
+# long-term gain, so these plans fell short (with every fund count whole too, so not a rounding matter).
+# 10,325: the costly debt fund's Rs 300 gain less the index fund's Rs 160 loss, Rs 140 covered by the debt
+# fund's Rs 180 short-term loss: 140 x 13% = Rs 18.20 of step-up (the plan was Rs 0.23). 11,148: Rs 630 -
+# 280 = 350 covered by Rs 360: Rs 48.15 with a stock's gain (was Rs 2.65). 10,381 (Rs 0.27 for 1.57),
+# 10,871 (0.56 for 3.16) and 11,572 (0.75 for 2.05): a brought-forward short-term loss covers what is left
+# of a debt gain after a long-term loss; 11,839 (0 for 1.01, no costly funds): it covers a debt fund's
+# taxed long-term gains of Rs 7.80; 10,604 (4.35 for 7.07) and 11,956 (1.21 for 5.00): short-term losses
+# beside slab and 20% short-term gains realised.
 @pytest.mark.parametrize("seed", [10_325, 10_381, 10_604, 10_871, 11_148, 11_572, 11_839, 11_956])
-def test_open_short_loss_chain_instances(tmp_path, seed):
+def test_short_loss_chain_instances_with_costly_funds(tmp_path, seed):
     policy, holdings, position, as_of, fy = _rich_instance(tmp_path, seed)
     (ip,) = plan_year_end(policy, holdings, position, as_of).investors
     investor = policy.portfolio.investors[0]

@@ -21,7 +21,8 @@ SHARED = {"engine", "engine.diagnostics", "engine.literals", "engine.transaction
 API_LAYER = {"engine.api", "engine.inputs", "engine.importing", "engine.new_book", "engine.status", "engine.gains",
              "engine.saved", "engine.opportunity"}
 ORDER = ("policy", "ledger", "book", "tax", "plans", "harvest", "reports", "api", "cli")
-FLOATS_ALLOWED = {"engine.harvest.program", "engine.harvest.formulation", "engine.harvest.reach", "engine.harvest.rounding"}
+FLOATS_ALLOWED = {"engine.harvest.program", "engine.harvest.formulation", "engine.harvest.reach", "engine.harvest.rounding",
+                  "engine.harvest.loss_chain", "engine.harvest.migration_room"}
 
 
 def stage(name: str) -> int:
