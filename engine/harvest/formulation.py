@@ -38,6 +38,8 @@ TIE_TOLERANCE = 1.0  # rupees of tax value the plan may be from the optimum (doc
 TIE_SHARE = 0.5  # at most this much for the tie-breaks (preference, charges, orders) together,
 # and engine/harvest/program.py GAP for the solver's proof of optimality.
 TERMS = (Term.SHORT, Term.LONG)
+CENT = Decimal("0.01")
+PART_ROUNDING = 0.01  # a partly sold lot's proceeds and basis are each rounded to the paisa (sell_choice.sale_part)
 
 Bucket = tuple[Term, Rate | None, bool]  # (term, rate, exemptable): gains taxed alike and met alike by losses and the exemption
 
@@ -134,6 +136,10 @@ class Formulation:
     short_gain_cols: dict[int, float] = field(default_factory=dict)
     charges_of: dict[int, float] = field(default_factory=dict)
     runs: dict[int, int] = field(default_factory=dict)  # a lot's column -> the column before it in its run
+    inexact: set[int] = field(default_factory=set)  # whole fund lots whose count's proceeds or basis is not whole paise
+    count_terms: dict[int, tuple[float, float, float]] = field(default_factory=dict)  # a fund lot's column ->
+    # (gain per count, its future rate, its exit load and status price per count): rounding.costly_parts
+    whole: frozenset[tuple[QueueKey, int]] = frozenset()  # fund lots (queue, index) sold in whole counts
     futures: dict[Decimal, float] = field(default_factory=dict)  # a few distinct future rates, each converted once
     # filled by add_set_off:
     ordered: list[Bucket] = field(default_factory=list)
@@ -182,7 +188,8 @@ def _is_plain(q: Queue, reach: int, order_len: int) -> bool:
 
 def add_lots(f: Formulation, q: Queue, reach: int) -> list[int]:
     """A column per lot of `q` in reach: counts of the quantum sold from it (whole for
-    exchange-traded units; fund units continuous, rounded by rounding.py), worth its gain x
+    exchange-traded units and for the fund lots of `f.whole`, engine/harvest/rounding.py; other
+    fund units continuous, rounded by rounding.py), worth its gain x
     its future rate (at its present value) less its exit load and the price of a worse status
     for the rebought units, less its tax where a gain is taxed now (the objective of
     docs/harvesting.md; STT and stamp duty only break ties). FIFO within an account
@@ -201,12 +208,14 @@ def add_lots(f: Formulation, q: Queue, reach: int) -> list[int]:
     # A status cost differs between lots of one bucket (a debt lot bought before 1 April 2023 and an
     # s.50AA lot behind it, both short-term now): then taking the later first could pay, so FIFO binaries.
     plain = _is_plain(q, reach, f.order_len) and not any(statuses[:reach])
+    # A fund's minimum redemption: whole counts, so that rounding down never takes an order below it.
+    minimum = q.minimum_amount is not None or q.minimum_units is not None
     for i, h in enumerate(q.holdings[:reach]):
         counts = int(h.lot.units / q.quantum)
         if counts == 0:
             break
         status = float(statuses[i]) if statuses else 0.0  # solver input
-        col, per_count = _lot_column(f, q, h, counts, futures[i], charge_rate, status)
+        col, per_count = _lot_column(f, q, h, counts, futures[i], charge_rate, status, minimum or (q.key, i) in f.whole)
         cols.append(col)
         add_fifo_step(f, chain, plain, col, counts, per_count, h)
     f.columns[q.key] = cols
@@ -214,7 +223,7 @@ def add_lots(f: Formulation, q: Queue, reach: int) -> list[int]:
 
 
 def _lot_column(f: Formulation, q: Queue, h: Holding, counts: int, future: float, charge_rate: float,
-                status: float = 0.0) -> tuple[int, float]:
+                status: float = 0.0, whole: bool = False) -> tuple[int, float]:
     """The lot's column, filed under its bucket (gains), its term's loss pool (losses), its
     queue's net and the preference and charge terms; with its gain per count. `status`: the
     price of the rebuy's status per rupee of proceeds (time_value.Valuation.status_costs)."""
@@ -235,7 +244,11 @@ def _lot_column(f: Formulation, q: Queue, h: Holding, counts: int, future: float
     f.charges_of[len(p.cost)] = proceeds * charge_rate
     if per_count > 0:
         value -= per_count * f.rates.taxed(h.rate)
-    col = p.var(0, counts, -value, integer=q.quantum == SHARE)
+    col = p.var(0, counts, -value, integer=q.quantum == SHARE or whole)
+    if q.quantum == FUND_UNIT:
+        f.count_terms[col] = (per_count, future, load + proceeds * status)
+    if whole and q.quantum == FUND_UNIT and ((h.price * q.quantum) % CENT or (h.basis * q.quantum / h.lot.units) % CENT):
+        f.inexact.add(col)
     if h.rate == RateKind.EXEMPT:
         pass  # an exempt gain is untaxed and meets no loss; an exempt loss is no loss
     elif per_count > 0:
@@ -261,7 +274,7 @@ def add_fifo_step(f: Formulation, chain: _Chain, plain: bool, col: int, counts: 
     if chain.previous is not None:  # this lot only after the one before is sold whole
         prev_col, prev_counts, prev_gain, prev_h = chain.previous
         if plain and per_count > 0 and 0 < per_count <= prev_gain and prev_h.exit_load == h.exit_load \
-                and bucket_of(prev_h) == bucket_of(h):
+                and bucket_of(prev_h) == bucket_of(h) and not p.integer[col] and not p.integer[prev_col]:
             f.runs[col] = prev_col  # the same run: no binary; rounding.py repacks it in FIFO order
             chain.run.append((col, counts))
             if chain.gate is not None:  # but behind the same gate as the run's first lot
@@ -404,9 +417,25 @@ def add_exemption_room(f: Formulation) -> None:
     the looser of the two), and the exemption used stays within the exemption less the margin."""
     p, b0 = f.program, f.baseline
     if f.lt_row:
-        p.row(f.lt_row, -INF, _f(Fraction(b0.allowance) - f.lt_base) + 1e-6)
+        p.row(f.lt_row, -INF, within(_f(Fraction(b0.allowance) - f.lt_base) + 1e-6, rounding_room(f, f.lt_row)))
     if f.exempt_cols:
         p.row({e: 1.0 for e in f.exempt_cols}, -INF, _f(b0.exemption))
+
+
+def rounding_room(f: Formulation, row: Mapping[int, float]) -> float:
+    """What the paise can add to a sum of gains the program counts in whole counts: each queue
+    sells at most one lot in part (FIFO; a run is repacked into FIFO order), whose gain the tax
+    engine computes from proceeds and basis each rounded to the paisa: up to PART_ROUNDING more,
+    for a queue with a fund lot made whole (engine/harvest/rounding.py) whose count's proceeds or
+    basis is not whole paise (a continuous count is rounded down, and exchange-traded units are
+    left as they were before issue 14)."""
+    return PART_ROUNDING * sum(1 for cols in f.columns.values() if any(c in row and c in f.inexact for c in cols))
+
+
+def within(bound: float, room: float) -> float:
+    """A limit on gains less the paise rounding can add, but never below what selling nothing
+    meets (a plan cannot un-realise)."""
+    return bound - room if bound - room >= 0 else min(bound, 0.0)
 
 
 def add_no_new_tax(f: Formulation) -> None:
@@ -431,7 +460,7 @@ def add_short_term_allowance(f: Formulation) -> None:
     (with none allowed, the queues already stop before a short-term gain: queues.stop_of)."""
     limit = f.baseline.short_limit
     if f.short_gain_cols and limit is not None and limit > 0:
-        f.program.row(f.short_gain_cols, -INF, _f(limit))
+        f.program.row(f.short_gain_cols, -INF, within(_f(limit), rounding_room(f, f.short_gain_cols)))
 
 
 def add_tie_breaks(f: Formulation, queues: Sequence[Queue]) -> None:

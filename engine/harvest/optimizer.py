@@ -51,9 +51,9 @@ from engine.harvest import loss_chain as lc
 from engine.harvest import migration_room as mr
 from engine.harvest import reach as rc
 from engine.harvest.evaluation import Outcome, allowance_of, evaluate
-from engine.harvest.program import STAGED_ABOVE, TIME_LIMIT
+from engine.harvest.program import STAGED_ABOVE, TIME_LIMIT, Solved
 from engine.harvest.queues import Queue, future_rate, parts_for, queues_of
-from engine.harvest.rounding import units_of
+from engine.harvest.rounding import ROUNDS, costly_parts, every_fund_lot, rounded, units_of
 from engine.plans.sell_choice import QueueKey, TaxPosition
 from engine.policy.model import Investor, Policy
 from engine.tax.complete import portfolio_of
@@ -128,11 +128,45 @@ def solve_within(policy: Policy, investor: Investor, position: TaxPosition, queu
     """Units to sell per queue: the program's optimum; with `prefer`, ties (within Re 1 of tax
     value) go to the policy's preference order, then less STT and stamp duty, then fewer orders;
     with `solver_log`, HiGHS's log goes to stderr. When `time_limit` seconds bind first, the
-    best plan found with its proven gap; none found: SolverStopped.
-    The builders are called in this one order: the program's columns and rows follow it."""
+    best plan found with its proven gap; none found: SolverStopped. Solved again, with whole
+    counts in the fund lots whose rounding was worth more than rounding.ROUNDING_SHARE, up to
+    rounding.ROUNDS times, then with every fund lot whole (each solve within `time_limit`)."""
     baseline = fm.baseline_of(policy, investor, position, fy)
-    f = fm.start(policy, investor, fy, baseline, as_of)
     reach = rc.reach_of(queues, baseline)
+    whole: frozenset[tuple[QueueKey, int]] = frozenset()  # fund lots in whole counts: engine/harvest/rounding.py
+    last: tuple[Solved, dict[QueueKey, list[int]]] | None = None
+    for attempt in range(ROUNDS + 1):
+        f, first = _program(policy, investor, queues, fy, baseline, as_of, reach, prefer, whole)
+        if not any(f.columns.values()):
+            return Solution({})
+        solved = _solve(f, first, prefer, solver_log, time_limit)
+        if solved.status == "Infeasible":  # selling nothing always fits: the program is wrong (a bug)
+            raise InfeasibleProgram(investor.id)
+        if solved.values is None and last is not None:  # the time limit bound a later solve first:
+            break  # the last plan found stands, with its gap (or none)
+        if solved.values is None:  # never an empty plan for a solve that stopped short (issue 14)
+            raise SolverStopped(investor.id, solved.status, time_limit)
+        solution, wholes = rounded(queues, f.columns, solved.values, f.runs, f.program.upper, baseline.threshold)
+        last = (solved, wholes)
+        more = costly_parts(f, queues, solution, wholes) if attempt < ROUNDS else set()
+        if not more:  # what rounding moved is within ROUNDING_SHARE: the plan stands
+            break
+        whole = whole | more if attempt + 1 < ROUNDS else every_fund_lot(f, queues)
+    assert last is not None  # the first solve gave a plan or raised
+    solved, wholes = last
+    units = units_of(queues, wholes)
+    if solved.optimal:
+        return Solution(units)
+    return Solution(units, Decimal(repr(solved.gap)).quantize(Decimal("0.01"), rounding=ROUND_CEILING))
+
+
+def _program(policy: Policy, investor: Investor, queues: Sequence[Queue], fy: int, baseline: fm.Baseline,
+             as_of: date, reach: dict[QueueKey, int], prefer: bool,
+             whole: frozenset[tuple[QueueKey, int]]) -> tuple[fm.Formulation, list[float]]:
+    """The investor's program, its fund lots `whole` in whole counts. The builders are called in
+    this one order: the program's columns and rows follow it."""
+    f = fm.start(policy, investor, fy, baseline, as_of)
+    f.whole = whole
     for q in queues:
         cols = fm.add_lots(f, q, reach[q.key])
         fm.add_minimum_redemption(f, q, cols)
@@ -144,23 +178,19 @@ def solve_within(policy: Policy, investor: Investor, position: TaxPosition, queu
     fm.add_no_new_tax(f)
     fm.add_losses_used(f)
     fm.add_short_term_allowance(f)
-    if not any(f.columns.values()):
-        return Solution({})
-    first = list(f.program.cost)  # the tax value alone
-    if prefer:
+    first = list(f.program.cost)  # the tax value alone, before the tie-breaks
+    if prefer and any(f.columns.values()):
         fm.add_tie_breaks(f, queues)
-    if prefer and len(f.program.cost) > STAGED_ABOVE:  # the ties in a second solve (docs/harvesting.md)
-        solved = f.program.solve_staged(first, log=solver_log, time_limit=time_limit)
-    else:
-        solved = f.program.solve(log=solver_log, time_limit=time_limit)
-    if solved.status == "Infeasible":  # selling nothing always fits: the program is wrong (a bug)
-        raise InfeasibleProgram(investor.id)
-    if solved.values is None:  # never an empty plan for a solve that stopped short (issue 14)
-        raise SolverStopped(investor.id, solved.status, time_limit)
-    units = units_of(queues, f.columns, solved.values, f.runs, f.program.upper, baseline.threshold)
-    if solved.optimal:
-        return Solution(units)
-    return Solution(units, Decimal(repr(solved.gap)).quantize(Decimal("0.01"), rounding=ROUND_CEILING))
+    return f, first
+
+
+def _solve(f: fm.Formulation, first: list[float], prefer: bool, solver_log: bool,
+           time_limit: float | None) -> Solved:
+    """One solve of the program; a large one (over STAGED_ABOVE columns) breaks its ties in a
+    second solve (docs/harvesting.md, "Large books")."""
+    if prefer and len(f.program.cost) > STAGED_ABOVE:
+        return f.program.solve_staged(first, log=solver_log, time_limit=time_limit)
+    return f.program.solve(log=solver_log, time_limit=time_limit)
 
 
 def plan_year_end(policy: Policy, holdings: Sequence[Holding], position: TaxPosition, as_of: date,

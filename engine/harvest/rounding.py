@@ -1,9 +1,22 @@
 """Units back from the solver's answer: the program's float counts made whole counts of each queue's quantum.
 
-Fund units are continuous in the program (branching on 0.001-unit counts is slow, and exact to within
-one count anyway): a part of a gain lot is rounded down and a part of a loss lot up, so that no rounding
-can add a taxed rupee. The solver's answer is floats (engine/harvest/program.py); they are read here
-and become Decimal units (whole counts x the quantum) before anything is reported.
+Exchange-traded units are integer in the program, and so are the fund lots whose counts were worth
+too much to round (below: issue 14, a continuous count rounded down could lose a whole count's worth
+at a kink of the set-off). Other fund units are continuous: a run's lots
+(engine/harvest/formulation.py) are repacked here in FIFO order, and a part of a gain lot is rounded
+down and a part of a loss lot up, so that no rounding can add a taxed rupee. The solver's answer is
+floats (engine/harvest/program.py); they are read here and become Decimal units (whole counts x the
+quantum) before anything is reported.
+
+Which fund lots are whole (`costly_parts`; docs/harvesting.md, "Whole counts"): rounding is exact to
+within what it moves, in each queue the one lot sold in part (FIFO), by less than one count, and one
+count of a lot can cost the plan's tax value at most its `worth`. After a solve, worth x the counts
+rounded away is added up over the lots sold in part: within ROUNDING_SHARE (the part of the Re 1
+promise, TIE_TOLERANCE, that the gap and the tie-breaks, TIE_SHARE, leave) the plan stands, as the
+program with continuous counts is a relaxation of the law's plans. Otherwise those lots are made whole
+(integer, outside any run) and the program solved again (engine/harvest/optimizer.py): branching is
+spent only where a count's worth was at stake (the referee's debt fund at Rs 3,00,000 a unit, Rs 150 of
+gain a count, where the program stopped at 0.933 counts and rounding lost the count).
 """
 
 from __future__ import annotations
@@ -11,11 +24,16 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Mapping, Sequence
 
+from engine.harvest.formulation import TIE_SHARE, TIE_TOLERANCE, Formulation
 from engine.harvest.queues import Queue
 from engine.plans.sell_choice import QueueKey
+from engine.vocabulary import RateKind
 
 ZERO = Decimal(0)
 SOLVER_TOLERANCE = 1e-4  # of a count: closer than this to a whole count is that count
+ROUNDING_SHARE = (TIE_TOLERANCE - TIE_SHARE) / 2  # rupees: half of what the gap and tie-breaks leave,
+# the other half for the paise the tax engine rounds a part's proceeds and basis to
+ROUNDS = 3  # solves with more lots made whole before every fund lot in reach is
 
 
 def repack_runs(queues: Sequence[Queue], columns: Mapping[QueueKey, list[int]], solution: Sequence[float],
@@ -67,14 +85,79 @@ def whole_counts(q: Queue, cols: Sequence[int], solution: Sequence[float], thres
     return wholes
 
 
-def units_of(queues: Sequence[Queue], columns: Mapping[QueueKey, list[int]], solution: Sequence[float],
-             runs: Mapping[int, int], upper: Sequence[float], threshold: Decimal | None) -> dict[QueueKey, Decimal]:
-    """Units to sell per queue (Decimal; queues sold from only) from the program's counts."""
+def rounded(queues: Sequence[Queue], columns: Mapping[QueueKey, list[int]], solution: Sequence[float],
+            runs: Mapping[int, int], upper: Sequence[float],
+            threshold: Decimal | None) -> tuple[list[float], dict[QueueKey, list[int]]]:
+    """The solution with its runs repacked, and each queue's whole counts per lot from it."""
     solution = repack_runs(queues, columns, solution, runs, upper)
+    return solution, {q.key: whole_counts(q, columns[q.key], solution, threshold) for q in queues}
+
+
+def units_of(queues: Sequence[Queue], wholes: Mapping[QueueKey, list[int]]) -> dict[QueueKey, Decimal]:
+    """Units to sell per queue (Decimal; queues sold from only) from the whole counts."""
     units: dict[QueueKey, Decimal] = {}
     for q in queues:
-        wholes = whole_counts(q, columns[q.key], solution, threshold)
-        total = sum((Decimal(w) * q.quantum for w in wholes), ZERO)
+        total = sum((Decimal(w) * q.quantum for w in wholes[q.key]), ZERO)
         if total > 0:
             units[q.key] = total
     return units
+
+
+def top_rate(f: Formulation) -> float:
+    """The highest rate (with cess) at which a gain of the year, realised or in the program, is
+    taxed now, or the investor's slab rate: what a rupee of loss can save, or a freed loss cover."""
+    rates = {rate for _, rate, _ in [*f.buckets, *f.baseline.base_gain]} | {RateKind.SLAB}
+    return max(f.rates.taxed(rate) for rate in rates)
+
+
+def worth(f: Formulation, col: int, top: float, down: bool) -> float:
+    """The most one count of a fund lot's column, taken away (`down`) or added, can cost the plan's
+    tax value (rupees). The tax of the year never falls with more gain or rises with more loss, so:
+    a gain given up costs its step-up (gain x its future rate; its exit load is saved); a loss
+    added costs its step-down and its exit load and the price of the rebuy's status; a loss given
+    up (the threshold's rounding) or a gain added can cost at most `top` a rupee now."""
+    gain, future, charges = f.count_terms[col]
+    if gain >= 0:
+        return gain * abs(future) if down else gain * top + charges
+    return -gain * top if down else -gain * abs(future) + charges
+
+
+def costly_parts(f: Formulation, queues: Sequence[Queue], solution: Sequence[float],
+                 wholes: Mapping[QueueKey, list[int]]) -> set[tuple[QueueKey, int]]:
+    """The continuous fund lots (queue, index) that rounding moved, when what it may have cost in
+    all (each one's worth x the counts moved) is more than ROUNDING_SHARE, or when it may have
+    broken a constraint: an order left a net loss the policy would not harvest (a gain lot rounded
+    down behind a loss: the program met the threshold with the part), or a loss lot was rounded
+    down (whole_counts, for the threshold), adding net gain that a limit on gains did not count;
+    else none."""
+    top = top_rate(f)
+    moved: set[tuple[QueueKey, int]] = set()
+    cost = 0.0
+    broken = False
+    for q in queues:
+        here = set()
+        for i, (col, whole) in enumerate(zip(f.columns[q.key], wholes[q.key])):
+            delta = abs(solution[col] - whole)
+            if col in f.count_terms and not f.program.integer[col] and delta > SOLVER_TOLERANCE:
+                cost += worth(f, col, top, whole < solution[col]) * delta
+                here.add((q.key, i))
+                # a loss given up (the threshold's rounding) adds net gain the program did not count
+                broken = broken or (f.count_terms[col][0] < 0 and whole < solution[col])
+        if here and _below_threshold(q, wholes[q.key], f.baseline.threshold):
+            broken = True
+        moved |= here
+    return moved if cost > ROUNDING_SHARE or broken else set()
+
+
+def _below_threshold(q: Queue, wholes: Sequence[int], threshold: Decimal | None) -> bool:
+    """The queue's order, in these whole counts, realises a net loss not larger than `threshold`."""
+    if not threshold:
+        return False
+    net = sum((h.gain / h.lot.units * q.quantum * w for h, w in zip(q.holdings, wholes)), ZERO)
+    return -threshold <= net < 0
+
+
+def every_fund_lot(f: Formulation, queues: Sequence[Queue]) -> frozenset[tuple[QueueKey, int]]:
+    """Every fund lot in reach: the last round's whole counts (each plan the program expresses
+    is then a plan of the law)."""
+    return frozenset((q.key, i) for q in queues for i, col in enumerate(f.columns[q.key]) if col in f.count_terms)

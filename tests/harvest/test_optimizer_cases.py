@@ -7,11 +7,14 @@ from datetime import date
 from decimal import Decimal as D
 
 from engine.harvest.optimizer import allowance_of, plan_year_end
+from engine.harvest.program import Program
 from engine.ledger.fifo import Ledger, Lot
 from engine.plans.sell_choice import TaxPosition
 from engine.tax.realised import RealisedPart
 from engine.tax.unrealised import value_lots
 from engine.transactions import Price
+
+SOLVE = Program.solve
 
 AS_OF = date(2026, 3, 20)  # FY 2025-26: long 12.5%, short 20%, cess 4%, exemption 1,25,000
 FY = 2025
@@ -113,6 +116,56 @@ def test_a_lot_inside_a_run_needs_every_lot_in_front_of_the_run_sold_first(check
     assert ip.units == {("asha", "F1", "EQ"): D("1048.775")}
     assert ip.outcome.after.net_ltcg == D("123999.75") and ip.outcome.after.total_tax == 0
     assert ip.outcome.tax_value == D("16119.97")  # 1,23,999.75 x 13%
+
+
+def test_a_taxed_debt_gain_covered_by_a_long_term_loss_is_sold_by_whole_counts(check, monkeypatch):
+    # Issue 14 (the referee's time instance 114). A 30% slab; STCG 800 (20%) and LTCG 1,21,000
+    # realised this FY: 4,000 of the exemption left. An equity fund at 3,50,000 a unit: 0.002 bought
+    # 2023-05-10 for 350 (+350 long-term), 0.002 the same day for 840 (-140 long-term), 0.001 bought
+    # 2025-12-15 for 560 (-210 short-term). A debt fund at 3,00,000: 0.003 bought 2023-02-01 for 450
+    # (+450: long-term after 24 months at 12.5%, not exemptable, 150 a count of 0.001) in front of
+    # 0.003 bought 2023-05-10 for 1,440 (-540, s.50AA). No growth: a rebuy of the debt fund has no
+    # status price. Without a plan the tax is 800 x 20% x 1.04 = 166.40.
+    # Best: all the equity fund and one count of the debt fund. The short-term loss meets the STCG:
+    # 590 x 20% = 118; the long-term loss 140 meets the debt gain 150, not the exempt equity gains:
+    # 10 x 12.5% = 1.25; tax (118 + 1.25) x 1.04 = 124.02, saved 42.38; step-up (350 - 140 - 210 +
+    # 150) x 13% = 19.50: tax value 61.88. Without the debt fund the loss of 140 meets exempt gains:
+    # 42 x 1.04 = 43.68, what the program gave when fund counts were continuous: it stopped the debt
+    # lot at 140 / 150 = 0.933 counts (beyond that the gain is taxed and worth nothing) and rounding
+    # down sold none of it (Rs 18.20 lost).
+    policy = check(f'''use "india"
+portfolio "P" {{
+    investor asha "Asha" slab 30%
+    asset "Equity" 100% class equity
+    asset "Debt" 0% class specified-fund
+    fund EQ "Equity fund" holds "Equity"
+    fund DEBT "Debt fund" holds "Debt"
+}}
+harvest at year end {{
+    realise gains up to the exemption
+    allow short-term gains up to Rs 500
+    expect growth of 0% a year
+}}
+''').policy
+    lots = [Lot((n,), "asha", "F1", security, day, D(units), D(cost), f"t:{n}", "BUY")
+            for n, (security, day, units, cost) in enumerate([
+                ("EQ", date(2023, 5, 10), "0.002", "350"), ("EQ", date(2023, 5, 10), "0.002", "840"),
+                ("EQ", date(2025, 12, 15), "0.001", "560"), ("DEBT", date(2023, 2, 1), "0.003", "450"),
+                ("DEBT", date(2023, 5, 10), "0.003", "1440")])]
+    prices = {"EQ": D(350000), "DEBT": D(300000)}
+    holdings, problems = value_lots(Ledger(tuple(lots), ()), policy, lambda s, d: Price(d, s, prices[s]), {}, AS_OF)
+    assert not problems
+    realised = [_part(800, "short-term", D("0.2")), _part(121000, "long-term", D("0.125"))]
+    solves = []
+    monkeypatch.setattr(Program, "solve", lambda self, *a, **k: solves.append(sum(self.integer)) or SOLVE(self, *a, **k))
+    (ip,) = plan_year_end(policy, holdings, TaxPosition(policy, FY, {"asha": realised}, {}), AS_OF).investors
+    assert ip.units == {("asha", "F1", "EQ"): D("0.005"), ("asha", "F1", "DEBT"): D("0.001")}
+    # Two solves (rounding.costly_parts): the first, fund counts continuous, stops the debt lot at
+    # 0.933 counts, rounded down to none: 0.933 x 150 x 13% = Rs 18.20 of step-up at stake, more than
+    # ROUNDING_SHARE (Rs 0.25); the second has that lot whole (an integer, and its FIFO binary).
+    assert len(solves) == 2 and solves[1] > solves[0]
+    assert ip.outcome.tax_saved == D("42.38") and ip.outcome.step_up == D("19.50")
+    assert ip.outcome.tax_value == D("61.88")
 
 
 def test_a_short_term_loss_meets_taxed_long_term_gains_before_a_slab_gain(check):
