@@ -72,7 +72,8 @@ def test_a_first_solve_stopped_short_gives_its_plan():
 def test_staged_solves_on_the_referee_instances(tmp_path, monkeypatch, kind):
     """80 instances of each of the referee's kinds, staged forced on every program (the shipped
     examples' programs are below STAGED_ABOVE: one solve, as before: the golden files). Where the
-    plans differ (15 investors of the plain kind, 25 of the rich, measured 2026-12-06) the staged
+    plans differ (15 investors of the plain kind, 19 of the rich since fund lots are made whole where
+    rounding costs (rounding.costly_parts; 25 before), measured 2026-12-06) the staged
     plan's tax value is at least one solve's, in some by up to Rs 0.23: one solve let the tie-breaks
     (up to TIE_SHARE) buy a few counts of fund units, worth tenths of a rupee at these scales, while
     it stayed within its GAP; the staged solve keeps the tax value first. Never less."""
@@ -91,4 +92,4 @@ def test_staged_solves_on_the_referee_instances(tmp_path, monkeypatch, kind):
             assert value >= value_one, (seed, who)
             if units != units_one:
                 other.append(seed)
-    assert len(other) == {"plain": 15, "rich": 25}[kind]
+    assert len(other) == {"plain": 15, "rich": 19}[kind]
