@@ -99,7 +99,8 @@ def _walk(book: Path) -> None:
         print(month_text(_warned(api.plan_month(opened, policy, AS_OF, given={"asha": 30000, "ravi": 20000},
                                                 remember=False, isin_db=isin))), end="")
     _step("4. The year-end harvest", "Each investor realises long-term gains up to the Rs 1.25 lakh exemption "
-          "less a Rs 1,000 margin, without tax, starting with the legacy fund; the money goes to the "
+          "less a Rs 1,000 margin, without tax, starting with the legacy fund, whose 1.4% higher expense "
+          "ratio the policy values over five years; future tax counts at its present value; the money goes to the "
           "underweight assets by the buying rule, so the harvest is also a tax-free rebalance (drift before "
           "and after below). The plan is saved with the hashes of its inputs.")
     print(f"$ lotwise plan year-end --as-of {day}")

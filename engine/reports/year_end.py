@@ -36,9 +36,16 @@ def _investor_lines(inv: Mapping[str, Any]) -> list[str]:
             ], ["", "before", "after"], disable_numparse=True),
             f"value of the plan: {inr(inv['value'])} = tax saved {inr(inv['tax_saved'])} + future tax avoided "
             f"{inr(inv['step_up'])}{_present(inv)}{_status(inv, ' - ')}{_moving(inv)} - exit loads {inr(inv['exit_loads'])} - "
-            f"STT and stamp duty {inr(inv['charges'])} (the plan may leave net LTCG up to {inr(inv['allowance'])})"] + \
+            f"STT and stamp duty {inr(inv['charges'])} (the plan may leave net LTCG up to {inr(inv['allowance'])}"
+            f"{_past_allowance(inv)})"] + \
         ([f"not proven the best: the optimizer's time limit bound; no plan is worth more than {inr(inv['gap'])} above "
           "this one"] if "gap" in inv else []) + migration_lines(inv)
+
+
+def _past_allowance(inv: Mapping[str, Any]) -> str:
+    """Where the policy values expense savings, a move out of a costly fund may take net LTCG past
+    the allowance (docs/harvesting.md, "Migration and consolidation"): the bound says so."""
+    return ", more by the gains of a move whose saving pays their tax" if "migration" in inv else ""
 
 
 def _present(inv: Mapping[str, Any]) -> str:

@@ -52,7 +52,7 @@ def test_the_script_of_the_docs_runs_on_the_family_example(family_book):
     assert lines[0].startswith("value on 2026-11-21: Rs ")
     assert any(line.startswith("buy ") and " for asha: Rs " in line for line in lines)
     # The README's plan (tests/harvest/test_year_end_plan.py, the demo): the same inputs, the same id.
-    assert "year-end plan YE-fe178ae44192 for FY 2026" in lines
+    assert "year-end plan YE-11ab1d88d326 for FY 2026" in lines
     assert [line.split(":")[0] for line in lines if "tax saved" in line] == ["asha", "ravi"]
 
 
@@ -71,7 +71,7 @@ def test_the_api_gives_what_the_commands_print(family_book):
     assert [str(i.exemption_left) for i in status.investors] == [i["exemption_left"] for i in shown["investors"]]
     with api.open_book(family_book, access=api.Access.OWN) as book:
         made = api.plan_year_end(book, policy, as_of, save=False)
-    assert made.plan_id == "YE-fe178ae44192" and not made.saved
+    assert made.plan_id == "YE-11ab1d88d326" and not made.saved
 
 
 def test_the_api_never_prints(family_book, capfd):
@@ -97,7 +97,7 @@ def test_the_api_keeps_its_precision_and_leaves_the_callers(family_book):
             policy = api.load_policy(book.get("policy")).policy
             made = api.plan_year_end(book, policy, as_of, save=False)
         assert decimal.getcontext().prec == 10
-    assert made.plan_id == "YE-fe178ae44192"
+    assert made.plan_id == "YE-11ab1d88d326"
 
 
 def test_the_api_refuses_with_a_message_or_diagnostics(family_book):

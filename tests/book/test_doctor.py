@@ -23,7 +23,7 @@ pytestmark = pytest.mark.slow  # a damaged family book, every reading command as
 REPO = Path(__file__).resolve().parents[2]
 FAMILY = REPO / "examples" / "family"
 AS_OF = "2026-11-21"
-PLAN = "YE-fe178ae44192"
+PLAN = "YE-11ab1d88d326"
 
 READ_TRANSACTIONS = (("lots",), ("status", "--as-of", AS_OF), ("gains", "--fy", "2025-26"),
                      ("plan", "month", "--as-of", AS_OF, "--dry-run"),

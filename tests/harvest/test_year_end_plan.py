@@ -603,8 +603,8 @@ def test_the_demo_walks_through_the_family_example(tmp_path, monkeypatch, capsys
                  "=== 4. The year-end harvest", "=== 5. Why?"):
         assert step in out
     # The README's plan: the same inputs, so the same id.
-    assert "Year-end plan YE-fe178ae44192 for FY 2026-27, as of 2026-11-21" in out
-    assert "SOLD-GAIN: Lot L3f40d66e" in out and "KEPT-EXEMPTION-FULL: Lot" in out
+    assert "Year-end plan YE-11ab1d88d326 for FY 2026-27, as of 2026-11-21" in out
+    assert "SOLD-GAIN: Lot L3f40d66e" in out and "KEPT-GAIN-NO-USE: Lot La4497209" in out
     assert list(tmp_path.iterdir()) == []  # the demo's book was temporary
 
 
