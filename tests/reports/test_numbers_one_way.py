@@ -24,7 +24,8 @@ pytestmark = pytest.mark.slow  # everything the examples print, through processe
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 # Keys whose values are not rupees: units, per-unit prices, fractions and rates.
 NOT_MONEY = {"units", "units_sold", "step_units", "price", "fmv", "nav", "weight", "drift", "total_drift",
-             "target", "band", "rate", "level", "ratio", "expense_ratio", "stt_rate", "exit_load_rate"}
+             "target", "band", "rate", "level", "ratio", "expense_ratio", "stt_rate", "exit_load_rate",
+             "discount_rate", "discount_factor", "growth_rate", "expense_ratio_gap"}
 EXPONENT = re.compile(r"-?\d+(\.\d+)?[eE][-+]?\d+")
 FINER_THAN_PAISE = re.compile(r"-?\d+\.\d{3,}")
 INTERNATIONAL = re.compile(r"(?:Rs|₹) ?-?\d{1,3}(?:,\d{3}){2,}|(?:Rs|₹) ?-?\d{3},")  # Rs 354,040 / Rs 1,234,567
