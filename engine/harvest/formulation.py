@@ -136,7 +136,7 @@ class Formulation:
     short_gain_cols: dict[int, float] = field(default_factory=dict)
     charges_of: dict[int, float] = field(default_factory=dict)
     runs: dict[int, int] = field(default_factory=dict)  # a lot's column -> the column before it in its run
-    inexact: set[int] = field(default_factory=set)  # whole fund lots whose count's proceeds or basis is not whole paise
+    inexact: set[int] = field(default_factory=set)  # fund lots whose count's proceeds or basis is not whole paise
     count_terms: dict[int, tuple[float, float, float]] = field(default_factory=dict)  # a fund lot's column ->
     # (gain per count, its future rate, its exit load and status price per count): rounding.costly_parts
     whole: frozenset[tuple[QueueKey, int]] = frozenset()  # fund lots (queue, index) sold in whole counts
@@ -247,7 +247,7 @@ def _lot_column(f: Formulation, q: Queue, h: Holding, counts: int, future: float
     col = p.var(0, counts, -value, integer=q.quantum == SHARE or whole)
     if q.quantum == FUND_UNIT:
         f.count_terms[col] = (per_count, future, load + proceeds * status)
-    if whole and q.quantum == FUND_UNIT and ((h.price * q.quantum) % CENT or (h.basis * q.quantum / h.lot.units) % CENT):
+    if q.quantum == FUND_UNIT and ((h.price * q.quantum) % CENT or (h.basis * q.quantum / h.lot.units) % CENT):
         f.inexact.add(col)
     if h.rate == RateKind.EXEMPT:
         pass  # an exempt gain is untaxed and meets no loss; an exempt loss is no loss
@@ -426,10 +426,13 @@ def rounding_room(f: Formulation, row: Mapping[int, float]) -> float:
     """What the paise can add to a sum of gains the program counts in whole counts: each queue
     sells at most one lot in part (FIFO; a run is repacked into FIFO order), whose gain the tax
     engine computes from proceeds and basis each rounded to the paisa: up to PART_ROUNDING more,
-    for a queue with a fund lot made whole (engine/harvest/rounding.py) whose count's proceeds or
-    basis is not whole paise (a continuous count is rounded down, and exchange-traded units are
-    left as they were before issue 14)."""
-    return PART_ROUNDING * sum(1 for cols in f.columns.values() if any(c in row and c in f.inexact for c in cols))
+    for a queue with a fund lot in whole counts (made whole by engine/harvest/rounding.py, or every
+    lot under a stated saving: migration_room.whole_counts_moving) whose count's proceeds or basis
+    is not whole paise (a continuous count is rounded down, and exchange-traded units are left as
+    they were before issue 14)."""
+    whole = f.program.integer
+    return PART_ROUNDING * sum(1 for cols in f.columns.values()
+                               if any(c in row and c in f.inexact and whole[c] for c in cols))
 
 
 def within(bound: float, room: float) -> float:

@@ -41,9 +41,10 @@ exact). This module is the orchestration: `solve_investor` and `plan_year_end`.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_CEILING, Decimal
+from decimal import Decimal
 from typing import Callable, Sequence
 
 from engine.harvest import formulation as fm
@@ -51,9 +52,9 @@ from engine.harvest import loss_chain as lc
 from engine.harvest import migration_room as mr
 from engine.harvest import reach as rc
 from engine.harvest.evaluation import Outcome, allowance_of, evaluate
-from engine.harvest.program import STAGED_ABOVE, TIME_LIMIT, Solved
+from engine.harvest.program import STAGED_ABOVE, TIME_LIMIT, Solved, time_left
 from engine.harvest.queues import Queue, future_rate, parts_for, queues_of
-from engine.harvest.rounding import ROUNDS, costly_parts, every_fund_lot, rounded, units_of
+from engine.harvest.rounding import ROUNDS, RoundingCheck, costly_parts, every_fund_lot, rounded, unproven_by, units_of
 from engine.plans.sell_choice import QueueKey, TaxPosition
 from engine.policy.model import Investor, Policy
 from engine.tax.complete import portfolio_of
@@ -130,34 +131,37 @@ def solve_within(policy: Policy, investor: Investor, position: TaxPosition, queu
     with `solver_log`, HiGHS's log goes to stderr. When `time_limit` seconds bind first, the
     best plan found with its proven gap; none found: SolverStopped. Solved again, with whole
     counts in the fund lots whose rounding was worth more than rounding.ROUNDING_SHARE, up to
-    rounding.ROUNDS times, then with every fund lot whole (each solve within `time_limit`)."""
+    rounding.ROUNDS times, then with every fund lot whole, all the solves within `time_limit`. A
+    later solve stopped short leaves the last plan, not proven: its gap adds what its rounding
+    may have cost; if that rounding may break a constraint, SolverStopped."""
     baseline = fm.baseline_of(policy, investor, position, fy)
     reach = rc.reach_of(queues, baseline)
     whole: frozenset[tuple[QueueKey, int]] = frozenset()  # fund lots in whole counts: engine/harvest/rounding.py
-    last: tuple[Solved, dict[QueueKey, list[int]]] | None = None
+    last: tuple[Solved, dict[QueueKey, list[int]], RoundingCheck | None] | None = None
+    started = time.monotonic()  # the time limit is the investor's, over all their solves
     for attempt in range(ROUNDS + 1):
         f, first = _program(policy, investor, queues, fy, baseline, as_of, reach, prefer, whole)
         if not any(f.columns.values()):
             return Solution({})
-        solved = _solve(f, first, prefer, solver_log, time_limit)
+        solved = _solve(f, first, prefer, solver_log, time_left(time_limit, started))
         if solved.status == "Infeasible":  # selling nothing always fits: the program is wrong (a bug)
             raise InfeasibleProgram(investor.id)
-        if solved.values is None and last is not None:  # the time limit bound a later solve first:
-            break  # the last plan found stands, with its gap (or none)
-        if solved.values is None:  # never an empty plan for a solve that stopped short (issue 14)
+        if solved.values is None and (last is None or last[2] is not None and last[2].broken):
+            # never an empty plan for a solve that stopped short (issue 14), nor one whose rounding
+            # may break a constraint: the time limit bound before a plan of the law was found
             raise SolverStopped(investor.id, solved.status, time_limit)
-        solution, wholes = rounded(queues, f.columns, solved.values, f.runs, f.program.upper, baseline.threshold)
-        last = (solved, wholes)
-        more = costly_parts(f, queues, solution, wholes) if attempt < ROUNDS else set()
-        if not more:  # what rounding moved is within ROUNDING_SHARE: the plan stands
+        if solved.values is None:  # a later solve stopped short: the last plan, its rounding's cost in its gap
             break
-        whole = whole | more if attempt + 1 < ROUNDS else every_fund_lot(f, queues)
+        solution, wholes = rounded(queues, f.columns, solved.values, f.runs, f.program.upper, baseline.threshold)
+        check = costly_parts(f, queues, solution, wholes) if attempt < ROUNDS else None
+        last = (solved, wholes, check if check is not None and check.rejected else None)
+        if last[2] is None:  # what rounding moved is within ROUNDING_SHARE: the plan stands
+            break
+        whole = whole | last[2].moved if attempt + 1 < ROUNDS else every_fund_lot(f, queues)
     assert last is not None  # the first solve gave a plan or raised
-    solved, wholes = last
+    solved, wholes, rejected = last
     units = units_of(queues, wholes)
-    if solved.optimal:
-        return Solution(units)
-    return Solution(units, Decimal(repr(solved.gap)).quantize(Decimal("0.01"), rounding=ROUND_CEILING))
+    return Solution(units, unproven_by(solved, rejected))
 
 
 def _program(policy: Policy, investor: Investor, queues: Sequence[Queue], fy: int, baseline: fm.Baseline,

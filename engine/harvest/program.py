@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import time
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterator
@@ -128,8 +129,6 @@ class Program:
         second: its costs changed and a row added), so the program is handed over once.
         `time_limit` covers both solves: the first stopping short gives its plan and gap, the
         second its best plan (the first's at least)."""
-        import time
-
         import numpy as np
 
         started = time.monotonic()
@@ -148,8 +147,9 @@ class Program:
                          np.array([v + TIE_SCALE * (c - v) for c, v in zip(cost, tax_value)], dtype=float))
         index = np.array([c for c, v in enumerate(first) if v != 0.0], dtype=np.int32)
         h.addRow(-np.inf, least + STAGE_SLACK, len(index), index, np.array([first[c] for c in index], dtype=float))
-        if time_limit is not None:
-            h.setOptionValue("time_limit", max(0.0, time_limit - (time.monotonic() - started)))
+        left = time_left(time_limit, started)
+        if left is not None:
+            h.setOptionValue("time_limit", left)
         _start_from(h, plain.values)
         ties = _run(h, log)
         if ties.values is None:
@@ -233,3 +233,8 @@ def _run(h: Highs, log: bool) -> Solved:
         return Solved(values, True, 0.0, status)
     gap = abs(info.objective_function_value - info.mip_dual_bound) if found else INF
     return Solved(values, False, gap, status)
+
+
+def time_left(time_limit: float | None, started: float) -> float | None:
+    """Seconds left of `time_limit` since `started` (time.monotonic), never below 0; None: no limit."""
+    return None if time_limit is None else max(0.0, time_limit - (time.monotonic() - started))

@@ -21,10 +21,12 @@ gain a count, where the program stopped at 0.933 counts and rounding lost the co
 
 from __future__ import annotations
 
-from decimal import Decimal
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, Decimal
 from typing import Mapping, Sequence
 
 from engine.harvest.formulation import TIE_SHARE, TIE_TOLERANCE, Formulation
+from engine.harvest.program import Solved
 from engine.harvest.queues import Queue
 from engine.plans.sell_choice import QueueKey
 from engine.vocabulary import RateKind
@@ -122,14 +124,28 @@ def worth(f: Formulation, col: int, top: float, down: bool) -> float:
     return -gain * top if down else -gain * abs(future) + charges
 
 
+@dataclass(frozen=True)
+class RoundingCheck:
+    """What rounding a solve's counts moved: the continuous fund lots (queue, index) it moved, what
+    that may have cost in rupees (each one's worth x the counts moved; solver-side, a float), and
+    whether it may have broken a constraint. `rejected`: those lots are to be made whole."""
+    moved: frozenset[tuple[QueueKey, int]]
+    cost: float
+    broken: bool
+
+    @property
+    def rejected(self) -> bool:
+        return bool(self.moved) and (self.cost > ROUNDING_SHARE or self.broken)
+
+
 def costly_parts(f: Formulation, queues: Sequence[Queue], solution: Sequence[float],
-                 wholes: Mapping[QueueKey, list[int]]) -> set[tuple[QueueKey, int]]:
+                 wholes: Mapping[QueueKey, list[int]]) -> RoundingCheck:
     """The continuous fund lots (queue, index) that rounding moved, when what it may have cost in
     all (each one's worth x the counts moved) is more than ROUNDING_SHARE, or when it may have
     broken a constraint: an order left a net loss the policy would not harvest (a gain lot rounded
     down behind a loss: the program met the threshold with the part), or a loss lot was rounded
-    down (whole_counts, for the threshold), adding net gain that a limit on gains did not count;
-    else none."""
+    down (whole_counts, for the threshold), adding net gain that a limit on gains did not count
+    (RoundingCheck.rejected)."""
     top = top_rate(f)
     moved: set[tuple[QueueKey, int]] = set()
     cost = 0.0
@@ -146,7 +162,7 @@ def costly_parts(f: Formulation, queues: Sequence[Queue], solution: Sequence[flo
         if here and _below_threshold(q, wholes[q.key], f.baseline.threshold):
             broken = True
         moved |= here
-    return moved if cost > ROUNDING_SHARE or broken else set()
+    return RoundingCheck(frozenset(moved), cost, broken)
 
 
 def _below_threshold(q: Queue, wholes: Sequence[int], threshold: Decimal | None) -> bool:
@@ -161,3 +177,13 @@ def every_fund_lot(f: Formulation, queues: Sequence[Queue]) -> frozenset[tuple[Q
     """Every fund lot in reach: the last round's whole counts (each plan the program expresses
     is then a plan of the law)."""
     return frozenset((q.key, i) for q in queues for i, col in enumerate(f.columns[q.key]) if col in f.count_terms)
+
+
+def unproven_by(solved: Solved, rejected: RoundingCheck | None) -> Decimal | None:
+    """How far from the best the plan may be, in rupees rounded up to the paisa: None when the
+    solve was optimal and its rounding stood; else the solver's gap (0 when optimal) plus what a
+    rounding the last round rejected may have cost (a later solve stopped short)."""
+    if solved.optimal and rejected is None:
+        return None
+    gap = (0.0 if solved.optimal else solved.gap) + (rejected.cost if rejected is not None else 0.0)
+    return Decimal(repr(gap)).quantize(Decimal("0.01"), rounding=ROUND_CEILING)
