@@ -133,6 +133,21 @@ def test_a_taxed_debt_gain_covered_by_a_long_term_loss_is_sold_by_whole_counts(c
     # 42 x 1.04 = 43.68, what the program gave when fund counts were continuous: it stopped the debt
     # lot at 140 / 150 = 0.933 counts (beyond that the gain is taxed and worth nothing) and rounding
     # down sold none of it (Rs 18.20 lost).
+    policy, holdings, realised = _tv_114(check)
+    solves = []
+    monkeypatch.setattr(Program, "solve", lambda self, *a, **k: solves.append(sum(self.integer)) or SOLVE(self, *a, **k))
+    (ip,) = plan_year_end(policy, holdings, TaxPosition(policy, FY, {"asha": realised}, {}), AS_OF).investors
+    assert ip.units == {("asha", "F1", "EQ"): D("0.005"), ("asha", "F1", "DEBT"): D("0.001")}
+    # Two solves (rounding.costly_parts): the first, fund counts continuous, stops the debt lot at
+    # 0.933 counts, rounded down to none: 0.933 x 150 x 13% = Rs 18.20 of step-up at stake, more than
+    # ROUNDING_SHARE (Rs 0.25); the second has that lot whole (an integer, and its FIFO binary).
+    assert len(solves) == 2 and solves[1] > solves[0]
+    assert ip.outcome.tax_saved == D("42.38") and ip.outcome.step_up == D("19.50")
+    assert ip.outcome.tax_value == D("61.88")
+
+
+def _tv_114(check):
+    """The instance of the test above: its policy, holdings and the year's realised parts."""
     policy = check(f'''use "india"
 portfolio "P" {{
     investor asha "Asha" slab 30%
@@ -156,16 +171,30 @@ harvest at year end {{
     holdings, problems = value_lots(Ledger(tuple(lots), ()), policy, lambda s, d: Price(d, s, prices[s]), {}, AS_OF)
     assert not problems
     realised = [_part(800, "short-term", D("0.2")), _part(121000, "long-term", D("0.125"))]
-    solves = []
-    monkeypatch.setattr(Program, "solve", lambda self, *a, **k: solves.append(sum(self.integer)) or SOLVE(self, *a, **k))
+    return policy, holdings, realised
+
+
+def test_a_later_solve_stopped_short_leaves_the_last_plan_not_proven(check, monkeypatch):
+    # The instance above, its second solve stopped by the time limit with no plan: the first plan
+    # stands (nothing of the debt lot: 0.005 of the equity fund, the 0.933 debt counts rounded down),
+    # but not as the best: its gap is what the rejected rounding may have cost, 0.933 counts x Rs 150
+    # x 13% = Rs 18.20 of step-up given up (the program's worth of a count, floats; rounded up to the
+    # paisa), against the best plan's Rs 61.88 - 43.68 = 18.20.
+    from engine.harvest.program import Solved
+
+    policy, holdings, realised = _tv_114(check)
+    calls = []
+
+    def first_only(self, *a, **k):
+        calls.append(1)
+        return SOLVE(self, *a, **k) if len(calls) == 1 else Solved(None, False, 0.0, "Time limit reached")
+
+    monkeypatch.setattr(Program, "solve", first_only)
     (ip,) = plan_year_end(policy, holdings, TaxPosition(policy, FY, {"asha": realised}, {}), AS_OF).investors
-    assert ip.units == {("asha", "F1", "EQ"): D("0.005"), ("asha", "F1", "DEBT"): D("0.001")}
-    # Two solves (rounding.costly_parts): the first, fund counts continuous, stops the debt lot at
-    # 0.933 counts, rounded down to none: 0.933 x 150 x 13% = Rs 18.20 of step-up at stake, more than
-    # ROUNDING_SHARE (Rs 0.25); the second has that lot whole (an integer, and its FIFO binary).
-    assert len(solves) == 2 and solves[1] > solves[0]
-    assert ip.outcome.tax_saved == D("42.38") and ip.outcome.step_up == D("19.50")
-    assert ip.outcome.tax_value == D("61.88")
+    assert len(calls) == 2
+    assert ip.units == {("asha", "F1", "EQ"): D("0.005")}
+    assert ip.outcome.tax_value == D("43.68")
+    assert ip.gap == D("18.20")
 
 
 def test_a_short_term_loss_meets_taxed_long_term_gains_before_a_slab_gain(check):
