@@ -5,11 +5,12 @@ so a plan of a policy without it reads as before."""
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 
 from engine.harvest.evaluation import Outcome
 from engine.harvest.migration import break_even_months, expense_gap, target_of
 from engine.tax.complete import security_of
+from engine.tax.realised import paise
 
 ZERO = Decimal(0)
 
@@ -35,11 +36,11 @@ def migration_json(outcome: Outcome) -> dict[str, object]:
     gains = sum((g for *_, g in moves), ZERO)
     out = []
     for order, into, gap, gain in moves:
-        tax = (added * gain / gains).quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN) if gains else ZERO
+        tax = paise(added * gain / gains) if gains else ZERO
         months = break_even_months(tax, order.amount, gap)
         out.append({"account": order.account, "security": order.security, "into": into, "amount": str(order.amount),
                     "expense_ratio_gap": f"{gap.normalize():f}",
-                    "saving_a_year": str((order.amount * gap).quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)),
+                    "saving_a_year": str(paise(order.amount * gap)),
                     "tax": str(tax), "break_even_months": months})
     return {"migration": {"value": str(outcome.migration), "years": rule.savings_years,
                           "expense_saved": str(outcome.expense_saved),

@@ -18,7 +18,7 @@ from typing import Mapping, Sequence
 from engine.harvest.migration import saving_per_rupee, target_of
 from engine.plans.sell_choice import FUND_UNIT, SHARE, QueueKey, sale_part, stt_rate
 from engine.policy.model import Investor, Policy, Security
-from engine.tax.complete import law_of, portfolio_of, security_of
+from engine.tax.complete import law_of, security_of
 from engine.tax.realised import RealisedPart
 from engine.tax.unrealised import Holding
 from engine.vocabulary import ChargedOn, Term, resolve_rate
