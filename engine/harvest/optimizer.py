@@ -52,6 +52,7 @@ from engine.harvest import loss_chain as lc
 from engine.harvest import migration_room as mr
 from engine.harvest import reach as rc
 from engine.harvest.evaluation import Outcome, allowance_of, evaluate
+from engine.harvest.memory import give_back
 from engine.harvest.program import STAGED_ABOVE, TIME_LIMIT, Solved, time_left
 from engine.harvest.queues import Queue, future_rate, parts_for, queues_of
 from engine.harvest.rounding import ROUNDS, RoundingCheck, costly_parts, every_fund_lot, rounded, unproven_by, units_of
@@ -214,6 +215,7 @@ def plan_year_end(policy: Policy, holdings: Sequence[Holding], position: TaxPosi
         outcome = evaluate(policy, investor, position, queues, solution.units, as_of, fy)
         plans.append(InvestorPlan(investor.id, outcome.before.exemption_limit, allowance_of(policy, outcome.before),
                                   tuple(queues), solution.units, outcome, solution.gap))
+        give_back()  # the solver's freed memory, before the next investor's program (memory.py)
     if progress is not None:
         progress(len(investors), len(investors), "")
     return HarvestPlan(as_of, fy, tuple(plans))
