@@ -28,6 +28,7 @@ import hashlib
 import json
 import re
 import sqlite3
+import sys
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -84,8 +85,8 @@ def _lots_of(key: tuple[str, str, str], text: str, days: dict[str, date] | None 
         day = days.get(acquired)
         if day is None:
             day = days[acquired] = date.fromisoformat(acquired)
-        lots.append(Lot((ident,), investor, account, security, day, Decimal(units), Decimal(cost), origin, how,
-                        steps_of(history) if history else ()))
+        lots.append(Lot((ident,), investor, account, security, day, Decimal(units), Decimal(cost), origin,
+                        sys.intern(how), steps_of(history) if history else ()))  # how: "BUY" etc., one string each
     return lots
 
 

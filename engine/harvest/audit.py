@@ -107,11 +107,14 @@ class Decision(NamedTuple):  # a named tuple: one per lot, 14,400 in a family's 
     reason: str  # a sentence with the numbers
     numbers: Numbers = ()
 
-    def to_json(self) -> dict[str, Any]:  # JSON
+    def to_json(self, shared: dict[object, Any] | None = None) -> dict[str, Any]:  # JSON
+        """`shared`: values of other decisions: what lots repeat is one object for all (issue 14); not to be changed."""
+        made, sold, proceeds, acquired = {} if shared is None else shared, str(self.units_sold), str(self.proceeds), str(self.acquired)
         return {"lot": self.lot, "investor": self.investor, "account": self.account, "security": self.security,
-                "acquired": self.acquired.isoformat(), "units": str(self.units), "action": self.action,
-                "code": self.code, "units_sold": str(self.units_sold), "proceeds": str(self.proceeds),
-                "gain": str(self.gain), "term": self.term, "reason": self.reason, "numbers": dict(self.numbers)}
+                "acquired": made.setdefault(acquired, acquired), "units": str(self.units), "action": self.action,
+                "code": self.code, "units_sold": made.setdefault(sold, sold), "proceeds": made.setdefault(proceeds, proceeds),
+                "gain": str(self.gain), "term": self.term, "reason": self.reason,
+                "numbers": made.get(self.numbers) or made.setdefault(self.numbers, dict(self.numbers))}
 
 
 def _rate_text(rate: Rate | None) -> str:
@@ -138,7 +141,7 @@ def decisions(policy: Policy, plan: InvestorPlan, as_of: date, position: TaxPosi
     keeps_gain = {q.key: _keeps_gain(q, plan.units.get(q.key, ZERO)) for q in plan.queues}
     moves = migration_notes(policy, plan.outcome)  # `value expense savings`: what a move saves
     for q in plan.queues:
-        front: tuple[str, str] | None = None  # the first kept lot's id and code
+        front: tuple[str, str, Numbers] | None = None  # the first kept lot's id and code; the numbers of those behind
         preferred = None
         if q.preference == overweight and any(keeps_gain[o.key] for o in plan.queues if o.preference > q.preference):
             preferred = _overweight_note(policy, q)
@@ -148,10 +151,10 @@ def decisions(policy: Policy, plan: InvestorPlan, as_of: date, position: TaxPosi
                 h = h._replace(gain=paise(h.gain))
             sale = sold.get((h.lot.account, h.lot.security, lot_id))
             if front is not None:
-                lead, lead_code = front
+                lead, lead_code, behind = front
                 out.append(_kept(h, lot_id, Code.KEPT_BEHIND,
                                  f"{_describe(h, lot_id)} kept: behind {lead} in FIFO order, which is kept "
-                                 f"({lead_code}); FIFO would sell that lot first", (("behind", lead),)))
+                                 f"({lead_code}); FIFO would sell that lot first", behind))
                 continue
             note, extra = _status_note(plan, q, i, sale) if sale is not None else ("", ())
             moved = moves.get((h.lot.account, h.lot.security)) if sale is not None else None
@@ -172,7 +175,7 @@ def decisions(policy: Policy, plan: InvestorPlan, as_of: date, position: TaxPosi
                                     d.numbers + extra + (("kept_code", code),) + numbers))
             else:
                 out.append(_kept(h, lot_id, code, f"{_describe(h, lot_id)} kept: {reason}", numbers))
-            front = (lot_id, code)
+            front = (lot_id, code, (("behind", lot_id),))  # one tuple for every lot behind it
     return out
 
 

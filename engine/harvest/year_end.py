@@ -243,6 +243,7 @@ def json_body(plan_id: str, hashes: Mapping[str, str], options: Mapping[str, obj
     from engine.literals import fy_label
 
     h = p.harvest
+    shared: dict[object, Any] = {}  # values the decisions repeat, made once (Decision.to_json)
     orders: list[dict[str, object]] = []  # JSON
     for ip in h.investors:
         taxes = move_taxes(ip.outcome)  # a move's share of the tax it adds; "0.00" otherwise (no new tax)
@@ -289,7 +290,7 @@ def json_body(plan_id: str, hashes: Mapping[str, str], options: Mapping[str, obj
         "orders": orders,
         "unplaced": [{"investor": u.investor, "asset": u.asset, "amount": str(u.amount), "reason": u.reason}
                      for u in p.unplaced],
-        "decisions": [d.to_json() for d in p.decisions],
+        "decisions": [d.to_json(shared) for d in p.decisions],
         "notes": list(p.notes),
     }
     if p.drift is not None:  # only when the buying rule placed the money: a rebuying plan's JSON is as before
