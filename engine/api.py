@@ -373,7 +373,7 @@ def plan_year_end(book: Book, policy: Policy, as_of: date, *, fy: int | None = N
     from engine.book.saved_plans import input_hashes, plan_id, policy_record
     from engine.book.saved_plans import save as save_plan
     from engine.harvest.optimizer import SolverStopped
-    from engine.harvest.year_end import dumps, json_body, plan
+    from engine.harvest.year_end import plan, text_and_body
 
     _check_year_end_day(policy, as_of, fy)
     made: YearEnd | None = None
@@ -405,10 +405,10 @@ def plan_year_end(book: Book, policy: Policy, as_of: date, *, fy: int | None = N
                                                                               for ip in gaps if ip.gap is not None))
                 due = (due_among(book, policy, as_of, inputs.holdings)  # type: ignore[arg-type]  # valued lots
                        if kind is PlanKind.HARVEST else None)
-                data = json_body(ident, hashes, options, result, inputs.fmv, kind=kind,
-                                 due=None if due is None else [f.to_json() for f in due.fired])
-                made = YearEnd(ident, hashes, options, result, inputs.fmv, dumps(data), data, inputs.problems,
-                               save, due=due)  # data: the value dumped, not parsed again (json_body)
+                text, data = text_and_body(ident, hashes, options, result, inputs.fmv, kind=kind,
+                                           due=None if due is None else [f.to_json() for f in due.fired])
+                made = YearEnd(ident, hashes, options, result, inputs.fmv, text, data, inputs.problems,
+                               save, due=due)  # data: the value dumped, not parsed again (text_and_body)
                 if before_save is not None:
                     before_save(made)
                 if save:

@@ -29,6 +29,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from engine.harvest.audit import Code, Decision, all_decisions
 from engine.fmv import FmvTable
+from engine.harvest.memory import give_back
 from engine.harvest.optimizer import TIME_LIMIT, HarvestPlan, InvestorPlan, Progress, plan_year_end
 from engine.harvest.migration import target_of
 from engine.harvest.migration_report import migration_json, move_taxes
@@ -226,20 +227,49 @@ def to_json(plan_id: str, hashes: Mapping[str, str], options: Mapping[str, objec
     return dumps(json_body(plan_id, hashes, options, p, fmv, kind=kind, due=due))
 
 
-def dumps(body: Mapping[str, Any]) -> str:
-    """A plan's JSON text as saved: compact, by the C encoder (10x faster than indented)."""
+def dumps(body: Mapping[str, Any] | list[Any]) -> str:
+    """A plan's JSON text as saved (or a piece of it): compact, by the C encoder (10x faster than indented)."""
     return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+
+
+BLOCK = 1_000  # decisions encoded at a time by text_and_body: about 0.5 MB of text
+
+
+def text_and_body(plan_id: str, hashes: Mapping[str, str], options: Mapping[str, object], p: YearEndPlan,
+                  fmv: FmvTable | None = None, *, kind: str = "year-end",
+                  due: Sequence[object] | None = None) -> tuple[str, dict[str, Any]]:
+    """`dumps(json_body(...))` and `json_body(...)`, the same text and value, made so that what
+    is per lot is not held three times at once (issue 14: 100,000 lots, a text of 46 MB, the
+    decisions' dicts 57 MB): the text first, its decisions encoded a BLOCK at a time (compact JSON
+    of a list is its items' JSON joined by commas) and joined once, the pieces' memory given back
+    (memory.py), and only then the decisions' dicts of the value."""
+    body = json_body(plan_id, hashes, options, p, fmv, kind=kind, due=due, lots=False)
+    keys = list(body)
+    at = keys.index("decisions")  # then "notes" (and "drift"): neither side is empty
+    head, tail = dumps({k: body[k] for k in keys[:at]}), dumps({k: body[k] for k in keys[at + 1:]})
+    shared: dict[object, Any] = {}
+    parts = [head[:-1], ',"decisions":[']
+    for start in range(0, len(p.decisions), BLOCK):
+        if start:
+            parts.append(",")
+        parts.append(dumps([d.to_json(shared) for d in p.decisions[start:start + BLOCK]])[1:-1])
+    parts += ["],", tail[1:]]
+    text = "".join(parts)
+    del parts
+    give_back()
+    body["decisions"] = [d.to_json(shared) for d in p.decisions]
+    return text, body
 
 
 def json_body(plan_id: str, hashes: Mapping[str, str], options: Mapping[str, object], p: YearEndPlan,
               fmv: FmvTable | None = None, *, kind: str = "year-end",
-              due: Sequence[object] | None = None) -> dict[str, Any]:
+              due: Sequence[object] | None = None, lots: bool = True) -> dict[str, Any]:
     """The plan's JSON value: keys in a fixed order, numbers as exact decimal strings, only JSON's
     own types (dict, list, str and its StrEnums, None), so that it reads as `json.loads` of its dump
     reads (tests/harvest/test_plan_json.py): the reports are made from it without parsing the text
     again (a copy of every lot's decision, issue 14); `fmv`: the grandfathering FMVs the plan read,
     each with its source; `kind` "harvest" for `plan harvest`, with `due`: the triggers that fired
-    (JSON values; a year-end plan has no key)."""
+    (JSON values; a year-end plan has no key); `lots` False: "decisions" empty (text_and_body)."""
     from engine.literals import fy_label
 
     h = p.harvest
@@ -290,7 +320,7 @@ def json_body(plan_id: str, hashes: Mapping[str, str], options: Mapping[str, obj
         "orders": orders,
         "unplaced": [{"investor": u.investor, "asset": u.asset, "amount": str(u.amount), "reason": u.reason}
                      for u in p.unplaced],
-        "decisions": [d.to_json(shared) for d in p.decisions],
+        "decisions": [d.to_json(shared) for d in p.decisions] if lots else [],
         "notes": list(p.notes),
     }
     if p.drift is not None:  # only when the buying rule placed the money: a rebuying plan's JSON is as before
