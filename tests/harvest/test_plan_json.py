@@ -79,3 +79,36 @@ def test_the_kept_value_reads_as_its_parsed_text_on_a_hard_book(tmp_path):
     _check(made)
     assert "drift" in made.data and [o for o in made.data["orders"] if o["side"].lower() == "sell"]
     _check(_plan(book, policy, harvest_large.AS_OF, api.PlanKind.HARVEST))
+
+
+def test_the_text_made_a_block_at_a_time_is_the_whole_dump_whatever_the_block(tmp_path, monkeypatch):
+    """year_end.text_and_body encodes the decisions BLOCK at a time and joins the pieces with the
+    text before and after them. The book: 2 investors x round(600 / 240) = 2 funds x 240 monthly
+    lots = 960 lots, a decision each; one decision a block (960 pieces), 7 (the last block short:
+    960 = 137 x 7 + 1) and all in one block give the same characters, each `dumps` of the value."""
+    import harvest_large
+
+    from engine.harvest import year_end
+
+    book, policy = harvest_large.build(tmp_path, "b", 2, 1200)
+    texts = set()
+    for block in (1, 7, 10**6):
+        monkeypatch.setattr(year_end, "BLOCK", block)
+        made = _plan(book, policy, harvest_large.AS_OF)
+        _check(made)
+        assert len(made.data["decisions"]) == 960
+        texts.add(made.body)
+    assert len(texts) == 1
+
+
+def test_a_plan_without_lots_has_the_same_text_and_value(tmp_path):
+    """No lot at all (a book with its policy and no transactions): "decisions" is [] in both."""
+    from conftest import lotwise
+
+    rules = tmp_path / "p.rules"
+    rules.write_text('use "india"\nuse "perpetual"\nportfolio "P" {\n    investor a "A"\n'
+                     '    asset "Equity" 100% band 5% class equity\n}\n', encoding="utf-8")
+    assert lotwise(tmp_path, "init", "--policy", "p.rules", "--book", "book.db").returncode == 0
+    made = _plan(tmp_path / "book.db", rules, date(2026, 3, 20))
+    _check(made)
+    assert made.data["decisions"] == [] and '"decisions":[],"notes":' in made.body
