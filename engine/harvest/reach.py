@@ -5,7 +5,7 @@ program small and changes no optimum. Floats: solver-side sizing, never a rupee 
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Sequence
+from typing import Callable, Sequence
 
 from engine.harvest.formulation import Baseline
 from engine.harvest.queues import Queue
@@ -33,7 +33,7 @@ def reach_of(queues: Sequence[Queue], baseline: Baseline) -> dict[QueueKey, int]
     others = sum(extra.values())
     reach: dict[QueueKey, int] = {}
     for q in queues:
-        reach[q.key] = _reach_in(q, room + others - extra[q.key])
+        reach[q.key] = reach_in(q, room + others - extra[q.key])
     return reach
 
 
@@ -59,14 +59,15 @@ def net_loss_room(q: Queue) -> float:
     return most
 
 
-def _reach_in(q: Queue, room: float) -> int:
+def reach_in(q: Queue, room: float, measure: Callable[[Holding], float] = counted) -> int:
     """How many lots from the front of `q` are in reach: a lot is when some point at or behind
-    its start keeps the queue's counted net gain, sold to that point, within `room`."""
+    its start keeps the queue's net gain (each lot's as `measure` counts it), sold to that point,
+    within `room`."""
     lots = q.holdings[:q.eligible]
     through: list[float] = []
     running = 0.0
     for h in lots:
-        running += counted(h)
+        running += measure(h)
         through.append(running)
     suffix_min = list(through)
     for i in range(len(lots) - 2, -1, -1):

@@ -34,23 +34,7 @@ def _old_reach(queues, baseline):
     long_gains = sum((g for b, g in baseline.base_gain.items() if b[0] == Term.LONG), Fraction(0))
     room = max(0.0, float(baseline.allowance) + float(sum(baseline.base_loss.values(), Fraction(0)))
                - float(long_gains)) + in_reach + 1.0
-    reach = {}
-    for q in queues:
-        lots = q.holdings[:q.eligible]
-        through, running = [], 0.0
-        for h in lots:
-            running += float(h.gain)
-            through.append(running)
-        suffix_min = list(through)
-        for i in range(len(lots) - 2, -1, -1):
-            suffix_min[i] = min(suffix_min[i], suffix_min[i + 1])
-        count = 0
-        for i in range(len(lots)):
-            if min(through[i - 1] if i else 0.0, suffix_min[i]) > room:
-                break
-            count = i + 1
-        reach[q.key] = count
-    return reach
+    return {q.key: rc.reach_in(q, room, lambda h: float(h.gain)) for q in queues}
 
 
 @pytest.mark.slow
