@@ -21,7 +21,7 @@ from fractions import Fraction
 from enum import Enum, StrEnum
 from typing import Any, NamedTuple, Sequence
 
-from engine.harvest.evaluation import Outcome, evaluate
+from engine.harvest.evaluation import Outcome, Sales, evaluate
 from engine.harvest.migration_audit import kept_move_clause, migration_notes, moved_excess
 from engine.harvest.optimizer import InvestorPlan
 from engine.harvest.queues import Queue
@@ -140,6 +140,7 @@ def decisions(policy: Policy, plan: InvestorPlan, as_of: date, position: TaxPosi
     overweight = ranks.index(Preference.OVERWEIGHT_ASSETS) if Preference.OVERWEIGHT_ASSETS in ranks else None
     keeps_gain = {q.key: _keeps_gain(q, plan.units.get(q.key, ZERO)) for q in plan.queues}
     moves = migration_notes(policy, plan.outcome)  # `value expense savings`: what a move saves
+    sales: Sales = {}  # the kept lots' alternatives differ from the plan in one queue: the others' sales once
     for q in plan.queues:
         front: tuple[str, str, Numbers] | None = None  # the first kept lot's id and code; the numbers of those behind
         preferred = None
@@ -166,7 +167,7 @@ def decisions(policy: Policy, plan: InvestorPlan, as_of: date, position: TaxPosi
                 out.append(d._replace(reason=d.reason + note, numbers=d.numbers + extra) if note else d)
                 continue
             kept_units = h.lot.units - (sale.units if sale is not None else ZERO)
-            code, reason, numbers = _why_kept(policy, plan, q, i, h, as_of, kept_units, position)
+            code, reason, numbers = _why_kept(policy, plan, q, i, h, as_of, kept_units, position, sales)
             if sale is not None:  # partly sold: the rest is kept for this reason
                 d = _sold(h, lot_id, sale, plan, preferred, taxed)
                 out.append(Decision(d.lot, d.investor, d.account, d.security, d.acquired, d.units, Action.SOLD, d.code,
@@ -294,12 +295,12 @@ class Alternative:
     status_cost: Decimal = ZERO  # the price of the rebuy's worse tax status beyond the plan's
 
 
-def alternative(policy: Policy, plan: InvestorPlan, q: Queue, extra: Decimal, position: TaxPosition, as_of: date
-                ) -> Alternative:
+def alternative(policy: Policy, plan: InvestorPlan, q: Queue, extra: Decimal, position: TaxPosition, as_of: date,
+                sales: Sales | None = None) -> Alternative:
     investor = next(i for i in portfolio_of(policy).investors if i.id == plan.investor)
     units = dict(plan.units)
     units[q.key] = units.get(q.key, ZERO) + extra
-    outcome = evaluate(policy, investor, position, plan.queues, units, as_of, position.fy)
+    outcome = evaluate(policy, investor, position, plan.queues, units, as_of, position.fy, sales)
     base = plan.outcome
     gain = paise(sum((p.gain for p in outcome.parts), ZERO) - sum((p.gain for p in base.parts), ZERO))
     return Alternative(extra, gain, outcome, outcome.tax_value - base.tax_value, outcome.tax_saved - base.tax_saved,
@@ -315,7 +316,7 @@ def binding(options: Sequence[Alternative]) -> Alternative | None:
 
 
 def _why_kept(policy: Policy, plan: InvestorPlan, q: Queue, index: int, h: Holding, as_of: date,
-              units: Decimal, position: TaxPosition) -> tuple[Code, str, Numbers]:
+              units: Decimal, position: TaxPosition, sales: Sales | None = None) -> tuple[Code, str, Numbers]:
     """The reason the first kept lot of a queue keeps `units` (all of it, or what a partial sale
     left): what would have to change for it to be sold. Selling it (the kept units, after what
     the plan sells in front) and selling one unit step more (0.001 unit of a fund, a share) are
@@ -323,10 +324,10 @@ def _why_kept(policy: Policy, plan: InvestorPlan, q: Queue, index: int, h: Holdi
     breaking the fewest constraints names the first it breaks (the rest are `also`): relaxing them
     would let the plan sell more of the lot and be better. If none would, the lot is not worth
     selling, and the reason says what selling it would save and cost."""
-    whole = alternative(policy, plan, q, units, position, as_of)
+    whole = alternative(policy, plan, q, units, position, as_of, sales)
     options = [whole]
     if q.quantum < units:
-        options.append(alternative(policy, plan, q, q.quantum, position, as_of))
+        options.append(alternative(policy, plan, q, q.quantum, position, as_of, sales))
     chosen = binding(options)
     if chosen is None:
         if whole.status_cost > 0 and whole.worth + whole.status_cost > MATERIAL:

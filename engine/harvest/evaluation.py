@@ -15,7 +15,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Mapping, Sequence
 
-from engine.harvest.queues import Queue, Taken, parts_for
+from engine.harvest.queues import Queue, Taken, taken_from
 from engine.harvest.time_value import Valuation, valuation_of
 from engine.plans.sell_choice import LotSale, QueueKey, SellOrder, TaxPosition, stt_rate
 from engine.policy.model import Investor, Policy
@@ -74,38 +74,69 @@ def sell_order(policy: Policy, q: Queue, items: Sequence[Taken], as_of: date) ->
                      sum((t.units for t in items), ZERO), proceeds, sales, ZERO, stt, loads)
 
 
+@dataclass(frozen=True)
+class QueueSale:
+    """Selling some units from the front of one queue: its order, the parts it realises, and its
+    share of the objective's sums, exact (the tax of the year is not a queue's: evaluate)."""
+
+    order: SellOrder
+    parts: tuple[RealisedPart, ...]
+    step: Decimal  # its gains x their future rates, before the discount
+    status: Fraction  # its proceeds x the price of the rebuy's status
+    saving: Fraction  # its proceeds x the expense a move saves
+    moved: Decimal  # long-term gains realised moving out of a fund
+    moved_future: Decimal  # the highest future rate of those
+    charges: Decimal  # STT and stamp duty, to the paisa
+
+
+Sales = dict[tuple[QueueKey, Decimal], QueueSale]  # one investor's queue sales by (queue, units): evaluate's memo
+
+
+def queue_sale(policy: Policy, q: Queue, items: Sequence[Taken], as_of: date, valuation: Valuation) -> QueueSale:
+    """The order that realises `items` (the queue's lots from its front) and its share of the objective."""
+    order = sell_order(policy, q, items, as_of)
+    step, status, saving, moved, moved_future = ZERO, Fraction(0), Fraction(0), ZERO, ZERO
+    costs = valuation.status_costs(q)
+    for i, t in enumerate(items):
+        step += t.part.gain * q.future_rates[i]
+        status += Fraction(t.part.proceeds) * costs[i]
+        if q.saving:
+            saving += Fraction(t.part.proceeds) * q.saving
+            if t.part.gain > 0 and t.holding.term == Term.LONG and t.holding.exemptable \
+                    and t.holding.rate != RateKind.EXEMPT:
+                moved += t.part.gain
+                moved_future = max(moved_future, q.future_rates[i])
+    return QueueSale(order, tuple(t.part for t in items), step, status, saving, moved, moved_future,
+                     paise(q.charge_rate * order.amount))
+
+
 def evaluate(policy: Policy, investor: Investor, position: TaxPosition, queues: Sequence[Queue],
-             units: Mapping[QueueKey, Decimal], as_of: date, fy: int) -> Outcome:
-    """The objective of selling `units` from each queue, computed exactly by the tax engine."""
+             units: Mapping[QueueKey, Decimal], as_of: date, fy: int, sales: Sales | None = None) -> Outcome:
+    """The objective of selling `units` from each queue, computed exactly by the tax engine. `sales`:
+    a memo of this investor's queue sales, for a caller that evaluates many plans differing in a
+    queue or two (audit.py: each kept lot's alternatives); the same numbers with or without it."""
     before_parts = [*position.realised.get(investor.id, ())]
     losses = position.losses.get(investor.id, ())
     law = law_of(policy)
     before, _ = compute(before_parts, law, investor, fy, losses)
-    taken = parts_for(queues, units, as_of, fy)
-    new_parts = [t.part for key in taken for t in taken[key]]
-    after, _ = compute([*before_parts, *new_parts], law, investor, fy, losses)
-    by_key = {q.key: q for q in queues}
-    step = charges = loads_total = ZERO
-    status = saving = Fraction(0)
-    moved, moved_future = ZERO, ZERO  # long-term gains realised moving out of funds, and their future rate
     valuation = valuation_of(policy, investor, as_of, fy)
-    orders = []
-    for key, items in taken.items():
-        q = by_key[key]
-        order = sell_order(policy, q, items, as_of)
-        loads_total += order.exit_load
-        charges += paise(q.charge_rate * order.amount)
-        costs = valuation.status_costs(q)
-        for i, t in enumerate(items):  # items are the queue's lots from its front
-            step += t.part.gain * q.future_rates[i]
-            status += Fraction(t.part.proceeds) * costs[i]
-            if q.saving:
-                saving += Fraction(t.part.proceeds) * q.saving
-                if t.part.gain > 0 and t.holding.term == Term.LONG and t.holding.exemptable \
-                        and t.holding.rate != RateKind.EXEMPT:
-                    moved += t.part.gain
-                    moved_future = max(moved_future, q.future_rates[i])
-        orders.append(order)
+    memo: Sales = {} if sales is None else sales
+    sold = []
+    for q in queues:
+        count = units.get(q.key, ZERO)
+        if count > 0 and q.holdings:
+            if (q.key, count) not in memo:
+                memo[(q.key, count)] = queue_sale(policy, q, taken_from(q, count, as_of, fy), as_of, valuation)
+            sold.append(memo[(q.key, count)])
+    new_parts = [part for sale in sold for part in sale.parts]
+    after, _ = compute([*before_parts, *new_parts], law, investor, fy, losses)
+    step = sum((sale.step for sale in sold), ZERO)
+    status = sum((sale.status for sale in sold), Fraction(0))
+    saving = sum((sale.saving for sale in sold), Fraction(0))
+    moved = sum((sale.moved for sale in sold), ZERO)  # long-term gains realised moving out of funds
+    moved_future = max((sale.moved_future for sale in sold), default=ZERO)  # and their highest future rate
+    loads_total = sum((sale.order.exit_load for sale in sold), ZERO)
+    charges = sum((sale.charges for sale in sold), ZERO)
     tax_saved = before.total_tax - after.total_tax
     step_up = paise(exact_decimal(Fraction(step) * valuation.discount))  # exact until this one rounding
     status_cost = paise(exact_decimal(status))
@@ -115,5 +146,5 @@ def evaluate(policy: Policy, investor: Investor, position: TaxPosition, queues: 
     migration = paise(exact_decimal(saving - Fraction(excess) * Fraction(moved_future) * valuation.discount))
     tax_value = tax_saved + step_up - status_cost - loads_total + migration
     return Outcome(tax_value, tax_value - charges, tax_saved, step_up, loads_total, charges, before, after,
-                   tuple(orders), tuple(new_parts), status_cost, valuation, migration, moved,
+                   tuple(sale.order for sale in sold), tuple(new_parts), status_cost, valuation, migration, moved,
                    paise(exact_decimal(saving)))

@@ -141,15 +141,21 @@ def parts_for(queues: Sequence[Queue], units: Mapping[QueueKey, Decimal], as_of:
     """The FIFO parts that selling `units` from the front of each queue realises, per queue sold from."""
     out: dict[QueueKey, list[Taken]] = {}
     for q in queues:
-        left = units.get(q.key, ZERO)
-        taken = []
-        for h in q.holdings:
-            if left <= 0:
-                break
-            take = min(left, h.lot.units)
-            part, load = sale_part(h, take, as_of, fy, h.exit_load)
-            taken.append(Taken(h, take, part, load))
-            left -= take
+        taken = taken_from(q, units.get(q.key, ZERO), as_of, fy)
         if taken:
             out[q.key] = taken
     return out
+
+
+def taken_from(q: Queue, units: Decimal, as_of: date, fy: int) -> list[Taken]:
+    """The FIFO parts that selling `units` from the front of `q` realises (none for no units)."""
+    taken = []
+    left = units
+    for h in q.holdings:
+        if left <= 0:
+            break
+        take = min(left, h.lot.units)
+        part, load = sale_part(h, take, as_of, fy, h.exit_load)
+        taken.append(Taken(h, take, part, load))
+        left -= take
+    return taken
