@@ -169,21 +169,36 @@ def start(policy: Policy, investor: Investor, fy: int, baseline: Baseline, as_of
 
 @dataclass
 class _Chain:
-    """The FIFO walk along one queue: the lot before (column, counts, gain per count, holding),
+    """The FIFO walk along one queue: the lot before (column, counts, gain per count, holding, future rate),
     the current binary-free run's columns and counts, and the binary that opens it."""
 
-    previous: tuple[int, int, float, Holding] | None = None
+    previous: tuple[int, int, float, Holding, float] | None = None
     run: list[tuple[int, int]] = field(default_factory=list)
     gate: int | None = None
 
 
-def _is_plain(q: Queue, reach: int, order_len: int) -> bool:
-    """A "plain" queue (fund units, not preferred, no minimum, no loss lot in reach) needs no
-    FIFO binary between two lots of one bucket when the later gains no more per unit: the
-    program then never does better by taking the later one first (the same tax, the same or
-    more charges), and engine/harvest/rounding.py repacks any tie in FIFO order."""
-    return (q.quantum == FUND_UNIT and q.preference >= order_len and q.minimum_amount is None
-            and q.minimum_units is None and all(h.gain >= 0 for h in q.holdings[:reach]))
+def _is_plain(q: Queue) -> bool:
+    """A queue whose lots may share FIFO binaries in runs (`_joins_run`): fund units (continuous
+    counts), no minimum redemption and no expense saving (those read an order's proceeds, which a
+    run's repacking changes: the tax value would no longer follow the run's gain alone)."""
+    return q.quantum == FUND_UNIT and q.minimum_amount is None and q.minimum_units is None and not q.saving
+
+
+def _joins_run(before: tuple[int, int, float, Holding, float], per_count: float, h: Holding, future: float) -> bool:
+    """Whether a lot may share the FIFO binary of the run of the lot before it (docs/harvesting.md,
+    "The method"): the same bucket and future rate, both gains or both losses (in the program's
+    floats and in the exact gains the repacking hands out: a lot of no gain is never in a run), and
+    either no exit load on either (the tax value of any units of the run is then its gain times one
+    rate: taking them in FIFO order changes no rupee of it) or the same load with the later lot
+    gaining (or losing) no more per unit (FIFO order is then the program's own choice)."""
+    _, _, gain_before, h_before, future_before = before
+    if bucket_of(h_before) != bucket_of(h) or future_before != future:
+        return False
+    if not (per_count * gain_before > 0 and h.gain * h_before.gain > 0):
+        return False
+    if h.exit_load == 0 and h_before.exit_load == 0:
+        return True
+    return h_before.exit_load == h.exit_load and (0 < per_count <= gain_before or gain_before <= per_count < 0)
 
 
 def add_lots(f: Formulation, q: Queue, reach: int) -> list[int]:
@@ -207,7 +222,7 @@ def add_lots(f: Formulation, q: Queue, reach: int) -> list[int]:
         futures.append(f.futures[rate])
     # A status cost differs between lots of one bucket (a debt lot bought before 1 April 2023 and an
     # s.50AA lot behind it, both short-term now): then taking the later first could pay, so FIFO binaries.
-    plain = _is_plain(q, reach, f.order_len) and not any(statuses[:reach])
+    plain = _is_plain(q) and not any(statuses[:reach])
     # A fund's minimum redemption: whole counts, so that rounding down never takes an order below it.
     minimum = q.minimum_amount is not None or q.minimum_units is not None
     for i, h in enumerate(q.holdings[:reach]):
@@ -217,7 +232,7 @@ def add_lots(f: Formulation, q: Queue, reach: int) -> list[int]:
         status = float(statuses[i]) if statuses else 0.0  # solver input
         col, per_count = _lot_column(f, q, h, counts, futures[i], charge_rate, status, minimum or (q.key, i) in f.whole)
         cols.append(col)
-        add_fifo_step(f, chain, plain, col, counts, per_count, h)
+        add_fifo_step(f, chain, plain, col, counts, per_count, h, futures[i])
     f.columns[q.key] = cols
     return cols
 
@@ -264,17 +279,16 @@ def _lot_column(f: Formulation, q: Queue, h: Holding, counts: int, future: float
 
 
 def add_fifo_step(f: Formulation, chain: _Chain, plain: bool, col: int, counts: int, per_count: float,
-                  h: Holding) -> None:
+                  h: Holding, future: float = 0.0) -> None:
     """FIFO within an account (s.45(2A), Circular 768): a lot is sold only after every lot
     before it is sold whole, a binary `full` per step. Lots of one binary-free run of a plain
-    queue (same bucket, same load, gaining no more per unit than the lot before) share the
-    binary of the run's first lot: they may be taken in any order (rounding.py repacks them),
-    but none before the lots in front of the run (issue 11)."""
+    queue (`_joins_run`) share the binary of the run's first lot: they may be taken in any order
+    (rounding.py repacks them in FIFO order), but none before the lots in front of the run (issue 11)."""
     p = f.program
     if chain.previous is not None:  # this lot only after the one before is sold whole
-        prev_col, prev_counts, prev_gain, prev_h = chain.previous
-        if plain and per_count > 0 and 0 < per_count <= prev_gain and prev_h.exit_load == h.exit_load \
-                and bucket_of(prev_h) == bucket_of(h) and not p.integer[col] and not p.integer[prev_col]:
+        prev_col = chain.previous[0]
+        if plain and _joins_run(chain.previous, per_count, h, future) and not p.integer[col] \
+                and not p.integer[prev_col]:
             f.runs[col] = prev_col  # the same run: no binary; rounding.py repacks it in FIFO order
             chain.run.append((col, counts))
             if chain.gate is not None:  # but behind the same gate as the run's first lot
@@ -289,7 +303,7 @@ def add_fifo_step(f: Formulation, chain: _Chain, plain: bool, col: int, counts: 
             chain.run = [(col, counts)]
     else:
         chain.run, chain.gate = [(col, counts)], None
-    chain.previous = (col, counts, per_count, h)
+    chain.previous = (col, counts, per_count, h, future)
 
 
 def add_minimum_redemption(f: Formulation, q: Queue, cols: Sequence[int]) -> None:

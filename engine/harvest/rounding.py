@@ -40,10 +40,10 @@ ROUNDS = 3  # solves with more lots made whole before every fund lot in reach is
 
 def repack_runs(queues: Sequence[Queue], columns: Mapping[QueueKey, list[int]], solution: Sequence[float],
                 runs: Mapping[int, int], upper: Sequence[float]) -> list[float]:
-    """The solution with each binary-free run's gain repacked in FIFO order: a run's lots may
-    be taken in any order by the program (engine/harvest/formulation.py), so the run's gain
-    (from the solver's float counts) is handed out again from its earliest lot, which gains at
-    least as much per unit: the same gain, the law's order."""
+    """The solution with each binary-free run's gain (or loss) repacked in FIFO order: a run's
+    lots may be taken in any order by the program (engine/harvest/formulation.py `_joins_run`), so
+    the run's gain (from the solver's float counts) is handed out again from its earliest lot: the
+    same gain, so the same tax value, in the law's order."""
     solution = list(solution)
     for q in queues:
         cols = columns[q.key]
@@ -55,10 +55,10 @@ def repack_runs(queues: Sequence[Queue], columns: Mapping[QueueKey, list[int]], 
             if end - start > 1:
                 gains = [q.holdings[i].gain / q.holdings[i].lot.units * q.quantum for i in range(start, end)]
                 left = sum(float(g) * solution[c] for g, c in zip(gains, cols[start:end]))
-                for g, c in zip(gains, cols[start:end]):
-                    take = min(upper[c], left / float(g)) if g > 0 else 0.0
+                for g, c in zip(gains, cols[start:end]):  # a run's lots all gain or all lose (none 0)
+                    take = min(upper[c], max(0.0, left / float(g)))
                     solution[c] = take
-                    left = max(0.0, left - take * float(g))
+                    left -= take * float(g)
             start = end
     return solution
 

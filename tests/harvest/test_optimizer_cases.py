@@ -223,3 +223,57 @@ def test_a_short_term_loss_meets_taxed_long_term_gains_before_a_slab_gain(check)
     assert ip.units == {("asha", "F1", "EQ"): D(100)}
     assert (after.net_ltcg, after.total_tax) == (D(156000), D(4030))
     assert (ip.outcome.tax_saved, ip.outcome.step_up, ip.outcome.tax_value) == (D(780), D("-396.51"), D("383.49"))
+
+
+def _integers(monkeypatch) -> list[int]:
+    """The integer columns of each program solved (recorded on the way to the solver)."""
+    counts: list[int] = []
+    monkeypatch.setattr(Program, "solve", lambda self, *a, **k: counts.append(sum(self.integer)) or SOLVE(self, *a, **k))
+    return counts
+
+
+def test_a_later_lot_gaining_more_per_unit_shares_the_run_and_is_sold_in_fifo_order(check, monkeypatch):
+    # Issue 14 (runs without monotony). Price 1,000, no exit load. A: 100 units cost 90,000 (gain
+    # 100/unit); B: 200 units cost 2,00,000 - 1,80,000 = 20,000 (gain 900/unit: more than A). One
+    # bucket (long-term equity), one future rate: the tax value of any units of A and B is their gain
+    # x 13%, so they share one run (no FIFO binary between them: the only integer is the queue's
+    # order binary). The program may take 137.777 units of B alone (fewer proceeds); read in FIFO
+    # order the same gain is A whole (10,000) then 1,14,000 / 900 = 126.666 units of B (1,13,999.40):
+    # net LTCG 1,23,999.40 within 1,24,000, 226.666 units, tax value 1,23,999.40 x 13% = 16,119.92.
+    integers = _integers(monkeypatch)
+    ip = _plan(_policy(check), [(date(2022, 5, 10), 100, 90000), (date(2023, 1, 10), 200, 20000)], "1000")
+    assert integers == [1]
+    assert ip.units == {("asha", "F1", "EQ"): D("226.666")}
+    assert ip.outcome.after.net_ltcg == D("123999.40") and ip.outcome.after.total_tax == 0
+    assert ip.outcome.tax_value == D("16119.92")
+
+
+def test_a_run_of_short_term_losses_is_sold_in_fifo_order(check, monkeypatch):
+    # Issue 14 (runs of losses). STCG 10,000 realised this FY (20%: tax 10,000 x 20% x 1.04 = 2,080).
+    # Price 1,000. S1: 100 units bought 2025-06-01 at 1,050 (loss 50/unit, short-term); S2: 100 units
+    # bought 2025-07-01 at 1,200 (loss 200/unit: more than S1). A short-term loss meets the STCG now
+    # (20.8%) and steps the basis down by as much (13% later, long-term): worth 7.8% a rupee up to the
+    # STCG, -13% beyond it (carried forward for nothing). One run (one bucket, one future rate): the
+    # program may take 50 units of S2 alone; in FIFO order the same loss is S1 whole (5,000) then
+    # 5,000 / 200 = 25 units of S2: 125 units, tax 0, saved 2,080, step-down 10,000 x 13% = 1,300:
+    # tax value 780.00.
+    integers = _integers(monkeypatch)
+    ip = _plan(_policy(check), [(date(2025, 6, 1), 100, 105000), (date(2025, 7, 1), 100, 120000)], "1000",
+               [_part(10000, "short-term", D("0.2"))])
+    assert integers == [1]
+    assert ip.units == {("asha", "F1", "EQ"): D("125")}
+    assert ip.outcome.before.total_tax == D(2080) and ip.outcome.after.total_tax == 0
+    assert ip.outcome.tax_value == D("780.00")
+
+
+def test_a_lot_of_no_gain_is_never_in_a_run(check, monkeypatch):
+    # A (100 units, gain 100/unit), Z (100 units bought at today's price: no gain), B (200 units, gain
+    # 900/unit). A lot of no gain is in no run (the repacking hands out gain, and would hand Z none):
+    # binaries before Z and before B. FIFO: A whole (10,000), Z whole (0), then 1,14,000 / 900 = 126.666
+    # units of B: 326.666 units, net LTCG 1,23,999.40.
+    integers = _integers(monkeypatch)
+    ip = _plan(_policy(check), [(date(2022, 5, 10), 100, 90000), (date(2022, 8, 10), 100, 100000),
+                               (date(2023, 1, 10), 200, 20000)], "1000")
+    assert integers == [3]
+    assert ip.units == {("asha", "F1", "EQ"): D("326.666")}
+    assert ip.outcome.after.net_ltcg == D("123999.40")
