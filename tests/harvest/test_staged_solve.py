@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import random
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from engine.harvest import optimizer
 from engine.harvest.program import GAP, INF, STAGE_SLACK, TIE_GAP, TIE_SCALE, Program
+from engine.harvest.rounding import ROUNDING_SHARE
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT / "tests" / "harvest")]
@@ -90,15 +92,19 @@ def test_a_first_solve_stopped_short_gives_its_plan():
 def test_staged_solves_on_the_referee_instances(tmp_path, monkeypatch, kind):
     """80 instances of each of the referee's kinds, staged forced on every program (the shipped
     examples' programs are below STAGED_ABOVE: one solve, as before: the golden files). Where the
-    plans differ (15 investors of the plain kind, 19 of the rich since fund lots are made whole where
-    rounding costs (rounding.costly_parts; 25 before), measured 2026-12-06) the staged
-    plan's tax value is at least one solve's, in some by up to Rs 0.23: one solve let the tie-breaks
-    (up to TIE_SHARE) buy a few counts of fund units, worth tenths of a rupee at these scales, while
-    it stayed within its GAP; the staged solve keeps the tax value first. Never less."""
+    plans differ (counted below, measured 2026-12-06) the staged plan's tax value is at least one
+    solve's, in some by up to Rs 0.23: one solve let the tie-breaks (up to TIE_SHARE) buy a few
+    counts of fund units, worth tenths of a rupee at these scales, while it stayed within its GAP;
+    the staged solve keeps the tax value first. Never less but by what rounding a count may cost
+    (ROUNDING_SHARE, Rs 0.25, the part of the Re 1 promise it is given): since runs share a FIFO
+    binary wherever the tax value follows the run's gain (issue 14), the second solve's ties (fewer
+    proceeds) can take a run's later lot first, and the repacked part is a count rounded down: seed
+    733 of the rich kind, 0.001 unit of a fund where one solve sold 0.002, Rs 4.58 against 4.72."""
     import test_optimizer_referee as referee
 
     make = referee._instance if kind == "plain" else referee._rich_instance
     other: list[int] = []  # investors whose two plans differ
+    lower: list[int] = []  # seeds where the staged plan's tax value is below one solve's
     for seed in random.Random(141).sample(range(10_000), 80):
         policy, holdings, position = make(tmp_path, seed)[:3]
         plans = {}
@@ -107,7 +113,9 @@ def test_staged_solves_on_the_referee_instances(tmp_path, monkeypatch, kind):
             plans[name] = [(ip.investor, ip.units, ip.outcome.tax_value)
                            for ip in optimizer.plan_year_end(policy, holdings, position, referee.AS_OF).investors]
         for (who, units, value), (_, units_one, value_one) in zip(plans["staged"], plans["one"]):
-            assert value >= value_one, (seed, who)
+            assert value >= value_one - Decimal(str(ROUNDING_SHARE)), (seed, who)
+            if value < value_one:
+                lower.append(seed)
             if units != units_one:
                 other.append(seed)
-    assert len(other) == {"plain": 15, "rich": 19}[kind]
+    assert (len(other), lower) == {"plain": (16, []), "rich": (20, [733])}[kind]
