@@ -89,7 +89,8 @@ class QueueSale:
     charges: Decimal  # STT and stamp duty, to the paisa
 
 
-Sales = dict[tuple[QueueKey, Decimal], QueueSale]  # one investor's queue sales by (queue, units): evaluate's memo
+Sales = dict[tuple[QueueKey, str], QueueSale]  # one investor's queue sales by (queue, units as written): evaluate's
+# memo (the text, not the number: 0.010 and 0.01 units are one number but an order written two ways)
 
 
 def queue_sale(policy: Policy, q: Queue, items: Sequence[Taken], as_of: date, valuation: Valuation) -> QueueSale:
@@ -125,9 +126,10 @@ def evaluate(policy: Policy, investor: Investor, position: TaxPosition, queues: 
     for q in queues:
         count = units.get(q.key, ZERO)
         if count > 0 and q.holdings:
-            if (q.key, count) not in memo:
-                memo[(q.key, count)] = queue_sale(policy, q, taken_from(q, count, as_of, fy), as_of, valuation)
-            sold.append(memo[(q.key, count)])
+            key = (q.key, str(count))
+            if key not in memo:
+                memo[key] = queue_sale(policy, q, taken_from(q, count, as_of, fy), as_of, valuation)
+            sold.append(memo[key])
     new_parts = [part for sale in sold for part in sale.parts]
     after, _ = compute([*before_parts, *new_parts], law, investor, fy, losses)
     step = sum((sale.step for sale in sold), ZERO)

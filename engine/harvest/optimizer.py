@@ -153,7 +153,8 @@ def solve_within(policy: Policy, investor: Investor, position: TaxPosition, queu
             raise SolverStopped(investor.id, solved.status, time_limit)
         if solved.values is None:  # a later solve stopped short: the last plan, its rounding's cost in its gap
             break
-        solution, wholes = rounded(queues, f.columns, solved.values, f.runs, f.program.upper, baseline.threshold)
+        solution, wholes = rounded(queues, f.columns, solved.values, f.runs, f.program.upper, baseline.threshold,
+                                   {c: terms[0] for c, terms in f.count_terms.items()})
         check = costly_parts(f, queues, solution, wholes) if attempt < ROUNDS else None
         last = (solved, wholes, check if check is not None and check.rejected else None)
         if last[2] is None:  # what rounding moved is within ROUNDING_SHARE: the plan stands

@@ -39,11 +39,15 @@ ROUNDS = 3  # solves with more lots made whole before every fund lot in reach is
 
 
 def repack_runs(queues: Sequence[Queue], columns: Mapping[QueueKey, list[int]], solution: Sequence[float],
-                runs: Mapping[int, int], upper: Sequence[float]) -> list[float]:
+                runs: Mapping[int, int], upper: Sequence[float], per_count: Mapping[int, float]) -> list[float]:
     """The solution with each binary-free run's gain (or loss) repacked in FIFO order: a run's
     lots may be taken in any order by the program (engine/harvest/formulation.py `_joins_run`), so
-    the run's gain (from the solver's float counts) is handed out again from its earliest lot: the
-    same gain, so the same tax value, in the law's order."""
+    the run's gain is handed out again from its earliest lot: the same gain, so the same tax value,
+    in the law's order. The gain is the program's own (`per_count`: each column's gain per count, as
+    its rows count it), so every row of the program that reads it reads the same sum after the
+    repacking: handed out by the exact gains (the lots' values rounded to the paisa, in other
+    ratios) a run of losses once met a limit on net LTCG a hundredth of a count short, and rounding
+    that loss up added nothing back (issue 14's review: net LTCG 39.01 against an allowance of 39)."""
     solution = list(solution)
     for q in queues:
         cols = columns[q.key]
@@ -53,12 +57,12 @@ def repack_runs(queues: Sequence[Queue], columns: Mapping[QueueKey, list[int]], 
             while end < len(cols) and runs.get(cols[end]) == cols[end - 1]:
                 end += 1
             if end - start > 1:
-                gains = [q.holdings[i].gain / q.holdings[i].lot.units * q.quantum for i in range(start, end)]
-                left = sum(float(g) * solution[c] for g, c in zip(gains, cols[start:end]))
-                for g, c in zip(gains, cols[start:end]):  # a run's lots all gain or all lose (none 0)
-                    take = min(upper[c], max(0.0, left / float(g)))
+                gains = [per_count[c] for c in cols[start:end]]  # a run's lots all gain or all lose (none 0)
+                left = sum(g * solution[c] for g, c in zip(gains, cols[start:end]))
+                for g, c in zip(gains, cols[start:end]):
+                    take = min(upper[c], max(0.0, left / g))
                     solution[c] = take
-                    left -= take * float(g)
+                    left -= take * g
             start = end
     return solution
 
@@ -88,10 +92,10 @@ def whole_counts(q: Queue, cols: Sequence[int], solution: Sequence[float], thres
 
 
 def rounded(queues: Sequence[Queue], columns: Mapping[QueueKey, list[int]], solution: Sequence[float],
-            runs: Mapping[int, int], upper: Sequence[float],
-            threshold: Decimal | None) -> tuple[list[float], dict[QueueKey, list[int]]]:
+            runs: Mapping[int, int], upper: Sequence[float], threshold: Decimal | None,
+            per_count: Mapping[int, float]) -> tuple[list[float], dict[QueueKey, list[int]]]:
     """The solution with its runs repacked, and each queue's whole counts per lot from it."""
-    solution = repack_runs(queues, columns, solution, runs, upper)
+    solution = repack_runs(queues, columns, solution, runs, upper, per_count)
     return solution, {q.key: whole_counts(q, columns[q.key], solution, threshold) for q in queues}
 
 
