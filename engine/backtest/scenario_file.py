@@ -332,7 +332,8 @@ def _regimes(reader: Reader, value: object, names: tuple[str, ...], start: date 
             last = month_start(start, months - 1)
             reader.fail("S109", (*keys, "start"), f"the regime runs from {first:%Y-%m} to "
                         f"{month_start(first, length):%Y-%m}, outside the scenario's {start:%Y-%m} to {last:%Y-%m}",
-                        "start it later or make it shorter: its last month's price is at most the scenario's last")
+                        f"start it at {start:%Y-%m} or later" if first < start else
+                        "start it earlier or make it shorter: its last price month is at most the scenario's last")
             continue
         _overlaps(reader, regime, found, n)
         found.append(regime)

@@ -308,7 +308,8 @@ def test_a_regime_outside_the_span_or_overlapping_another():
     [(code, line, column, message, hint)] = errors(GOOD + REGIME.replace("2008-06", "2009-07"))
     assert (code, line, column) == ("S109", 12, 1)
     assert message == "regimes[0].start: the regime runs from 2009-07 to 2010-01, outside the scenario's 2008-01 to 2009-12"
-    assert errors(GOOD + REGIME.replace("2008-06", "2007-12"))[0][0] == "S109"
+    assert hint == "start it earlier or make it shorter: its last price month is at most the scenario's last"
+    assert [e[0::4] for e in errors(GOOD + REGIME.replace("2008-06", "2007-12"))] == [("S109", "start it at 2008-01 or later")]
     [(code, line, _, message, _)] = errors(GOOD + REGIME + REGIME.replace("2008-06", "2008-11"))
     assert (code, line) == ("S110", 18) and message == 'regimes[1].start: overlaps regimes[0] for "Nifty 50" (2008-06, 6 months)'
     assert read_scenario(GOOD + REGIME + REGIME.replace("2008-06", "2008-12"), "s.toml")[1] == []  # back to back
