@@ -143,8 +143,8 @@ class _Reader:
         if self.first_unpriced is None:
             return None
         rows = "1 row" if self.unpriced == 1 else f"{self.unpriced} rows"
-        return warning("I130", f"{rows} for securities of the policy had no NAV (`N.A.` or empty) and "
-                               f"{'was' if self.unpriced == 1 else 'were'} skipped; the first is on line "
+        return warning("I130", f"{rows} of the policy's securities had no NAV (`N.A.` or empty) and "
+                               f"{'was' if self.unpriced == 1 else 'were'} skipped, the first on line "
                                f"{self.first_unpriced.line}", self.first_unpriced,
                        "AMFI gives no NAV for such a day: a security's price on it is its latest NAV before")
 
