@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 IMPORTERS = (
     "engine.book.importers.transactions_csv",
     "engine.book.importers.prices_csv",
+    "engine.book.importers.amfi_history",
     "engine.book.importers.amfi_navall",
     "engine.book.importers.fmv_csv",
     "engine.book.importers.losses_csv",

@@ -18,36 +18,27 @@ as prices of that security; the thousands of others are skipped without a word.
 
 from __future__ import annotations
 
-import re
 from datetime import date
-from typing import TYPE_CHECKING, Callable, TypeVar
+from typing import TYPE_CHECKING
 
 from engine.diagnostics import Diagnostic, Span, error, source_lines, warning
-from engine.book.importers.csvrows import FIRST_DAY, LAST_DAY, PRICE, CellError, read_decimal
+from engine.book.importers.amfi_rows import (NO_ISIN as _NO_ISIN, NO_NAV as _NO_NAV, amfi_date as _amfi_date,
+                                             cell as _cell, column_name as _name, fields as _fields, first_line,
+                                             is_header, is_history_header)
+from engine.book.importers.csvrows import PRICE, read_decimal
 from engine.book.importers.transactions_csv import known_names
 from engine.transactions import Price
 
 if TYPE_CHECKING:
     from engine.policy.model import Policy
 
-T = TypeVar("T")
-
 KIND, STORES = "amfi-navall", "prices"
-
-_MONTHS = {m: i for i, m in enumerate(
-    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
-_DATE = re.compile(r"^(\d{1,2})-([A-Za-z]{3})-(\d{4})$")
-_NO_ISIN = ("", "-")
-_NO_NAV = ("n.a.", "n.a", "na")
 
 
 def detect(text: str) -> bool:
-    first = next((line for line in source_lines(text.lstrip("\ufeff")) if line.strip()), "")
-    return first.strip().lower().startswith("scheme code;")
-
-
-def _name(column: str) -> str:
-    return re.sub(r"\s+", "", column).lower()
+    """An AMFI header that is not the NAV history report's (amfi_history.py reads that)."""
+    first = first_line(text)
+    return is_header(first) and not is_history_header(first)
 
 
 class _Layout:
@@ -66,44 +57,6 @@ class _Layout:
         """(the NAV's, the date's) column, counted from the end, of a layout that misses neither."""
         assert self.nav is not None and self.date is not None  # else `missing` names them and read stops
         return self.nav, self.date
-
-
-def _fields(line: str) -> list[tuple[str, int]]:
-    """(stripped text, 1-based column where that text starts) of each `;`-separated field."""
-    out, start = [], 0
-    for part in line.split(";"):
-        lead = len(part) - len(part.lstrip())
-        out.append((part.strip(), start + lead + 1))
-        start += len(part) + 1
-    return out
-
-
-def _amfi_date(cell: str) -> date:
-    match = _DATE.match(cell)
-    month = _MONTHS.get(match[2].lower()) if match else None
-    if match is not None and month is not None:
-        try:
-            day = date(int(match[3]), month, int(match[1]))
-        except ValueError:
-            pass
-        else:
-            if not FIRST_DAY <= day <= LAST_DAY:
-                raise CellError("I101", f"`{cell}` is outside the years 1900 to 9998", "check the year")
-            return day
-    raise CellError("I101", f"`{cell}` is not a date", "AMFI writes dates as DD-Mon-YYYY, e.g. 19-Jun-2026")
-
-
-def _cell(problems: list[Diagnostic], path: str, number: int, what: str, field: tuple[str, int],
-          reader: Callable[[str], T]) -> T | None:
-    """The value of a field (its text and 1-based column) of line `number`, or None when it is
-    bad (said in `problems`)."""
-    cell, column = field
-    try:
-        return reader(cell)
-    except CellError as e:
-        problems.append(error(e.code, f"line {number}, column `{what}`: {e.message}",
-                              Span(path, number, column, number, column + max(1, len(cell))), e.hint))
-        return None
 
 
 def read(text: str, path: str, policy: Policy | None = None) -> tuple[list[Price], list[Diagnostic]]:

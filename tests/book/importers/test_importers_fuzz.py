@@ -42,6 +42,7 @@ CSVS = {
     "losses": ((FORMATS / "losses.csv").read_text(encoding="utf-8"), ","),
     "navall": (_head(FORMATS / "NAVAll.txt", 40), ";"),
     "navall-old": (_head(FORMATS / "NAVAll-old-layout.txt", 40), ";"),
+    "amfi-history": (_head(FORMATS / "NAV-history.txt", 40), ";"),
 }
 CAS = json.loads((FORMATS / "cas.json").read_text(encoding="utf-8"))
 
