@@ -1,0 +1,1 @@
+"""Backtests: a policy replayed over history or generated scenarios against other ways of rebalancing (issue 15)."""
