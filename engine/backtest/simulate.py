@@ -27,6 +27,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from engine.backtest.history import PriceHistory, run_days
+from engine.backtest.holdings import asset_values, positions_of
 from engine.backtest.run import FyTax, Month, Order, Run, Step
 from engine.backtest.run_book import RunBook
 from engine.backtest.strategies import CONDUCT, BuyBy, Conduct, Options, RebalanceWhen, Strategy
@@ -36,13 +37,12 @@ from engine.inputs import MoneyAsked, Refused, money_of
 from engine.ledger.fifo import Ledger
 from engine.plans.allocator import split_rupees
 from engine.plans.drift import AssetDrift, asset_drifts, total_drift
-from engine.plans.month_plan import BuyOrder, buy_orders, preferred_fund, values_by_asset
-from engine.plans.positions import accounts_of
+from engine.plans.month_plan import BuyOrder, buy_orders, preferred_fund
 from engine.plans.sell_choice import SellOrder
 from engine.plans.selling import SellState
 from engine.policy.model import Policy
 from engine.precision import with_precision
-from engine.tax.complete import law_of, portfolio_of, security_of
+from engine.tax.complete import law_of, portfolio_of
 from engine.tax.realised import paise
 from engine.tax.unrealised import Holding, value_lots
 from engine.transactions import Price
@@ -139,50 +139,52 @@ class _Simulation:
 
         self.book.add_cash(self.money)
         self.paid_in.append((day, Decimal(sum(self.money.values()))))
-        holdings = self.valued(day)
-        position = self.positions.on(self.book.ledger(day), day)
+        ledger = self.book.ledger(day)
+        held = positions_of(ledger, self.policy, self.history.price_of, day)
+        position = self.positions.on(ledger, day)
         pots = self.book.whole_cash()
-        method = self.rebalance_due(day, holdings)
+        method = self.rebalance_due(day, held.values)
         if method is not None:
-            drifts = band_drifts(self.policy, values_by_asset(holdings), self.options.band)
+            holdings = self.valued(day)
+            drifts = band_drifts(self.policy, held.values, self.options.band)
             plan = plan_rebalance(self.policy, holdings, drifts, method, pots, position, self.history.price_of, day)
             self.rebalanced = day
             self.execute(day, Step.REBALANCE, plan.sells, plan.buys)
         elif self.conduct.buy is BuyBy.RULE:
-            month, more = plan_month(self.month_policy, holdings, pots, day, self.state, position,
-                                     self.history.price_of)
+            month, more = plan_month(self.month_policy, held, pots, day, self.state, position, self.history.price_of)
             self.problems.update(dict.fromkeys(more))
             self.state = SellState(month.state.selling, month.state.started)
             self.execute(day, Step.MONTH, month.sells, month.buys)
         else:
-            self.execute(day, Step.MONTH, [], self.at_targets(holdings, pots, day))
+            self.execute(day, Step.MONTH, [], self.at_targets(held.accounts, pots, day))
 
-    def rebalance_due(self, day: date, holdings: Sequence[Holding]) -> RebalanceMethod | None:
+    def rebalance_due(self, day: date, values: Mapping[str, Decimal]) -> RebalanceMethod | None:
         """The method of this month's rebalance, or None when none is due."""
         when = self.conduct.rebalance
         if when is RebalanceWhen.CALENDAR:
-            return self.conduct.method if day.month == self.options.calendar_month and holdings else None
+            return self.conduct.method if day.month == self.options.calendar_month and values else None
         if when is RebalanceWhen.BAND:
-            drifts = band_drifts(self.policy, values_by_asset(holdings), self.options.band)
+            drifts = band_drifts(self.policy, values, self.options.band)
             return self.conduct.method if any(d.outside_band for d in drifts) else None
         rule = self.policy.rebalance
-        if when is RebalanceWhen.NEVER or rule is None or not rule.triggers or not holdings:
+        if when is RebalanceWhen.NEVER or rule is None or not rule.triggers or not values:
             return None  # a rule without triggers allows a rebalance any time: it is not made by itself
         from engine.plans.month_plan import drifts_of
         from engine.plans.rebalance import due
 
-        drifts = drifts_of(self.policy, values_by_asset(holdings))
+        drifts = drifts_of(self.policy, values)
         return rule.method if due(self.policy, drifts, self.policy.drift_measure, day, self.rebalanced).due else None
 
-    def at_targets(self, holdings: Sequence[Holding], pots: Mapping[str, int], day: date) -> list[BuyOrder]:
+    def at_targets(self, accounts: Mapping[tuple[str, str], Sequence[str]], pots: Mapping[str, int],
+                   day: date) -> list[BuyOrder]:
         """The cash split at the targets, each asset's share bought in its preferred fund."""
         assets = portfolio_of(self.policy).assets
         total = sum(pots.values())
         if total <= 0:
             return []
         split = split_rupees(total, [Fraction(a.target) for a in assets])
-        buys, unplaced = buy_orders(self.policy, {a.name: r for a, r in zip(assets, split)}, pots,
-                                    accounts_of(holdings), self.history.price_of, day)
+        buys, _ = buy_orders(self.policy, {a.name: r for a, r in zip(assets, split)}, pots, accounts,
+                             self.history.price_of, day)
         return buys
 
     def harvest(self, day: date) -> None:
@@ -216,12 +218,7 @@ class _Simulation:
                                          paise(row.units * row.price)))
 
     def record_month(self, day: date) -> None:
-        values: dict[str, Decimal] = {}
-        for lot in self.book.ledger(day).lots:
-            price = self.history.price_of(lot.security, day)
-            assert price is not None  # valued on this day already (`valued`)
-            asset = security_of(self.policy, lot.security).asset
-            values[asset] = values.get(asset, Decimal(0)) + paise(lot.units * price.price)
+        values = asset_values(self.book.ledger(day).lots, self.policy, self.history.price_of, day)
         drifts = band_drifts(self.policy, values, self.options.band)
         self.months.append(Month(day, values, sum(self.book.cash.values(), Decimal(0)),
                                  sum((m for _, m in self.paid_in), Decimal(0)),
