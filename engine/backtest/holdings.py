@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 
 from engine.backtest.taxes import NO_FMV
-from engine.inputs import Refused
+from engine.backtest.refusal import BacktestRefused
 from engine.ledger.fifo import Ledger, Lot
 from engine.plans.positions import Positions
 from engine.policy.model import Policy
@@ -32,7 +32,7 @@ def asset_values(lots: tuple[Lot, ...], policy: Policy, price_of: Callable[[str,
         if known is None:
             price = price_of(lot.security, day)
             if price is None:
-                raise Refused(diagnostics=[no_price(lot.security, day)])
+                raise BacktestRefused(diagnostics=[no_price(lot.security, day)])
             known = prices[lot.security] = (security_of(policy, lot.security).asset, price.price)
         values[known[0]] = values.get(known[0], Decimal(0)) + paise(lot.units * known[1])
     return values
@@ -49,7 +49,7 @@ def positions_of(ledger: Ledger, policy: Policy, price_of: Callable[[str, date],
         chosen = tuple(lot for lot in lots if security_of(policy, lot.security).asset in assets)
         holdings, problems = value_lots(Ledger(chosen, ()), policy, price_of, NO_FMV, day)
         if any(d.is_error for d in problems):
-            raise Refused(diagnostics=[d for d in problems if d.is_error])
+            raise BacktestRefused(diagnostics=[d for d in problems if d.is_error])
         return holdings
 
     return Positions(asset_values(lots, policy, price_of, day), {k: tuple(sorted(v)) for k, v in accounts.items()},

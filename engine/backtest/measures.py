@@ -97,7 +97,8 @@ def liquidation_rows(run: Run, policy: Policy, price_of: Callable[[str, date], P
         _, load = sale_part(h, h.lot.units, day, fy, h.exit_load)
         units, loads, price = queues.get(h.lot.key, (Decimal(0), Decimal(0), h.price))
         queues[h.lot.key] = (units + h.lot.units, loads + load, price)
-    rows, stt = [], Decimal(0)
+    rows: list[Transaction] = []
+    stt = Decimal(0)
     for (investor, account, security), (units, loads, price) in queues.items():
         rows.append(Transaction(day, investor, account, security, TxType.SELL, units, price, loads, SOURCE,
                                 len(run.transactions) + len(rows) + 1))

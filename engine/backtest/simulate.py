@@ -33,7 +33,7 @@ from engine.backtest.run_book import RunBook
 from engine.backtest.strategies import CONDUCT, BuyBy, Conduct, Options, RebalanceWhen, Strategy
 from engine.backtest.taxes import NO_FMV, Positions, years
 from engine.diagnostics import Diagnostic
-from engine.inputs import MoneyAsked, Refused, money_of
+from engine.backtest.refusal import BacktestRefused
 from engine.ledger.fifo import Ledger
 from engine.plans.allocator import split_rupees
 from engine.plans.drift import AssetDrift, asset_drifts, total_drift
@@ -54,27 +54,38 @@ def simulate(policy: Policy, prices: Sequence[Price], options: Options = Options
     """One Run per strategy of `options.strategies`, on the same days, prices and money."""
     history = PriceHistory.of(prices)
     first, last = span(policy, history, options)
-    money = dict(money_of(policy, MoneyAsked(options.money, monthly=True)).by_investor)
+    money = money_of(policy, options)
     if not any(money.values()):
-        raise Refused("a backtest needs money each month: each investor's `sip` in the policy, or the "
+        raise BacktestRefused("a backtest needs money each month: each investor's `sip` in the policy, or the "
                       "money option", code="C108")
     days = run_days(first, last, options.day)
     if not days:
-        raise Refused(f"no month day between {first} and {last}", code="C103")
+        raise BacktestRefused(f"no month day between {first} and {last}", code="C103")
     return tuple(_Simulation(policy, history, options, s, money).run(days, last) for s in options.strategies)
+
+
+def money_of(policy: Policy, options: Options) -> dict[str, int]:
+    """Each investor's money a month: the options', else the policy's `sip` amounts
+    (engine/plans/contributions.py, as `plan month` reads them)."""
+    from engine.plans.contributions import contributions
+
+    money = contributions(policy, options.money, None, monthly=True)
+    if isinstance(money, str):
+        raise BacktestRefused(money, code="C108")
+    return dict(money.by_investor)
 
 
 def span(policy: Policy, history: PriceHistory, options: Options) -> tuple[date, date]:
     """The run's first and last days: the options', else from the first day every fund new money
     buys has a price to the last day of the history."""
     if policy.portfolio is None or not policy.portfolio.assets or policy.tax is None:
-        raise Refused("a backtest needs a policy with a portfolio of assets and a tax law", code="C107")
+        raise BacktestRefused("a backtest needs a policy with a portfolio of assets and a tax law", code="C107")
     starts = []
     for asset in portfolio_of(policy).assets:
         fund = preferred_fund(policy, asset.name)
         start = history.first_day(fund.id) if fund is not None else None
         if start is None:
-            raise Refused(f"no price for the fund of {asset.name} ({fund.id if fund else 'none'})", code="T120")
+            raise BacktestRefused(f"no price for the fund of {asset.name} ({fund.id if fund else 'none'})", code="T120")
         starts.append(start)
     end = history.last_day()
     assert end is not None  # a price was found above
@@ -129,7 +140,7 @@ class _Simulation:
     def valued(self, day: date) -> list[Holding]:
         holdings, problems = value_lots(self.book.ledger(day), self.policy, self.history.price_of, NO_FMV, day)
         if any(d.is_error for d in problems):
-            raise Refused(diagnostics=[d for d in problems if d.is_error])
+            raise BacktestRefused(diagnostics=[d for d in problems if d.is_error])
         self.problems.update(dict.fromkeys(problems))
         return holdings
 
@@ -149,14 +160,14 @@ class _Simulation:
             drifts = band_drifts(self.policy, held.values, self.options.band)
             plan = plan_rebalance(self.policy, holdings, drifts, method, pots, position, self.history.price_of, day)
             self.rebalanced = day
-            self.execute(day, Step.REBALANCE, plan.sells, plan.buys)
+            self.place(day, Step.REBALANCE, plan.sells, plan.buys)
         elif self.conduct.buy is BuyBy.RULE:
             month, more = plan_month(self.month_policy, held, pots, day, self.state, position, self.history.price_of)
             self.problems.update(dict.fromkeys(more))
             self.state = SellState(month.state.selling, month.state.started)
-            self.execute(day, Step.MONTH, month.sells, month.buys)
+            self.place(day, Step.MONTH, month.sells, month.buys)
         else:
-            self.execute(day, Step.MONTH, [], self.at_targets(held.accounts, pots, day))
+            self.place(day, Step.MONTH, [], self.at_targets(held.accounts, pots, day))
 
     def rebalance_due(self, day: date, values: Mapping[str, Decimal]) -> RebalanceMethod | None:
         """The method of this month's rebalance, or None when none is due."""
@@ -165,7 +176,7 @@ class _Simulation:
             return self.conduct.method if day.month == self.options.calendar_month and values else None
         if when is RebalanceWhen.BAND:
             drifts = band_drifts(self.policy, values, self.options.band)
-            return self.conduct.method if any(d.outside_band for d in drifts) else None
+            return self.conduct.method if values and any(d.outside_band for d in drifts) else None
         rule = self.policy.rebalance
         if when is RebalanceWhen.NEVER or rule is None or not rule.triggers or not values:
             return None  # a rule without triggers allows a rebalance any time: it is not made by itself
@@ -197,9 +208,9 @@ class _Simulation:
         made = plan(self.policy, holdings, position, day, {}, self.history.price_of,
                     time_limit=self.options.harvest_time_limit)
         sells = [o for ip in made.harvest.investors for o in ip.outcome.orders]
-        self.execute(day, Step.HARVEST, sells, list(made.buys), list(made.buy_dates))
+        self.place(day, Step.HARVEST, sells, list(made.buys), list(made.buy_dates))
 
-    def execute(self, day: date, step: Step, sells: Sequence[SellOrder], buys: Sequence[BuyOrder],
+    def place(self, day: date, step: Step, sells: Sequence[SellOrder], buys: Sequence[BuyOrder],
                 buy_dates: Sequence[date] = ()) -> None:
         """The orders as rows: the sales first (their money is the buys'), then the purchases, each at
         its day's price (`buy_dates`: each purchase's day, when not `day`)."""
@@ -207,14 +218,14 @@ class _Simulation:
             self.book.sell(order, day)
             self.orders.append(Order(day, step, Side.SELL, order.investor, order.security, order.units,
                                      order.amount))
-        for n, order in enumerate(buys):
+        for n, buy in enumerate(buys):
             on = buy_dates[n] if buy_dates else day
-            price = self.history.price_of(order.security, on)
+            price = self.history.price_of(buy.security, on)
             if price is None:
-                raise Refused(f"no price for {order.security} on or before {on}", code="T120")
-            row = self.book.buy(order.investor, order.account, order.security, order.amount, price.price, on)
+                raise BacktestRefused(f"no price for {buy.security} on or before {on}", code="T120")
+            row = self.book.buy(buy.investor, buy.account, buy.security, buy.amount, price.price, on)
             if row is not None:
-                self.orders.append(Order(on, step, Side.BUY, order.investor, order.security, row.units,
+                self.orders.append(Order(on, step, Side.BUY, buy.investor, buy.security, row.units,
                                          paise(row.units * row.price)))
 
     def record_month(self, day: date) -> None:

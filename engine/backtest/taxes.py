@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 
-from engine.inputs import Refused
+from engine.backtest.refusal import BacktestRefused
 from engine.ledger.fifo import Ledger
 from engine.plans.sell_choice import TaxPosition
 from engine.policy.model import Policy
@@ -29,9 +29,9 @@ NO_FMV: Mapping[str, Decimal] = {}
 
 
 def checked(found: TaxHistory) -> TaxHistory:
-    """The history, or Refused with the tax engine's errors (a sale no rule of the law covers, T103)."""
+    """The history, or BacktestRefused with the tax engine's errors (a sale no rule of the law covers, T103)."""
     if any(d.is_error for d in found.problems):
-        raise Refused(diagnostics=[d for d in found.problems if d.is_error])
+        raise BacktestRefused(diagnostics=[d for d in found.problems if d.is_error])
     return found
 
 
