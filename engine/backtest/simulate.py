@@ -57,10 +57,11 @@ def simulate(policy: Policy, prices: Sequence[Price], options: Options = Options
     money = money_of(policy, options)
     if not any(money.values()):
         raise BacktestRefused("a backtest needs money each month: each investor's `sip` in the policy, or the "
-                      "money option", code="C108")
+                              "money option", code="C108")
     days = run_days(first, last, options.day)
     if not days:
         raise BacktestRefused(f"no month day between {first} and {last}", code="C103")
+    law_covers(policy, days[0])
     return tuple(_Simulation(policy, history, options, s, money).run(days, last) for s in options.strategies)
 
 
@@ -90,6 +91,17 @@ def span(policy: Policy, history: PriceHistory, options: Options) -> tuple[date,
     end = history.last_day()
     assert end is not None  # a price was found above
     return options.first or max(starts), options.last or end
+
+
+def law_covers(policy: Policy, first: date) -> None:
+    """BacktestRefused (T103) when the policy's law has no rate for a sale on the run's first day."""
+    law = law_of(policy)
+    for tax_class in dict.fromkeys(s.tax_class for s in portfolio_of(policy).securities):
+        if law.treatment(tax_class, first, first).short_rate is None:
+            raise BacktestRefused(f"the policy's law has no rate for {tax_class} sold on {first}: a backtest runs only "
+                                  "where the rules files date the law (the shipped rules/india.rules from FY "
+                                  "2014-15); start later, or give the rules for those dates with `override tax`",
+                                  code="T103")
 
 
 def band_drifts(policy: Policy, values: Mapping[str, Decimal], band: Decimal) -> list[AssetDrift]:

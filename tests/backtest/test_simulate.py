@@ -199,3 +199,15 @@ def test_the_exported_rows_imported_into_a_fresh_book_give_the_runs_tax(tmp_path
     for lot in run.ledger.lots:
         expected[lot.security] += lot.units
     assert held == expected
+
+
+def test_a_run_before_the_law_the_rules_files_date_is_refused(policy):
+    """The toy six years earlier starts on 2 April 2012: rules/india.rules taxes sales from
+    1 April 2014 only, so no strategy is run (a sale on the first day would have no rate)."""
+    from engine.backtest.refusal import BacktestRefused
+    from engine.transactions import Price
+
+    early = [Price(p.date.replace(year=p.date.year - 6), p.security, p.price) for p in toy.prices()]
+    with pytest.raises(BacktestRefused) as refused:
+        simulate(policy, early, Options(last=date(2014, 3, 31)))
+    assert refused.value.code == "T103" and "equity sold on 2012-04-02" in str(refused.value)
