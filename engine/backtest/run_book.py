@@ -58,20 +58,23 @@ class RunBook:
         """The ledger on `day`: the open lots with every row dated on or before it."""
         before = [r for r in self.pending if r.date < day]
         if before:
-            done = replay(before, opening=self.lots, intraday=self.intraday)
+            view = self._view
+            if view is not None and len(before) == view[1] and all(r.date == view[0] for r in before):
+                done = view[2]  # the day's rows were replayed for its view already: the same replay
+            else:
+                done = replay(before, opening=self.lots, intraday=self.intraday)
             self.lots = done.lots
             self.disposals += done.disposals
             self.trades += done.intraday
             self.pending = [r for r in self.pending if r.date >= day]
+            self._view = None
         today = [r for r in self.pending if r.date == day]
         if not today:
             return Ledger(self.lots, tuple(self.disposals), tuple(self.trades))
-        if self._view is not None and self._view[:2] == (day, len(today)):
-            return self._view[2]
-        seen = replay(today, opening=self.lots, intraday=self.intraday)
-        ledger = Ledger(seen.lots, tuple(self.disposals) + seen.disposals, tuple(self.trades) + seen.intraday)
-        self._view = (day, len(today), ledger)
-        return ledger
+        if self._view is None or self._view[:2] != (day, len(today)):
+            self._view = (day, len(today), replay(today, opening=self.lots, intraday=self.intraday))
+        seen = self._view[2]
+        return Ledger(seen.lots, tuple(self.disposals) + seen.disposals, tuple(self.trades) + seen.intraday)
 
     def close(self) -> Ledger:
         """Every row replayed: the run's final ledger."""
@@ -86,11 +89,13 @@ class RunBook:
         return {i: max(0, int(c.to_integral_value(rounding=ROUND_DOWN))) for i, c in self.cash.items()}
 
     def sell(self, order: SellOrder, day: date) -> Transaction:
-        """The row of a sale, its proceeds less exit load and STT into the seller's cash."""
+        """The row of a sale, its proceeds less exit load and STT into the seller's cash. The proceeds are
+        the row's units x price to the paisa, what the fund pays (a plan's `amount` sums its lots'
+        parts, each to the paisa, and may differ by a few paise)."""
         row = Transaction(day, order.investor, order.account, order.security, TxType.SELL, order.units, order.price,
                           order.exit_load, SOURCE)
         self.record([row])
-        self.cash[order.investor] += order.amount - order.exit_load - order.stt
+        self.cash[order.investor] += paise(row.units * row.price) - order.exit_load - order.stt
         self.stt += order.stt
         return row
 

@@ -223,13 +223,13 @@ class _Simulation:
         self.place(day, Step.HARVEST, sells, list(made.buys), list(made.buy_dates))
 
     def place(self, day: date, step: Step, sells: Sequence[SellOrder], buys: Sequence[BuyOrder],
-                buy_dates: Sequence[date] = ()) -> None:
+              buy_dates: Sequence[date] = ()) -> None:
         """The orders as rows: the sales first (their money is the buys'), then the purchases, each at
         its day's price (`buy_dates`: each purchase's day, when not `day`)."""
         for order in sells:
-            self.book.sell(order, day)
+            sale = self.book.sell(order, day)
             self.orders.append(Order(day, step, Side.SELL, order.investor, order.security, order.units,
-                                     order.amount))
+                                     paise(sale.units * sale.price)))
         for n, buy in enumerate(buys):
             on = buy_dates[n] if buy_dates else day
             price = self.history.price_of(buy.security, on)

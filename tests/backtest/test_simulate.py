@@ -25,6 +25,7 @@ from engine.backtest.run import Run, Step
 from engine.backtest.simulate import simulate
 from engine.backtest.strategies import Options, Strategy
 from engine.ledger.fifo import purchase_cost
+from engine.tax.realised import paise
 from engine.transactions import TxType
 from engine.vocabulary import Side
 from tests.backtest import toy
@@ -129,12 +130,12 @@ def test_the_policys_year_end_harvest_realises_long_term_gains_inside_the_exempt
 
 @pytest.mark.parametrize("strategy", list(Strategy))
 def test_cash_and_units_are_conserved(runs, strategy):
-    """Money in + each sale's proceeds less exit load and STT = each purchase's cost (units x
-    price + stamp duty, to the paisa) + the cash left; per security, units bought - units sold
+    """Money in + each sale's proceeds (units x price, to the paisa) less exit load and STT = each
+    purchase's cost (units x price + stamp duty, to the paisa) + the cash left; per security, units bought - units sold
     = units held; and each month's money is Rs 10,000."""
     run = runs[strategy]
     stt_on_sales = run.stt  # no purchase pays STT here (funds): all of it is on the sales
-    proceeds = sum((r.units * r.price - r.charges for r in run.transactions if r.type is TxType.SELL), D(0))
+    proceeds = sum((paise(r.units * r.price) - r.charges for r in run.transactions if r.type is TxType.SELL), D(0))
     costs = sum((purchase_cost(r) for r in run.transactions if r.type is TxType.BUY), D(0))
     assert run.invested + proceeds - stt_on_sales == costs + sum(run.cash.values(), D(0))
     units: dict[str, D] = defaultdict(D)
@@ -211,3 +212,34 @@ def test_a_run_before_the_law_the_rules_files_date_is_refused(policy):
     with pytest.raises(BacktestRefused) as refused:
         simulate(policy, early, Options(last=date(2014, 3, 31)))
     assert refused.value.code == "T103" and "equity sold on 2012-04-02" in str(refused.value)
+
+
+@pytest.fixture(scope="module")
+def awkward_runs(policy) -> dict[Strategy, Run]:
+    """The toy three years later (April 2021 to March 2023: stamp duty 0.005% on every purchase,
+    long-term 10% and short-term 15% until 22 July 2024) at prices x 1.0371, to the paisa: no
+    division is exact, so every purchase leaves paise in the cash and pays stamp duty."""
+    from engine.transactions import Price
+
+    later = [Price(p.date.replace(year=p.date.year + 3), p.security, (p.price * D("1.0371")).quantize(D("0.01")))
+             for p in toy.prices()]
+    return {run.strategy: run for run in simulate(policy, later, Options(last=date(2023, 3, 31)))}
+
+
+@pytest.mark.parametrize("strategy", list(Strategy))
+def test_cash_and_units_are_conserved_with_stamp_duty_and_rounding(awkward_runs, strategy):
+    """As test_cash_and_units_are_conserved: money in + sales net of exit load and STT = the
+    purchases' cost with stamp duty + the cash left, to the paisa; units bought - sold = held;
+    and the stamp duty is 0.005% of each purchase's rupees, R x 0.00005 / 1.00005 to the paisa
+    (Rs 5,000: 0.25; Rs 3,000: 0.15; Rs 2,000: 0.10)."""
+    run = awkward_runs[strategy]
+    proceeds = sum((paise(r.units * r.price) - r.charges for r in run.transactions if r.type is TxType.SELL), D(0))
+    costs = sum((purchase_cost(r) for r in run.transactions if r.type is TxType.BUY), D(0))
+    assert run.invested + proceeds - run.stt == costs + sum(run.cash.values(), D(0))
+    units: dict[str, D] = defaultdict(D)
+    for r in run.transactions:
+        units[r.security] += r.units if r.type is TxType.BUY else -r.units
+    for security, n in units.items():
+        assert n == sum((lot.units for lot in run.ledger.lots if lot.security == security), D(0))
+    first = [r for r in run.transactions if r.date == run.first]
+    assert {(r.security, r.charges) for r in first} == {("LARGE", D("0.25")), ("MID", D("0.15")), ("SMALL", D("0.10"))}
