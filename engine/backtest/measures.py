@@ -1,0 +1,181 @@
+"""What a run achieved (`measure`), each figure from the run's rows by the engine's own rules.
+
+  final value          the open lots at the last day's prices (the last price on or before it),
+                       plus the cash not invested;
+  after selling all    the final value less what selling every lot on the last day would cost:
+                       its exit loads and STT (engine/plans/sell_choice.py `sale_part`, `stt_rate`)
+                       and the tax it adds to the last FY, computed by the tax engine with the
+                       year's other sales (set-off, the exemption, losses brought in: taxes.years);
+  XIRR                 the yearly rate r at which the money's present value is nil: each month's
+                       money out, the final value in; after tax, each FY's tax out on its day
+                       (FyTax.paid_on) and the value after selling all in. Found by bisection in
+                       Decimal (28 digits) between -99.99% and 1,000,000% a year until the bracket
+                       is narrower than 10^-10, then rounded half-even to 10^-6 (0.0001%);
+                       None when the flows have no sign change (no rate exists);
+  drift                the total drift of each month after its orders (the policy's measure):
+                       its mean and maximum, and the months with an asset outside its band;
+  turnover             the rupees sold, and sold per year as a share of the mean month value;
+  orders               how many were executed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+from fractions import Fraction
+
+from engine.backtest.run import Run
+from engine.backtest.run_book import SOURCE
+from engine.backtest.taxes import NO_FMV, years
+from engine.ledger.fifo import Ledger, replay
+from engine.plans.sell_choice import sale_part, stt_rate
+from engine.policy.model import Policy
+from engine.precision import with_precision
+from engine.tax.complete import law_of
+from engine.tax.intraday import intraday_securities
+from engine.tax.realised import paise
+from engine.tax.unrealised import value_lots
+from engine.transactions import Price, Transaction, TxType
+
+RATE_TOLERANCE = Decimal("1E-10")
+RATE_PLACES = Decimal("0.000001")
+
+
+@dataclass(frozen=True)
+class Liquidation:
+    """Selling every open lot on `day`: the proceeds, exit loads, STT and the tax it adds."""
+
+    day: date
+    proceeds: Decimal
+    exit_loads: Decimal
+    stt: Decimal
+    tax: Decimal
+
+
+@dataclass(frozen=True)
+class Measures:
+    final_value: Decimal
+    liquidation: Liquidation
+    xirr: Decimal | None
+    xirr_after_tax: Decimal | None
+    tax_by_fy: Mapping[int, Decimal]
+    exemption_by_fy: Mapping[int, Decimal]
+    tax: Decimal
+    sold: Decimal
+    turnover: Decimal  # sold per year / mean month value, 4 places
+    orders: int
+    drift_mean: Decimal  # fractions of the portfolio, 6 places
+    drift_max: Decimal
+    months_outside: int
+
+    @property
+    def after_selling_all(self) -> Decimal:
+        liq = self.liquidation
+        return self.final_value - liq.exit_loads - liq.stt - liq.tax
+
+
+def final_value(run: Run, price_of: Callable[[str, date], Price | None]) -> Decimal:
+    total = sum(run.cash.values(), Decimal(0))
+    for lot in run.ledger.lots:
+        price = price_of(lot.security, run.last)
+        assert price is not None  # valued on the run's month days, which are on or before its last
+        total += paise(lot.units * price.price)
+    return total
+
+
+def liquidation_rows(run: Run, policy: Policy, price_of: Callable[[str, date], Price | None]
+                     ) -> tuple[list[Transaction], Decimal, Decimal]:
+    """One SELL row per FIFO queue of all its units on the run's last day (exit loads as its
+    charges, lot by lot as sale_part computes them), the loads and the STT."""
+    day = run.last
+    fy = law_of(policy).fy_of(day)
+    holdings, _ = value_lots(run.ledger, policy, price_of, NO_FMV, day)
+    queues: dict[tuple[str, str, str], tuple[Decimal, Decimal, Decimal]] = {}
+    for h in holdings:
+        _, load = sale_part(h, h.lot.units, day, fy, h.exit_load)
+        units, loads, price = queues.get(h.lot.key, (Decimal(0), Decimal(0), h.price))
+        queues[h.lot.key] = (units + h.lot.units, loads + load, price)
+    rows: list[Transaction] = []
+    stt = Decimal(0)
+    for (investor, account, security), (units, loads, price) in queues.items():
+        rows.append(Transaction(day, investor, account, security, TxType.SELL, units, price, loads, SOURCE,
+                                len(run.transactions) + len(rows) + 1))
+        stt += paise(stt_rate(policy, security, day) * paise(units * price))
+    return rows, sum((r.charges for r in rows), Decimal(0)), stt
+
+
+def liquidate(run: Run, policy: Policy, price_of: Callable[[str, date], Price | None]) -> Liquidation:
+    rows, loads, stt = liquidation_rows(run, policy, price_of)
+    fy = law_of(policy).fy_of(run.last)
+    sold = replay(rows, opening=run.ledger.lots, intraday=intraday_securities(policy))
+    after = Ledger((), run.ledger.disposals + sold.disposals, run.ledger.intraday + sold.intraday)
+    tax = sum((y.total_tax for y in years(after, policy, [fy])[fy].values()), Decimal(0)) - run.tax_of(fy)
+    return Liquidation(run.last, sum((paise(r.units * r.price) for r in rows), Decimal(0)), loads, stt, tax)
+
+
+def xirr(flows: Sequence[tuple[date, Decimal]]) -> Decimal | None:
+    """The yearly rate (module docstring): flows are (day, rupees), money put in negative."""
+    if not flows or min(a for _, a in flows) >= 0 or max(a for _, a in flows) <= 0:
+        return None
+    start = min(d for d, _ in flows)
+    with localcontext() as ctx:
+        ctx.prec = 28
+        days = [((d - start).days, a) for d, a in flows]
+
+        def npv(rate: Decimal) -> Decimal:  # (1 + r)^(n/365) as ((1 + r)^(1/365))^n: one fractional power
+            daily = (1 + rate) ** (Decimal(1) / 365)
+            return sum((a / daily ** n for n, a in days), Decimal(0))
+
+        lo, hi = Decimal("-0.9999"), Decimal(10000)
+        f_lo = npv(lo)
+        if (f_lo > 0) == (npv(hi) > 0):
+            return None
+        while hi - lo > RATE_TOLERANCE:
+            mid = (lo + hi) / 2
+            f_mid = npv(mid)
+            if (f_mid > 0) == (f_lo > 0):
+                lo, f_lo = mid, f_mid
+            else:
+                hi = mid
+        return ((lo + hi) / 2).quantize(RATE_PLACES, rounding=ROUND_HALF_EVEN)
+
+
+def drift_figures(run: Run) -> tuple[Decimal, Decimal, int]:
+    drifts = [m.drift for m in run.months]
+    if not drifts:
+        return Decimal(0), Decimal(0), 0
+    mean = sum(drifts, Fraction(0)) / len(drifts)
+    places = Decimal("0.000001")
+
+    def dec(f: Fraction) -> Decimal:
+        return (Decimal(f.numerator) / Decimal(f.denominator)).quantize(places, rounding=ROUND_HALF_EVEN)
+
+    return dec(mean), dec(max(drifts)), sum(1 for m in run.months if m.outside)
+
+
+@with_precision
+def measure(run: Run, policy: Policy, prices: Sequence[Price] | Callable[[str, date], Price | None]) -> Measures:
+    """The run's measures (module docstring); `prices`: the run's prices, or its price lookup."""
+    from engine.backtest.history import PriceHistory
+
+    price_of = prices if callable(prices) else PriceHistory.of(prices).price_of
+    value = final_value(run, price_of)
+    liquidation = liquidate(run, policy, price_of)
+    money = [(d, -m) for d, m in run.money]
+    before = xirr(money + [(run.last, value)])
+    after_value = value - liquidation.exit_loads - liquidation.stt - liquidation.tax
+    after = xirr(money + [(t.paid_on, -t.tax) for t in run.taxes if t.tax] + [(run.last, after_value)])
+    tax_by_fy: dict[int, Decimal] = {}
+    exemption_by_fy: dict[int, Decimal] = {}
+    for t in run.taxes:
+        tax_by_fy[t.fy] = tax_by_fy.get(t.fy, Decimal(0)) + t.tax
+        exemption_by_fy[t.fy] = exemption_by_fy.get(t.fy, Decimal(0)) + t.exemption_used
+    mean_value = (sum((m.value for m in run.months), Decimal(0)) / len(run.months)) if run.months else Decimal(0)
+    span_years = Decimal((run.last - run.first).days) / 365 if run.last > run.first else Decimal(1)
+    turnover = (run.sold / span_years / mean_value).quantize(Decimal("0.0001"), rounding=ROUND_HALF_EVEN) \
+        if mean_value else Decimal(0)
+    drift_mean, drift_max, outside = drift_figures(run)
+    return Measures(value, liquidation, before, after, tax_by_fy, exemption_by_fy, run.tax, run.sold, turnover,
+                    len(run.orders), drift_mean, drift_max, outside)

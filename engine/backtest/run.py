@@ -1,0 +1,106 @@
+"""What a backtest gives per strategy: the `Run` record, its months, orders and taxes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from fractions import Fraction
+
+from engine.backtest.strategies import Strategy
+from engine.diagnostics import Diagnostic
+from engine.ledger.fifo import Ledger
+from engine.transactions import Transaction
+from engine.vocabulary import Side
+
+
+class Step(StrEnum):
+    """Which part of the strategy placed an order."""
+
+    MONTH = "month"  # the month's money (and the policy's controlled selling)
+    REBALANCE = "rebalance"
+    HARVEST = "harvest"
+
+
+@dataclass(frozen=True)
+class Order:
+    day: date
+    step: Step
+    side: Side
+    investor: str
+    security: str
+    units: Decimal
+    amount: Decimal  # rupees: the proceeds of a sale, the price of the units bought (without charges)
+
+
+@dataclass(frozen=True)
+class Month:
+    """The portfolio on a month day, after its orders, at that day's prices: each asset's value,
+    the cash not invested, the money put in so far, the total drift (the policy's measure) and
+    the assets outside their bands."""
+
+    day: date
+    values: Mapping[str, Decimal]
+    cash: Decimal
+    invested: Decimal
+    drift: Fraction
+    outside: tuple[str, ...]
+
+    @property
+    def value(self) -> Decimal:
+        return sum(self.values.values(), Decimal(0)) + self.cash
+
+
+@dataclass(frozen=True)
+class FyTax:
+    """One investor's tax of one FY (engine/tax/year.py: after set-off, the exemption and cess) and
+    the exemption it used; paid from outside the portfolio on `paid_on` (the FY's last day, or
+    the run's last day for the FY it ends in)."""
+
+    fy: int
+    investor: str
+    tax: Decimal
+    exemption_used: Decimal
+    paid_on: date
+
+
+@dataclass(frozen=True)
+class Run:
+    """One strategy over the run: the money put in (day, rupees, all investors), the rows it
+    recorded (a transactions CSV, engine/backtest/export.py), the final ledger, each month, every
+    order, each FY's tax per investor, the STT paid and each investor's cash left at the end, and
+    the engine's warnings (once each)."""
+
+    strategy: Strategy
+    first: date
+    last: date
+    money: tuple[tuple[date, Decimal], ...]
+    transactions: tuple[Transaction, ...]
+    ledger: Ledger
+    months: tuple[Month, ...]
+    orders: tuple[Order, ...]
+    taxes: tuple[FyTax, ...]
+    stt: Decimal
+    cash: Mapping[str, Decimal]
+    problems: tuple[Diagnostic, ...] = ()
+
+    @property
+    def invested(self) -> Decimal:
+        return sum((m for _, m in self.money), Decimal(0))
+
+    @property
+    def bought(self) -> Decimal:
+        return sum((o.amount for o in self.orders if o.side is Side.BUY), Decimal(0))
+
+    @property
+    def sold(self) -> Decimal:
+        return sum((o.amount for o in self.orders if o.side is Side.SELL), Decimal(0))
+
+    def tax_of(self, fy: int) -> Decimal:
+        return sum((t.tax for t in self.taxes if t.fy == fy), Decimal(0))
+
+    @property
+    def tax(self) -> Decimal:
+        return sum((t.tax for t in self.taxes), Decimal(0))

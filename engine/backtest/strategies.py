@@ -1,0 +1,88 @@
+"""The ways of rebalancing a backtest compares, on the same prices and the same money each month.
+
+Each `Strategy` is a `Conduct` (how it buys, whether it sells under the policy's controlled
+selling, when it rebalances and how, whether it harvests at year end):
+
+  policy       the policy as written: the month's money by its buying rule, its controlled
+               selling with its hysteresis, a rebalance by its own method when its triggers
+               say one is due, and its year-end harvest (when it states one);
+  no-harvest   the same without the year-end harvest;
+  buy-and-hold the month's money split at the targets, never sold;
+  calendar     the money split at the targets, and every year in `calendar_month` a full
+               rebalance back to the targets, the month's money with it (seed 001's
+               calendar schedule);
+  band         the money split at the targets, and in any month an asset is outside its band
+               a partial rebalance (seed 001's threshold method, engine/plans/rebalance.py:
+               the assets outside their bands back to target, the others untouched).
+
+`Options` are what a run is given besides the policy and the prices.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+from engine.vocabulary import RebalanceMethod
+
+
+class Strategy(StrEnum):
+    POLICY = "policy"
+    NO_HARVEST = "no-harvest"
+    BUY_AND_HOLD = "buy-and-hold"
+    CALENDAR = "calendar"
+    BAND = "band"
+
+
+class BuyBy(StrEnum):
+    """How the month's money is placed: by the policy's buying rule, or split at the targets."""
+
+    RULE = "rule"
+    TARGETS = "targets"
+
+
+class RebalanceWhen(StrEnum):
+    NEVER = "never"
+    POLICY = "policy"  # the policy's triggers (engine/plans/rebalance.py `due`), by its method
+    CALENDAR = "calendar"  # once a year, in Options.calendar_month
+    BAND = "band"  # in any month an asset is outside its band
+
+
+@dataclass(frozen=True)
+class Conduct:
+    buy: BuyBy
+    controlled_selling: bool
+    rebalance: RebalanceWhen
+    method: RebalanceMethod | None  # None: the policy's own method (RebalanceWhen.POLICY)
+    harvest: bool
+
+
+CONDUCT: Mapping[Strategy, Conduct] = {
+    Strategy.POLICY: Conduct(BuyBy.RULE, True, RebalanceWhen.POLICY, None, True),
+    Strategy.NO_HARVEST: Conduct(BuyBy.RULE, True, RebalanceWhen.POLICY, None, False),
+    Strategy.BUY_AND_HOLD: Conduct(BuyBy.TARGETS, False, RebalanceWhen.NEVER, None, False),
+    Strategy.CALENDAR: Conduct(BuyBy.TARGETS, False, RebalanceWhen.CALENDAR, RebalanceMethod.FULL, False),
+    Strategy.BAND: Conduct(BuyBy.TARGETS, False, RebalanceWhen.BAND, RebalanceMethod.PARTIAL, False),
+}
+
+
+@dataclass(frozen=True)
+class Options:
+    """A run's settings. `first`/`last`: the days it runs between (None: from the first day every
+    fund new money buys has a price, to the last price); `day`: the day of the month it acts on
+    (moved to the next trading day); `money`: each investor's money a month (None: the policy's
+    `sip` amounts); `calendar_month`: the month of the calendar strategy's rebalance; `band`:
+    the band of an asset whose policy states none, for the band strategy and the drift measures;
+    `harvest_time_limit`: seconds for each investor's year-end solve (None: none)."""
+
+    first: date | None = None
+    last: date | None = None
+    day: int = 1
+    money: Mapping[str, int] | None = None
+    calendar_month: int = 4
+    band: Decimal = Decimal("0.05")
+    harvest_time_limit: float | None = 60.0
+    strategies: tuple[Strategy, ...] = field(default=tuple(Strategy))
