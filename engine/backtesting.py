@@ -99,8 +99,11 @@ def backtest(book: Book | None, policy: Policy, *, first: date | None = None, la
     options = Options(first=first, last=min(last, end) if last is not None else None, money=money,
                       strategies=chosen)
     try:
-        runs = simulate(policy, prices, options)
         a_month = money_of(policy, options)
+        if not any(a_month.values()):
+            raise Refused("a backtest needs money each month: each investor's `sip` in the policy, or `money`",
+                          code="C115")
+        runs = simulate(policy, prices, options)
         results = tuple(StrategyResult(run, measure(run, policy, prices)) for run in runs)
     except BacktestRefused as e:
         code = "C114" if e.code == "C103" else e.code  # the CLI's C103 is `--fy`'s: no month day to run on

@@ -143,3 +143,17 @@ def test_a_scenario_runs_without_a_book_and_its_seed_is_said(tmp_path: Path):
                                                   "s.toml (seed 7), Rs 10,000 a month")
     again = lotwise(tmp_path, *args, "--seed", "7")
     assert again.stdout == done.stdout
+
+
+def test_no_money_a_month_is_refused_naming_the_option(tmp_path: Path):
+    (tmp_path / "nosip.rules").write_text(toy.POLICY.replace(' sip Rs 10,000', ''), encoding="utf-8")
+    (tmp_path / "s.toml").write_text('start = "2018-04"\nmonths = 3\n'
+                                     + "".join(f'[assets.{a}]\nmean = "10%"\nvolatility = "0%"\n'
+                                               for a in ("Large", "Mid", "Small")), encoding="utf-8")
+    done = lotwise(tmp_path, "backtest", "--scenario", "s.toml", "--policy", "nosip.rules")
+    assert done.returncode == 1 and not done.stdout and "Traceback" not in done.stderr
+    assert "give --money ID=AMOUNT,..." in done.stderr
+    paid = lotwise(tmp_path, "backtest", "--scenario", "s.toml", "--policy", "nosip.rules", "--money", "asha=9000",
+                   "--json")
+    assert paid.returncode == 0, paid.stderr
+    assert json.loads(paid.stdout)["money"] == {"asha": "9000"}
