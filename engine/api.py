@@ -29,6 +29,7 @@ from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+from engine.backtesting import Backtest, StrategyResult, backtest
 from engine.diagnostics import Diagnostic
 from engine.gains import Gains, GainsYear, InvestorGains, realised_gains
 from engine.importing import ImportOutcome, import_files
@@ -58,7 +59,8 @@ __all__ = ["Access", "Refused", "PlanInputs", "LoadedPolicy", "Status", "Investo
            "lots", "RebalanceResult", "YearEnd", "Why", "open_book", "load_policy", "load_plan_inputs", "status",
            "plan_month", "rebalance", "year_end_day", "plan_year_end", "why",
            "HarvestDue", "harvest_due", "plan_harvest", "PlanKind", "TURNING_LONG_TERM_DAYS",
-           "BookMade", "create_book", "ImportOutcome", "import_files", "Doctored", "doctor"]
+           "BookMade", "create_book", "ImportOutcome", "import_files", "Doctored", "doctor",
+           "Backtest", "StrategyResult", "backtest"]
 
 
 # ------------------------------------------------------------------ the book and the policy

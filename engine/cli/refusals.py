@@ -12,6 +12,7 @@ WORDING: Mapping[str, str] = {
     "C102": "the cash method needs --cash AMOUNT (or --from investor=AMOUNT,...)",
     "C103": "--fy {fy}: no such financial year",
     "C104": "--as-of {as_of} is in {in_fy}, not {fy}",
+    "C115": "a backtest needs money each month: give --money ID=AMOUNT,... (or a `sip` per investor in the policy)",
 }
 
 

@@ -1,0 +1,111 @@
+"""`api.backtest`: a policy replayed over the book's price history, or a generated scenario's,
+beside the other ways of rebalancing (engine/backtest: `simulate`, `measure`; docs/backtest.md).
+Imported by engine/api.py; nothing of engine.backtest is imported until a backtest runs, so the
+other commands start as fast as before."""
+
+from __future__ import annotations
+
+from calendar import monthrange
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from engine.inputs import Refused
+from engine.precision import with_precision
+
+if TYPE_CHECKING:
+    from engine.backtest.measures import Measures
+    from engine.backtest.run import Run
+    from engine.book.store import Book
+    from engine.policy.model import Policy
+    from engine.transactions import Price
+
+
+@dataclass(frozen=True)
+class StrategyResult:
+    """One strategy's run (engine/backtest/run.py) and its measures (measures.py)."""
+
+    run: Run
+    measures: Measures
+
+
+@dataclass(frozen=True)
+class Backtest:
+    """`lotwise backtest`: the days run (`first` to `last`), where the prices came from
+    (`source`: "book", or the scenario file's path; `seed`: the scenario's seed used), each
+    investor's money a month, and each strategy's run and measures, in the order asked."""
+
+    first: date
+    last: date
+    source: str
+    seed: int | None
+    money: Mapping[str, int]
+    results: tuple[StrategyResult, ...]
+
+
+def book_prices(book: Book, securities: Sequence[str]) -> list[Price]:
+    """Every price the book holds of `securities` (its price table, by security then date)."""
+    return [p for s in securities for p in book.prices_between(s, date.min, date.max)]
+
+
+def scenario_prices(policy: Policy, path: str | Path, seed: int | None) -> tuple[tuple[Price, ...], int]:
+    """The scenario file's prices for the policy's funds, and the seed used (`seed`, else the
+    file's); Refused with the file's diagnostics (file:line:col) when it has errors."""
+    from engine.backtest.scenario import prices, securities_of
+    from engine.backtest.scenario_file import load_scenario
+
+    assert policy.portfolio is not None
+    securities = securities_of(policy.portfolio)
+    try:
+        scenario, diagnostics, text = load_scenario(str(path), securities)
+    except OSError as e:
+        raise Refused(f"cannot read the scenario file {path}: {e.strerror or e}", code="C112") from None
+    if scenario is None or any(d.is_error for d in diagnostics):
+        raise Refused(diagnostics=diagnostics, sources={str(path): text})
+    used = scenario.seed if seed is None else seed
+    return prices(scenario, securities, used), used
+
+
+@with_precision
+def backtest(book: Book | None, policy: Policy, *, first: date | None = None, last: date | None = None,
+             strategies: Sequence[str] | None = None, money: Mapping[str, int] | None = None,
+             scenario: str | Path | None = None, seed: int | None = None) -> Backtest:
+    """Each of `strategies` (engine/backtest/strategies.py `Strategy` values; None: all five)
+    simulated from `first` to `last` (None: from the first day every fund new money buys has a
+    price, to the last price; a `last` after the month of the last price is that month's end) with `money` a month per investor (None: the policy's `sip`), on
+    the book's prices or, with `scenario` (a scenario file), on the prices it generates with
+    `seed` (None: the file's). Refused when the policy, the prices or the file cannot run."""
+    from engine.backtest.measures import measure
+    from engine.backtest.refusal import BacktestRefused
+    from engine.backtest.simulate import money_of, simulate
+    from engine.backtest.strategies import Options, Strategy
+
+    if policy.portfolio is None or not policy.portfolio.assets or policy.tax is None:
+        raise Refused("a backtest needs a policy with a portfolio of assets and a tax law", code="C107")
+    chosen = tuple(Strategy(s) for s in dict.fromkeys(strategies)) if strategies else tuple(Strategy)
+    if scenario is not None:
+        prices, used = scenario_prices(policy, scenario, seed)
+        source: str = str(scenario)
+    else:
+        prices, used, source = tuple(book_prices(book, [s.id for s in policy.portfolio.securities])) \
+            if book is not None else (), None, "book"
+    if not prices:
+        raise Refused("no prices for the policy's funds: import their price history (`lotwise import`), "
+                      "or generate prices with a scenario file", code="C113")
+    end = max(p.date for p in prices)
+    end = date(end.year, end.month, monthrange(end.year, end.month)[1])  # a `last` at most the last price's month
+    options = Options(first=first, last=min(last, end) if last is not None else None, money=money,
+                      strategies=chosen)
+    try:
+        a_month = money_of(policy, options)
+        if not any(a_month.values()):
+            raise Refused("a backtest needs money each month: each investor's `sip` in the policy, or `money`",
+                          code="C115")
+        runs = simulate(policy, prices, options)
+        results = tuple(StrategyResult(run, measure(run, policy, prices)) for run in runs)
+    except BacktestRefused as e:
+        code = "C114" if e.code == "C103" else e.code  # the CLI's C103 is `--fy`'s: no month day to run on
+        raise Refused(e.message, e.diagnostics, code=code) from None
+    return Backtest(runs[0].first, runs[0].last, source, used, a_month, results)
