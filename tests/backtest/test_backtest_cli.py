@@ -13,6 +13,7 @@ an asset outside its 5% band at 9 month ends.
 from __future__ import annotations
 
 import json
+import sys
 from datetime import date
 from decimal import Decimal as D
 from pathlib import Path
@@ -20,8 +21,10 @@ from pathlib import Path
 import pytest
 
 from engine.backtest.strategies import Strategy
-from tests.backtest import toy
-from tests.conftest import lotwise
+from conftest import lotwise
+
+sys.path[:0] = [str(Path(__file__).resolve().parent)]  # toy.py beside this file
+import toy  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,7 @@ was a Sunday) to 31 March 2020, on the trading day on or after the 1st of each m
 
 from __future__ import annotations
 
+import sys
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal as D
@@ -28,8 +29,10 @@ from engine.ledger.fifo import purchase_cost
 from engine.tax.realised import paise
 from engine.transactions import TxType
 from engine.vocabulary import Side
-from tests.backtest import toy
-from tests.conftest import lotwise
+from conftest import lotwise
+
+sys.path[:0] = [str(Path(__file__).resolve().parent)]  # toy.py beside this file
+import toy  # noqa: E402
 
 LAST = date(2020, 3, 31)
 
