@@ -35,7 +35,7 @@ from engine.policy.model import Policy
 from engine.precision import with_precision
 from engine.tax.complete import law_of
 from engine.tax.intraday import intraday_securities
-from engine.tax.realised import paise
+from engine.tax.realised import exact_decimal, paise
 from engine.tax.unrealised import value_lots
 from engine.transactions import Price, Transaction, TxType
 
@@ -147,10 +147,9 @@ def drift_figures(run: Run) -> tuple[Decimal, Decimal, int]:
     if not drifts:
         return Decimal(0), Decimal(0), 0
     mean = sum(drifts, Fraction(0)) / len(drifts)
-    places = Decimal("0.000001")
 
     def dec(f: Fraction) -> Decimal:
-        return (Decimal(f.numerator) / Decimal(f.denominator)).quantize(places, rounding=ROUND_HALF_EVEN)
+        return exact_decimal(f).quantize(RATE_PLACES, rounding=ROUND_HALF_EVEN)
 
     return dec(mean), dec(max(drifts)), sum(1 for m in run.months if m.outside)
 
