@@ -43,6 +43,7 @@ class Backtest:
     seed: int | None
     money: Mapping[str, int]
     results: tuple[StrategyResult, ...]
+    tax_from: str = "outside"  # engine/backtest/strategies.py TaxFrom: where each FY's tax was paid from
 
 
 def book_prices(book: Book, securities: Sequence[str]) -> list[Price]:
@@ -71,16 +72,17 @@ def scenario_prices(policy: Policy, path: str | Path, seed: int | None) -> tuple
 @with_precision
 def backtest(book: Book | None, policy: Policy, *, first: date | None = None, last: date | None = None,
              strategies: Sequence[str] | None = None, money: Mapping[str, int] | None = None,
-             scenario: str | Path | None = None, seed: int | None = None) -> Backtest:
+             scenario: str | Path | None = None, seed: int | None = None, tax_from: str = "outside") -> Backtest:
     """Each of `strategies` (engine/backtest/strategies.py `Strategy` values; None: all five)
     simulated from `first` to `last` (None: from the first day every fund new money buys has a
     price, to the last price; a `last` after the month of the last price is that month's end) with `money` a month per investor (None: the policy's `sip`), on
     the book's prices or, with `scenario` (a scenario file), on the prices it generates with
-    `seed` (None: the file's). Refused when the policy, the prices or the file cannot run."""
+    `seed` (None: the file's); `tax_from` ("outside" or "portfolio": engine/backtest/paying.py)
+    where each FY's tax is paid from. Refused when the policy, the prices or the file cannot run."""
     from engine.backtest.measures import measure
     from engine.backtest.refusal import BacktestRefused
     from engine.backtest.simulate import money_of, simulate
-    from engine.backtest.strategies import Options, Strategy
+    from engine.backtest.strategies import Options, Strategy, TaxFrom
 
     if policy.portfolio is None or not policy.portfolio.assets or policy.tax is None:
         raise Refused("a backtest needs a policy with a portfolio of assets and a tax law", code="C107")
@@ -97,7 +99,7 @@ def backtest(book: Book | None, policy: Policy, *, first: date | None = None, la
     end = max(p.date for p in prices)
     end = date(end.year, end.month, monthrange(end.year, end.month)[1])  # a `last` at most the last price's month
     options = Options(first=first, last=min(last, end) if last is not None else None, money=money,
-                      strategies=chosen)
+                      strategies=chosen, tax_from=TaxFrom(tax_from))
     try:
         a_month = money_of(policy, options)
         if not any(a_month.values()):
@@ -108,4 +110,4 @@ def backtest(book: Book | None, policy: Policy, *, first: date | None = None, la
     except BacktestRefused as e:
         code = "C114" if e.code == "C103" else e.code  # the CLI's C103 is `--fy`'s: no month day to run on
         raise Refused(e.message, e.diagnostics, code=code) from None
-    return Backtest(runs[0].first, runs[0].last, source, used, a_month, results)
+    return Backtest(runs[0].first, runs[0].last, source, used, a_month, results, TaxFrom(tax_from))

@@ -6,9 +6,12 @@
                        its exit loads and STT (engine/plans/sell_choice.py `sale_part`, `stt_rate`)
                        and the tax it adds to the last FY, computed by the tax engine with the
                        year's other sales (set-off, the exemption, losses brought in: taxes.years);
+                       with the tax paid from the portfolio, also the tax the run owes at its end
+                       (the FYs whose pay day is after it: Run.tax_unpaid);
   XIRR                 the yearly rate r at which the money's present value is nil: each month's
                        money out, the final value in; after tax, each FY's tax out on its day
-                       (FyTax.paid_on) and the value after selling all in. Found by bisection in
+                       (FyTax.paid_on) and the value after selling all in (with the tax paid from the
+                       portfolio there is no tax flow: the tax left the portfolio's value). Found by bisection in
                        Decimal (28 digits) between -99.99% and 1,000,000% a year until the bracket
                        is narrower than 10^-10, then rounded half-even to 10^-6 (0.0001%);
                        None when the flows have no sign change (no rate exists);
@@ -28,6 +31,7 @@ from fractions import Fraction
 
 from engine.backtest.run import Run
 from engine.backtest.run_book import SOURCE
+from engine.backtest.strategies import TaxFrom
 from engine.backtest.taxes import NO_FMV, years
 from engine.ledger.fifo import Ledger, replay
 from engine.plans.sell_choice import sale_part, stt_rate
@@ -69,11 +73,12 @@ class Measures:
     drift_mean: Decimal  # fractions of the portfolio, 6 places
     drift_max: Decimal
     months_outside: int
+    tax_unpaid: Decimal = Decimal(0)  # the tax owed at the end (paid from the portfolio, its pay day after the run)
 
     @property
     def after_selling_all(self) -> Decimal:
         liq = self.liquidation
-        return self.final_value - liq.exit_loads - liq.stt - liq.tax
+        return self.final_value - liq.exit_loads - liq.stt - liq.tax - self.tax_unpaid
 
 
 def final_value(run: Run, price_of: Callable[[str, date], Price | None]) -> Decimal:
@@ -164,8 +169,9 @@ def measure(run: Run, policy: Policy, prices: Sequence[Price] | Callable[[str, d
     liquidation = liquidate(run, policy, price_of)
     money = [(d, -m) for d, m in run.money]
     before = xirr(money + [(run.last, value)])
-    after_value = value - liquidation.exit_loads - liquidation.stt - liquidation.tax
-    after = xirr(money + [(t.paid_on, -t.tax) for t in run.taxes if t.tax] + [(run.last, after_value)])
+    after_value = value - liquidation.exit_loads - liquidation.stt - liquidation.tax - run.tax_unpaid
+    outside = [(t.paid_on, -t.tax) for t in run.taxes if t.tax] if run.tax_from is TaxFrom.OUTSIDE else []
+    after = xirr(money + outside + [(run.last, after_value)])
     tax_by_fy: dict[int, Decimal] = {}
     exemption_by_fy: dict[int, Decimal] = {}
     for t in run.taxes:
@@ -175,6 +181,6 @@ def measure(run: Run, policy: Policy, prices: Sequence[Price] | Callable[[str, d
     span_years = Decimal((run.last - run.first).days) / 365 if run.last > run.first else Decimal(1)
     turnover = (run.sold / span_years / mean_value).quantize(Decimal("0.0001"), rounding=ROUND_HALF_EVEN) \
         if mean_value else Decimal(0)
-    drift_mean, drift_max, outside = drift_figures(run)
+    drift_mean, drift_max, months_outside = drift_figures(run)
     return Measures(value, liquidation, before, after, tax_by_fy, exemption_by_fy, run.tax, run.sold, turnover,
-                    len(run.orders), drift_mean, drift_max, outside)
+                    len(run.orders), drift_mean, drift_max, months_outside, run.tax_unpaid)

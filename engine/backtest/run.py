@@ -9,7 +9,7 @@ from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
 
-from engine.backtest.strategies import Strategy
+from engine.backtest.strategies import Strategy, TaxFrom
 from engine.diagnostics import Diagnostic
 from engine.ledger.fifo import Ledger
 from engine.transactions import Transaction
@@ -22,6 +22,7 @@ class Step(StrEnum):
     MONTH = "month"  # the month's money (and the policy's controlled selling)
     REBALANCE = "rebalance"
     HARVEST = "harvest"
+    TAX = "tax"  # a sale to pay an FY's tax from the portfolio (engine/backtest/paying.py)
 
 
 @dataclass(frozen=True)
@@ -56,8 +57,10 @@ class Month:
 @dataclass(frozen=True)
 class FyTax:
     """One investor's tax of one FY (engine/tax/year.py: after set-off, the exemption and cess) and
-    the exemption it used; paid from outside the portfolio on `paid_on` (the FY's last day, or
-    the run's last day for the FY it ends in)."""
+    the exemption it used, paid on `paid_on`: from outside the portfolio, the FY's last day (or
+    the run's last day for the FY it ends in); from the portfolio, the first month day after the
+    FY (engine/backtest/paying.py), or, when the run ends before it, the day after the FY ends:
+    a day after the run's last, the tax owed at the end (Run.tax_unpaid)."""
 
     fy: int
     investor: str
@@ -71,7 +74,7 @@ class Run:
     """One strategy over the run: the money put in (day, rupees, all investors), the rows it
     recorded (a transactions CSV, engine/backtest/export.py), the final ledger, each month, every
     order, each FY's tax per investor, the STT paid and each investor's cash left at the end, and
-    the engine's warnings (once each)."""
+    the engine's warnings (once each), and where the tax was paid from."""
 
     strategy: Strategy
     first: date
@@ -85,6 +88,7 @@ class Run:
     stt: Decimal
     cash: Mapping[str, Decimal]
     problems: tuple[Diagnostic, ...] = ()
+    tax_from: TaxFrom = TaxFrom.OUTSIDE
 
     @property
     def invested(self) -> Decimal:
@@ -104,3 +108,13 @@ class Run:
     @property
     def tax(self) -> Decimal:
         return sum((t.tax for t in self.taxes), Decimal(0))
+
+    @property
+    def tax_paid(self) -> Decimal:
+        """The tax paid by the run's last day (all of it when paid from outside)."""
+        return sum((t.tax for t in self.taxes if t.paid_on <= self.last), Decimal(0))
+
+    @property
+    def tax_unpaid(self) -> Decimal:
+        """The tax of the FYs the run ends before paying (from the portfolio only): owed at the end."""
+        return self.tax - self.tax_paid

@@ -15,7 +15,9 @@ On each month day (history.run_days), for every strategy:
 On the last trading day of each FY (and after that day's month plan), a strategy that harvests
 runs the year-end plan (engine/harvest/year_end.py `plan`: the optimizer, then what the proceeds
 buy; an exchange-traded rebuy on the next trading day). When the run ends, each FY's tax is
-computed by the tax engine from the rows (taxes.years), paid from outside the portfolio.
+computed by the tax engine from the rows (taxes.years), paid from outside the portfolio, or, with
+Options.tax_from PORTFOLIO, on the first month day after each FY from the investor's cash and
+then by selling (paying.py; before that day's plans, the month's money in the cash).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from engine.backtest.history import PriceHistory, run_days
 from engine.backtest.holdings import asset_values, positions_of
 from engine.backtest.run import FyTax, Month, Order, Run, Step
 from engine.backtest.run_book import RunBook
-from engine.backtest.strategies import CONDUCT, BuyBy, Conduct, Options, RebalanceWhen, Strategy
+from engine.backtest.strategies import CONDUCT, BuyBy, Conduct, Options, RebalanceWhen, Strategy, TaxFrom
 from engine.backtest.taxes import NO_FMV, Positions, years
 from engine.diagnostics import Diagnostic
 from engine.backtest.refusal import BacktestRefused
@@ -129,11 +131,14 @@ class _Simulation:
         self.problems: dict[Diagnostic, None] = {}
         self.harvests = self.conduct.harvest and "harvest" in policy.stated
         self.month_policy = policy if self.conduct.controlled_selling else replace(policy, sell=None)
+        self.paid: dict[int, date] = {}  # FY -> the day its tax was paid from the portfolio
+        self.first_fy = 0
 
     def run(self, days: Sequence[date], last: date) -> Run:
         from engine.calendar import trading_day_on_or_before
 
         law = law_of(self.policy)
+        self.first_fy = law.fy_of(days[0])
         year_ends = {trading_day_on_or_before(law.fy_bounds(fy)[1])
                      for fy in range(law.fy_of(days[0]), law.fy_of(last) + 1)}
         harvest_days = sorted(d for d in year_ends if days[0] <= d <= last) if self.harvests else []
@@ -147,7 +152,7 @@ class _Simulation:
         ledger = self.book.close()
         return Run(self.strategy, days[0], last, tuple(self.paid_in), tuple(self.book.rows), ledger,
                    tuple(self.months), tuple(self.orders), self.taxes(ledger, days[0], last), self.book.stt,
-                   dict(self.book.cash), tuple(self.problems))
+                   dict(self.book.cash), tuple(self.problems), self.options.tax_from)
 
     def valued(self, day: date) -> list[Holding]:
         holdings, problems = value_lots(self.book.ledger(day), self.policy, self.history.price_of, NO_FMV, day)
@@ -162,6 +167,8 @@ class _Simulation:
 
         self.book.add_cash(self.money)
         self.paid_in.append((day, Decimal(sum(self.money.values()))))
+        if self.options.tax_from is TaxFrom.PORTFOLIO:
+            self.pay(day)
         ledger = self.book.ledger(day)
         held = positions_of(ledger, self.policy, self.history.price_of, day)
         position = self.positions.on(ledger, day)
@@ -180,6 +187,31 @@ class _Simulation:
             self.place(day, Step.MONTH, month.sells, month.buys)
         else:
             self.place(day, Step.MONTH, [], self.at_targets(held.accounts, pots, day))
+
+    def pay(self, day: date) -> None:
+        """The tax of each FY ended before `day` and not yet paid, from each investor's cash, then by
+        selling their units (paying.py)."""
+        due = [fy for fy in range(self.first_fy, law_of(self.policy).fy_of(day)) if fy not in self.paid]
+        if not due:
+            return
+        found = years(self.book.ledger(day), self.policy, list(range(self.first_fy, max(due) + 1)))
+        for fy in due:
+            self.paid[fy] = day
+            for investor, year in sorted(found[fy].items()):
+                short = year.total_tax - self.book.cash[investor]
+                if short > 0:
+                    self.raise_cash(investor, short, day)
+                self.book.cash[investor] -= year.total_tax
+
+    def raise_cash(self, investor: str, rupees: Decimal, day: date) -> None:
+        from engine.backtest.paying import raise_cash
+
+        ledger = self.book.ledger(day)
+        held = positions_of(ledger, self.policy, self.history.price_of, day)
+        drifts = band_drifts(self.policy, held.values, self.options.band)
+        orders = raise_cash(self.policy, self.month_policy, self.valued(day), drifts, self.positions.on(ledger, day),
+                            investor, rupees, day)
+        self.place(day, Step.TAX, orders, [])
 
     def rebalance_due(self, day: date, values: Mapping[str, Decimal]) -> RebalanceMethod | None:
         """The method of this month's rebalance, or None when none is due."""
@@ -254,6 +286,10 @@ class _Simulation:
         out = []
         for fy, results in years(ledger, self.policy, fys).items():
             paid_on = min(law.fy_bounds(fy)[1], last)
+            if self.options.tax_from is TaxFrom.PORTFOLIO:
+                from engine.backtest.paying import unpaid_on
+
+                paid_on = self.paid.get(fy) or unpaid_on(self.policy, fy)
             for investor, year in sorted(results.items()):
                 out.append(FyTax(fy, investor, year.total_tax, year.exemption_used, paid_on))
         return tuple(out)

@@ -37,6 +37,13 @@ class Strategy(StrEnum):
     BAND = "band"
 
 
+class TaxFrom(StrEnum):
+    """Where each FY's tax is paid from (engine/backtest/paying.py)."""
+
+    OUTSIDE = "outside"  # on the FY's last day, from money outside the portfolio
+    PORTFOLIO = "portfolio"  # on the first month day after the FY, from the investor's cash, then by selling
+
+
 class BuyBy(StrEnum):
     """How the month's money is placed: by the policy's buying rule, or split at the targets."""
 
@@ -76,7 +83,8 @@ class Options:
     (moved to the next trading day); `money`: each investor's money a month (None: the policy's
     `sip` amounts); `calendar_month`: the month of the calendar strategy's rebalance; `band`:
     the band of an asset whose policy states none, for the band strategy and the drift measures;
-    `harvest_time_limit`: seconds for each investor's year-end solve (None: none)."""
+    `harvest_time_limit`: seconds for each investor's year-end solve (None: none); `tax_from`:
+    where each FY's tax is paid from (paying.py)."""
 
     first: date | None = None
     last: date | None = None
@@ -86,3 +94,4 @@ class Options:
     band: Decimal = Decimal("0.05")
     harvest_time_limit: float | None = 60.0
     strategies: tuple[Strategy, ...] = field(default=tuple(Strategy))
+    tax_from: TaxFrom = TaxFrom.OUTSIDE

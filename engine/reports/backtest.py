@@ -57,8 +57,13 @@ def backtest_text(found: Backtest) -> str:
                            colalign=("left",) + ("right",) * len(found.results))]
     elif fys:
         lines += ["", f"Tax paid per FY: {len(fys)} FYs, in --json"]
-    lines.append("Tax is paid from outside the portfolio; 'after selling all' also pays the exit loads, STT and tax "
-                 "of selling every lot on the last day (docs/backtest.md).")
+    if found.tax_from == "portfolio":
+        lines.append("Tax is paid from the portfolio on the first month day after each FY (the cash, then sales); "
+                     "'after selling all' also pays the tax still owed at the end and the exit loads, STT and tax of "
+                     "selling every lot on the last day (docs/backtest.md).")
+    else:
+        lines.append("Tax is paid from outside the portfolio; 'after selling all' also pays the exit loads, STT and "
+                     "tax of selling every lot on the last day (docs/backtest.md).")
     return "".join(line + "\n" for line in lines)
 
 
@@ -74,11 +79,28 @@ def strategy_json(result: StrategyResult) -> dict[str, Any]:
             "exemption_used_by_fy": {fy_label(fy): t for fy, t in sorted(m.exemption_by_fy.items())},
             "invested": run.invested, "sold": m.sold, "turnover": m.turnover, "orders": m.orders,
             "drift_mean": m.drift_mean, "drift_max": m.drift_max, "months_outside": m.months_outside,
-            "diagnostics": [d.to_json() for d in run.problems]}
+            "diagnostics": [d.to_json() for d in run.problems], **added_json(result)}
+
+
+def added_json(result: StrategyResult) -> dict[str, Any]:
+    """Keys added after the first ones (docs/json.md: consumers ignore keys they do not know): the
+    tax paid from the portfolio (only then) and still owed at the end."""
+    run = result.run
+    if run.tax_from == "outside":
+        return {}
+    return {"tax_paid": run.tax_paid, "tax_unpaid": result.measures.tax_unpaid,
+            "tax_paid_on": {fy_label_of(t.fy): t.paid_on for t in run.taxes if t.paid_on <= run.last}}
+
+
+def fy_label_of(fy: int) -> str:
+    from engine.literals import fy_label
+
+    return fy_label(fy)
 
 
 def backtest_json(found: Backtest) -> dict[str, Any]:
     """`backtest --json` (docs/json.md)."""
     return {"first": found.first, "last": found.last, "prices": found.source, "seed": found.seed,
             "money": {i: str(m) for i, m in found.money.items()},
-            "strategies": [strategy_json(r) for r in found.results]}
+            "strategies": [strategy_json(r) for r in found.results],
+            **({"tax_from": found.tax_from} if found.tax_from != "outside" else {})}
