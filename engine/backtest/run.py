@@ -74,7 +74,8 @@ class Run:
     """One strategy over the run: the money put in (day, rupees, all investors), the rows it
     recorded (a transactions CSV, engine/backtest/export.py), the final ledger, each month, every
     order, each FY's tax per investor, the STT paid and each investor's cash left at the end, and
-    the engine's warnings (once each), and where the tax was paid from."""
+    the engine's warnings (once each), where the tax was paid from, and the harvest triggers that
+    fired (each a harvest that day)."""
 
     strategy: Strategy
     first: date
@@ -89,6 +90,7 @@ class Run:
     cash: Mapping[str, Decimal]
     problems: tuple[Diagnostic, ...] = ()
     tax_from: TaxFrom = TaxFrom.OUTSIDE
+    fired: tuple[tuple[date, str], ...] = ()  # the harvest triggers that fired (engine/backtest/drawdown.py): day, why
 
     @property
     def invested(self) -> Decimal:

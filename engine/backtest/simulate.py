@@ -12,8 +12,10 @@ On each month day (history.run_days), for every strategy:
     targets (allocator.split_rupees, month_plan.buy_orders) for the textbook ones;
  3. the orders are executed at the day's price (RunBook: exit loads, STT and stamp duty as the
     rules file dates them) and recorded as BUY and SELL rows.
-On the last trading day of each FY (and after that day's month plan), a strategy that harvests
-runs the year-end plan (engine/harvest/year_end.py `plan`: the optimizer, then what the proceeds
+On another month day, a strategy that harvests checks the policy's `harvest when` triggers after
+the month plan and, when one fires, runs the harvest plan that day (drawdown.py). On the last
+trading day of each FY (and after that day's month plan), a strategy that harvests runs the
+year-end plan (engine/harvest/year_end.py `plan`: the optimizer, then what the proceeds
 buy; an exchange-traded rebuy on the next trading day). When the run ends, each FY's tax is
 computed by the tax engine from the rows (taxes.years), paid from outside the portfolio, or, with
 Options.tax_from PORTFOLIO, on the first month day after each FY from the investor's cash and
@@ -133,6 +135,7 @@ class _Simulation:
         self.month_policy = policy if self.conduct.controlled_selling else replace(policy, sell=None)
         self.paid: dict[int, date] = {}  # FY -> the day its tax was paid from the portfolio
         self.first_fy = 0
+        self.fired: list[tuple[date, str]] = []  # each harvest trigger that fired: the day, why
 
     def run(self, days: Sequence[date], last: date) -> Run:
         from engine.calendar import trading_day_on_or_before
@@ -147,12 +150,14 @@ class _Simulation:
                 self.month(day)
             if day in harvest_days:
                 self.harvest(day)
+            elif day in days and self.harvests and self.policy.harvest.triggers:
+                self.harvest_if_due(day)
             if day in days:
                 self.record_month(day)
         ledger = self.book.close()
         return Run(self.strategy, days[0], last, tuple(self.paid_in), tuple(self.book.rows), ledger,
                    tuple(self.months), tuple(self.orders), self.taxes(ledger, days[0], last), self.book.stt,
-                   dict(self.book.cash), tuple(self.problems), self.options.tax_from)
+                   dict(self.book.cash), tuple(self.problems), self.options.tax_from, tuple(self.fired))
 
     def valued(self, day: date) -> list[Holding]:
         holdings, problems = value_lots(self.book.ledger(day), self.policy, self.history.price_of, NO_FMV, day)
@@ -241,6 +246,15 @@ class _Simulation:
         buys, _ = buy_orders(self.policy, {a.name: r for a, r in zip(assets, split)}, pots, accounts,
                              self.history.price_of, day)
         return buys
+
+    def harvest_if_due(self, day: date) -> None:
+        """The harvest plan today when one of the policy's `harvest when` triggers fires (drawdown.py)."""
+        from engine.backtest.drawdown import fired
+
+        found = fired(self.policy, day, self.valued(day), self.history)
+        if found:
+            self.fired += [(day, f.reason) for f in found]
+            self.harvest(day)
 
     def harvest(self, day: date) -> None:
         from engine.harvest.year_end import plan
