@@ -72,13 +72,17 @@ def scenario_prices(policy: Policy, path: str | Path, seed: int | None) -> tuple
 @with_precision
 def backtest(book: Book | None, policy: Policy, *, first: date | None = None, last: date | None = None,
              strategies: Sequence[str] | None = None, money: Mapping[str, int] | None = None,
-             scenario: str | Path | None = None, seed: int | None = None, tax_from: str = "outside") -> Backtest:
+             scenario: str | Path | None = None, seed: int | None = None, tax_from: str = "outside",
+             policies: Sequence[tuple[str, Policy]] = ()) -> Backtest:
     """Each of `strategies` (engine/backtest/strategies.py `Strategy` values; None: all five)
     simulated from `first` to `last` (None: from the first day every fund new money buys has a
     price, to the last price; a `last` after the month of the last price is that month's end) with `money` a month per investor (None: the policy's `sip`), on
     the book's prices or, with `scenario` (a scenario file), on the prices it generates with
     `seed` (None: the file's); `tax_from` ("outside" or "portfolio": engine/backtest/paying.py)
-    where each FY's tax is paid from. Refused when the policy, the prices or the file cannot run."""
+    where each FY's tax is paid from; `policies`: (label, policy) of the user's own policies, each
+    run after the strategies as `policy` is (engine/backtest/compare.py: the same investors, funds
+    the prices cover; labels unique and none a strategy's name). Refused when the policy, the
+    prices or the file cannot run."""
     from engine.backtest.measures import measure
     from engine.backtest.refusal import BacktestRefused
     from engine.backtest.simulate import money_of, simulate
@@ -87,11 +91,17 @@ def backtest(book: Book | None, policy: Policy, *, first: date | None = None, la
     if policy.portfolio is None or not policy.portfolio.assets or policy.tax is None:
         raise Refused("a backtest needs a policy with a portfolio of assets and a tax law", code="C107")
     chosen = tuple(Strategy(s) for s in dict.fromkeys(strategies)) if strategies else tuple(Strategy)
+    labels = [label for label, _ in policies]
+    clash = [x for x in labels if labels.count(x) > 1 or x in {s.value for s in Strategy}]
+    if clash:
+        raise Refused(f"a compared policy is named `{clash[0]}` twice, or as a strategy: each compared policy's "
+                      "label must be its own", code="C118", values={"label": clash[0]})
     if scenario is not None:
         prices, used = scenario_prices(policy, scenario, seed)
         source: str = str(scenario)
     else:
-        prices, used, source = tuple(book_prices(book, [s.id for s in policy.portfolio.securities])) \
+        ids = [s.id for p in (policy, *(own for _, own in policies)) if p.portfolio for s in p.portfolio.securities]
+        prices, used, source = tuple(book_prices(book, list(dict.fromkeys(ids)))) \
             if book is not None else (), None, "book"
     if not prices:
         raise Refused("no prices for the policy's funds: import their price history (`lotwise import`), "
@@ -99,14 +109,15 @@ def backtest(book: Book | None, policy: Policy, *, first: date | None = None, la
     end = max(p.date for p in prices)
     end = date(end.year, end.month, monthrange(end.year, end.month)[1])  # a `last` at most the last price's month
     options = Options(first=first, last=min(last, end) if last is not None else None, money=money,
-                      strategies=chosen, tax_from=TaxFrom(tax_from))
+                      strategies=chosen, tax_from=TaxFrom(tax_from), policies=tuple(policies))
     try:
         a_month = money_of(policy, options)
         if not any(a_month.values()):
             raise Refused("a backtest needs money each month: each investor's `sip` in the policy, or `money`",
                           code="C115")
         runs = simulate(policy, prices, options)
-        results = tuple(StrategyResult(run, measure(run, policy, prices)) for run in runs)
+        own = dict(policies)
+        results = tuple(StrategyResult(run, measure(run, own.get(run.label, policy), prices)) for run in runs)
     except BacktestRefused as e:
         code = "C114" if e.code == "C103" else e.code  # the CLI's C103 is `--fy`'s: no month day to run on
         raise Refused(e.message, e.diagnostics, code=code) from None

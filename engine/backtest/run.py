@@ -74,8 +74,9 @@ class Run:
     """One strategy over the run: the money put in (day, rupees, all investors), the rows it
     recorded (a transactions CSV, engine/backtest/export.py), the final ledger, each month, every
     order, each FY's tax per investor, the STT paid and each investor's cash left at the end, and
-    the engine's warnings (once each), where the tax was paid from, and the harvest triggers that
-    fired (each a harvest that day)."""
+    the engine's warnings (once each), where the tax was paid from, the harvest triggers that
+    fired (each a harvest that day), and its label (strategies.Contender: `strategy` is a
+    compared policy's conduct, Strategy.POLICY)."""
 
     strategy: Strategy
     first: date
@@ -91,6 +92,11 @@ class Run:
     problems: tuple[Diagnostic, ...] = ()
     tax_from: TaxFrom = TaxFrom.OUTSIDE
     fired: tuple[tuple[date, str], ...] = ()  # the harvest triggers that fired (engine/backtest/drawdown.py): day, why
+    label: str = ""  # the name shown: the strategy's, or a compared policy's (strategies.Contender); "" = strategy's
+
+    def __post_init__(self) -> None:
+        if not self.label:
+            object.__setattr__(self, "label", self.strategy.value)
 
     @property
     def invested(self) -> Decimal:

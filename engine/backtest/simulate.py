@@ -34,7 +34,7 @@ from engine.backtest.history import PriceHistory, run_days
 from engine.backtest.holdings import asset_values, positions_of
 from engine.backtest.run import FyTax, Month, Order, Run, Step
 from engine.backtest.run_book import RunBook
-from engine.backtest.strategies import CONDUCT, BuyBy, Conduct, Options, RebalanceWhen, Strategy, TaxFrom
+from engine.backtest.strategies import BuyBy, Conduct, Contender, Options, RebalanceWhen, TaxFrom, contenders
 from engine.backtest.taxes import NO_FMV, Positions, years
 from engine.diagnostics import Diagnostic
 from engine.backtest.refusal import BacktestRefused
@@ -55,7 +55,8 @@ from engine.vocabulary import RebalanceMethod, Side
 
 @with_precision
 def simulate(policy: Policy, prices: Sequence[Price], options: Options = Options()) -> tuple[Run, ...]:
-    """One Run per strategy of `options.strategies`, on the same days, prices and money."""
+    """One Run per strategy of `options.strategies`, then per compared policy of `options.policies`
+    (compare.py checks each can run), on the same days, prices and money."""
     history = PriceHistory.of(prices)
     first, last = span(policy, history, options)
     money = money_of(policy, options)
@@ -66,7 +67,15 @@ def simulate(policy: Policy, prices: Sequence[Price], options: Options = Options
     if not days:
         raise BacktestRefused(f"no month day between {first} and {last}", code="C103")
     law_covers(policy, days[0])
-    return tuple(_Simulation(policy, history, options, s, money).run(days, last) for s in options.strategies)
+    runs = contenders(policy, options)
+    if options.policies:
+        from engine.backtest.compare import comparable
+
+        for contender in runs:
+            if contender.compared:
+                comparable(policy, contender, history, days[0])
+                law_covers(contender.policy, days[0])
+    return tuple(_Simulation(c, history, options, money).run(days, last) for c in runs)
 
 
 def money_of(policy: Policy, options: Options) -> dict[str, int]:
@@ -118,10 +127,11 @@ def band_drifts(policy: Policy, values: Mapping[str, Decimal], band: Decimal) ->
 class _Simulation:
     """One strategy's run (mutable while it runs; `run` gives the frozen Run)."""
 
-    def __init__(self, policy: Policy, history: PriceHistory, options: Options, strategy: Strategy,
-                 money: Mapping[str, int]):
-        self.policy, self.history, self.options, self.strategy = policy, history, options, strategy
-        self.conduct: Conduct = CONDUCT[strategy]
+    def __init__(self, contender: Contender, history: PriceHistory, options: Options, money: Mapping[str, int]):
+        policy = contender.policy
+        self.policy, self.history, self.options, self.strategy = policy, history, options, contender.strategy
+        self.label = contender.label
+        self.conduct: Conduct = contender.conduct
         self.money = money
         self.book = RunBook(policy, [i.id for i in portfolio_of(policy).investors])
         self.positions = Positions(policy)
@@ -157,7 +167,7 @@ class _Simulation:
         ledger = self.book.close()
         return Run(self.strategy, days[0], last, tuple(self.paid_in), tuple(self.book.rows), ledger,
                    tuple(self.months), tuple(self.orders), self.taxes(ledger, days[0], last), self.book.stt,
-                   dict(self.book.cash), tuple(self.problems), self.options.tax_from, tuple(self.fired))
+                   dict(self.book.cash), tuple(self.problems), self.options.tax_from, tuple(self.fired), self.label)
 
     def valued(self, day: date) -> list[Holding]:
         holdings, problems = value_lots(self.book.ledger(day), self.policy, self.history.price_of, NO_FMV, day)

@@ -15,6 +15,10 @@ selling, when it rebalances and how, whether it harvests at year end):
                a partial rebalance (seed 001's threshold method, engine/plans/rebalance.py:
                the assets outside their bands back to target, the others untouched).
 
+A user's own policy files join the comparison (Options.policies): each is a `Contender` run
+with the `policy` conduct and its own policy, on the same prices and money. `contenders` gives
+every run of a backtest in order: the built-in strategies asked, then the compared policies.
+
 `Options` are what a run is given besides the policy and the prices.
 """
 
@@ -25,8 +29,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from engine.vocabulary import RebalanceMethod
+
+if TYPE_CHECKING:
+    from engine.policy.model import Policy
 
 
 class Strategy(StrEnum):
@@ -95,3 +103,24 @@ class Options:
     harvest_time_limit: float | None = 60.0
     strategies: tuple[Strategy, ...] = field(default=tuple(Strategy))
     tax_from: TaxFrom = TaxFrom.OUTSIDE
+    policies: tuple[tuple[str, Policy], ...] = ()  # compared policies: (label, policy), run after `strategies`
+
+
+@dataclass(frozen=True)
+class Contender:
+    """One run of a backtest: its label (a built-in strategy's name, or a compared policy file's
+    stem), the policy it runs with, how it conducts itself, and the built-in strategy it is or
+    whose conduct it has (a compared policy: Strategy.POLICY)."""
+
+    label: str
+    policy: Policy
+    conduct: Conduct
+    strategy: Strategy
+    compared: bool = False
+
+
+def contenders(policy: Policy, options: Options) -> tuple[Contender, ...]:
+    """The built-in strategies of `options` with `policy`, then each compared policy as `policy`."""
+    built_in = tuple(Contender(s.value, policy, CONDUCT[s], s) for s in options.strategies)
+    return built_in + tuple(Contender(label, own, CONDUCT[Strategy.POLICY], Strategy.POLICY, True)
+                            for label, own in options.policies)

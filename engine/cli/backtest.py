@@ -45,6 +45,12 @@ def cmd_backtest(args: argparse.Namespace) -> int:
         print("lotwise backtest: error: --seed is the seed of a --scenario's prices: give --scenario FILE",
               file=sys.stderr)
         return EXIT_USAGE
+    clash = _label_clash(args.compare or [])
+    if clash:
+        print(f"lotwise backtest: error: --compare {clash}: each compared policy is named by its file's stem, which "
+              "must be its own (not another --compare's, nor a strategy's: policy, no-harvest, buy-and-hold, "
+              "calendar, band)", file=sys.stderr)
+        return EXIT_USAGE
     if args.scenario is not None and not book_path(args).exists() and args.policy:
         return _without_book(args)  # generated prices: a user without a book (or history) can still compare
     from engine import api
@@ -84,9 +90,31 @@ def _run(args: argparse.Namespace, book: Book | None, loaded: LoadedPolicy | Non
 
 
 def _feat_options(args: argparse.Namespace) -> dict[str, Any]:
-    """The api.backtest arguments of the options added for issue 15's tax from the portfolio,
-    drawdown harvests and compared policies (one block, after the others)."""
-    return {"tax_from": args.tax_from}
+    """The api.backtest arguments of the options added for issue 15's tax from the portfolio and
+    compared policies (one block, after the others): each --compare file loaded and checked as
+    `lotwise check` checks it, Refused with its diagnostics (file:line:col) when it has errors."""
+    from pathlib import Path
+
+    from engine.api import load_policy
+    from engine.inputs import Refused
+
+    policies = []
+    for path in args.compare or []:
+        loaded = load_policy(path)
+        if not loaded.ok or loaded.policy is None:
+            raise Refused(diagnostics=loaded.diagnostics, sources=loaded.sources)
+        policies.append((Path(path).stem, loaded.policy))
+    return {"tax_from": args.tax_from, "policies": policies}
+
+
+def _label_clash(paths: list[str]) -> str | None:
+    """The first --compare file whose stem is another's or a strategy's name (None: all their own)."""
+    from pathlib import Path
+
+    from engine.backtest.strategies import Strategy
+
+    stems = [Path(p).stem for p in paths]
+    return next((p for p, stem in zip(paths, stems) if stems.count(stem) > 1 or stem in set(Strategy)), None)
 
 
 def add_command(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -107,6 +135,8 @@ def add_command(commands: argparse._SubParsersAction) -> None:  # type: ignore[t
     command.add_argument("--tax-from", dest="tax_from", choices=("outside", "portfolio"), default="outside",
                          help="where each FY's tax is paid from: outside the portfolio (default), or the portfolio "
                          "on the first month day after the FY, from the cash and then by selling")
+    command.add_argument("--compare", action="append", metavar="FILE", help="a policy file of your own to run beside "
+                         "the strategies, as `policy` is (repeatable; named by the file's stem)")
     book_options(command)
     json_option(command)
     command.set_defaults(func=cmd_backtest)

@@ -35,7 +35,7 @@ def backtest_row(result: StrategyResult) -> list[str]:
     from engine.literals import format_inr
 
     m = result.measures
-    return [result.run.strategy.value, format_inr(m.final_value), format_inr(m.after_selling_all), rate(m.xirr),
+    return [result.run.label, format_inr(m.final_value), format_inr(m.after_selling_all), rate(m.xirr),
             rate(m.xirr_after_tax), format_inr(m.tax), str(m.orders), rate(m.turnover), rate(m.drift_mean),
             rate(m.drift_max), str(m.months_outside)]
 
@@ -53,7 +53,7 @@ def backtest_text(found: Backtest) -> str:
         rows = [[fy_label(fy)] + [format_inr(r.measures.tax_by_fy.get(fy, Decimal(0))) for r in found.results]
                 for fy in fys]
         lines += ["", "Tax paid per FY",
-                  tabulate(rows, ["FY"] + [r.run.strategy.value for r in found.results], disable_numparse=True,
+                  tabulate(rows, ["FY"] + [r.run.label for r in found.results], disable_numparse=True,
                            colalign=("left",) + ("right",) * len(found.results))]
     elif fys:
         lines += ["", f"Tax paid per FY: {len(fys)} FYs, in --json"]
@@ -72,7 +72,7 @@ def strategy_json(result: StrategyResult) -> dict[str, Any]:
 
     m, run = result.measures, result.run
     liq = m.liquidation
-    return {"strategy": run.strategy, "final_value": m.final_value, "after_selling_all": m.after_selling_all,
+    return {"strategy": run.label, "final_value": m.final_value, "after_selling_all": m.after_selling_all,
             "liquidation": {"proceeds": liq.proceeds, "exit_loads": liq.exit_loads, "stt": liq.stt, "tax": liq.tax},
             "xirr": m.xirr, "xirr_after_tax": m.xirr_after_tax, "tax": m.tax,
             "tax_by_fy": {fy_label(fy): t for fy, t in sorted(m.tax_by_fy.items())},
@@ -83,13 +83,19 @@ def strategy_json(result: StrategyResult) -> dict[str, Any]:
 
 
 def added_json(result: StrategyResult) -> dict[str, Any]:
-    """Keys added after the first ones (docs/json.md: consumers ignore keys they do not know): the
-    tax paid from the portfolio (only then) and still owed at the end."""
+    """Keys added after the first ones (docs/json.md: consumers ignore keys they do not know), each only
+    where it says something: the tax paid from the portfolio and still owed at the end; whether the
+    run is a compared policy; the harvest triggers that fired."""
     run = result.run
-    if run.tax_from == "outside":
-        return {}
-    return {"tax_paid": run.tax_paid, "tax_unpaid": result.measures.tax_unpaid,
-            "tax_paid_on": {fy_label_of(t.fy): t.paid_on for t in run.taxes if t.paid_on <= run.last}}
+    added: dict[str, Any] = {}
+    if run.tax_from != "outside":
+        added.update({"tax_paid": run.tax_paid, "tax_unpaid": result.measures.tax_unpaid,
+                      "tax_paid_on": {fy_label_of(t.fy): t.paid_on for t in run.taxes if t.paid_on <= run.last}})
+    if run.label != run.strategy.value:
+        added["compared"] = True  # a compared policy file (its stem), run as `policy`
+    if run.fired:
+        added["harvests_triggered"] = [{"day": day, "reason": why} for day, why in run.fired]
+    return added
 
 
 def fy_label_of(fy: int) -> str:
