@@ -83,7 +83,7 @@ def backtest(book: Book | None, policy: Policy, *, first: date | None = None, la
     run after the strategies as `policy` is (engine/backtest/compare.py: the same investors, funds
     the prices cover; labels unique and none a strategy's name). Refused when the policy, the
     prices or the file cannot run."""
-    from engine.backtest.measures import measure
+    from engine.backtest.measures import measure, with_harvest_values
     from engine.backtest.refusal import BacktestRefused
     from engine.backtest.simulate import money_of, simulate
     from engine.backtest.strategies import Options, Strategy, TaxFrom
@@ -109,7 +109,7 @@ def backtest(book: Book | None, policy: Policy, *, first: date | None = None, la
     end = max(p.date for p in prices)
     end = date(end.year, end.month, monthrange(end.year, end.month)[1])  # a `last` at most the last price's month
     options = Options(first=first, last=min(last, end) if last is not None else None, money=money,
-                      strategies=chosen, tax_from=TaxFrom(tax_from), policies=tuple(policies))
+                      strategies=chosen, tax_from=TaxFrom(tax_from), policies=tuple(policies), twins=True)
     try:
         a_month = money_of(policy, options)
         if not any(a_month.values()):
@@ -117,7 +117,8 @@ def backtest(book: Book | None, policy: Policy, *, first: date | None = None, la
                           code="C115")
         runs = simulate(policy, prices, options)
         own = dict(policies)
-        results = tuple(StrategyResult(run, measure(run, own.get(run.label, policy), prices)) for run in runs)
+        measured = [(run, measure(run, own.get(run.twin_of or run.label, policy), prices)) for run in runs]
+        results = tuple(StrategyResult(run, m) for run, m in with_harvest_values(measured))
     except BacktestRefused as e:
         code = "C114" if e.code == "C103" else e.code  # the CLI's C103 is `--fy`'s: no month day to run on
         raise Refused(e.message, e.diagnostics, code=code) from None

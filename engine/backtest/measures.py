@@ -18,7 +18,18 @@
   drift                the total drift of each month after its orders (the policy's measure):
                        its mean and maximum, and the months with an asset outside its band;
   turnover             the rupees sold, and sold per year as a share of the mean month value;
-  orders               how many were executed.
+  orders               how many were executed;
+  harvest value        (harvest_value) of a run that harvests, against its twin without harvesting
+                       on the same prices and money (the `no-harvest` run for `policy`; a compared
+                       policy's own twin, strategies.twins):
+                         D (tax lower)  = tax(twin) - tax(run): the tax of the run's FYs, all of them;
+                         S (saved)      = (tax + liquidation tax)(twin) - (tax + liquidation tax)(run):
+                                          lower for good, selling everything on the last day included;
+                         deferred       = D - S = liquidation tax(run) - liquidation tax(twin): the
+                                          part of D still owed when everything is sold (negative: the
+                                          run owes less at the end than its twin, the harvests' step-up).
+                       Tax only: what the harvests change in the value (their loads, STT, the units
+                       their rebuys bring) is in the final values, not here.
 """
 
 from __future__ import annotations
@@ -59,6 +70,23 @@ class Liquidation:
 
 
 @dataclass(frozen=True)
+class HarvestValue:
+    """The harvests' value (module docstring): against `twin`, the tax lower in the run, saved for
+    good, and deferred past its end."""
+
+    twin: str
+    tax_lower: Decimal
+    saved: Decimal
+    deferred: Decimal
+
+
+def harvest_value(run: Measures, twin: Measures, twin_label: str) -> HarvestValue:
+    lower = twin.tax - run.tax
+    saved = (twin.tax + twin.liquidation.tax) - (run.tax + run.liquidation.tax)
+    return HarvestValue(twin_label, lower, saved, lower - saved)
+
+
+@dataclass(frozen=True)
 class Measures:
     final_value: Decimal
     liquidation: Liquidation
@@ -74,6 +102,7 @@ class Measures:
     drift_max: Decimal
     months_outside: int
     tax_unpaid: Decimal = Decimal(0)  # the tax owed at the end (paid from the portfolio, its pay day after the run)
+    harvest: HarvestValue | None = None  # a harvesting run's, against its twin (set by with_harvest_values)
 
     @property
     def after_selling_all(self) -> Decimal:
@@ -184,3 +213,22 @@ def measure(run: Run, policy: Policy, prices: Sequence[Price] | Callable[[str, d
     drift_mean, drift_max, months_outside = drift_figures(run)
     return Measures(value, liquidation, before, after, tax_by_fy, exemption_by_fy, run.tax, run.sold, turnover,
                     len(run.orders), drift_mean, drift_max, months_outside, run.tax_unpaid)
+
+
+def with_harvest_values(measured: Sequence[tuple[Run, Measures]]) -> list[tuple[Run, Measures]]:
+    """Each run that harvests with its HarvestValue against its twin (the run labelled
+    strategies.twin_label among `measured`), then the twins run only for it left out."""
+    from dataclasses import replace
+
+    from engine.backtest.strategies import twin_label
+
+    by_label = {run.label: m for run, m in measured}
+    out = []
+    for run, m in measured:
+        if run.twin_of:
+            continue
+        label = twin_label(run.label, run.label != run.strategy.value)
+        if run.harvests and label in by_label:
+            m = replace(m, harvest=harvest_value(m, by_label[label], label))
+        out.append((run, m))
+    return out

@@ -93,6 +93,8 @@ class Run:
     tax_from: TaxFrom = TaxFrom.OUTSIDE
     fired: tuple[tuple[date, str], ...] = ()  # the harvest triggers that fired (engine/backtest/drawdown.py): day, why
     label: str = ""  # the name shown: the strategy's, or a compared policy's (strategies.Contender); "" = strategy's
+    harvests: bool = False  # it harvests (its conduct does, and its policy states a harvest)
+    twin_of: str = ""  # run only as this label's twin without harvesting (strategies.twins), not shown
 
     def __post_init__(self) -> None:
         if not self.label:

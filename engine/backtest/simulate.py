@@ -34,7 +34,7 @@ from engine.backtest.history import PriceHistory, run_days
 from engine.backtest.holdings import asset_values, positions_of
 from engine.backtest.run import FyTax, Month, Order, Run, Step
 from engine.backtest.run_book import RunBook
-from engine.backtest.strategies import BuyBy, Conduct, Contender, Options, RebalanceWhen, TaxFrom, contenders
+from engine.backtest.strategies import BuyBy, Conduct, Contender, Options, RebalanceWhen, TaxFrom, contenders, twins
 from engine.backtest.taxes import NO_FMV, Positions, years
 from engine.diagnostics import Diagnostic
 from engine.backtest.refusal import BacktestRefused
@@ -56,7 +56,9 @@ from engine.vocabulary import RebalanceMethod, Side
 @with_precision
 def simulate(policy: Policy, prices: Sequence[Price], options: Options = Options()) -> tuple[Run, ...]:
     """One Run per strategy of `options.strategies`, then per compared policy of `options.policies`
-    (compare.py checks each can run), on the same days, prices and money."""
+    (compare.py checks each can run), then, with `options.twins`, each harvesting run's twin without
+    harvesting not asked for (strategies.twins: Run.twin_of says whose), on the same days, prices
+    and money."""
     history = PriceHistory.of(prices)
     first, last = span(policy, history, options)
     money = money_of(policy, options)
@@ -75,6 +77,7 @@ def simulate(policy: Policy, prices: Sequence[Price], options: Options = Options
             if contender.compared:
                 comparable(policy, contender, history, days[0])
                 law_covers(contender.policy, days[0])
+    runs += twins(runs) if options.twins else ()
     return tuple(_Simulation(c, history, options, money).run(days, last) for c in runs)
 
 
@@ -130,7 +133,7 @@ class _Simulation:
     def __init__(self, contender: Contender, history: PriceHistory, options: Options, money: Mapping[str, int]):
         policy = contender.policy
         self.policy, self.history, self.options, self.strategy = policy, history, options, contender.strategy
-        self.label = contender.label
+        self.label, self.twin_of = contender.label, contender.twin_of
         self.conduct: Conduct = contender.conduct
         self.money = money
         self.book = RunBook(policy, [i.id for i in portfolio_of(policy).investors])
@@ -167,7 +170,7 @@ class _Simulation:
         ledger = self.book.close()
         return Run(self.strategy, days[0], last, tuple(self.paid_in), tuple(self.book.rows), ledger,
                    tuple(self.months), tuple(self.orders), self.taxes(ledger, days[0], last), self.book.stt,
-                   dict(self.book.cash), tuple(self.problems), self.options.tax_from, tuple(self.fired), self.label)
+                   dict(self.book.cash), tuple(self.problems), self.options.tax_from, tuple(self.fired), self.label, self.harvests, self.twin_of)
 
     def valued(self, day: date) -> list[Holding]:
         holdings, problems = value_lots(self.book.ledger(day), self.policy, self.history.price_of, NO_FMV, day)

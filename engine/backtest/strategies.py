@@ -25,7 +25,7 @@ every run of a backtest in order: the built-in strategies asked, then the compar
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -104,6 +104,7 @@ class Options:
     strategies: tuple[Strategy, ...] = field(default=tuple(Strategy))
     tax_from: TaxFrom = TaxFrom.OUTSIDE
     policies: tuple[tuple[str, Policy], ...] = ()  # compared policies: (label, policy), run after `strategies`
+    twins: bool = False  # also run each harvesting run's twin without harvesting, where none is asked (`twins`)
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,31 @@ class Contender:
     conduct: Conduct
     strategy: Strategy
     compared: bool = False
+    twin_of: str = ""  # the label of the run this one is the twin without harvesting of, run only to measure it
+
+    @property
+    def harvests(self) -> bool:
+        """Whether it harvests: by its conduct, and its policy states a harvest."""
+        return self.conduct.harvest and "harvest" in self.policy.stated
+
+
+def twin_label(label: str, compared: bool) -> str:
+    """The label of a harvesting run's twin without harvesting: `no-harvest` for the policy's."""
+    return f"{label} (no harvest)" if compared else Strategy.NO_HARVEST.value
+
+
+def twins(runs: tuple[Contender, ...]) -> tuple[Contender, ...]:
+    """The twin without harvesting of each run that harvests (the same policy, the conduct without
+    its harvests), where it is not among `runs` already (the policy's is the `no-harvest` strategy)."""
+    labels = {c.label for c in runs}
+    out = []
+    for c in runs:
+        label = twin_label(c.label, c.compared)
+        if c.harvests and label not in labels:
+            strategy = Strategy.POLICY if c.compared else Strategy.NO_HARVEST
+            out.append(Contender(label, c.policy, replace(c.conduct, harvest=False), strategy, c.compared, c.label))
+            labels.add(label)
+    return tuple(out)
 
 
 def contenders(policy: Policy, options: Options) -> tuple[Contender, ...]:

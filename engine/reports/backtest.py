@@ -8,11 +8,12 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from engine.backtest.measures import Measures
     from engine.backtesting import Backtest, StrategyResult
 
 FY_TABLE_MOST = 10  # the tax per FY is printed for runs of at most this many FYs (--json has it always)
 COLUMNS = ["strategy", "final value", "after selling all", "XIRR", "XIRR after tax", "tax", "orders", "turnover",
-           "drift mean", "drift max", "months outside"]
+           "drift mean", "drift max", "months outside", "harvest saved / deferred"]
 
 
 def heading(found: Backtest) -> str:
@@ -37,7 +38,15 @@ def backtest_row(result: StrategyResult) -> list[str]:
     m = result.measures
     return [result.run.label, format_inr(m.final_value), format_inr(m.after_selling_all), rate(m.xirr),
             rate(m.xirr_after_tax), format_inr(m.tax), str(m.orders), rate(m.turnover), rate(m.drift_mean),
-            rate(m.drift_max), str(m.months_outside)]
+            rate(m.drift_max), str(m.months_outside), harvest_cell(m)]
+
+
+def harvest_cell(m: Measures) -> str:
+    """The harvests' tax saved and deferred against the twin without harvesting (blank: no harvest)."""
+    from engine.literals import format_inr
+
+    h = m.harvest
+    return "" if h is None else f"{format_inr(h.saved)} / {format_inr(h.deferred)}"
 
 
 def backtest_text(found: Backtest) -> str:
@@ -79,7 +88,11 @@ def strategy_json(result: StrategyResult) -> dict[str, Any]:
             "exemption_used_by_fy": {fy_label(fy): t for fy, t in sorted(m.exemption_by_fy.items())},
             "invested": run.invested, "sold": m.sold, "turnover": m.turnover, "orders": m.orders,
             "drift_mean": m.drift_mean, "drift_max": m.drift_max, "months_outside": m.months_outside,
-            "diagnostics": [d.to_json() for d in run.problems], **added_json(result)}
+            "diagnostics": [d.to_json() for d in run.problems],
+            "harvest_value": None if m.harvest is None else {
+                "twin": m.harvest.twin, "tax_lower": m.harvest.tax_lower, "saved": m.harvest.saved,
+                "deferred": m.harvest.deferred},
+            **added_json(result)}
 
 
 def added_json(result: StrategyResult) -> dict[str, Any]:

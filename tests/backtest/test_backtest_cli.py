@@ -69,7 +69,7 @@ def test_buy_and_hold_row_is_the_hand_derived_one(table: str):
 
 def test_the_table_shows_the_apis_measures_for_every_strategy(table: str, api_result):
     from engine.literals import format_inr
-    from engine.reports.backtest import rate
+    from engine.reports.backtest import harvest_cell, rate
 
     lines = table.splitlines()
     assert [r.run.strategy for r in api_result.results] == list(Strategy)
@@ -80,7 +80,11 @@ def test_the_table_shows_the_apis_measures_for_every_strategy(table: str, api_re
                       rate(m.xirr_after_tax), format_inr(m.tax), rate(m.turnover), rate(m.drift_mean),
                       rate(m.drift_max)):
             assert shown in row
-        assert row.split()[-1] == str(m.months_outside) and f" {m.orders} " in row
+        cells = row.rstrip().split("  ")  # the harvest's cell last (right-aligned): blank, or saved / deferred
+        last = [c.strip() for c in cells if c.strip()][-2:]
+        assert last == ([str(m.months_outside), harvest_cell(m)] if m.harvest else last[:1] + [str(m.months_outside)])
+        assert f" {m.orders} " in row
+        assert (m.harvest is not None) == (result.run.strategy is Strategy.POLICY)
     assert "Tax paid per FY" in table and "FY 2019-20" in table
 
 
