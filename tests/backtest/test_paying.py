@@ -106,9 +106,12 @@ def test_the_tax_is_paid_on_the_first_month_day_after_the_fy_from_the_cash(polic
 
 @st.composite
 def histories(draw: st.DrawFn) -> list[Price]:
+    return volatile(draw(st.integers(0, 10**6)))
+
+
+def volatile(seed: int) -> list[Price]:
     """36 months of the toy's funds, each month's move drawn from falls and steep rises, so that
     rebalances sell large short-term gains and a year's tax may be more than a month's money."""
-    seed = draw(st.integers(0, 10**6))
     rng = random.Random(seed)
     level = {"LARGE": D(100), "MID": D(50), "SMALL": D(20)}
     out = []
@@ -154,3 +157,31 @@ def test_the_command_pays_from_the_portfolio_when_asked(tmp_path: Path):
     assert done.stdout.splitlines()[-1].startswith("Tax is paid from the portfolio on the first month day after")
     bad = lotwise(tmp_path, "backtest", "--tax-from", "nowhere")
     assert bad.returncode == 2 and "--tax-from" in bad.stderr
+
+
+@pytest.mark.slow
+def test_the_rows_of_a_run_that_sells_to_pay_its_tax_give_lotwise_gains_its_tax(tmp_path: Path):
+    """The band strategy on the volatile history of seed 3 at Rs 1,000 a month sells to pay its tax
+    on 1 April 2019 and 1 April 2020; its rows, exported and imported into a fresh book with the
+    prices by real `lotwise` processes, give `gains` each FY's tax to the paisa, those sales' too."""
+    import json
+
+    from engine.backtest.export import transactions_csv
+    from engine.policy import check_file
+
+    (tmp_path / "toy.rules").write_text(toy.POLICY, encoding="utf-8")
+    policy = check_file(tmp_path / "toy.rules").policy
+    prices = volatile(3)
+    run = simulate(policy, prices, Options(money={"asha": 1000}, tax_from=TaxFrom.PORTFOLIO,
+                                           strategies=(Strategy.BAND,)))[0]
+    assert {o.day for o in run.orders if o.step is Step.TAX} == {date(2019, 4, 1), date(2020, 4, 1)}
+    (tmp_path / "prices.csv").write_text("date,security,price\n" + "".join(
+        f"{p.date},{p.security},{p.price}\n" for p in prices), encoding="utf-8")
+    (tmp_path / "run.csv").write_text(transactions_csv(run.transactions), encoding="utf-8")
+    assert lotwise(tmp_path, "init", "--policy", "toy.rules").returncode == 0
+    assert lotwise(tmp_path, "import", "prices.csv", "run.csv").returncode == 0
+    gains = lotwise(tmp_path, "gains", "--fy", "2018-19..2020-21", "--json")
+    assert gains.returncode == 0, gains.stderr
+    years = {y["fy"]: D(i["total_tax"]) for y in json.loads(gains.stdout)["years"] for i in y["investors"]}
+    assert years == {f"FY {t.fy}-{(t.fy + 1) % 100:02d}": t.tax for t in run.taxes}
+    assert all(t.tax > 0 for t in run.taxes)
