@@ -144,7 +144,7 @@ class _Simulation:
         self.months: list[Month] = []
         self.paid_in: list[tuple[date, Decimal]] = []
         self.problems: dict[Diagnostic, None] = {}
-        self.harvests = self.conduct.harvest and "harvest" in policy.stated
+        self.harvests = contender.harvests
         self.month_policy = policy if self.conduct.controlled_selling else replace(policy, sell=None)
         self.paid: dict[int, date] = {}  # FY -> the day its tax was paid from the portfolio
         self.first_fy = 0
@@ -170,7 +170,8 @@ class _Simulation:
         ledger = self.book.close()
         return Run(self.strategy, days[0], last, tuple(self.paid_in), tuple(self.book.rows), ledger,
                    tuple(self.months), tuple(self.orders), self.taxes(ledger, days[0], last), self.book.stt,
-                   dict(self.book.cash), tuple(self.problems), self.options.tax_from, tuple(self.fired), self.label, self.harvests, self.twin_of)
+                   dict(self.book.cash), tuple(self.problems), self.options.tax_from, tuple(self.fired), self.label,
+                   self.harvests, self.twin_of)
 
     def valued(self, day: date) -> list[Holding]:
         holdings, problems = value_lots(self.book.ledger(day), self.policy, self.history.price_of, NO_FMV, day)
@@ -216,8 +217,8 @@ class _Simulation:
         for fy in due:
             self.paid[fy] = day
             for investor, year in sorted(found[fy].items()):
-                short = year.total_tax - self.book.cash[investor]
-                if short > 0:
+                short = year.total_tax - max(self.book.cash[investor], Decimal(0))  # cash below zero pays nothing
+                if year.total_tax > 0 and short > 0:
                     self.raise_cash(investor, short, day)
                 self.book.cash[investor] -= year.total_tax
 
