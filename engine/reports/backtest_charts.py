@@ -70,6 +70,7 @@ STYLE: dict[str, Any] = {
     "svg.fonttype": "path", "font.family": "DejaVu Sans", "font.size": 9.0, "axes.spines.top": False,
     "axes.spines.right": False, "axes.grid": True, "grid.color": "#DDDDDD", "grid.linewidth": 0.6,
     "legend.frameon": False, "figure.facecolor": "white", "axes.facecolor": "white",
+    "text.parse_math": False,  # a `$` in an asset's name is a dollar sign, not TeX
 }
 NO_METADATA = {"svg": {"Date": None, "Creator": None}, "png": {"Software": None}}
 

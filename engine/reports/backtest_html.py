@@ -45,7 +45,7 @@ dt { font-weight: 600; }
 dd { margin: 0; }
 """
 PROLOG = re.compile(r"\A\s*<\?xml[^>]*\?>\s*(<!DOCTYPE[^>]*>\s*)?", re.IGNORECASE)
-METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.DOTALL)
+METADATA = re.compile(r"<metadata>.*?</metadata>\s*|<!--.*?-->\s*", re.DOTALL)  # matplotlib escapes its comments' text
 IDS = re.compile(r'(\bid="|href="#|url\(#)([^")]+)')
 
 
@@ -60,7 +60,7 @@ class Drawn:
 
 
 def inline_svg(svg: str, prefix: str) -> str:
-    """An SVG file's text as an <svg> element of a page: no prolog, doctype or metadata; every id
+    """An SVG file's text as an <svg> element of a page: no prolog, doctype, metadata or comments; every id
     and every reference to one prefixed with `prefix-`."""
     svg = METADATA.sub("", PROLOG.sub("", svg))
     return IDS.sub(lambda m: f"{m[1]}{prefix}-{m[2]}", svg).strip()
