@@ -5,7 +5,8 @@ The page needs nothing but itself: no script, no stylesheet, image or font fetch
 inline, its charts inline SVG whose text is drawn as paths: engine/reports/backtest_charts.py).
 It holds what was run (the days, where the prices came from, the money a month), the summary
 table (every column of the text table, engine/reports/backtest.py, in the same words and Indian
-number formatting), the charts, and each FY's tax and exemption used per strategy.
+number formatting), the charts, each FY's tax and exemption used per strategy, and the engine's
+warnings of the runs, if any.
 
 The charts are given already drawn (`Drawn`: name, title, caption, SVG), so this module never
 imports matplotlib. Each SVG's XML prolog, doctype and metadata are dropped, and its ids (and the
@@ -100,6 +101,13 @@ def by_fy_tables(found: Backtest) -> str:
     return "\n".join(out)
 
 
+def warnings(found: Backtest) -> str:
+    """The engine's warnings of each strategy's run (as --json's `diagnostics`), when there are any."""
+    items = [f"<li>{escape(str(r.run.strategy))}: {escape(d.code)}: {escape(d.message)}</li>"
+             for r in found.results for d in r.run.problems]
+    return '<h2 id="warnings">Warnings</h2>\n<ul>\n' + "\n".join(items) + "\n</ul>" if items else ""
+
+
 def chart_section(chart: Drawn) -> str:
     return (f'<section id="chart-{escape(chart.name)}" class="chart">\n<h2>{escape(chart.title)}</h2>\n'
             f'<figure>\n{inline_svg(chart.svg, chart.name)}\n<figcaption>{escape(chart.caption)}</figcaption>\n'
@@ -122,7 +130,7 @@ def backtest_html(found: Backtest, charts: Sequence[Drawn]) -> str:
         "'after selling all' also pays the exit loads, STT and tax of selling every lot on the last day. Tax is "
         "paid from outside the portfolio (docs/backtest.md).</p>",
         *[chart_section(c) for c in charts],
-        by_fy_tables(found),
+        by_fy_tables(found), warnings(found),
         f'<p class="note">Made by lotwise {escape(__version__)} (<code>lotwise backtest --html</code>); '
         "every figure is the engine's, as <code>lotwise backtest --json</code> gives it.</p>",
         "</body>", "</html>",

@@ -79,3 +79,14 @@ def test_plotted_is_the_one_float_boundary():
     from engine.reports.backtest_charts import plotted
 
     assert plotted(D("12.5")) == 12.5 and plotted(Fraction(1, 4)) == 0.25 and plotted(3) == 3.0
+
+
+def test_the_runs_warnings_are_listed_escaped_and_nothing_when_there_are_none():
+    from engine.diagnostics import Diagnostic, Severity
+    from engine.reports.backtest_html import warnings
+
+    said = Diagnostic("T104", Severity.WARNING, "no FMV for <fund>")
+    found = SimpleNamespace(results=[SimpleNamespace(run=SimpleNamespace(strategy="policy", problems=(said,))),
+                                     SimpleNamespace(run=SimpleNamespace(strategy="band", problems=()))])
+    assert warnings(found) == '<h2 id="warnings">Warnings</h2>\n<ul>\n<li>policy: T104: no FMV for &lt;fund&gt;</li>\n</ul>'
+    assert warnings(SimpleNamespace(results=[found.results[1]])) == ""
