@@ -33,8 +33,8 @@ def _reason(error: OSError) -> str:
     return error.strerror or str(error) or type(error).__name__
 
 
-def write_atomically(path: Path | str, text: str, encoding: str = "utf-8") -> None:
-    """Replace (or create) `path` with `text`, all or nothing.
+def write_atomically(path: Path | str, text: str | bytes, encoding: str = "utf-8") -> None:
+    """Replace (or create) `path` with `text` (encoded by `encoding`; bytes as they are), all or nothing.
 
     A device or a pipe (`--csv /dev/stdout`) is written directly: there is no file to keep.
     A target that exists but may not be written (read-only permission bits for a user who is
@@ -44,7 +44,7 @@ def write_atomically(path: Path | str, text: str, encoding: str = "utf-8") -> No
     if shown.exists() and not stat.S_ISREG(os.stat(shown).st_mode):  # /dev/stdout, /dev/null, a pipe
         try:
             with open(shown, "wb") as handle:
-                handle.write(text.encode(encoding))
+                handle.write(text.encode(encoding) if isinstance(text, str) else text)
         except OSError as e:
             raise WriteError(shown, _reason(e)) from None
         return
@@ -54,7 +54,7 @@ def write_atomically(path: Path | str, text: str, encoding: str = "utf-8") -> No
     existed = target.exists()
     if existed and not os.access(target, os.W_OK):
         raise WriteError(shown, "the file is read-only")
-    data = text.encode(encoding)
+    data = text.encode(encoding) if isinstance(text, str) else text
     directory = target.parent if str(target.parent) else Path(".")
     temporary = None
     try:

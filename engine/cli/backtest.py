@@ -13,7 +13,8 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from engine.cli.arguments import book_options, contributions, json_option
-from engine.cli.shell import book_path, policy_of, say, with_book
+from engine.cli.backtest_report import add_options, target_problem, write_report
+from engine.cli.shell import book_path, fail, policy_of, say, with_book
 
 if TYPE_CHECKING:
     from engine.api import LoadedPolicy
@@ -51,6 +52,8 @@ def cmd_backtest(args: argparse.Namespace) -> int:
               "must be its own (not another --compare's, nor a strategy's: policy, no-harvest, buy-and-hold, "
               "calendar, band)", file=sys.stderr)
         return EXIT_USAGE
+    if (problem := target_problem(args)) is not None:  # --html/--png that cannot be written: before the run
+        return fail("F101", problem, as_json=args.json)
     if args.scenario is not None and not book_path(args).exists() and args.policy:
         return _without_book(args)  # generated prices: a user without a book (or history) can still compare
     from engine import api
@@ -80,6 +83,8 @@ def _run(args: argparse.Namespace, book: Book | None, loaded: LoadedPolicy | Non
     last = date(args.last[0], args.last[1], calendar.monthrange(*args.last)[1]) if args.last else None
     found = api.backtest(book, loaded.policy, first=first, last=last, strategies=args.strategies,
                          money=args.money, scenario=args.scenario, seed=args.seed, **_feat_options(args))
+    if (failed := write_report(args, found, loaded.policy)) is not None:  # --html, --png: before the table
+        return failed
     if args.json:
         from engine.reports.json import dumps
 
@@ -137,6 +142,7 @@ def add_command(commands: argparse._SubParsersAction) -> None:  # type: ignore[t
                          "on the first month day after the FY, from the cash and then by selling")
     command.add_argument("--compare", action="append", metavar="FILE", help="a policy file of your own to run beside "
                          "the strategies, as `policy` is (repeatable; named by the file's stem)")
+    add_options(command)  # --html FILE, --png DIR
     book_options(command)
     json_option(command)
     command.set_defaults(func=cmd_backtest)
