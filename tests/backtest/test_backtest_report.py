@@ -118,7 +118,9 @@ def test_the_summary_shows_the_jsons_numbers_as_the_table_formats_them(html: str
             rate(None if s["xirr"] is None else D(s["xirr"])),
             rate(None if s["xirr_after_tax"] is None else D(s["xirr_after_tax"])), format_inr(D(s["tax"])),
             str(s["orders"]), rate(D(s["turnover"])), rate(D(s["drift_mean"])), rate(D(s["drift_max"])),
-            str(s["months_outside"])]
+            str(s["months_outside"]),
+            "" if s["harvest_value"] is None else
+            f'{format_inr(D(s["harvest_value"]["saved"]))} / {format_inr(D(s["harvest_value"]["deferred"]))}']
     assert rows["buy-and-hold"][1:3] == ["Rs 3,02,925", "Rs 3,02,785.48"]  # by hand (module docstring)
     assert "<dd>2018-04-02 to 2020-03-31</dd>" in html and "<dd>Rs 10,000 (asha Rs 10,000)</dd>" in html
 

@@ -86,7 +86,7 @@ def test_the_runs_warnings_are_listed_escaped_and_nothing_when_there_are_none():
     from engine.reports.backtest_html import warnings
 
     said = Diagnostic("T104", Severity.WARNING, "no FMV for <fund>")
-    found = SimpleNamespace(results=[SimpleNamespace(run=SimpleNamespace(strategy="policy", problems=(said,))),
-                                     SimpleNamespace(run=SimpleNamespace(strategy="band", problems=()))])
+    found = SimpleNamespace(results=[SimpleNamespace(run=SimpleNamespace(strategy="policy", label="policy", problems=(said,))),
+                                     SimpleNamespace(run=SimpleNamespace(strategy="band", label="band", problems=()))])
     assert warnings(found) == '<h2 id="warnings">Warnings</h2>\n<ul>\n<li>policy: T104: no FMV for &lt;fund&gt;</li>\n</ul>'
     assert warnings(SimpleNamespace(results=[found.results[1]])) == ""
