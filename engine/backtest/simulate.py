@@ -27,7 +27,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from engine.backtest.history import PriceHistory, run_days
-from engine.backtest.holdings import asset_values, positions_of
+from engine.backtest.holdings import Valuer
 from engine.backtest.run import FyTax, Month, Order, Run, Step
 from engine.backtest.run_book import RunBook
 from engine.backtest.strategies import CONDUCT, BuyBy, Conduct, Options, RebalanceWhen, Strategy
@@ -121,6 +121,7 @@ class _Simulation:
         self.money = money
         self.book = RunBook(policy, [i.id for i in portfolio_of(policy).investors])
         self.positions = Positions(policy)
+        self.valuer = Valuer(policy, history.price_of)
         self.state: SellState | None = None
         self.rebalanced: date | None = None
         self.orders: list[Order] = []
@@ -163,7 +164,7 @@ class _Simulation:
         self.book.add_cash(self.money)
         self.paid_in.append((day, Decimal(sum(self.money.values()))))
         ledger = self.book.ledger(day)
-        held = positions_of(ledger, self.policy, self.history.price_of, day)
+        held = self.valuer.positions(ledger, day)
         position = self.positions.on(ledger, day)
         pots = self.book.whole_cash()
         method = self.rebalance_due(day, held.values)
@@ -241,7 +242,7 @@ class _Simulation:
                                          paise(row.units * row.price)))
 
     def record_month(self, day: date) -> None:
-        values = asset_values(self.book.ledger(day).lots, self.policy, self.history.price_of, day)
+        values = self.valuer.values(self.book.ledger(day).lots, day)
         drifts = band_drifts(self.policy, values, self.options.band)
         self.months.append(Month(day, values, sum(self.book.cash.values(), Decimal(0)),
                                  sum((m for _, m in self.paid_in), Decimal(0)),
