@@ -7,13 +7,14 @@ that sells nothing, values no lot one by one."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
 
 from engine.backtest.taxes import NO_FMV
 from engine.backtest.refusal import BacktestRefused
-from engine.ledger.fifo import Ledger, Lot
+from engine.ledger.fifo import Key, Ledger, Lot
 from engine.plans.positions import Positions
 from engine.policy.model import Policy
 from engine.tax.complete import security_of
@@ -40,6 +41,7 @@ class Valuer:
         self.asset: dict[str, str] = {}
         self.day: date | None = None
         self.known: dict[str, tuple[Decimal, dict[Decimal, Decimal]]] = {}  # security -> (price, units -> value)
+        self.scaled: dict[Key, tuple[tuple[Lot, ...], Any]] = {}  # a queue's lots -> their units x 1,000
 
     def values(self, lots: Iterable[Lot], day: date) -> dict[str, Decimal]:
         if day != self.day:
@@ -63,6 +65,44 @@ class Valuer:
             values[asset] = values[asset] + total if asset in values else total
         return values
 
+    def queue_values(self, queues: Mapping[Key, tuple[Lot, ...]], day: date) -> dict[str, Decimal]:
+        """`values` of the lots of a run book's FIFO queues (in the order of their keys, as a ledger
+        lists them), each queue valued at once in whole numbers (`scaled_value`) where its units
+        are in thousandths; the others lot by lot."""
+        if day != self.day:
+            self.day, self.known = day, {}
+        values: dict[str, Decimal] = {}
+        for key in sorted(queues):
+            lots = queues[key]
+            if not lots:
+                continue
+            units = self.scaled_units(key, lots)
+            price, _ = self.of(key[2], day)
+            total = scaled_value(units, price) if units is not None else None
+            if total is None:
+                total = self.values(lots, day).get(self.asset[key[2]], Decimal(0))
+            asset = self.asset[key[2]]
+            values[asset] = values[asset] + total if asset in values else total
+        return values
+
+    def scaled_units(self, key: Key, lots: tuple[Lot, ...]) -> Any:
+        """The queue's units x 1,000 as a numpy array of int64 (None: a unit finer than 0.001);
+        kept per queue, and extended when the queue only grew at its back since (a purchase)."""
+        import numpy as np
+
+        known = self.scaled.get(key)
+        if known is not None and known[0] is lots:
+            return known[1]
+        if known is not None and known[1] is not None and 0 < len(known[0]) < len(lots) and \
+                lots[0] is known[0][0] and lots[len(known[0]) - 1] is known[0][-1]:
+            more = thousandths(lots[len(known[0]):])
+            found = None if more is None else np.concatenate((known[1], np.array(more, dtype=np.int64)))
+        else:
+            whole = thousandths(lots)
+            found = None if whole is None else np.array(whole, dtype=np.int64)
+        self.scaled[key] = (lots, found)
+        return found
+
     def of(self, security: str, day: date) -> tuple[Decimal, dict[Decimal, Decimal]]:
         """The security's price on `day` and its lot values known so far; BacktestRefused without a price."""
         known = self.known.get(security)
@@ -75,11 +115,15 @@ class Valuer:
             known = self.known[security] = (price.price, {})
         return known
 
-    def positions(self, ledger: Ledger, day: date) -> Positions:
-        """The holdings a month plan reads (module docstring): the lots acquired on or before `day`."""
-        lots = tuple(lot for lot in ledger.lots if lot.acquired <= day)
+    def positions(self, ledger: Ledger, day: date, queues: Mapping[Key, tuple[Lot, ...]] | None = None
+                  ) -> Positions:
+        """The holdings a month plan reads (module docstring): the lots acquired on or before `day`;
+        `queues`: the same open lots per FIFO queue, when they are those of a run book's ledger on
+        `day` (every lot acquired by then), valued queue by queue."""
+        lots = ledger.lots if queues is not None else tuple(lot for lot in ledger.lots if lot.acquired <= day)
+        keys = [k for k in queues if queues[k]] if queues is not None else dict.fromkeys(lot.key for lot in lots)
         accounts: dict[tuple[str, str], set[str]] = {}
-        for investor, account, security in dict.fromkeys(lot[1:4] for lot in lots):
+        for investor, account, security in keys:
             accounts.setdefault((investor, security), set()).add(account)
         policy, price_of = self.policy, self.price_of
 
@@ -90,7 +134,38 @@ class Valuer:
                 raise BacktestRefused(diagnostics=[d for d in problems if d.is_error])
             return holdings
 
-        return Positions(self.values(lots, day), {k: tuple(sorted(v)) for k, v in accounts.items()}, lots_of)
+        values = self.queue_values(queues, day) if queues is not None else self.values(lots, day)
+        return Positions(values, {k: tuple(sorted(v)) for k, v in accounts.items()}, lots_of)
+
+
+def thousandths(lots: Iterable[Lot]) -> list[int] | None:
+    """Each lot's units x 1,000, or None when one is not a whole number of thousandths."""
+    out = []
+    for lot in lots:
+        scaled = lot.units.scaleb(3)
+        whole = int(scaled)
+        if whole != scaled:
+            return None
+        out.append(whole)
+    return out
+
+
+def scaled_value(units: Any, price: Decimal) -> Decimal | None:
+    """The sum of each lot's units x `price` to the paisa, half-even, as `paise` rounds it, in whole
+    numbers: `units` in thousandths (an int64 array), the price in units of 10^-k (k its places);
+    each product, in units of 10^-(3 + k), divided by 10^(1 + k) to paise with the remainder
+    rounded half to even. None when a product might not fit in 63 bits (then lot by lot)."""
+    import numpy as np
+
+    places = max(0, -int(price.as_tuple().exponent))
+    whole = int(price.scaleb(places))
+    if not len(units) or int(units.max()) * whole >= 2**62 or whole < 0:
+        return None
+    divisor = 10 ** (1 + places)
+    quotient, remainder = np.divmod(units * whole, divisor)
+    half = divisor // 2
+    quotient += (remainder > half) | ((remainder == half) & (quotient % 2 == 1))
+    return Decimal(int(quotient.sum())).scaleb(-2)
 
 
 def positions_of(ledger: Ledger, policy: Policy, price_of: Callable[[str, date], Price | None],

@@ -65,6 +65,7 @@ class RunBook:
         self.pending: list[Transaction] = []  # rows not yet replayed into `queues`
         self._view: tuple[date, int, Replayed] | None = None
         self._settled: Ledger | None = None  # the ledger of `queues` alone, while no row is added to it
+        self.seen: dict[Key, tuple[Lot, ...]] = {}  # the open lots per queue of the last ledger given
 
     def record(self, rows: Iterable[Transaction]) -> None:
         for row in rows:
@@ -105,13 +106,20 @@ class RunBook:
             self._settled = None
         today = [r for r in self.pending if r.date == day]
         if not today:
+            self.seen = self.queues
             if self._settled is None:
                 self._settled = Ledger(lots_of(self.queues), self.disposals, self.trades)
             return self._settled
         if self._view is None or self._view[:2] != (day, len(today)):
             self._view = (day, len(today), self.over(today))
         seen = self._view[2]
+        self.seen = seen.queues
         return Ledger(lots_of(seen.queues), self.disposals + seen.disposals, self.trades + seen.intraday)
+
+    def queues_on(self, day: date) -> dict[Key, tuple[Lot, ...]]:
+        """The open lots of `ledger(day)` per FIFO queue."""
+        self.ledger(day)
+        return self.seen
 
     def close(self) -> Ledger:
         """Every row replayed: the run's final ledger."""

@@ -164,7 +164,7 @@ class _Simulation:
         self.book.add_cash(self.money)
         self.paid_in.append((day, Decimal(sum(self.money.values()))))
         ledger = self.book.ledger(day)
-        held = self.valuer.positions(ledger, day)
+        held = self.valuer.positions(ledger, day, self.book.queues_on(day))
         position = self.positions.on(ledger, day)
         pots = self.book.whole_cash()
         method = self.rebalance_due(day, held.values)
@@ -242,7 +242,7 @@ class _Simulation:
                                          paise(row.units * row.price)))
 
     def record_month(self, day: date) -> None:
-        values = self.valuer.values(self.book.ledger(day).lots, day)
+        values = self.valuer.queue_values(self.book.queues_on(day), day)
         drifts = band_drifts(self.policy, values, self.options.band)
         self.months.append(Month(day, values, sum(self.book.cash.values(), Decimal(0)),
                                  sum((m for _, m in self.paid_in), Decimal(0)),
