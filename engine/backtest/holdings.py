@@ -7,7 +7,7 @@ that sells nothing, values no lot one by one."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
@@ -67,20 +67,18 @@ class Valuer:
 
     def queue_values(self, queues: Mapping[Key, tuple[Lot, ...]], day: date) -> dict[str, Decimal]:
         """`values` of the lots of a run book's FIFO queues (in the order of their keys, as a ledger
-        lists them), each queue valued at once in whole numbers (`scaled_value`) where its units
-        are in thousandths; the others lot by lot."""
+        lists them), computed in whole numbers at once (`scaled_values`) when every unit is in
+        thousandths; else lot by lot."""
         if day != self.day:
             self.day, self.known = day, {}
+        keys = [k for k in sorted(queues) if queues[k]]
+        units = [self.scaled_units(k, queues[k]) for k in keys]
+        prices = [self.of(k[2], day)[0] for k in keys]
+        totals = scaled_values(units, prices) if keys and all(u is not None for u in units) else None
+        if totals is None:
+            return self.values([lot for k in keys for lot in queues[k]], day)
         values: dict[str, Decimal] = {}
-        for key in sorted(queues):
-            lots = queues[key]
-            if not lots:
-                continue
-            units = self.scaled_units(key, lots)
-            price, _ = self.of(key[2], day)
-            total = scaled_value(units, price) if units is not None else None
-            if total is None:
-                total = self.values(lots, day).get(self.asset[key[2]], Decimal(0))
+        for key, total in zip(keys, totals):
             asset = self.asset[key[2]]
             values[asset] = values[asset] + total if asset in values else total
         return values
@@ -150,22 +148,26 @@ def thousandths(lots: Iterable[Lot]) -> list[int] | None:
     return out
 
 
-def scaled_value(units: Any, price: Decimal) -> Decimal | None:
-    """The sum of each lot's units x `price` to the paisa, half-even, as `paise` rounds it, in whole
-    numbers: `units` in thousandths (an int64 array), the price in units of 10^-k (k its places);
-    each product, in units of 10^-(3 + k), divided by 10^(1 + k) to paise with the remainder
-    rounded half to even. None when a product might not fit in 63 bits (then lot by lot)."""
+def scaled_values(units: Sequence[Any], prices: Sequence[Decimal]) -> list[Decimal] | None:
+    """For each queue, the sum of its lots' units x its price, each to the paisa half-even as `paise`
+    rounds it, in whole numbers: `units` the queues' units in thousandths (int64 arrays, none
+    empty), the prices in units of 10^-k (k the most places of any); each product, in units of
+    10^-(3 + k), divided by 10^(1 + k) to paise with the remainder rounded half to even. None when
+    a product might not fit in 63 bits (then lot by lot)."""
     import numpy as np
 
-    places = max(0, -int(price.as_tuple().exponent))
-    whole = int(price.scaleb(places))
-    if not len(units) or int(units.max()) * whole >= 2**62 or whole < 0:
+    places = max(max(0, -int(p.as_tuple().exponent)) for p in prices)
+    wholes = [int(p.scaleb(places)) for p in prices]
+    lengths = [len(u) for u in units]
+    together = np.concatenate(units)
+    if min(wholes) < 0 or int(together.max()) * max(wholes) >= 2**62:
         return None
     divisor = 10 ** (1 + places)
-    quotient, remainder = np.divmod(units * whole, divisor)
+    quotient, remainder = np.divmod(together * np.repeat(np.array(wholes, dtype=np.int64), lengths), divisor)
     half = divisor // 2
     quotient += (remainder > half) | ((remainder == half) & (quotient % 2 == 1))
-    return Decimal(int(quotient.sum())).scaleb(-2)
+    sums = np.add.reduceat(quotient, np.cumsum([0] + lengths[:-1]))
+    return [Decimal(int(s)).scaleb(-2) for s in sums]
 
 
 def positions_of(ledger: Ledger, policy: Policy, price_of: Callable[[str, date], Price | None],
