@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from engine.backtesting import Backtest, StrategyResult, backtest
+from engine.backtesting import monte_carlo
 from engine.diagnostics import Diagnostic
 from engine.gains import Gains, GainsYear, InvestorGains, realised_gains
 from engine.importing import ImportOutcome, import_files
@@ -60,7 +61,8 @@ __all__ = ["Access", "Refused", "PlanInputs", "LoadedPolicy", "Status", "Investo
            "plan_month", "rebalance", "year_end_day", "plan_year_end", "why",
            "HarvestDue", "harvest_due", "plan_harvest", "PlanKind", "TURNING_LONG_TERM_DAYS",
            "BookMade", "create_book", "ImportOutcome", "import_files", "Doctored", "doctor",
-           "Backtest", "StrategyResult", "backtest"]
+           "Backtest", "StrategyResult", "backtest",
+           "monte_carlo"]
 
 
 # ------------------------------------------------------------------ the book and the policy

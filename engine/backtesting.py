@@ -17,6 +17,8 @@ from engine.precision import with_precision
 
 if TYPE_CHECKING:
     from engine.backtest.measures import Measures
+    from engine.backtest.monte_carlo import MonteCarlo
+    from engine.backtest.scenario import Scenario
     from engine.backtest.run import Run
     from engine.book.store import Book
     from engine.policy.model import Policy
@@ -55,18 +57,27 @@ def scenario_prices(policy: Policy, path: str | Path, seed: int | None) -> tuple
     """The scenario file's prices for the policy's funds, and the seed used (`seed`, else the
     file's); Refused with the file's diagnostics (file:line:col) when it has errors."""
     from engine.backtest.scenario import prices, securities_of
+
+    assert policy.portfolio is not None
+    scenario = scenario_of(policy, path)
+    used = scenario.seed if seed is None else seed
+    return prices(scenario, securities_of(policy.portfolio), used), used
+
+
+def scenario_of(policy: Policy, path: str | Path) -> Scenario:
+    """The scenario file's model for the policy's funds; Refused with the file's diagnostics
+    (file:line:col) when it has errors."""
+    from engine.backtest.scenario import securities_of
     from engine.backtest.scenario_file import load_scenario
 
     assert policy.portfolio is not None
-    securities = securities_of(policy.portfolio)
     try:
-        scenario, diagnostics, text = load_scenario(str(path), securities)
+        scenario, diagnostics, text = load_scenario(str(path), securities_of(policy.portfolio))
     except OSError as e:
         raise Refused(f"cannot read the scenario file {path}: {e.strerror or e}", code="C112") from None
     if scenario is None or any(d.is_error for d in diagnostics):
         raise Refused(diagnostics=diagnostics, sources={str(path): text})
-    used = scenario.seed if seed is None else seed
-    return prices(scenario, securities, used), used
+    return scenario
 
 
 @with_precision
@@ -123,3 +134,44 @@ def backtest(book: Book | None, policy: Policy, *, first: date | None = None, la
         code = "C114" if e.code == "C103" else e.code  # the CLI's C103 is `--fy`'s: no month day to run on
         raise Refused(e.message, e.diagnostics, code=code) from None
     return Backtest(runs[0].first, runs[0].last, source, used, a_month, results, TaxFrom(tax_from))
+
+
+@with_precision
+def monte_carlo(policy: Policy, scenario: str | Path, paths: int, *, jobs: int = 1, first: date | None = None,
+                last: date | None = None, strategies: Sequence[str] | None = None,
+                money: Mapping[str, int] | None = None, seed: int | None = None) -> MonteCarlo:
+    """`paths` paths of the scenario file (path k seeded from `seed`, None: the file's, and k:
+    engine/backtest/scenario.py `path`), each simulated with every one of `strategies` as
+    `backtest` simulates them, on `jobs` processes (1: this one); the percentiles of each
+    measure over the paths (engine/backtest/monte_carlo.py). The same seed gives the same
+    record whatever `jobs` is. Refused as `backtest` refuses (ValueError: `paths` below 1)."""
+    from engine.backtest.monte_carlo import MonteCarlo, gather
+    from engine.backtest.paths_pool import PathJob, run_paths
+    from engine.backtest.refusal import BacktestRefused
+    from engine.backtest.scenario import price_day, securities_of
+    from engine.backtest.simulate import money_of
+    from engine.backtest.strategies import Options, Strategy
+
+    if policy.portfolio is None or not policy.portfolio.assets or policy.tax is None:
+        raise Refused("a backtest needs a policy with a portfolio of assets and a tax law", code="C107")
+    if paths < 1:
+        raise ValueError(f"a Monte Carlo run needs at least one path, not {paths}")
+    chosen = tuple(Strategy(s) for s in dict.fromkeys(strategies)) if strategies else tuple(Strategy)
+    model = scenario_of(policy, scenario)
+    used = model.seed if seed is None else seed
+    end = price_day(model, model.months - 1)
+    end = date(end.year, end.month, monthrange(end.year, end.month)[1])  # as `backtest` bounds `last`
+    options = Options(first=first, last=min(last, end) if last is not None else None, money=money,
+                      strategies=chosen)
+    try:
+        a_month = money_of(policy, options)
+        if not any(a_month.values()):
+            raise Refused("a backtest needs money each month: each investor's `sip` in the policy, or `money`",
+                          code="C115")
+        job = PathJob(policy, model, used, securities_of(policy.portfolio), options)
+        (first_day, last_day, days), found = run_paths(job, paths, jobs)
+    except BacktestRefused as e:
+        code = "C114" if e.code == "C103" else e.code
+        raise Refused(e.message, e.diagnostics, code=code) from None
+    return MonteCarlo(first_day, last_day, str(scenario), used, paths, a_month,
+                      gather(chosen, found, days))

@@ -19,3 +19,7 @@ class BacktestRefused(Exception):
         self.message = message
         self.diagnostics = tuple(diagnostics)
         self.code = code
+
+    def __reduce__(self) -> tuple[type[BacktestRefused], tuple[str | None, tuple[Diagnostic, ...]], dict[str, object]]:
+        """Pickled whole (a Monte Carlo worker's refusal reaches the caller with its code and diagnostics)."""
+        return (BacktestRefused, (self.message, self.diagnostics), {"code": self.code})

@@ -1,8 +1,9 @@
 """A run's book, in memory: the transactions the simulation records, the lots they leave (the
 engine's FIFO replay, engine/ledger/fifo.py) and each investor's cash not yet invested.
 
-The lots of the days before the current one are kept replayed (`replay(..., opening=lots)` with
-the new rows only); the rows of the current day are replayed over them whenever the ledger is
+The lots of the days before the current one are kept replayed, per FIFO queue (`replay(...,
+opening=lots)` with the new rows only, and the open lots of only the queues they sell from: a
+purchase's lot does not depend on its queue); the rows of the current day are replayed over them whenever the ledger is
 asked for, so that every row of one day is replayed together, as a fresh book importing the
 exported rows replays them (a sale and a purchase of one day in one folio, `bought_same_day`).
 Rows dated later (an exchange-traded rebuy on the next trading day) wait for their day.
@@ -19,8 +20,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date
 from decimal import ROUND_DOWN, Decimal
+from typing import NamedTuple
 
-from engine.ledger.fifo import Disposal, IntradayTrade, Ledger, Lot, replay
+from engine.ledger.fifo import Disposal, IntradayTrade, Key, Ledger, Lot, replay
 from engine.plans.sell_choice import FUND_UNIT, SHARE, SellOrder
 from engine.policy.model import Policy
 from engine.tax.complete import law_of, security_of
@@ -32,6 +34,20 @@ SOURCE = "backtest"
 NEW_ACCOUNT = "backtest"  # the folio of a purchase the plan marks "new" (the investor holds none yet)
 
 
+class Replayed(NamedTuple):
+    """Rows replayed over a run's open lots: the open lots per queue after them, their disposals
+    and intraday trades."""
+
+    queues: dict[Key, tuple[Lot, ...]]
+    disposals: tuple[Disposal, ...]
+    intraday: tuple[IntradayTrade, ...]
+
+
+def lots_of(queues: Mapping[Key, tuple[Lot, ...]]) -> tuple[Lot, ...]:
+    """The open lots in a replay's order: by queue, FIFO within each."""
+    return tuple(lot for key in sorted(queues) for lot in queues[key])
+
+
 class RunBook:
     """The run's rows, lots and cash (mutable: the one working state of a run)."""
 
@@ -41,18 +57,37 @@ class RunBook:
         self.policy = policy
         self.intraday = intraday_securities(policy)
         self.rows: list[Transaction] = []
-        self.lots: tuple[Lot, ...] = ()
-        self.disposals: list[Disposal] = []
-        self.trades: list[IntradayTrade] = []
+        self.queues: dict[Key, tuple[Lot, ...]] = {}  # the open lots of the days replayed, per FIFO queue
+        self.disposals: tuple[Disposal, ...] = ()
+        self.trades: tuple[IntradayTrade, ...] = ()
         self.cash: dict[str, Decimal] = {i: Decimal(0) for i in investors}
         self.stt: Decimal = Decimal(0)
-        self.pending: list[Transaction] = []  # rows not yet replayed into `lots`
-        self._view: tuple[date, int, Ledger] | None = None
+        self.pending: list[Transaction] = []  # rows not yet replayed into `queues`
+        self._view: tuple[date, int, Replayed] | None = None
+        self._settled: Ledger | None = None  # the ledger of `queues` alone, while no row is added to it
+        self.seen: dict[Key, tuple[Lot, ...]] = {}  # the open lots per queue of the last ledger given
 
     def record(self, rows: Iterable[Transaction]) -> None:
         for row in rows:
             self.rows.append(row._replace(seq=len(self.rows) + 1))
             self.pending.append(self.rows[-1])
+
+    def over(self, rows: list[Transaction]) -> Replayed:
+        """`rows` replayed over the open lots: only the queues they sell from are given as opening
+        lots (`replay`'s `opening`); a purchase makes the same lot whatever its queue holds, so the
+        new lots of the other queues go after theirs."""
+        selling = {r.key for r in rows if r.type is not TxType.BUY}
+        done = replay(rows, opening=[lot for key in sorted(selling) for lot in self.queues.get(key, ())],
+                      intraday=self.intraday)
+        queues = dict(self.queues)
+        made: dict[Key, list[Lot]] = {}
+        for lot in done.lots:
+            made.setdefault(lot.key, []).append(lot)
+        for key in selling:
+            queues.pop(key, None)
+        for key, lots in made.items():
+            queues[key] = tuple(lots) if key in selling else queues.get(key, ()) + tuple(lots)
+        return Replayed(queues, done.disposals, done.intraday)
 
     def ledger(self, day: date) -> Ledger:
         """The ledger on `day`: the open lots with every row dated on or before it."""
@@ -62,19 +97,29 @@ class RunBook:
             if view is not None and len(before) == view[1] and all(r.date == view[0] for r in before):
                 done = view[2]  # the day's rows were replayed for its view already: the same replay
             else:
-                done = replay(before, opening=self.lots, intraday=self.intraday)
-            self.lots = done.lots
+                done = self.over(before)
+            self.queues = done.queues
             self.disposals += done.disposals
             self.trades += done.intraday
             self.pending = [r for r in self.pending if r.date >= day]
             self._view = None
+            self._settled = None
         today = [r for r in self.pending if r.date == day]
         if not today:
-            return Ledger(self.lots, tuple(self.disposals), tuple(self.trades))
+            self.seen = self.queues
+            if self._settled is None:
+                self._settled = Ledger(lots_of(self.queues), self.disposals, self.trades)
+            return self._settled
         if self._view is None or self._view[:2] != (day, len(today)):
-            self._view = (day, len(today), replay(today, opening=self.lots, intraday=self.intraday))
+            self._view = (day, len(today), self.over(today))
         seen = self._view[2]
-        return Ledger(seen.lots, tuple(self.disposals) + seen.disposals, tuple(self.trades) + seen.intraday)
+        self.seen = seen.queues
+        return Ledger(lots_of(seen.queues), self.disposals + seen.disposals, self.trades + seen.intraday)
+
+    def queues_on(self, day: date) -> dict[Key, tuple[Lot, ...]]:
+        """The open lots of `ledger(day)` per FIFO queue."""
+        self.ledger(day)
+        return self.seen
 
     def close(self) -> Ledger:
         """Every row replayed: the run's final ledger."""

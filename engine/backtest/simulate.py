@@ -31,7 +31,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from engine.backtest.history import PriceHistory, run_days
-from engine.backtest.holdings import asset_values, positions_of
+from engine.backtest.holdings import Valuer
 from engine.backtest.run import FyTax, Month, Order, Run, Step
 from engine.backtest.run_book import RunBook
 from engine.backtest.strategies import BuyBy, Conduct, Contender, Options, RebalanceWhen, TaxFrom, contenders, twins
@@ -138,6 +138,7 @@ class _Simulation:
         self.money = money
         self.book = RunBook(policy, [i.id for i in portfolio_of(policy).investors])
         self.positions = Positions(policy)
+        self.valuer = Valuer(policy, history.price_of)
         self.state: SellState | None = None
         self.rebalanced: date | None = None
         self.orders: list[Order] = []
@@ -189,7 +190,7 @@ class _Simulation:
         if self.options.tax_from is TaxFrom.PORTFOLIO:
             self.pay(day)
         ledger = self.book.ledger(day)
-        held = positions_of(ledger, self.policy, self.history.price_of, day)
+        held = self.valuer.positions(ledger, day, self.book.queues_on(day))
         position = self.positions.on(ledger, day)
         pots = self.book.whole_cash()
         method = self.rebalance_due(day, held.values)
@@ -226,7 +227,7 @@ class _Simulation:
         from engine.backtest.paying import raise_cash
 
         ledger = self.book.ledger(day)
-        held = positions_of(ledger, self.policy, self.history.price_of, day)
+        held = self.valuer.positions(ledger, day, self.book.queues_on(day))
         drifts = band_drifts(self.policy, held.values, self.options.band)
         orders = raise_cash(self.policy, self.month_policy, self.valued(day), drifts, self.positions.on(ledger, day),
                             investor, rupees, day)
@@ -301,7 +302,7 @@ class _Simulation:
                                          paise(row.units * row.price)))
 
     def record_month(self, day: date) -> None:
-        values = asset_values(self.book.ledger(day).lots, self.policy, self.history.price_of, day)
+        values = self.valuer.queue_values(self.book.queues_on(day), day)
         drifts = band_drifts(self.policy, values, self.options.band)
         self.months.append(Month(day, values, sum(self.book.cash.values(), Decimal(0)),
                                  sum((m for _, m in self.paid_in), Decimal(0)),

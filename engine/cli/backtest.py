@@ -19,6 +19,7 @@ from engine.cli.shell import book_path, fail, policy_of, say, with_book
 if TYPE_CHECKING:
     from engine.api import LoadedPolicy
     from engine.book.store import Book
+    from engine.policy.model import Policy
 
 EXIT_OK, EXIT_USAGE = 0, 2
 
@@ -42,6 +43,13 @@ def strategy_arg(text: str) -> str:
 
 
 def cmd_backtest(args: argparse.Namespace) -> int:
+    if (args.paths is not None or args.jobs is not None) and args.scenario is None:
+        print("lotwise backtest: error: --paths runs a --scenario's generated paths: give --scenario FILE",
+              file=sys.stderr)
+        return EXIT_USAGE
+    if args.jobs is not None and args.paths is None:
+        print("lotwise backtest: error: --jobs is the processes of a Monte Carlo run: give --paths N", file=sys.stderr)
+        return EXIT_USAGE
     if args.seed is not None and args.scenario is None:
         print("lotwise backtest: error: --seed is the seed of a --scenario's prices: give --scenario FILE",
               file=sys.stderr)
@@ -81,6 +89,8 @@ def _run(args: argparse.Namespace, book: Book | None, loaded: LoadedPolicy | Non
     assert loaded is not None and loaded.policy is not None
     first = date(args.first[0], args.first[1], 1) if args.first else None
     last = date(args.last[0], args.last[1], calendar.monthrange(*args.last)[1]) if args.last else None
+    if args.paths is not None:
+        return _paths(args, loaded.policy, first, last)
     found = api.backtest(book, loaded.policy, first=first, last=last, strategies=args.strategies,
                          money=args.money, scenario=args.scenario, seed=args.seed, **_feat_options(args))
     if (failed := write_report(args, found, loaded.policy)) is not None:  # --html, --png: before the table
@@ -122,6 +132,33 @@ def _label_clash(paths: list[str]) -> str | None:
     return next((p for p, stem in zip(paths, stems) if stems.count(stem) > 1 or stem in set(Strategy)), None)
 
 
+def _paths(args: argparse.Namespace, policy: Policy, first: date | None, last: date | None) -> int:
+    """`--paths N`: Monte Carlo over the scenario's paths on --jobs processes (default: every core this
+    process may use, read here: nothing below the CLI reads the machine)."""
+    import os
+
+    from engine import api
+    from engine.reports.backtest_paths import paths_json, paths_text
+
+    jobs = args.jobs or getattr(os, "process_cpu_count", os.cpu_count)() or 1
+    found = api.monte_carlo(policy, args.scenario, args.paths, jobs=jobs, first=first, last=last,
+                            strategies=args.strategies, money=args.money, seed=args.seed)
+    if args.json:
+        from engine.reports.json import dumps
+
+        print(dumps(paths_json(found)))
+    else:
+        print(paths_text(found), end="")
+    return EXIT_OK
+
+
+def count_arg(text: str) -> int:
+    """A whole number of at least 1 (--paths, --jobs)."""
+    if not re.fullmatch(r"\d+", text.strip()) or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"`{text}` is not a whole number of at least 1")
+    return int(text)
+
+
 def add_command(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     command = commands.add_parser("backtest", help="the policy replayed over a price history beside buy-and-hold, "
                                   "calendar and band rebalancing, after tax (docs/backtest.md)")
@@ -143,6 +180,10 @@ def add_command(commands: argparse._SubParsersAction) -> None:  # type: ignore[t
     command.add_argument("--compare", action="append", metavar="FILE", help="a policy file of your own to run beside "
                          "the strategies, as `policy` is (repeatable; named by the file's stem)")
     add_options(command)  # --html FILE, --png DIR
+    command.add_argument("--paths", type=count_arg, metavar="N", help="Monte Carlo: N paths of the --scenario, "
+                         "the percentiles of each measure over them (docs/backtest.md)")
+    command.add_argument("--jobs", type=count_arg, metavar="J", help="the processes --paths runs on "
+                         "(default: all cores)")
     book_options(command)
     json_option(command)
     command.set_defaults(func=cmd_backtest)

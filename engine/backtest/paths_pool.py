@@ -1,0 +1,83 @@
+"""Monte Carlo's paths run on a pool of processes (concurrent.futures.ProcessPoolExecutor).
+
+Path k's prices are the scenario's path k (engine/backtest/scenario.py `path`: seeded from the
+seed and k alone), so a path's run is the same in whichever process runs it. Path 0 is run in the
+calling process first (a policy or scenario that cannot run is refused before any pool starts);
+paths 1 to n-1 go to `jobs` processes in chunks of consecutive paths (about four chunks a
+process, so that a slow chunk does not hold the others back), and come back in path order: the
+record is the same whatever `jobs` is. A worker sends back each path's PathResults (measures and
+month values), not its runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from engine.backtest.monte_carlo import PathResult
+from engine.backtest.scenario import Scenario, path
+from engine.backtest.strategies import Options
+from engine.policy.model import Policy
+
+CHUNKS_PER_JOB = 4
+
+
+@dataclass(frozen=True)
+class PathJob:
+    """What every path of a Monte Carlo run shares: the policy, the scenario and its seed, the
+    policy's securities (id -> asset name) and the run's options."""
+
+    policy: Policy
+    scenario: Scenario
+    seed: int
+    securities: Mapping[str, str]
+    options: Options
+
+
+Span = tuple[date, date, tuple[date, ...]]  # a run's first and last days and its month days
+
+
+def run_path(job: PathJob, k: int) -> tuple[Span, tuple[PathResult, ...]]:
+    """Path k simulated with every strategy of the options: the run's span and each strategy's result."""
+    from engine.backtest.history import PriceHistory
+    from engine.backtest.measures import measure
+    from engine.backtest.simulate import simulate
+
+    prices = path(job.scenario, k, job.seed, job.securities)
+    runs = simulate(job.policy, prices, job.options)
+    price_of = PriceHistory.of(prices).price_of
+    out = []
+    for run in runs:
+        m = measure(run, job.policy, price_of)
+        out.append(PathResult(run.strategy, m.final_value, m.after_selling_all, m.xirr, m.xirr_after_tax, m.tax,
+                              m.turnover, m.drift_mean, tuple(month.value for month in run.months)))
+    return (runs[0].first, runs[0].last, tuple(month.day for month in runs[0].months)), tuple(out)
+
+
+def run_chunk(job: PathJob, first: int, end: int) -> list[tuple[PathResult, ...]]:
+    """Paths first to end - 1, in order (a worker's task)."""
+    return [run_path(job, k)[1] for k in range(first, end)]
+
+
+def chunks(first: int, end: int, jobs: int) -> list[tuple[int, int]]:
+    """[first, end) cut into runs of consecutive paths, about CHUNKS_PER_JOB per process."""
+    size = max(1, -(-(end - first) // (jobs * CHUNKS_PER_JOB)))
+    return [(k, min(k + size, end)) for k in range(first, end, size)]
+
+
+def run_paths(job: PathJob, n: int, jobs: int) -> tuple[Span, list[tuple[PathResult, ...]]]:
+    """Paths 0 to n-1 (module docstring): the run's span and each path's results, in path order."""
+    days, first = run_path(job, 0)
+    found: list[tuple[PathResult, ...]] = [first]
+    if jobs <= 1 or n <= 2:
+        found += run_chunk(job, 1, n)
+        return days, found
+    from concurrent.futures import ProcessPoolExecutor
+
+    parts = chunks(1, n, jobs)
+    with ProcessPoolExecutor(max_workers=min(jobs, len(parts))) as pool:
+        for done in pool.map(run_chunk, *zip(*[(job, a, b) for a, b in parts])):
+            found += done
+    return days, found
+
