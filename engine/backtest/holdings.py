@@ -153,15 +153,15 @@ def scaled_values(units: Sequence[Any], prices: Sequence[Decimal]) -> list[Decim
     rounds it, in whole numbers: `units` the queues' units in thousandths (int64 arrays, none
     empty), the prices in units of 10^-k (k the most places of any); each product, in units of
     10^-(3 + k), divided by 10^(1 + k) to paise with the remainder rounded half to even. None when
-    a product might not fit in 63 bits (then lot by lot)."""
+    a product or a sum of them might not fit in 63 bits (then lot by lot)."""
     import numpy as np
 
     places = max(max(0, -int(p.as_tuple().exponent)) for p in prices)
     wholes = [int(p.scaleb(places)) for p in prices]
     lengths = [len(u) for u in units]
     together = np.concatenate(units)
-    if min(wholes) < 0 or int(together.max()) * max(wholes) >= 2**62:
-        return None
+    if min(wholes) < 0 or int(together.max()) * max(wholes) * len(together) >= 2**62:
+        return None  # a product, or a queue's sum of them, might not fit: lot by lot in Decimal
     divisor = 10 ** (1 + places)
     quotient, remainder = np.divmod(together * np.repeat(np.array(wholes, dtype=np.int64), lengths), divisor)
     half = divisor // 2

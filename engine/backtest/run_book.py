@@ -22,7 +22,7 @@ from datetime import date
 from decimal import ROUND_DOWN, Decimal
 from typing import NamedTuple
 
-from engine.ledger.fifo import Disposal, IntradayTrade, Key, Ledger, Lot, replay
+from engine.ledger.fifo import Disposal, IntradayTrade, Key, Ledger, Lot, purchase_cost, replay
 from engine.plans.sell_choice import FUND_UNIT, SHARE, SellOrder
 from engine.policy.model import Policy
 from engine.tax.complete import law_of, security_of
@@ -157,7 +157,7 @@ class RunBook:
         row = Transaction(day, investor, NEW_ACCOUNT if account == "new" else account, security, TxType.BUY, units,
                           price, stamp, SOURCE)
         self.record([row])
-        self.cash[investor] -= paise(units * price) + stamp + stt
+        self.cash[investor] -= purchase_cost(row) + stt  # the cost the ledger books (s.48(ii)), rounded once
         self.stt += stt
         return row
 

@@ -55,3 +55,15 @@ def test_what_cannot_be_done_in_whole_numbers_is_none():
     assert thousandths([lot("0.0005")]) is None  # a unit finer than 0.001
     big = np.array([10**15], dtype=np.int64)
     assert scaled_values([big], [D("100000.1234")]) is None  # the product would pass 2^62
+
+
+def test_a_queue_whose_sum_might_not_fit_falls_back():
+    """Lots of 10^9 units (10^12 thousandths) at Rs 1,00,000 (k = 0 places): each product is
+    10^12 x 10^5 = 10^17, under 2^62 (about 4.61 x 10^18). The guard bounds the largest product
+    times the number of lots: 8 lots, 8 x 10^17, fit (8 x 10^14 rupees); 64 lots, 6.4 x 10^18, might
+    not, and the whole-number way is refused (None): the caller values them lot by lot in Decimal,
+    64 x 10^9 x 10^5 = 64 x 10^14 rupees."""
+    lots = [lot("1000000000")] * 64
+    assert scaled_values([array(lots)], [D("100000")]) is None
+    assert sum(paise(x.units * D("100000")) for x in lots) == D(64 * 10**14)
+    assert scaled_values([array(lots[:8])], [D("100000")]) == [D(8 * 10**14)]

@@ -26,6 +26,7 @@ from engine.backtest.run import Run, Step
 from engine.backtest.simulate import band_drifts, simulate
 from engine.backtest.strategies import Options, Strategy, TaxFrom
 from engine.backtest.taxes import NO_FMV, Positions
+from engine.ledger.fifo import purchase_cost
 from engine.tax.realised import paise
 from engine.tax.unrealised import value_lots
 from engine.transactions import Price, TxType
@@ -56,11 +57,10 @@ def april_2020() -> list[Price]:
 
 def conserved(run: Run) -> D:
     """Money in + sales net of exit load and STT - purchases with stamp duty - cash left - tax paid.
-    A purchase's cost as the run pays it (RunBook.buy): units x price to the paisa, plus the stamp
-    duty (ledger.fifo.purchase_cost rounds units x price + stamp duty once, a paisa apart at a
-    half-paisa tie: not this test's subject)."""
+    A purchase's cost as the run pays it (RunBook.buy) and the ledger books it: units x price +
+    stamp duty rounded once to the paisa (ledger.fifo.purchase_cost)."""
     proceeds = sum((paise(r.units * r.price) - r.charges for r in run.transactions if r.type is TxType.SELL), D(0))
-    costs = sum((paise(r.units * r.price) + r.charges for r in run.transactions if r.type is TxType.BUY), D(0))
+    costs = sum((purchase_cost(r) for r in run.transactions if r.type is TxType.BUY), D(0))
     return run.invested + proceeds - run.stt - costs - sum(run.cash.values(), D(0)) - run.tax_paid
 
 
