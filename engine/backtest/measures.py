@@ -25,9 +25,11 @@
                          D (tax lower)  = tax(twin) - tax(run): the tax of the run's FYs, all of them;
                          S (saved)      = (tax + liquidation tax)(twin) - (tax + liquidation tax)(run):
                                           lower for good, selling everything on the last day included;
-                         deferred       = D - S = liquidation tax(run) - liquidation tax(twin): the
-                                          part of D still owed when everything is sold (negative: the
-                                          run owes less at the end than its twin, the harvests' step-up).
+                         deferred       = min(D, liquidation tax(run) - liquidation tax(twin)) when
+                                          both are positive, else 0: the part of D that selling
+                                          everything on the last day gives back (owed, not saved;
+                                          0 when the run owes no more at the end than its twin,
+                                          e.g. the harvests stepped the cost up inside the exemption).
                        Tax only: what the harvests change in the value (their loads, STT, the units
                        their rebuys bring) is in the final values, not here.
 """
@@ -83,7 +85,9 @@ class HarvestValue:
 def harvest_value(run: Measures, twin: Measures, twin_label: str) -> HarvestValue:
     lower = twin.tax - run.tax
     saved = (twin.tax + twin.liquidation.tax) - (run.tax + run.liquidation.tax)
-    return HarvestValue(twin_label, lower, saved, lower - saved)
+    owed_at_end = run.liquidation.tax - twin.liquidation.tax
+    return HarvestValue(twin_label, lower, saved, min(lower, owed_at_end) if lower > 0 and owed_at_end > 0
+                        else Decimal(0))
 
 
 @dataclass(frozen=True)

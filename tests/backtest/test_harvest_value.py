@@ -24,11 +24,13 @@ The policy's long-term gains left are 10,000 (LARGE 200 @200) + 2,475 (MID) + 12
 75 @25, 375 @32, 400 @40) - 1,000 (April 2019) = 24,100, inside the exemption: no tax. The
 short-term lots are the same in both, but for the policy's rebought and both runs' April 2020
 units, bought at the prices they are sold at (no gain). So: tax lower in the run D = 0 - 0 = 0;
-saved S = (0 + L(twin)) - (0 + L(policy)) = 2,402.40; deferred D - S = -2,402.40 (the twin owes
-that much more at the end: nothing is deferred, it is saved).
+saved S = (0 + L(twin)) - (0 + L(policy)) = 2,402.40; deferred 0 (D is 0, and the twin owes more at
+the end, not the policy: nothing is deferred, it is saved).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import sys
 from datetime import date
@@ -71,7 +73,7 @@ def test_the_harvest_saves_the_tax_the_twin_pays_on_its_gains_above_the_exemptio
     measured = with_harvest_values([(run, measure(run, policy, PRICES)) for run in runs])
     (run, m), (twin, t) = measured
     assert t.liquidation.tax - m.liquidation.tax == D("2402.40")
-    assert m.harvest == HarvestValue("no-harvest", D("0.00"), D("2402.40"), D("-2402.40"))
+    assert m.harvest == HarvestValue("no-harvest", D("0.00"), D("2402.40"), D("0"))
     assert t.harvest is None  # the twin does not harvest
 
 
@@ -98,5 +100,23 @@ def test_twins_are_run_for_harvesting_runs_that_have_none_and_left_out_of_the_re
     assert not [o for o in runs[4].orders if o.step is Step.HARVEST]
     results = with_harvest_values([(run, measure(run, policy, PRICES)) for run in runs])
     assert [(r.label, m.harvest) for r, m in results] == [
-        ("policy", HarvestValue("no-harvest", D("0.00"), D("2402.40"), D("-2402.40"))), ("buy-and-hold", None),
-        ("mine", HarvestValue("mine (no harvest)", D("0.00"), D("2402.40"), D("-2402.40")))]
+        ("policy", HarvestValue("no-harvest", D("0.00"), D("2402.40"), D("0"))), ("buy-and-hold", None),
+        ("mine", HarvestValue("mine (no harvest)", D("0.00"), D("2402.40"), D("0")))]
+
+
+def test_deferred_is_the_tax_taken_off_the_years_that_the_end_gives_back():
+    """Twin: tax 1,000 in the run's years, 500 more selling everything at the end; the run: 400 and
+    1,000. D = 1,000 - 400 = 600 lower in the years; the run owes 1,000 - 500 = 500 more at the end:
+    deferred min(600, 500) = 500, saved S = 1,500 - 1,400 = 100 (= D - deferred). Reversed (the run
+    pays more in the years and less at the end): D = -600, nothing deferred, S = -100."""
+    from types import SimpleNamespace
+
+    from engine.backtest.measures import harvest_value
+
+    def measures(tax: str, at_end: str) -> Any:
+        return SimpleNamespace(tax=D(tax), liquidation=SimpleNamespace(tax=D(at_end)))
+
+    assert harvest_value(measures("400", "1000"), measures("1000", "500"), "twin") == \
+        HarvestValue("twin", D(600), D(100), D(500))
+    assert harvest_value(measures("1000", "500"), measures("400", "1000"), "twin") == \
+        HarvestValue("twin", D(-600), D(-100), D(0))
