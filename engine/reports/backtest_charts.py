@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 logging.getLogger("matplotlib").setLevel(logging.ERROR)  # before the import: no font-cache notice on stderr
 
@@ -90,6 +90,17 @@ class Chart:
     title: str
     caption: str
     draw: Callable[[Backtest, Sequence[Target]], Figure | None]
+
+
+class Named(Protocol):
+    """A chart's name, title and caption (a `Chart` here, or Monte Carlo's: engine/reports/paths_charts.py)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def caption(self) -> str: ...
 
 
 def plotted(value: Decimal | Fraction | int) -> float:
@@ -280,11 +291,11 @@ def drawn(found: Backtest, targets: Sequence[Target], kinds: Sequence[str]) -> l
     return out
 
 
-def svg_charts(charts: Sequence[tuple[Chart, dict[str, bytes]]]) -> list[Drawn]:
+def svg_charts(charts: Sequence[tuple[Named, dict[str, bytes]]]) -> list[Drawn]:
     """The charts for the HTML page (engine/reports/backtest_html.py)."""
     return [Drawn(c.name, c.title, c.caption, files["svg"].decode("utf-8")) for c, files in charts]
 
 
-def png_files(charts: Sequence[tuple[Chart, dict[str, bytes]]]) -> list[tuple[str, bytes]]:
+def png_files(charts: Sequence[tuple[Named, dict[str, bytes]]]) -> list[tuple[str, bytes]]:
     """The charts as PNG files: NAME.png (value.png, allocation.png, tax.png, drift.png)."""
     return [(f"{c.name}.png", files["png"]) for c, files in charts]
