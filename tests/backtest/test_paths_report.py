@@ -203,3 +203,27 @@ def test_the_panels_grid(n: int, shape: tuple[int, int]):
     from engine.reports.paths_charts import grid
 
     assert grid(n) == shape
+
+
+@pytest.mark.slow
+def test_hostile_names_are_text_on_the_paths_page(cwd: Path):
+    """A scenario file and a compared policy named with markup: escaped wherever the page says them
+    (what was run, the table, the beat counts); the charts draw them as paths, not text."""
+    (cwd / "<b>s.toml").write_text(scenario("30%", months=4), encoding="utf-8")
+    (cwd / "<i>x&.rules").write_text(toy.POLICY, encoding="utf-8")
+    done = lotwise(cwd, "backtest", "--policy", "toy.rules", "--scenario", "<b>s.toml", "--paths", "2",
+                   "--strategy", "policy", "--compare", "<i>x&.rules", "--html", "hostile.html")
+    assert done.returncode == 0, done.stderr
+    page = (cwd / "hostile.html").read_text(encoding="utf-8")
+    assert "<b>" not in page and "<i>" not in page
+    assert "scenario file &lt;b&gt;s.toml, seed 7" in page and "<td>&lt;i&gt;x&amp;</td>" in page
+    assert "<li>&lt;i&gt;x&amp;: 0 of 2 (0.00%)</li>" in page
+    assert "<text" not in page
+
+
+def test_a_target_that_cannot_be_written_is_refused_before_the_paths_run(cwd: Path):
+    (cwd / "taken").write_text("a file\n", encoding="utf-8")
+    done = lotwise(cwd, *RUN, "--png", "taken")
+    assert done.returncode == 1 and not done.stdout and "Traceback" not in done.stderr
+    assert done.stderr.startswith("lotwise: cannot write the charts into taken: it is a file, not a directory")
+    assert (cwd / "taken").read_text(encoding="utf-8") == "a file\n"
