@@ -80,6 +80,17 @@ def scenario_of(policy: Policy, path: str | Path) -> Scenario:
     return scenario
 
 
+def unique_labels(policies: Sequence[tuple[str, Policy]]) -> None:
+    """Refused (C118) when a compared policy's label is another's or a strategy's name."""
+    from engine.backtest.strategies import Strategy
+
+    labels = [label for label, _ in policies]
+    clash = [x for x in labels if labels.count(x) > 1 or x in {s.value for s in Strategy}]
+    if clash:
+        raise Refused(f"a compared policy is named `{clash[0]}` twice, or as a strategy: each compared policy's "
+                      "label must be its own", code="C118", values={"label": clash[0]})
+
+
 @with_precision
 def backtest(book: Book | None, policy: Policy, *, first: date | None = None, last: date | None = None,
              strategies: Sequence[str] | None = None, money: Mapping[str, int] | None = None,
@@ -102,11 +113,7 @@ def backtest(book: Book | None, policy: Policy, *, first: date | None = None, la
     if policy.portfolio is None or not policy.portfolio.assets or policy.tax is None:
         raise Refused("a backtest needs a policy with a portfolio of assets and a tax law", code="C107")
     chosen = tuple(Strategy(s) for s in dict.fromkeys(strategies)) if strategies else tuple(Strategy)
-    labels = [label for label, _ in policies]
-    clash = [x for x in labels if labels.count(x) > 1 or x in {s.value for s in Strategy}]
-    if clash:
-        raise Refused(f"a compared policy is named `{clash[0]}` twice, or as a strategy: each compared policy's "
-                      "label must be its own", code="C118", values={"label": clash[0]})
+    unique_labels(policies)
     if scenario is not None:
         prices, used = scenario_prices(policy, scenario, seed)
         source: str = str(scenario)
@@ -139,39 +146,42 @@ def backtest(book: Book | None, policy: Policy, *, first: date | None = None, la
 @with_precision
 def monte_carlo(policy: Policy, scenario: str | Path, paths: int, *, jobs: int = 1, first: date | None = None,
                 last: date | None = None, strategies: Sequence[str] | None = None,
-                money: Mapping[str, int] | None = None, seed: int | None = None) -> MonteCarlo:
+                money: Mapping[str, int] | None = None, seed: int | None = None, tax_from: str = "outside",
+                policies: Sequence[tuple[str, Policy]] = ()) -> MonteCarlo:
     """`paths` paths of the scenario file (path k seeded from `seed`, None: the file's, and k:
-    engine/backtest/scenario.py `path`), each simulated with every one of `strategies` as
-    `backtest` simulates them, on `jobs` processes (1: this one); the percentiles of each
-    measure over the paths (engine/backtest/monte_carlo.py). The same seed gives the same
-    record whatever `jobs` is. Refused as `backtest` refuses (ValueError: `paths` below 1)."""
+    engine/backtest/scenario.py `path`), each simulated with every one of `strategies`, then each
+    of `policies`, with the tax paid from `tax_from`, as `backtest` simulates them, on `jobs`
+    processes (1: this one); the percentiles of each measure over the paths
+    (engine/backtest/monte_carlo.py). The same seed gives the same record whatever `jobs` is.
+    Refused as `backtest` refuses (ValueError: `paths` below 1)."""
     from engine.backtest.monte_carlo import MonteCarlo, gather
     from engine.backtest.paths_pool import PathJob, run_paths
     from engine.backtest.refusal import BacktestRefused
     from engine.backtest.scenario import price_day, securities_of
     from engine.backtest.simulate import money_of
-    from engine.backtest.strategies import Options, Strategy
+    from engine.backtest.strategies import Options, Strategy, TaxFrom
 
     if policy.portfolio is None or not policy.portfolio.assets or policy.tax is None:
         raise Refused("a backtest needs a policy with a portfolio of assets and a tax law", code="C107")
     if paths < 1:
         raise ValueError(f"a Monte Carlo run needs at least one path, not {paths}")
     chosen = tuple(Strategy(s) for s in dict.fromkeys(strategies)) if strategies else tuple(Strategy)
+    unique_labels(policies)
     model = scenario_of(policy, scenario)
     used = model.seed if seed is None else seed
     end = price_day(model, model.months - 1)
     end = date(end.year, end.month, monthrange(end.year, end.month)[1])  # as `backtest` bounds `last`
     options = Options(first=first, last=min(last, end) if last is not None else None, money=money,
-                      strategies=chosen)
+                      strategies=chosen, tax_from=TaxFrom(tax_from), policies=tuple(policies))
     try:
         a_month = money_of(policy, options)
         if not any(a_month.values()):
             raise Refused("a backtest needs money each month: each investor's `sip` in the policy, or `money`",
                           code="C115")
         job = PathJob(policy, model, used, securities_of(policy.portfolio), options)
-        (first_day, last_day, days), found = run_paths(job, paths, jobs)
+        (first_day, last_day, days, invested), found = run_paths(job, paths, jobs)
     except BacktestRefused as e:
         code = "C114" if e.code == "C103" else e.code
         raise Refused(e.message, e.diagnostics, code=code) from None
     return MonteCarlo(first_day, last_day, str(scenario), used, paths, a_month,
-                      gather(chosen, found, days))
+                      gather(chosen, found, days), TaxFrom(tax_from), invested)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from engine.backtest.strategies import Strategy
+from engine.backtest.strategies import Strategy, TaxFrom
 
 PERCENTILES = (5, 25, 50, 75, 95)
 SHARE_PLACES = Decimal("0.0001")
@@ -41,6 +41,11 @@ class PathResult:
     turnover: Decimal
     drift_mean: Decimal
     values: tuple[Decimal, ...]
+    label: str = ""  # the run's label (run.Run.label: a compared policy's file stem); "" = the strategy's
+
+    def __post_init__(self) -> None:
+        if not self.label:
+            object.__setattr__(self, "label", self.strategy.value)
 
 
 @dataclass(frozen=True)
@@ -80,12 +85,19 @@ class StrategyPaths:
     drift_mean: Percentiles
     beat_policy: int | None
     bands: tuple[MonthBand, ...]
+    label: str = ""  # as PathResult.label; "" = the strategy's
+
+    def __post_init__(self) -> None:
+        if not self.label:
+            object.__setattr__(self, "label", self.strategy.value)
 
 
 @dataclass(frozen=True)
 class MonteCarlo:
     """`lotwise backtest --paths N`: the days run, the scenario file and seed, the number of paths,
-    each investor's money a month, and each strategy's figures over the paths, in the order asked."""
+    each investor's money a month, and each run's figures over the paths, in the order asked (the
+    strategies, then the compared policies); where each FY's tax was paid from, and the money put
+    in by each month day (all investors; the same on every path)."""
 
     first: date
     last: date
@@ -94,6 +106,8 @@ class MonteCarlo:
     paths: int
     money: Mapping[str, int]
     strategies: tuple[StrategyPaths, ...]
+    tax_from: TaxFrom = TaxFrom.OUTSIDE
+    invested: tuple[Decimal, ...] = ()
 
     def beat_share(self, found: StrategyPaths) -> Decimal | None:
         """The share of the paths on which `found` beat the policy, 4 places half-even."""
@@ -122,12 +136,15 @@ def some_percentiles(values: Sequence[Decimal | None]) -> Percentiles | None:
 
 def gather(strategies: Sequence[Strategy], paths: Sequence[Sequence[PathResult]], days: Sequence[date]
            ) -> tuple[StrategyPaths, ...]:
-    """Each strategy's figures over `paths` (each path: one PathResult per strategy, in the order of
-    `strategies`); `days`: the run's month days, those of each PathResult's `values`."""
-    policy_at = strategies.index(Strategy.POLICY) if Strategy.POLICY in strategies else None
+    """Each run's figures over `paths` (each path: one PathResult per run, the `strategies` in their
+    order, then any compared policy's); `days`: the run's month days, those of each PathResult's
+    `values`. A strategy beats the run labelled `policy` (the policy as written)."""
+    labels = [r.label for r in paths[0]] if paths else [s.value for s in strategies]
+    policy_at = labels.index(Strategy.POLICY.value) if Strategy.POLICY.value in labels else None
     out = []
-    for n, strategy in enumerate(strategies):
+    for n, label in enumerate(labels):
         mine = [path[n] for path in paths]
+        strategy = mine[0].strategy if mine else strategies[n]
 
         def of(get: Callable[[PathResult], Decimal]) -> Percentiles:
             return percentiles([get(r) for r in mine])
@@ -138,5 +155,5 @@ def gather(strategies: Sequence[Strategy], paths: Sequence[Sequence[PathResult]]
         out.append(StrategyPaths(strategy, of(lambda r: r.final_value), of(lambda r: r.after_selling_all),
                                  some_percentiles([r.xirr for r in mine]),
                                  some_percentiles([r.xirr_after_tax for r in mine]), of(lambda r: r.tax),
-                                 of(lambda r: r.turnover), of(lambda r: r.drift_mean), beat, bands))
+                                 of(lambda r: r.turnover), of(lambda r: r.drift_mean), beat, bands, label))
     return tuple(out)

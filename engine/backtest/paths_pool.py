@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from engine.backtest.monte_carlo import PathResult
 from engine.backtest.scenario import Scenario, path
@@ -35,11 +36,12 @@ class PathJob:
     options: Options
 
 
-Span = tuple[date, date, tuple[date, ...]]  # a run's first and last days and its month days
+Span = tuple[date, date, tuple[date, ...], tuple[Decimal, ...]]  # first and last days, month days, money put in by each
 
 
 def run_path(job: PathJob, k: int) -> tuple[Span, tuple[PathResult, ...]]:
-    """Path k simulated with every strategy of the options: the run's span and each strategy's result."""
+    """Path k simulated with every strategy of the options, then each compared policy: the run's span
+    and each run's result (a compared policy measured by its own policy, as api.backtest does)."""
     from engine.backtest.history import PriceHistory
     from engine.backtest.measures import measure
     from engine.backtest.simulate import simulate
@@ -47,12 +49,14 @@ def run_path(job: PathJob, k: int) -> tuple[Span, tuple[PathResult, ...]]:
     prices = path(job.scenario, k, job.seed, job.securities)
     runs = simulate(job.policy, prices, job.options)
     price_of = PriceHistory.of(prices).price_of
+    own = dict(job.options.policies)
     out = []
     for run in runs:
-        m = measure(run, job.policy, price_of)
+        m = measure(run, own.get(run.label, job.policy), price_of)
         out.append(PathResult(run.strategy, m.final_value, m.after_selling_all, m.xirr, m.xirr_after_tax, m.tax,
-                              m.turnover, m.drift_mean, tuple(month.value for month in run.months)))
-    return (runs[0].first, runs[0].last, tuple(month.day for month in runs[0].months)), tuple(out)
+                              m.turnover, m.drift_mean, tuple(month.value for month in run.months), run.label))
+    months = runs[0].months
+    return (runs[0].first, runs[0].last, tuple(m.day for m in months), tuple(m.invested for m in months)), tuple(out)
 
 
 def run_chunk(job: PathJob, first: int, end: int) -> list[tuple[PathResult, ...]]:

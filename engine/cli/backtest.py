@@ -13,7 +13,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from engine.cli.arguments import book_options, contributions, json_option
-from engine.cli.backtest_report import add_options, target_problem, write_report
+from engine.cli.backtest_report import add_options, target_problem, write_paths_report, write_report
 from engine.cli.shell import book_path, fail, policy_of, say, with_book
 
 if TYPE_CHECKING:
@@ -142,7 +142,9 @@ def _paths(args: argparse.Namespace, policy: Policy, first: date | None, last: d
 
     jobs = args.jobs or getattr(os, "process_cpu_count", os.cpu_count)() or 1
     found = api.monte_carlo(policy, args.scenario, args.paths, jobs=jobs, first=first, last=last,
-                            strategies=args.strategies, money=args.money, seed=args.seed)
+                            strategies=args.strategies, money=args.money, seed=args.seed, **_feat_options(args))
+    if (failed := write_paths_report(args, found)) is not None:  # --html, --png: before the table
+        return failed
     if args.json:
         from engine.reports.json import dumps
 

@@ -13,12 +13,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from engine.cli.shell import fail
 
 if TYPE_CHECKING:
+    from engine.backtest.monte_carlo import MonteCarlo
     from engine.backtesting import Backtest
     from engine.policy.model import Policy
 
@@ -44,12 +46,37 @@ def write_report(args: argparse.Namespace, found: Backtest, policy: Policy) -> i
     the failure said (F101)."""
     if args.html is None and args.png is None:
         return None
-    from engine.files import WriteError, write_atomically
     from engine.reports.backtest_charts import drawn, png_files, svg_charts, targets_of
     from engine.reports.backtest_html import backtest_html
 
-    kinds = (["svg"] if args.html is not None else []) + (["png"] if args.png is not None else [])
-    charts = drawn(found, targets_of(policy), kinds)
+    charts = drawn(found, targets_of(policy), kinds_of(args))
+    page = backtest_html(found, svg_charts(charts)) if args.html is not None else None
+    return write_files(args, png_files(charts) if args.png is not None else [], page)
+
+
+def write_paths_report(args: argparse.Namespace, found: MonteCarlo) -> int | None:
+    """`--paths N` with --html and --png: the Monte Carlo page and its charts (engine/reports/paths_charts.py,
+    paths_html.py), written as write_report writes the single run's."""
+    if args.html is None and args.png is None:
+        return None
+    from engine.reports.backtest_charts import png_files, svg_charts
+    from engine.reports.paths_charts import drawn_paths
+    from engine.reports.paths_html import paths_html
+
+    charts = drawn_paths(found, kinds_of(args))
+    page = paths_html(found, svg_charts(charts)) if args.html is not None else None
+    return write_files(args, png_files(charts) if args.png is not None else [], page)
+
+
+def kinds_of(args: argparse.Namespace) -> list[str]:
+    return (["svg"] if args.html is not None else []) + (["png"] if args.png is not None else [])
+
+
+def write_files(args: argparse.Namespace, pngs: Sequence[tuple[str, bytes]], page: str | None) -> int | None:
+    """The PNGs into --png's directory (made if missing) and the page into --html's file, each atomically,
+    each said on stderr; None when done, else the exit code of the failure said (F101)."""
+    from engine.files import WriteError, write_atomically
+
     problem = target_problem(args)
     if problem is not None:
         return fail("F101", problem, as_json=args.json)
@@ -61,11 +88,11 @@ def write_report(args: argparse.Namespace, found: Backtest, policy: Policy) -> i
                 os.makedirs(directory, exist_ok=True)
             except OSError as e:
                 raise WriteError(directory, e.strerror or str(e)) from None
-            for name, data in png_files(charts):
+            for name, data in pngs:
                 write_atomically(directory / name, data)
                 written.append(directory / name)
-        if args.html is not None:
-            write_atomically(args.html, backtest_html(found, svg_charts(charts)))
+        if page is not None:
+            write_atomically(args.html, page)
             written.append(Path(args.html))
     except WriteError as e:
         return fail("F101", str(e), as_json=args.json)
@@ -79,4 +106,5 @@ def add_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--html", metavar="FILE", help="also write the report: one self-contained HTML file "
                          "with the summary, the charts and the tax per FY (docs/backtest.md)")
     command.add_argument("--png", metavar="DIR", help="also write the charts as PNG files into DIR (made if "
-                         "missing): value.png, allocation.png, tax.png, drift.png")
+                         "missing): value.png, allocation.png, tax.png, drift.png; with --paths, paths-value.png and "
+                         "paths-outcome.png")

@@ -1,6 +1,7 @@
 """The charts of `lotwise backtest --html/--png`, drawn by matplotlib (docs/backtest.md, The report).
 
-The only module that imports matplotlib; the CLI imports it only when --html or --png is given,
+With engine/reports/paths_charts.py (Monte Carlo's charts, which use this module's style, palette
+and saving) the only modules that import matplotlib; the CLI imports them only when --html or --png is given,
 so no other command (and no backtest without them) loads it. matplotlib runs headless: its Agg
 backend, figures made directly (`matplotlib.figure.Figure`, never pyplot, so no GUI toolkit is
 ever looked for), and its log quietened before it is imported (a first import on a fresh machine
@@ -9,7 +10,7 @@ builds the font cache and says so on stderr; the command's stderr is the user's)
 Each chart is a `Chart` in `CHARTS`, in the report's order: its name (the PNG's file name, the
 HTML section's id), its title and caption, and the function that draws it from the Backtest and
 the policy's targets (None when it has nothing to show, and it is left out). A chart is one more
-entry: a later chart of Monte Carlo percentile bands is a function and a line.
+entry (Monte Carlo's charts, drawn from its record rather than a Backtest, are paths_charts.py's table).
 
   value       each strategy's portfolio value on each month day (lots and cash), and the money
               put in so far as a dashed line;
@@ -37,7 +38,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 logging.getLogger("matplotlib").setLevel(logging.ERROR)  # before the import: no font-cache notice on stderr
 
@@ -90,6 +91,17 @@ class Chart:
     title: str
     caption: str
     draw: Callable[[Backtest, Sequence[Target]], Figure | None]
+
+
+class Named(Protocol):
+    """A chart's name, title and caption (a `Chart` here, or Monte Carlo's: engine/reports/paths_charts.py)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def caption(self) -> str: ...
 
 
 def plotted(value: Decimal | Fraction | int) -> float:
@@ -280,11 +292,11 @@ def drawn(found: Backtest, targets: Sequence[Target], kinds: Sequence[str]) -> l
     return out
 
 
-def svg_charts(charts: Sequence[tuple[Chart, dict[str, bytes]]]) -> list[Drawn]:
+def svg_charts(charts: Sequence[tuple[Named, dict[str, bytes]]]) -> list[Drawn]:
     """The charts for the HTML page (engine/reports/backtest_html.py)."""
     return [Drawn(c.name, c.title, c.caption, files["svg"].decode("utf-8")) for c, files in charts]
 
 
-def png_files(charts: Sequence[tuple[Chart, dict[str, bytes]]]) -> list[tuple[str, bytes]]:
+def png_files(charts: Sequence[tuple[Named, dict[str, bytes]]]) -> list[tuple[str, bytes]]:
     """The charts as PNG files: NAME.png (value.png, allocation.png, tax.png, drift.png)."""
     return [(f"{c.name}.png", files["png"]) for c, files in charts]

@@ -38,7 +38,7 @@ def measure_rows(result: StrategyPaths) -> list[list[str]]:
         found: Percentiles | None = getattr(result, name)
         shown: Callable[[Decimal], str] = rate if name in RATES else format_inr
         cells = ["-"] * 5 if found is None else [shown(v) for v in found.as_tuple()]
-        rows.append([result.strategy.value if name == MEASURES[0] else "", LABELS[name]] + cells)
+        rows.append([result.label if name == MEASURES[0] else "", LABELS[name]] + cells)
     return rows
 
 
@@ -49,14 +49,25 @@ def paths_text(found: MonteCarlo) -> str:
     rows = [row for result in found.strategies for row in measure_rows(result)]
     lines = [heading(found), tabulate(rows, HEADERS, disable_numparse=True,
                                       colalign=("left", "left") + ("right",) * 5)]
-    beats = [(r.strategy.value, r.beat_policy, found.beat_share(r)) for r in found.strategies
-             if r.beat_policy is not None]
+    beats = beat_lines(found)
     if beats:
         lines += ["", "Paths on which the strategy left more than the policy after selling all:"]
-        lines += [f"  {name}: {count} of {found.paths} ({rate(share)})" for name, count, share in beats]
-    lines.append("Percentiles by nearest rank over the paths; tax is paid from outside the portfolio "
-                 "(docs/backtest.md, Monte Carlo).")
+        lines += [f"  {line}" for line in beats]
+    lines.append(f"Percentiles by nearest rank over the paths; {paid_from(found)} (docs/backtest.md, Monte Carlo).")
     return "".join(line + "\n" for line in lines)
+
+
+def beat_lines(found: MonteCarlo) -> list[str]:
+    """`NAME: K of N (SHARE%)` for each run with a count of the paths it beat the policy on."""
+    return [f"{r.label}: {r.beat_policy} of {found.paths} ({rate(found.beat_share(r))})" for r in found.strategies
+            if r.beat_policy is not None]
+
+
+def paid_from(found: MonteCarlo) -> str:
+    from engine.backtest.strategies import TaxFrom
+
+    return "tax is paid from outside the portfolio" if found.tax_from is TaxFrom.OUTSIDE else \
+        "each FY's tax is paid from the portfolio on the first month day after it"
 
 
 def percentiles_json(found: Percentiles | None) -> dict[str, Decimal] | None:
@@ -66,7 +77,7 @@ def percentiles_json(found: Percentiles | None) -> dict[str, Decimal] | None:
 
 
 def strategy_paths_json(found: MonteCarlo, result: StrategyPaths) -> dict[str, Any]:
-    out: dict[str, Any] = {"strategy": result.strategy}
+    out: dict[str, Any] = {"strategy": result.label}
     out.update({name: percentiles_json(getattr(result, name)) for name in MEASURES})
     out["beat_policy"] = result.beat_policy
     out["beat_policy_share"] = found.beat_share(result)
@@ -79,4 +90,5 @@ def paths_json(found: MonteCarlo) -> dict[str, Any]:
     return {"first": found.first, "last": found.last, "prices": found.source, "seed": found.seed,
             "paths": found.paths, "percentiles": "nearest-rank",
             "money": {i: str(m) for i, m in found.money.items()},
-            "strategies": [strategy_paths_json(found, r) for r in found.strategies]}
+            "strategies": [strategy_paths_json(found, r) for r in found.strategies],
+            **({"tax_from": found.tax_from} if found.tax_from != "outside" else {})}

@@ -1,6 +1,7 @@
 """The report opened in a real browser: headless Chromium (Debian's package, `chromium`) renders the
 page `lotwise backtest --html` writes for the toy history (tests/backtest/toy.py) and draws its
-four charts.
+four charts; and the Monte Carlo page (`--paths 3` of a 13-month scenario of the toy policy) and
+its two charts (the fan of values, the outcome boxes).
 
 Two runs of the browser, each in a fresh profile, with nothing fetched (no network flag needed:
 the page has no URL to fetch; the background services are switched off):
@@ -95,6 +96,58 @@ def probed(report: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
     found = re.search(r'<pre id="probe">(.*?)</pre>', done.stdout, re.DOTALL)
     assert found is not None, done.stdout[-2000:]
     return json.loads(html.unescape(found[1]))
+
+
+def probe(page: Path, profile: Path) -> dict:
+    copy = page.with_name("probed-" + page.name)
+    copy.write_text(page.read_text(encoding="utf-8").replace("</body>", PROBE + "</body>"), encoding="utf-8")
+    done = browse(copy, profile, f"--window-size={WIDTH},1000", "--dump-dom")
+    assert done.returncode == 0, done.stderr
+    found = re.search(r'<pre id="probe">(.*?)</pre>', done.stdout, re.DOTALL)
+    assert found is not None, done.stdout[-2000:]
+    return json.loads(html.unescape(found[1]))
+
+
+@pytest.fixture(scope="module")
+def paths_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    chromium()
+    cwd = tmp_path_factory.mktemp("browser-paths")
+    (cwd / "toy.rules").write_text(toy.POLICY, encoding="utf-8")
+    (cwd / "wild.toml").write_text('start = "2018-04"\nmonths = 13\nseed = 7\n' + "".join(
+        f'[assets.{a}]\nmean = "10%"\nvolatility = "30%"\n' for a in ("Large", "Mid", "Small")), encoding="utf-8")
+    done = lotwise(cwd, "backtest", "--policy", "toy.rules", "--scenario", "wild.toml", "--paths", "3", "--jobs", "1",
+                   "--html", "paths.html")
+    assert done.returncode == 0, done.stderr
+    return cwd / "paths.html"
+
+
+def test_the_monte_carlo_page_renders_its_charts(paths_report: Path, tmp_path: Path):
+    """The fan chart: 5 panels, each with its two shaded bands, its median and the money put in across
+    the time axis (a quarter of the chart's width: a panel is a third of it); the outcome chart: a box
+    and whisker per strategy. Then the screenshot: each chart's box is inked, in several colours."""
+    import numpy
+    from PIL import Image
+
+    probed = probe(paths_report, tmp_path / "profile-dom")
+    charts = {c["name"]: c for c in probed["charts"]}
+    assert list(charts) == ["chart-paths-value", "chart-paths-outcome"]
+    for name, c in charts.items():
+        assert c["width"] > 600 and c["height"] > 250, name
+        assert c["drawn_width"] > 500 and c["drawn_height"] > 200, name
+        assert c["sized"] >= 10 and c["uses"] > 20, name
+    assert charts["chart-paths-value"]["sized"] >= 5 * 4  # per panel: two bands, the median, the money put in
+    height = int(probed["page_height"]) + 20
+    shot = tmp_path / "page.png"
+    done = browse(paths_report, tmp_path / "profile-shot", f"--window-size={WIDTH},{height}", f"--screenshot={shot}")
+    assert done.returncode == 0 and shot.exists(), done.stderr
+    with Image.open(shot) as opened:
+        pixels = numpy.asarray(opened.convert("RGB"), dtype=numpy.int16)
+    for c in probed["charts"]:
+        box = pixels[int(c["top"]):int(c["top"] + c["height"]), int(c["left"]):int(c["left"] + c["width"])]
+        ink = box[(box != 255).any(axis=2)]
+        assert len(ink) > 0.05 * box.shape[0] * box.shape[1], c["name"]  # shaded bands and boxes: much ink
+        saturated = ink[(ink.max(axis=1) - ink.min(axis=1)) > 60]
+        assert len({tuple(p) for p in saturated}) > 20, c["name"]
 
 
 def test_every_chart_is_rendered_with_its_lines(probed: dict):
