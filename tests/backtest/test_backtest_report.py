@@ -35,12 +35,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 @pytest.fixture(scope="module")
 def book(tmp_path_factory: pytest.TempPathFactory) -> Path:
     cwd = tmp_path_factory.mktemp("report")
-    (cwd / "toy.rules").write_text(toy.POLICY, encoding="utf-8")
-    (cwd / "prices.csv").write_text(toy.prices_csv(), encoding="utf-8")
-    assert lotwise(cwd, "init", "--policy", "toy.rules").returncode == 0
-    done = lotwise(cwd, "import", "prices.csv")
-    assert done.returncode == 0, done.stderr
-    return cwd
+    return toy.book(cwd)
 
 
 @pytest.fixture(scope="module")

@@ -78,10 +78,7 @@ def browse(page: Path, profile: Path, *args: str) -> subprocess.CompletedProcess
 def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     chromium()  # skip (or fail in CI) before the backtest runs
     cwd = tmp_path_factory.mktemp("browser")
-    (cwd / "toy.rules").write_text(toy.POLICY, encoding="utf-8")
-    (cwd / "prices.csv").write_text(toy.prices_csv(), encoding="utf-8")
-    assert lotwise(cwd, "init", "--policy", "toy.rules").returncode == 0
-    assert lotwise(cwd, "import", "prices.csv").returncode == 0
+    toy.book(cwd)
     done = lotwise(cwd, "backtest", "--to", "2020-03", "--html", "report.html")
     assert done.returncode == 0, done.stderr
     return cwd / "report.html"

@@ -55,11 +55,7 @@ PRICES = toy.prices() + [Price(date(2020, 4, 1), s, D(p)) for s, p in (("LARGE",
 
 @pytest.fixture(scope="module")
 def policy(tmp_path_factory: pytest.TempPathFactory):
-    from engine.policy import check_file
-
-    path = tmp_path_factory.mktemp("toy") / "toy.rules"
-    path.write_text(toy.POLICY, encoding="utf-8")
-    return check_file(path).policy
+    return toy.policy(tmp_path_factory.mktemp("toy"))
 
 
 def test_the_harvest_saves_the_tax_the_twin_pays_on_its_gains_above_the_exemption(policy):

@@ -39,13 +39,7 @@ LAST = date(2020, 3, 31)
 
 @pytest.fixture(scope="module")
 def policy(tmp_path_factory: pytest.TempPathFactory):
-    from engine.policy import check_file
-
-    path = tmp_path_factory.mktemp("toy") / "toy.rules"
-    path.write_text(toy.POLICY, encoding="utf-8")
-    result = check_file(path)
-    assert result.ok, [d.message for d in result.diagnostics]
-    return result.policy
+    return toy.policy(tmp_path_factory.mktemp("toy"))
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal as D
+from pathlib import Path
 
+from engine.policy.model import Policy
 from engine.transactions import Price
 
 LARGE = [100, 100, 125, 125, 125, 160, 160, 160, 200, 200, 200, 200,
@@ -58,3 +60,27 @@ def prices() -> list[Price]:
 
 def prices_csv() -> str:
     return "date,security,price\n" + "".join(f"{p.date},{p.security},{p.price}\n" for p in prices())
+
+
+def policy(folder: Path, text: str = POLICY) -> Policy:
+    """The toy policy (or `text`) written to folder/toy.rules and checked: its resolved Policy."""
+    from engine.policy import check_file
+
+    path = folder / "toy.rules"
+    path.write_text(text, encoding="utf-8")
+    result = check_file(path)
+    assert result.ok and result.policy is not None, [d.message for d in result.diagnostics]
+    return result.policy
+
+
+def book(cwd: Path) -> Path:
+    """A book in `cwd` made as a user makes it, through real processes: `lotwise init` with the toy
+    policy (cwd/toy.rules), then `lotwise import` of the toy's prices (cwd/prices.csv)."""
+    from conftest import lotwise
+
+    (cwd / "toy.rules").write_text(POLICY, encoding="utf-8")
+    (cwd / "prices.csv").write_text(prices_csv(), encoding="utf-8")
+    assert lotwise(cwd, "init", "--policy", "toy.rules").returncode == 0
+    done = lotwise(cwd, "import", "prices.csv")
+    assert done.returncode == 0, done.stderr
+    return cwd
