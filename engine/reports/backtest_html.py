@@ -108,6 +108,14 @@ def warnings(found: Backtest) -> str:
     return '<h2 id="warnings">Warnings</h2>\n<ul>\n' + "\n".join(items) + "\n</ul>" if items else ""
 
 
+def page_start(title: str) -> list[str]:
+    """A page's head (its title, the style inline) and its heading: nothing fetched."""
+    return ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>lotwise: {escape(title)}</title>", f"<style>{STYLE}</style>", "</head>", "<body>",
+            f"<h1>{escape(title)}</h1>"]
+
+
 def chart_section(chart: Drawn) -> str:
     return (f'<section id="chart-{escape(chart.name)}" class="chart">\n<h2>{escape(chart.title)}</h2>\n'
             f'<figure>\n{inline_svg(chart.svg, chart.name)}\n<figcaption>{escape(chart.caption)}</figcaption>\n'
@@ -121,10 +129,7 @@ def backtest_html(found: Backtest, charts: Sequence[Drawn]) -> str:
 
     title = f"Backtest {found.first} to {found.last}"
     parts = [
-        "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>lotwise: {escape(title)}</title>", f"<style>{STYLE}</style>", "</head>", "<body>",
-        f"<h1>{escape(title)}</h1>", what_was_run(found),
+        *page_start(title), what_was_run(found),
         '<h2 id="summary">Summary</h2>', table(COLUMNS, [backtest_row(r) for r in found.results]),
         '<p class="note">XIRR, turnover (a year) and drift (mean and maximum, of the portfolio) as percentages; '
         "'after selling all' also pays the exit loads, STT and tax of selling every lot on the last day. Tax is "

@@ -16,7 +16,7 @@ from decimal import Decimal
 from html import escape
 from typing import TYPE_CHECKING
 
-from engine.reports.backtest_html import STYLE, Drawn, chart_section, table
+from engine.reports.backtest_html import Drawn, chart_section, page_start, table
 
 if TYPE_CHECKING:
     from engine.backtest.monte_carlo import MonteCarlo
@@ -53,10 +53,7 @@ def paths_html(found: MonteCarlo, charts: Sequence[Drawn]) -> str:
 
     title = f"Backtest {found.first} to {found.last} on {found.paths} paths"
     parts = [
-        "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>lotwise: {escape(title)}</title>", f"<style>{STYLE}</style>", "</head>", "<body>",
-        f"<h1>{escape(title)}</h1>", what_was_run(found),
+        *page_start(title), what_was_run(found),
         '<h2 id="percentiles">Percentiles over the paths</h2>',
         table(HEADERS, [row for r in found.strategies for row in measure_rows(r)]),
         f'<p class="note">Percentiles by nearest rank over the paths (each a value of one path); XIRR, turnover '
