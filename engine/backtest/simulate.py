@@ -279,7 +279,7 @@ class _Simulation:
             return
         position = self.positions.on(self.book.ledger(day), day)
         made = plan(self.policy, holdings, position, day, {}, self.history.price_of,
-                    time_limit=self.options.harvest_time_limit)
+                    time_limit=self.options.harvest_time_limit, explain=False)
         sells = [o for ip in made.harvest.investors for o in ip.outcome.orders]
         self.place(day, Step.HARVEST, sells, list(made.buys), list(made.buy_dates))
 
