@@ -264,8 +264,12 @@ class _Simulation:
 
     def harvest_if_due(self, day: date) -> None:
         """The harvest plan today when one of the policy's `harvest when` triggers fires (drawdown.py)."""
-        from engine.backtest.drawdown import fired
+        from engine.backtest.drawdown import fired, quiet
 
+        said = quiet(self.policy, day, self.book.ledger(day).lots, self.history)
+        if said is not None:  # no trigger can fire: the lots need no valuing (what it would say, said)
+            self.problems.update(dict.fromkeys(said))
+            return
         found = fired(self.policy, day, self.valued(day), self.history)
         if found:
             self.fired += [(day, f.reason) for f in found]
