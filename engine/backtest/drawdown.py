@@ -100,8 +100,8 @@ def quiet(policy: Policy, day: date, lots: Sequence[Lot], history: PriceHistory)
         if trigger.kind == HarvestTriggerKind.DRAWDOWN:
             assert trigger.window is not None and trigger.below is not None
             since, floor = window_start(day, trigger.window), (1 - trigger.below) * (1 + MARGIN)
-            for security, price in prices.items():
-                high = max((p.price for p in between(security, since, day)), default=price.price)
+            for held, price in prices.items():
+                high = max((p.price for p in between(held, since, day)), default=price.price)
                 if price.price <= floor * max(high, price.price):
                     return None
         else:
