@@ -20,11 +20,11 @@ from engine.backtest.refusal import BacktestRefused
 from engine.diagnostics import Diagnostic
 from engine.ledger.fifo import Disposal, Ledger
 from engine.plans.sell_choice import TaxPosition
-from engine.policy.model import Policy
-from engine.tax.chain import RealisedYear, TaxHistory, chained, history, histories
-from engine.tax.complete import law_of
+from engine.policy.model import Investor, Policy
+from engine.tax.chain import Chain, RealisedYear, TaxHistory, history, histories
+from engine.tax.complete import law_of, portfolio_of
 from engine.tax.realised import RealisedPart, realise
-from engine.tax.year import YearResult
+from engine.tax.year import Loss, YearResult, compute, condensed
 
 NO_FMV: Mapping[str, Decimal] = {}
 
@@ -51,6 +51,8 @@ class Positions:
         self.policy = policy
         self._last: tuple[int, int, TaxHistory] | None = None
         self._realised: dict[int, tuple[Disposal, list[RealisedPart], list[Diagnostic]]] = {}
+        # per (investor, FY): the condensed parts and opening losses computed, the year and its problems
+        self._computed: dict[tuple[str, int], tuple[list[RealisedPart], list[Loss], YearResult, list[Diagnostic]]] = {}
 
     def on(self, ledger: Ledger, day: date) -> TaxPosition:
         fy = law_of(self.policy).fy_of(day)
@@ -94,7 +96,38 @@ class Positions:
                     more += realised[key][2]
                 said[investor] = tuple(more)
             years[of] = RealisedYear(of, tuple(found), said)
-        return chained(years, self.policy, fy)
+        this_year = years.get(fy)
+        problems = this_year.all_problems() if this_year else []
+        chains = {}
+        for member in portfolio_of(self.policy).investors:
+            chains[member.id], more = self.chain(years, member, fy)
+            problems.extend(more)
+        return TaxHistory(fy, chains, this_year.parts if this_year else (), tuple(dict.fromkeys(problems)))
+
+    def chain(self, years: Mapping[int, RealisedYear], investor: Investor, through: int
+              ) -> tuple[Chain, list[Diagnostic]]:
+        """engine/tax/chain.py `chain` without returns' losses and without an untaxable year (`history`
+        serves those), continued: a year whose condensed parts and opening losses are those of the
+        last time is not computed again (`compute` is a function of them, the law and the investor)."""
+        law = law_of(self.policy)
+        first = min((of for of, year in years.items() if of <= through and year.sold_by(investor.id)),
+                    default=through)
+        results: list[YearResult] = []
+        openings: list[tuple[Loss, ...]] = []
+        problems: list[Diagnostic] = []
+        carried: list[Loss] = []
+        for fy in range(first, through + 1):
+            opening = list(carried)
+            year = years.get(fy)
+            parts = condensed(p for p in year.parts if p.investor == investor.id) if year else []
+            known = self._computed.get((investor.id, fy))
+            if known is None or known[0] != parts or known[1] != opening:
+                known = self._computed[(investor.id, fy)] = (parts, opening, *compute(parts, law, investor, fy, opening))
+            problems.extend(known[3])
+            results.append(known[2])
+            openings.append(tuple(opening))
+            carried = known[2].carry_forward
+        return Chain(investor.id, first, tuple(results), tuple(openings)), problems
 
 
 def years(ledger: Ledger, policy: Policy, fys: Sequence[int]) -> dict[int, dict[str, YearResult]]:
