@@ -122,7 +122,8 @@ class Positions:
             parts = condensed(p for p in year.parts if p.investor == investor.id) if year else []
             known = self._computed.get((investor.id, fy))
             if known is None or known[0] != parts or known[1] != opening:
-                known = self._computed[(investor.id, fy)] = (parts, opening, *compute(parts, law, investor, fy, opening))
+                result, said = compute(parts, law, investor, fy, opening)
+                known = self._computed[(investor.id, fy)] = (parts, opening, result, said)
             problems.extend(known[3])
             results.append(known[2])
             openings.append(tuple(opening))
