@@ -238,12 +238,7 @@ def history(ledger: Ledger, policy: Policy, fmv: Mapping[str, Decimal], fy: int,
             until: date | None = None) -> TaxHistory:
     """Each investor's chain through FY `fy` from the ledger's disposals (sold on or before
     `until`, when given) and the losses of the returns."""
-    return chained(realise_years(ledger, policy, fmv, fy, until), policy, fy, imported)
-
-
-def chained(years: Mapping[int, RealisedYear], policy: Policy, fy: int, imported: Iterable[BroughtForwardLoss] = ()
-            ) -> TaxHistory:
-    """`history` from the realised years (`realise_years` through `fy`)."""
+    years = realise_years(ledger, policy, fmv, fy, until)
     imported = list(imported)
     this_year = years.get(fy)
     problems = this_year.all_problems() if this_year else []
