@@ -154,7 +154,14 @@ def liquidate(run: Run, policy: Policy, price_of: Callable[[str, date], Price | 
 
 
 def xirr(flows: Sequence[tuple[date, Decimal]]) -> Decimal | None:
-    """The yearly rate (module docstring): flows are (day, rupees), money put in negative."""
+    """The yearly rate (module docstring): flows are (day, rupees), money put in negative.
+
+    The bisection's steps are those of the whole bracket [-99.99%, 1,000,000%], but a midpoint
+    outside a narrow bracket [a, b] around the root (found by secant steps, each end's sign
+    checked by `npv`) takes the side its end is on without computing `npv` there: with money in
+    and out changing sign once in date order the root is the only one, so `npv` has a's sign
+    below a and b's above b (its rounding, under 10^-12 rupee, changes no such sign). Flows that
+    change sign more than once, or no bracket found, are bisected as before."""
     if not flows or min(a for _, a in flows) >= 0 or max(a for _, a in flows) <= 0:
         return None
     start = min(d for d, _ in flows)
@@ -170,14 +177,53 @@ def xirr(flows: Sequence[tuple[date, Decimal]]) -> Decimal | None:
         f_lo = npv(lo)
         if (f_lo > 0) == (npv(hi) > 0):
             return None
+        near = bracket(npv, lo, hi, f_lo > 0) if one_sign_change(days) else None
         while hi - lo > RATE_TOLERANCE:
             mid = (lo + hi) / 2
-            f_mid = npv(mid)
-            if (f_mid > 0) == (f_lo > 0):
+            if near is not None and mid <= near[0]:
+                lo = mid  # npv(mid) has f_lo's sign, as at a
+            elif near is not None and mid >= near[1]:
+                hi = mid
+            elif ((f_mid := npv(mid)) > 0) == (f_lo > 0):
                 lo, f_lo = mid, f_mid
             else:
                 hi = mid
         return ((lo + hi) / 2).quantize(RATE_PLACES, rounding=ROUND_HALF_EVEN)
+
+
+def one_sign_change(days: Sequence[tuple[int, Decimal]]) -> bool:
+    """Do the flows, summed by day in date order, change sign exactly once?"""
+    by_day: dict[int, Decimal] = {}
+    for n, a in days:
+        by_day[n] = by_day.get(n, Decimal(0)) + a
+    signs = [a > 0 for _, a in sorted(by_day.items()) if a != 0]
+    return sum(1 for x, y in zip(signs, signs[1:]) if x != y) == 1
+
+
+NEAR = Decimal("1E-9")  # the half-width of the bracket around the secant's rate
+
+
+def bracket(npv: Callable[[Decimal], Decimal], lo: Decimal, hi: Decimal, low_positive: bool
+            ) -> tuple[Decimal, Decimal] | None:
+    """[a, b] in (lo, hi) with npv(a) on lo's side (positive when `low_positive`) and npv(b) not,
+    around the rate a few secant steps from 0% and 10% find; None when they find none."""
+    r0, r1 = Decimal(0), Decimal("0.1")
+    f0, f1 = npv(r0), npv(r1)
+    for _ in range(12):
+        if f1 == f0:
+            return None
+        r0, r1 = r1, r1 - f1 * (r1 - r0) / (f1 - f0)
+        if not lo < r1 < hi:
+            return None
+        f0, f1 = f1, npv(r1)
+        if abs(r1 - r0) < NEAR:
+            break
+    else:
+        return None
+    a, b = max(r1 - 2 * NEAR, lo), min(r1 + 2 * NEAR, hi)
+    if (npv(a) > 0) == low_positive and (npv(b) > 0) != low_positive:
+        return a, b
+    return None
 
 
 def drift_figures(run: Run) -> tuple[Decimal, Decimal, int]:

@@ -264,8 +264,12 @@ class _Simulation:
 
     def harvest_if_due(self, day: date) -> None:
         """The harvest plan today when one of the policy's `harvest when` triggers fires (drawdown.py)."""
-        from engine.backtest.drawdown import fired
+        from engine.backtest.drawdown import fired, quiet
 
+        said = quiet(self.policy, day, self.book.ledger(day).lots, self.history)
+        if said is not None:  # no trigger can fire: the lots need no valuing (what it would say, said)
+            self.problems.update(dict.fromkeys(said))
+            return
         found = fired(self.policy, day, self.valued(day), self.history)
         if found:
             self.fired += [(day, f.reason) for f in found]
@@ -279,7 +283,7 @@ class _Simulation:
             return
         position = self.positions.on(self.book.ledger(day), day)
         made = plan(self.policy, holdings, position, day, {}, self.history.price_of,
-                    time_limit=self.options.harvest_time_limit)
+                    time_limit=self.options.harvest_time_limit, explain=False)
         sells = [o for ip in made.harvest.investors for o in ip.outcome.orders]
         self.place(day, Step.HARVEST, sells, list(made.buys), list(made.buy_dates))
 

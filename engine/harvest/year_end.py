@@ -113,8 +113,11 @@ def _rebuys(policy: Policy, harvest: HarvestPlan, holdings: Sequence[Holding],
 
 def plan(policy: Policy, holdings: Sequence[Holding], position: TaxPosition, as_of: date,
          money: Mapping[str, int], price_of: Callable[[str, date], Price | None], *,
-         solver_log: bool = False, time_limit: float | None = TIME_LIMIT, progress: Progress | None = None
-         ) -> YearEndPlan:
+         solver_log: bool = False, time_limit: float | None = TIME_LIMIT, progress: Progress | None = None,
+         explain: bool = True) -> YearEndPlan:
+    """The year-end plan. `explain=False` (a caller that reads only the orders, as a backtest does)
+    leaves out the per-lot audit (`decisions`, empty) and the notes built from it ("nothing to
+    harvest: ..."); the harvest, the purchases and their days are the same."""
     from engine.plans.allocator import allocate
     from engine.calendar import calendar_note, closed_between, next_trading_day, why_closed
 
@@ -154,6 +157,8 @@ def plan(policy: Policy, holdings: Sequence[Holding], position: TaxPosition, as_
         note = calendar_note(rebuy)
         if note and note not in notes:
             notes.append(note)
+    if not explain:
+        return YearEndPlan(harvest, tuple(buys), tuple(dates), day, tuple(unplaced), (), tuple(notes), drift)
     decisions = all_decisions(policy, harvest.investors, as_of, position)
     for ip in harvest.investors:
         if not ip.outcome.orders and ip.gap is None:  # stopped short: not "nothing to harvest" (its gap says)

@@ -157,6 +157,9 @@ class IndexSeries(Model):
                 and (self.sales_last is None or sold_fy <= self.sales_last))
 
 
+TREATMENTS_KEPT = 1 << 15  # TaxLaw.treatment's remembered answers, at most (a few MB)
+
+
 class TaxLaw(Model):
     name: str | None = None
     year_start_month: int
@@ -188,7 +191,20 @@ class TaxLaw(Model):
     def treatment(self, class_name: str, bought: date | None, sold: date) -> Treatment:
         """Resolve the class's settings for this purchase and sale date: the class default,
         then sale-date rules, then purchase-date regimes, each overriding the one before.
-        With `bought` None, only the sale-date rules (what `show` prints for a date)."""
+        With `bought` None, only the sale-date rules (what `show` prints for a date).
+        Remembered: the law is frozen and a Treatment too, and a backtest asks the same again
+        (the same lots valued on a day for a rebalance, a harvest and its trigger; each lot's
+        rate at the same future dates in each harvest)."""
+        key = (class_name, bought, sold)
+        found = self._treatments.get(key)
+        if found is None:
+            if len(self._treatments) >= TREATMENTS_KEPT:
+                self._treatments.clear()  # bounded memory: a large book asks for many purchase dates
+            found = self._treatments[key] = self.resolve(class_name, bought, sold)
+        return found
+
+    def resolve(self, class_name: str, bought: date | None, sold: date) -> Treatment:
+        """`treatment`, worked out."""
         cls = self.tax_class(class_name)
         if cls is None:
             raise KeyError(class_name)
@@ -234,6 +250,10 @@ class TaxLaw(Model):
             covering = [e for e in cls.exemptions if e.years.contains(fy)] if cls is not None else []
             self._exemptions[key] = max(covering, key=lambda e: e.years.first).amount if covering else None
         return self._exemptions[key]
+
+    @cached_property
+    def _treatments(self) -> dict[tuple[str, date | None, date], Treatment]:
+        return {}  # treatment(), remembered
 
     @cached_property
     def _exemptions(self) -> dict[tuple[str, int], Decimal | None]:

@@ -7,6 +7,7 @@ from dataclasses import MISSING, Field, dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import Enum
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 
 from dateutil.relativedelta import relativedelta
@@ -96,16 +97,23 @@ def later(start: date, delta: timedelta | relativedelta) -> date:
         return date.max
 
 
+@lru_cache(maxsize=1 << 16)
+def calendar_after(start: date, count: int, unit: str) -> date:
+    """`start` plus `count` days, months or years, by calendar (Duration.after). A pure function of
+    its arguments, remembered: a backtest asks the long-term date of the same purchase days again
+    and again (each realised part, each valued lot), and relativedelta's arithmetic is slow."""
+    if unit == "days":
+        return later(start, timedelta(days=count))
+    return later(start, relativedelta(months=count * (12 if unit == "years" else 1)))
+
+
 class Duration(Model):
     count: int
     unit: Literal["days", "months", "years"]
 
     def after(self, start: date) -> date:
         """`start` plus this duration, by calendar (29 Feb + 12 months = 28 Feb)."""
-        if self.unit == "days":
-            return later(start, timedelta(days=self.count))
-        months = self.count * (12 if self.unit == "years" else 1)
-        return later(start, relativedelta(months=months))
+        return calendar_after(start, self.count, self.unit)
 
     def __str__(self) -> str:
         unit = self.unit if self.count != 1 else self.unit[:-1]
