@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from engine.backtesting import Backtest, StrategyResult, backtest
-from engine.backtesting import monte_carlo
+from engine.backtesting import label_clash, monte_carlo
 from engine.diagnostics import Diagnostic
 from engine.gains import Gains, GainsYear, InvestorGains, realised_gains
 from engine.importing import ImportOutcome, import_files
@@ -62,7 +62,7 @@ __all__ = ["Access", "Refused", "PlanInputs", "LoadedPolicy", "Status", "Investo
            "HarvestDue", "harvest_due", "plan_harvest", "PlanKind", "TURNING_LONG_TERM_DAYS",
            "BookMade", "create_book", "ImportOutcome", "import_files", "Doctored", "doctor",
            "Backtest", "StrategyResult", "backtest",
-           "monte_carlo"]
+           "label_clash", "monte_carlo"]
 
 
 # ------------------------------------------------------------------ the book and the policy

@@ -81,14 +81,21 @@ def scenario_of(policy: Policy, path: str | Path) -> Scenario:
 
 
 def unique_labels(policies: Sequence[tuple[str, Policy]]) -> None:
-    """Refused (C118) when a compared policy's label is another's or a strategy's name."""
-    from engine.backtest.strategies import Strategy
+    """Refused (C118) when a compared policy's label clashes (`label_clash`)."""
+    clash = label_clash([label for label, _ in policies])
+    if clash is not None:
+        raise Refused(f"a compared policy is named `{clash}` twice, as a strategy or as another's twin without "
+                      "harvesting: each compared policy's label must be its own", code="C118",
+                      values={"label": clash})
 
-    labels = [label for label, _ in policies]
-    clash = [x for x in labels if labels.count(x) > 1 or x in {s.value for s in Strategy}]
-    if clash:
-        raise Refused(f"a compared policy is named `{clash[0]}` twice, or as a strategy: each compared policy's "
-                      "label must be its own", code="C118", values={"label": clash[0]})
+
+def label_clash(labels: Sequence[str]) -> str | None:
+    """The first label that is another's, a strategy's name, or another's twin's (strategies.twin_label:
+    `mine (no harvest)` beside `mine`, which would be measured against it); None: all their own."""
+    from engine.backtest.strategies import Strategy, twin_label
+
+    taken = {s.value for s in Strategy} | {twin_label(x, True) for x in labels}
+    return next((x for x in labels if labels.count(x) > 1 or x in taken), None)
 
 
 @with_precision

@@ -160,8 +160,8 @@ def scaled_values(units: Sequence[Any], prices: Sequence[Decimal]) -> list[Decim
     wholes = [int(p.scaleb(places)) for p in prices]
     lengths = [len(u) for u in units]
     together = np.concatenate(units)
-    if min(wholes) < 0 or int(together.max()) * max(wholes) * len(together) >= 2**62:
-        return None  # a product, or a queue's sum of them, might not fit: lot by lot in Decimal
+    if places > 15 or min(wholes) < 0 or int(together.max()) * max(wholes) * len(together) >= 2**62:
+        return None  # the divisor, a product or a queue's sum of them might not fit: lot by lot in Decimal
     divisor = 10 ** (1 + places)
     quotient, remainder = np.divmod(together * np.repeat(np.array(wholes, dtype=np.int64), lengths), divisor)
     half = divisor // 2

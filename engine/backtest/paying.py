@@ -47,9 +47,11 @@ def pay_day(policy: Policy, fy: int, days: Sequence[date]) -> date | None:
     return next((d for d in days if d >= after), None)
 
 
-def unpaid_on(policy: Policy, fy: int) -> date:
-    """The day given to an FY's tax the run does not pay (the day after the FY ends, after the run)."""
-    return law_of(policy).fy_bounds(fy)[1] + timedelta(days=1)
+def unpaid_on(policy: Policy, fy: int, last: date) -> date:
+    """The day given to an FY's tax the run does not pay: the day after the FY ends, or the day after
+    the run's last when that is later (a run may end after the FY and before its first month day
+    after it, and the tax is still unpaid: Run.tax_paid counts only what is dated within the run)."""
+    return max(law_of(policy).fy_bounds(fy)[1], last) + timedelta(days=1)
 
 
 def net_of(orders: Sequence[SellOrder]) -> Decimal:

@@ -59,8 +59,8 @@ class FyTax:
     """One investor's tax of one FY (engine/tax/year.py: after set-off, the exemption and cess) and
     the exemption it used, paid on `paid_on`: from outside the portfolio, the FY's last day (or
     the run's last day for the FY it ends in); from the portfolio, the first month day after the
-    FY (engine/backtest/paying.py), or, when the run ends before it, the day after the FY ends:
-    a day after the run's last, the tax owed at the end (Run.tax_unpaid)."""
+    FY (engine/backtest/paying.py), or, when the run ends before it, the day after the FY ends or
+    after the run's last, whichever is later: after the run, the tax owed at the end (Run.tax_unpaid)."""
 
     fy: int
     investor: str

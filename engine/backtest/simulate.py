@@ -276,14 +276,18 @@ class _Simulation:
             self.harvest(day)
 
     def harvest(self, day: date) -> None:
+        from engine.harvest.optimizer import SolverStopped
         from engine.harvest.year_end import plan
 
         holdings = self.valued(day)
         if not holdings:
             return
         position = self.positions.on(self.book.ledger(day), day)
-        made = plan(self.policy, holdings, position, day, {}, self.history.price_of,
-                    time_limit=self.options.harvest_time_limit, explain=False)
+        try:
+            made = plan(self.policy, holdings, position, day, {}, self.history.price_of,
+                        time_limit=self.options.harvest_time_limit, explain=False)
+        except SolverStopped as e:  # only with a time limit: the run cannot go on without its harvest
+            raise BacktestRefused(f"the harvest of {day}: {e}", code="C119") from None
         sells = [o for ip in made.harvest.investors for o in ip.outcome.orders]
         self.place(day, Step.HARVEST, sells, list(made.buys), list(made.buy_dates))
 
@@ -322,7 +326,7 @@ class _Simulation:
             if self.options.tax_from is TaxFrom.PORTFOLIO:
                 from engine.backtest.paying import unpaid_on
 
-                paid_on = self.paid.get(fy) or unpaid_on(self.policy, fy)
+                paid_on = self.paid.get(fy) or unpaid_on(self.policy, fy, last)
             for investor, year in sorted(results.items()):
                 out.append(FyTax(fy, investor, year.total_tax, year.exemption_used, paid_on))
         return tuple(out)

@@ -91,7 +91,9 @@ class Options:
     (moved to the next trading day); `money`: each investor's money a month (None: the policy's
     `sip` amounts); `calendar_month`: the month of the calendar strategy's rebalance; `band`:
     the band of an asset whose policy states none, for the band strategy and the drift measures;
-    `harvest_time_limit`: seconds for each investor's year-end solve (None: none); `tax_from`:
+    `harvest_time_limit`: seconds for each investor's year-end solve (None, the default: none, so
+    that a run's numbers never depend on how busy the machine is: a wall-clock limit could stop
+    one solve sooner under load, and a path's plan with it); `tax_from`:
     where each FY's tax is paid from (paying.py)."""
 
     first: date | None = None
@@ -100,7 +102,7 @@ class Options:
     money: Mapping[str, int] | None = None
     calendar_month: int = 4
     band: Decimal = Decimal("0.05")
-    harvest_time_limit: float | None = 60.0
+    harvest_time_limit: float | None = None
     strategies: tuple[Strategy, ...] = field(default=tuple(Strategy))
     tax_from: TaxFrom = TaxFrom.OUTSIDE
     policies: tuple[tuple[str, Policy], ...] = ()  # compared policies: (label, policy), run after `strategies`

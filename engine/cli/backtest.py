@@ -58,7 +58,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     if clash:
         print(f"lotwise backtest: error: --compare {clash}: each compared policy is named by its file's stem, which "
               "must be its own (not another --compare's, nor a strategy's: policy, no-harvest, buy-and-hold, "
-              "calendar, band)", file=sys.stderr)
+              "calendar, band, nor another's twin without harvesting: NAME (no harvest))", file=sys.stderr)
         return EXIT_USAGE
     if (problem := target_problem(args)) is not None:  # --html/--png that cannot be written: before the run
         return fail("F101", problem, as_json=args.json)
@@ -123,13 +123,15 @@ def _feat_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _label_clash(paths: list[str]) -> str | None:
-    """The first --compare file whose stem is another's or a strategy's name (None: all their own)."""
+    """The first --compare file whose stem clashes (api.label_clash: another's, a strategy's name, or
+    another's twin's); None: all their own."""
     from pathlib import Path
 
-    from engine.backtest.strategies import Strategy
+    from engine.api import label_clash
 
     stems = [Path(p).stem for p in paths]
-    return next((p for p, stem in zip(paths, stems) if stems.count(stem) > 1 or stem in set(Strategy)), None)
+    clash = label_clash(stems)
+    return None if clash is None else paths[stems.index(clash)]
 
 
 def _paths(args: argparse.Namespace, policy: Policy, first: date | None, last: date | None) -> int:

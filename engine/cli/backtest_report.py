@@ -34,10 +34,14 @@ def target_problem(args: argparse.Namespace) -> str | None:
             return f"cannot write {html}: it is a directory"
         if not parent.is_dir():
             return f"cannot write {html}: there is no directory {parent}"
+        if not os.access(parent, os.W_OK | os.X_OK):  # the page is written beside itself, then renamed
+            return f"cannot write {html}: the directory {parent} is not writable"
     if args.png is not None:
         png = Path(args.png)
         if png.exists() and not png.is_dir():
             return f"cannot write the charts into {png}: it is a file, not a directory"
+        if png.is_dir() and not os.access(png, os.W_OK | os.X_OK):
+            return f"cannot write the charts into {png}: the directory is not writable"
     return None
 
 

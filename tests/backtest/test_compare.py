@@ -111,6 +111,18 @@ def test_the_command_compares_policy_files(tmp_path: Path):
     (tmp_path / "x").mkdir()
     (tmp_path / "x" / "heavy.rules").write_text(HEAVY, encoding="utf-8")
     (tmp_path / "band.rules").write_text(HEAVY, encoding="utf-8")
-    for files in (["heavy.rules", "x/heavy.rules"], ["band.rules"]):
+    (tmp_path / "heavy (no harvest).rules").write_text(HEAVY, encoding="utf-8")  # heavy's twin's label
+    for files in (["heavy.rules", "x/heavy.rules"], ["band.rules"], ["heavy.rules", "heavy (no harvest).rules"]):
         twice = lotwise(tmp_path, "backtest", *[a for f in files for a in ("--compare", f)])
         assert twice.returncode == 2 and "each compared policy is named by its file's stem" in twice.stderr
+
+
+def test_a_label_may_not_be_another_s_twin_s():
+    """`mine (no harvest)` beside `mine` would be taken for mine's twin without harvesting, and mine's
+    harvest measured against another policy: refused (C118), as a strategy's name or a repeat is."""
+    from engine.backtesting import label_clash
+
+    assert label_clash(["mine", "theirs"]) is None
+    assert label_clash(["mine", "mine (no harvest)"]) == "mine (no harvest)"
+    assert label_clash(["mine (no harvest)", "mine"]) == "mine (no harvest)"
+    assert label_clash(["calendar"]) == "calendar" and label_clash(["a", "a"]) == "a"

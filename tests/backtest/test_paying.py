@@ -179,3 +179,16 @@ def test_the_rows_of_a_run_that_sells_to_pay_its_tax_give_lotwise_gains_its_tax(
     years = {y["fy"]: D(i["total_tax"]) for y in json.loads(gains.stdout)["years"] for i in y["investors"]}
     assert years == {f"FY {t.fy}-{(t.fy + 1) % 100:02d}": t.tax for t in run.taxes}
     assert all(t.tax > 0 for t in run.taxes)
+
+
+def test_a_run_ending_between_the_fy_and_its_pay_day_owes_the_fy_s_tax(policy):
+    """Month days on the 5th (1 April 2019 ... ; 5 April 2020 is a Sunday, so April's day is Monday
+    6 April 2020) and a run that ends on Friday 3 April 2020: after FY 2019-20 ended (31 March) but
+    before its tax's pay day. That tax is not paid within the run: it is owed at the end (dated
+    the day after the run's last, 4 April 2020), and after selling all pays it."""
+    options = Options(last=date(2020, 4, 3), day=5, strategies=(Strategy.CALENDAR,), tax_from=TaxFrom.PORTFOLIO)
+    run = simulate(policy, april_2020(), options)[0]
+    fy2019 = [t for t in run.taxes if t.fy == 2019]
+    assert fy2019 and fy2019[0].tax > 0 and fy2019[0].paid_on == date(2020, 4, 4)
+    assert run.tax_paid == sum((t.tax for t in run.taxes if t.fy < 2019), D(0))
+    assert run.tax_unpaid == sum((t.tax for t in run.taxes if t.fy >= 2019), D(0)) > 0
