@@ -31,11 +31,11 @@ from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
+from engine.backtest.run_book import net_proceeds
 from engine.plans.drift import AssetDrift
 from engine.plans.sell_choice import SellOrder, TaxPosition, choose
 from engine.policy.model import Policy
 from engine.tax.complete import law_of
-from engine.tax.realised import paise
 from engine.tax.unrealised import Holding
 
 TRIES = 6  # gross-up rounds: each adds the rupees still short, and one more
@@ -55,8 +55,8 @@ def unpaid_on(policy: Policy, fy: int, last: date) -> date:
 
 
 def net_of(orders: Sequence[SellOrder]) -> Decimal:
-    """What the orders put in the seller's cash (RunBook.sell): units x price to the paisa, less exit load and STT."""
-    return sum((paise(o.units * o.price) - o.exit_load - o.stt for o in orders), Decimal(0))
+    """What the orders put in the seller's cash (run_book.net_proceeds, as RunBook.sell adds it)."""
+    return sum((net_proceeds(o) for o in orders), Decimal(0))
 
 
 def sell_order(drifts: Sequence[AssetDrift]) -> list[str]:

@@ -140,7 +140,7 @@ class RunBook:
         row = Transaction(day, order.investor, order.account, order.security, TxType.SELL, order.units, order.price,
                           order.exit_load, SOURCE)
         self.record([row])
-        self.cash[order.investor] += paise(row.units * row.price) - order.exit_load - order.stt
+        self.cash[order.investor] += net_proceeds(order)
         self.stt += order.stt
         return row
 
@@ -160,6 +160,11 @@ class RunBook:
         self.cash[investor] -= purchase_cost(row) + stt  # the cost the ledger books (s.48(ii)), rounded once
         self.stt += stt
         return row
+
+
+def net_proceeds(order: SellOrder) -> Decimal:
+    """What a sale puts in the seller's cash: units x price to the paisa, less exit load and STT."""
+    return paise(order.units * order.price) - order.exit_load - order.stt
 
 
 def purchase_rates(policy: Policy, security: str, day: date) -> tuple[Decimal, Decimal]:
