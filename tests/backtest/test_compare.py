@@ -33,20 +33,10 @@ LAST = date(2020, 3, 31)
 HEAVY = toy.POLICY.replace('"Large" 50%', '"Large" 60%').replace('"Mid" 30%', '"Mid" 20%')
 
 
-def checked(tmp: Path, name: str, text: str):
-    from engine.policy import check_file
-
-    path = tmp / f"{name}.rules"
-    path.write_text(text, encoding="utf-8")
-    result = check_file(path)
-    assert result.ok, [d.message for d in result.diagnostics]
-    return result.policy
-
-
 @pytest.fixture(scope="module")
 def policies(tmp_path_factory: pytest.TempPathFactory):
     tmp = tmp_path_factory.mktemp("compare")
-    return {name: checked(tmp, name, text) for name, text in (("toy", toy.POLICY), ("heavy", HEAVY))}
+    return {name: toy.policy(tmp, name=name, text=text) for name, text in (("toy", toy.POLICY), ("heavy", HEAVY))}
 
 
 @pytest.fixture(scope="module")
@@ -76,11 +66,12 @@ def test_a_compared_policy_buys_by_its_own_targets_and_is_measured_by_them(runs)
 
 
 def test_a_compared_policy_of_other_investors_or_unpriced_funds_is_refused(tmp_path: Path, policies):
-    ravi = checked(tmp_path, "ravi", toy.POLICY.replace('investor asha "Asha"', 'investor ravi "Ravi"'))
+    ravi = toy.policy(tmp_path, name="ravi", text=toy.POLICY.replace('investor asha "Asha"', 'investor ravi "Ravi"'))
     with pytest.raises(BacktestRefused) as refused:
         simulate(policies["toy"], toy.prices(), Options(last=LAST, strategies=(), policies=(("ravi", ravi),)))
     assert refused.value.code == "C116" and "`ravi` declares the investors ravi" in str(refused.value)
-    other = checked(tmp_path, "other", toy.POLICY.replace('fund SMALL "Small fund"', 'fund OTHER "Other fund"'))
+    other = toy.policy(tmp_path, name="other",
+                       text=toy.POLICY.replace('fund SMALL "Small fund"', 'fund OTHER "Other fund"'))
     with pytest.raises(BacktestRefused) as refused:
         simulate(policies["toy"], toy.prices(), Options(last=LAST, strategies=(), policies=(("other", other),)))
     assert refused.value.code == "C117" and "Small (its fund OTHER) has no price on or before 2018-04-02" in \

@@ -39,19 +39,9 @@ SHORT_TERM = "    never realise short-term gains\n"
 DRAWDOWN = "    harvest when an asset is 20% below its high of the last 6 months\n"
 
 
-def checked(text: str, folder: Path):
-    from engine.policy import check_file
-
-    path = folder / "toy.rules"
-    path.write_text(text, encoding="utf-8")
-    result = check_file(path)
-    assert result.ok, [d.message for d in result.diagnostics]
-    return result.policy
-
-
 @pytest.fixture(scope="module")
 def policy(tmp_path_factory: pytest.TempPathFactory):
-    return checked(toy.POLICY.replace(SHORT_TERM, SHORT_TERM + DRAWDOWN), tmp_path_factory.mktemp("toy"))
+    return toy.policy(tmp_path_factory.mktemp("toy"), toy.POLICY.replace(SHORT_TERM, SHORT_TERM + DRAWDOWN))
 
 
 @pytest.fixture(scope="module")
@@ -74,10 +64,10 @@ def test_the_loss_triggers_bound(policy, tmp_path):
     options = Options(last=date(2020, 3, 31), strategies=(Strategy.BUY_AND_HOLD,))
     lots = simulate(policy, toy.prices(), options)[0].ledger.lots
     assert any(lot.security == "LARGE" and lot.cost / lot.units > 200 for lot in lots)
-    small = checked(toy.POLICY.replace(SHORT_TERM, SHORT_TERM + "    harvest when unrealised long-term losses "
-                                       "exceed Rs 1\n"), tmp_path)
-    large = checked(toy.POLICY.replace(SHORT_TERM, SHORT_TERM + "    harvest when unrealised long-term losses "
-                                       "exceed Rs 1,00,00,000\n"), tmp_path)
+    small = toy.policy(tmp_path, toy.POLICY.replace(SHORT_TERM, SHORT_TERM + "    harvest when unrealised "
+                                                    "long-term losses exceed Rs 1\n"))
+    large = toy.policy(tmp_path, toy.POLICY.replace(SHORT_TERM, SHORT_TERM + "    harvest when unrealised "
+                                                    "long-term losses exceed Rs 1,00,00,000\n"))
     assert quiet(small, date(2019, 6, 3), lots, history) is None
     assert quiet(large, date(2019, 6, 3), lots, history) == []
 

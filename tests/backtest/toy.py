@@ -62,11 +62,11 @@ def prices_csv() -> str:
     return "date,security,price\n" + "".join(f"{p.date},{p.security},{p.price}\n" for p in prices())
 
 
-def policy(folder: Path, text: str = POLICY) -> Policy:
-    """The toy policy (or `text`) written to folder/toy.rules and checked: its resolved Policy."""
+def policy(folder: Path, text: str = POLICY, name: str = "toy") -> Policy:
+    """The toy policy (or `text`) written to folder/NAME.rules and checked: its resolved Policy."""
     from engine.policy import check_file
 
-    path = folder / "toy.rules"
+    path = folder / f"{name}.rules"
     path.write_text(text, encoding="utf-8")
     result = check_file(path)
     assert result.ok and result.policy is not None, [d.message for d in result.diagnostics]
