@@ -77,3 +77,22 @@ def lotwise(directory: Path, *args: str, env: dict | None = None) -> subprocess.
     """The command as a user runs it: a new process in `directory` (stdout, stderr, exit code)."""
     return subprocess.run([sys.executable, "-m", "engine", *args], cwd=directory, capture_output=True, text=True,
                           env={**os.environ, **(env or {})})
+
+
+def write_file(tmp_path: Path, name: str, text: str) -> Path:
+    """`text` written as UTF-8 bytes (no newline translation) to tmp_path/name: an input file as a user has it."""
+    path = tmp_path / name
+    path.write_bytes(text.encode("utf-8"))
+    return path
+
+
+def read_import(tmp_path: Path, name: str, text: str, policy):
+    """`text` written to tmp_path/name and read by the importers as `lotwise import` reads it (its format found)."""
+    from engine.book.importers import read_file
+
+    return read_file(write_file(tmp_path, name, text), name, policy)
+
+
+def located(result) -> list[tuple]:
+    """Each diagnostic of an import as (code, line, column)."""
+    return [(d.code, d.span.line, d.span.column) for d in result.diagnostics]

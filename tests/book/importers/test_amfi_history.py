@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import REPO, lotwise
+from conftest import REPO, located, lotwise, read_import, write_file
 from engine.book.importers import amfi_history, amfi_navall, read_file, transactions_csv
 from engine.diagnostics import source_lines
 from engine.policy import check_file
@@ -82,23 +82,9 @@ def policy(policy_file):
     return result.policy
 
 
-def write(tmp_path: Path, name: str, text: str) -> Path:
-    path = tmp_path / name
-    path.write_bytes(text.encode("utf-8"))
-    return path
-
-
-def read(tmp_path, name, text, policy):
-    return read_file(write(tmp_path, name, text), name, policy)
-
-
-def located(result) -> list[tuple]:
-    return [(d.code, d.span.line, d.span.column) for d in result.diagnostics]
-
-
 # ----------------------------------------------------------------- reading the report
 def test_sample_blocks_na_rows_odd_names_and_both_isin_columns(tmp_path, policy):
-    result = read(tmp_path, "history.txt", SAMPLE, policy)
+    result = read_import(tmp_path, "history.txt", SAMPLE, policy)
     assert (result.kind, result.stores, result.ok) == ("amfi-history", "prices", True)
     # Line 7's name holds a `;`: its row has 9 fields to the header's 8; the ISIN is still found
     # (counted from the end: after the name) and so are the NAV and the date. Line 9's scheme is
@@ -126,16 +112,16 @@ def test_header_spacing_variant_and_another_column_order(tmp_path, policy):
         "Repurchase Price;Sale Price;Date",
         "147622;INF247L01916;-;Midcap; 150; Index;38.6603;38.2737;38.6603;02-Jan-2024",
     ])
-    result = read(tmp_path, "h.txt", text, policy)
+    result = read_import(tmp_path, "h.txt", text, policy)
     assert (result.kind, result.diagnostics) == ("amfi-history", [])
     assert result.records == [Price(date(2024, 1, 2), "INF247L01916", Decimal("38.6603"))]
 
 
 def test_duplicate_rows_same_nav_is_one_price_different_nav_names_both_lines(tmp_path, policy):
     row = "101762;HDFC Top 100;INF179K01BE2;-;{};;;02-Jan-2024"
-    result = read(tmp_path, "h.txt", "\n".join([HEADER, row.format("1005.10"), row.format("1005.1")]), policy)
+    result = read_import(tmp_path, "h.txt", "\n".join([HEADER, row.format("1005.10"), row.format("1005.1")]), policy)
     assert result.diagnostics == [] and result.records == [Price(date(2024, 1, 2), "HDFCTOP", Decimal("1005.10"))]
-    result = read(tmp_path, "h.txt", "\n".join([HEADER, row.format("1005.1"), "", row.format("1005.2")]), policy)
+    result = read_import(tmp_path, "h.txt", "\n".join([HEADER, row.format("1005.1"), "", row.format("1005.2")]), policy)
     # Line 4's NAV: `101762;HDFC Top 100;INF179K01BE2;-;` is 35 characters, so column 36.
     assert result.records == [] and located(result) == [("I123", 4, 36)]
     message = result.diagnostics[0].message
@@ -147,15 +133,15 @@ def test_reports_joined_end_to_end(tmp_path, policy):
     row = "101762;HDFC Top 100;INF179K01BE2;-;{};;;{}"
     text = "\n".join([HEADER, row.format("1", "01-Jan-2024"), row.format("2", "02-Jan-2024"),
                       HEADER, row.format("2", "02-Jan-2024"), row.format("3", "03-Jan-2024")])
-    result = read(tmp_path, "h.txt", text, policy)
+    result = read_import(tmp_path, "h.txt", text, policy)
     assert [(p.date.day, p.price) for p in result.records] == [(1, 1), (2, 2), (3, 3)]
 
 
 def test_without_a_policy_or_without_its_funds(tmp_path, policy):
-    result = read(tmp_path, "h.txt", SAMPLE, None)
+    result = read_import(tmp_path, "h.txt", SAMPLE, None)
     assert result.records == [] and [d.code for d in result.diagnostics] == ["I122"]
     other = "\n".join([HEADER, "101763;HDFC Large Cap Fund - IDCW;INF179K01BF9;INF179K01BG7;55.10;;;02-Jan-2024"])
-    result = read(tmp_path, "h.txt", other, policy)
+    result = read_import(tmp_path, "h.txt", other, policy)
     assert result.ok and result.records == [] and [d.code for d in result.diagnostics] == ["I122"]
 
 
@@ -170,10 +156,10 @@ def test_detection_against_navall_and_the_transactions_csv(tmp_path, policy):
     for text in (navall, navall_old):
         assert (amfi_history.detect(text), amfi_navall.detect(text)) == (False, True)
     assert (amfi_history.detect(csv), transactions_csv.detect(csv)) == (False, True)
-    assert read(tmp_path, "a.txt", SAMPLE, policy).kind == "amfi-history"
-    assert read(tmp_path, "b.txt", navall, policy).kind == "amfi-navall"
-    assert read(tmp_path, "c.csv", csv, policy).kind == "transactions-csv"
-    assert read(tmp_path, "d.txt", "Open Ended Schemes\n" + SAMPLE, policy).kind is None
+    assert read_import(tmp_path, "a.txt", SAMPLE, policy).kind == "amfi-history"
+    assert read_import(tmp_path, "b.txt", navall, policy).kind == "amfi-navall"
+    assert read_import(tmp_path, "c.csv", csv, policy).kind == "transactions-csv"
+    assert read_import(tmp_path, "d.txt", "Open Ended Schemes\n" + SAMPLE, policy).kind is None
 
 
 def test_family_sample_file(tmp_path):
@@ -211,7 +197,7 @@ ERRORS = [
 @pytest.mark.parametrize("code, lines, line, column, said", ERRORS)
 def test_every_error_through_the_command(tmp_path, policy_file, code, lines, line, column, said):
     assert lotwise(tmp_path, "init", "--policy", str(policy_file)).returncode == 0
-    write(tmp_path, "h.txt", "\r\n".join(lines) + "\r\n")
+    write_file(tmp_path, "h.txt", "\r\n".join(lines) + "\r\n")
     run = lotwise(tmp_path, "import", "h.txt")
     assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
     assert f"h.txt:{line}:{column}: error[{code}]" in run.stderr and said in run.stderr, run.stderr
@@ -246,8 +232,8 @@ def _two_years() -> tuple[str, str]:
 @pytest.mark.slow
 def test_two_years_of_daily_navs_then_status_uses_the_last(tmp_path, policy_file):
     history, csv = _two_years()
-    write(tmp_path, "history.txt", history)
-    write(tmp_path, "t.csv", csv)
+    write_file(tmp_path, "history.txt", history)
+    write_file(tmp_path, "t.csv", csv)
     assert lotwise(tmp_path, "init", "--policy", str(policy_file)).returncode == 0
     run = lotwise(tmp_path, "import", "--json", "t.csv", "history.txt")
     assert run.returncode == 0, run.stderr
@@ -282,7 +268,7 @@ LINES = st.one_of(st.lists(FIELDS, min_size=1, max_size=10).map(";".join), st.te
 @given(st.lists(LINES, max_size=10), st.sampled_from(["\n", "\r\n"]), st.booleans())
 def test_garbage_after_the_header_never_raises(tmp_path, policy, lines, end, with_policy):
     text = end.join([HEADER] + [line.replace("\x00", "") for line in lines]) + end
-    result = read(tmp_path, "h.txt", text, policy if with_policy else None)  # never raises
+    result = read_import(tmp_path, "h.txt", text, policy if with_policy else None)  # never raises
     assert result.kind == "amfi-history"
     numbered = source_lines(text)
     for d in result.diagnostics:
