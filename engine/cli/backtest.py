@@ -95,12 +95,17 @@ def _run(args: argparse.Namespace, book: Book | None, loaded: LoadedPolicy | Non
                          money=args.money, scenario=args.scenario, seed=args.seed, **_feat_options(args))
     if (failed := write_report(args, found, loaded.policy)) is not None:  # --html, --png: before the table
         return failed
-    if args.json:
+    return _printed(backtest_json(found) if args.json else backtest_text(found), args.json)
+
+
+def _printed(found: Any, as_json: bool) -> int:
+    """The record on stdout: its JSON (docs/json.md), or its text as the report made it."""
+    if as_json:
         from engine.reports.json import dumps
 
-        print(dumps(backtest_json(found)))
+        print(dumps(found))
     else:
-        print(backtest_text(found), end="")
+        print(found, end="")
     return EXIT_OK
 
 
@@ -147,13 +152,7 @@ def _paths(args: argparse.Namespace, policy: Policy, first: date | None, last: d
                             strategies=args.strategies, money=args.money, seed=args.seed, **_feat_options(args))
     if (failed := write_paths_report(args, found)) is not None:  # --html, --png: before the table
         return failed
-    if args.json:
-        from engine.reports.json import dumps
-
-        print(dumps(paths_json(found)))
-    else:
-        print(paths_text(found), end="")
-    return EXIT_OK
+    return _printed(paths_json(found) if args.json else paths_text(found), args.json)
 
 
 def count_arg(text: str) -> int:
