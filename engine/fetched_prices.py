@@ -122,7 +122,8 @@ def import_navs(book: Book, policy: Policy, data: bytes, source: str, as_of: dat
     kind = HISTORY if history else NAVALL
     refused = _not_amfi(data, source, kind)
     if refused is not None:
-        return PricesFetched(source, as_of, ImportOutcome(False, diagnostics=(refused,)))
+        shown = {source: data.decode("utf-8-sig", errors="replace")} if refused.span is not None else {}
+        return PricesFetched(source, as_of, ImportOutcome(False, diagnostics=(refused,), sources=shown))
     result = read_bytes(data, source, policy)
     if result.ok and result.kind != kind:  # told apart by _not_amfi's header check: never expected
         raise AssertionError(f"{source}: read as {result.kind}, not {kind}")

@@ -6,8 +6,8 @@ engine/cli/crash.py). Heavy libraries are imported inside the commands, not at s
 
 The commands live beside what they do: engine/cli/policy.py (check, fmt, show), book.py (init,
 import, doctor), status.py (lots, gains, status), plans.py (plan month, rebalance), harvest.py
-(plan year-end, plans, why), demo.py, backtest.py; engine/cli/arguments.py reads their arguments and
-engine/cli/shell.py finds the book and the policy.
+(plan year-end, plans, why), demo.py, backtest.py, prices.py (prices fetch; the download: fetch.py);
+engine/cli/arguments.py reads their arguments and engine/cli/shell.py finds the book and the policy.
 """
 
 from __future__ import annotations

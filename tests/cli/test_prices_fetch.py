@@ -2,13 +2,12 @@
 against a local HTTP server on 127.0.0.1 (never the internet) serving a trimmed NAVAll.txt with
 the family's funds, AMFI's NAV history report, a 404, a 500, an HTML page, a slow answer, a body
 shorter than its Content-Length, a file cut mid-row and an empty body; every run a new process,
-as a user runs it. The prices land in the book and `status` values the holdings at them."""
+as a user runs it (in process, quick: test_fetch_download.py). The prices land in the book and `status` values the holdings at them."""
 
 import json
 import shutil
 import socket
 import sqlite3
-import sys
 import threading
 import time
 from decimal import Decimal
@@ -18,6 +17,8 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, lotwise, write_file
+
+pytestmark = pytest.mark.slow  # every test runs commands as processes (the download in process: test_fetch_download.py)
 
 FAMILY = REPO / "examples" / "family" / "family.rules"
 HEADER = "Scheme Code;ISIN Div Payout/ ISIN Growth;ISIN Div Reinvestment;Scheme Name;Net Asset Value;Date"
@@ -282,27 +283,16 @@ def test_usage_errors(family):
     assert alone.returncode == 2 and "fetch" in alone.stdout
 
 
-def test_the_history_url_and_the_download_in_process(monkeypatch, tmp_path):
-    """AMFI's history URL for a range; a body past the cap; a name that does not resolve."""
-    import argparse
-    from datetime import date
-
-    from engine.cli.fetch import FetchError, download
-    from engine.cli.prices import source_url
-
-    args = argparse.Namespace(url=None, history=True, first=date(2026, 5, 1), last=None)
-    assert source_url(args, date(2026, 6, 19)) == ("https://portal.amfiindia.com/DownloadNAVHistoryReport_Po.aspx?"
-                                                   "frmdt=01-May-2026&todt=19-Jun-2026")
-    big = write_file(tmp_path, "big.txt", "x" * 5000)
-    with pytest.raises(FetchError, match="larger than 4,096 bytes"):
-        download(str(big), timeout=1, max_bytes=4096)
-    assert download(str(big), timeout=1, max_bytes=5000) == b"x" * 5000
-
-    def no_name(*args, **kwargs):
-        raise socket.gaierror(-2, "Name or service not known")
-
-    monkeypatch.setattr(socket, "getaddrinfo", no_name)
-    with pytest.raises(FetchError, match=r"^http://amfi\.invalid/NAVAll\.txt: the server's name does not resolve "
-                                         r"\(no network, or a wrong host name\)$"):
-        download("http://amfi.invalid/NAVAll.txt", timeout=1)
-    assert "engine.cli.fetch" in sys.modules
+def test_a_fund_named_after_the_file_was_imported(family, server):
+    """The same bytes are imported once (by their sha256, as `lotwise import` does): a fund the policy
+    names after that gets no NAV from the same file, and B155 says so."""
+    text = (family / "family.rules").read_text(encoding="utf-8")
+    (family / "narrow.rules").write_text(text.replace("fund INF247L01916", "fund INF247L01999"), encoding="utf-8")
+    url = f"{server}/NAVAll.txt"
+    first = fetch(family, "--url", url, "--as-of", "2026-06-20", "--policy", "narrow.rules")
+    assert first.returncode == 0 and "no NAV for INF247L01999, INF247L01932: 3 added" in first.stdout
+    again = fetch(family, "--url", url, "--as-of", "2026-06-20")
+    assert again.returncode == 0
+    assert ("warning[B155]: INF247L01916: this file was imported before the policy named the fund, so its NAV of "
+            "2026-06-19 is not in the book\n") in again.stderr
+    assert ("INF247L01916", "2026-06-19") not in book_prices(family)
