@@ -58,11 +58,11 @@ def cmd_prices_fetch(args: argparse.Namespace) -> int:
     from engine import api
 
     as_of = args.as_of or date.today()  # the CLI is the only place that reads the clock
-    if args.history and args.first is None:
-        return _usage(args, "--history needs --from DATE (and --to DATE, default --as-of)")
+    if args.history and args.first is None and not args.url:
+        return _usage(args, "--history needs --from DATE (and --to DATE, default --as-of), or --url")
     if not args.history and (args.first or args.last):
         return _usage(args, "--from and --to are for --history (AMFI's NAV history report)")
-    if args.history and args.first > (args.last or as_of):
+    if args.history and args.first and args.first > (args.last or as_of):
         return _usage(args, f"--from {args.first} is after --to {args.last or as_of}")
     url = source_url(args, as_of)
 

@@ -268,7 +268,7 @@ def test_the_nav_history_report(family, server):
     # HDFC's 1090: 15,125 + 10,900 = Rs 26,025.
     status = json.loads(lotwise(family, "status", "--as-of", "2026-01-05", "--json").stdout)
     assert status["value"] == "26025.00"
-    wrong = fetch(family, "--history", "--from", "2026-01-02", "--url", f"{server}/NAVAll.txt")
+    wrong = fetch(family, "--history", "--url", f"{server}/NAVAll.txt")  # with --url, no --from needed
     assert wrong.returncode == 1 and "is not AMFI's NAV history report" in wrong.stderr
 
 
