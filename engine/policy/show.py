@@ -260,4 +260,9 @@ def _rules_text(policy: m.Policy) -> list[str]:
         if h.savings_years is not None:
             parts.append(f"expense savings valued over {h.savings_years} year{'s' if h.savings_years != 1 else ''}")
         out.append("Harvesting: " + "; ".join(parts))
+    if policy.report is not None:
+        r = policy.report
+        out.append("Report: " + "; ".join(
+            [f"adviser {r.adviser}" + (f", SEBI registration {r.registration}" if r.registration else "")]
+            * (r.adviser is not None) + [f"disclaimer: {r.disclaimer}"] * (r.disclaimer is not None)))
     return out
