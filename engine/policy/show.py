@@ -261,8 +261,8 @@ def _rules_text(policy: m.Policy) -> list[str]:
             parts.append(f"expense savings valued over {h.savings_years} year{'s' if h.savings_years != 1 else ''}")
         out.append("Harvesting: " + "; ".join(parts))
     if policy.report is not None:
-        r = policy.report
+        signed = policy.report
         out.append("Report: " + "; ".join(
-            [f"adviser {r.adviser}" + (f", SEBI registration {r.registration}" if r.registration else "")]
-            * (r.adviser is not None) + [f"disclaimer: {r.disclaimer}"] * (r.disclaimer is not None)))
+            [f"adviser {signed.adviser}" + (f", SEBI registration {signed.registration}" if signed.registration else "")]
+            * (signed.adviser is not None) + [f"disclaimer: {signed.disclaimer}"] * (signed.disclaimer is not None)))
     return out
