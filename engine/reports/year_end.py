@@ -209,7 +209,7 @@ def markdown(body: Body, names: Names | None = None) -> str:
                   f"avoided {inr(inv['step_up'])}{md(_present(inv))}{md(_status(inv, ', '))}"
                   f"{md(_moving(inv).replace(' + ', ', '))}, exit loads "
                   f"{inr(inv['exit_loads'])}, STT and stamp duty {inr(inv['charges'])}).", ""] + \
-            [f"- {md(line)}" for line in migration_lines(inv)] + ([""] if "migration" in inv else [])
+            [f"- {md(named.in_text(line))}" for line in migration_lines(inv)] + ([""] if "migration" in inv else [])
     lines += ["## Orders", "", "| date | investor | account | security | side | amount | units |",
               "|---|---|---|---|---|---:|---:|"]
     for o in body["orders"]:
