@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
-from engine.cli import backtest, book, demo, harvest, plans, policy, prices, status
+from engine.cli import backtest, book, demo, harvest, plans, policy, prices, report, status
 from engine.cli.shell import book_path
 from engine.cli.status import cmd_status  # a name of this module: tests put a bug in it (test_files_and_saves)
 
@@ -88,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_command(commands)
     backtest.add_command(commands)
     prices.add_command(commands)  # prices fetch
+    report.add_command(commands)  # the client's report (docs/report.md)
     commands.choices["status"].set_defaults(func=cmd_status)  # this module's name, which a test replaces
     return parser
 
