@@ -46,8 +46,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
             _walk(Path(book))
         except Refused as e:
             return say(e)
-        print("\nNext: your own policy (`lotwise docs rules-language`) and your own statements (`lotwise docs "
-              "file-formats`); `lotwise docs` lists the documentation installed with lotwise.")
+        print("\nNext: your own policy (`lotwise docs rules-language`) and your own statements "
+              "(`lotwise docs file-formats`); `lotwise docs` lists the documentation installed with lotwise.")
     return EXIT_OK
 
 
