@@ -19,7 +19,7 @@ from typing import Any, Callable, TextIO
 from engine.cli.terminal import colour_allowed, raw, width_of
 from engine.progress import Progress
 
-REDRAW = 0.1  # seconds between redraws at most (the end is always drawn)
+REDRAW = 0.1  # seconds between redraws of one unit at most (a new unit, e.g. the next investor, is drawn at once)
 
 _open: list[_Line] = []  # the displays drawn and not yet cleared
 
@@ -71,17 +71,23 @@ class _Line:
 
     def __init__(self, out: TextIO, what: str, unit: str):
         self.out, self.what, self.unit = out, what, unit
-        self.shown, self.drawn_at = 0, -REDRAW
+        self.shown, self.drawn_at, self.item = 0, -REDRAW, ""
 
     def draw(self, done: int, total: int, item: str, elapsed: float) -> None:
-        if elapsed - self.drawn_at < REDRAW:
+        if not self.due(item, elapsed):
             return
-        self.drawn_at = elapsed
         text = f"{self.what} {item} ({counting(done, total, self.unit)}, {elapsed:.0f} s)".replace("  ", " ")
         text = text[:max(10, width_of(self.out) - 1)]  # never wrapped: a wrapped line is not redrawn in place
         self.out.write("\r" + text.ljust(self.shown))
         self.out.flush()
         self.shown = len(text)
+
+    def due(self, item: str, elapsed: float) -> bool:
+        """Whether to redraw: a new unit named, else REDRAW seconds since the last drawing."""
+        if item == self.item and elapsed - self.drawn_at < REDRAW:
+            return False
+        self.item, self.drawn_at = item, elapsed
+        return True
 
     def close(self) -> None:
         self.out.write("\r" + " " * self.shown + "\r")
@@ -106,9 +112,8 @@ class _Rich(_Line):
         self.task: Any = None
 
     def draw(self, done: int, total: int, item: str, elapsed: float) -> None:
-        if elapsed - self.drawn_at < REDRAW:
+        if not self.due(item, elapsed):
             return
-        self.drawn_at = elapsed
         description, count = f"{self.what} {item}".strip(), counting(done, total, self.unit)
         if self.task is None:
             self.bar.start()

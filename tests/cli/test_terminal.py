@@ -145,3 +145,22 @@ def test_a_large_import_draws_its_rows(tmp_path):
     ran = run_on_tty(["import", "t.csv", "--book", "b.db"], cwd=tmp_path, env={"NO_COLOR": "1"})
     assert ran.code == pipe.returncode == 0 and ran.stdout == pipe.stdout.replace(b"a.db", b"b.db")
     assert re.search(rb"\rimporting t\.csv \(\d{1,2},000 rows, \d+ s\)", ran.terminal), ran.terminal[:200]
+
+
+def test_a_year_end_plan_names_each_investor_as_it_is_solved(tmp_path):
+    """The family example (asha and ravi): "planning asha (1 of 2 investors, ...)", then ravi's, on a
+    plain terminal (NO_COLOR) and, with colour, in rich's line; the plan on stdout (piped) is the
+    piped command's, byte for byte."""
+    family = ROOT / "examples" / "family"
+    assert piped("init", "--policy", str(family / "family.rules"), cwd=tmp_path).returncode == 0
+    assert piped("import", *(str(family / f) for f in ("transactions.csv", "prices.csv", "fmv.csv")),
+                 cwd=tmp_path).returncode == 0
+    args = ["plan", "year-end", "--as-of", "2026-11-21", "--no-save"]
+    pipe = piped(*args, cwd=tmp_path)
+    plain = run_on_tty(args, cwd=tmp_path, env={"NO_COLOR": "1"})
+    assert plain.code == pipe.returncode == 0 and plain.stdout == pipe.stdout and b"\x1b" not in plain.terminal
+    assert plain.terminal.startswith(b"\rplanning asha (1 of 2 investors, ")
+    assert b"\rplanning ravi (2 of 2 investors, " in plain.terminal
+    coloured = run_on_tty(args, cwd=tmp_path)
+    assert coloured.stdout == pipe.stdout and b"planning ravi" in ESCAPE.sub(b"", coloured.terminal)
+    assert b" 2 of 2 investors " in ESCAPE.sub(b"", coloured.terminal)
