@@ -7,7 +7,7 @@ what the commands already print (`painted` wraps sys.stdout and sys.stderr for t
 time), so no report and no command knows about colour: on standard error the diagnostics (the
 place bold, the severity red or yellow, the code bold, the carets red, `hint:` and `note:`) and
 `lotwise:` messages; on standard output of the text reports, the title line bold, table rules dim
-and drifts in percentage points green or red. Styles are rendered by rich (imported only when a
+and signed amounts (rupees, percentage points) green or red. Styles are rendered by rich (imported only when a
 stream is painted) for the terminal's colour system.
 """
 
@@ -29,7 +29,7 @@ _DIAGNOSTIC = re.compile(r"^(?P<where>\S[^\n]*?:\d+:\d+: )?(?P<severity>error|wa
 _CARETS = re.compile(r"^(?P<pad>\s*\| *)(?P<carets>\^+)$")
 _LABEL = re.compile(r"^(?P<label>hint:|note:|lotwise:)")
 _RULE = re.compile(r"^-+( +-+)* *$")
-_DRIFT = re.compile(r"(?<![\w.])(?P<sign>[-+])\d[\d,]*(?:\.\d+)? pp\b")
+_SIGNED = re.compile(r"(?<![\w.])(?P<sign>[-+])(?:Rs \d[\d,]*(?:\.\d+)?|\d[\d,]*(?:\.\d+)? pp\b)")
 
 
 def colour_allowed(stream: TextIO, environ: Mapping[str, str] | None = None) -> bool:
@@ -108,12 +108,12 @@ def paint_diagnostics(line: str, styles: Styles, n: int) -> str:
 
 def paint_report(line: str, styles: Styles, n: int) -> str:
     """A line of a text report: its first line (the title) and `===` steps bold, table rules dim,
-    drifts in percentage points green (+) or red (-)."""
+    signed amounts (a loss, a sale: `-Rs 768.35`; a drift: `+2.87 pp`) green (+) or red (-)."""
     if n == 0 or line.startswith("=== "):
         return styles(line, "bold")
     if _RULE.match(line):
         return styles(line, "dim")
-    return _DRIFT.sub(lambda m: styles(m[0], "green" if m["sign"] == "+" else "red"), line)
+    return _SIGNED.sub(lambda m: styles(m[0], "green" if m["sign"] == "+" else "red"), line)
 
 
 class _Painted(io.TextIOBase):
