@@ -174,11 +174,11 @@ def import_files(book: Book, paths: Sequence[str], policy: Policy, *, investor: 
                     pass
                 reading.shown(result)
         return reading.outcome(False)
-    return _written(book, policy, reading)
+    return _written(book, policy, reading, progress)
 
 
-def _written(book: Book, policy: Policy, reading: _Reading) -> ImportOutcome:
-    """The files read, with no error, written (_write_all): the outcome, or Refused."""
+def _written(book: Book, policy: Policy, reading: _Reading, progress: Progress | None = None) -> ImportOutcome:
+    """The files read, with no error, written (_write_all, telling `progress`): the outcome, or Refused."""
     from engine.book.importers import Streamed
     from engine.ledger.fifo import LedgerError
 

@@ -23,7 +23,7 @@ from typing import Any, TextIO
 
 # The commands whose standard output is a text report worth painting (not `show`, `fmt`, --json: data).
 REPORTS = frozenset({"check", "init", "import", "doctor", "lots", "gains", "status", "plan", "rebalance", "plans",
-                     "why", "demo", "backtest"})
+                     "why", "demo", "backtest", "prices"})
 
 _DIAGNOSTIC = re.compile(r"^(?P<where>\S[^\n]*?:\d+:\d+: )?(?P<severity>error|warning|note)\[(?P<code>[A-Z]+\d+)\]: ")
 _CARETS = re.compile(r"^(?P<pad>\s*\| *)(?P<carets>\^+)$")
