@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from engine.backtest.run import Run
     from engine.book.store import Book
     from engine.policy.model import Policy
+    from engine.progress import Progress
     from engine.transactions import Price
 
 
@@ -102,7 +103,7 @@ def label_clash(labels: Sequence[str]) -> str | None:
 def backtest(book: Book | None, policy: Policy, *, first: date | None = None, last: date | None = None,
              strategies: Sequence[str] | None = None, money: Mapping[str, int] | None = None,
              scenario: str | Path | None = None, seed: int | None = None, tax_from: str = "outside",
-             policies: Sequence[tuple[str, Policy]] = ()) -> Backtest:
+             policies: Sequence[tuple[str, Policy]] = (), progress: Progress | None = None) -> Backtest:
     """Each of `strategies` (engine/backtest/strategies.py `Strategy` values; None: all five)
     simulated from `first` to `last` (None: from the first day every fund new money buys has a
     price, to the last price; a `last` after the month of the last price is that month's end) with `money` a month per investor (None: the policy's `sip`), on
@@ -140,7 +141,7 @@ def backtest(book: Book | None, policy: Policy, *, first: date | None = None, la
         if not any(a_month.values()):
             raise Refused("a backtest needs money each month: each investor's `sip` in the policy, or `money`",
                           code="C115")
-        runs = simulate(policy, prices, options)
+        runs = simulate(policy, prices, options, progress)
         own = dict(policies)
         measured = [(run, measure(run, own.get(run.twin_of or run.label, policy), prices)) for run in runs]
         results = tuple(StrategyResult(run, m) for run, m in with_harvest_values(measured))
@@ -154,13 +155,14 @@ def backtest(book: Book | None, policy: Policy, *, first: date | None = None, la
 def monte_carlo(policy: Policy, scenario: str | Path, paths: int, *, jobs: int = 1, first: date | None = None,
                 last: date | None = None, strategies: Sequence[str] | None = None,
                 money: Mapping[str, int] | None = None, seed: int | None = None, tax_from: str = "outside",
-                policies: Sequence[tuple[str, Policy]] = ()) -> MonteCarlo:
+                policies: Sequence[tuple[str, Policy]] = (), progress: Progress | None = None) -> MonteCarlo:
     """`paths` paths of the scenario file (path k seeded from `seed`, None: the file's, and k:
     engine/backtest/scenario.py `path`), each simulated with every one of `strategies`, then each
     of `policies`, with the tax paid from `tax_from`, as `backtest` simulates them, on `jobs`
     processes (1: this one); the percentiles of each measure over the paths
     (engine/backtest/monte_carlo.py). The same seed gives the same record whatever `jobs` is.
-    Refused as `backtest` refuses (ValueError: `paths` below 1)."""
+    Refused as `backtest` refuses (ValueError: `paths` below 1). `progress` (engine/progress.py):
+    the paths done of `paths`, told in this process as they come back from the pool."""
     from engine.backtest.monte_carlo import MonteCarlo, gather
     from engine.backtest.paths_pool import PathJob, run_paths
     from engine.backtest.refusal import BacktestRefused
@@ -186,7 +188,7 @@ def monte_carlo(policy: Policy, scenario: str | Path, paths: int, *, jobs: int =
             raise Refused("a backtest needs money each month: each investor's `sip` in the policy, or `money`",
                           code="C115")
         job = PathJob(policy, model, used, securities_of(policy.portfolio), options)
-        (first_day, last_day, days, invested), found = run_paths(job, paths, jobs)
+        (first_day, last_day, days, invested), found = run_paths(job, paths, jobs, progress)
     except BacktestRefused as e:
         code = "C114" if e.code == "C103" else e.code
         raise Refused(e.message, e.diagnostics, code=code) from None

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from engine.book.store import Book, ImportReport
     from engine.diagnostics import Diagnostic
     from engine.policy.model import Policy
+    from engine.progress import Progress
 
 
 @dataclass(frozen=True)
@@ -112,13 +113,15 @@ class _Rejected(Exception):
     """An error found in a streamed file while it was written: roll the transaction back."""
 
 
-def _write_all(book: Book, policy: Policy, reading: _Reading) -> list[ImportReport]:
+def _write_all(book: Book, policy: Policy, reading: _Reading, progress: Progress | None = None) -> list[ImportReport]:
     """Every file written in one transaction, then the ledger replayed and kept; raises
-    _Rejected (a streamed file had an error) or LedgerError (the history does not replay)."""
+    _Rejected (a streamed file had an error) or LedgerError (the history does not replay).
+    `progress` (engine/progress.py) is told each file's rows as they are written, then the replay."""
     from engine.book.importers import Streamed
     from engine.book.kept_ledger import after_import, before_import
     from engine.book.store import ImportReport
     from engine.diagnostics import has_errors
+    from engine.progress import counted
     from engine.tax.intraday import intraday_securities
 
     reports: list[ImportReport] = []
@@ -134,7 +137,7 @@ def _write_all(book: Book, policy: Policy, reading: _Reading) -> list[ImportRepo
                 for _ in result.records():
                     pass
             else:
-                records = result.records() if isinstance(result, Streamed) else result.records
+                records = counted(result.records() if isinstance(result, Streamed) else result.records, progress, name)
                 reports.append(book.add(result.stores, records, sha256=result.sha256, name=name, kind=result.kind))
                 if result.stores == "transactions":
                     added = None if added is None or book.last_added is None else added + book.last_added
@@ -144,16 +147,22 @@ def _write_all(book: Book, policy: Policy, reading: _Reading) -> list[ImportRepo
         if bad:
             raise _Rejected  # rolls back what the streamed files wrote
         if added is None or added:
+            if progress is not None:
+                progress(0, 0, "the ledger replayed")
             after_import(book, check, added)
+    if progress is not None:
+        progress(1, 1, "")
     return reports
 
 
 @with_precision
-def import_files(book: Book, paths: Sequence[str], policy: Policy, *, investor: str | None = None) -> ImportOutcome:
+def import_files(book: Book, paths: Sequence[str], policy: Policy, *, investor: str | None = None,
+                 progress: Progress | None = None) -> ImportOutcome:
     """Import transactions, prices, FMVs or brought-forward losses (docs/file-formats.md), all
     or nothing, never twice. `investor`: the investor of a CAS whose holder the policy cannot
     match. Open the book with Access.OWN: the import makes its own transaction. Refused when
-    the book cannot be written."""
+    the book cannot be written. `progress` (engine/progress.py): each file's rows as they are
+    written (their number not known ahead: a CSV is streamed), then the ledger's replay."""
     from engine.book.importers import Streamed
     from engine.diagnostics import has_errors
 
@@ -165,16 +174,16 @@ def import_files(book: Book, paths: Sequence[str], policy: Policy, *, investor: 
                     pass
                 reading.shown(result)
         return reading.outcome(False)
-    return _written(book, policy, reading)
+    return _written(book, policy, reading, progress)
 
 
-def _written(book: Book, policy: Policy, reading: _Reading) -> ImportOutcome:
-    """The files read, with no error, written (_write_all): the outcome, or Refused."""
+def _written(book: Book, policy: Policy, reading: _Reading, progress: Progress | None = None) -> ImportOutcome:
+    """The files read, with no error, written (_write_all, telling `progress`): the outcome, or Refused."""
     from engine.book.importers import Streamed
     from engine.ledger.fifo import LedgerError
 
     try:
-        reports = _write_all(book, policy, reading)
+        reports = _write_all(book, policy, reading, progress)
     except _Rejected:
         return reading.outcome(False)
     except LedgerError as e:

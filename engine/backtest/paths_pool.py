@@ -20,6 +20,7 @@ from engine.backtest.monte_carlo import PathResult
 from engine.backtest.scenario import Scenario, path
 from engine.backtest.strategies import Options
 from engine.policy.model import Policy
+from engine.progress import Progress
 
 CHUNKS_PER_JOB = 4
 
@@ -70,18 +71,32 @@ def chunks(first: int, end: int, jobs: int) -> list[tuple[int, int]]:
     return [(k, min(k + size, end)) for k in range(first, end, size)]
 
 
-def run_paths(job: PathJob, n: int, jobs: int) -> tuple[Span, list[tuple[PathResult, ...]]]:
-    """Paths 0 to n-1 (module docstring): the run's span and each path's results, in path order."""
+def run_paths(job: PathJob, n: int, jobs: int, progress: Progress | None = None
+              ) -> tuple[Span, list[tuple[PathResult, ...]]]:
+    """Paths 0 to n-1 (module docstring): the run's span and each path's results, in path order.
+    `progress` (engine/progress.py) is told the paths done of n, in this process, as each path (on
+    one process) or each chunk (on a pool, in the order they finish) comes back."""
+    tell = progress if progress is not None else (lambda done, total, what: None)
+    tell(0, n, "path 1")
     days, first = run_path(job, 0)
     found: list[tuple[PathResult, ...]] = [first]
     if jobs <= 1 or n <= 2:
-        found += run_chunk(job, 1, n)
+        for k in range(1, n):
+            tell(k, n, f"path {k + 1}")
+            found += run_chunk(job, k, k + 1)
+        tell(n, n, "")
         return days, found
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
     parts = chunks(1, n, jobs)
     with ProcessPoolExecutor(max_workers=min(jobs, len(parts))) as pool:
-        for done in pool.map(run_chunk, *zip(*[(job, a, b) for a, b in parts])):
-            found += done
+        futures = [pool.submit(run_chunk, job, a, b) for a, b in parts]
+        waiting, done = set(futures), 1
+        while waiting:
+            tell(done, n, f"on {min(jobs, len(parts))} processes")
+            finished, waiting = wait(waiting, return_when=FIRST_COMPLETED)
+            done += sum(len(f.result()) for f in finished)  # a worker's error is raised here, as map raised it
+        found += [result for future in futures for result in future.result()]
+    tell(n, n, "")
     return days, found
 

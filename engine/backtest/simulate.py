@@ -24,7 +24,7 @@ then by selling (paying.py; before that day's plans, the month's money in the ca
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -46,6 +46,7 @@ from engine.plans.sell_choice import SellOrder
 from engine.plans.selling import SellState
 from engine.policy.model import Policy
 from engine.precision import with_precision
+from engine.progress import Progress
 from engine.tax.complete import law_of, portfolio_of
 from engine.tax.realised import paise
 from engine.tax.unrealised import Holding, value_lots
@@ -54,11 +55,13 @@ from engine.vocabulary import RebalanceMethod, Side
 
 
 @with_precision
-def simulate(policy: Policy, prices: Sequence[Price], options: Options = Options()) -> tuple[Run, ...]:
+def simulate(policy: Policy, prices: Sequence[Price], options: Options = Options(),
+             progress: Progress | None = None) -> tuple[Run, ...]:
     """One Run per strategy of `options.strategies`, then per compared policy of `options.policies`
     (compare.py checks each can run), then, with `options.twins`, each harvesting run's twin without
     harvesting not asked for (strategies.twins: Run.twin_of says whose), on the same days, prices
-    and money."""
+    and money. `progress` (engine/progress.py) is told each run's months: (months done over all the
+    runs, the runs times their months, the run's label)."""
     history = PriceHistory.of(prices)
     first, last = span(policy, history, options)
     money = money_of(policy, options)
@@ -78,7 +81,18 @@ def simulate(policy: Policy, prices: Sequence[Price], options: Options = Options
                 comparable(policy, contender, history, days[0])
                 law_covers(contender.policy, days[0])
     runs += twins(runs) if options.twins else ()
-    return tuple(_Simulation(c, history, options, money).run(days, last) for c in runs)
+    done = tuple(_Simulation(c, history, options, money).run(days, last, _told(progress, k, len(days), len(runs)))
+                 for k, c in enumerate(runs))
+    if progress is not None:
+        progress(len(days) * len(runs), len(days) * len(runs), "")
+    return done
+
+
+def _told(progress: Progress | None, k: int, months: int, runs: int) -> Callable[[int, str], None] | None:
+    """Run k's month i told as progress over all the runs' months."""
+    if progress is None:
+        return None
+    return lambda i, label: progress(k * months + i, runs * months, label)
 
 
 def money_of(policy: Policy, options: Options) -> dict[str, int]:
@@ -151,7 +165,7 @@ class _Simulation:
         self.first_fy = 0
         self.fired: list[tuple[date, str]] = []  # each harvest trigger that fired: the day, why
 
-    def run(self, days: Sequence[date], last: date) -> Run:
+    def run(self, days: Sequence[date], last: date, month_done: Callable[[int, str], None] | None = None) -> Run:
         from engine.calendar import trading_day_on_or_before
 
         law = law_of(self.policy)
@@ -168,6 +182,8 @@ class _Simulation:
                 self.harvest_if_due(day)
             if day in days:
                 self.record_month(day)
+                if month_done is not None:
+                    month_done(len(self.months), self.label)
         ledger = self.book.close()
         return Run(self.strategy, days[0], last, tuple(self.paid_in), tuple(self.book.rows), ledger,
                    tuple(self.months), tuple(self.orders), self.taxes(ledger, days[0], last), self.book.stt,

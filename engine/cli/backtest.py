@@ -91,8 +91,11 @@ def _run(args: argparse.Namespace, book: Book | None, loaded: LoadedPolicy | Non
     last = date(args.last[0], args.last[1], calendar.monthrange(*args.last)[1]) if args.last else None
     if args.paths is not None:
         return _paths(args, loaded.policy, first, last)
+    from engine.cli.progress import terminal_progress
+
     found = api.backtest(book, loaded.policy, first=first, last=last, strategies=args.strategies,
-                         money=args.money, scenario=args.scenario, seed=args.seed, **_feat_options(args))
+                         money=args.money, scenario=args.scenario, seed=args.seed, **_feat_options(args),
+                         progress=terminal_progress("backtest", "month"))  # every run's months
     if (failed := write_report(args, found, loaded.policy)) is not None:  # --html, --png: before the table
         return failed
     return _printed(backtest_json(found) if args.json else backtest_text(found), args.json)
@@ -145,11 +148,13 @@ def _paths(args: argparse.Namespace, policy: Policy, first: date | None, last: d
     import os
 
     from engine import api
+    from engine.cli.progress import terminal_progress
     from engine.reports.backtest_paths import paths_json, paths_text
 
     jobs = args.jobs or getattr(os, "process_cpu_count", os.cpu_count)() or 1
     found = api.monte_carlo(policy, args.scenario, args.paths, jobs=jobs, first=first, last=last,
-                            strategies=args.strategies, money=args.money, seed=args.seed, **_feat_options(args))
+                            strategies=args.strategies, money=args.money, seed=args.seed, **_feat_options(args),
+                            progress=terminal_progress("Monte Carlo", "path"))
     if (failed := write_paths_report(args, found)) is not None:  # --html, --png: before the table
         return failed
     return _printed(paths_json(found) if args.json else paths_text(found), args.json)

@@ -37,8 +37,11 @@ def cmd_import(args: argparse.Namespace) -> int:
         from engine.reports.book import imported_json, imported_text, rejected_text
         from engine.reports.json import dumps
 
+        from engine.cli.progress import terminal_progress
+
         assert loaded is not None and loaded.policy is not None
-        outcome = api.import_files(book, args.files, loaded.policy, investor=args.investor)
+        outcome = api.import_files(book, args.files, loaded.policy, investor=args.investor,  # rows, after 0.5 s
+                                   progress=terminal_progress("importing", "row", delay=0.5))
         if outcome.ledger is not None:  # the history would not replay: said, and with --json as JSON too
             print(rejected_text(outcome), end="", file=sys.stderr)
             if args.json:

@@ -46,7 +46,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
             _walk(Path(book))
         except Refused as e:
             return say(e)
-        print("\nNext: your own policy (docs/rules-language.md) and your own statements (docs/file-formats.md).")
+        print("\nNext: your own policy (`lotwise docs rules-language`) and your own statements "
+              "(`lotwise docs file-formats`); `lotwise docs` lists the documentation installed with lotwise.")
     return EXIT_OK
 
 

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
-from engine.cli import backtest, book, demo, harvest, plans, policy, prices, report, status
+from engine.cli import backtest, book, demo, docs, harvest, plans, policy, prices, report, status
 from engine.cli.shell import book_path
 from engine.cli.status import cmd_status  # a name of this module: tests put a bug in it (test_files_and_saves)
 
@@ -75,7 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
         prog="lotwise",
         description="Tax-lot aware harvesting and rebalancing for Indian investors, driven by a policy file.",
-        epilog="Not tax advice; lotwise files no returns. Docs: docs/rules-language.md",
+        epilog="Not tax advice; lotwise files no returns. Docs, installed with lotwise: `lotwise docs` lists them, "
+               "`lotwise docs rules-language` is the policy language's page.",
     )
     parser.add_argument("--version", action="version", version=f"lotwise {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -89,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     backtest.add_command(commands)
     prices.add_command(commands)  # prices fetch
     report.add_command(commands)  # the client's report (docs/report.md)
+    docs.add_command(commands)  # where the installed docs are
     commands.choices["status"].set_defaults(func=cmd_status)  # this module's name, which a test replaces
     return parser
 
@@ -128,14 +130,20 @@ def _main(argv: list[str], as_json: bool) -> int:
     _configure_cache()
     _configure_gc()
     _configure_decimal()
+    from engine.cli.progress import finish
+    from engine.cli.terminal import painted
+
     try:
-        return int(args.func(args))
+        with painted(args.command, as_json):  # colour on a terminal only (docs/terminal.md)
+            return int(args.func(args))
     except Exception as e:  # pages of the book overwritten: said once, for every command
         from engine.book.rows import BookCorrupt, corrupt
 
         if hasattr(args, "book") and corrupt(e):
             raise BookCorrupt(book_path(args), e) from None
         raise
+    finally:
+        finish()  # a progress line left by a command that failed midway: cleared
 
 
 _BOOK_FAULTS = ("SQLITE_FULL", "SQLITE_IOERR", "SQLITE_READONLY", "SQLITE_BUSY", "SQLITE_LOCKED",

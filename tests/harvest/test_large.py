@@ -152,21 +152,24 @@ def test_a_time_limit_that_binds_with_a_plan_reports_its_gap(large_book, monkeyp
     assert "nothing to harvest" not in text
 
 
-def test_progress_is_drawn_only_on_a_terminal(large_book):
+def test_progress_is_drawn_only_on_a_terminal(large_book, monkeypatch):
+    """The plain line (NO_COLOR: no escape code; rich's coloured line: tests/cli/test_terminal.py)."""
     from engine.cli.progress import terminal_progress
 
     class Tty(io.StringIO):
         def isatty(self) -> bool:
             return True
 
-    assert terminal_progress(io.StringIO()) is None
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert terminal_progress(stream=io.StringIO()) is None
     out = Tty()
     ticks = iter([0.0, 3.2, 7.9])
-    show = terminal_progress(out, clock=lambda: next(ticks))
+    show = terminal_progress(stream=out, clock=lambda: next(ticks))
     assert show is not None
     show(0, 2, "asha")
     show(2, 2, "")
-    assert out.getvalue() == "\r\033[Kplanning asha (1 of 2 investors, 3 s)\r\033[K"
+    line = "planning asha (1 of 2 investors, 3 s)"
+    assert out.getvalue() == f"\r{line}\r{' ' * len(line)}\r"
     done = _run("plan", "year-end", "--book", str(large_book), "--as-of", "2026-03-20", "--no-save")
     assert done.returncode == 0 and "planning" not in done.stderr  # not a terminal: nothing new on stderr
 

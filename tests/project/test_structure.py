@@ -17,7 +17,7 @@ from helpers.structure import ROOT, is_private, modules, reaches, targets
 # The pipeline's order (docs/architecture.md): a module imports only modules of its own stage or
 # of the stages before it. The shared modules import no stage.
 SHARED = {"engine", "engine.diagnostics", "engine.literals", "engine.transactions", "engine.calendar", "engine.fmv",
-          "engine.files", "engine.vocabulary", "engine.precision"}
+          "engine.files", "engine.vocabulary", "engine.precision", "engine.progress"}
 API_LAYER = {"engine.api", "engine.inputs", "engine.importing", "engine.new_book", "engine.status", "engine.gains",
              "engine.saved", "engine.opportunity", "engine.backtesting", "engine.fetched_prices",
              "engine.reporting"}
