@@ -62,7 +62,8 @@ __all__ = ["Access", "Refused", "PlanInputs", "LoadedPolicy", "Status", "Investo
            "HarvestDue", "harvest_due", "plan_harvest", "PlanKind", "TURNING_LONG_TERM_DAYS",
            "BookMade", "create_book", "ImportOutcome", "import_files", "Doctored", "doctor",
            "Backtest", "StrategyResult", "backtest",
-           "label_clash", "monte_carlo"]
+           "label_clash", "monte_carlo",
+           "FromStatement", "init_from_cas"]
 
 
 # ------------------------------------------------------------------ the book and the policy
@@ -447,3 +448,7 @@ def plan_harvest(book: Book, policy: Policy, as_of: date, *, given: Mapping[str,
     return plan_year_end(book, policy, as_of, given=given, total=total, save=save, policy_texts=policy_texts,
                          before_save=before_save, solver_log=solver_log, isin_db=isin_db, kind=PlanKind.HARVEST,
                          time_limit=time_limit, progress=progress)
+
+
+# ------------------------------------------------------------------ starting from a statement
+from engine.from_statement import FromStatement, init_from_cas  # noqa: E402  (issue 16: `init --from-cas`)
