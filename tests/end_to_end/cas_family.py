@@ -81,9 +81,10 @@ def scheme(isin, name, kind, base, growth, buys, sold, no_isin=False) -> dict:
     return out
 
 
-def cas(*, pans: bool = True, no_isin: bool = False) -> str:
+def cas(*, pans: bool = True, no_isin: bool = False, ravi_named: bool = True) -> str:
     """The family's CAS as casparser writes it. `pans`: False drops every PAN (the folios then
-    are told apart by their holder's name); `no_isin`: the Corporate Bond Fund without its ISIN."""
+    are told apart by their holder's name); `no_isin`: the Corporate Bond Fund without its ISIN;
+    `ravi_named`: False leaves Ravi's folio without its `name` (its holder is then the statement's)."""
     def folio(number, amc, pan, name, keys):
         found = {"folio": number, "amc": AMC_NAMES[amc], "PAN": pan if pans else None, "KYC": "OK",
                  "PANKYC": "OK", "schemes": [scheme(*s, no_isin=no_isin and s[0] == "INF109K01Z48")
@@ -97,6 +98,6 @@ def cas(*, pans: bool = True, no_isin: bool = False) -> str:
             "investor_info": {"name": "ASHA SHARMA", "email": "asha@example.com", "address": "12 MG Road, Pune",
                               "mobile": "9800000000"},
             "folios": [folio("7654321/01", "UTI", "ABCPS1234K", None, {s[0] for s in SCHEMES["UTI"]}),
-                       folio("9988776/12", "HDFC", "BCDPR5678L", "RAVI SHARMA", {s[0] for s in SCHEMES["HDFC"]}),
+                       folio("9988776/12", "HDFC", "BCDPR5678L", "RAVI SHARMA" if ravi_named else None, {s[0] for s in SCHEMES["HDFC"]}),
                        folio("1122334/55", "ICICI", "ABCPS1234K", None, {s[0] for s in SCHEMES["ICICI"]})]}
     return json.dumps(data, indent=2) + "\n"
