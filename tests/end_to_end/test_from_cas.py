@@ -214,7 +214,7 @@ def test_show_pan_alone_is_a_usage_error(tmp_path):
     ("Aditya Birla Sun Life Banking & PSU Debt Fund - Growth", "DEBT", "specified-fund"),
     ("Parag Parikh Flexi Cap Fund - Direct Growth", None, "equity"),
     ("Some Scheme - Growth", "DEBT", "specified-fund"),  # the name says nothing: casparser's type
-    ("ICICI Prudential Multi-Asset Fund - Growth", "HYBRID", None),  # "multi asset": check the class
+    ("ICICI Prudential Multi-Asset Fund - Growth", "EQUITY", None),  # "multi asset" (hyphen or not): check the class
     ("Some Scheme - Growth", "HYBRID", None),
 ])
 def test_the_class_table(name, kind, expected):
@@ -223,3 +223,26 @@ def test_the_class_table(name, kind, expected):
 
 def test_a_pan_is_masked_to_its_digits_and_last_letter():
     assert masked("ABCPS1234K") == "XXXXX1234X"
+
+
+def test_a_fund_whose_class_is_not_told_leaves_the_import_for_later(tmp_path):
+    """A multi asset fund: no class (V316 until given), so the draft does not resolve; the policy
+    and the book stay, nothing is imported, and the next steps are said; once the class and the
+    targets are given, `lotwise import cas.json` imports it."""
+    text = cas_family.cas().replace("ICICI Prudential NASDAQ 100 Index Fund", "ICICI Prudential Multi-Asset Fund")
+    done = started(tmp_path, text)
+    assert done.returncode == 1
+    assert "error[V316]: INF109K01ND7 has no tax class" in done.stderr
+    assert done.stdout.splitlines()[-1] == ("cas.json was not imported: correct policy.rules as said above "
+                                            "(`lotwise check policy.rules`), then `lotwise import cas.json`")
+    policy = (tmp_path / "policy.rules").read_text()
+    assert '    asset "Unclassified" TODO\n' in policy
+    assert '    # check the class: the name says "multi asset"' in policy
+    assert (tmp_path / "lotwise.db").exists()
+    fill(tmp_path)
+    policy = (tmp_path / "policy.rules").read_text().replace('"Unclassified" TODO', '"Unclassified" 0% class hybrid')
+    (tmp_path / "policy.rules").write_text(policy.replace('asset "Gold and overseas" 10%', "").replace(
+        '"Equity" 70%', '"Equity" 80%'))
+    later = lotwise(tmp_path, "import", "cas.json")
+    assert later.returncode == 0, later.stderr
+    assert later.stdout == "cas.json: casparser-json, 100 added, 0 skipped; 106 prices added from its NAVs\n"

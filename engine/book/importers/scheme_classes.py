@@ -53,13 +53,13 @@ BY_NAME: tuple[tuple[tuple[str, ...], str | None, str], ...] = (
 # casparser's `type` (from its ISIN database) where the name tells nothing.
 BY_TYPE = {"EQUITY": ("equity", "casparser's type EQUITY: equity-oriented"),
            "DEBT": ("specified-fund", "casparser's type DEBT: a specified fund (s.50AA)")}
-_PATTERNS = tuple((re.compile(r"(?<![a-z0-9])(?:" + "|".join(map(re.escape, phrases)) + r")(?![a-z0-9])"), cls, why)
-                  for phrases, cls, why in BY_NAME)
+_PATTERNS = tuple((re.compile(r"(?<![a-z0-9])(?:" + "|".join(re.escape(p.replace("-", " ")) for p in phrases)
+                              + r")(?![a-z0-9])"), cls, why) for phrases, cls, why in BY_NAME)
 
 
 def class_of(name: str, kind: str | None) -> SchemeClass:
     """The class a scheme's name (its SEBI category) and casparser `type` point to."""
-    text = " ".join(name.lower().split())
+    text = " ".join(name.lower().replace("-", " ").split())  # Multi-Asset: "multi asset"
     for pattern, cls, why in _PATTERNS:
         found = pattern.search(text)
         if found:
