@@ -9,6 +9,7 @@ importer says it; a file that is not a CAS, the importer's I150-I152.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -16,6 +17,8 @@ from engine.book.importers.casparser_fields import Constant, JsonObject, Positio
 from engine.book.importers.casparser_investors import name_key
 from engine.book.importers.scheme_classes import SchemeClass, class_of
 from engine.diagnostics import Diagnostic, Span, error
+
+SECID = re.compile(r"[A-Z0-9][A-Z0-9&_.\-]*")  # what the policy language takes as a security id
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,10 @@ def _scheme(r: Reader, sw: Where, value: object, amc: str | None, schemes: dict[
         r.error("I156", sw, f"scheme \"{name or sw}\" has no ISIN, so lotwise cannot tell which security it is",
                 "casparser could not find its ISIN: update casparser, or add \"isin\" to the scheme "
                 "in the JSON by hand")
+        return
+    if not SECID.fullmatch(isin.upper()):
+        r.error("I156", sw + ("isin",), f"scheme \"{name or sw}\" has the ISIN `{isin}`, which is not one",
+                "an ISIN is 12 letters and digits, e.g. INF789F01XA0: correct it in the JSON")
         return
     close, _ = r.decimal(scheme, "close", sw)
     held = close is not None and close != 0

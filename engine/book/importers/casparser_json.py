@@ -13,6 +13,10 @@ book holds (`held`, computed by the book: engine/book/kept_ledger.py `units_held
 opens at the start of its first day (`statement_period.from`, else the scheme's first row),
 before that day's transactions, which is what the book holds at the end of the day before.
 
+The statement's NAVs (each priced row's and each scheme's `valuation`) come with the
+transactions (`read_all`): the import adds them as prices where the book has none for that
+security and day (docs/file-formats.md, "Prices from the statement").
+
 Diagnostic codes I150-I179 (docs/file-formats.md lists them).
 """
 
