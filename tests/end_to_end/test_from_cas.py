@@ -246,3 +246,24 @@ def test_a_fund_whose_class_is_not_told_leaves_the_import_for_later(tmp_path):
     later = lotwise(tmp_path, "import", "cas.json")
     assert later.returncode == 0, later.stderr
     assert later.stdout == "cas.json: casparser-json, 100 added, 0 skipped; 106 prices added from its NAVs\n"
+
+
+def test_the_prices_a_cas_carries():
+    """examples/formats/cas.json: the SIPs of 2024-06-05 and 2024-07-05, the redemption of
+    2025-07-10 and the valuation of 2025-10-31 give prices; the SIP of 2024-08-05, reversed on
+    2024-08-08, gives none (nor does the reversal). A valuation on a transaction's day wins."""
+    from datetime import date
+
+    from engine.book.importers import casparser_json
+    from engine.transactions import Price
+
+    text = (Path(__file__).parents[2] / "examples" / "formats" / "cas.json").read_text()
+    _, prices, problems = casparser_json.read_all(text, "cas.json", None, investor="asha")
+    assert not [d for d in problems if d.is_error]
+    isin = "INF789F01XA0"
+    assert prices == [Price(date(2024, 6, 5), isin, D("150.5270")), Price(date(2024, 7, 5), isin, D("156.2422")),
+                      Price(date(2025, 7, 10), isin, D("170.0000")), Price(date(2025, 10, 31), isin, D("171.2000"))]
+    moved = text.replace('"valuation": {"date": "2025-10-31", "nav": "171.2000"',
+                         '"valuation": {"date": "2025-07-10", "nav": "170.5000"')
+    _, prices, _ = casparser_json.read_all(moved, "cas.json", None, investor="asha")
+    assert prices[-1] == Price(date(2025, 7, 10), isin, D("170.5000")) and len(prices) == 3
