@@ -53,7 +53,9 @@ portfolio "ASHA SHARMA" {
 
     # UTI Mutual Fund; casparser type DEBT; redeemed: none held at the statement's end
     # class specified-fund: the name says "liquid" (a debt fund: a specified fund (s.50AA))
+    # legacy: new money does not buy a scheme you left (remove `legacy` to buy it again)
     fund INF789F01LQ1 "UTI Liquid Fund - Direct Plan - Growth" holds "Debt"
+        legacy
 
     # ICICI Prudential Mutual Fund; casparser type DEBT
     # class specified-fund: the name says "corporate bond" (a debt fund: a specified fund (s.50AA))

@@ -116,13 +116,15 @@ def _fund(scheme: Scheme, asset: str, schemes: tuple[Scheme, ...]) -> list[str]:
            f"    # class {cls.name}: {cls.why}" if cls.name else f"    # check the class: {cls.why}; add "
            "`class equity` (or another class of rules/india.rules) to the fund or hold it in another asset"]
     out.append(f"    fund {scheme.isin} {quoted(scheme.name)} holds {quoted(asset)}")
-    if re.search(r"\bregular\b", scheme.name, re.IGNORECASE):
-        direct = _direct(scheme, schemes)
-        if direct is not None:
-            out.insert(-1, "    # a regular plan: legacy, to be sold for its direct plan (in this statement)")
-            out.append(f"        legacy, replace with {direct.isin}")
-        else:
-            out.insert(-1, "    # a regular plan: a candidate for migration to its direct plan (not in this statement)")
+    direct = _direct(scheme, schemes) if re.search(r"\bregular\b", scheme.name, re.IGNORECASE) else None
+    if direct is not None:
+        out.insert(-1, "    # a regular plan: legacy, to be sold for its direct plan (in this statement)")
+        out.append(f"        legacy, replace with {direct.isin}")
+    elif re.search(r"\bregular\b", scheme.name, re.IGNORECASE):
+        out.insert(-1, "    # a regular plan: a candidate for migration to its direct plan (not in this statement)")
+    if not scheme.held and direct is None:
+        out.insert(-1, "    # legacy: new money does not buy a scheme you left (remove `legacy` to buy it again)")
+        out.append("        legacy")
     return out
 
 
