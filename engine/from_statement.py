@@ -93,7 +93,6 @@ def init_from_cas(cas: str | Path, book: str | Path, policy: str | Path, *, show
         raise Refused(str(e), code="F101", values={"path": str(policy), "reason": e.reason}) from None
     made = create_book(book, policy, draft=True)
     draft = check_file(policy, todo_targets=True)
-    assets = tuple(line.split('"')[1] for line in drawn.text.splitlines() if line.startswith("    asset "))
     imported = None
     if draft.ok:
         assert draft.policy is not None  # ok: resolved
@@ -103,5 +102,5 @@ def init_from_cas(cas: str | Path, book: str | Path, policy: str | Path, *, show
             imported = import_files(opened, [str(cas)], draft.policy, investor=forced)
         finally:
             opened.close()
-    return FromStatement(policy, drawn.investors, assets, made, imported,
+    return FromStatement(policy, drawn.investors, drawn.assets, made, imported,
                          tuple(d for d in draft.diagnostics if d.is_error), draft.sources)

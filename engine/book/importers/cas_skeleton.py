@@ -32,6 +32,7 @@ class Skeleton:
     text: str
     investors: tuple[str, ...]
     matched: bool
+    assets: tuple[str, ...] = ()  # the assets declared, in order (each with target TODO)
 
 
 def quoted(text: str) -> str:
@@ -83,14 +84,14 @@ def skeleton(statement: Statement, show_pan: bool, source: str) -> Skeleton:
     by_asset: dict[str, list[Scheme]] = {}
     for scheme in statement.schemes:
         by_asset.setdefault(ASSETS.get(scheme.tax_class.name or "", UNCLASSIFIED), []).append(scheme)
-    for cls, asset in (*ASSETS.items(), (None, UNCLASSIFIED)):
-        if asset in by_asset:
-            lines.append(f"    asset {quoted(asset)} TODO" + (f" class {cls}" if cls else ""))
+    assets = tuple((cls, asset) for cls, asset in (*ASSETS.items(), (None, UNCLASSIFIED)) if asset in by_asset)
+    for cls, asset in assets:
+        lines.append(f"    asset {quoted(asset)} TODO" + (f" class {cls}" if cls else ""))
     for asset in (*ASSETS.values(), UNCLASSIFIED):
         for scheme in by_asset.get(asset, ()):
             lines += _fund(scheme, asset, statement.schemes)
     lines.append("}")
-    return Skeleton("\n".join(lines) + "\n", ids, matched)
+    return Skeleton("\n".join(lines) + "\n", ids, matched, tuple(asset for _, asset in assets))
 
 
 def _investor(ident: str, holder: Holder, show_pan: bool) -> list[str]:
