@@ -18,11 +18,7 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
-<<<<<<< HEAD
-from engine.cli import backtest, book, demo, harvest, plans, policy, prices, status
-=======
-from engine.cli import backtest, book, demo, harvest, plans, policy, report, status
->>>>>>> issue16-report
+from engine.cli import backtest, book, demo, harvest, plans, policy, prices, report, status
 from engine.cli.shell import book_path
 from engine.cli.status import cmd_status  # a name of this module: tests put a bug in it (test_files_and_saves)
 
@@ -91,11 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
     harvest.add_commands(commands, kinds)  # plan year-end, plans, why
     demo.add_command(commands)
     backtest.add_command(commands)
-<<<<<<< HEAD
     prices.add_command(commands)  # prices fetch
-=======
     report.add_command(commands)  # the client's report (docs/report.md)
->>>>>>> issue16-report
     commands.choices["status"].set_defaults(func=cmd_status)  # this module's name, which a test replaces
     return parser
 
