@@ -19,8 +19,8 @@ from helpers.structure import ROOT, is_private, modules, reaches, targets
 SHARED = {"engine", "engine.diagnostics", "engine.literals", "engine.transactions", "engine.calendar", "engine.fmv",
           "engine.files", "engine.vocabulary", "engine.precision"}
 API_LAYER = {"engine.api", "engine.inputs", "engine.importing", "engine.new_book", "engine.status", "engine.gains",
-             "engine.from_statement",
-             "engine.saved", "engine.opportunity", "engine.backtesting"}
+             "engine.saved", "engine.opportunity", "engine.backtesting", "engine.fetched_prices",
+             "engine.reporting", "engine.from_statement"}
 ORDER = ("policy", "ledger", "book", "tax", "plans", "harvest", "backtest", "reports", "api", "cli")
 FLOATS_ALLOWED = {"engine.harvest.program", "engine.harvest.formulation", "engine.harvest.reach", "engine.harvest.rounding",
                   "engine.harvest.loss_chain", "engine.harvest.migration_room", "engine.backtest.scenario"}
