@@ -63,7 +63,8 @@ __all__ = ["Access", "Refused", "PlanInputs", "LoadedPolicy", "Status", "Investo
            "BookMade", "create_book", "ImportOutcome", "import_files", "Doctored", "doctor",
            "Backtest", "StrategyResult", "backtest",
            "label_clash", "monte_carlo", "FundPrices", "PricesFetched", "import_navs",
-           "saved_document", "report_kind", "pdf_of"]
+           "saved_document", "report_kind", "pdf_of",
+           "FromStatement", "init_from_cas"]
 
 
 # ------------------------------------------------------------------ the book and the policy
@@ -454,3 +455,5 @@ def plan_harvest(book: Book, policy: Policy, as_of: date, *, given: Mapping[str,
 from engine.fetched_prices import FundPrices, PricesFetched, import_navs  # noqa: E402  (added last: issue 16)
 # ------------------------------------------------------------------ the client's report (docs/report.md)
 from engine.reporting import pdf_of, report_kind, saved_document  # noqa: E402  (light: its heavy imports are in its functions)
+# ------------------------------------------------------------------ starting from a statement
+from engine.from_statement import FromStatement, init_from_cas  # noqa: E402  (issue 16: `init --from-cas`)

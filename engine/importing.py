@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -138,7 +138,10 @@ def _write_all(book: Book, policy: Policy, reading: _Reading, progress: Progress
                     pass
             else:
                 records = counted(result.records() if isinstance(result, Streamed) else result.records, progress, name)
-                reports.append(book.add(result.stores, records, sha256=result.sha256, name=name, kind=result.kind))
+                report = book.add(result.stores, records, sha256=result.sha256, name=name, kind=result.kind)
+                if not isinstance(result, Streamed) and result.prices is not None and not report.already_imported:
+                    report = replace(report, prices=book.add_statement_prices(result.prices, sha256=result.sha256))
+                reports.append(report)
                 if result.stores == "transactions":
                     added = None if added is None or book.last_added is None else added + book.last_added
             if isinstance(result, Streamed):

@@ -24,14 +24,15 @@ class BookMade:
 
 
 @with_precision
-def create_book(path: str | Path, policy: str | Path | None = None) -> BookMade:
+def create_book(path: str | Path, policy: str | Path | None = None, *, draft: bool = False) -> BookMade:
     """The book at `path`, made when missing, remembering `policy` (checked first: Refused with
-    its diagnostics when it has errors). A book that cannot be made leaves no file at `path`
-    (Refused); one that exists but cannot be written raises the SQLite error."""
+    its diagnostics when it has errors; not checked when it is a `draft`, a skeleton whose
+    targets are still TODO: `init --from-cas`). A book that cannot be made leaves no file at
+    `path` (Refused); one that exists but cannot be written raises the SQLite error."""
     from engine.book.store import Book
 
     path = Path(path)
-    if policy is not None:
+    if policy is not None and not draft:
         from engine.policy import check_file
 
         result = check_file(Path(policy))

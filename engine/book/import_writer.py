@@ -36,10 +36,15 @@ class ImportReport:
     skipped: int
     updated: int = 0
     already_imported: bool = False
+    prices: int | None = None  # a statement's NAVs added as prices (a CAS); None: a file without them
 
     def to_json(self) -> dict[str, str | int | bool]:
-        return {"file": self.name, "kind": self.kind, "added": self.added, "skipped": self.skipped,
-                "updated": self.updated, "already_imported": self.already_imported}
+        out: dict[str, str | int | bool] = {"file": self.name, "kind": self.kind, "added": self.added,
+                                            "skipped": self.skipped, "updated": self.updated,
+                                            "already_imported": self.already_imported}
+        if self.prices is not None:  # a statement's NAVs added as prices (a CAS)
+            out["prices_added"] = self.prices
+        return out
 
 
 def canonical(value: Decimal) -> str:
@@ -227,3 +232,18 @@ def add_keyed(book: Session, table: str, keys: tuple[str, ...], column: str, row
         db.execute("UPDATE imports SET rows_added = ?, rows_skipped = ? WHERE id = ?",
                    (added + updated, skipped, import_id))
     return ImportReport(name, kind, added, skipped, updated)
+
+
+def add_statement_prices(book: Session, prices: Iterable[tuple[str, str, str]], sha256: str) -> int:
+    """A statement's NAVs ((security, ISO day, price)) as prices of the import of `sha256`
+    (logged by add_transactions in the same transaction), where the book has no price for that
+    security and day: a price from any other file stays (docs/file-formats.md says why). The
+    number added."""
+    db = book.db
+    row = db.execute("SELECT id FROM imports WHERE sha256 = ?", (sha256,)).fetchone()
+    assert row is not None  # add_transactions logged the import just before
+    before: int = db.total_changes
+    db.executemany("INSERT INTO prices (security, date, price, import_id) VALUES (?, ?, ?, ?) "
+                   "ON CONFLICT (security, date) DO NOTHING", ((*p, row[0]) for p in prices))
+    added: int = db.total_changes - before
+    return added

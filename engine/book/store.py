@@ -131,6 +131,12 @@ class Book(Session):
                                [((p.security, p.date.isoformat()), str(p.price)) for p in records],
                                sha256=sha256, name=name, kind=kind)
 
+    def add_statement_prices(self, records: Iterable[Price], *, sha256: str) -> int:
+        """Add a statement's NAVs (a CAS's) to the import of `sha256` just written, where the
+        book has no price for that security and day; the number added."""
+        return import_writer.add_statement_prices(
+            self, ((p.security, p.date.isoformat(), str(p.price)) for p in records), sha256)
+
     def add_fmv(self, records: Iterable[Fmv], *, sha256: str, name: str, kind: str) -> ImportReport:
         """Add fair market values on 31-01-2018; the same value again is skipped, a
         different one for the same security replaces it and is counted as updated."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from engine.cli.arguments import book_options, json_option
@@ -14,12 +15,17 @@ from engine.cli.shell import book_path, failure_json, say, with_book
 if TYPE_CHECKING:
     from engine.book.store import Book
 
-EXIT_OK, EXIT_INPUT = 0, 1
+EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
 
 
 def cmd_init(args: argparse.Namespace) -> int:
     from engine import api
 
+    if args.from_cas is not None:
+        return init_from_cas(args)
+    if args.show_pan:
+        print("lotwise: --show-pan goes with --from-cas", file=sys.stderr)
+        return EXIT_USAGE
     try:
         made = api.create_book(book_path(args), args.policy)
     except api.Refused as refused:
@@ -28,6 +34,29 @@ def cmd_init(args: argparse.Namespace) -> int:
 
     print(made_text(made, args.policy), end="")
     return EXIT_OK
+
+
+def init_from_cas(args: argparse.Namespace) -> int:
+    """`init --from-cas CAS`: the skeleton policy (default policy.rules beside the book), the
+    book, the statement imported (engine/from_statement.py); exit 1 when the statement could
+    not be imported (the policy and the book stay: the next steps are said)."""
+    from engine import api
+    from engine.reports.book import from_cas_text, rejected_text
+
+    book = book_path(args)
+    policy = Path(args.policy) if args.policy else (book.parent / "policy.rules")
+    try:
+        done = api.init_from_cas(args.from_cas, book, policy, show_pan=args.show_pan)
+    except api.Refused as refused:
+        return say(refused)
+    if done.draft:
+        from engine.diagnostics import render_all
+
+        print(render_all(list(done.draft), done.sources), file=sys.stderr)
+    elif done.imported is not None and not done.imported.ok:
+        print(rejected_text(done.imported), end="", file=sys.stderr)
+    print(from_cas_text(done, str(policy), args.from_cas), end="")
+    return EXIT_OK if done.imported is not None and done.imported.ok else EXIT_INPUT
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -82,7 +111,12 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 def add_init_import(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     init = commands.add_parser("init", help="create a book (an SQLite file) and remember its policy")
-    book_options(init, policy_help="the policy the book remembers for later commands")
+    book_options(init, policy_help="the policy the book remembers for later commands (with --from-cas: the "
+                 "skeleton's file, default policy.rules beside the book)")
+    init.add_argument("--from-cas", metavar="CAS.json", help="write a skeleton policy from casparser's JSON of a CAS, "
+                      "make the book and import the statement into it (docs/from-cas.md)")
+    init.add_argument("--show-pan", action="store_true", help="with --from-cas: write the PANs in full (masked "
+                      "in a comment otherwise)")
     init.set_defaults(func=cmd_init)
 
     imp = commands.add_parser("import", help="import transactions, prices, FMVs or brought-forward losses; all or "

@@ -13,6 +13,10 @@ WORDING: Mapping[str, str] = {
     "C103": "--fy {fy}: no such financial year",
     "C104": "--as-of {as_of} is in {in_fy}, not {fy}",
     "C115": "a backtest needs money each month: give --money ID=AMOUNT,... (or a `sip` per investor in the policy)",
+    "C140": "`{path}` already exists and lotwise never writes over a policy: name another file with "
+            "--policy FILE, or move that one away",
+    "C141": "the holders of `{path}` can be told apart only by their PANs: run again with --show-pan "
+            "(the policy then states each investor's PAN in full)",
 }
 
 

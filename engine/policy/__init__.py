@@ -28,13 +28,14 @@ class CheckResult:
         return self.policy is not None and not has_errors(self.diagnostics)
 
 
-def check_file(path: Path) -> CheckResult:
-    """Load `path` with everything it uses, then validate the merged result."""
+def check_file(path: Path, *, todo_targets: bool = False) -> CheckResult:
+    """Load `path` with everything it uses, then validate the merged result. `todo_targets`:
+    read a draft whose asset targets may be TODO (as 0%, for its investors and securities)."""
     from engine.policy import loader, model, validate
 
     loaded = loader.load(path)
     sources = tuple(model.SourceInfo(path=f.display, sha256=f.sha256) for f in loaded.files)
-    policy, problems = validate.resolve(loaded.items, sources, semantic=loaded.syntax_ok)
+    policy, problems = validate.resolve(loaded.items, sources, semantic=loaded.syntax_ok, todo_targets=todo_targets)
     diagnostics = sorted(loaded.diagnostics + problems, key=Diagnostic.sort_key)
     if has_errors(diagnostics):
         policy = None

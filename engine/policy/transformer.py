@@ -208,7 +208,8 @@ class Builder(HarvestStatements, ReportStatements):
         attrs = self._attrs(rest)
         band, cls = attrs.get("band_attr"), attrs.get("class_attr")
         return ast.Asset(
-            name=self.string(name), target=self.percent(target),
+            name=self.string(name), target=self.percent(target) if isinstance(target, Token)  # else TODO: V370
+            else ast.Lit(value=None, text="TODO", span=self.span(target)),
             band=self.percent(band.children[0]) if band else None,
             tax_class=self.read(cls.children[0], str) if cls else None, span=self.span(tree),
             consolidate_into=self.read(attrs["consolidate_cont"].children[0], str) if "consolidate_cont" in attrs else None,

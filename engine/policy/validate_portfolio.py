@@ -25,21 +25,25 @@ class PortfolioChecker(BaseChecker):
         asset_nodes = [n for n in block.items if isinstance(n, ast.Asset)]
         asset_names = {a.name.value for a in asset_nodes}
         total = Decimal(0)
+        todo = [node for node in asset_nodes if node.target.value is None]
+        for node in todo:
+            self.todo_target(node)
         for node in asset_nodes:
-            target = self.percent(node.target, "a target")
+            given = node.target.value is not None  # else TODO: V370 above (a draft's 0%)
+            target = self.percent(node.target, "a target") if given else Decimal(0)
             band = self.percent(node.band, "a band")
             total += target or 0
-            if node.band is not None and band is not None and band > target:
+            if given and node.band is not None and band is not None and band > target:
                 self.err("V303", f"the band {node.band.text} is larger than the target {node.target.text}",
                          node.band.span, f"a band is the most the weight may stray either way; "
                          f"at most {node.target.text} here")
             if node.tax_class is not None and class_names is not None and node.tax_class.value not in class_names:
                 self.unknown_class(node.tax_class, class_names)
-            assets.append(m.Asset(name=node.name.value, target=node.target.value,
+            assets.append(m.Asset(name=node.name.value, target=target,
                                   band=node.band.value if node.band else None,
                                   tax_class=node.tax_class.value if node.tax_class else None,
                                   consolidate_into=node.consolidate_into.value if node.consolidate_into else None))
-        if asset_nodes and total != ONE:
+        if asset_nodes and total != ONE and not todo:
             self.err("V301", f"the targets add up to {format_percent(total)}, not 100%", block.header,
                      "change the targets so that they add up to exactly 100%")
         asset_class = {a.name: a.tax_class for a in assets}
@@ -69,6 +73,14 @@ class PortfolioChecker(BaseChecker):
                       'add one: investor asha "Asha Sharma"')
         return m.Portfolio(name=block.name.value if block.name else None, investors=tuple(investors),
                            assets=tuple(assets), securities=tuple(securities))
+
+    def todo_target(self, node: ast.Asset) -> None:
+        """V370: an asset whose target is `TODO` (as `lotwise init --from-cas` writes it); none
+        in a draft (`todo_targets`: the skeleton read for its investors and securities)."""
+        if not self.todo_targets:
+            self.err("V370", f"asset \"{node.name.value}\" has no target yet: replace TODO with a percentage; "
+                     "the targets must sum to 100%", node.target.span,
+                     f'write the share of the portfolio it should hold, e.g. `asset "{node.name.value}" 25%`')
 
     def investors(self, block: ast.Block) -> list[m.Investor]:
         """Each investor: a PAN of the right shape, slab rates, a SIP of whole rupees, aliases

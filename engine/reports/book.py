@@ -7,13 +7,29 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from engine.api import BookMade, Doctored, ImportOutcome
+    from engine.api import BookMade, Doctored, FromStatement, ImportOutcome
 
 
 def made_text(made: BookMade, policy_as_given: str | None) -> str:
     """`init`: the book made or kept, and the policy as the user named it."""
     return (f"{'using the existing' if made.existed else 'created'} book {made.path}"
             + (f" with policy {policy_as_given}" if policy_as_given else "") + "\n")
+
+
+def from_cas_text(done: FromStatement, policy_as_given: str, cas: str) -> str:
+    """`init --from-cas`: the policy written, the book, the import, and what to do next."""
+    ids = ", ".join(done.investors)
+    lines = [f"wrote {policy_as_given}: {len(done.investors)} investor(s) ({ids}), "
+             f"{len(done.assets)} asset(s) with target TODO ({', '.join(done.assets)})\n",
+             made_text(done.made, policy_as_given)]
+    if done.imported is not None and done.imported.ok:
+        lines.append(imported_text(done.imported))
+        lines.append(f"next: fill the targets marked TODO in {policy_as_given} (they add up to 100%) and check "
+                     f"each fund's class, then `lotwise check {policy_as_given}`\n")
+    else:
+        lines.append(f"{cas} was not imported: correct {policy_as_given} as said above (`lotwise check "
+                     f"{policy_as_given}`), then `lotwise import {cas}`\n")
+    return "".join(lines)
 
 
 def imported_json(outcome: ImportOutcome) -> dict[str, Any]:
@@ -30,6 +46,7 @@ def imported_text(outcome: ImportOutcome) -> str:
     for r in outcome.reports:
         note = " (already imported)" if r.already_imported else ""
         extra = f", {r.updated} updated" if r.updated else ""
+        extra += f"; {r.prices} prices added from its NAVs" if r.prices is not None else ""
         lines.append(f"{r.name}: {r.kind}, {r.added} added, {r.skipped} skipped{extra}{note}\n")
     return "".join(lines)
 

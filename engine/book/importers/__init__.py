@@ -18,7 +18,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, BinaryIO, Iterator
 
 from engine.diagnostics import Diagnostic, Span, error
-from engine.transactions import Record, Transaction
+from engine.transactions import Price, Record, Transaction
 
 if TYPE_CHECKING:
     from engine.book.importers.casparser_json import Held
@@ -46,6 +46,7 @@ class ImportResult:
     sha256: str = ""
     text: str = ""
     stores: str = ""  # the book table its records go to: "transactions", "prices", ...
+    prices: list[Price] | None = None  # a statement's NAVs (a CAS): kept where the book has none
 
     @property
     def ok(self) -> bool:
@@ -162,9 +163,9 @@ def read_bytes(data: bytes, display: str, policy: Policy | None = None, investor
             "(security,fmv) and a brought-forward losses CSV (investor,fy,term,amount); "
             "see docs/file-formats.md")], sha256=sha256, text=text)
     if module.KIND == "casparser-json":
-        records, diagnostics = module.read(text, display, policy, investor=investor, held=held)
-    else:
-        records, diagnostics = module.read(text, display, policy)
+        records, prices, diagnostics = module.read_all(text, display, policy, investor=investor, held=held)
+        return ImportResult(module.KIND, records, diagnostics, sha256, text, module.STORES, prices)
+    records, diagnostics = module.read(text, display, policy)
     return ImportResult(module.KIND, records, diagnostics, sha256, text, module.STORES)
 
 

@@ -13,6 +13,10 @@ book holds (`held`, computed by the book: engine/book/kept_ledger.py `units_held
 opens at the start of its first day (`statement_period.from`, else the scheme's first row),
 before that day's transactions, which is what the book holds at the end of the day before.
 
+The statement's NAVs (each priced row's and each scheme's `valuation`) come with the
+transactions (`read_all`): the import adds them as prices where the book has none for that
+security and day (docs/file-formats.md, "Prices from the statement").
+
 Diagnostic codes I150-I179 (docs/file-formats.md lists them).
 """
 
@@ -28,7 +32,7 @@ from typing import TYPE_CHECKING, Callable, Mapping
 from engine.diagnostics import Diagnostic, Span, error
 from engine.book.importers.casparser_fields import Constant, JsonObject, Positions, Reader, Where, describe, jpath
 from engine.book.importers.casparser_investors import Owners, owners_of
-from engine.transactions import Transaction, TxType
+from engine.transactions import Price, Transaction, TxType
 
 if TYPE_CHECKING:
     from engine.policy.model import Policy
@@ -90,37 +94,56 @@ def read(text: str, path: str, policy: Policy | None = None, investor: str | Non
     `investor`: an investor id (or alias) that holds every folio, instead of matching.
     `held`: what the book holds at the end of a day; a scheme's opening units are then
     compared with it (I169), else any opening units are warned about."""
+    records, _, problems = read_all(text, path, policy, investor, held)
+    return records, problems
+
+
+def read_all(text: str, path: str, policy: Policy | None = None, investor: str | None = None,
+             held: Held | None = None) -> tuple[list[Transaction], list[Price], list[Diagnostic]]:
+    """`read`, with the prices the statement carries (`statement_prices`): one per security
+    and day, nothing returned on error."""
     body = text[1:] if text.startswith("\ufeff") else text
     try:
         data = json.loads(body, parse_float=Decimal, parse_int=Decimal, parse_constant=Constant)
     except json.JSONDecodeError as e:
         line, column = Positions(body, scan=False).place(e.pos)
-        return [], [error("I150", f"`{path}` is not valid JSON: {e.msg}", Span(path, line, column, line, column + 1),
-                          "is this the file casparser wrote (`casparser CAS.pdf -o cas.json`), unedited?")]
+        return [], [], [error("I150", f"`{path}` is not valid JSON: {e.msg}", Span(path, line, column, line, column + 1),
+                              "is this the file casparser wrote (`casparser CAS.pdf -o cas.json`), unedited?")]
     except (ValueError, RecursionError) as e:  # nested too deeply for Python's parser
         what = "it is nested too deeply" if isinstance(e, RecursionError) else str(e)
-        return [], [error("I150", f"`{path}` cannot be read as JSON: {what}", Span(path, 1, 1, 1, 2),
-                          "is this the file casparser wrote (`casparser CAS.pdf -o cas.json`), unedited?")]
+        return [], [], [error("I150", f"`{path}` cannot be read as JSON: {what}", Span(path, 1, 1, 1, 2),
+                              "is this the file casparser wrote (`casparser CAS.pdf -o cas.json`), unedited?")]
     reader = Reader(path, Positions(body))
-    records = _read(data, reader, policy, investor, held)
+    reading = _read(data, reader, policy, investor, held)
     problems = reader.problems
-    if any(d.is_error for d in problems):
-        return [], problems
-    return records, problems
+    if reading is None or any(d.is_error for d in problems):
+        return [], [], problems
+    return reading.records, statement_prices(reading.prices), problems
 
 
 def _read(data: object, r: Reader, policy: Policy | None, explicit: str | None,
-          held: Held | None = None) -> list[Transaction]:
+          held: Held | None = None) -> _Folios | None:
     folios = _folios(r, data)
     if folios is None:
-        return []
+        return None
     top, values = folios
     opening = _Opening(_statement_start(r, top), held)
     reading = _Folios(r, owners_of(r, top, policy, explicit), opening)
     for i, value in enumerate(values):
         reading.folio(i, value)
     reading.report()
-    return reading.records
+    return reading
+
+
+# The rows whose NAV is the scheme's NAV of the day: purchases, redemptions, switches and
+# reinvestments (a merger's rows carry a swap ratio's price, a reversal the reversed row's).
+PRICED = (TxType.BUY, TxType.SWITCH_IN, TxType.DIVIDEND_REINVEST, TxType.SELL, TxType.SWITCH_OUT)
+
+
+def statement_prices(found: Mapping[tuple[str, date], tuple[int, Decimal]]) -> list[Price]:
+    """The prices a statement carries, one per (security, day), in that order: the valuation's
+    NAV where the statement values the scheme on that day, else the first transaction's."""
+    return [Price(day, security, nav) for (security, day), (_, nav) in sorted(found.items())]
 
 
 def _folios(r: Reader, data: object) -> tuple[JsonObject, list[object]] | None:
@@ -188,6 +211,25 @@ class _Folios:
     unmatched: dict[tuple[str, str, str | None, str | None], list[Where]] = field(default_factory=dict)
     unknown: dict[str, list[tuple[Where, str]]] = field(default_factory=dict)  # ISIN -> (scheme, name)s
     rows_seen: int = 0
+    # (security, day) -> (0 for a valuation's NAV, 1 for a transaction's; the NAV): statement_prices
+    prices: dict[tuple[str, date], tuple[int, Decimal]] = field(default_factory=dict)
+
+    def price(self, security: str, day: date, nav: Decimal, rank: int) -> None:
+        """A NAV the statement gives: a valuation's wins over a transaction's, else the first stays."""
+        if nav > 0 and ((security, day) not in self.prices or rank < self.prices[security, day][0]):
+            self.prices[security, day] = (rank, nav)
+
+    def valuation(self, sw: Where, scheme: JsonObject, security: str) -> None:
+        """The scheme's `valuation` {date, nav}, when the statement gives both (a redeemed
+        scheme's may be empty or null: nothing)."""
+        value = scheme.get("valuation")
+        if not isinstance(value, dict) or value.get("date") in (None, "") or value.get("nav") in (None, ""):
+            return
+        vw = sw + ("valuation",)
+        day = self.r.day(value, vw, "date")
+        nav, _ = self.r.decimal(value, "nav", vw)
+        if day is not None and nav is not None:
+            self.price(security, day, nav, 0)
 
     def folio(self, i: int, value: object) -> None:
         r, owners = self.r, self.owners
@@ -238,10 +280,13 @@ class _Folios:
             _scheme(r, sw, name, scheme, rows, None)
             return
         _scheme(r, sw, name, scheme, rows, self.opening.of((owner, account, security), rows))
+        self.valuation(sw, scheme, security)
         for row in rows:
             if row.readable and not row.cancelled and row.tx_type is not None:
                 assert row.date is not None and row.units is not None  # a readable row has both (`_row`)
                 price = row.nav if row.nav is not None else Decimal(0)
+                if row.tx_type in PRICED:
+                    self.price(security, row.date, price, 1)
                 self.records.append(Transaction(row.date, owner, account, security, row.tx_type, abs(row.units),
                                                 price, row.charges, f"{r.text_path}:{row.line}"))
 
