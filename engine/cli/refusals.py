@@ -13,6 +13,7 @@ WORDING: Mapping[str, str] = {
     "C103": "--fy {fy}: no such financial year",
     "C104": "--as-of {as_of} is in {in_fy}, not {fy}",
     "C115": "a backtest needs money each month: give --money ID=AMOUNT,... (or a `sip` per investor in the policy)",
+    "C170": "--investor {investor}: not an investor of the policy ({investors})",
 }
 
 

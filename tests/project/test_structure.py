@@ -20,6 +20,7 @@ SHARED = {"engine", "engine.diagnostics", "engine.literals", "engine.transaction
           "engine.files", "engine.vocabulary", "engine.precision"}
 API_LAYER = {"engine.api", "engine.inputs", "engine.importing", "engine.new_book", "engine.status", "engine.gains",
              "engine.saved", "engine.opportunity", "engine.backtesting"}
+API_LAYER |= {"engine.plan_results", "engine.year_end_checks"}  # issue 16: month plans and rebalances saved
 ORDER = ("policy", "ledger", "book", "tax", "plans", "harvest", "backtest", "reports", "api", "cli")
 FLOATS_ALLOWED = {"engine.harvest.program", "engine.harvest.formulation", "engine.harvest.reach", "engine.harvest.rounding",
                   "engine.harvest.loss_chain", "engine.harvest.migration_room", "engine.backtest.scenario"}
