@@ -217,11 +217,12 @@ def plan_month(book: Book, policy: Policy, as_of: date, *, given: Mapping[str, i
     if not remember:
         return made
 
-    def write() -> None:  # the plan and the selling state: one commit
-        keep(book, policy, PlanKind.MONTH, ident, as_of, hashes, made.body, policy_texts)
-        if policy.sell is not None:
-            book.save_sell_state(month, plan.state.selling, plan.state.started, str(as_decimal(plan.drift_before)),
-                                 as_of)
+    def write() -> None:  # the plan and the selling state: both or neither (a failure undoes the savepoint)
+        with book.transaction():
+            keep(book, policy, PlanKind.MONTH, ident, as_of, hashes, made.body, policy_texts)
+            if policy.sell is not None:
+                book.save_sell_state(month, plan.state.selling, plan.state.started,
+                                     str(as_decimal(plan.drift_before)), as_of)
 
     save_error = _save(book, write)
     return replace(made, save_error=save_error, saved=save_error is None)
@@ -269,11 +270,12 @@ def rebalance(book: Book, policy: Policy, as_of: date, *, method: RebalanceMetho
     if not (save or record):
         return made
 
-    def write() -> None:  # the plan and the day it was done: one commit
-        if save:
-            keep(book, policy, PlanKind.REBALANCE, ident, as_of, hashes, made.body, policy_texts)
-        if record:
-            book.record_rebalance(as_of, method)
+    def write() -> None:  # the plan and the day it was done: both or neither
+        with book.transaction():
+            if save:
+                keep(book, policy, PlanKind.REBALANCE, ident, as_of, hashes, made.body, policy_texts)
+            if record:
+                book.record_rebalance(as_of, method)
 
     save_error = _save(book, write)
     return replace(made, save_error=save_error, saved=save and save_error is None)
