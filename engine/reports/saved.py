@@ -125,10 +125,11 @@ def orders_why_lines(found: Why) -> list[str]:
         lines.append(f"Selling: {body['selling']['reason']}")
     else:
         lines.append(f"Due: {'yes' if body['due']['due'] else 'no'} ({'; '.join(body['due']['reasons'])})")
-    for o in found.chosen:
-        amount = inr(o["amount"])
-        lines.append(f"{o['side']} {amount} of {o['security']} ({o['asset']}) for {o['investor']} in "
-                     f"{o['account']} on {o['date']}: {order_reason(o, body)}.")
+    for o in found.chosen:  # a sale's FIFO lots each on a line of their own
+        lines.append(f"{o['side']} {inr(o['amount'])} of {o['security']} ({o['asset']}) for {o['investor']} in "
+                     f"{o['account']} on {o['date']}: {order_reason(o, body, lots=False)}"
+                     + (": FIFO lots" if o["side"] == "SELL" else "."))
+        lines += [f"  {lot_words(s)}" for s in o.get("lots", ())]
     if not body["orders"]:
         lines.append("no orders")
     if len(found.chosen) == len(body["orders"]):  # the whole plan asked: what it did not do, and its notes
@@ -138,9 +139,15 @@ def orders_why_lines(found: Why) -> list[str]:
     return lines
 
 
-def order_reason(order: Mapping[str, Any], body: Mapping[str, Any]) -> str:
+def lot_words(lot: Mapping[str, Any]) -> str:
+    """A lot a sale sells, in words."""
+    return f"{lot['lot']} (bought {lot['acquired']}, {lot['term']}, gain {inr(lot['gain'])}, tax {inr(lot['tax'])})"
+
+
+def order_reason(order: Mapping[str, Any], body: Mapping[str, Any], lots: bool = True) -> str:
     """Why a month plan or a rebalance placed `order`: where its asset stood against its target
-    before the plan and where the plan leaves it; a sale's FIFO lots with their gains and tax."""
+    before the plan and where the plan leaves it; a sale's tax and charges, and (`lots`) its
+    FIFO lots with their gains and tax."""
     from engine.plans.drift import percent, points
 
     before = {a["asset"]: a for a in body["before"]["assets"]}
@@ -163,7 +170,7 @@ def order_reason(order: Mapping[str, Any], body: Mapping[str, Any]) -> str:
     reason = f"{why}; {stand}"
     if order["side"] == "SELL":
         charges = Decimal(order["stt"]) + Decimal(order["exit_load"])
-        reason += ("; FIFO lots " + ", ".join(f"{s['lot']} (bought {s['acquired']}, {s['term']}, gain {inr(s['gain'])}, "
-                                              f"tax {inr(s['tax'])})" for s in order["lots"])
-                   + f"; tax {inr(order['tax'])}, STT and exit load {inr(str(charges))}")
+        reason += f"; tax {inr(order['tax'])}, STT and exit load {inr(str(charges))}"
+        if lots:
+            reason += "; FIFO lots " + ", ".join(lot_words(s) for s in order["lots"])
     return reason

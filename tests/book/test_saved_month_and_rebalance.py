@@ -193,10 +193,14 @@ def test_why_gives_each_order_of_a_rebalance_its_reason(book):
     sells = [line for line in text if line.startswith("SELL")]
     buys = [line for line in text if line.startswith("BUY")]
     assert len(sells) == 4 and len(buys) == 3
-    assert sells[0].startswith("SELL Rs 1,97,042.54 of INF789F01XA0 (Nifty 50) for asha in 5177894/31 on 2026-11-23: "
-                               "the full rebalance moves Rs 2,94,116 out of Nifty 50; Nifty 50 was 42.87% of the "
-                               "portfolio against its target 40.00% (+2.87 pp), 40.00% after the plan; FIFO lots "
-                               "Ladcb7d64 (bought 2016-12-05, long-term, gain Rs 19,022.93, tax Rs 0)")
+    assert sells[0] == ("SELL Rs 1,97,042.54 of INF789F01XA0 (Nifty 50) for asha in 5177894/31 on 2026-11-23: "
+                        "the full rebalance moves Rs 2,94,116 out of Nifty 50; Nifty 50 was 42.87% of the "
+                        "portfolio against its target 40.00% (+2.87 pp), 40.00% after the plan; tax Rs 0, STT and "
+                        "exit load Rs 1.97: FIFO lots")
+    lots = text[text.index(sells[0]) + 1:text.index(sells[1])]
+    assert len(lots) == 7 and lots[0] == "  Ladcb7d64 (bought 2016-12-05, long-term, gain Rs 19,022.93, tax Rs 0)"
+    # Ravi's Midcap 150 sale: its tax is its lots' (412.14 + 684.91 + 667.81 + 654.43 + 671.44 = 3,090.73).
+    assert "; tax Rs 3,090.73, STT and exit load Rs 1.29: FIFO lots" in sells[3]
     assert buys[0].endswith("Nifty Next 50 was 18.42% of the portfolio against its target 20.00% (-1.58 pp), "
                             "20.00% after the plan.")
     assert text[-1].startswith("note: the buys are Rs 1 less than planned")
