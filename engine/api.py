@@ -326,7 +326,7 @@ def plan_year_end(book: Book, policy: Policy, as_of: date, *, fy: int | None = N
     from engine.harvest.optimizer import SolverStopped
     from engine.harvest.year_end import plan, text_and_body
 
-    check_request(policy, as_of, fy, investor)
+    check_request(policy, as_of, fy, investor, given)
     made: YearEnd | None = None
     refused: Refused | None = None
     try:

@@ -4,6 +4,7 @@ and the warning a plan gets when the optimizer's time limit binds (`gap_warning`
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -44,9 +45,11 @@ def gap_warning(investor: str, gap: Decimal, time_limit: float | None) -> Diagno
                    hint="give it more time with --time-limit SECONDS")
 
 
-def check_request(policy: Policy, as_of: date, fy: int | None, investor: str | None = None) -> None:
+def check_request(policy: Policy, as_of: date, fy: int | None, investor: str | None = None,
+                  given: Mapping[str, int] | None = None) -> None:
     """Refused when `as_of` is outside `fy`, or its orders would fall in the next FY, or
-    `investor` (the one investor a plan is asked for) is not one of the policy's (C170)."""
+    `investor` (the one investor a plan is asked for) is not one of the policy's (C170), or
+    money is `given` to another investor than that one (C171)."""
     from engine.plans.month_plan import orders_day
 
     law = policy.tax
@@ -68,3 +71,7 @@ def check_request(policy: Policy, as_of: date, fy: int | None, investor: str | N
     if investor is not None and investor not in ids:
         raise Refused(f"{investor} is not an investor of the policy ({', '.join(ids)})", code="C170",
                       values={"investor": investor, "investors": ", ".join(ids)})
+    others = sorted(i for i, m in (given or {}).items() if m and investor not in (None, i))
+    if others:
+        raise Refused(f"money is given to {', '.join(others)}, but the plan is for {investor} only", code="C171",
+                      values={"investor": investor, "others": ", ".join(others)})

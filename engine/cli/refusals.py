@@ -14,6 +14,7 @@ WORDING: Mapping[str, str] = {
     "C104": "--as-of {as_of} is in {in_fy}, not {fy}",
     "C115": "a backtest needs money each month: give --money ID=AMOUNT,... (or a `sip` per investor in the policy)",
     "C170": "--investor {investor}: not an investor of the policy ({investors})",
+    "C171": "--from gives money to {others}, but --investor plans for {investor} only",
 }
 
 

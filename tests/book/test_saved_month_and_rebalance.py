@@ -274,3 +274,7 @@ def test_an_investor_not_in_the_policy_is_refused(book):
     said = json.loads(lotwise(book, "plan", "year-end", "--as-of", AS_OF, "--investor", "meera", "--json").stdout)
     assert [d["code"] for d in said["diagnostics"]] == ["C170"]
     assert saved(book) == []
+    other = lotwise(book, "plan", "year-end", "--as-of", AS_OF, "--investor", "ravi", "--from", "asha=1000,ravi=500")
+    assert (other.returncode, other.stdout) == (1, "")
+    assert other.stderr == "lotwise: --from gives money to asha, but --investor plans for ravi only\n"
+    assert saved(book) == []
