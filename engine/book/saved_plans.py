@@ -7,8 +7,8 @@ later import does not change a past plan's id), the prices on or before `as_of`,
 grandfathering FMVs the plan read with their source (the book's, or casparser-isin's for funds
 the book lacks: engine/fmv.py), the brought-forward losses, the exchange holidays around `as_of`
 (`calendar_hash`), `as_of`, the command's options and the engine's version, and for a month plan
-the selling state remembered from the month before, for a rebalance the day of the last one. The same inputs give the same id and the same plan, byte for byte
-(nothing in a plan reads the clock). The command reads all of them from one snapshot of the
+the selling state remembered from the month before, for a rebalance the day of the last one. The
+same inputs give the same id and the same plan, byte for byte (nothing in a plan reads the clock). The command reads all of them from one snapshot of the
 book (`Book.snapshot`), so an import that commits meanwhile is in neither or both.
 
 With the plan the book keeps the policy as applied: the resolved policy and the text of every
