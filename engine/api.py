@@ -59,7 +59,8 @@ __all__ = ["Access", "Refused", "PlanInputs", "LoadedPolicy", "Status", "Investo
            "HarvestDue", "harvest_due", "plan_harvest", "PlanKind", "TURNING_LONG_TERM_DAYS",
            "BookMade", "create_book", "ImportOutcome", "import_files", "Doctored", "doctor",
            "Backtest", "StrategyResult", "backtest",
-           "label_clash", "monte_carlo"]
+           "label_clash", "monte_carlo", "FundPrices", "PricesFetched", "import_navs",
+           "saved_document", "report_kind", "pdf_of"]
 
 
 # ------------------------------------------------------------------ the book and the policy
@@ -397,3 +398,9 @@ def plan_harvest(book: Book, policy: Policy, as_of: date, *, given: Mapping[str,
     return plan_year_end(book, policy, as_of, given=given, total=total, save=save, policy_texts=policy_texts,
                          before_save=before_save, solver_log=solver_log, isin_db=isin_db, kind=PlanKind.HARVEST,
                          time_limit=time_limit, progress=progress, investor=investor)
+
+
+# ------------------------------------------------------------------ prices fetched
+from engine.fetched_prices import FundPrices, PricesFetched, import_navs  # noqa: E402  (added last: issue 16)
+# ------------------------------------------------------------------ the client's report (docs/report.md)
+from engine.reporting import pdf_of, report_kind, saved_document  # noqa: E402  (light: its heavy imports are in its functions)

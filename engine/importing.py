@@ -156,7 +156,6 @@ def import_files(book: Book, paths: Sequence[str], policy: Policy, *, investor: 
     the book cannot be written."""
     from engine.book.importers import Streamed
     from engine.diagnostics import has_errors
-    from engine.ledger.fifo import LedgerError
 
     reading = _read_all(book, paths, policy, investor)
     if has_errors(reading.problems()):  # nothing will be written: the streamed files are only read, for their errors
@@ -166,6 +165,14 @@ def import_files(book: Book, paths: Sequence[str], policy: Policy, *, investor: 
                     pass
                 reading.shown(result)
         return reading.outcome(False)
+    return _written(book, policy, reading)
+
+
+def _written(book: Book, policy: Policy, reading: _Reading) -> ImportOutcome:
+    """The files read, with no error, written (_write_all): the outcome, or Refused."""
+    from engine.book.importers import Streamed
+    from engine.ledger.fifo import LedgerError
+
     try:
         reports = _write_all(book, policy, reading)
     except _Rejected:
@@ -180,3 +187,22 @@ def import_files(book: Book, paths: Sequence[str], policy: Policy, *, investor: 
         raise Refused(f"the book could not be written ({e}); nothing imported", code="B103",
                       values={"error": str(e)}) from e
     return reading.outcome(True, reports)
+
+
+@with_precision
+def import_read(book: Book, result: ImportResult, name: str, policy: Policy) -> ImportOutcome:
+    """Import one file's content already read (engine/book/importers read_bytes: a download,
+    `lotwise prices fetch`) as `import_files` imports a file: never twice (the same bytes,
+    by their sha256, add nothing), all or nothing, recorded under `name`. Open the book with
+    Access.OWN. Refused when the book cannot be written."""
+    from engine.diagnostics import has_errors
+
+    reading = _Reading()
+    report = book.imported(result.sha256, name) if result.ok else None
+    if report is not None:
+        reading.results.append((name, report))
+    else:
+        reading.read(result, name)
+    if not result.ok or has_errors(reading.problems()):
+        return reading.outcome(False)
+    return _written(book, policy, reading)

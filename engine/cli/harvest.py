@@ -32,6 +32,7 @@ def _plan_year_end(book: object, loaded: object, today: date, args: argparse.Nam
     from engine import api
     from engine.cli.progress import terminal_progress
     from engine.files import WriteError, write_atomically
+    from engine.reports.client import names_of
     from engine.reports.year_end import markdown, orders_csv, plan_text
 
     assert isinstance(loaded, api.LoadedPolicy) and loaded.policy is not None
@@ -39,7 +40,8 @@ def _plan_year_end(book: object, loaded: object, today: date, args: argparse.Nam
 
     def reports(made: api.YearEnd) -> None:  # warnings, then the files, before the plan is saved
         warn(made.problems)  # warnings (errors were refused), e.g. T104: a missing FMV
-        for name, render in ((args.csv, orders_csv), (args.markdown, markdown)):
+        named = partial(markdown, names=names_of(loaded.policy))  # investors and funds by the policy's names
+        for name, render in ((args.csv, orders_csv), (args.markdown, named)):
             if name:  # a file that cannot be written changes nothing
                 write_atomically(name, render(made.data))  # all or nothing (engine/files.py)
 

@@ -6,8 +6,8 @@ engine/cli/crash.py). Heavy libraries are imported inside the commands, not at s
 
 The commands live beside what they do: engine/cli/policy.py (check, fmt, show), book.py (init,
 import, doctor), status.py (lots, gains, status), plans.py (plan month, rebalance), harvest.py
-(plan year-end, plans, why), demo.py, backtest.py; engine/cli/arguments.py reads their arguments and
-engine/cli/shell.py finds the book and the policy.
+(plan year-end, plans, why), demo.py, backtest.py, prices.py (prices fetch; the download: fetch.py);
+engine/cli/arguments.py reads their arguments and engine/cli/shell.py finds the book and the policy.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
-from engine.cli import backtest, book, demo, harvest, plans, policy, status
+from engine.cli import backtest, book, demo, harvest, plans, policy, prices, report, status
 from engine.cli.shell import book_path
 from engine.cli.status import cmd_status  # a name of this module: tests put a bug in it (test_files_and_saves)
 
@@ -87,6 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
     harvest.add_commands(commands, kinds)  # plan year-end, plans, why
     demo.add_command(commands)
     backtest.add_command(commands)
+    prices.add_command(commands)  # prices fetch
+    report.add_command(commands)  # the client's report (docs/report.md)
     commands.choices["status"].set_defaults(func=cmd_status)  # this module's name, which a test replaces
     return parser
 

@@ -64,7 +64,7 @@ class FYRange(Node):
 
 @dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # Node's
 class Block(Node):
-    kind: str  # portfolio | buy | sell | rebalance | harvest | tax | class | set-off | charges | index
+    kind: str  # portfolio | buy | sell | rebalance | harvest | tax | class | set-off | charges | index | report
     name: Lit | None
     override: bool
     items: tuple[Node, ...]
@@ -444,6 +444,22 @@ class IndexEntry(Node):
 class File(Node):
     path: str
     items: tuple[Node, ...]
+
+
+# ------------------------------------------------------------------ report
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # Node's
+class Adviser(Node):
+    """`adviser "NAME" registration INA000012345` (the registration may be left out)."""
+
+    name: Lit
+    registration: Lit | None = None
+
+
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)  # Node's
+class Disclaimer(Node):
+    """`disclaimer "TEXT"`."""
+
+    text: Lit
 
 
 Rate = Decimal | str

@@ -82,6 +82,7 @@ def describe_key(node: ast.Node) -> str:
         "FutureTaxValue": "the value of future tax", "ExpectedGrowth": "the expected growth",
         "HarvestWhen": "a harvest trigger of this kind (and window)",
         "ExpenseSavings": "the value of expense savings",
+        "Adviser": "the adviser", "Disclaimer": "the disclaimer",
     }
     return words.get(str(node.key[0]), "this statement")
 

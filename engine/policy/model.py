@@ -28,6 +28,7 @@ __all__ = [  # the resolved policy's every model, from here (its parts live in p
     "ExemptionRule", "CessRule", "DatedRule", "Treatment", "TaxClass", "SetOffRule", "ChargeTarget", "Charge",
     "IndexPoint", "IndexSeries", "TaxLaw", "within",
     "SourceInfo", "default_buy", "default_harvest", "Policy",
+    "Report",
 ]
 
 
@@ -223,6 +224,14 @@ DEFAULT_HORIZON = 10  # years
 DEFAULT_GROWTH = Decimal("0.07")  # a year: what a change of tax status is priced with
 
 
+class Report(Model):
+    """The `report` block: who signs the client's report (`lotwise report`) and what it must say."""
+
+    adviser: str | None = None  # the adviser's name, as the report prints it
+    registration: str | None = None  # the adviser's SEBI registration, e.g. INA000012345
+    disclaimer: str | None = None
+
+
 class SourceInfo(Model):
     path: str
     sha256: str
@@ -259,10 +268,12 @@ class Policy(Model):
     rebalance: RebalanceRule | None = None
     harvest: HarvestRule = field(default_factory=default_harvest)
     stated: frozenset[str] = field(default=frozenset(), metadata=HIDDEN)
+    report: Report | None = None  # the `report` block; None when not stated (and then no `report` key)
 
     def to_json(self, *, exclude: frozenset[str] | set[str] = frozenset()) -> JSON:
-        """The rules not stated dump as null, as they did before defaults were filled in."""
-        data = super().to_json(exclude=exclude)
+        """The rules not stated dump as null, as they did before defaults were filled in; no
+        `report` key without a `report` block (a policy dumps, and hashes, as before it existed)."""
+        data = super().to_json(exclude=exclude if self.report is not None else {*exclude, "report"})
         for name in ("buy", "harvest"):
             if name not in self.stated and name in data:
                 data[name] = None

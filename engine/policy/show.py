@@ -260,4 +260,9 @@ def _rules_text(policy: m.Policy) -> list[str]:
         if h.savings_years is not None:
             parts.append(f"expense savings valued over {h.savings_years} year{'s' if h.savings_years != 1 else ''}")
         out.append("Harvesting: " + "; ".join(parts))
+    if policy.report is not None:
+        signed = policy.report
+        out.append("Report: " + "; ".join(
+            [f"adviser {signed.adviser}" + (f", SEBI registration {signed.registration}" if signed.registration else "")]
+            * (signed.adviser is not None) + [f"disclaimer: {signed.disclaimer}"] * (signed.disclaimer is not None)))
     return out

@@ -64,6 +64,8 @@ CATALOGUE: tuple[MistakeClass, ...] = (
         'portfolio { fund INF789F01XA0 UTI holds "A" }',
         'portfolio { fund INF789F01XA0 "U" holds Nifty }',
         'use india',
+        'report { adviser Priya }',
+        'report { disclaimer Not advice }',
     )),
     MistakeClass("P106", "missing-colon", (
         'tax { class e { sold before 2024-07-23 short 15% } }',
@@ -81,6 +83,7 @@ CATALOGUE: tuple[MistakeClass, ...] = (
     MistakeClass("P109", "lowercase-security", (
         'portfolio { fund inf789f01xa0 "U" holds "A" }',
         'portfolio { stock reliance "R" holds "A" }',
+        'report { adviser "P" registration ina000012345 }',
     )),
     MistakeClass("P120", "investor-id-missing", (
         'portfolio { investor "Asha Sharma" }',
@@ -115,6 +118,12 @@ CATALOGUE: tuple[MistakeClass, ...] = (
         'harvest { value expense savings for 5 years }',
         'harvest { value expense savings of 5 years }',
         'harvest { value expense savings over 5 yrs }',
+    )),
+    MistakeClass("P138", "registration-wording", (
+        'report { adviser "P" INA000012345 }',
+        'report { adviser "P" registration "INA000012345" }',
+        'report { adviser "P" registration: INA000012345 }',
+        'report { adviser "P" sebi registration INA000012345 }',
     )),
 )
 # Words a user may write for reallocating the harvest's money, where a statement starts.
@@ -318,6 +327,11 @@ def _savings_horizon(token: Token, span: Span, got: str, text: str, lark: Lark, 
                  "write value expense savings over 5 years")
 
 
+def _registration_wording(token: Token, span: Span, got: str, text: str, lark: Lark, state: State) -> Diagnostic:
+    return error("P138", f"unexpected {got}: an adviser's SEBI registration is written after the word "
+                 "`registration`, unquoted", span, 'write adviser "Priya Mehta" registration INA000012345')
+
+
 _HANDLERS: dict[str, Callable[..., Diagnostic]] = {
     "missing-percent": _missing_percent,
     "missing-open-brace": _missing_open_brace,
@@ -331,6 +345,7 @@ _HANDLERS: dict[str, Callable[..., Diagnostic]] = {
     "rate-per-year": _rate_per_year,
     "proceeds-wording": _proceeds_wording,
     "savings-horizon": _savings_horizon,
+    "registration-wording": _registration_wording,
 }
 
 

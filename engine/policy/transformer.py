@@ -19,6 +19,7 @@ import engine.policy.ast as ast
 from engine.policy.grammar import lark_parser, terminal_names
 from engine.policy.prune import Child, PTree, branch, branches, leaf, prune
 from engine.policy.transform_harvest import HarvestStatements
+from engine.policy.transform_report import ReportStatements
 
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
            "September", "October", "November", "December")
@@ -29,6 +30,7 @@ _BLOCK_KINDS = {
     "rebalance_block": "rebalance", "harvest_block": "harvest", "tax_block": "tax",
     "class_block": "class", "setoff_block": "set-off", "charges_block": "charges",
     "index_block": "cost-inflation-index",
+    "report_block": "report",
 }
 
 
@@ -36,7 +38,7 @@ class _Drop(Exception):
     """The statement being built is dropped (its problem is already reported)."""
 
 
-class Builder(HarvestStatements):
+class Builder(HarvestStatements, ReportStatements):
     def __init__(self, path: str, error_offsets: list[int]) -> None:
         self.path = path
         self.error_offsets = sorted(error_offsets)

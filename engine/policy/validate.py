@@ -17,6 +17,7 @@ import engine.policy.ast as ast
 from engine.policy.merge import MergeChecker
 import engine.policy.model as m
 from engine.policy.validate_portfolio import PortfolioChecker
+from engine.policy.validate_report import ReportChecker
 from engine.policy.validate_rules import RuleChecker
 from engine.policy.validate_tax import TaxLawChecker
 from engine.vocabulary import RebalanceMethod, SellSourceKind, TriggerKind
@@ -31,7 +32,7 @@ class Rules(TypedDict, total=False):
     harvest: m.HarvestRule
 
 
-class Checker(MergeChecker, TaxLawChecker, PortfolioChecker, RuleChecker):
+class Checker(MergeChecker, TaxLawChecker, PortfolioChecker, RuleChecker, ReportChecker):
     """Every check of a policy's sense, one list of diagnostics."""
 
 
@@ -70,7 +71,8 @@ def resolve(items: list[ast.Node], sources: tuple[m.SourceInfo, ...] = (),
     if portfolio is not None and tax is None:
         checker.warn("V330", "the portfolio has no tax law", blocks["portfolio"].header,
                      'add `use "india"` at the top of the file')
+    report = checker.report(blocks["report"]) if "report" in blocks else None
     if any(d.is_error for d in checker.diagnostics):
         return None, checker.diagnostics
-    policy = m.Policy(sources=sources, tax=tax, portfolio=portfolio, stated=frozenset(rules), **rules)
+    policy = m.Policy(sources=sources, tax=tax, portfolio=portfolio, stated=frozenset(rules), report=report, **rules)
     return policy, checker.diagnostics

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.reports.orders import text
+
+if TYPE_CHECKING:
+    from engine.reports.client import Names
 
 Body = Mapping[str, Any]  # a plan's JSON, parsed
 
@@ -175,11 +178,16 @@ def orders_csv(body: Body) -> str:
     return out.getvalue()
 
 
-def markdown(body: Body) -> str:
+def markdown(body: Body, names: Names | None = None) -> str:
     """A report an adviser can file with the client's records. Text from the user's data (names,
-    accounts, reasons, notes) is escaped for Markdown and HTML (engine/reports/escape.py)."""
+    accounts, reasons, notes) is escaped for Markdown and HTML (engine/reports/escape.py). With
+    `names` (the policy's, engine/reports/client.py names_of) investors and funds are named as the
+    policy names them, in the headings, the orders and the reasons; without, by their ids."""
     from engine.plans.drift import percent, points
+    from engine.reports.client import Names
     from engine.reports.escape import md_text as md
+
+    named = names if names is not None else Names({}, {})
 
     harvest = body["kind"] == "harvest"
     lines = [f"# {'Harvest' if harvest else 'Year-end'} plan {body['plan_id']}", "",
@@ -192,7 +200,7 @@ def markdown(body: Body) -> str:
                   ["No harvest trigger fired on this day: the plan was made as asked."]) + [""]
     for inv in body["investors"]:
         b, a = inv["before"], inv["after"]
-        lines += [f"## {md(inv['investor'])}", "", "| | before the plan | after the plan |", "|---|---:|---:|",
+        lines += [f"## {md(named.investor(inv['investor']))}", "", "| | before the plan | after the plan |", "|---|---:|---:|",
                   f"| net STCG | {inr(b['net_stcg'])} | {inr(a['net_stcg'])} |",
                   f"| net LTCG | {inr(b['net_ltcg'])} | {inr(a['net_ltcg'])} |",
                   f"| exemption used (s.112A) | {inr(b['exemption_used'])} | {inr(a['exemption_used'])} |",
@@ -201,11 +209,12 @@ def markdown(body: Body) -> str:
                   f"avoided {inr(inv['step_up'])}{md(_present(inv))}{md(_status(inv, ', '))}"
                   f"{md(_moving(inv).replace(' + ', ', '))}, exit loads "
                   f"{inr(inv['exit_loads'])}, STT and stamp duty {inr(inv['charges'])}).", ""] + \
-            [f"- {md(line)}" for line in migration_lines(inv)] + ([""] if "migration" in inv else [])
+            [f"- {md(named.in_text(line))}" for line in migration_lines(inv)] + ([""] if "migration" in inv else [])
     lines += ["## Orders", "", "| date | investor | account | security | side | amount | units |",
               "|---|---|---|---|---|---:|---:|"]
     for o in body["orders"]:
-        lines.append(f"| {o['date']} | {md(o['investor'])} | {md(o['account'])} | {md(o['security'])} | {o['side']} | "
+        lines.append(f"| {o['date']} | {md(named.investor(o['investor']))} | {md(o['account'])} | "
+                     f"{md(named.security(o['security']))} | {o['side']} | "
                      f"{inr(o['amount'])} | {o['units'] or ''} |")
     if not body["orders"]:
         lines.append("| | | | | no orders | | |")
@@ -222,9 +231,9 @@ def markdown(body: Body) -> str:
                       f"before, {points(Decimal(d['after']['total_drift']))} after."]
     lines += ["", "## Every lot considered, and why", ""]
     for d in body["decisions"]:
-        lines.append(f"- **{d['code']}**: {md(d['reason'])}.")
+        lines.append(f"- **{d['code']}**: {md(named.in_text(d['reason']))}.")
     if body["notes"]:
-        lines += ["", "## Notes", ""] + [f"- {md(n)}" for n in body["notes"]]
+        lines += ["", "## Notes", ""] + [f"- {md(named.in_text(n))}" for n in body["notes"]]
     lines += ["", "## Inputs", "", "| input | hash or value |", "|---|---|"]
     lines += [f"| {k} | `{v}` |" for k, v in body["inputs"].items()]
     return "\n".join(lines) + "\n"

@@ -135,7 +135,8 @@ def not_in_policy(security: str, origin: str) -> Diagnostic:
 
 def no_price(security: str, as_of: date) -> Diagnostic:
     return error("T120", f"no price for {security} on or before {as_of}", None,
-                 "import a prices CSV or AMFI's NAVAll.txt covering that date")
+                 "import a prices CSV or AMFI's NAVAll.txt covering that date (`lotwise prices fetch` "
+                 "downloads the latest)")
 
 
 def _security_facts(lot: Lot, policy: Policy, price_of: Callable[[str, date], Price | None], fy: int,

@@ -76,7 +76,8 @@ def test_the_plan_moves_the_legacy_fund_and_says_its_break_even(book):
                    "r.md").returncode == 0
     report = (book / "r.md").read_text(encoding="utf-8")
     assert "future tax avoided Rs 19,500, expense saved by moving, net Rs 17,750, exit loads Rs 0" in report
-    assert "\n- moving Rs 3,00,000 from OLD into IDX saves Rs 4,200 a year: the tax of Rs 3,250 is recovered" in report
+    assert ("\n- moving Rs 3,00,000 from Old Bluechip Regular into Nifty 50 Index Direct saves Rs 4,200 a year: the "
+            "tax of Rs 3,250 is recovered") in report  # the funds by the policy's names
 
     body = json.loads(lotwise(book, "plan", "year-end", "--as-of", "2026-03-20", "--book", "b.db", "--no-save",
                               "--json").stdout)

@@ -590,7 +590,9 @@ def test_the_orders_csv_and_the_markdown_report_carry_the_same_plan(tmp_path, mo
     report = (tmp_path / "report.md").read_text(encoding="utf-8")
     assert report.startswith(f"# Year-end plan {plan['plan_id']}\n")
     assert "| net LTCG | Rs 0 | Rs 1,24,000 |" in report  # before and after, as in the JSON
-    assert f"| {AS_OF} | asha | F1 | EQFUND | SELL | Rs 3,72,000 | 2480.000 |" in report
+    # investors and funds by the policy's names (investor asha "Asha", fund EQFUND "Equity index fund")
+    assert f"| {AS_OF} | Asha | F1 | Equity index fund | SELL | Rs 3,72,000 | 2480.000 |" in report
+    assert "## Asha\n" in report and "EQFUND" not in report.split("## Inputs")[0]
     assert report.count("- **SOLD-GAIN**") == 3 and report.count("- **KEPT-BEHIND**") == 1
     assert f"| transactions | `{plan['inputs']['transactions']}` |" in report
 

@@ -19,7 +19,8 @@ from helpers.structure import ROOT, is_private, modules, reaches, targets
 SHARED = {"engine", "engine.diagnostics", "engine.literals", "engine.transactions", "engine.calendar", "engine.fmv",
           "engine.files", "engine.vocabulary", "engine.precision"}
 API_LAYER = {"engine.api", "engine.inputs", "engine.importing", "engine.new_book", "engine.status", "engine.gains",
-             "engine.saved", "engine.opportunity", "engine.backtesting"}
+             "engine.saved", "engine.opportunity", "engine.backtesting", "engine.fetched_prices",
+             "engine.reporting"}
 API_LAYER |= {"engine.plan_results", "engine.year_end_checks"}  # issue 16: month plans and rebalances saved
 ORDER = ("policy", "ledger", "book", "tax", "plans", "harvest", "backtest", "reports", "api", "cli")
 FLOATS_ALLOWED = {"engine.harvest.program", "engine.harvest.formulation", "engine.harvest.reach", "engine.harvest.rounding",

@@ -122,6 +122,13 @@ def read_file(path: Path, display: str, policy: Policy | None = None, investor: 
     except OSError as e:
         return ImportResult(None, diagnostics=[error("I001", f"cannot read `{display}`: {e.strerror or e}", None,
                                                      "check the path")])
+    return read_bytes(data, display, policy, investor, held)
+
+
+def read_bytes(data: bytes, display: str, policy: Policy | None = None, investor: str | None = None,
+               held: Held | None = None) -> ImportResult:
+    """Read the bytes of one file of any supported kind, as `read_file` reads a file's (what
+    `lotwise prices fetch` imports from a download: engine/fetched_prices.py)."""
     sha256 = hashlib.sha256(data).hexdigest()
     utf16 = _utf16(data)
     if utf16 is not None:  # Excel's "Unicode Text": read it as the same text in UTF-8 would be
