@@ -24,7 +24,6 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
-from decimal import Decimal
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -37,10 +36,12 @@ from engine.importing import ImportOutcome, import_files
 from engine.inputs import MoneyAsked, PlanInputs, Refused, load_plan_inputs, money_of
 from engine.new_book import BookMade, create_book
 from engine.opportunity import HarvestDue, due_among, harvest_due
+from engine.plan_results import MonthResult, RebalanceResult
 from engine.precision import with_precision
 from engine.saved import SavedPlan, Why, plans, saved_policy, why
 from engine.status import TURNING_LONG_TERM_DAYS, InvestorStatus, Status, TurningLongTerm, status
-from engine.vocabulary import DriftMeasure, PlanKind, RebalanceMethod
+from engine.vocabulary import PlanKind, RebalanceMethod
+from engine.year_end_checks import check_request, gap_warning, year_end_day
 
 if TYPE_CHECKING:
     from engine.book.doctor import Report
@@ -48,10 +49,6 @@ if TYPE_CHECKING:
     from engine.fmv import FmvTable
     from engine.harvest.year_end import YearEndPlan
     from engine.ledger.fifo import Lot
-    from engine.plans.contributions import Contributions
-    from engine.plans.drift import AssetDrift
-    from engine.plans.month_plan import MonthPlan
-    from engine.plans.rebalance import Due, RebalancePlan
     from engine.policy.model import Policy
     from engine.tax.unrealised import Holding
 
@@ -190,31 +187,21 @@ def fy_of(policy: Policy, day: date) -> int | None:
 
 
 # ------------------------------------------------------------------ the month plan
-@dataclass(frozen=True)
-class MonthResult:
-    """`lotwise plan month`: the plan (engine/plans/month_plan.py), the money it placed and
-    where that came from, the selling state remembered from an earlier month (selling, started,
-    drift) if any, the warnings, and why remembering this month's state failed, if it did."""
-
-    as_of: date
-    month: str  # YYYY-MM
-    money: Contributions
-    remembered: tuple[bool, str | None, str] | None
-    plan: MonthPlan
-    problems: tuple[Diagnostic, ...]
-    save_error: sqlite3.Error | None = None
-    due: HarvestDue | None = None  # the policy's harvest triggers checked on as_of (None: it states none)
-
-
 @with_precision
 def plan_month(book: Book, policy: Policy, as_of: date, *, given: Mapping[str, int] | None = None,
-               total: int | None = None, remember: bool = True, isin_db: Path | None = None) -> MonthResult:
+               total: int | None = None, remember: bool = True, isin_db: Path | None = None,
+               policy_texts: Mapping[str, str] | None = None) -> MonthResult:
     """This month's SIP and controlled selling. `given`: each investor's money; `total`: the
     month's money split by the policy's SIP amounts; neither: the SIP amounts. `remember`
-    saves the month's selling state (in the block's snapshot: open the book with Access.WRITES)."""
+    saves the plan (an MP- id) with the policy's files (`policy_texts`: LoadedPolicy.sources)
+    and the month's selling state, in one commit of the block's snapshot (open the book with
+    Access.WRITES); the same plan saved again changes nothing."""
+    from engine.plan_results import keep, money_options, month_id
     from engine.plans.drift import as_decimal
     from engine.plans.month_plan import plan_month as make_plan
     from engine.plans.selling import SellState
+    from engine.reports.json import dumps
+    from engine.reports.month import month_json
 
     inputs = load_plan_inputs(book, policy, as_of, positions=True, money=MoneyAsked(given, total, monthly=True),
                               isin_db=isin_db)
@@ -225,46 +212,45 @@ def plan_month(book: Book, policy: Policy, as_of: date, *, given: Mapping[str, i
     previous = SellState(remembered[0], remembered[1]) if remembered else None
     plan, more = make_plan(policy, inputs.holdings, money, as_of, previous, inputs.position, book.latest_price)
     due = harvest_due(book, policy, as_of, isin_db=isin_db) if policy.harvest.triggers else None
-    save_error = None
-    if policy.sell is not None and remember:
-        save_error = _save(book, lambda: book.save_sell_state(month, plan.state.selling, plan.state.started,
-                                                              str(as_decimal(plan.drift_before)), as_of))
-    return MonthResult(as_of, month, inputs.money, remembered, plan, inputs.problems + tuple(more), save_error, due)
+    ident, hashes = month_id(book, policy, as_of, money_options(inputs.money), inputs.fmv, remembered)
+    made = MonthResult(as_of, month, inputs.money, remembered, plan, inputs.problems + tuple(more), None, due,
+                       ident, hashes)
+    made = replace(made, body=dumps(month_json(made)))
+    if not remember:
+        return made
+
+    def write() -> None:  # the plan and the selling state: both or neither (a failure undoes the savepoint)
+        with book.transaction():
+            keep(book, policy, PlanKind.MONTH, ident, as_of, hashes, made.body, policy_texts)
+            if policy.sell is not None:
+                book.save_sell_state(month, plan.state.selling, plan.state.started,
+                                     str(as_decimal(plan.drift_before)), as_of)
+
+    save_error = _save(book, write)
+    return replace(made, save_error=save_error, saved=save_error is None)
 
 
 # ------------------------------------------------------------------ rebalance
-@dataclass(frozen=True)
-class RebalanceResult:
-    """`lotwise rebalance`: whether one is due, and (unless only that was asked) the plan by
-    `method`, dated `day` (the trading day of the orders, with `day_notes`)."""
-
-    as_of: date
-    measure: DriftMeasure
-    drifts: tuple[AssetDrift, ...]
-    due: Due
-    method: RebalanceMethod | None = None
-    money: Contributions | None = None
-    plan: RebalancePlan | None = None
-    day: date | None = None
-    day_notes: tuple[str, ...] = ()
-    problems: tuple[Diagnostic, ...] = ()
-    save_error: sqlite3.Error | None = None
-
-
 @with_precision
 def rebalance(book: Book, policy: Policy, as_of: date, *, method: RebalanceMethod | str | None = None,
               given: Mapping[str, int] | None = None, total: int | None = None, due_only: bool = False,
-              record: bool = False, isin_db: Path | None = None) -> RebalanceResult:
+              record: bool = False, isin_db: Path | None = None, save: bool = False,
+              policy_texts: Mapping[str, str] | None = None) -> RebalanceResult:
     """A textbook rebalance: `method` full, partial or cash (default: the policy's), with new
     money (`given` per investor or a `total`); `due_only` stops after the verdict; `record`
-    remembers it was done on `as_of` (open the book with Access.WRITES)."""
+    remembers it was done on `as_of`; `save` keeps the plan (an RB- id) with the policy's files
+    (`policy_texts`), one commit with `record` (either: open the book with Access.WRITES)."""
+    from engine.plan_results import keep, money_options, rebalance_id
     from engine.plans.month_plan import drifts_of, orders_day, values_by_asset
     from engine.plans.rebalance import due, plan_rebalance
+    from engine.reports.json import dumps
+    from engine.reports.month import rebalance_json
 
     inputs = load_plan_inputs(book, policy, as_of, isin_db=isin_db)
     measure = policy.drift_measure
     drifts = drifts_of(policy, values_by_asset(inputs.holdings))  # type: ignore[arg-type]
-    verdict = due(policy, drifts, measure, as_of, book.last_rebalance(as_of))
+    last = book.last_rebalance(as_of)
+    verdict = due(policy, drifts, measure, as_of, last)
     base = RebalanceResult(as_of, measure, tuple(drifts), verdict, problems=inputs.problems)
     if due_only:
         return base
@@ -279,35 +265,25 @@ def rebalance(book: Book, policy: Policy, as_of: date, *, method: RebalanceMetho
     holdings = cast("Sequence[Holding]", inputs.holdings)  # loaded without `positions`: each lot valued
     plan = plan_rebalance(policy, holdings, drifts, method, cash, inputs.position, book.latest_price, as_of)
     day, day_notes = orders_day(policy, as_of)  # the trading day the orders are for (engine/calendar.py)
-    save_error = _save(book, lambda: book.record_rebalance(as_of, method)) if record else None
-    return RebalanceResult(as_of, measure, tuple(drifts), verdict, method, money, plan, day, tuple(day_notes),
-                           inputs.problems, save_error)
+    ident, hashes = rebalance_id(book, policy, as_of, {"method": method, **money_options(money)}, inputs.fmv, last)
+    made = replace(base, method=method, money=money, plan=plan, day=day, day_notes=tuple(day_notes), plan_id=ident,
+                   hashes=hashes)
+    made = replace(made, body=dumps(rebalance_json(made)))
+    if not (save or record):
+        return made
+
+    def write() -> None:  # the plan and the day it was done: both or neither
+        with book.transaction():
+            if save:
+                keep(book, policy, PlanKind.REBALANCE, ident, as_of, hashes, made.body, policy_texts)
+            if record:
+                book.record_rebalance(as_of, method)
+
+    save_error = _save(book, write)
+    return replace(made, save_error=save_error, saved=save and save_error is None)
 
 
 # ------------------------------------------------------------------ the year-end plan
-def _fy_label(fy: int) -> str:
-    from engine.literals import fy_label
-
-    return fy_label(fy)
-
-
-@with_precision
-def year_end_day(policy: Policy, *, fy: int | None, today: date) -> date:
-    """The day a year-end plan is made on when no `as_of` is given: `today`, or with `fy`,
-    today clamped into that FY (its first day before it, its last after it)."""
-    law = policy.tax
-    if law is None:
-        raise Refused("a year-end plan needs a tax law in the policy (use \"india\")", code="C105")
-    if fy is None:
-        return today
-    try:
-        first, last = law.fy_bounds(fy)
-    except ValueError:  # a year past 9999
-        label = f"{fy}-{(fy + 1) % 100:02d}"
-        raise Refused(f"{label}: no such financial year", code="C103", values={"fy": label}) from None
-    return min(max(today, first), last)
-
-
 @dataclass(frozen=True)
 class YearEnd:
     """`lotwise plan year-end`: the plan (engine/harvest/year_end.py), its id and input hashes
@@ -328,44 +304,14 @@ class YearEnd:
     due: HarvestDue | None = None  # `plan harvest`: the triggers checked on as_of
 
 
-def gap_warning(investor: str, gap: Decimal, time_limit: float | None) -> Diagnostic:
-    """H101: the time limit bound before the solver proved an investor's plan the best."""
-    from engine.diagnostics import warning
-    from engine.literals import format_inr
-
-    return warning("H101", f"{investor}: the optimizer's time limit of {time_limit or 0:g} s bound: the plan is proven "
-                   f"within {format_inr(gap)} of the best, not within Re 1",
-                   hint="give it more time with --time-limit SECONDS")
-
-
-def _check_year_end_day(policy: Policy, as_of: date, fy: int | None) -> None:
-    """Refused when `as_of` is outside `fy`, or its orders would fall in the next FY."""
-    from engine.plans.month_plan import orders_day
-
-    law = policy.tax
-    if law is None:
-        raise Refused("a year-end plan needs a tax law in the policy (use \"india\")", code="C105")
-    if fy is not None and law.fy_of(as_of) != fy:
-        said = {"as_of": as_of.isoformat(), "in_fy": _fy_label(law.fy_of(as_of)), "fy": _fy_label(fy)}
-        raise Refused("{as_of} is in {in_fy}, not {fy}".format(**said), code="C104", values=said)
-    sells_on, _ = orders_day(policy, as_of)
-    if law.fy_of(sells_on) != law.fy_of(as_of):  # a harvest is for its FY: its sales must be too
-        from engine.calendar import trading_day_on_or_before
-
-        this = law.fy_of(as_of)
-        raise Refused(f"{as_of} is not a trading day and the next one, {sells_on}, is in "
-                      f"{_fy_label(law.fy_of(sells_on))}: a year-end plan for {_fy_label(this)} must sell within "
-                      f"it; plan as of {trading_day_on_or_before(law.fy_bounds(this)[1])}, its last trading day",
-                      code="C106")
-
-
 @with_precision
 def plan_year_end(book: Book, policy: Policy, as_of: date, *, fy: int | None = None,
                   given: Mapping[str, int] | None = None, total: int | None = None, save: bool = True,
                   policy_texts: Mapping[str, str] | None = None,
                   before_save: Callable[[YearEnd], None] | None = None, solver_log: bool = False,
                   isin_db: Path | None = None, kind: PlanKind = PlanKind.YEAR_END,
-                  time_limit: float | None = 60.0, progress: Callable[[int, int, str], None] | None = None) -> YearEnd:
+                  time_limit: float | None = 60.0, progress: Callable[[int, int, str], None] | None = None,
+                  investor: str | None = None) -> YearEnd:
     """Harvest each investor's losses and gains within the exemption, with a reason for every
     lot, and (with `save`) keep the plan in the book with the policy's files (`policy_texts`:
     LoadedPolicy.sources); `solver_log`: HiGHS's log on stderr. Its inputs, hashes and save are one snapshot: open the book with
@@ -374,14 +320,15 @@ def plan_year_end(book: Book, policy: Policy, as_of: date, *, fy: int | None = N
     solve (None: none); when it binds the plan says its proven gap (warning H101), or, with no plan
     found, the call is refused (H102). `progress(done, investors, investor)` is called before each
     investor's solve and at the end (the CLI draws it on a terminal). `kind` HARVEST: `plan harvest`
-    (plan_harvest)."""
+    (plan_harvest). `investor`: the plan of that one investor (the others' lots untouched, their money
+    not placed; an option of the plan's id, which without it is the whole family's)."""
     from engine.book.rows import corrupt
     from engine.book.saved_plans import input_hashes, plan_id, policy_record
     from engine.book.saved_plans import save as save_plan
     from engine.harvest.optimizer import SolverStopped
     from engine.harvest.year_end import plan, text_and_body
 
-    _check_year_end_day(policy, as_of, fy)
+    check_request(policy, as_of, fy, investor, given)
     made: YearEnd | None = None
     refused: Refused | None = None
     try:
@@ -392,13 +339,16 @@ def plan_year_end(book: Book, policy: Policy, as_of: date, *, fy: int | None = N
                 refused = e
             else:
                 assert inputs.money is not None
-                money = dict(inputs.money.by_investor)
+                money = {i: m for i, m in inputs.money.by_investor.items() if investor in (None, i)}
                 options: dict[str, object] = {"invest": {i: m for i, m in money.items() if m}}
+                if investor is not None:  # only then: the whole family's plan keeps its id
+                    options["investor"] = investor
                 hashes = input_hashes(book, policy, as_of, options, inputs.fmv)
                 ident = plan_id(kind, hashes)
                 try:
                     result = plan(policy, inputs.holdings, inputs.position, as_of, money,  # type: ignore[arg-type]
-                                  book.latest_price, solver_log=solver_log, time_limit=time_limit, progress=progress)
+                                  book.latest_price, solver_log=solver_log, time_limit=time_limit, progress=progress,
+                                  investor=investor)
                 except SolverStopped as e:
                     raise Refused(str(e), code="H102", values={"investor": e.investor, "time_limit": time_limit}) \
                         from None
@@ -441,14 +391,14 @@ def plan_harvest(book: Book, policy: Policy, as_of: date, *, given: Mapping[str,
                  total: int | None = None, save: bool = True, policy_texts: Mapping[str, str] | None = None,
                  before_save: Callable[[YearEnd], None] | None = None, solver_log: bool = False,
                  isin_db: Path | None = None, time_limit: float | None = 60.0,
-                 progress: Callable[[int, int, str], None] | None = None) -> YearEnd:
+                 progress: Callable[[int, int, str], None] | None = None, investor: str | None = None) -> YearEnd:
     """`lotwise plan harvest`: the year-end optimizer on any day of its FY, with the FY's gains
     realised up to `as_of` (as plan_year_end reads them), saved as an HV- plan whose JSON says
     which harvest triggers fired on `as_of` (`due`; the plan is made when none did). Open the
-    book with Access.OWN. `time_limit` and `progress` as for plan_year_end."""
+    book with Access.OWN. `time_limit`, `progress` and `investor` as for plan_year_end."""
     return plan_year_end(book, policy, as_of, given=given, total=total, save=save, policy_texts=policy_texts,
                          before_save=before_save, solver_log=solver_log, isin_db=isin_db, kind=PlanKind.HARVEST,
-                         time_limit=time_limit, progress=progress)
+                         time_limit=time_limit, progress=progress, investor=investor)
 
 
 # ------------------------------------------------------------------ prices fetched

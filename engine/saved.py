@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.inputs import Refused
 from engine.precision import with_precision
+from engine.vocabulary import PLANS_OF_ORDERS
 
 if TYPE_CHECKING:
     from engine.book.store import Book
@@ -27,18 +28,25 @@ class SavedPlan:
     fy: str  # its label, e.g. FY 2025-26
     sells: int
     investors: tuple[str, ...]
-    value: Decimal  # the plan's value, summed over its investors
+    value: Decimal | None  # a harvest's value, summed over its investors; None: a month plan or a rebalance
+
 
 
 @with_precision
 def plans(book: Book) -> tuple[SavedPlan, ...]:
-    """The plans saved in the book, in the order they were saved."""
+    """The plans saved in the book, by as_of then id (engine/book/saved_plans.py, `saved`)."""
     from engine.book.saved_plans import saved
+    from engine.literals import fy_label
 
     found = []
-    for ident, kind, as_of, _, body in saved(book):
+    for ident, kind, as_of, fy, body in saved(book):
         data = json.loads(body)
-        found.append(SavedPlan(ident, kind, as_of, data["fy"], sum(1 for o in data["orders"] if o["side"] == "SELL"),
+        sells = sum(1 for o in data["orders"] if o["side"] == "SELL")
+        if kind in PLANS_OF_ORDERS:  # its investors: those with an order
+            investors = tuple(dict.fromkeys(o["investor"] for o in data["orders"]))
+            found.append(SavedPlan(ident, kind, as_of, fy_label(fy), sells, investors, None))
+            continue
+        found.append(SavedPlan(ident, kind, as_of, data["fy"], sells,
                                tuple(i["investor"] for i in data["investors"]),
                                sum((Decimal(i["value"]) for i in data["investors"]), Decimal(0))))
     return tuple(found)
@@ -66,8 +74,9 @@ def saved_policy(book: Book, plan: str) -> tuple[str, Mapping[str, Any]]:
 # ------------------------------------------------------------------ why
 @dataclass(frozen=True)
 class Why:
-    """`lotwise why`: a saved plan's id, its JSON (`body`, docs/json.md), the decisions chosen,
-    and whether the plan is the one saved last because none was named."""
+    """`lotwise why`: a saved plan's id, its JSON (`body`, docs/json.md), the decisions chosen
+    (of a month plan or a rebalance: the orders chosen), and whether the plan is the one saved
+    last because none was named."""
 
     plan_id: str
     body: Mapping[str, Any]
@@ -85,13 +94,16 @@ def why(book: Book, plan: str | None = None, *, lot: str | None = None, security
     if plan is None:
         found = latest(book)
         if found is None:
-            raise Refused("no saved plans in this book: `lotwise plan year-end` saves one", code="C122")
+            raise Refused("no saved plans in this book: `lotwise plan year-end`, `plan month` or `rebalance` "
+                          "saves one", code="C122")
     else:
         found = load(book, plan)
     if found is None:
         raise Refused(f"no saved plan {plan!r} in this book (or more than one starts so); "
                       "`lotwise plans` lists them", code="C120", values={"plan": plan})
     body = json.loads(found[1])
+    if body.get("kind") in PLANS_OF_ORDERS:  # a month plan, a rebalance: its orders (docs/json.md)
+        return Why(found[0], body, orders_chosen(found[0], body["orders"], lot, security, investor), plan is None)
     chosen = tuple(d for d in body["decisions"]
                    if (lot is None or d["lot"] == lot) and (security is None or d["security"] == security)
                    and (investor is None or d["investor"] == investor))
@@ -102,3 +114,17 @@ def why(book: Book, plan: str | None = None, *, lot: str | None = None, security
                       code="C123", values={"plan": found[0]})
     return Why(found[0], body, chosen, plan is None)
 
+
+def orders_chosen(plan_id: str, orders: list[Mapping[str, Any]], lot: str | None, security: str | None,
+                  investor: str | None) -> tuple[Mapping[str, Any], ...]:
+    """The orders of a month plan or a rebalance for a lot (the sales that sell it), a security
+    or an investor (each None: all, maybe none); Refused (C123) when none is for those asked."""
+    chosen = tuple(o for o in orders
+                   if (lot is None or any(s["lot"] == lot for s in o.get("lots", ())))
+                   and (security is None or o["security"] == security) and (investor is None or o["investor"] == investor))
+    if not chosen and (lot or security or investor):
+        raise Refused(f"plan {plan_id} has no order for "
+                      + ", ".join(f"{k} {v}" for k, v in (("lot", lot), ("security", security),
+                                                           ("investor", investor)) if v),
+                      code="C123", values={"plan": plan_id})
+    return chosen

@@ -123,10 +123,16 @@ class HarvestTriggerKind(StrEnum):
 
 
 class PlanKind(StrEnum):
-    """A harvest plan saved in the book: `plan year-end` (YE-) or `plan harvest` (HV-)."""
+    """A plan saved in the book: `plan year-end` (YE-), `plan harvest` (HV-), `plan month` (MP-)
+    or `rebalance` (RB-)."""
 
     YEAR_END = "year-end"
     HARVEST = "harvest"
+    MONTH = "month"
+    REBALANCE = "rebalance"
+
+
+PLANS_OF_ORDERS = frozenset((PlanKind.MONTH, PlanKind.REBALANCE))  # saved with orders, no lots decided (docs/json.md)
 
 
 class Combine(StrEnum):

@@ -26,7 +26,7 @@ from typing import Any, Callable, Iterable, Iterator, TypeVar
 from engine.book.errors import BookError
 from engine.book.importers.csvrows import AMOUNT, FIRST_DAY, LAST_DAY, PRICE, UNITS, Limit, limit_problem
 from engine.transactions import TX_TYPES, BroughtForwardLoss, Price, Transaction
-from engine.vocabulary import Side, Term
+from engine.vocabulary import PLANS_OF_ORDERS, Side, Term
 
 # Tables derived from the transactions (engine/book/kept_ledger.py): `lotwise doctor --repair`
 # rebuilds them. Every other table holds the user's data (or lotwise's own record of plans,
@@ -309,9 +309,13 @@ def _plan_body_problem(ident: object, body: object) -> str | None:
     except ValueError:
         return expected
     try:
-        ok = (isinstance(data, dict) and data.get("plan_id") == ident and isinstance(data.get("fy"), str)
-              and _day_problem(data.get("as_of")) is None
-              and all(isinstance(o, dict) and o.get("side") in _SIDES for o in data["orders"])
+        ok = (isinstance(data, dict) and data.get("plan_id") == ident and _day_problem(data.get("as_of")) is None
+              and all(isinstance(o, dict) and o.get("side") in _SIDES and isinstance(o.get("investor"), str)
+                      and isinstance(o.get("security"), str) for o in data["orders"]))
+        if data.get("kind") in PLANS_OF_ORDERS:  # a month plan, a rebalance: orders, no lots decided
+            ok = ok and all(_number_problem(o.get("amount"), AMOUNT, ">=0") is None for o in data["orders"])
+            return None if ok else expected
+        ok = (ok and isinstance(data.get("fy"), str)
               and all(isinstance(i, dict) and isinstance(i.get("investor"), str)
                       and _number_problem(i.get("value"), AMOUNT, None) is None for i in data["investors"])
               and all(isinstance(d, dict) and all(isinstance(d.get(k), str) for k in ("lot", "security", "investor"))

@@ -6,8 +6,9 @@ merged, as `lotwise show` prints it), the book's transactions dated on or before
 later import does not change a past plan's id), the prices on or before `as_of`, the
 grandfathering FMVs the plan read with their source (the book's, or casparser-isin's for funds
 the book lacks: engine/fmv.py), the brought-forward losses, the exchange holidays around `as_of`
-(`calendar_hash`), `as_of`, the command's options and the engine's version. The same inputs give the same id and the same plan, byte for byte
-(nothing in a plan reads the clock). The command reads all of them from one snapshot of the
+(`calendar_hash`), `as_of`, the command's options and the engine's version, and for a month plan
+the selling state remembered from the month before, for a rebalance the day of the last one. The
+same inputs give the same id and the same plan, byte for byte (nothing in a plan reads the clock). The command reads all of them from one snapshot of the
 book (`Book.snapshot`), so an import that commits meanwhile is in neither or both.
 
 With the plan the book keeps the policy as applied: the resolved policy and the text of every
@@ -55,7 +56,10 @@ def policy_record(policy: Policy, texts: Mapping[str, str]) -> str:
 
 
 def input_hashes(book: Book, policy: Policy, as_of: date, options: Mapping[str, object],
-                 fmv: FmvTable) -> dict[str, str]:
+                 fmv: FmvTable, more: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The hashes of a plan's inputs (the module's docstring), then `more`: what else of the book
+    a kind of plan reads (a month plan the selling state of the month before, a rebalance the
+    day of the last one; a year-end plan nothing, so its ids are as they were)."""
     db = book.db
     day = as_of.isoformat()
     return {
@@ -72,6 +76,7 @@ def input_hashes(book: Book, policy: Policy, as_of: date, options: Mapping[str, 
         "as_of": day,
         "options": json.dumps(options, sort_keys=True),
         "engine": __version__,
+        **(more or {}),
     }
 
 
@@ -93,10 +98,14 @@ def calendar_hash(as_of: date) -> str:
 CALENDAR_BEFORE, CALENDAR_AFTER = 60, 30
 
 
-def plan_id(kind: str, hashes: dict[str, str]) -> str:
-    """`YE-` (`HV-` for `plan harvest`) and 12 hex digits of the hash of the inputs' hashes."""
+def plan_id(kind: str, hashes: Mapping[str, str]) -> str:
+    """`YE-` (`HV-` for `plan harvest`, `MP-` for `plan month`, `RB-` for `rebalance`) and 12 hex
+    digits of the hash of the inputs' hashes."""
     text = json.dumps(hashes, sort_keys=True)
-    return {"year-end": "YE", "harvest": "HV"}.get(kind, kind[:2].upper()) + "-" + hashlib.sha256(text.encode()).hexdigest()[:12]
+    return (PREFIXES.get(kind, kind[:2].upper()) + "-" + hashlib.sha256(text.encode()).hexdigest()[:12])
+
+
+PREFIXES = {"year-end": "YE", "harvest": "HV", "month": "MP", "rebalance": "RB"}  # the kinds' (PlanKind) ids
 
 
 def save(book: Book, ident: str, kind: str, as_of: date, fy: int, hashes: Mapping[str, str], body: str,

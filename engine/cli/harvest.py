@@ -52,7 +52,7 @@ def _plan_year_end(book: object, loaded: object, today: date, args: argparse.Nam
             total=args.invest, save=not args.no_save, policy_texts=loaded.sources,
             before_save=reports, isin_db=isin_db(),
             solver_log=bool(os.environ.get("LOTWISE_HIGHS_LOG")),  # HiGHS's log on stderr
-            time_limit=args.time_limit, progress=terminal_progress())
+            time_limit=args.time_limit, progress=terminal_progress(), investor=args.investor)
     except WriteError as e:  # a report that cannot be written: nothing saved
         return fail("F101", str(e), as_json=args.json)
     if made.save_error is not None:  # the plan is complete; only keeping it failed
@@ -107,6 +107,7 @@ def _harvest_options(parser: argparse.ArgumentParser, as_of_help: str) -> None:
     parser.add_argument("--csv", metavar="FILE", help="also write the orders as CSV")
     parser.add_argument("--markdown", metavar="FILE", help="also write a Markdown report")
     parser.add_argument("--no-save", action="store_true", help="do not save the plan in the book")
+    parser.add_argument("--investor", metavar="ID", help="plan for this investor only (the others' lots untouched)")
     parser.add_argument("--time-limit", type=seconds, metavar="SECONDS", default=TIME_LIMIT,
                         help=f"the most the optimizer spends on each investor (default {TIME_LIMIT:g}); when it "
                         "binds, the plan says how close to the best it is proven")

@@ -18,14 +18,14 @@ EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
 
 
 
-def shown(result: object, error: object, what: str, as_json: bool) -> int:
-    """A plan made in full printed (`result`: its text, or its JSON data): exit 0, or when
-    keeping it failed (`error`), 1 after saying why (B105); with --json the plan is then the
-    `result` of the failure's JSON (docs/diagnostics.md)."""
+def shown(result: object, error: object, what: str, as_json: bool, body: str | None = None) -> int:
+    """A plan made in full printed (`result`: its text, or its JSON data; `body`: that data's
+    text as saved, printed as it is): exit 0, or when keeping it failed (`error`), 1 after saying
+    why (B105); with --json the plan is then the `result` of the failure's JSON (docs/diagnostics.md)."""
     from engine.reports.json import dumps
 
     if error is None:
-        print(dumps(result) if as_json else result, end="\n" if as_json else "")
+        print((body or dumps(result)) if as_json else result, end="\n" if as_json else "")
         return EXIT_OK
     if not as_json:
         print(result, end="")
@@ -43,11 +43,11 @@ def cmd_plan_month(args: argparse.Namespace) -> int:
 
         assert loaded is not None and loaded.policy is not None
         found = api.plan_month(book, loaded.policy, as_of, given=args.contributions, total=args.invest,
-                               remember=not args.dry_run, isin_db=isin_db())
+                               remember=not args.dry_run, isin_db=isin_db(), policy_texts=loaded.sources)
         if not args.json:
             warn(found.problems)
         return shown(month_json(found) if args.json else month_text(found), found.save_error,
-                     "the selling state of this month", args.json)
+                     "the plan (and the selling state) of this month", args.json, found.body)
 
     return with_book(args, access, run)
 
@@ -56,7 +56,8 @@ def cmd_rebalance(args: argparse.Namespace) -> int:
     from engine import api
 
     as_of = args.as_of or date.today()  # the CLI is the only place that reads the clock
-    access = api.Access.WRITES if args.record else api.Access.READS
+    saving = not (args.no_save or args.due)
+    access = api.Access.WRITES if args.record or saving else api.Access.READS
 
     def run(book: Book, loaded: api.LoadedPolicy | None) -> int:
         from engine.reports.json import dumps
@@ -64,14 +65,15 @@ def cmd_rebalance(args: argparse.Namespace) -> int:
 
         assert loaded is not None and loaded.policy is not None
         found = api.rebalance(book, loaded.policy, as_of, method=args.method, given=args.contributions,
-                              total=args.invest, due_only=args.due, record=args.record, isin_db=isin_db())
+                              total=args.invest, due_only=args.due, record=args.record, isin_db=isin_db(),
+                              save=saving, policy_texts=loaded.sources)
         if args.due:
             print(dumps(due_json(found)) if args.json else due_text(found), end="\n" if args.json else "")
             return EXIT_OK
         if not args.json:
             warn(found.problems)
         return shown(rebalance_json(found) if args.json else rebalance_text(found), found.save_error,
-                     "the rebalance", args.json)
+                     "the rebalance", args.json, found.body)
 
     return with_book(args, access, run)
 
@@ -92,7 +94,8 @@ def add_commands(commands: argparse._SubParsersAction) -> argparse._SubParsersAc
     month.add_argument("--from", dest="contributions", type=contributions, metavar="ID=AMOUNT,...",
                        help="each investor's money, e.g. asha=30000,ravi=20000")
     month.add_argument("--as-of", type=iso_date, metavar="DATE", help="plan on this date (default today)")
-    month.add_argument("--dry-run", action="store_true", help="do not remember this month's selling state")
+    month.add_argument("--dry-run", "--no-save", dest="dry_run", action="store_true",
+                       help="change nothing in the book: do not save the plan nor remember this month's selling state")
     book_options(month)
     json_option(month)
     month.set_defaults(func=cmd_plan_month)
@@ -105,6 +108,7 @@ def add_commands(commands: argparse._SubParsersAction) -> argparse._SubParsersAc
     reb.add_argument("--due", action="store_true", help="only say whether a rebalance is due, and why")
     reb.add_argument("--record", action="store_true", help="remember that this rebalance was done on --as-of "
                      "(calendar triggers count from it)")
+    reb.add_argument("--no-save", action="store_true", help="do not save the plan in the book")
     reb.add_argument("--as-of", type=iso_date, metavar="DATE", help="plan on this date (default today)")
     book_options(reb)
     json_option(reb)

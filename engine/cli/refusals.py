@@ -17,6 +17,8 @@ WORDING: Mapping[str, str] = {
             "--policy FILE, or move that one away",
     "C141": "the holders of `{path}` can be told apart only by their PANs: run again with --show-pan "
             "(the policy then states each investor's PAN in full)",
+    "C170": "--investor {investor}: not an investor of the policy ({investors})",
+    "C171": "--from gives money to {others}, but --investor plans for {investor} only",
 }
 
 

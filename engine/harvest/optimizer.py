@@ -201,12 +201,14 @@ def _solve(f: fm.Formulation, first: list[float], prefer: bool, solver_log: bool
 
 def plan_year_end(policy: Policy, holdings: Sequence[Holding], position: TaxPosition, as_of: date,
                   overweight: set[str] | None = None, *, solver_log: bool = False,
-                  time_limit: float | None = TIME_LIMIT, progress: Progress | None = None) -> HarvestPlan:
+                  time_limit: float | None = TIME_LIMIT, progress: Progress | None = None,
+                  only: str | None = None) -> HarvestPlan:
     """The harvest for every investor of the policy (each solved on their own, within
-    `time_limit` seconds each; `progress` is told before each investor and at the end)."""
+    `time_limit` seconds each; `progress` is told before each investor and at the end), or
+    for the one whose id is `only`."""
     fy = position.fy
     plans = []
-    investors = portfolio_of(policy).investors
+    investors = [i for i in portfolio_of(policy).investors if only is None or i.id == only]
     for done, investor in enumerate(investors):
         if progress is not None:
             progress(done, len(investors), investor.id)

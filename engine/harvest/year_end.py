@@ -114,10 +114,12 @@ def _rebuys(policy: Policy, harvest: HarvestPlan, holdings: Sequence[Holding],
 def plan(policy: Policy, holdings: Sequence[Holding], position: TaxPosition, as_of: date,
          money: Mapping[str, int], price_of: Callable[[str, date], Price | None], *,
          solver_log: bool = False, time_limit: float | None = TIME_LIMIT, progress: Progress | None = None,
-         explain: bool = True) -> YearEndPlan:
+         explain: bool = True, investor: str | None = None) -> YearEndPlan:
     """The year-end plan. `explain=False` (a caller that reads only the orders, as a backtest does)
     leaves out the per-lot audit (`decisions`, empty) and the notes built from it ("nothing to
-    harvest: ..."); the harvest, the purchases and their days are the same."""
+    harvest: ..."); the harvest, the purchases and their days are the same. `investor`: the
+    plan of that one investor (the others' lots neither sold nor bought; what is overweight and
+    what the buying rule buys still judged on the family's holdings, as for the whole family)."""
     from engine.plans.allocator import allocate
     from engine.calendar import calendar_note, closed_between, next_trading_day, why_closed
 
@@ -126,7 +128,7 @@ def plan(policy: Policy, holdings: Sequence[Holding], position: TaxPosition, as_
     total = sum(values.values(), ZERO)
     overweight = {a for a, v in values.items() if total > 0 and v > targets.get(a, ZERO) * total}
     harvest = plan_year_end(policy, holdings, position, as_of, overweight, solver_log=solver_log,
-                            time_limit=time_limit, progress=progress)
+                            time_limit=time_limit, progress=progress, only=investor)
     notes: list[str] = [gap_note(ip.investor, ip.gap, time_limit) for ip in harvest.investors if ip.gap is not None]
     drift = None
     if policy.harvest.reallocates or any(money.values()):

@@ -8,16 +8,19 @@ from typing import TYPE_CHECKING, Any
 
 from engine.reports.orders import (drifts_json, drifts_lines, number, orders_json, orders_lines, text,
                                    unplaced_json, unplaced_lines)
+from engine.vocabulary import PlanKind
 
 if TYPE_CHECKING:
-    from engine.api import MonthResult, RebalanceResult
+    from engine.plan_results import MonthResult, RebalanceResult
 
 
 def month_json(found: MonthResult) -> dict[str, Any]:
     """`plan month --json` (docs/json.md)."""
     plan, money = found.plan, found.money.by_investor
     return {
-        "as_of": found.as_of.isoformat(), "month": found.month, "money": {i: str(m) for i, m in money.items()},
+        "plan_id": found.plan_id, "kind": PlanKind.MONTH,
+        "as_of": found.as_of.isoformat(), "month": found.month, "inputs": dict(found.hashes),
+        "money": {i: str(m) for i, m in money.items()},
         "money_source": found.money.source,
         "selling": {**plan.state.to_json(), "previous_month": found.remembered[2] if found.remembered else None,
                     "reason": plan.state_reason},
@@ -51,7 +54,7 @@ def month_text(found: MonthResult) -> str:
     from engine.literals import format_inr
 
     plan, money = found.plan, found.money.by_investor
-    lines = [f"Month plan for {found.month} (as of {found.as_of}); money: "
+    lines = [f"Month plan {found.plan_id} for {found.month} (as of {found.as_of}); money: "
              + ", ".join(f"{i} {format_inr(Decimal(m))}" for i, m in money.items())]
     if found.money.note:
         lines.append(f"({found.money.note})")
@@ -84,7 +87,8 @@ def rebalance_json(found: RebalanceResult) -> dict[str, Any]:
     plan, verdict, drifts, measure = found.plan, found.due, found.drifts, found.measure
     assert plan is not None and found.day is not None
     return {
-        "as_of": found.as_of.isoformat(), "method": found.method, "cash": str(plan.cash),
+        "plan_id": found.plan_id, "kind": PlanKind.REBALANCE,
+        "as_of": found.as_of.isoformat(), "inputs": dict(found.hashes), "method": found.method, "cash": str(plan.cash),
         "money_source": found.money.source if found.money else None,
         "due": {"due": verdict.due, "reasons": list(verdict.reasons)},
         "amounts": {a: str(r) for a, r in plan.amounts.items()},
@@ -105,7 +109,7 @@ def rebalance_text(found: RebalanceResult) -> str:
     plan, verdict, drifts, measure = found.plan, found.due, found.drifts, found.measure
     assert plan is not None
     note = found.money.note if found.money else None
-    lines = [f"Rebalance ({found.method}) as of {found.as_of}: {'due' if verdict.due else 'not due'} "
+    lines = [f"Rebalance {found.plan_id} ({found.method}) as of {found.as_of}: {'due' if verdict.due else 'not due'} "
              f"({'; '.join(verdict.reasons)})"]
     if note:
         lines.append(f"({note})")

@@ -6,6 +6,7 @@ a remembered policy that has moved."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from datetime import date
 from pathlib import Path
@@ -229,10 +230,10 @@ def sip_family(tmp_path_factory) -> Path:
 def test_plan_month_without_money_uses_the_sip_amounts_and_says_so(sip_family):
     done = lotwise(sip_family, "plan", "month", "--as-of", "2026-11-21", "--dry-run")
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[:2] == [
-        "Month plan for 2026-11 (as of 2026-11-21); money: asha Rs 30,000, ravi Rs 20,000",
-        "(the policy's SIP amounts: no --invest or --from given)"]
     plan = json.loads(lotwise(sip_family, "plan", "month", "--as-of", "2026-11-21", "--dry-run", "--json").stdout)
+    assert done.stdout.splitlines()[:2] == [
+        f"Month plan {plan['plan_id']} for 2026-11 (as of 2026-11-21); money: asha Rs 30,000, ravi Rs 20,000",
+        "(the policy's SIP amounts: no --invest or --from given)"]
     given = json.loads(lotwise(sip_family, "plan", "month", "--from", "asha=30000,ravi=20000", "--as-of",
                                "2026-11-21", "--dry-run", "--json").stdout)
     assert (plan["money"], plan["money_source"], given["money_source"]) == \
@@ -247,7 +248,7 @@ def test_invest_for_a_family_is_split_by_the_sip_amounts(sip_family):
     plan = json.loads(done.stdout)
     assert (plan["money"], plan["money_source"]) == ({"asha": "6001", "ravi": "4000"}, "--invest split by sip")
     text = lotwise(sip_family, "plan", "month", "--invest", "1L", "--as-of", "2026-11-21", "--dry-run").stdout
-    assert text.splitlines()[:2] == [
+    assert [re.sub(r" MP-[0-9a-f]{12} ", " ", line) for line in text.splitlines()[:2]] == [
         "Month plan for 2026-11 (as of 2026-11-21); money: asha Rs 60,000, ravi Rs 40,000",
         "(--invest Rs 1,00,000 split in proportion to the policy's SIP amounts: asha Rs 30,000, ravi Rs 20,000)"]
     cash = json.loads(lotwise(sip_family, "rebalance", "--method", "cash", "--cash", "50k", "--as-of", "2026-11-21",
@@ -258,7 +259,7 @@ def test_invest_for_a_family_is_split_by_the_sip_amounts(sip_family):
 def test_plan_month_without_money_or_sip_amounts_says_how_to_give_it(family):
     done = lotwise(family, "plan", "month", "--as-of", "2026-11-21", "--dry-run")
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[:2] == [
+    assert [re.sub(r" MP-[0-9a-f]{12} ", " ", line) for line in done.stdout.splitlines()[:2]] == [
         "Month plan for 2026-11 (as of 2026-11-21); money: asha Rs 0, ravi Rs 0",
         "(no money this month: give --invest AMOUNT or --from ID=AMOUNT,..., or write each investor's monthly "
         "SIP in the policy (sip Rs 30,000))"]

@@ -62,11 +62,13 @@ def test_every_command_with_json_prints_only_json(family):
     month = parsed(lotwise(family, "plan", "month", "--as-of", AS_OF, "--from", "asha=30000,ravi=20000", "--dry-run",
                            *book, "--json"))
     assert month["money"] == {"asha": "30000", "ravi": "20000"}
-    assert parsed(lotwise(family, "rebalance", "--method", "full", "--as-of", AS_OF, *book, "--json"))["method"] == "full"
+    rebalanced = parsed(lotwise(family, "rebalance", "--method", "full", "--as-of", AS_OF, *book, "--json"))
+    assert rebalanced["method"] == "full" and rebalanced["plan_id"].startswith("RB-")  # saved: `plans` lists it
     plan = parsed(lotwise(family, "plan", "year-end", "--as-of", AS_OF, *book, "--json"))
     assert plan["plan_id"] == PLAN
     assert [i["value"] for i in plan["investors"]] == ["20546.55", "17986.42"]  # the README's values
-    assert [p["plan_id"] for p in parsed(lotwise(family, "plans", *book, "--json"))["plans"]] == [PLAN]
+    assert [p["plan_id"] for p in parsed(lotwise(family, "plans", *book, "--json"))["plans"]] == \
+        [rebalanced["plan_id"], PLAN]  # by as_of, then id
     (decision,) = parsed(lotwise(family, "why", PLAN, "--lot", LOT, *book, "--json"))["decisions"]
     assert decision["code"] == "SOLD-GAIN"
 

@@ -114,7 +114,7 @@ def test_the_warning_reaches_stderr_of_a_real_process_and_json_stays_on_stdout(t
     assert text.returncode == 0, text.stderr
     assert "warning[T121]" in text.stderr and "EQ2 used on 2026-04-06 is of 2026-03-24" in text.stderr
     assert "EQ1 used" not in text.stderr  # 5 trading days: not stale
-    assert "T121" not in text.stdout and "Month plan for 2026-04" in text.stdout
+    assert "T121" not in text.stdout and text.stdout.startswith("Month plan MP-") and " for 2026-04 " in text.stdout
     as_json = subprocess.run(command + ["--json"], cwd=tmp_path, capture_output=True, text=True, env=env, timeout=120)
     assert as_json.returncode == 0, as_json.stderr
     plan = json.loads(as_json.stdout)  # valid JSON: nothing else on stdout

@@ -57,10 +57,10 @@ def commands(example: Example) -> list[tuple[str, list[str]]]:
         ("gains-all", ["gains", "--fy", "all"]),
         ("plan-month", ["plan", "month", "--as-of", d, *example.money, "--dry-run"]),
         ("rebalance-due", ["rebalance", "--due", "--as-of", d]),
-        ("rebalance", ["rebalance", "--as-of", d]),
-        ("rebalance-full", ["rebalance", "--method", "full", "--as-of", d]),
-        ("rebalance-partial", ["rebalance", "--method", "partial", "--as-of", d]),
-        ("rebalance-cash", ["rebalance", "--method", "cash", *example.cash, "--as-of", d]),
+        ("rebalance", ["rebalance", "--as-of", d, "--no-save"]),  # reading: a rebalance saves itself otherwise
+        ("rebalance-full", ["rebalance", "--method", "full", "--as-of", d, "--no-save"]),
+        ("rebalance-partial", ["rebalance", "--method", "partial", "--as-of", d, "--no-save"]),
+        ("rebalance-cash", ["rebalance", "--method", "cash", *example.cash, "--as-of", d, "--no-save"]),
         ("year-end-unsaved", ["plan", "year-end", "--as-of", d, "--no-save"]),
     ]
     out = []

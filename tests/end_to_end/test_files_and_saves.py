@@ -229,7 +229,7 @@ def _umask() -> int:
 SAVES = {
     "year-end": (["plan", "year-end", "--as-of", AS_OF], "lotwise: the plan was not saved: ", "plans"),
     "month": (["plan", "month", "--from", "asha=30000,ravi=20000", "--as-of", AS_OF],
-              "lotwise: the selling state of this month was not saved: ", "sell_states"),
+              "lotwise: the plan (and the selling state) of this month was not saved: ", "sell_states"),
     "rebalance": (["rebalance", "--method", "full", "--record", "--as-of", AS_OF],
                   "lotwise: the rebalance was not saved: ", "rebalances"),
 }
