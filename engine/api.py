@@ -407,3 +407,26 @@ from engine.fetched_prices import FundPrices, PricesFetched, import_navs  # noqa
 from engine.reporting import pdf_of, report_kind, saved_document  # noqa: E402  (light: its heavy imports are in its functions)
 # ------------------------------------------------------------------ starting from a statement
 from engine.from_statement import FromStatement, init_from_cas  # noqa: E402  (issue 16: `init --from-cas`)
+
+
+# ------------------------------------------------------------------ Schedule 112A (issue 16)
+def schedule_112a_files(policy: Policy, fy: int | None, path: str, *, investor: str | None = None) -> dict[str, Path]:
+    """`gains --schedule-112a FILE`: each investor's file for FY `fy` (one file per investor, the
+    utility importing one taxpayer's rows: FILE itself for one, FILE-ID.ext for several), checked
+    before any work; Refused C160 (several FYs: `fy` None), C162 (no s.112A in the FY), C161
+    (a file that cannot be written)."""
+    from engine.reports.schedule_112a import schedule_files
+
+    return schedule_files(policy, fy, path, investor)
+
+
+def schedule_112a_csv(found: InvestorGains, fy: int) -> str:
+    """One investor's Schedule 112A of FY `fy` (`found` from api.gains) as the utility's CSV
+    template has it (docs/schedule-112a.md)."""
+    from engine.reports.schedule_112a import schedule_csv
+    from engine.tax.schedule_112a import transfer_column
+
+    return schedule_csv(found.schedule_112a, transfer_column(fy))
+
+
+__all__ += ["schedule_112a_files", "schedule_112a_csv"]

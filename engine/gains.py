@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from decimal import Decimal
     from pathlib import Path
 
     from engine.book.store import Book
@@ -18,6 +19,8 @@ if TYPE_CHECKING:
     from engine.tax.chain import TaxHistory
     from engine.tax.intraday import Speculative
     from engine.tax.realised import RealisedPart
+    from engine.tax.schedule_112a import Row112A
+    from engine.tax.schedule_cg import CGItem
     from engine.tax.year import YearResult
 
 
@@ -26,6 +29,8 @@ class InvestorGains:
     year: YearResult  # the FY's gains, set-off, exemption, tax and losses carried
     sales: tuple[RealisedPart, ...]
     speculative: Speculative  # intraday trades: business income (s.43(5)), apart from the capital gains
+    schedule_cg: tuple[CGItem, ...] = ()  # the sales per term and rate before set-off (engine/tax/schedule_cg.py)
+    schedule_112a: tuple[Row112A, ...] = ()  # the rows of Schedule 112A (engine/tax/schedule_112a.py)
 
 
 @dataclass(frozen=True)
@@ -81,18 +86,32 @@ def realised_gains(book: Book, policy: Policy, *, first: int | None, last: int |
                    isin_db: Path | None = None) -> Gains:
     """The realised gains of FYs `first` to `last` (both None: all), of one investor or all."""
     from engine.inputs import Refused
-    from engine.tax.complete import law_of, portfolio_of
-    from engine.tax.intraday import speculative
+    from engine.tax.complete import portfolio_of
 
     ledger, found = histories_of(book, policy, first, last, isin_db)
     problems = tuple(dict.fromkeys(d for h in found for d in h.problems))
     if any(d.is_error for d in problems):
         raise Refused(diagnostics=problems)
+    prices = {d.tx.source: d.tx.price for d in ledger.disposals}  # Schedule 112A's sale price per unit
     years = []
     for h in found:
         # chains only when the policy has its law and portfolio (histories_of)
         investors = [i for i in portfolio_of(policy).investors if not investor or i.id == investor] if h.chains else []
-        years.append(GainsYear(h.fy, tuple(
-            InvestorGains(h.year(i.id), tuple(h.sales(i.id)), speculative(ledger.intraday, law_of(policy).fy_of, i.id, h.fy))
-            for i in investors), tuple(h.problems)))
+        years.append(GainsYear(h.fy, tuple(_investor(h, i.id, policy, ledger, prices) for i in investors),
+                               tuple(h.problems)))
     return Gains(tuple(years), problems)
+
+
+def _investor(h: TaxHistory, investor: str, policy: Policy, ledger: Ledger,
+              prices: dict[str, Decimal]) -> InvestorGains:
+    """One investor's FY of a chained history: the year, its sales, intraday trades, Schedule CG's
+    items and Schedule 112A's rows."""
+    from engine.tax.complete import law_of, portfolio_of
+    from engine.tax.intraday import speculative
+    from engine.tax.schedule_112a import schedule_rows
+    from engine.tax.schedule_cg import schedule_cg
+
+    law = law_of(policy)
+    sales = tuple(h.sales(investor))
+    return InvestorGains(h.year(investor), sales, speculative(ledger.intraday, law.fy_of, investor, h.fy),
+                         schedule_cg(sales, law), schedule_rows(sales, law, portfolio_of(policy), prices, h.fy))

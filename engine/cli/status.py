@@ -7,12 +7,14 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from engine.cli.arguments import FYChoice, book_options, fy_choice, iso_date, json_option
-from engine.cli.shell import isin_db, policy_of, warn, with_book
+from engine.cli.shell import isin_db, policy_of, say, warn, with_book
 
 if TYPE_CHECKING:
+    from engine import api
     from engine.book.store import Book
 
 EXIT_OK = 0
@@ -69,11 +71,39 @@ def cmd_gains(args: argparse.Namespace) -> int:
         assert loaded is not None and loaded.policy is not None
         fy = api.fy_of(loaded.policy, today)  # the FY of today under the policy's law
         choice = args.fy or FYChoice(fy, fy)
+        paths = None
+        if args.schedule_112a:  # refused before any work: one FY with s.112A, files that can be written
+            try:
+                paths = api.schedule_112a_files(loaded.policy, None if choice.several else choice.first,
+                                                args.schedule_112a, investor=args.investor)
+            except api.Refused as refused:
+                return say(refused, args.json)
         found = api.gains(book, loaded.policy, first=choice.first, last=choice.last, investor=args.investor,
                           isin_db=isin_db())
-        return _show_gains(found, choice, args.json)
+        shown = _show_gains(found, choice, args.json)
+        if paths is not None:
+            _write_schedules(found, paths)
+        return shown
 
     return with_book(args, api.Access.READS, run)
+
+
+def _write_schedules(found: api.Gains, paths: dict[str, Path]) -> None:
+    """Each investor's rows written atomically (engine/files.py); what was written said on stderr."""
+    from engine import api
+    from engine.files import write_atomically
+    from engine.literals import format_inr, fy_label
+    from engine.tax.schedule_112a import total_balance
+
+    for year in found.years:
+        for investor in year.investors:
+            path = paths.get(investor.year.investor)
+            if path is None:
+                continue
+            write_atomically(path, api.schedule_112a_csv(investor, year.fy))
+            rows = investor.schedule_112a
+            print(f"wrote {path}: Schedule 112A of {investor.year.investor} for {fy_label(year.fy)}, "
+                  f"{len(rows)} row(s), balance {format_inr(total_balance(rows))}", file=sys.stderr)
 
 
 def _show_gains(found: object, choice: FYChoice, as_json: bool) -> int:
@@ -111,6 +141,9 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
                        "today's); a range, 2018-19..2025-26; or all (from the first FY with a sale or a loss "
                        "brought in to the last with a sale)")
     gains.add_argument("--investor", metavar="ID")
+    gains.add_argument("--schedule-112a", metavar="FILE", help="also write the FY's Schedule 112A as the income-tax "
+                       "utility's CSV template has it (one file per investor: FILE-ID.csv when there are several; "
+                       "docs/schedule-112a.md)")
     book_options(gains)
     json_option(gains)
     gains.set_defaults(func=cmd_gains)

@@ -20,7 +20,10 @@ def _money(value: Any) -> str:
 
 
 def investor_json(found: InvestorGains) -> dict[str, Any]:
-    """One investor's FY: the year (engine/tax/year.py, year_json), its sales and intraday trades."""
+    """One investor's FY: the year (engine/tax/year.py, year_json), its sales and intraday trades,
+    Schedule CG's items before set-off and Schedule 112A's total balance (None: no row)."""
+    from engine.literals import money_text
+    from engine.tax.schedule_112a import total_balance
     from engine.tax.year import year_json
 
     return {
@@ -32,6 +35,9 @@ def investor_json(found: InvestorGains) -> dict[str, Any]:
                    "rate": None if p.rate is None else str(p.rate), "gain": str(p.gain),
                    "notes": list(p.notes)} for p in found.sales],
         "speculative": found.speculative.to_json(),
+        "schedule_cg": [item.to_json() for item in found.schedule_cg],
+        "schedule_112a_balance": (money_text(total_balance(found.schedule_112a))
+                                  if found.schedule_112a else None),
     }
 
 
@@ -80,6 +86,7 @@ def investor_text(found: InvestorGains) -> str:
     for loss in result.expired:
         rows.append([f"expired ({loss.term} loss of {fy_label(loss.fy)})", _money(loss.amount)])
     lines = [f"{result.investor}, {fy_label(result.fy)}", tabulate(rows, tablefmt="plain", disable_numparse=True)]
+    lines += schedule_cg_lines(found)
     if sales:
         lines.append(tabulate([[p.sold.isoformat(), p.security, p.account, p.lot_id, p.acquired.isoformat(),
                                 f"{p.units}", _money(p.cost), _money(p.basis), _money(p.proceeds), p.term,
@@ -89,6 +96,32 @@ def investor_text(found: InvestorGains) -> str:
     lines += speculative_lines(found.speculative)
     lines.append("")
     return text(lines)
+
+
+def schedule_cg_lines(found: InvestorGains) -> list[str]:
+    """Schedule CG's figures that the block above does not give: the sales per term and rate
+    before set-off (s.111A at 15% / 20%, s.112A at 10% / 12.5%, slab-rate gains), the
+    current year's set-offs, Schedule 112A's total balance and the tax per rate. None for a
+    year without sales."""
+    from tabulate import tabulate
+
+    from engine.literals import fy_label
+    from engine.tax.schedule_112a import total_balance
+
+    result = found.year
+    rows = [[item.label(), _money(item.net)] for item in found.schedule_cg]
+    for s in result.set_offs:
+        if not s.brought_forward:
+            rows.append([f"set off, current year ({s.loss_term} loss of {fy_label(s.loss_fy)})",
+                         f"{_money(s.amount)} against {s.against}"])
+    if found.schedule_112a:
+        rows.append(["Schedule 112A balance (col. 14, whole rupees)", _money(total_balance(found.schedule_112a))])
+    rows += [[f"taxed at {label}", f"{_money(tax)} on {_money(taxable)}"]
+             for label, taxable, tax in result.tax_by_tranche if taxable]
+    if not found.schedule_cg:
+        return []
+    return ["Schedule CG (the FY's sales per rate, gains less losses, before set-off):",
+            tabulate(rows, tablefmt="plain", disable_numparse=True)]
 
 
 def slab_note(found: InvestorGains) -> str | None:

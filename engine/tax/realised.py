@@ -63,6 +63,9 @@ class RealisedPart:
     exemptable: bool  # the class has an exemption for this FY (s.112A)
     fy: int
     notes: tuple[str, ...] = ()
+    # s.55(2)(ac): the FMV on the grandfathering date per unit now (through any split or
+    # merger since), where the part was grandfathered and the FMV was known (Schedule 112A col. 10)
+    fmv_per_unit: Decimal | None = None
 
 
 def missing_fmv(security: str, on: date, where: str = "") -> Diagnostic:
@@ -135,13 +138,13 @@ def _part(tx: Transaction, matched: Matched, proceeds: Decimal, expenses: Decima
             "T103", f"{tx.source}: no {'long' if long_term else 'short'}-term rate in force for "
             f"{tax_class} sold on {tx.date}{_covered(cls)}", None,
             "add a rule for this date with `override tax { ... }`"))
-    basis = matched.cost
+    basis, fmv_per_unit = matched.cost, None
     gf = cls.grandfather_on_or_before if cls else None
     # s.55(2)(ac) computes gains the law taxes (s.112A), on sales after the FMV's date;
     # an exempt gain (s.10(38)) is reported on the actual cost.
     if (gf is not None and matched.acquired <= gf and long_term and tx.date > gf
             and rate not in (None, RateKind.EXEMPT)):
-        basis = _grandfathered(tx, matched, proceeds, gf, fmv, notes, problems)
+        basis, fmv_per_unit = _grandfathered(tx, matched, proceeds, gf, fmv, notes, problems)
     if treatment.indexed and long_term:
         basis, rate = _indexed(tx, matched, proceeds - expenses, basis, rate, treatment, law, fy, notes, problems)
     exemptable = long_term and rate != RateKind.EXEMPT and law.exemption(tax_class, fy) is not None
@@ -149,26 +152,26 @@ def _part(tx: Transaction, matched: Matched, proceeds: Decimal, expenses: Decima
         tx.investor, tx.account, tx.security, tax_class, tx.date, tx.source, matched.lot_id,
         matched.acquired, matched.units, proceeds, expenses, matched.cost, basis,
         proceeds - expenses - basis, Term.LONG if long_term else Term.SHORT, rate, exemptable, fy,
-        tuple(notes))
+        tuple(notes), fmv_per_unit)
 
 
 def _grandfathered(tx: Transaction, matched: Matched, proceeds: Decimal, gf: date, fmv: Mapping[str, Decimal],
-                   notes: list[str], problems: list[Diagnostic]) -> Decimal:
-    """s.55(2)(ac): the basis max(cost, min(FMV, proceeds)). The FMV is of what was held on
-    the date, through any split or merger since (a split or merger on or before it is already
-    in that price); without it, the actual cost (T104)."""
+                   notes: list[str], problems: list[Diagnostic]) -> tuple[Decimal, Decimal | None]:
+    """s.55(2)(ac): the basis max(cost, min(FMV, proceeds)), and the FMV per unit now. The FMV
+    is of what was held on the date, through any split or merger since (a split or merger on or
+    before it is already in that price); without it, the actual cost (T104) and None."""
     held, ratio = held_on(tx.security, matched.history, gf)
     value = fmv.get(held)
     if value is None:
         problems.append(missing_fmv(held, gf, tx.source))
         notes.append(f"FMV of {held} missing: actual cost used")
-        return matched.cost
+        return matched.cost, None
     fmv_total = paise(exact_decimal(Fraction(value) * Fraction(matched.units) * ratio))
     basis = max(matched.cost, min(fmv_total, proceeds))
     if basis != matched.cost:
         notes.append(f"grandfathered at FMV {value} of {held} on {gf}"
                      + (f" x {ratio} unit(s) then per unit now" if ratio != 1 else ""))
-    return basis
+    return basis, exact_decimal(Fraction(value) * ratio)
 
 
 def _indexed(tx: Transaction, matched: Matched, net: Decimal, basis: Decimal, rate: Rate | None,
