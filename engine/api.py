@@ -415,9 +415,9 @@ def schedule_112a_files(policy: Policy, fy: int | None, path: str, *, investor: 
     utility importing one taxpayer's rows: FILE itself for one, FILE-ID.ext for several), checked
     before any work; Refused C160 (several FYs: `fy` None), C162 (no s.112A in the FY), C161
     (a file that cannot be written)."""
-    from engine.reports.schedule_112a import schedule_files
+    from engine.gains import schedule_112a_files as files
 
-    return schedule_files(policy, fy, path, investor)
+    return files(policy, fy, path, investor)
 
 
 def schedule_112a_csv(found: InvestorGains, fy: int) -> str:

@@ -115,3 +115,28 @@ def _investor(h: TaxHistory, investor: str, policy: Policy, ledger: Ledger,
     sales = tuple(h.sales(investor))
     return InvestorGains(h.year(investor), sales, speculative(ledger.intraday, law.fy_of, investor, h.fy),
                          schedule_cg(sales, law), schedule_rows(sales, law, portfolio_of(policy), prices, h.fy))
+
+
+def schedule_112a_files(policy: Policy, fy: int | None, path: str, investor: str | None = None) -> dict[str, Path]:
+    """Each investor's Schedule 112A file for FY `fy` (None: several FYs were asked for),
+    checked before any work: Refused C160 (not one FY), C162 (the FY has no s.112A), C161 (a
+    file that cannot be written)."""
+    from engine.inputs import Refused
+    from engine.literals import fy_label
+    from engine.reports.schedule_112a import investor_paths, unwritable
+    from engine.tax.schedule_112a import has_schedule
+
+    law, portfolio = policy.tax, policy.portfolio
+    if fy is None:
+        raise Refused("--schedule-112a writes one FY's schedule: give --fy with one year, e.g. --fy 2024-25",
+                      code="C160")
+    if law is None or portfolio is None or not has_schedule(law, fy):
+        raise Refused(f"{fy_label(fy)} has no Schedule 112A: the policy's tax law has no s.112A exemption for "
+                      "it (s.112A applies to transfers from 1 April 2018, FY 2018-19 on)", code="C162")
+    investors = [i.id for i in portfolio.investors if not investor or i.id == investor]
+    paths = investor_paths(path, investors or [investor or "investor"])
+    for target in paths.values():
+        reason = unwritable(target)
+        if reason:
+            raise Refused(f"cannot write {target}: {reason}; nothing was computed", code="C161")
+    return paths

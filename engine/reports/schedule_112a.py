@@ -14,12 +14,8 @@ import os
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from engine.tax.schedule_112a import Row112A
-
-if TYPE_CHECKING:
-    from engine.policy.model import Policy
 
 COLUMNS = (
     "Share/Unit acquired(1a)",
@@ -83,26 +79,3 @@ def unwritable(path: Path) -> str | None:
         return f"there is no folder {folder}"
     return None if os.access(folder, os.W_OK | os.X_OK) else f"the folder {folder} is read-only"
 
-
-def schedule_files(policy: Policy, fy: int | None, path: str, investor: str | None = None) -> dict[str, Path]:
-    """Each investor's Schedule 112A file for FY `fy` (None: several FYs were asked for),
-    checked before any work: Refused C160 (not one FY), C162 (the FY has no s.112A), C161 (a
-    file that cannot be written)."""
-    from engine.inputs import Refused
-    from engine.literals import fy_label
-    from engine.tax.schedule_112a import has_schedule
-
-    law, portfolio = policy.tax, policy.portfolio
-    if fy is None:
-        raise Refused("--schedule-112a writes one FY's schedule: give --fy with one year, e.g. --fy 2024-25",
-                      code="C160")
-    if law is None or portfolio is None or not has_schedule(law, fy):
-        raise Refused(f"{fy_label(fy)} has no Schedule 112A: the policy's tax law has no s.112A exemption for "
-                      "it (s.112A applies to transfers from 1 April 2018, FY 2018-19 on)", code="C162")
-    investors = [i.id for i in portfolio.investors if not investor or i.id == investor]
-    paths = investor_paths(path, investors or [investor or "investor"])
-    for target in paths.values():
-        reason = unwritable(target)
-        if reason:
-            raise Refused(f"cannot write {target}: {reason}; nothing was computed", code="C161")
-    return paths
