@@ -24,18 +24,9 @@ if TYPE_CHECKING:
 def saved_document(book: Book, plan: str | None = None) -> tuple[str, Mapping[str, Any]]:
     """The saved plan `plan` (an id or its first characters; None: the plan saved last): its id and
     its JSON document, parsed. Refused C180 when the book has no plan, C181 when none has that id."""
-    from engine.book.saved_plans import latest, load
+    from engine.saved import saved_body
 
-    if plan is None:
-        found = latest(book)
-        if found is None:
-            raise Refused("no saved plans in this book: `lotwise plan year-end` saves one (or report the status "
-                          "with `--status`)", code="C180")
-    else:
-        found = load(book, plan)
-        if found is None:
-            raise Refused(f"no saved plan {plan!r} in this book (or more than one starts so); `lotwise plans` "
-                          "lists them", code="C181", values={"plan": plan})
+    found = saved_body(book, plan, codes=("C180", "C181"), otherwise=" (or report the status with `--status`)")
     return found[0], json.loads(found[1])
 
 

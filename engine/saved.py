@@ -84,23 +84,29 @@ class Why:
     latest: bool
 
 
+def saved_body(book: Book, plan: str | None, *, codes: tuple[str, str] = ("C122", "C120"),
+               otherwise: str = "") -> tuple[str, str]:
+    """(id, JSON text) of the saved plan `plan` (an id or its first characters; None: the plan saved
+    last). Refused codes[0] when the book has no plan (`otherwise`: what else the command can do,
+    said after), codes[1] when no plan has that id (or more than one starts so)."""
+    from engine.book.saved_plans import latest, load
+
+    found = latest(book) if plan is None else load(book, plan)
+    if found is None and plan is None:
+        raise Refused("no saved plans in this book: `lotwise plan year-end`, `plan month` or `rebalance` "
+                      f"saves one{otherwise}", code=codes[0])
+    if found is None:
+        raise Refused(f"no saved plan {plan!r} in this book (or more than one starts so); "
+                      "`lotwise plans` lists them", code=codes[1], values={"plan": plan})
+    return found
+
+
 @with_precision
 def why(book: Book, plan: str | None = None, *, lot: str | None = None, security: str | None = None,
         investor: str | None = None) -> Why:
     """The decisions of the saved plan `plan` (an id or its first characters; None: the plan
     saved last) for a lot, a security or an investor (each None: all)."""
-    from engine.book.saved_plans import latest, load
-
-    if plan is None:
-        found = latest(book)
-        if found is None:
-            raise Refused("no saved plans in this book: `lotwise plan year-end`, `plan month` or `rebalance` "
-                          "saves one", code="C122")
-    else:
-        found = load(book, plan)
-    if found is None:
-        raise Refused(f"no saved plan {plan!r} in this book (or more than one starts so); "
-                      "`lotwise plans` lists them", code="C120", values={"plan": plan})
+    found = saved_body(book, plan)
     body = json.loads(found[1])
     if body.get("kind") in PLANS_OF_ORDERS:  # a month plan, a rebalance: its orders (docs/json.md)
         return Why(found[0], body, orders_chosen(found[0], body["orders"], lot, security, investor), plan is None)

@@ -43,7 +43,8 @@ def family(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # before any plan is saved: nothing to report (C180)
     done = lotwise(where, "report", "--html", "none.html")
     assert (done.returncode, done.stdout) == (1, "")
-    assert "lotwise: no saved plans in this book: `lotwise plan year-end` saves one" in done.stderr
+    assert ("lotwise: no saved plans in this book: `lotwise plan year-end`, `plan month` or `rebalance` saves one "
+            "(or report the status with `--status`)") in done.stderr
     assert not (where / "none.html").exists()
     plan = lotwise(where, "plan", "year-end", "--as-of", AS_OF, "--json")
     assert plan.returncode == 0, plan.stderr
