@@ -92,18 +92,16 @@ def realised_gains(book: Book, policy: Policy, *, first: int | None, last: int |
     problems = tuple(dict.fromkeys(d for h in found for d in h.problems))
     if any(d.is_error for d in problems):
         raise Refused(diagnostics=problems)
-    prices = {d.tx.source: d.tx.price for d in ledger.disposals}  # Schedule 112A's sale price per unit
     years = []
     for h in found:
         # chains only when the policy has its law and portfolio (histories_of)
         investors = [i for i in portfolio_of(policy).investors if not investor or i.id == investor] if h.chains else []
-        years.append(GainsYear(h.fy, tuple(_investor(h, i.id, policy, ledger, prices) for i in investors),
+        years.append(GainsYear(h.fy, tuple(_investor(h, i.id, policy, ledger) for i in investors),
                                tuple(h.problems)))
     return Gains(tuple(years), problems)
 
 
-def _investor(h: TaxHistory, investor: str, policy: Policy, ledger: Ledger,
-              prices: dict[str, Decimal]) -> InvestorGains:
+def _investor(h: TaxHistory, investor: str, policy: Policy, ledger: Ledger) -> InvestorGains:
     """One investor's FY of a chained history: the year, its sales, intraday trades, Schedule CG's
     items and Schedule 112A's rows."""
     from engine.tax.complete import law_of, portfolio_of
@@ -114,7 +112,7 @@ def _investor(h: TaxHistory, investor: str, policy: Policy, ledger: Ledger,
     law = law_of(policy)
     sales = tuple(h.sales(investor))
     return InvestorGains(h.year(investor), sales, speculative(ledger.intraday, law.fy_of, investor, h.fy),
-                         schedule_cg(sales, law), schedule_rows(sales, law, portfolio_of(policy), prices, h.fy))
+                         schedule_cg(sales, law), schedule_rows(sales, law, portfolio_of(policy), h.fy))
 
 
 def schedule_112a_files(policy: Policy, fy: int | None, path: str, investor: str | None = None) -> dict[str, Path]:

@@ -66,6 +66,7 @@ class RealisedPart:
     # s.55(2)(ac): the FMV on the grandfathering date per unit now (through any split or
     # merger since), where the part was grandfathered and the FMV was known (Schedule 112A col. 10)
     fmv_per_unit: Decimal | None = None
+    sale_price: Decimal | None = None  # the sale's price per unit (Schedule 112A col. 5); None: not a sale's part
 
 
 def missing_fmv(security: str, on: date, where: str = "") -> Diagnostic:
@@ -152,7 +153,7 @@ def _part(tx: Transaction, matched: Matched, proceeds: Decimal, expenses: Decima
         tx.investor, tx.account, tx.security, tax_class, tx.date, tx.source, matched.lot_id,
         matched.acquired, matched.units, proceeds, expenses, matched.cost, basis,
         proceeds - expenses - basis, Term.LONG if long_term else Term.SHORT, rate, exemptable, fy,
-        tuple(notes), fmv_per_unit)
+        tuple(notes), fmv_per_unit, tx.price)
 
 
 def _grandfathered(tx: Transaction, matched: Matched, proceeds: Decimal, gf: date, fmv: Mapping[str, Decimal],

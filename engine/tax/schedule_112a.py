@@ -112,11 +112,10 @@ def plain_name(name: str) -> str:
     return " ".join(kept.split())[:NAME_LIMIT].strip()
 
 
-def schedule_rows(parts: Iterable[RealisedPart], law: TaxLaw, portfolio: Portfolio,
-                  prices: Mapping[str, Decimal], fy: int) -> tuple[Row112A, ...]:
+def schedule_rows(parts: Iterable[RealisedPart], law: TaxLaw, portfolio: Portfolio, fy: int) -> tuple[Row112A, ...]:
     """One investor's rows for FY `fy` from the parts `realise` gave (any others are ignored):
     the BE rows in the order of the sales, then the AE rows (before, then after, column 1b's
-    date). `prices`: each sale's price per unit by its source row (the ledger's sales)."""
+    date)."""
     with_1b = transfer_column(fy)
     before: list[Row112A] = []
     after: dict[Side | None, list[RealisedPart]] = {}
@@ -128,22 +127,23 @@ def schedule_rows(parts: Iterable[RealisedPart], law: TaxLaw, portfolio: Portfol
         cls = law.tax_class(part.tax_class)
         gf = cls.grandfather_on_or_before if cls is not None else None
         if gf is not None and part.acquired <= gf:
-            before.append(_before_row(part, transferred, portfolio, prices))
+            before.append(_before_row(part, transferred, portfolio))
         else:
             after.setdefault(transferred, []).append(part)
     order = [None, Side.BEFORE, Side.AFTER]
     return tuple(before) + tuple(_consolidated(side, after[side]) for side in order if side in after)
 
 
-def _before_row(part: RealisedPart, transferred: Side | None, portfolio: Portfolio,
-                prices: Mapping[str, Decimal]) -> Row112A:
+def _before_row(part: RealisedPart, transferred: Side | None, portfolio: Portfolio) -> Row112A:
     """A lot acquired on or before the grandfathering date: the utility's columns for it.
     Without its FMV (T104) col. 10 is 0, so col. 7 is the cost, as `gains` takes it."""
     security = portfolio.security(part.security)
     isin = (security.isin if security is not None else None) or (part.security if _is_isin(part.security) else NO_ISIN)
     name = plain_name(security.name if security is not None else part.security) or isin
     units = four_places(part.units)
-    price = four_places(prices.get(part.source, part.proceeds / part.units if part.units else ZERO))
+    # the sale's own price per unit (a part made without one: its proceeds per unit)
+    price = four_places(part.sale_price if part.sale_price is not None
+                        else part.proceeds / part.units if part.units else ZERO)
     full_value = rupees(units * price)
     fmv_unit = four_places(part.fmv_per_unit) if part.fmv_per_unit is not None else ZERO
     fmv_total = rupees(units * fmv_unit)

@@ -211,6 +211,32 @@ def toy_policy(tmp_path_factory):
     return loaded.policy
 
 
+def test_two_sales_whose_files_have_the_same_name_keep_their_own_prices(tmp_path: Path):
+    """Two sales imported from two files both called sells.csv (in different folders: each sale's
+    row is `sells.csv:2`, as a monthly `import cas.json` gives the same labels again). ravi's 40
+    EQA bought 2016-12-01 at 90 (FMV 150): 20 sold 2024-08-01 at 175 and 20 on 2024-09-02 at 200.
+    Col. 5 is each sale's own price: 175 -> col. 6 = 3,500, col. 7 = max(1,800, min(3,000, 3,500))
+    = 3,000, balance 500; 200 -> 4,000, 3,000, balance 1,000; together 1,500 = gains' s.112A LTCG.
+    (Before the fix both rows took the later sale's 200: balance 2,000.)"""
+    write_file(tmp_path, "toy.rules", POLICY)
+    write_file(tmp_path, "fmv.csv", FMV)
+    write_file(tmp_path, "buy.csv", "date,investor,account,security,type,units,price,charges\n"
+                                    "2016-12-01,ravi,R1,EQA,BUY,40,90,0\n")
+    for folder, day, price in (("a", "2024-08-01", "175"), ("b", "2024-09-02", "200")):
+        (tmp_path / folder).mkdir()
+        write_file(tmp_path / folder, "sells.csv", "date,investor,account,security,type,units,price,charges\n"
+                                                   f"{day},ravi,R1,EQA,SELL,20,{price},0\n")
+    assert lotwise(tmp_path, "init", "--policy", "toy.rules").returncode == 0
+    assert lotwise(tmp_path, "import", "buy.csv", "fmv.csv").returncode == 0
+    for folder in ("a", "b"):
+        done = lotwise(tmp_path / folder, "import", "sells.csv", "--book", "../lotwise.db", "--policy", "../toy.rules")
+        assert done.returncode == 0, done.stderr
+    done = lotwise(tmp_path, "gains", "--fy", "2024-25", "--investor", "ravi", "--schedule-112a", "s.csv")
+    assert done.returncode == 0, done.stderr
+    rows = read_rows(tmp_path / "s.csv")[1:]
+    assert [(r[5], r[6], r[7], r[14]) for r in rows] == [("175", "3500", "3000", "500"), ("200", "4000", "3000", "1000")]
+
+
 def test_rounding_is_the_utilitys_half_up_on_4_decimal_units_and_prices(toy_policy):
     """12.3456 units sold at 101.23456 (a NAV of 5 decimals) in FY 2025-26: col. 5 = 101.2346
     (4 places, half up); col. 6 = ROUND(12.3456 x 101.2346 = 1249.80...) = 1250; FMV 88.88885
@@ -220,8 +246,8 @@ def test_rounding_is_the_utilitys_half_up_on_4_decimal_units_and_prices(toy_poli
     from engine.tax.schedule_112a import Side, schedule_rows
 
     p = part(units=D("12.3456"), proceeds=D("1249.81"), expenses=D("2.50"), cost=D("1000.50"),
-             fmv_per_unit=D("88.88885"))
-    (row,) = schedule_rows([p], toy_policy.tax, toy_policy.portfolio, {"t:1": D("101.23456")}, 2025)
+             fmv_per_unit=D("88.88885"), sale_price=D("101.23456"))
+    (row,) = schedule_rows([p], toy_policy.tax, toy_policy.portfolio, 2025)
     assert (row.acquired, row.transferred, row.isin) == (Side.BEFORE, Side.AFTER, "INF000A01011")
     assert (row.units, row.sale_price, row.full_value) == (D("12.3456"), D("101.2346"), D(1250))
     assert (row.fmv_per_unit, row.fmv_total, row.lower_of_sale_and_fmv) == (D("88.8889"), D(1097), D(1097))
@@ -234,8 +260,8 @@ def test_a_missing_fmv_gives_col_10_zero_and_the_cost(toy_policy):
     col. 7 the cost, as gains took it: 500 - 300 = 200."""
     from engine.tax.schedule_112a import schedule_rows
 
-    p = part(units=D(5), proceeds=D(500), cost=D(300), basis=D(300), gain=D(200))
-    (row,) = schedule_rows([p], toy_policy.tax, toy_policy.portfolio, {"t:1": D(100)}, 2025)
+    p = part(units=D(5), proceeds=D(500), cost=D(300), basis=D(300), gain=D(200), sale_price=D(100))
+    (row,) = schedule_rows([p], toy_policy.tax, toy_policy.portfolio, 2025)
     assert (row.fmv_per_unit, row.fmv_total, row.lower_of_sale_and_fmv, row.cost_without_indexation,
             row.balance) == (D(0), D(0), D(0), D(300), D(200))
 
@@ -248,7 +274,7 @@ def test_only_long_term_s112a_parts_of_the_fy_are_rows(toy_policy):
 
     others = [part(term=Term.SHORT, exemptable=False), part(exemptable=False, tax_class="specified-fund"),
               part(fy=2024)]
-    assert schedule_rows(others, toy_policy.tax, toy_policy.portfolio, {}, 2025) == ()
+    assert schedule_rows(others, toy_policy.tax, toy_policy.portfolio, 2025) == ()
 
 
 def test_names_keep_letters_digits_and_single_spaces():
