@@ -63,7 +63,8 @@ def read_text(path: Path) -> str:
 @with_precision
 def init_from_cas(cas: str | Path, book: str | Path, policy: str | Path, *, show_pan: bool = False) -> FromStatement:
     """Write the skeleton policy of the CAS at `cas` to `policy` (never over an existing file:
-    Refused C140), make the book at `book` remembering it, and import the CAS. Refused, with
+    Refused C140), make the book at `book` (never an existing one: Refused C142) remembering it,
+    and import the CAS. Refused, with
     nothing written, when the CAS cannot be read (its diagnostics), when its holders could be
     told apart only by their PANs and `show_pan` is not given (C141), or when the policy cannot
     be written (F101)."""
@@ -76,6 +77,9 @@ def init_from_cas(cas: str | Path, book: str | Path, policy: str | Path, *, show
     from engine.policy import check_file
 
     cas, policy = Path(cas), Path(policy)
+    if Path(book).exists():  # a statement merged into another book and its policy switched could not be undone
+        raise Refused(f"`{book}` already exists; `init --from-cas` starts a new book", code="C142",
+                      values={"path": str(book)})
     if policy.exists() or policy.is_symlink():
         raise Refused(f"`{policy}` already exists; lotwise never writes over a policy", code="C140",
                       values={"path": str(policy)})

@@ -15,6 +15,8 @@ WORDING: Mapping[str, str] = {
     "C115": "a backtest needs money each month: give --money ID=AMOUNT,... (or a `sip` per investor in the policy)",
     "C140": "`{path}` already exists and lotwise never writes over a policy: name another file with "
             "--policy FILE, or move that one away",
+    "C142": "`{path}` already exists: `init --from-cas` starts a new book and never changes one; name another with "
+            "--book PATH, or import the statement into that book with `lotwise import` (its policy unchanged)",
     "C141": "the holders of `{path}` can be told apart only by their PANs: run again with --show-pan "
             "(the policy then states each investor's PAN in full)",
     "C170": "--investor {investor}: not an investor of the policy ({investors})",

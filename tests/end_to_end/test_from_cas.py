@@ -201,6 +201,20 @@ def test_an_existing_policy_is_never_written_over(tmp_path):
     assert other.returncode == 0 and (tmp_path / "family.rules").exists() and (tmp_path / "family.db").exists()
 
 
+def test_an_existing_book_is_never_changed(tmp_path):
+    """A book made already (another family's, with its own policy): `init --from-cas` stops
+    before writing anything (C142), the book's transactions, prices and policy as they were."""
+    assert started(tmp_path).returncode == 0
+    before = (tmp_path / "lotwise.db").read_bytes()
+    (tmp_path / "other.json").write_text(cas_family.cas(ravi_named=False))
+    done = lotwise(tmp_path, "init", "--from-cas", "other.json", "--policy", "other.rules")
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == ("lotwise: `lotwise.db` already exists: `init --from-cas` starts a new book and never "
+                           "changes one; name another with --book PATH, or import the statement into that book "
+                           "with `lotwise import` (its policy unchanged)\n")
+    assert (tmp_path / "lotwise.db").read_bytes() == before and not (tmp_path / "other.rules").exists()
+
+
 def test_show_pan_alone_is_a_usage_error(tmp_path):
     done = lotwise(tmp_path, "init", "--show-pan")
     assert done.returncode == 2 and done.stderr == "lotwise: --show-pan goes with --from-cas\n"
