@@ -75,7 +75,14 @@ def cmd_report(args: argparse.Namespace) -> int:
             found = status_json(api.status(book, loaded.policy, as_of, isin_db=isin_db()))
         elif found is None:
             found = api.saved_document(book, args.plan)[1]
-        return write(args, found, loaded)
+        if not args.plan_file:
+            return write(args, found, loaded)
+        try:  # a file from anywhere: a document lotwise did not write may lack what its kind has
+            return write(args, found, loaded)
+        except (KeyError, IndexError, TypeError, AttributeError, ValueError, ArithmeticError) as e:
+            return fail("C183", f"{args.plan_file} is not a whole {found.get('kind') or 'plan'} document as "
+                        f"`lotwise plan ... --json` prints it ({type(e).__name__}: {e}); report the plan "
+                        "saved in the book by its id instead")
 
     return with_book(args, api.Access.READS, run)
 

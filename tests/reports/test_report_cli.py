@@ -217,6 +217,12 @@ def test_refusals(family: Path, tmp_path: Path):
                                                                                 "broken.json: ")
     assert refused("--plan-file", "month.json", "--markdown", "x.md") == \
         "lotwise: --markdown is the report of a year-end or harvest plan; write --html or --pdf\n"
+    # a document of a plan's kind without what that kind has (here `why --json` of a month plan:
+    # its kind, not its money): C183, no traceback, nothing written
+    (family / "partial.json").write_text('{"kind": "month", "orders": []}', encoding="utf-8")
+    assert refused("--plan-file", "partial.json", "--html", "x.html") == (
+        "lotwise: partial.json is not a whole month document as `lotwise plan ... --json` prints it (KeyError: "
+        "'money'); report the plan saved in the book by its id instead\n")
     assert not (family / "x.html").exists() and not (family / "x.md").exists()
 
 
