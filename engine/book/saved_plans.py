@@ -111,9 +111,11 @@ PREFIXES = {"year-end": "YE", "harvest": "HV", "month": "MP", "rebalance": "RB"}
 def save(book: Book, ident: str, kind: str, as_of: date, fy: int, hashes: Mapping[str, str], body: str,
          policy: str) -> bool:
     """Keep the plan and the policy as applied (`policy_record`); False when the book already
-    has it (the same inputs)."""
+    has it (the same inputs): it is then made the plan saved last (`latest`), as made again now."""
     with book.transaction():
         if book.db.execute("SELECT 1 FROM plans WHERE id = ?", (ident,)).fetchone():
+            book.db.execute("UPDATE plans SET rowid = (SELECT max(rowid) + 1 FROM plans) WHERE id = ? "
+                            "AND rowid < (SELECT max(rowid) FROM plans)", (ident,))
             return False
         book.db.execute("INSERT INTO plans (id, kind, as_of, fy, inputs, body, policy) VALUES (?, ?, ?, ?, ?, ?, ?)",
                         (ident, kind, as_of.isoformat(), fy, json.dumps(hashes, sort_keys=True), body, policy))
@@ -149,6 +151,6 @@ def load(book: Book, ident: str) -> tuple[str, str] | None:
 
 
 def latest(book: Book) -> tuple[str, str] | None:
-    """(id, body) of the plan saved last (the book's insertion order); None when there is none."""
+    """(id, body) of the plan saved last, or made again last (`save`); None when there is none."""
     row = book.db.execute("SELECT id, body FROM plans ORDER BY rowid DESC LIMIT 1").fetchone()
     return None if row is None else (row[0], plan_body(row[0], row[1], book.path))

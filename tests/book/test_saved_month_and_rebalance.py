@@ -278,3 +278,16 @@ def test_an_investor_not_in_the_policy_is_refused(book):
     assert (other.returncode, other.stdout) == (1, "")
     assert other.stderr == "lotwise: --from gives money to asha, but --investor plans for ravi only\n"
     assert saved(book) == []
+
+
+def test_a_plan_made_again_is_the_one_why_and_report_take_by_default(book):
+    """A month plan, then the year-end plan, then the same month plan again (the same inputs: the
+    same id, saved once): the plan made last is the month plan, so `why` and `report` without an
+    id take it, not the year-end plan saved after its first run (a reviewer's case)."""
+    month = json.loads(run(book, "plan", "month", "--as-of", AS_OF, *MONEY, "--json"))["plan_id"]
+    run(book, "plan", "year-end", "--as-of", AS_OF)
+    again = json.loads(run(book, "plan", "month", "--as-of", AS_OF, *MONEY, "--json"))["plan_id"]
+    assert again == month and [row[0] for row in saved(book)] == [README_PLAN, month]  # one row each
+    assert run(book, "why").startswith(f"Plan {month} (month plan for 2026-11")
+    run(book, "report", "--html", "page.html")
+    assert month in (book / "page.html").read_text(encoding="utf-8")
