@@ -232,6 +232,13 @@ def test_show_pan_alone_is_a_usage_error(tmp_path):
     ("Some Scheme - Growth", "DEBT", "specified-fund"),  # the name says nothing: casparser's type
     ("ICICI Prudential Multi-Asset Fund - Growth", "EQUITY", None),  # "multi asset" (hyphen or not): check the class
     ("Some Scheme - Growth", "HYBRID", None),
+    # funds investing abroad, though their names say "equity" or "bluechip": not equity-oriented
+    ("ICICI Prudential US Bluechip Equity Fund - Direct Plan - Growth", "EQUITY", "other-unlisted"),
+    ("Nippon India Japan Equity Fund - Growth", "EQUITY", "other-unlisted"),
+    ("Franklin Asian Equity Fund - Growth", "EQUITY", "other-unlisted"),
+    ("Edelweiss Greater China Equity Off-shore Fund - Growth", "EQUITY", "other-unlisted"),
+    ("Bharat Bond FOF - April 2030 - Direct Plan - Growth", "DEBT", None),  # a fund of debt funds: check
+    ("Kotak Emerging Equity Fund - Growth", "EQUITY", "equity"),  # "emerging" alone is not abroad
 ])
 def test_the_class_table(name, kind, expected):
     assert class_of(name, kind).name == expected

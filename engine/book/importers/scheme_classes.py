@@ -37,8 +37,13 @@ BY_NAME: tuple[tuple[tuple[str, ...], str | None, str], ...] = (
      "a conservative hybrid fund holds 75-90% debt: a specified fund (s.50AA)"),
     (("balanced hybrid",), "hybrid", "a balanced hybrid fund holds 40-60% equity"),
     (("multi asset",), None, "a multi asset allocation fund's class depends on its equity and debt shares"),
+    (("bond fof", "bond fund of fund", "debt fof", "debt fund of fund", "gilt fof", "income fof"), None,
+     "a fund of debt funds: from 1 April 2025 one with 65% or more in debt funds is a specified fund (s.50AA); "
+     "check what it holds"),
     (("gold", "silver", "fund of fund", "fof", "international", "overseas", "global", "nasdaq", "s&p 500",
-      "us equity", "feeder"), "other-unlisted", "gold, silver and overseas funds (of funds) are neither "
+      "us equity", "feeder", "us", "u s", "usa", "japan", "asia", "asian", "china", "greater china", "taiwan",
+      "hang seng", "europe", "european", "emerging market", "emerging markets", "world", "off shore", "offshore",
+      "fang", "nyse"), "other-unlisted", "gold, silver and overseas funds (of funds) are neither "
      "equity-oriented nor debt funds"),
     (("liquid", "overnight", "money market", "gilt", "corporate bond", "banking and psu", "banking & psu",
       "short duration", "ultra short", "low duration", "medium duration", "long duration", "dynamic bond",
