@@ -100,6 +100,9 @@ def _not_amfi(data: bytes, source: str, kind: str) -> Diagnostic | None:
                      hint="AMFI's NAV files start with the header Scheme Code;ISIN Div Payout/ ISIN Growth;...")
     lines = source_lines(text.lstrip("\ufeff"))
     last = len(lines) - next(i for i, line in enumerate(reversed(lines)) if line.strip())
+    if last == 1:  # the header and nothing after it
+        return error("B151", f"`{source}` has AMFI's header and no NAVs, not {what}",
+                     hint="download it again; is the URL (or the date range) right?")
     width = first.count(";")
     row = lines[last - 1]
     end = row.rsplit(";", 1)[-1].strip()

@@ -30,6 +30,9 @@ def download(url: str, *, timeout: float, max_bytes: int = MAX_BYTES) -> bytes:
     """The body at `url` (http, https or file://; else a local path), at most `max_bytes`."""
     if "://" not in url:
         return _local(Path(url), max_bytes)
+    scheme = url.split("://", 1)[0].lower()
+    if scheme not in ("http", "https", "file"):
+        raise FetchError(f"{url}: lotwise downloads over http, https or file://, not {scheme}://")
     import socket
     import urllib.error
     import urllib.request

@@ -58,6 +58,8 @@ def family():
     (b"<html><body>Bad gateway</body></html>", "B150", None),
     (b"\n\n<!DOCTYPE html>", "B150", None),
     (b"date,security,price\n", "B150", None),
+    (f"{HEADER}\n".encode(), "B151", None),                      # the header alone: no NAVs, not a cut
+    (f"{HEADER}\r\n \r\n".encode(), "B151", None),
     (f"{HEADER}\n\n{ROW[:40]}".encode(), "B152", 3),            # cut inside the scheme name
     (f"{HEADER}\n\n{ROW[:-4]}".encode(), "B152", 3),            # cut inside the date: 19-Jun-
     (f"{HEADER}\n\n{ROW}\n".encode(), None, None),               # whole
@@ -72,3 +74,9 @@ def test_what_is_refused_before_the_importer_reads(tmp_path, family, body, code,
     assert not fetched.ok and [d.code for d in fetched.outcome.diagnostics] == [code]
     span = fetched.outcome.diagnostics[0].span
     assert (span.line if span else None) == line
+
+
+def test_only_http_https_and_file_urls_are_fetched():
+    """Another scheme (ftp://) is said so, not sent to urllib (whose error would blame the host name)."""
+    with pytest.raises(FetchError, match=r"ftp://x/y: lotwise downloads over http, https or file://, not ftp://"):
+        download("ftp://x/y", timeout=1)
