@@ -26,7 +26,10 @@ def from_cas_text(done: FromStatement, policy_as_given: str, cas: str) -> str:
         lines.append(imported_text(done.imported))
         lines.append(f"next: fill the targets marked TODO in {policy_as_given} (they add up to 100%) and check "
                      f"each fund's class, then `lotwise check {policy_as_given}`\n")
-    else:
+    elif done.imported is not None:  # the statement's own rows were refused (their errors above)
+        lines.append(f"{cas} was not imported: correct it (or make it again with casparser) as said above, then "
+                     f"`lotwise import {cas}` into this book; {policy_as_given} is written\n")
+    else:  # the skeleton has errors besides its TODOs (e.g. a fund's class not told)
         lines.append(f"{cas} was not imported: correct {policy_as_given} as said above (`lotwise check "
                      f"{policy_as_given}`), then `lotwise import {cas}`\n")
     return "".join(lines)

@@ -215,6 +215,18 @@ def test_an_existing_book_is_never_changed(tmp_path):
     assert (tmp_path / "lotwise.db").read_bytes() == before and not (tmp_path / "other.rules").exists()
 
 
+def test_a_bad_row_of_the_statement_is_blamed_on_the_statement(tmp_path):
+    """A NAV that is not a number: the import is refused at the statement's line and column, and
+    the last line says to correct the statement (not the policy, which is written and fine)."""
+    data = json.loads(cas_family.cas())
+    data["folios"][0]["schemes"][0]["transactions"][0]["nav"] = "abc"
+    done = started(tmp_path, json.dumps(data, indent=1))
+    assert done.returncode == 1 and "error[I154]" in done.stderr and "`nav` `abc` is not a number" in done.stderr
+    assert done.stdout.splitlines()[-1] == ("cas.json was not imported: correct it (or make it again with casparser) "
+                                            "as said above, then `lotwise import cas.json` into this book; "
+                                            "policy.rules is written")
+
+
 def test_show_pan_alone_is_a_usage_error(tmp_path):
     done = lotwise(tmp_path, "init", "--show-pan")
     assert done.returncode == 2 and done.stderr == "lotwise: --show-pan goes with --from-cas\n"
