@@ -43,14 +43,17 @@ def test_docs_lists_the_topics_and_prints_a_page_s_path(tmp_path):
     """From any folder: the list names the folder and each page with its title (terminal.md's is
     "Terminal manners: progress and colour"); a topic prints the page's path, with or without .md;
     an unknown topic is a usage error (exit 2) naming the topics."""
+    from engine.cli.docs import docs_dir
+
+    folder = docs_dir()  # the installed package's (a wheel, as CI installs it), or the repository's
     listed = lotwise(tmp_path, "docs")
     assert listed.returncode == 0 and listed.stderr == ""
-    assert listed.stdout.startswith(f"lotwise's documentation, installed with it: {ROOT / 'docs'}\n")
+    assert listed.stdout.startswith(f"lotwise's documentation, installed with it: {folder}\n")
     assert re.search(r"^  terminal +Terminal manners: progress and colour$", listed.stdout, re.M)
     assert re.search(r"^  rules-language +", listed.stdout, re.M)
     for topic in ("rules-language", "rules-language.md"):
         page = lotwise(tmp_path, "docs", topic)
-        assert page.returncode == 0 and page.stdout == f"{ROOT / 'docs' / 'rules-language.md'}\n"
+        assert page.returncode == 0 and page.stdout == f"{folder / 'rules-language.md'}\n"
     wrong = lotwise(tmp_path, "docs", "tutorials")
     assert wrong.returncode == 2 and wrong.stdout == ""
     assert wrong.stderr.startswith("lotwise docs: error: no page `tutorials`; the topics are api, architecture, ")
