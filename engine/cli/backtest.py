@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.cli.arguments import book_options, contributions, json_option
 from engine.cli.backtest_report import add_options, target_problem, write_paths_report, write_report
-from engine.cli.shell import book_path, fail, policy_of, say, with_book
+from engine.cli.shell import book_path, fail, say, with_book
 
 if TYPE_CHECKING:
     from engine.api import LoadedPolicy

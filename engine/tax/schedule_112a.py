@@ -25,7 +25,7 @@ col. 14 = 6 - 13 (the utility recomputes every derived column and drops a row th
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
