@@ -75,8 +75,9 @@ class Job:
 class Outcome:
     """What one client's job gave: its `status`; the plan's id (the saved one for `report`),
     tax before and after the plan (for `gains`: the FY's tax after set-off, in `tax_after`), the
-    exemption used after it, the plan's value, its orders; the portfolio's value (`status`); the
-    report written; and `errors`: the diagnostics, rendered as the single command prints them,
+    exemption used after it, the plan's value, its orders; the portfolio's value (`worth`:
+    `status`'s; `backtest`'s at the end of the policy's run, with its tax paid over the run in
+    `tax_after` and its orders); the report written; and `errors`: the diagnostics, rendered as the single command prints them,
     with their `codes`. Money is Decimal, summed over the client's investors."""
 
     client: str

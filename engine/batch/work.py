@@ -87,9 +87,10 @@ def _run(job: Job) -> Outcome:
             made = Outcome(job.client.name, OutcomeStatus.OK, worth=status.value)
         elif job.command is BatchCommand.GAINS:
             made = _gains(job, book, loaded)
-        elif job.command is BatchCommand.BACKTEST:
-            api.backtest(book, loaded.policy)
-            made = Outcome(job.client.name, OutcomeStatus.OK)
+        elif job.command is BatchCommand.BACKTEST:  # the policy's own run over the book's prices
+            measures = api.backtest(book, loaded.policy, strategies=["policy"], money=job.client.given).results[0].measures
+            made = Outcome(job.client.name, OutcomeStatus.OK, tax_after=measures.tax, orders=measures.orders,
+                           worth=measures.final_value)
         else:  # REPORT: the plan saved last, reported
             document = api.saved_document(book)[1]
             made = outcome_of_plan(job, document, OutcomeStatus.OK)
