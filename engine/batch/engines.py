@@ -60,6 +60,7 @@ class PoolEngine:
 
         if not jobs:
             return []
+        warm()  # here first: forked workers are born with the imports (a spawned one pays them in its initializer)
         out: list[Outcome] = []
         with ProcessPoolExecutor(max_workers=min(self.jobs, len(jobs)), initializer=warm) as pool:
             if progress is not None:
