@@ -77,8 +77,11 @@ class Outcome:
     tax before and after the plan (for `gains`: the FY's tax after set-off, in `tax_after`), the
     exemption used after it, the plan's value, its orders; the portfolio's value (`worth`:
     `status`'s; `backtest`'s at the end of the policy's run, with its tax paid over the run in
-    `tax_after` and its orders); the report written; and `errors`: the diagnostics, rendered as the single command prints them,
-    with their `codes`. Money is Decimal, summed over the client's investors."""
+    `tax_after` and its orders); the report written; `errors`: a failed job's diagnostics, rendered
+    as the single command prints them, with their `codes`; `warnings`: the codes of the warnings the
+    single command would print (T121: a price older than 5 trading days; H101: a solve stopped by
+    its time limit), each once, in order (none for a skipped plan: they were said when it was made).
+    Money is Decimal, summed over the client's investors."""
 
     client: str
     status: OutcomeStatus
@@ -92,10 +95,11 @@ class Outcome:
     report: str | None = None
     codes: tuple[str, ...] = ()
     errors: tuple[str, ...] = field(default=())
+    warnings: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """The outcome as `batch --json` prints it (docs/json.md): every field, None as null."""
         return {"client": self.client, "status": self.status, "plan_id": self.plan_id,
                 "tax_before": self.tax_before, "tax_after": self.tax_after, "exemption_used": self.exemption_used,
                 "value": self.value, "orders": self.orders, "worth": self.worth, "report": self.report,
-                "codes": list(self.codes), "errors": list(self.errors)}
+                "codes": list(self.codes), "errors": list(self.errors), "warnings": list(self.warnings)}

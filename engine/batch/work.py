@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from engine.api import LoadedPolicy
     from engine.book.store import Book
 
-__all__ = ["run_job", "warm", "outcome_of_plan"]
+__all__ = ["run_job", "warm", "outcome_of_plan", "codes_of"]
 
 _POLICIES: dict[tuple[str, int, int], LoadedPolicy] = {}  # a worker's policies read, by path, mtime and size
 
@@ -84,7 +84,7 @@ def _run(job: Job) -> Outcome:
             made = _month(job, book, loaded)
         elif job.command is BatchCommand.STATUS:
             status = api.status(book, loaded.policy, day, isin_db=job.isin_db)
-            made = Outcome(job.client.name, OutcomeStatus.OK, worth=status.value)
+            made = Outcome(job.client.name, OutcomeStatus.OK, worth=status.value, warnings=codes_of(status.problems))
         elif job.command is BatchCommand.GAINS:
             made = _gains(job, book, loaded)
         elif job.command is BatchCommand.BACKTEST:  # the policy's own run over the book's prices
@@ -152,7 +152,7 @@ def _year_end(job: Job, book: Book, loaded: LoadedPolicy) -> Outcome:
                              policy_texts=loaded.sources, isin_db=job.isin_db, investor=client.investor)
     if made.save_error is not None:
         raise Refused(f"the plan was not saved: {made.save_error}; the book is unchanged", code="B105")
-    return outcome_of_plan(job, made.data, OutcomeStatus.OK)
+    return replace(outcome_of_plan(job, made.data, OutcomeStatus.OK), warnings=codes_of(made.problems))
 
 
 def _month(job: Job, book: Book, loaded: LoadedPolicy) -> Outcome:
@@ -170,7 +170,7 @@ def _month(job: Job, book: Book, loaded: LoadedPolicy) -> Outcome:
                           isin_db=job.isin_db, policy_texts=loaded.sources)
     if made.save_error is not None:
         raise Refused(f"the plan was not saved: {made.save_error}; the book is unchanged", code="B105")
-    return outcome_of_plan(job, json.loads(made.body), OutcomeStatus.OK)
+    return replace(outcome_of_plan(job, json.loads(made.body), OutcomeStatus.OK), warnings=codes_of(made.problems))
 
 
 def _gains(job: Job, book: Book, loaded: LoadedPolicy) -> Outcome:
@@ -183,7 +183,12 @@ def _gains(job: Job, book: Book, loaded: LoadedPolicy) -> Outcome:
     found = api.gains(book, loaded.policy, first=fy, last=fy, isin_db=job.isin_db)
     years = [inv.year for year in found.years for inv in year.investors]
     return Outcome(job.client.name, OutcomeStatus.OK, tax_after=sum((y.total_tax for y in years), Decimal(0)),
-                   exemption_used=sum((y.exemption_used for y in years), Decimal(0)))
+                   exemption_used=sum((y.exemption_used for y in years), Decimal(0)), warnings=codes_of(found.problems))
+
+
+def codes_of(problems: tuple[object, ...]) -> tuple[str, ...]:
+    """The warnings' codes, each once, in order."""
+    return tuple(dict.fromkeys(str(getattr(p, "code", "")) for p in problems))
 
 
 def outcome_of_plan(job: Job, document: Mapping[str, Any], status: OutcomeStatus) -> Outcome:

@@ -23,7 +23,8 @@ __all__ = ["COLUMNS", "summary_text", "summary_csv", "summary_json"]
 # (heading, Outcome field) in the order shown
 COLUMNS = (("client", "client"), ("status", "status"), ("plan", "plan_id"), ("tax before", "tax_before"),
            ("tax after", "tax_after"), ("exemption used", "exemption_used"), ("value", "value"),
-           ("orders", "orders"), ("portfolio", "worth"), ("report", "report"), ("errors", "codes"))
+           ("orders", "orders"), ("portfolio", "worth"), ("report", "report"), ("errors", "codes"),
+           ("warnings", "warnings"))
 MONEY = {"tax_before", "tax_after", "exemption_used", "value", "worth"}
 
 
@@ -32,7 +33,7 @@ def _shown(field: str, value: Any) -> str:
 
     if value is None:
         return ""
-    if field == "codes":
+    if field in ("codes", "warnings"):
         return " ".join(value)
     if field in MONEY:
         return format_inr(value)
@@ -50,7 +51,7 @@ def summary_text(command: str, outcomes: Sequence[Outcome], total: Totals) -> st
             "orders": "" if total.orders is None else str(total.orders)}
     rows.append([sums.get(f, "") for _, f in fields])
     table = tabulate(rows, [head for head, _ in fields], disable_numparse=True,
-                     colalign=["left" if f in ("client", "status", "plan_id", "report", "codes") else "right"
+                     colalign=["left" if f in ("client", "status", "plan_id", "report", "codes", "warnings") else "right"
                                for _, f in fields])
     counts = (f"{command}: {total.clients} client{'s' if total.clients != 1 else ''}: {total.ok} done, "
               f"{total.skipped} skipped (saved already), {total.failed} failed")

@@ -64,6 +64,7 @@ def test_year_end_batch_plans_saves_and_totals_as_the_single_commands(tmp_path):
     assert by["multi-year"]["tax_before"] == by["multi-year"]["tax_after"] == "1742.00"
     assert by["multi-year"]["exemption_used"] == "125000"
     assert by["family"]["exemption_used"] == "248000.19"
+    assert by["family"]["warnings"] == "T121"  # its NAVs of 2025-03-12 and before: 11 trading days old on 28 March
     for name in ("family", "multi-year", "rohit"):  # the single command's numbers, and its plan saved in the book
         plan = single(clients / name)
         assert by[name]["plan_id"] == plan["plan_id"]
@@ -85,7 +86,7 @@ def test_year_end_batch_plans_saves_and_totals_as_the_single_commands(tmp_path):
     assert again.stdout.splitlines()[-1] == "plan year-end: 5 clients: 0 done, 3 skipped (saved already), 2 failed"
     resumed = {r["client"]: r for r in csv.DictReader(io.StringIO((tmp_path / "again.csv").read_text()))}
     for name in ("family", "multi-year", "rohit", "total"):  # the saved plans' numbers, from their saved bodies
-        assert resumed[name] | {"status": ""} == by[name] | {"status": ""}
+        assert resumed[name] | {"status": "", "warnings": ""} == by[name] | {"status": "", "warnings": ""}
         assert resumed[name]["status"] == ("skipped" if name != "total" else "")
 
 
@@ -100,6 +101,9 @@ def test_a_resumed_batch_skips_what_is_saved_and_plans_the_rest(small, tmp_path)
     found = {c["client"]: c for c in json.loads(done.stdout)["clients"]}
     assert found["rohit"]["status"] == "skipped" and found["rohit"]["plan_id"] == plan_id
     assert found["five-stocks"]["status"] == found["multi-year"]["status"] == "ok"
+    # five-stocks' newest prices are of 2024-06-14 (and 2023-03-15): T121, as `plan year-end` warns; multi-year's are of the day
+    assert found["five-stocks"]["warnings"] == ["T121"] and found["multi-year"]["warnings"] == []
+    assert found["rohit"]["warnings"] == []  # skipped: said when the plan was made
     later = run(tmp_path, "batch", "plan", "year-end", "clients", "--as-of", DAY, "--json")
     statuses = {c["client"]: c["status"] for c in json.loads(later.stdout)["clients"]}
     assert statuses == {"bad-policy": "failed", "corrupt-book": "failed", "five-stocks": "skipped",

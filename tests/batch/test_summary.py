@@ -10,7 +10,8 @@ from engine.reports.json import dumps
 
 OUTCOMES = [
     Outcome("a", OutcomeStatus.OK, "YE-1", D("1742.00"), D("1742.00"), D("125000"), D("0.00"), 0),
-    Outcome("b", OutcomeStatus.SKIPPED, "YE-2", D("0.00"), D("0.00"), D("248000.19"), D("38940.72"), 7),
+    Outcome("b", OutcomeStatus.SKIPPED, "YE-2", D("0.00"), D("0.00"), D("248000.19"), D("38940.72"), 7,
+            warnings=("T121",)),
     Outcome("c", OutcomeStatus.FAILED, codes=("P101",), errors=("c.rules:1:1: error[P101]: unexpected `oops`",)),
 ]
 
@@ -29,13 +30,14 @@ def test_the_table_csv_and_json():
     text = summary_text("plan year-end", OUTCOMES, t)
     lines = text.splitlines()
     assert lines[0].split() == ["client", "status", "plan", "tax", "before", "tax", "after", "exemption", "used",
-                                "value", "orders", "errors"]  # no portfolio or report column: no client states one
+                                "value", "orders", "errors", "warnings"]  # no portfolio or report: no client states one
     assert "Rs 3,73,000.19" in lines[-2] and lines[-2].startswith("total")
     assert lines[-1] == "plan year-end: 3 clients: 1 done, 1 skipped (saved already), 1 failed"
     rows = summary_csv(OUTCOMES, t).splitlines()
-    assert rows[0] == "client,status,plan_id,tax_before,tax_after,exemption_used,value,orders,worth,report,codes"
-    assert rows[3] == "c,failed,,,,,,,,,P101"
-    assert rows[4] == "total,,,1742.00,1742.00,373000.19,38940.72,7,,,"
+    assert rows[0] == "client,status,plan_id,tax_before,tax_after,exemption_used,value,orders,worth,report,codes,warnings"
+    assert rows[2] == "b,skipped,YE-2,0.00,0.00,248000.19,38940.72,7,,,,T121"
+    assert rows[3] == "c,failed,,,,,,,,,P101,"
+    assert rows[4] == "total,,,1742.00,1742.00,373000.19,38940.72,7,,,,"
     data = json.loads(dumps(summary_json("plan year-end", OUTCOMES, t)))
     assert data["ok"] is False and data["totals"]["exemption_used"] == "373000.19"
     assert data["clients"][2]["errors"] == ["c.rules:1:1: error[P101]: unexpected `oops`"]
