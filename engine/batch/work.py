@@ -88,7 +88,8 @@ def _run(job: Job) -> Outcome:
         elif job.command is BatchCommand.GAINS:
             made = _gains(job, book, loaded)
         elif job.command is BatchCommand.BACKTEST:  # the policy's own run over the book's prices
-            measures = api.backtest(book, loaded.policy, strategies=["policy"], money=job.client.given).results[0].measures
+            run = api.backtest(book, loaded.policy, strategies=["policy"], money=job.client.given)
+            measures = run.results[0].measures
             made = Outcome(job.client.name, OutcomeStatus.OK, tax_after=measures.tax, orders=measures.orders,
                            worth=measures.final_value)
         else:  # REPORT: the plan saved last, reported

@@ -101,8 +101,9 @@ def _jobs(text: str) -> int:
 def add_command(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     from engine.batch.engines import ENGINES, cores
 
-    batch = commands.add_parser("batch", usage="lotwise batch COMMAND [DIR] [options]", help="run a command for every client: plan year-end, plan month, status, "
-                                "gains, report or backtest, on all cores (docs/advisers.md)")
+    batch = commands.add_parser("batch", usage="lotwise batch COMMAND [DIR] [options]",
+                                help="run a command for every client: plan year-end, plan month, status, gains, "
+                                "report or backtest, on all cores (docs/advisers.md)")
     batch.add_argument("words", nargs="+", action=_Words, metavar="COMMAND [DIR]",
                        help=f"one of: {', '.join(COMMANDS)}; then the directory holding a folder per client "
                        "(its book, lotwise.db)")
