@@ -175,3 +175,22 @@ def test_usage_mistakes(tmp_path):
     done = run(tmp_path, "batch", "status", "empty")
     assert done.returncode == 1 and "no client in empty" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.slow  # on a pseudo-terminal
+def test_progress_on_a_terminal_counts_the_clients(small, tmp_path):
+    """On a terminal (NO_COLOR: plain text) the line names the client under way, "plan year-end rohit
+    (5 of 5 clients, ...)", and is blanked at the end; the summary on stdout (piped) is the piped
+    command's, byte for byte."""
+    sys.path[:0] = [str(Path(__file__).resolve().parents[1] / "cli")]
+    from on_terminal import run_on_tty
+
+    for name in ("tty", "pipe"):
+        (tmp_path / name).mkdir()
+        copy(small, tmp_path / name)
+    args = ["batch", "plan", "year-end", "clients", "--as-of", DAY, "--engine", "serial"]
+    pipe = run(tmp_path / "pipe", *args)
+    ran = run_on_tty(args, cwd=tmp_path / "tty", env={"NO_COLOR": "1"})
+    assert ran.code == pipe.returncode == 1 and ran.stdout.decode() == pipe.stdout
+    assert b"\rplan year-end bad-policy (1 of 5 clients, " in ran.terminal
+    assert b"\rplan year-end rohit (5 of 5 clients, " in ran.terminal
