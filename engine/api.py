@@ -430,3 +430,27 @@ def schedule_112a_csv(found: InvestorGains, fy: int) -> str:
 
 
 __all__ += ["schedule_112a_files", "schedule_112a_csv"]
+
+
+# ------------------------------------------------------------------ the batch (issue 17)
+@with_precision
+def year_end_id(book: Book, policy: Policy, as_of: date, *, fy: int | None = None,
+                given: Mapping[str, int] | None = None, total: int | None = None, isin_db: Path | None = None,
+                kind: PlanKind = PlanKind.YEAR_END, investor: str | None = None) -> str:
+    """The id `plan_year_end` (with the same arguments) gives its plan, found without planning: its
+    inputs read and hashed as it reads and hashes them (`lotwise batch` skips a client whose plan
+    for these inputs is saved). A plan whose solve hit its time limit has another id (the limit is
+    one of its options): it is planned again. Open the book with Access.READS."""
+    from engine.book.saved_plans import input_hashes, plan_id
+
+    check_request(policy, as_of, fy, investor, given)
+    inputs = load_plan_inputs(book, policy, as_of, money=MoneyAsked(given, total), isin_db=isin_db)
+    assert inputs.money is not None
+    money = {i: m for i, m in inputs.money.by_investor.items() if investor in (None, i)}
+    options: dict[str, object] = {"invest": {i: m for i, m in money.items() if m}}  # as plan_year_end's
+    if investor is not None:
+        options["investor"] = investor
+    return plan_id(kind, input_hashes(book, policy, as_of, options, inputs.fmv))
+
+
+__all__ += ["year_end_id"]

@@ -154,3 +154,10 @@ def latest(book: Book) -> tuple[str, str] | None:
     """(id, body) of the plan saved last, or made again last (`save`); None when there is none."""
     row = book.db.execute("SELECT id, body FROM plans ORDER BY rowid DESC LIMIT 1").fetchone()
     return None if row is None else (row[0], plan_body(row[0], row[1], book.path))
+
+
+def planned_on(book: Book, kind: str, as_of: date) -> bool:
+    """Whether the book has a plan of `kind` made on `as_of` (`lotwise batch`: only then can the
+    plan for the same inputs be saved already, and its id is worth finding before planning)."""
+    return book.db.execute("SELECT 1 FROM plans WHERE kind = ? AND as_of = ? LIMIT 1",
+                           (kind, as_of.isoformat())).fetchone() is not None

@@ -56,7 +56,7 @@ def test_docs_lists_the_topics_and_prints_a_page_s_path(tmp_path):
         assert page.returncode == 0 and page.stdout == f"{folder / 'rules-language.md'}\n"
     wrong = lotwise(tmp_path, "docs", "tutorials")
     assert wrong.returncode == 2 and wrong.stdout == ""
-    assert wrong.stderr.startswith("lotwise docs: error: no page `tutorials`; the topics are api, architecture, ")
+    assert wrong.stderr.startswith("lotwise docs: error: no page `tutorials`; the topics are advisers, api, architecture, ")
 
 
 @pytest.mark.slow  # builds the wheel (pip fetches hatchling into an isolated build environment)

@@ -1,0 +1,141 @@
+"""The clients of a batch: found in a directory (one folder per client holding its book,
+`lotwise.db`, which remembers its policy from `init --policy`) or listed in a manifest (TOML: a
+table per client), in a sorted, deterministic order (docs/advisers.md).
+
+A manifest's mistakes are refused together, each as a diagnostic at its file:line:col (C201-C206),
+before any client is touched: a batch that would stop halfway on a typo is worse than none."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from engine.batch.jobs import Client
+from engine.diagnostics import Diagnostic, Span, error
+from engine.inputs import Refused
+
+__all__ = ["BOOK_NAME", "discover", "read_manifest"]
+
+BOOK_NAME = "lotwise.db"  # a client's book in its folder
+KEYS = ("book", "policy", "money", "investor")  # a manifest table's keys
+
+
+def discover(folder: Path) -> list[Client]:
+    """Every folder directly under `folder` holding a book (BOOK_NAME), by name; a folder without
+    one is not a client (a reports folder, say). Refused C200 when `folder` is not a directory or
+    holds no client."""
+    if not folder.is_dir():
+        raise Refused(f"{folder} is not a directory of clients", code="C200", values={"folder": str(folder)})
+    found = [Client(child.name, child / BOOK_NAME) for child in sorted(folder.iterdir(), key=lambda p: p.name)
+             if child.is_dir() and not child.name.startswith(".") and (child / BOOK_NAME).is_file()]
+    if not found:
+        raise Refused(f"no client in {folder}: a client is a folder holding its book, {BOOK_NAME}", code="C200",
+                      values={"folder": str(folder)})
+    return found
+
+
+def read_manifest(path: Path) -> list[Client]:
+    """The clients a manifest lists, by table name; paths relative to the manifest's folder.
+    Refused C201 (cannot be read or not TOML), C202-C206 (a table's mistakes) with every
+    diagnostic found, each at its line and column."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise Refused(f"cannot read the manifest {path}: {e}", code="C201", values={"manifest": str(path)}) from None
+    name = str(path)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        line, column = _toml_position(str(e))
+        message = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)$", "", str(e))
+        raise Refused(diagnostics=[error("C201", f"the manifest is not TOML: {message}",
+                                         _span(name, line, column))], sources={name: text}) from None
+    lines = text.splitlines()
+    clients: list[Client] = []
+    problems: list[Diagnostic] = []
+    for client in sorted(data):
+        table = data[client]
+        where = _Locator(name, lines, client)
+        if not isinstance(table, dict):
+            problems.append(error("C202", f"`{client}` is not a client's table: write [{client}] and its keys "
+                                  "under it", where.key(client), hint="a client is a table: [name] then book = ..."))
+            continue
+        made = _client(client, table, path.parent, where, problems)
+        if made is not None:
+            clients.append(made)
+    if not clients and not problems:
+        problems.append(error("C202", "the manifest lists no client", _span(name, 1, 1),
+                              hint='a table per client: [name] then book = "folder/lotwise.db"'))
+    if problems:
+        raise Refused(diagnostics=problems, sources={name: text})
+    return clients
+
+
+def _client(name: str, table: Mapping[str, Any], base: Path, where: _Locator,
+            problems: list[Diagnostic]) -> Client | None:
+    """One table as a Client, or None with its mistakes added to `problems`."""
+    before = len(problems)
+    for key in table:
+        if key not in KEYS:
+            problems.append(error("C203", f"unknown key `{key}` for client {name}", where.key(key),
+                                  hint="a client's keys: " + ", ".join(KEYS)))
+    book = table.get("book")
+    if not isinstance(book, str) or not book:
+        problems.append(error("C204", f"client {name} has no book: give book = \"folder/lotwise.db\"",
+                              where.key("book") if "book" in table else where.header()))
+    elif not (base / book).is_file():
+        problems.append(error("C204", f"client {name}'s book {book} does not exist", where.key("book")))
+    policy = table.get("policy")
+    if policy is not None and (not isinstance(policy, str) or not (base / policy).is_file()):
+        problems.append(error("C205", f"client {name}'s policy {policy} does not exist", where.key("policy")))
+    money = table.get("money", {})
+    if not isinstance(money, dict) or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0
+                                              for v in money.values()):
+        problems.append(error("C206", f"client {name}'s money must be each investor's whole rupees, "
+                              "as {asha = 30000, ravi = 20000}", where.key("money")))
+    investor = table.get("investor")
+    if investor is not None and not isinstance(investor, str):
+        problems.append(error("C206", f"client {name}'s investor must be an investor's id, in quotes",
+                              where.key("investor")))
+    if len(problems) > before:
+        return None
+    return Client(name, base / str(book), None if policy is None else base / str(policy),
+                  tuple(sorted(money.items())), investor)
+
+
+class _Locator:
+    """Where a client's table and its keys are in the manifest's text (tomllib gives values, not
+    places): the table's header line, and the first line under it that sets the key."""
+
+    def __init__(self, name: str, lines: list[str], client: str):
+        self.name, self.lines = name, lines
+        header = re.compile(r"^\s*\[\s*(" + re.escape(client) + r'|"' + re.escape(client) + r'")\s*\]')
+        self.start = next((i for i, line in enumerate(lines) if header.match(line)), None)
+        after = [] if self.start is None else range(self.start + 1, len(lines))
+        self.end = next((i for i in after if lines[i].lstrip().startswith("[")), len(lines))
+
+    def header(self) -> Span:
+        line = 0 if self.start is None else self.start
+        return _span(self.name, line + 1, 1 + len(self.lines[line]) - len(self.lines[line].lstrip())
+                     if self.lines else 1)
+
+    def key(self, key: str) -> Span:
+        pattern = re.compile(r"^\s*" + re.escape(key) + r"\s*[=.]")
+        first = 0 if self.start is None else self.start + 1
+        for i in range(first, self.end):
+            if pattern.match(self.lines[i]):
+                return _span(self.name, i + 1, 1 + len(self.lines[i]) - len(self.lines[i].lstrip()))
+        return self.header()
+
+
+def _span(name: str, line: int, column: int) -> Span:
+    return Span(name, line, column, line, column + 1)
+
+
+def _toml_position(message: str) -> tuple[int, int]:
+    """The line and column a tomllib error names (1, 1 when it names none)."""
+    found = re.search(r"line (\d+), column (\d+)", message)
+    return (int(found.group(1)), int(found.group(2))) if found else (1, 1)
