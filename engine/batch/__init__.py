@@ -1,0 +1,1 @@
+"""`lotwise batch`: one command over many clients' books (issue 17)."""
