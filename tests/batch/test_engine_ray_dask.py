@@ -1,5 +1,5 @@
 """The Ray and Dask engines of `lotwise batch` (engine/batch/engine_ray.py, engine_dask.py) in their local
-modes, with a stand-in work (standin.py): the outcomes in the jobs' order although the first slices end
+modes, with a stand-in work (standin_jobs.py): the outcomes in the jobs' order although the first slices end
 last, every job run once, on more than one process, progress from 0 to the total, the cluster closed after
 (also when the work raises), and standard output of a process that runs a batch holding only its data.
 Also how the jobs are cut into slices (engine/batch/batches.py), by hand.
@@ -22,10 +22,10 @@ import pytest
 from engine.batch.batches import MOST_PER_SLICE, label, run_slice, slices
 
 HERE = Path(__file__).resolve().parent
-sys.path[:0] = [str(HERE)]  # standin.py beside this file
-import standin  # noqa: E402
+sys.path[:0] = [str(HERE)]  # standin_jobs.py beside this file
+import standin_jobs  # noqa: E402
 
-JOBS = [standin.Job(f"client-{n:03d}", n) for n in range(40)]
+JOBS = [standin_jobs.Job(f"client-{n:03d}", n) for n in range(40)]
 
 
 def extra(name: str) -> ModuleType:
@@ -60,20 +60,20 @@ def test_slices_cut_by_hand():
 
 
 def test_a_slice_is_run_in_order_and_a_job_named():
-    assert [o.square for o in run_slice(standin.work, JOBS[5:8])] == [25, 36, 49]
+    assert [o.square for o in run_slice(standin_jobs.work, JOBS[5:8])] == [25, 36, 49]
     assert label(JOBS[3]) == "client-003" and label(3) == ""
 
 
 def check_run(engine: object) -> None:
     told: list[tuple[int, int, str]] = []
-    outcomes = engine.run(standin.work, JOBS, lambda d, t, w: told.append((d, t, w)))  # type: ignore[attr-defined]
+    outcomes = engine.run(standin_jobs.work, JOBS, lambda d, t, w: told.append((d, t, w)))  # type: ignore[attr-defined]
     assert [(o.name, o.square) for o in outcomes] == [(j.name, j.number ** 2) for j in JOBS]
     assert len({o.pid for o in outcomes}) >= 2 and os.getpid() not in {o.pid for o in outcomes}
     # 40 jobs on 2 workers: ceil(40 / 16) = 3 a slice, 14 slices; progress at 0, after each, the last with ""
     assert told[0] == (0, 40, "") and told[-1] == (40, 40, "") and len(told) == 1 + 14
     assert [d for d, _, _ in told] == sorted(d for d, _, _ in told) and all(t == 40 for _, t, _ in told)
     assert all(w.startswith("client-") for _, _, w in told[1:-1])
-    assert engine.run(standin.work, [], None) == []  # type: ignore[attr-defined]
+    assert engine.run(standin_jobs.work, [], None) == []  # type: ignore[attr-defined]
 
 
 @pytest.mark.slow
@@ -91,7 +91,7 @@ def test_ray_raises_the_works_exception_and_shuts_down(on_path):
     from engine.batch.engine_ray import RayEngine
 
     with pytest.raises(Exception, match="job 7 failed"):
-        RayEngine().run(standin.failing, JOBS, None)
+        RayEngine().run(standin_jobs.failing, JOBS, None)
     assert not ray.is_initialized()
 
 
@@ -109,14 +109,14 @@ def test_dask_raises_the_works_exception(on_path):
     from engine.batch.engine_dask import DaskEngine
 
     with pytest.raises(ValueError, match="job 7 failed"):
-        DaskEngine(jobs=2).run(standin.failing, JOBS, None)
+        DaskEngine(jobs=2).run(standin_jobs.failing, JOBS, None)
 
 
 SCRIPT = """
 import json, sys
-import standin
+import standin_jobs
 from engine.batch.engine_{name} import {cls}
-outcomes = {cls}().run(standin.work, [standin.Job(f"c{{n}}", n) for n in range(6)], None)
+outcomes = {cls}().run(standin_jobs.work, [standin_jobs.Job(f"c{{n}}", n) for n in range(6)], None)
 print(json.dumps([o.square for o in outcomes]))
 """
 
