@@ -19,7 +19,9 @@ batches.py). Each engine plans on a day of its own (20, 23, 24, 25 March 2026), 
 its plans as a first run does. Reported: the wall time of the whole run (start-up of the workers and the
 cluster included), the time per client (wall / N), the median work of one client inside its worker
 (policy read and checked, book opened, plan made and saved; the worker's imports paid by its first
-client only), the speed-up against pool1, and the peak memory of the run (the resident sets of the
+client only) and its CPU time (which a busy machine's waits do not inflate), how busy the workers were
+(the clients' work added up / (wall x workers): below 100% is the engine's overhead and idle workers), the
+time the engine takes to start and stop with no job, the speed-up against pool1, and the peak memory of the run (the resident sets of the
 process and all its descendants added up, sampled every 0.2 s with psutil, which Ray and Dask bring;
 without psutil the largest single process, from getrusage).
 `--quick` (a smoke test, a few seconds): 20 clients, the pool only.
@@ -42,6 +44,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
+from typing import Any
 from datetime import date
 from pathlib import Path
 
@@ -65,7 +68,8 @@ class Done:
     name: str
     status: str  # "ok", or the refusal's code
     plan: str
-    seconds: float  # the client's work in its worker
+    seconds: float  # the client's work in its worker, wall clock
+    cpu: float  # and the worker's CPU time for it (time.process_time: not the waits for a busy core)
 
 
 def client_files(k: int) -> tuple[str, str, str]:
@@ -148,18 +152,22 @@ def year_end(client: Client) -> Done:
     """One client's year-end, saved in its book, as `lotwise plan year-end` does it."""
     from engine import api
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
+
+    def done(status: str, plan: str = "") -> Done:
+        return Done(client.name, status, plan, time.perf_counter() - start, time.process_time() - cpu)
+
     folder = Path(client.folder)
     try:
         loaded = api.load_policy(folder / "policy.rules")
         if loaded.policy is None:
-            return Done(client.name, "policy", "", time.perf_counter() - start)
+            return done("policy")
         with api.open_book(folder / "book.db", access=api.Access.OWN) as book:
             made = api.plan_year_end(book, loaded.policy, date.fromisoformat(client.as_of), save=True,
                                      policy_texts=loaded.sources)
-        return Done(client.name, "ok", made.plan_id, time.perf_counter() - start)
+        return done("ok", made.plan_id)
     except api.Refused as e:
-        return Done(client.name, e.code or "refused", "", time.perf_counter() - start)
+        return done(e.code or "refused")
 
 
 class Pool:
@@ -215,18 +223,23 @@ def measure(name: str, root: Path, clients: int) -> dict[str, object]:
 
     sys.path.insert(0, str(REPO))
     jobs = [batch.Client(f"c{k:05d}", str(root / f"c{k:05d}"), DAYS[name].isoformat()) for k in range(clients)]
-    peak, stop = peak_sampler()
-    start = time.perf_counter()
     if name.startswith("pool"):
-        outcomes = batch.Pool(int(name[4:])).run(batch.year_end, jobs, None)
+        engine: Any = batch.Pool(int(name[4:]))
+        workers = int(name[4:])
     elif name == "ray":
         from engine.batch.engine_ray import RayEngine
 
-        outcomes = RayEngine().run(batch.year_end, jobs, None)
+        engine, workers = RayEngine(), os.cpu_count() or 1
     else:
         from engine.batch.engine_dask import DaskEngine
 
-        outcomes = DaskEngine().run(batch.year_end, jobs, None)
+        engine, workers = DaskEngine(), os.cpu_count() or 1
+    start = time.perf_counter()
+    engine.run(batch.year_end, [], None)  # the engine started and stopped with no job: its own overhead
+    empty = time.perf_counter() - start
+    peak, stop = peak_sampler()
+    start = time.perf_counter()
+    outcomes = engine.run(batch.year_end, jobs, None)
     wall = time.perf_counter() - start
     stop.set()
     statuses: dict[str, int] = {}
@@ -236,6 +249,8 @@ def measure(name: str, root: Path, clients: int) -> dict[str, object]:
     return {"engine": name, "wall": wall, "per_client": wall / clients,
             "work_median": statistics.median(o.seconds for o in outcomes),
             "work_mean": statistics.fmean(o.seconds for o in outcomes), "statuses": statuses, "peak_mib": peak(),
+            "cpu_median": statistics.median(o.cpu for o in outcomes), "empty": empty,
+            "busy": sum(o.seconds for o in outcomes) / wall / workers,
             "plans": len({o.plan for o in outcomes if o.plan})}
 
 
@@ -269,7 +284,9 @@ def main() -> int:
             results[name] = r = json.loads(done.stdout.strip().splitlines()[-1])
             speed = (f", speed-up {results['pool1']['wall'] / r['wall']:.2f}x" if "pool1" in results else "")
             print(f"{name}: {r['wall']:.1f} s, {r['per_client'] * 1000:.1f} ms a client{speed}; one client's work: "
-                  f"median {r['work_median'] * 1000:.1f} ms, mean {r['work_mean'] * 1000:.1f} ms; "
+                  f"median {r['work_median'] * 1000:.1f} ms, mean {r['work_mean'] * 1000:.1f} ms, median CPU "
+                  f"{r['cpu_median'] * 1000:.1f} ms; workers busy {r['busy']:.0%} of the run; with no job "
+                  f"{r['empty']:.1f} s; "
                   f"peak memory {r['peak_mib']:.0f} MiB; {r['statuses']}, {r['plans']:,} plans")
     return 0
 
