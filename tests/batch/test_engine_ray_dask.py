@@ -1,7 +1,8 @@
 """The Ray and Dask engines of `lotwise batch` (engine/batch/engine_ray.py, engine_dask.py) in their local
 modes, with a stand-in work (standin_jobs.py): the outcomes in the jobs' order although the first slices end
 last, every job run once, on more than one process, progress from 0 to the total, the cluster closed after
-(also when the work raises), and standard output of a process that runs a batch holding only its data.
+(also when the work raises), Dask on a running scheduler's address leaving it running, and standard
+output of a process that runs a batch holding only its data.
 Also how the jobs are cut into slices (engine/batch/batches.py), by hand.
 
 The engines are optional extras: their tests are skipped where the extra is not installed, except in CI
@@ -130,3 +131,18 @@ def test_standard_output_carries_only_the_data(on_path, name, cls, module):
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == [0, 1, 4, 9, 16, 25]  # the one line printed, nothing else
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.slow
+def test_dask_on_a_running_scheduler_leaves_it_running(on_path):
+    extra("distributed")
+    from distributed import Client, LocalCluster
+
+    from engine.batch.engine_dask import DaskEngine
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        outcomes = DaskEngine(cluster.scheduler_address).run(standin_jobs.work, JOBS, None)
+        assert [o.square for o in outcomes] == [j.number ** 2 for j in JOBS]
+        with Client(cluster) as client:  # still there: the engine closed only its own client
+            assert len(client.nthreads()) == 2
+
