@@ -19,6 +19,8 @@ from engine.diagnostics import Diagnostic, Span, error
 from engine.policy.grammar import lark_parser as lark_parser  # re-exported: tests and the CLI's cache
 from engine.policy.grammar import set_cache_dir as set_cache_dir
 from engine.policy.grammar import BadChar, terminal_names
+import engine.policy.headers as headers
+from engine.policy.typography import straighten
 
 if TYPE_CHECKING:
     from lark import Tree
@@ -147,11 +149,14 @@ def parse_text(text: str, path: str) -> ParseResult:
     """The tree of `text` (all tokens kept) and every syntax error in it."""
     from lark.exceptions import UnexpectedInput
 
-    text = normalise(text)
+    text, quotes = straighten(normalise(text), path)  # “Kapoor” is reported, then read as "Kapoor"
     try:  # most files are valid: Lark's own loop is the fast path
-        return ParseResult(tree=lark_parser().parse(text))
+        return ParseResult(tree=lark_parser().parse(text), diagnostics=quotes)
     except UnexpectedInput:
-        return _parse_recovering(text, path)
+        result = _parse_recovering(text, path)
+    if quotes:
+        result.diagnostics = sorted(quotes + result.diagnostics, key=Diagnostic.sort_key)
+    return result
 
 
 def _parse_recovering(text: str, path: str) -> ParseResult:
@@ -187,6 +192,7 @@ class Recovery:
         self.skip_line: int | None = None  # while recovering: the line being discarded
         self.skip_depth = 0  # braces opened on discarded lines
         self.recovering = False
+        self.line_tokens: list[Token] = []  # the tokens of the current line so far: a header to reopen
 
     def add(self, diagnostic: Diagnostic, offset: int) -> None:
         self.result.diagnostics.append(diagnostic)
@@ -199,14 +205,21 @@ class Recovery:
         self.add(self.syntax_errors.describe(self.lark, self.state, tok, self.path, self.text), tok.start_pos)
 
     def skip_from(self, tok: Token) -> None:
-        """Discard the rest of `tok`'s line (and any block opened on it)."""
+        """Discard the rest of `tok`'s line; a block opened on it is entered as its keyword's."""
+        if tok.type == self.lbrace and self.enter_block(tok):
+            self.recovering = False
+            return
         self.recovering, self.skip_line, self.skip_depth = True, tok.line, int(tok.type == self.lbrace)
 
     def run(self) -> ParseResult:
         for tok in _tokens(self.interactive.lexer_thread, self.state, self.text):
             if isinstance(tok, BadChar):
                 self.bad_char(tok)
-            elif self.recovering:
+                continue
+            if self.line_tokens and self.line_tokens[-1].line != tok.line:
+                self.line_tokens.clear()
+            self.line_tokens.append(tok)
+            if self.recovering:
                 self.resume(tok)
             elif not self.fed(tok):
                 self.error_at(tok)
@@ -226,6 +239,9 @@ class Recovery:
             self.skip_depth += {self.lbrace: 1, self.rbrace: -1}.get(tok.type, 0)
             return
         if tok.line == self.skip_line and tok.type != self.rbrace:
+            if tok.type == self.lbrace and self.enter_block(tok):
+                self.recovering = False
+                return
             self.skip_depth += tok.type == self.lbrace
             return
         if tok.value in self.by_text and tok.type != self.by_text[tok.value]:
@@ -235,7 +251,13 @@ class Recovery:
             if tok.line != self.skip_line:
                 # A mistake of its own on the next line: report it from the enclosing block.
                 _to_block_level(self.state, self.rbrace)
+                if self.misspelt_keyword(tok):
+                    self.recovering = False
+                    return
                 self.report(tok)
+            if tok.type == self.lbrace and self.enter_block(tok):
+                self.recovering = False
+                return
             self.skip_line, self.skip_depth = tok.line, int(tok.type == self.lbrace)
             return
         self.recovering = False
@@ -257,6 +279,8 @@ class Recovery:
         from lark.lexer import Token
 
         state, names, rbrace, lbrace = self.state, self.names, self.rbrace, self.lbrace
+        if self.misspelt_keyword(tok):
+            return
         opened = _open_blocks(state, names) if names.get(tok.type) in BLOCK_KEYWORDS else []
         if opened:
             closer = Token.new_borrow_pos(rbrace, "}", tok)
@@ -282,6 +306,50 @@ class Recovery:
         if tok.type == rbrace and _resync(state, tok):
             return
         self.skip_from(tok)
+
+    def misspelt_keyword(self, tok: Token) -> bool:
+        """`portfolo "Kapoor" {`: a word near one block keyword accepted here, on a line that
+        opens a block, is reported and read as that keyword."""
+        from lark.lexer import Token
+
+        assert tok.start_pos is not None and tok.end_pos is not None  # every token of lexer.py has them
+        line_end = self.text.find("\n", tok.end_pos)
+        rest = self.text[tok.end_pos:line_end if line_end >= 0 else len(self.text)]
+        if not tok.value[:1].isalpha() or "{" not in rest.split("#")[0]:
+            return False
+        table = self.state.parse_conf.parse_table.states[self.state.position]
+        accepted = [self.names[t] for t in table if self.names.get(t) in BLOCK_KEYWORDS]
+        keyword = headers.nearest_keyword(tok.value, accepted)
+        if keyword is None or not self.fed(Token.new_borrow_pos(self.by_text[keyword], keyword, tok)):
+            return False
+        self.add(self.syntax_errors.misspelt_keyword(tok, keyword, self.path), tok.start_pos)
+        return True
+
+    def enter_block(self, brace: Token) -> bool:
+        """At the `{` of a header with a mistake in it: open the block its keyword names, fed
+        again where a statement of the enclosing block starts. False when the line names none."""
+        from lark.lexer import Token
+
+        words = [t for t in self.line_tokens if t.line == brace.line and t is not brace]
+        first = next((i for i, t in enumerate(words) if t.value in BLOCK_KEYWORDS - {"use", "override"}), None)
+        if first is None:
+            return False
+        header = [Token.new_borrow_pos(self.by_text[t.value], t.value, t) for t in words[:first + 1]
+                  if t.value in BLOCK_KEYWORDS]  # `override` (if written) and the keyword
+        lbrace = Token.new_borrow_pos(self.lbrace, "{", brace)
+        state = self.state.copy(deepcopy_values=False)
+        while True:
+            trial = headers.feed_all(state, header)
+            path = headers.header_path(trial, self.lbrace, self.names, brace) if trial is not None else None
+            opened = headers.feed_all(trial, path + [lbrace]) if trial is not None and path is not None else None
+            if opened is not None:
+                self.state.state_stack[:] = opened.state_stack
+                self.state.value_stack[:] = opened.value_stack
+                return True
+            if len(state.state_stack) == 1:
+                return False
+            state.state_stack.pop()
+            state.value_stack.pop()
 
     def close_at_end(self) -> None:
         """End of file: close what is open, reporting it once."""

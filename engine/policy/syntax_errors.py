@@ -360,6 +360,11 @@ def bad_character(bad: BadChar, path: str, text: str) -> Diagnostic:
                  "comments start with #; names go in double quotes")
 
 
+def misspelt_keyword(token: Token, keyword: str, path: str) -> Diagnostic:
+    return error("P111", f"unknown word `{token.value}` here", token_span(path, token),
+                 f"did you mean `{keyword}`? (the block is checked as a `{keyword}` block)")
+
+
 def missing_close_brace(token: Token, opened: tuple[str, Token], path: str, names: dict[str, str]) -> Diagnostic:
     keyword, keyword_token = opened
     span = token_span(path, token)

@@ -133,10 +133,13 @@ sell {
         ("P110", 2), ("P110", 3), ("P110", 4), ("P111", 7), ("P110", 8)], rendered
 
 
-def test_error_in_a_block_header_skips_that_block_only():
+def test_misspelt_block_keyword_is_read_as_the_keyword_so_its_body_is_checked():
+    """Issue 18: `portfolo` is within edit distance 1 of `portfolio` only, and the line opens a
+    block: one P111 for the header, then the body's own error (line 2) and the next block's (5)."""
     text = 'portfolo "p" {\n    asset "A" 40\n}\nsell {\n    start above 10\n}\n'
     diagnostics, rendered = diagnose(text)
-    assert [(d.code, d.span.line) for d in diagnostics] == [("P111", 1), ("P110", 5)], rendered
+    assert [(d.code, d.span.line) for d in diagnostics] == [("P111", 1), ("P110", 2), ("P110", 5)], rendered
+    assert "did you mean `portfolio`?" in diagnostics[0].hint
 
 
 @pytest.mark.parametrize("text", [
