@@ -25,16 +25,27 @@ def origin(span: Span) -> str:
 
 
 class BaseChecker:
+    """Echoes are not reported: an error that follows from one already reported is not. A
+    statement or block header reported as wrong in itself (a second definition, an `override`
+    of nothing) is `blame`d, and no later diagnostic at that same place is reported."""
+
     def __init__(self) -> None:
         self.diagnostics: list[Diagnostic] = []
         self.todo_targets = False  # a draft: TODO targets are 0%, not V370 (validate.resolve)
+        self.blamed: set[Span] = set()
+
+    def blame(self, span: Span) -> None:
+        """What is at `span` is reported wrong: later diagnostics there would be its echoes."""
+        self.blamed.add(span)
 
     def err(self, code: str, message: str, span: Span | None, hint: str | None = None,
             notes: tuple[tuple[str, Span], ...] = ()) -> None:
-        self.diagnostics.append(error(code, message, span, hint, notes))
+        if span not in self.blamed:
+            self.diagnostics.append(error(code, message, span, hint, notes))
 
     def warn(self, code: str, message: str, span: Span | None, hint: str | None = None) -> None:
-        self.diagnostics.append(warning(code, message, span, hint))
+        if span not in self.blamed:
+            self.diagnostics.append(warning(code, message, span, hint))
 
     def duration_bound(self, d: ast.Duration) -> None:
         """A holding period or window of more than 100 years is a typo (and beyond the calendar)."""

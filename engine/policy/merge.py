@@ -30,6 +30,7 @@ class MergeChecker(BaseChecker):
                      else f"{name} is stated twice in the `{block.kind}` block",
                      item.span, "keep one; to change a shipped rule, write it in an `override` block",
                      notes=(("first defined here", first.span),))
+            self.blame(item.span)  # e.g. no V324 "no fund to buy" for the second definition
 
     def merge_top(self, items: list[ast.Node]) -> dict[str, ast.Block]:
         merged: dict[str, ast.Block] = {}
@@ -41,7 +42,8 @@ class MergeChecker(BaseChecker):
             if block.override:
                 if base is None:
                     self.err("V315", f"`override {block.kind}` has nothing to override", block.header,
-                             f"no `{block.kind}` block comes before it; remove `override`")
+                             _nothing_to_override(block, items))
+                    self.blame(block.header)  # read as the first block: no V318/V340 "incomplete"
                     merged[block.kind] = dataclasses.replace(block, override=False)
                 else:
                     merged[block.kind] = merge(base, block)
@@ -53,6 +55,20 @@ class MergeChecker(BaseChecker):
                 continue
             merged[block.kind] = block
         return merged
+
+
+# The shipped file that defines each kind of block (pinned by tests/policy/test_echoes.py).
+SHIPPED_BLOCKS = {"tax": "india", "buy": "perpetual", "sell": "perpetual", "harvest": "perpetual",
+                  "portfolio": "textbook-bands", "rebalance": "textbook-bands"}
+
+
+def _nothing_to_override(block: ast.Block, items: list[ast.Node]) -> str:
+    """V315's hint: with nothing `use`d at all, the `use` that was probably meant."""
+    used = any(isinstance(i, ast.Block) and i.header.path != block.header.path for i in items)
+    if used or block.kind not in SHIPPED_BLOCKS:
+        return f"no `{block.kind}` block comes before it; remove `override`"
+    return (f'nothing to override: add `use "{SHIPPED_BLOCKS[block.kind]}"` above (override changes a '
+            "block of a used file)")
 
 
 def describe_key(node: ast.Node) -> str:

@@ -64,8 +64,10 @@ def _tokens(lexer_thread: LexerThread, parser_state: State, text: str) -> Iterat
             assert lexer_thread.state is not None  # an interactive parse's lexer has its state
             line_ctr = lexer_thread.state.line_ctr
             pos = line_ctr.char_pos
-            yield BadChar(e.line, e.column, pos, text[pos:pos + 1])
-            line_ctr.feed(text[pos:pos + 1])
+            # `₹500/-`: the two characters are one mistake (syntax_errors.bad_character)
+            bad = text[pos:pos + 2] if text.startswith("/-", pos) else text[pos:pos + 1]
+            yield BadChar(e.line, e.column, pos, bad)
+            line_ctr.feed(bad)
 
 
 def _try_feed(parser_state: State, tokens: list[Token]) -> bool:
@@ -227,6 +229,10 @@ class Recovery:
         return self.result
 
     def bad_char(self, tok: BadChar) -> None:
+        rupees = self.syntax_errors.rupee_suffix(tok, self.path, self.text)
+        if rupees is not None:  # `₹500/-`: reported; the amount before it stands
+            self.result.diagnostics.append(rupees)
+            return
         if not (self.recovering and self.skip_line == tok.line):
             self.add(self.syntax_errors.bad_character(tok, self.path, self.text), tok.pos)
         self.recovering, self.skip_line = True, tok.line
@@ -279,7 +285,7 @@ class Recovery:
         from lark.lexer import Token
 
         state, names, rbrace, lbrace = self.state, self.names, self.rbrace, self.lbrace
-        if self.misspelt_keyword(tok):
+        if self.misspelt_keyword(tok) or self.currency_word(tok):
             return
         opened = _open_blocks(state, names) if names.get(tok.type) in BLOCK_KEYWORDS else []
         if opened:
@@ -323,6 +329,15 @@ class Recovery:
         if keyword is None or not self.fed(Token.new_borrow_pos(self.by_text[keyword], keyword, tok)):
             return False
         self.add(self.syntax_errors.misspelt_keyword(tok, keyword, self.path), tok.start_pos)
+        return True
+
+    def currency_word(self, tok: Token) -> bool:
+        """`INR 1000` where an amount belongs: reported, and the amount read without it."""
+        table = self.state.parse_conf.parse_table.states[self.state.position]
+        if tok.value != "INR" or not ("MONEY" in table or "NUMBER" in table):
+            return False
+        assert tok.start_pos is not None  # every token of lexer.py has its position
+        self.result.diagnostics.append(self.syntax_errors.currency_word(tok, self.path, self.text))
         return True
 
     def enter_block(self, brace: Token) -> bool:

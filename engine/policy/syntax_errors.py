@@ -10,6 +10,7 @@ finally to "unexpected X; expected Y". Messages never show Lark's token names.
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from collections.abc import Collection
@@ -268,7 +269,22 @@ def _join(words: list[str]) -> str:
 
 
 def _missing_percent(token: Token, span: Span, got: str, text: str, lark: Lark, state: State) -> Diagnostic:
-    return error("P110", f"{got} needs a percent sign here", span, f"write {token.value}%")
+    return error("P110", f"{got} needs a percent sign here", span, f"write {_as_percent(token.value)}")
+
+
+def _as_percent(number: str) -> str:
+    """`40` -> `40%`; a fraction below 1 may be a share written as a fraction: `0.6` -> `60% (0.6 as
+    a fraction) or 0.6%`, the share first."""
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        value = Decimal(number.replace(",", ""))
+    except InvalidOperation:
+        return f"{number}%"
+    if not 0 < value < 1:
+        return f"{number}%"
+    share = format((value * 100).normalize(), "f")
+    return f"{share}% ({number} as a fraction) or {number}%"
 
 
 def _missing_open_brace(token: Token, span: Span, got: str, text: str, lark: Lark, state: State) -> Diagnostic:
@@ -347,6 +363,31 @@ _HANDLERS: dict[str, Callable[..., Diagnostic]] = {
     "savings-horizon": _savings_horizon,
     "registration-wording": _registration_wording,
 }
+
+
+_AMOUNT_BEFORE = re.compile(r"(₹|Rs\.?|INR)?[ \t]*(\d[\d,]*(?:\.\d+)?)[ \t]*$")
+_AMOUNT_AFTER = re.compile(r"[ \t]*(\d[\d,]*(?:\.\d+)?)")
+
+
+def rupee_suffix(bad: BadChar, path: str, text: str) -> Diagnostic | None:
+    """`₹500/-`, as rupees are written on cheques: P181 (not a stray `/`), the amount shown plain."""
+    if bad.char != "/-":
+        return None
+    amount = _AMOUNT_BEFORE.search(text, max(0, bad.pos - 40), bad.pos)
+    if amount is None:
+        return None
+    span = Span(path, bad.line, bad.column, bad.line, bad.column + 2)
+    sign = "₹ and " if amount.group(1) == "₹" else ""
+    return error("P181", "`/-` after an amount", span, f"write amounts without {sign}/-: {amount.group(2)}")
+
+
+def currency_word(token: Token, path: str, text: str) -> Diagnostic:
+    """`INR 1000` where an amount belongs: P181, the amount shown plain."""
+    assert token.end_pos is not None  # every token of lexer.py has its position
+    amount = _AMOUNT_AFTER.match(text, token.end_pos)
+    plain = amount.group(1) if amount else "1,000"
+    return error("P181", f"`{token.value}` before an amount", token_span(path, token),
+                 f"write amounts without {token.value}: {plain} (or Rs {plain})")
 
 
 def bad_character(bad: BadChar, path: str, text: str) -> Diagnostic:

@@ -25,6 +25,7 @@ class PortfolioChecker(BaseChecker):
         asset_nodes = [n for n in block.items if isinstance(n, ast.Asset)]
         asset_names = {a.name.value for a in asset_nodes}
         total = Decimal(0)
+        counted: set[str] = set()
         todo = [node for node in asset_nodes if node.target.value is None]
         for node in todo:
             self.todo_target(node)
@@ -32,7 +33,9 @@ class PortfolioChecker(BaseChecker):
             given = node.target.value is not None  # else TODO: V370 above (a draft's 0%)
             target = self.percent(node.target, "a target") if given else Decimal(0)
             band = self.percent(node.band, "a band")
-            total += target or 0
+            if node.name.value not in counted:  # a second definition is V309, not a wrong sum (V301)
+                counted.add(node.name.value)
+                total += target or 0
             if given and node.band is not None and band is not None and band > target:
                 self.err("V303", f"the band {node.band.text} is larger than the target {node.target.text}",
                          node.band.span, f"a band is the most the weight may stray either way; "
@@ -63,7 +66,8 @@ class PortfolioChecker(BaseChecker):
                           f"\"{by_id[sec.replacement].asset}\"", stated.span,
                           "a replacement usually holds the same asset")
         self.consolidations(asset_nodes, by_id, declared)
-        buyable = {s.holds.value for s in security_nodes if s.holds and not s.legacy}
+        # A fund holding a misspelt asset (V307) holds the asset its hint names: not V324 for that one.
+        buyable = {_meant(s.holds.value, asset_names) for s in security_nodes if s.holds and not s.legacy}
         for node in asset_nodes:
             if node.name.value not in buyable:
                 self.warn("V324", f'no fund to buy for asset "{node.name.value}"', node.span,
@@ -162,9 +166,9 @@ class PortfolioChecker(BaseChecker):
             return None
         asset = node.holds.value
         if asset not in asset_names:
-            close = difflib.get_close_matches(asset, sorted(asset_names), n=1)
+            meant = _meant(asset, asset_names)
             self.err("V307", f'{node.id.value} holds "{asset}", which is not a declared asset', node.holds.span,
-                     f'did you mean "{close[0]}"?' if close else f'declare it: asset "{asset}" 10%')
+                     f'did you mean "{meant}"?' if meant != asset else f'declare it: asset "{asset}" 10%')
             ok = False
         tax_class = node.tax_class.value if node.tax_class else asset_class.get(asset)
         if tax_class is None and asset in asset_names:  # an unknown asset is reported already
@@ -230,3 +234,12 @@ class PortfolioChecker(BaseChecker):
             elif target is not None and target.legacy:
                 self.err("V363", f"{into.value} is legacy: the asset cannot consolidate into it", into.span,
                          f"consolidate into a fund of \"{node.name.value}\" that is not legacy")
+
+
+def _meant(asset: str, asset_names: set[str]) -> str:
+    """The declared asset a name that is not declared was probably meant to be (V307's hint), or
+    the name itself."""
+    if asset in asset_names:
+        return asset
+    close = difflib.get_close_matches(asset, sorted(asset_names), n=1)
+    return close[0] if close else asset
