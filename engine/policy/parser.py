@@ -104,7 +104,8 @@ def _resync(parser_state: State, tok: Token) -> bool:
 def _to_block_level(parser_state: State, rbrace: str) -> None:
     """Pop a partial statement: back to the innermost block's body (or the top level)."""
     table = parser_state.parse_conf.parse_table.states
-    while len(parser_state.state_stack) > 1 and rbrace not in table[parser_state.position]:
+    while len(parser_state.state_stack) > 1 and rbrace not in table[parser_state.position] \
+            and "$END" not in table[parser_state.position]:
         parser_state.state_stack.pop()
         parser_state.value_stack.pop()
 
@@ -253,6 +254,16 @@ class Recovery:
         if tok.value in self.by_text and tok.type != self.by_text[tok.value]:
             # Lexed in the error's context, a keyword may have come out as a name.
             tok = Token.new_borrow_pos(self.by_text[tok.value], tok.value, tok)
+        if tok.type not in self.names and tok.line != self.skip_line:
+            # No keyword or punctuation starts this line: it starts no statement and continues
+            # none. Take it in the block around the broken statement (`aset` is not an id there).
+            _to_block_level(self.state, self.rbrace)
+            if self.fed(tok) or self.misspelt_keyword(tok):
+                self.recovering = False
+                return
+            self.report(tok)
+            self.skip_line, self.skip_depth = tok.line, 0
+            return
         if not _resync(self.state, tok):
             if tok.line != self.skip_line:
                 # A mistake of its own on the next line: report it from the enclosing block.

@@ -82,3 +82,49 @@ def test_mutated_shipped_files_never_crash(tmp_path, text):
                max_size=300))
 def test_random_text_never_crashes(tmp_path, text):
     _check(tmp_path, text.replace("\x00", ""))
+
+
+# One-line mistakes, each independent of the others and of its neighbours, each one diagnostic:
+# (the line, its code). `{i}` keeps names apart.
+ONE_LINE_ERRORS = [
+    ('    asset "E{i}" 40 band 5%', "P110"),                  # no `%`
+    ('    asset "E{i}" 10% band 5', "P110"),
+    ('    aset "E{i}" 10%', "P111"),                          # a misspelt statement keyword
+    ('    fund inf789f01xa{i} "F" holds "A"', "P109"),        # an ISIN in lower case
+    ('    investor Asha{i} "Asha"', "P123"),                  # an id with capitals
+    ('    investor "Name {i}"', "P120"),                      # an investor without an id
+    ('    asset “E{i}” 10%', "P180"),                         # typographic quotes
+    ('    investor x{i} "X" sip ₹500/-', "P181"),             # a cheque's `/-`
+    ('    fund INF789F01XA{i} "F" holds "A" minimum purchase INR 500', "P181"),
+    ('    asset E{i} 10%', "P105"),                           # an unquoted name
+]
+VALID_LINES = ['    asset "V{i}" 10%', '    investor v{i} "V"', '    fund INF179K01BE{i} "F" holds "V"', "",
+               "    # a comment {i}"]
+
+
+@st.composite
+def block_with_errors(draw):
+    """A portfolio block of valid and wrong lines (its header misspelt or not): the text and
+    the (code, line) of every mistake in it."""
+    misspelt = draw(st.booleans())
+    lines = ['portfolo "P" {' if misspelt else 'portfolio "P" {']
+    expected = [("P111", 1)] if misspelt else []
+    for i in range(draw(st.integers(0, 30))):
+        if draw(st.booleans()):
+            line, code = draw(st.sampled_from(ONE_LINE_ERRORS))
+            expected.append((code, len(lines) + 1))
+        else:
+            line = draw(st.sampled_from(VALID_LINES))
+        lines.append(line.format(i=i % 10))
+    return "\n".join(lines + ["}", ""]), expected
+
+
+@settings(max_examples=_examples(200), deadline=None, database=None)
+@given(block_with_errors())
+def test_k_independent_one_line_errors_in_one_block_are_k_errors(case):
+    """Issue 18: every independent error of a block is reported in one run, each once."""
+    from engine.policy.parser import parse_text
+
+    text, expected = case
+    result = parse_text(text, "p.rules")
+    assert [(d.code, d.span.line) for d in result.diagnostics] == expected, text
