@@ -2,10 +2,15 @@
 
 The grammar is LALR(1) (grammar.lark). Lark stops at the first error, so this module
 drives Lark's interactive parser itself and recovers in panic mode: after an error
-it skips the rest of the offending line (and any block opened on it), then pops the
-parser's stack until the next token fits. Two usual mistakes are repaired instead:
+it skips the rest of the offending line and resynchronises at the next statement of
+the same block (a line that starts with a keyword may also continue the broken
+statement: the parser's stack is popped until it fits). A block opened on the
+offending line is not skipped: its header is read as its keyword's (headers.py), so
+the errors in its body are found in the same run. Usual mistakes are repaired instead:
 a keyword that opens a block, met inside another block, is tried with a `}` before
-it; statements after a block header are tried with the missing `{` inserted.
+it; statements after a block header are tried with the missing `{` inserted; a
+misspelt block keyword is read as the keyword; curly quotes (typography.py), `/-`
+after an amount and `INR` before one are reported and read as if written right.
 Statements that contain an error are reported once and dropped from the tree's use
 (`ParseResult.error_offsets`), so they cause no follow-on errors.
 """
@@ -347,7 +352,6 @@ class Recovery:
         table = self.state.parse_conf.parse_table.states[self.state.position]
         if tok.value != "INR" or not ("MONEY" in table or "NUMBER" in table):
             return False
-        assert tok.start_pos is not None  # every token of lexer.py has its position
         self.result.diagnostics.append(self.syntax_errors.currency_word(tok, self.path, self.text))
         return True
 
@@ -361,7 +365,7 @@ class Recovery:
         if first is None:
             return False
         header = [Token.new_borrow_pos(self.by_text[t.value], t.value, t) for t in words[:first + 1]
-                  if t.value in BLOCK_KEYWORDS]  # `override` (if written) and the keyword
+                  if t.value in {"override", words[first].value}]  # `override` (if written) and the keyword
         lbrace = Token.new_borrow_pos(self.lbrace, "{", brace)
         state = self.state.copy(deepcopy_values=False)
         while True:

@@ -8,10 +8,13 @@ and of its block, is checked in the same run. Curly quotes inside a straight-quo
 
 from __future__ import annotations
 
+import re
+
 from engine.diagnostics import Diagnostic, Span, error
 
 OPENERS = {"“": "”", "”": "”", "‘": "’", "’": "’"}
 _DOUBLE = {"“", "”"}
+_INTEREST = re.compile('[\n#"“”‘’]')  # what the scan stops at; the rest is skipped at C speed
 
 
 def straighten(text: str, path: str) -> tuple[str, list[Diagnostic]]:
@@ -21,8 +24,9 @@ def straighten(text: str, path: str) -> tuple[str, list[Diagnostic]]:
         return text, []
     chars = list(text)
     problems: list[Diagnostic] = []
-    i, line, line_start, n = 0, 1, 0, len(text)
-    while i < n:
+    i, line, line_start = 0, 1, 0
+    while (found := _INTEREST.search(text, i)) is not None:
+        i = found.start()
         ch = text[i]
         if ch == "\n":
             line, line_start = line + 1, i + 1
@@ -33,13 +37,13 @@ def straighten(text: str, path: str) -> tuple[str, list[Diagnostic]]:
             i = _string_end(text, i + 1, None)
             continue
         elif ch in OPENERS:
-            end = _string_end(text, i + 1, ch)
-            closer = end - 1 if end - 1 > i and text[end - 1] in OPENERS else None
+            end = _string_end(text, i + 1, ch)  # past its closing quote, or the end of the line
+            closed = end - 1 > i and (text[end - 1] in OPENERS or text[end - 1] == '"')
             chars[i] = '"'
-            if closer is not None:
-                chars[closer] = '"'
-            shown = text[i:end] if closer is not None else text[i:_line_end(text, i)].rstrip()
-            straight = '"' + text[i + 1:closer if closer is not None else end].rstrip() + '"'
+            if closed:
+                chars[end - 1] = '"'
+            shown = text[i:end] if closed else text[i:end].rstrip()
+            straight = '"' + (text[i + 1:end - 1] if closed else text[i + 1:end].rstrip()) + '"'
             span = Span(path, line, i - line_start + 1, line, end - line_start + 1)
             problems.append(error("P180", f"typographic quote in {shown}: use a straight \"", span,
                                   f"write {straight}"))

@@ -21,7 +21,8 @@ pytestmark = pytest.mark.slow  # a fuzzer: hundreds of mutated policies through 
 TEXTS = [p.read_text(encoding="utf-8") for p in SHIPPED]
 SNIPPETS = ["{", "}", "%", ",", ":", '"', "#", "\n", " ", "use", "override", "sell", "asset", "fund",
             "Rs", "₹", "1,2,500", "40", "12.5%", "FY 2025-27", "2024-02-30", "class", "from", "to",
-            "lakh", "\x00", "\t", "é", "portfolio", "tax", "}}}", "{{{", "sold before", "9" * 30]
+            "lakh", "\x00", "\t", "é", "portfolio", "tax", "}}}", "{{{", "sold before", "9" * 30,
+            "“", "”", "‘", "’", "/-", "INR ", "portfolo", "clas", "0.6"]  # issue 18's recovery paths
 
 
 @st.composite

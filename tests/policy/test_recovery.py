@@ -126,3 +126,13 @@ def test_rupee_sign_and_suffix_are_reported_and_the_amount_read():
 def test_a_fraction_below_1_is_offered_as_a_share_first(written, hint):
     d = parse_text(f'portfolio {{\n    asset "A" {written}\n}}\n', "p").diagnostics
     assert [(x.code, x.hint) for x in d] == [("P110", hint)]
+
+
+def test_a_name_opened_curly_and_closed_straight_or_not_closed():
+    d = parse_text('use “india"\n', "p").diagnostics
+    assert [(x.code, x.message, x.hint) for x in d] == [
+        ("P180", 'typographic quote in “india": use a straight "', 'write "india"')]
+    d = parse_text('portfolio {\n    asset “Equity 60%\n}\n', "p").diagnostics
+    # not closed on its line: P119 too, at the same place (sorted by code there)
+    assert [(x.code, x.span.column) for x in d] == [("P119", 11), ("P180", 11)]
+    assert d[1].hint == 'write "Equity 60%"'
