@@ -17,6 +17,7 @@ Statements that contain an error are reported once and dropped from the tree's u
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterator
 
@@ -29,6 +30,7 @@ from engine.policy.typography import straighten
 
 if TYPE_CHECKING:
     from lark import Tree
+    from lark.exceptions import UnexpectedInput
     from lark.lexer import LexerThread, Token
     from lark.parsers.lalr_parser_state import ParserState
 
@@ -160,16 +162,16 @@ def parse_text(text: str, path: str) -> ParseResult:
     text, quotes = straighten(normalise(text), path)  # “Kapoor” is reported, then read as "Kapoor"
     try:  # most files are valid: Lark's own loop is the fast path
         return ParseResult(tree=lark_parser().parse(text), diagnostics=quotes)
-    except UnexpectedInput:
-        result = _parse_recovering(text, path)
+    except UnexpectedInput as failure:  # recovery goes on from where it failed: no second parse
+        result = _parse_recovering(text, path, failure)
     if quotes:
         result.diagnostics = sorted(quotes + result.diagnostics, key=Diagnostic.sort_key)
     return result
 
 
-def _parse_recovering(text: str, path: str) -> ParseResult:
+def _parse_recovering(text: str, path: str, failure: UnexpectedInput | None = None) -> ParseResult:
     try:
-        return _recover(text, path)
+        return _recover(text, path, failure)
     except _TooMany as stop:
         stop.result.diagnostics.append(error(
             "P199", f"stopped after {MAX_SYNTAX_ERRORS} syntax errors", stop.span,
@@ -178,14 +180,19 @@ def _parse_recovering(text: str, path: str) -> ParseResult:
         return stop.result
 
 
-def _recover(text: str, path: str) -> ParseResult:
-    return Recovery(text, path).run()
+def _recover(text: str, path: str, failure: UnexpectedInput | None) -> ParseResult:
+    return Recovery(text, path, failure).run()
 
 
 class Recovery:
     """One parse in panic mode: the parser's state, and whether (and where) it is skipping."""
 
-    def __init__(self, text: str, path: str) -> None:
+    def __init__(self, text: str, path: str, failure: UnexpectedInput | None = None) -> None:
+        """`failure`: where Lark's own parse of `text` stopped; recovery starts there, in the
+        state Lark reached, instead of parsing the text before it again."""
+        from lark.exceptions import UnexpectedToken
+        from lark.lexer import Token
+
         import engine.policy.syntax_errors as syntax_errors  # only when a file has errors: start-up
 
         self.syntax_errors = syntax_errors
@@ -194,13 +201,21 @@ class Recovery:
         self.names = terminal_names(self.lark)
         self.by_text = {v: k for k, v in self.names.items()}
         self.lbrace, self.rbrace = self.by_text["{"], self.by_text["}"]
-        self.interactive = self.lark.parse_interactive(text)
+        resumed = getattr(failure, "interactive_parser", None)
+        self.interactive = resumed if resumed is not None else self.lark.parse_interactive(text)
         self.state = self.interactive.parser_state
+        # The token Lark could not take (none when it failed at a character, or at the end).
+        self.pending: list[Token] = []
+        if resumed is not None and isinstance(failure, UnexpectedToken) and failure.token.type != "$END":
+            self.pending.append(failure.token)
         self.result = ParseResult(tree=None)
         self.skip_line: int | None = None  # while recovering: the line being discarded
         self.skip_depth = 0  # braces opened on discarded lines
         self.recovering = False
         self.line_tokens: list[Token] = []  # the tokens of the current line so far: a header to reopen
+        if resumed is not None:  # those Lark took on the line it failed on, still unreduced
+            line = self.pending[0].line if self.pending else getattr(failure, "line", None)
+            self.line_tokens = [v for v in self.state.value_stack if isinstance(v, Token) and v.line == line]
 
     def add(self, diagnostic: Diagnostic, offset: int) -> None:
         self.result.diagnostics.append(diagnostic)
@@ -220,7 +235,7 @@ class Recovery:
         self.recovering, self.skip_line, self.skip_depth = True, tok.line, int(tok.type == self.lbrace)
 
     def run(self) -> ParseResult:
-        for tok in _tokens(self.interactive.lexer_thread, self.state, self.text):
+        for tok in itertools.chain(self.pending, _tokens(self.interactive.lexer_thread, self.state, self.text)):
             if isinstance(tok, BadChar):
                 self.bad_char(tok)
                 continue

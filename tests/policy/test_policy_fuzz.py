@@ -129,3 +129,24 @@ def test_k_independent_one_line_errors_in_one_block_are_k_errors(case):
     text, expected = case
     result = parse_text(text, "p.rules")
     assert [(d.code, d.span.line) for d in result.diagnostics] == expected, text
+
+
+@settings(max_examples=_examples(300), deadline=None, database=None)
+@given(mutated())
+def test_recovery_resumed_where_lark_failed_equals_recovery_from_the_start(text):
+    """parse_text recovers from the state Lark's own parse failed in (no second parse of the text
+    before the error): the same diagnostics, error offsets and tree as recovering from the start."""
+    from lark.exceptions import UnexpectedInput
+
+    from engine.policy.parser import _parse_recovering, lark_parser, normalise
+    from engine.policy.typography import straighten
+
+    text, _ = straighten(normalise(text), "fuzz.rules")
+    try:
+        lark_parser().parse(text)
+        return
+    except UnexpectedInput as failure:
+        resumed = _parse_recovering(text, "fuzz.rules", failure)
+    fresh = _parse_recovering(text, "fuzz.rules", None)
+    assert (resumed.diagnostics, resumed.error_offsets, resumed.tree) == (fresh.diagnostics, fresh.error_offsets,
+                                                                         fresh.tree)
