@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,12 +29,13 @@ class CheckResult:
         return self.policy is not None and not has_errors(self.diagnostics)
 
 
-def check_file(path: Path, *, todo_targets: bool = False) -> CheckResult:
+def check_file(path: Path, *, todo_targets: bool = False, overlay: Mapping[Path, str] | None = None) -> CheckResult:
     """Load `path` with everything it uses, then validate the merged result. `todo_targets`:
-    read a draft whose asset targets may be TODO (as 0%, for its investors and securities)."""
+    read a draft whose asset targets may be TODO (as 0%, for its investors and securities).
+    `overlay`: texts read instead of files (loader.load), e.g. standard input's for `path`."""
     from engine.policy import loader, model, validate
 
-    loaded = loader.load(path)
+    loaded = loader.load(path, overlay)
     sources = tuple(model.SourceInfo(path=f.display, sha256=f.sha256) for f in loaded.files)
     policy, problems = validate.resolve(loaded.items, sources, semantic=loaded.syntax_ok, todo_targets=todo_targets)
     diagnostics = sorted(loaded.diagnostics + problems, key=Diagnostic.sort_key)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import stat
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,6 +60,9 @@ class SourceFile:
     path: Path
     text: str
     sha256: str
+    # The `use` that first read this file (None for the file the load started from): an editor
+    # shows a used file's problems on the line of the open file that leads to it.
+    used_at: Span | None = None
 
 
 @dataclass
@@ -76,7 +80,6 @@ class LoadResult:
 
 def read_source(path: Path, display: str) -> tuple[str | None, Diagnostic | None]:
     """The text of a policy file, or a diagnostic saying why it cannot be read."""
-    span = Span(display, 1, 1, 1, 1)
     try:
         mode = path.stat().st_mode
         if stat.S_ISDIR(mode):
@@ -86,13 +89,20 @@ def read_source(path: Path, display: str) -> tuple[str | None, Diagnostic | None
             return None, error("F001", f"`{display}` is not a regular file", None, "name a .rules file")
         with path.open("rb") as handle:
             data = handle.read(MAX_FILE_BYTES + 1)
-        if len(data) > MAX_FILE_BYTES:
-            return None, error("F004", f"`{display}` is larger than {MAX_FILE_BYTES} bytes; "
-                               "a rules file is far smaller", None, "is this the right file?")
     except FileNotFoundError:
         return None, error("F001", f"cannot find `{display}`", None, "check the path")
     except OSError as e:
         return None, error("F001", f"cannot read `{display}`: {e.strerror or e}", None, "check the file's permissions")
+    return decode_source(data, display)
+
+
+def decode_source(data: bytes, display: str) -> tuple[str | None, Diagnostic | None]:
+    """The text of a policy's bytes (a file's, or standard input's: read MAX_FILE_BYTES + 1 of
+    them at most), or why it is not a rules file's text."""
+    span = Span(display, 1, 1, 1, 1)
+    if len(data) > MAX_FILE_BYTES:
+        return None, error("F004", f"`{display}` is larger than {MAX_FILE_BYTES} bytes; "
+                           "a rules file is far smaller", None, "is this the right file?")
     if b"\x00" in data:
         return None, error("F002", f"`{display}` is a binary file, not a rules file", span,
                            "rules files are plain UTF-8 text")
@@ -141,8 +151,11 @@ def resolve_use(target: str, including: Path, root: Path | None = None) -> Path 
     return None
 
 
-def load(path: Path) -> LoadResult:
-    """Read `path` and everything it uses; parse each file once."""
+def load(path: Path, overlay: Mapping[Path, str] | None = None) -> LoadResult:
+    """Read `path` and everything it uses; parse each file once.
+
+    `overlay`: texts that stand for files, by resolved path (standard input's text for `path`,
+    an editor's unsaved documents): a file found there is not read from disk."""
     from engine.policy.parser import parse_text
     from engine.policy.transformer import to_ast
 
@@ -150,10 +163,12 @@ def load(path: Path) -> LoadResult:
     loaded: set[Path] = set()
     top_root = _resolved(path.parent)
     shipped_root = _resolved(shipped_rules_dir())
+    texts = {_resolved(p): t for p, t in (overlay or {}).items()}
 
     def visit(file_path: Path, stack: tuple[Path, ...], used_at: Span | None) -> None:
         display = display_path(file_path)
-        text, problem = read_source(file_path, display)
+        given = texts.get(_resolved(file_path))
+        text, problem = (given, None) if given is not None else read_source(file_path, display)
         if text is None:
             assert problem is not None  # read_source gives the text or the problem that stopped it
             if used_at is not None:  # report at the `use` that named it
@@ -164,7 +179,7 @@ def load(path: Path) -> LoadResult:
         key = _resolved(file_path)
         loaded.add(key)
         result.files.append(SourceFile(display, file_path, text,
-                                       hashlib.sha256(text.encode("utf-8")).hexdigest()))
+                                       hashlib.sha256(text.encode("utf-8")).hexdigest(), used_at))
         parsed = parse_text(text, display)
         result.diagnostics.extend(parsed.diagnostics)
         if parsed.diagnostics:
