@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from engine.diagnostics import Diagnostic, has_errors
 
 if TYPE_CHECKING:  # the model loads with the first policy read, not with this package (start-up)
+    from engine.policy.loader import SourceFile
     from engine.policy.model import Policy
 
 
@@ -23,6 +24,7 @@ class CheckResult:
     policy: Policy | None
     diagnostics: list[Diagnostic] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)
+    files: list[SourceFile] = field(default_factory=list)  # as read: where each was `use`d (the editor's server)
 
     @property
     def ok(self) -> bool:
@@ -41,4 +43,4 @@ def check_file(path: Path, *, todo_targets: bool = False, overlay: Mapping[Path,
     diagnostics = sorted(loaded.diagnostics + problems, key=Diagnostic.sort_key)
     if has_errors(diagnostics):
         policy = None
-    return CheckResult(policy=policy, diagnostics=diagnostics, sources=loaded.sources)
+    return CheckResult(policy=policy, diagnostics=diagnostics, sources=loaded.sources, files=loaded.files)
