@@ -152,10 +152,8 @@ def resolve_use(target: str, including: Path, root: Path | None = None) -> Path 
 
 
 def load(path: Path, overlay: Mapping[Path, str] | None = None) -> LoadResult:
-    """Read `path` and everything it uses; parse each file once.
-
-    `overlay`: texts that stand for files, by resolved path (standard input's text for `path`,
-    an editor's unsaved documents): a file found there is not read from disk."""
+    """Read `path` and everything it uses; parse each file once. `overlay`: texts that stand for
+    files (standard input's for `path`, an editor's unsaved documents), read instead of the disk."""
     from engine.policy.parser import parse_text
     from engine.policy.transformer import to_ast
 

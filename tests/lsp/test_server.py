@@ -12,9 +12,10 @@ import sys
 from pathlib import Path
 
 import pytest
-import pytest_lsp
-from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient
+
+pytest_lsp = pytest.importorskip("pytest_lsp")  # the `test` extra's; `lotwise lsp` itself needs only pygls
+from lsprotocol import types  # noqa: E402
+from pytest_lsp import ClientServerConfig, LanguageClient  # noqa: E402
 
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio]
 
