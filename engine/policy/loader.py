@@ -9,6 +9,7 @@ unreadable, binary and non-UTF-8 files become diagnostics.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import stat
 from collections.abc import Mapping
@@ -151,12 +152,31 @@ def resolve_use(target: str, including: Path, root: Path | None = None) -> Path 
     return None
 
 
-def load(path: Path, overlay: Mapping[Path, str] | None = None) -> LoadResult:
-    """Read `path` and everything it uses; parse each file once. `overlay`: texts that stand for
-    files (standard input's for `path`, an editor's unsaved documents), read instead of the disk."""
+Parsed = tuple[list[Diagnostic], "ast.File | None", list[Diagnostic]]
+
+
+def parsed_file(text: str, display: str) -> Parsed:
+    """A file's syntax errors, its statements (None when nothing parses) and its literals' errors."""
     from engine.policy.parser import parse_text
     from engine.policy.transformer import to_ast
 
+    parsed = parse_text(text, display)
+    if parsed.tree is None:
+        return parsed.diagnostics, None, []
+    tree_ast, literal_problems = to_ast(parsed.tree, display, parsed.error_offsets)
+    return parsed.diagnostics, tree_ast, literal_problems
+
+
+@functools.lru_cache(maxsize=8)
+def statements_of(text: str, display: str) -> Parsed:
+    """`parsed_file` of a shipped file, remembered: a process that checks again and again (the editor's
+    server, on every change) reads india.rules once. Its diagnostics and AST are frozen: shared safely."""
+    return parsed_file(text, display)
+
+
+def load(path: Path, overlay: Mapping[Path, str] | None = None) -> LoadResult:
+    """Read `path` and everything it uses; parse each file once. `overlay`: texts that stand for
+    files (standard input's for `path`, an editor's unsaved documents), read instead of the disk."""
     result = LoadResult()
     loaded: set[Path] = set()
     top_root = _resolved(path.parent)
@@ -178,13 +198,13 @@ def load(path: Path, overlay: Mapping[Path, str] | None = None) -> LoadResult:
         loaded.add(key)
         result.files.append(SourceFile(display, file_path, text,
                                        hashlib.sha256(text.encode("utf-8")).hexdigest(), used_at))
-        parsed = parse_text(text, display)
-        result.diagnostics.extend(parsed.diagnostics)
-        if parsed.diagnostics:
+        syntax_problems, tree_ast, literal_problems = (
+            statements_of(text, display) if display.startswith(SHIPPED_PREFIX) else parsed_file(text, display))
+        result.diagnostics.extend(syntax_problems)
+        if syntax_problems:
             result.syntax_ok = False
-        if parsed.tree is None:
+        if tree_ast is None:
             return
-        tree_ast, literal_problems = to_ast(parsed.tree, display, parsed.error_offsets)
         result.diagnostics.extend(literal_problems)
         if literal_problems:
             result.syntax_ok = False
