@@ -21,7 +21,7 @@ from engine.lsp.hover import hover_text
 from engine.lsp.navigate import definition, symbols
 from engine.lsp.positions import Lines
 
-DEBOUNCE_SECONDS = 0.03  # changes closer together than this are checked once
+DEBOUNCE_SECONDS = 0.01  # a burst of changes already sent (queued while a check ran) is checked once
 
 
 class PolicyServer(LanguageServer):
