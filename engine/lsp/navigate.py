@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
+from engine.diagnostics import Span
 from engine.lsp.complete import walk
 from engine.lsp.hover import contains, statements_at, word_at
 from engine.lsp.positions import Lines
@@ -69,10 +70,10 @@ def trees(analysis: Analysis) -> list[tuple[str, str, ast.File | None]]:
     return out
 
 
-def located(analysis: Analysis, display: str, text: str, span: object) -> types.Location:
+def located(analysis: Analysis, display: str, text: str, span: Span) -> types.Location:
     found = analysis.file_of(display)
     path = found[0] if found is not None else analysis.path
-    return types.Location(path.resolve().as_uri(), Lines(text).range_of(span))  # type: ignore[arg-type]
+    return types.Location(path.resolve().as_uri(), Lines(text).range_of(span))
 
 
 def symbols(analysis: Analysis) -> list[types.DocumentSymbol]:

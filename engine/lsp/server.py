@@ -58,6 +58,14 @@ class PolicyServer(LanguageServer):
         await asyncio.sleep(DEBOUNCE_SECONDS)
         self.pending.pop(uri, None)
         self.publish(uri)
+        for other in self.users_of(uri):  # the open documents that `use` this one see its new text
+            self.analyses.pop(other, None)
+            self.publish(other)
+
+    def users_of(self, uri: str) -> list[str]:
+        changed = path_of(uri).resolve()
+        return [other for other, (_, analysis) in list(self.analyses.items())
+                if other != uri and any(f.path.resolve() == changed for f in analysis.result.files)]
 
 
 def path_of(uri: str) -> Path:

@@ -79,6 +79,21 @@ async def test_a_used_files_error_is_shown_on_the_use_line(client, tmp_path):
     assert where.range.start == types.Position(1, 9)
 
 
+async def test_a_change_to_an_open_used_file_rechecks_the_file_that_uses_it(client, tmp_path):
+    law = opened(client, tmp_path / "law.rules", 'tax "T" {\n    cess 4\n}\n')
+    await diagnostics_of(client, law)
+    main = opened(client, tmp_path / "main.rules", 'use "./law.rules"\n')
+    await diagnostics_of(client, main)
+    assert [d.code for d in client.diagnostics[main]] == ["P110"]  # law.rules' `cess 4`, on the use line
+    client.text_document_did_change(types.DidChangeTextDocumentParams(  # fixed in the editor, not saved
+        types.VersionedTextDocumentIdentifier(uri=law, version=2),
+        [types.TextDocumentContentChangeWholeDocument(text='tax "T" {\n    cess 4%\n}\n')]))
+    for _ in range(2):  # law.rules' diagnostics, then main.rules' again
+        await diagnostics_of(client, main)
+    assert "P110" not in [d.code for d in client.diagnostics[main]]
+    assert (tmp_path / "law.rules").read_text(encoding="utf-8").count("cess 4\n") == 1  # the disk's unchanged
+
+
 async def test_hover_on_a_statement_a_tax_class_and_an_isin(client, tmp_path):
     uri = opened(client, tmp_path / "good.rules", GOOD)
     await diagnostics_of(client, uri)
