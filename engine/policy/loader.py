@@ -9,6 +9,7 @@ unreadable, binary and non-UTF-8 files become diagnostics.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import stat
 from dataclasses import dataclass, field
@@ -19,6 +20,8 @@ import engine.policy.ast as ast
 
 SHIPPED_PREFIX = "lotwise:"
 MAX_FILE_BYTES = 8 * 1024 * 1024
+PARSED_KEPT = 64  # files parsed kept per process (parsed_file): the shared ones stay, the least used go
+KEPT_CHARS = 100_000  # and only files this small (india.rules is about 10,000)
 
 
 def shipped_rules_dir() -> Path:
@@ -143,9 +146,6 @@ def resolve_use(target: str, including: Path, root: Path | None = None) -> Path 
 
 def load(path: Path) -> LoadResult:
     """Read `path` and everything it uses; parse each file once."""
-    from engine.policy.parser import parse_text
-    from engine.policy.transformer import to_ast
-
     result = LoadResult()
     loaded: set[Path] = set()
     top_root = _resolved(path.parent)
@@ -165,16 +165,13 @@ def load(path: Path) -> LoadResult:
         loaded.add(key)
         result.files.append(SourceFile(display, file_path, text,
                                        hashlib.sha256(text.encode("utf-8")).hexdigest()))
-        parsed = parse_text(text, display)
-        result.diagnostics.extend(parsed.diagnostics)
-        if parsed.diagnostics:
-            result.syntax_ok = False
-        if parsed.tree is None:
-            return
-        tree_ast, literal_problems = to_ast(parsed.tree, display, parsed.error_offsets)
+        syntax_problems, tree_ast, literal_problems = parsed_file(text, display)
+        result.diagnostics.extend(syntax_problems)
         result.diagnostics.extend(literal_problems)
-        if literal_problems:
+        if syntax_problems or literal_problems:
             result.syntax_ok = False
+        if tree_ast is None:
+            return
         if not text.strip():
             result.diagnostics.append(warning("V331", f"`{display}` is empty", Span(display, 1, 1, 1, 1),
                                               "a rules file holds a portfolio, rules or tax law"))
@@ -217,6 +214,31 @@ def load(path: Path) -> LoadResult:
 
     visit(path, (), None)
     return result
+
+
+def parsed_file(text: str, display: str) -> tuple[tuple[Diagnostic, ...], ast.File | None, tuple[Diagnostic, ...]]:
+    """A file's text parsed and built: its syntax errors, its AST (None when nothing could be
+    read) and the problems of its literals. A file of up to KEPT_CHARS is kept for the process (the
+    AST is frozen; the key is the name and the whole text): the shipped rules every policy uses,
+    and a house file all of an adviser's clients use, are parsed once per process (a batch's
+    worker, the language server), not once per policy."""
+    if len(text) <= KEPT_CHARS:
+        return _parsed_kept(text, display)
+    return _parse(text, display)
+
+
+def _parse(text: str, display: str) -> tuple[tuple[Diagnostic, ...], ast.File | None, tuple[Diagnostic, ...]]:
+    from engine.policy.parser import parse_text
+    from engine.policy.transformer import to_ast
+
+    parsed = parse_text(text, display)
+    if parsed.tree is None:
+        return tuple(parsed.diagnostics), None, ()
+    tree_ast, literal_problems = to_ast(parsed.tree, display, parsed.error_offsets)
+    return tuple(parsed.diagnostics), tree_ast, tuple(literal_problems)
+
+
+_parsed_kept = functools.lru_cache(maxsize=PARSED_KEPT)(_parse)
 
 
 def _resolved(path: Path) -> Path:
