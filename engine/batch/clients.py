@@ -79,6 +79,10 @@ def _client(name: str, table: Mapping[str, Any], base: Path, where: _Locator,
     """One table as a Client, or None with its mistakes added to `problems`."""
     before = len(problems)
     for key in table:
+        if key not in KEYS and isinstance(table[key], dict) and not where.sets(key):  # [name.key]: a dot in a name
+            problems.append(error("C203", f"`[{name}.{key}]` makes a table `{key}` inside client {name}",
+                                  where.key(key), hint=f'a name with a dot is quoted: ["{name}.{key}"]'))
+            return None  # the rest (no book for `name`, say) would only echo this
         if key not in KEYS:
             problems.append(error("C203", f"unknown key `{key}` for client {name}", where.key(key),
                                   hint="a client's keys: " + ", ".join(KEYS)))
@@ -112,7 +116,8 @@ class _Locator:
 
     def __init__(self, name: str, lines: list[str], client: str):
         self.name, self.lines = name, lines
-        header = re.compile(r"^\s*\[\s*(" + re.escape(client) + r'|"' + re.escape(client) + r'")\s*\]')
+        # `[name]`, `["name"]`, or `[name.more]` (a dotted name: TOML makes a table `more` inside `name`)
+        header = re.compile(r"^\s*\[\s*(" + re.escape(client) + r'|"' + re.escape(client) + r'")\s*[\].]')
         self.start = next((i for i, line in enumerate(lines) if header.match(line)), None)
         after = [] if self.start is None else range(self.start + 1, len(lines))
         self.end = next((i for i in after if lines[i].lstrip().startswith("[")), len(lines))
@@ -123,12 +128,19 @@ class _Locator:
                      if self.lines else 1)
 
     def key(self, key: str) -> Span:
+        line = self._line_setting(key)
+        if line is None:
+            return self.header()
+        return _span(self.name, line + 1, 1 + len(self.lines[line]) - len(self.lines[line].lstrip()))
+
+    def sets(self, key: str) -> bool:
+        """Whether a line under the table's header sets `key` (not so for `[client.key]`)."""
+        return self._line_setting(key) is not None
+
+    def _line_setting(self, key: str) -> int | None:
         pattern = re.compile(r"^\s*" + re.escape(key) + r"\s*[=.]")
         first = 0 if self.start is None else self.start + 1
-        for i in range(first, self.end):
-            if pattern.match(self.lines[i]):
-                return _span(self.name, i + 1, 1 + len(self.lines[i]) - len(self.lines[i].lstrip()))
-        return self.header()
+        return next((i for i in range(first, self.end) if pattern.match(self.lines[i])), None)
 
 
 def _span(name: str, line: int, column: int) -> Span:

@@ -47,6 +47,7 @@ def test_every_mistake_at_its_line_and_column(tmp_path):
     assert sorted(located(e.value)) == [("C203", 3, 3), ("C204", 5, 1), ("C204", 6, 1), ("C205", 7, 1),
                                         ("C206", 10, 1)]
     assert e.value.sources[str(tmp_path / "m.toml")].startswith("[a]")
+    assert e.value.diagnostics[0].message == "unknown key `monney` for client a"  # an inline table, not [a.monney]
 
 
 def test_not_toml_and_not_a_table(tmp_path):
@@ -83,3 +84,17 @@ def test_the_command_says_a_manifests_mistakes_with_file_line_col(tmp_path):
     assert done.returncode == 1
     assert done.stderr.startswith("m.toml:2:1: error[C204]: client a's book nowhere/lotwise.db does not exist")
     assert "Traceback" not in done.stderr and done.stdout == ""
+
+
+def test_a_bare_name_with_a_dot_is_blamed_at_its_header_with_the_quoting_fix(tmp_path):
+    """`[c.db]` is TOML for a table `db` inside a client `c` (found by hand when a manifest was
+    written from folder names, one of them `empty.db`): the mistake is said at that header's line,
+    not at the file's first, with the quoted name as the fix."""
+    books(tmp_path, "a", "c.db")
+    (tmp_path / "m.toml").write_text('[a]\nbook = "a/lotwise.db"\n\n[c.db]\nbook = "c.db/lotwise.db"\n')
+    with pytest.raises(Refused) as e:
+        read_manifest(tmp_path / "m.toml")
+    (found,) = e.value.diagnostics
+    assert (found.code, found.span.line, found.span.column) == ("C203", 4, 1)
+    assert found.message == "`[c.db]` makes a table `db` inside client c"
+    assert found.hint == 'a name with a dot is quoted: ["c.db"]'
