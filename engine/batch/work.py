@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from engine.batch.jobs import BatchCommand, Job, Outcome, OutcomeStatus
-from engine.book.saved_plans import load, planned_on
+from engine.book.saved_plans import load, made_again, planned_on
 from engine.diagnostics import Diagnostic, error, render_all
 from engine.inputs import Refused
 
@@ -148,6 +148,7 @@ def _year_end(job: Job, book: Book, loaded: LoadedPolicy) -> Outcome:
                                     isin_db=job.isin_db, investor=client.investor)
             document = _saved(book, ident)
         if document is not None:
+            made_again(book, ident)  # as the single command does with a plan made again: `report` finds it
             return outcome_of_plan(job, document, OutcomeStatus.SKIPPED)
     made = api.plan_year_end(book, loaded.policy, _day(job), fy=job.fy, given=client.given, save=True,
                              policy_texts=loaded.sources, isin_db=job.isin_db, investor=client.investor)
@@ -166,6 +167,7 @@ def _month(job: Job, book: Book, loaded: LoadedPolicy) -> Outcome:
                                isin_db=job.isin_db)
         document = _saved(book, found.plan_id)
         if document is not None:
+            made_again(book, found.plan_id)
             return outcome_of_plan(job, document, OutcomeStatus.SKIPPED)
     made = api.plan_month(book, loaded.policy, _day(job), given=job.client.given, remember=True,
                           isin_db=job.isin_db, policy_texts=loaded.sources)

@@ -97,6 +97,8 @@ def test_a_resumed_batch_skips_what_is_saved_and_plans_the_rest(small, tmp_path)
     alone = run(clients / "rohit", "plan", "year-end", "--as-of", DAY, "--json")
     assert alone.returncode == 0
     plan_id = json.loads(alone.stdout)["plan_id"]
+    month = run(clients / "rohit", "plan", "month", "--as-of", DAY, "--json")  # saved after it: the plan saved last
+    assert month.returncode == 0 and json.loads(month.stdout)["plan_id"].startswith("MP-")
     done = run(tmp_path, "batch", "plan", "year-end", "clients", "--as-of", DAY, "--json", "--jobs", "2")
     found = {c["client"]: c for c in json.loads(done.stdout)["clients"]}
     assert found["rohit"]["status"] == "skipped" and found["rohit"]["plan_id"] == plan_id
@@ -104,6 +106,10 @@ def test_a_resumed_batch_skips_what_is_saved_and_plans_the_rest(small, tmp_path)
     # five-stocks' newest prices are of 2024-06-14 (and 2023-03-15): T121, as `plan year-end` warns; multi-year's are of the day
     assert found["five-stocks"]["warnings"] == ["T121"] and found["multi-year"]["warnings"] == []
     assert found["rohit"]["warnings"] == []  # skipped: said when the plan was made
+    # skipped, the year-end is made the plan saved last again, as `lotwise plan year-end` made again does:
+    # `why` (and `batch report`) without a plan id take it, not the month plan saved in between
+    why = run(clients / "rohit", "why", "--json")
+    assert why.returncode == 0 and json.loads(why.stdout)["plan_id"] == plan_id
     later = run(tmp_path, "batch", "plan", "year-end", "clients", "--as-of", DAY, "--json")
     statuses = {c["client"]: c["status"] for c in json.loads(later.stdout)["clients"]}
     assert statuses == {"bad-policy": "failed", "corrupt-book": "failed", "five-stocks": "skipped",
