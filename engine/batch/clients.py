@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from dataclasses import replace
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from engine.batch.jobs import Client
 from engine.diagnostics import Diagnostic, Span, error
 from engine.inputs import Refused
 
-__all__ = ["BOOK_NAME", "discover", "read_manifest"]
+__all__ = ["BOOK_NAME", "discover", "read_manifest", "absolute"]
 
 BOOK_NAME = "lotwise.db"  # a client's book in its folder
 KEYS = ("book", "policy", "money", "investor")  # a manifest table's keys
@@ -63,15 +64,36 @@ def read_manifest(path: Path) -> list[Client]:
             problems.append(error("C202", f"`{client}` is not a client's table: write [{client}] and its keys "
                                   "under it", where.key(client), hint="a client is a table: [name] then book = ..."))
             continue
+        if not client.strip() or client.startswith(".") or any(c in client for c in '/\\\0:'):
+            problems.append(error("C210", f"client name `{client}` cannot be its report's file name",
+                                  where.header(), hint="a name without / \\ : and not starting with a dot "
+                                  '(its report is written as NAME.html), as ["sharma family"]'))
+            continue
         made = _client(client, table, path.parent, where, problems)
         if made is not None:
             clients.append(made)
+    problems += _twice(clients, lines, name)
     if not clients and not problems:
         problems.append(error("C202", "the manifest lists no client", _span(name, 1, 1),
                               hint='a table per client: [name] then book = "folder/lotwise.db"'))
     if problems:
         raise Refused(diagnostics=problems, sources={name: text})
     return clients
+
+
+def _twice(clients: list[Client], lines: list[str], name: str) -> list[Diagnostic]:
+    """C204 for a book listed by a second client: planned twice, it would be counted twice in the totals."""
+    first: dict[Path, str] = {}
+    out = []
+    for client in clients:
+        book = client.book.resolve()
+        if book in first:
+            out.append(error("C204", f"client {client.name}'s book is client {first[book]}'s too",
+                             _Locator(name, lines, client.name).key("book"),
+                             hint="list each book once: the batch would plan it twice and count it twice"))
+        else:
+            first[book] = client.name
+    return out
 
 
 def _client(name: str, table: Mapping[str, Any], base: Path, where: _Locator,
@@ -90,6 +112,9 @@ def _client(name: str, table: Mapping[str, Any], base: Path, where: _Locator,
     if not isinstance(book, str) or not book:
         problems.append(error("C204", f"client {name} has no book: give book = \"folder/lotwise.db\"",
                               where.key("book") if "book" in table else where.header()))
+    elif (base / book).is_dir():
+        problems.append(error("C204", f"client {name}'s book {book} is a directory", where.key("book"),
+                              hint="name the book's file, as \"folder/lotwise.db\""))
     elif not (base / book).is_file():
         problems.append(error("C204", f"client {name}'s book {book} does not exist", where.key("book")))
     policy = table.get("policy")
@@ -138,7 +163,7 @@ class _Locator:
         return self._line_setting(key) is not None
 
     def _line_setting(self, key: str) -> int | None:
-        pattern = re.compile(r"^\s*" + re.escape(key) + r"\s*[=.]")
+        pattern = re.compile(r"^\s*(" + re.escape(key) + r'|"' + re.escape(key) + r'")\s*[=.]')
         first = 0 if self.start is None else self.start + 1
         return next((i for i in range(first, self.end) if pattern.match(self.lines[i])), None)
 
@@ -151,3 +176,11 @@ def _toml_position(message: str) -> tuple[int, int]:
     """The line and column a tomllib error names (1, 1 when it names none)."""
     found = re.search(r"line (\d+), column (\d+)", message)
     return (int(found.group(1)), int(found.group(2))) if found else (1, 1)
+
+
+def absolute(clients: list[Client]) -> list[Client]:
+    """The clients with absolute paths, for an engine whose workers are other processes on other
+    machines (Ray, Dask): they do not share this process's working directory. (A local pool keeps
+    the paths as given, so that messages name the files as the adviser named them.)"""
+    return [replace(c, book=c.book.absolute(), policy=None if c.policy is None else c.policy.absolute())
+            for c in clients]
