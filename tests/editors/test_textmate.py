@@ -32,6 +32,8 @@ from engine.policy.loader import shipped_rules_dir
 REPO = Path(__file__).resolve().parents[2]
 VSCODE = REPO / "editors" / "vscode"
 GRAMMAR = VSCODE / "syntaxes" / "lotwise.tmLanguage.json"
+if not (REPO / "editors").is_dir():  # an sdist carries no editors/ (pyproject.toml's sdist include)
+    pytest.skip("editors/ is not in this copy of lotwise", allow_module_level=True)
 
 
 def shipped_policies() -> list[Path]:
