@@ -88,7 +88,6 @@ class PolicyLexer(RegexLexer):  # type: ignore[misc]  # Pygments has no type inf
     aliases = ["lotwise", "lotwise-policy"]
     filenames = ["*.rules"]
     mimetypes = ["text/x-lotwise-policy"]
-    url = "https://github.com/lotwise/lotwise/blob/main/docs/rules-language.md"
 
     tokens = {
         "root": [
