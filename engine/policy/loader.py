@@ -21,6 +21,8 @@ import engine.policy.ast as ast
 
 SHIPPED_PREFIX = "lotwise:"
 MAX_FILE_BYTES = 8 * 1024 * 1024
+PARSED_KEPT = 64  # files parsed kept per process (parsed_file): the shared ones stay, the least used go
+KEPT_CHARS = 100_000  # and only files this small (india.rules is about 10,000)
 
 
 def shipped_rules_dir() -> Path:
@@ -152,28 +154,6 @@ def resolve_use(target: str, including: Path, root: Path | None = None) -> Path 
     return None
 
 
-Parsed = tuple[list[Diagnostic], "ast.File | None", list[Diagnostic]]
-
-
-def parsed_file(text: str, display: str) -> Parsed:
-    """A file's syntax errors, its statements (None when nothing parses) and its literals' errors."""
-    from engine.policy.parser import parse_text
-    from engine.policy.transformer import to_ast
-
-    parsed = parse_text(text, display)
-    if parsed.tree is None:
-        return parsed.diagnostics, None, []
-    tree_ast, literal_problems = to_ast(parsed.tree, display, parsed.error_offsets)
-    return parsed.diagnostics, tree_ast, literal_problems
-
-
-@functools.lru_cache(maxsize=8)
-def statements_of(text: str, display: str) -> Parsed:
-    """`parsed_file` of a shipped file, remembered: a process that checks again and again (the editor's
-    server, on every change) reads india.rules once. Its diagnostics and AST are frozen: shared safely."""
-    return parsed_file(text, display)
-
-
 def load(path: Path, overlay: Mapping[Path, str] | None = None) -> LoadResult:
     """Read `path` and everything it uses; parse each file once. `overlay`: texts that stand for
     files (standard input's for `path`, an editor's unsaved documents), read instead of the disk."""
@@ -198,16 +178,13 @@ def load(path: Path, overlay: Mapping[Path, str] | None = None) -> LoadResult:
         loaded.add(key)
         result.files.append(SourceFile(display, file_path, text,
                                        hashlib.sha256(text.encode("utf-8")).hexdigest(), used_at))
-        syntax_problems, tree_ast, literal_problems = (
-            statements_of(text, display) if display.startswith(SHIPPED_PREFIX) else parsed_file(text, display))
+        syntax_problems, tree_ast, literal_problems = parsed_file(text, display)
         result.diagnostics.extend(syntax_problems)
-        if syntax_problems:
+        result.diagnostics.extend(literal_problems)
+        if syntax_problems or literal_problems:
             result.syntax_ok = False
         if tree_ast is None:
             return
-        result.diagnostics.extend(literal_problems)
-        if literal_problems:
-            result.syntax_ok = False
         if not text.strip():
             result.diagnostics.append(warning("V331", f"`{display}` is empty", Span(display, 1, 1, 1, 1),
                                               "a rules file holds a portfolio, rules or tax law"))
@@ -250,6 +227,31 @@ def load(path: Path, overlay: Mapping[Path, str] | None = None) -> LoadResult:
 
     visit(path, (), None)
     return result
+
+
+def parsed_file(text: str, display: str) -> tuple[tuple[Diagnostic, ...], ast.File | None, tuple[Diagnostic, ...]]:
+    """A file's text parsed and built: its syntax errors, its AST (None when nothing could be
+    read) and the problems of its literals. A file of up to KEPT_CHARS is kept for the process (the
+    AST is frozen; the key is the name and the whole text): the shipped rules every policy uses,
+    and a house file all of an adviser's clients use, are parsed once per process (a batch's
+    worker, the language server), not once per policy."""
+    if len(text) <= KEPT_CHARS:
+        return _parsed_kept(text, display)
+    return _parse(text, display)
+
+
+def _parse(text: str, display: str) -> tuple[tuple[Diagnostic, ...], ast.File | None, tuple[Diagnostic, ...]]:
+    from engine.policy.parser import parse_text
+    from engine.policy.transformer import to_ast
+
+    parsed = parse_text(text, display)
+    if parsed.tree is None:
+        return tuple(parsed.diagnostics), None, ()
+    tree_ast, literal_problems = to_ast(parsed.tree, display, parsed.error_offsets)
+    return tuple(parsed.diagnostics), tree_ast, tuple(literal_problems)
+
+
+_parsed_kept = functools.lru_cache(maxsize=PARSED_KEPT)(_parse)
 
 
 def _resolved(path: Path) -> Path:
