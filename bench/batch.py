@@ -1,5 +1,5 @@
 """Benchmark of a year-end over many small clients (issue 17 item 4). Run: python bench/batch.py
-[--clients N] [--engines pool1,pool2,ray,dask] [--dir D] [--quick]
+[--clients N] [--engines pool1,pool2,cli1,cli2,ray,dask] [--dir D] [--quick]
 
 Generates N (default 10,000) client folders under a temporary directory (or --dir, kept and reused when
 it already holds them), each a different small book: one investor, one or two funds (of 12), a monthly
@@ -12,10 +12,13 @@ the client's CSVs imported with import_files), on every core (about 0.025 s a cl
 
 Then, for each engine, in a process of its own (for its peak memory): the year-end of every client, saved
 in its book, as `lotwise plan year-end` does it (load_policy, open_book with Access.OWN, plan_year_end
-with save): `pool1` and `pool2` a process pool (concurrent.futures) of 1 and 2 worker processes, `ray`
+with save): `pool1` and `pool2` the pool engine of `lotwise batch` (engine/batch/engines.py PoolEngine:
+concurrent.futures) of 1 and 2 worker processes; `cli1` and `cli2` the whole command as an adviser runs it,
+`lotwise batch plan year-end --manifest M --jobs 1|2` (start-up, the manifest and the summary included); `ray`
 and `dask` the engines of `lotwise batch --engine` in their local modes (engine/batch/engine_ray.py,
-engine_dask.py; their extras installed). The jobs go to every engine in the same slices (engine/batch/
-batches.py). Each engine plans on a day of its own (20, 23, 24, 25 March 2026), so that each run writes
+engine_dask.py; their extras installed). The jobs go to Ray and Dask in slices (engine/batch/batches.py), to
+the pool in chunks (engines.py chunk_size), as `lotwise batch` sends them. Each engine plans on a day of its
+own (20, 23, 24, 25, 26, 27 March 2026), so that each run writes
 its plans as a first run does. Reported: the wall time of the whole run (start-up of the workers and the
 cluster included), the time per client (wall / N), the median work of one client inside its worker
 (policy read and checked, book opened, plan made and saved; the worker's imports paid by its first
@@ -53,7 +56,7 @@ HERE = Path(__file__).resolve().parent
 FUNDS = [f"INF{900 + i:06d}01B0" for i in range(12)]
 PRICED = date(2026, 3, 19)
 DAYS = {"pool1": date(2026, 3, 20), "pool2": date(2026, 3, 23), "ray": date(2026, 3, 24),
-        "dask": date(2026, 3, 25)}
+        "dask": date(2026, 3, 25), "cli1": date(2026, 3, 26), "cli2": date(2026, 3, 27)}
 
 
 @dataclass(frozen=True)
@@ -170,26 +173,6 @@ def year_end(client: Client) -> Done:
         return done(e.code or "refused")
 
 
-class Pool:
-    """The stand-in for the pool engine of `lotwise batch` (engine/batch/engines.py, another change's):
-    a process pool of `workers`, the jobs in the same slices as Ray's and Dask's, outcomes in order."""
-
-    def __init__(self, workers: int) -> None:
-        self.workers = workers
-
-    def run(self, work: Callable[[Client], Done], jobs: Sequence[Client], progress: object) -> list[Done]:
-        from engine.batch.batches import run_slice, slices
-
-        cuts = slices(len(jobs), self.workers)
-        out: list[Done] = []
-        with ProcessPoolExecutor(self.workers) as pool:
-            futures = {pool.submit(run_slice, work, [jobs[i] for i in cut]): cut for cut in cuts}
-            ordered = {futures[f].start: f.result() for f in as_completed(futures)}
-        for cut in cuts:
-            out += ordered[cut.start]
-        return out
-
-
 def peak_sampler() -> tuple[Callable[[], float], threading.Event]:
     """A thread sampling the resident memory of this process and its descendants: (peak MiB, stop)."""
     stop = threading.Event()
@@ -224,7 +207,9 @@ def measure(name: str, root: Path, clients: int) -> dict[str, object]:
     sys.path.insert(0, str(REPO))
     jobs = [batch.Client(f"c{k:05d}", str(root / f"c{k:05d}"), DAYS[name].isoformat()) for k in range(clients)]
     if name.startswith("pool"):
-        engine: Any = batch.Pool(int(name[4:]))
+        from engine.batch.engines import PoolEngine
+
+        engine: Any = PoolEngine(int(name[4:]))
         workers = int(name[4:])
     elif name == "ray":
         from engine.batch.engine_ray import RayEngine
@@ -254,16 +239,48 @@ def measure(name: str, root: Path, clients: int) -> dict[str, object]:
             "plans": len({o.plan for o in outcomes if o.plan})}
 
 
+def measure_cli(name: str, root: Path, clients: int) -> dict[str, object]:
+    """The whole command as an adviser runs it, `lotwise batch plan year-end --manifest M --jobs N`
+    (cli1, cli2), in a process of its own: its wall time (start-up, the manifest, the summary and
+    its CSV included) and the CPU of it and its workers (RUSAGE_CHILDREN: reaped descendants)."""
+    import csv
+    import resource
+
+    manifest = root / f"{name}.toml"
+    manifest.write_text("".join(f'[c{k:05d}]\nbook = "c{k:05d}/book.db"\npolicy = "c{k:05d}/policy.rules"\n'
+                                for k in range(clients)))
+    summary = root / f"{name}.csv"
+    peak, stop = peak_sampler()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "engine", "batch", "plan", "year-end", "--manifest", str(manifest),
+                           "--as-of", DAYS[name].isoformat(), "--jobs", name[3:], "--csv", str(summary)],
+                          capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    stop.set()
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"{name}: lotwise batch exited {done.returncode}\n{done.stderr[-3000:]}")
+    rows = [r for r in csv.DictReader(summary.open()) if r["client"] != "total"]
+    statuses: dict[str, int] = {}
+    for r in rows:
+        statuses[r["status"]] = statuses.get(r["status"], 0) + 1
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return {"engine": name, "wall": wall, "per_client": wall / clients, "cpu_per_client": cpu / clients,
+            "statuses": statuses, "peak_mib": peak(), "plans": len({r["plan_id"] for r in rows if r["plan_id"]})}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=10_000)
-    parser.add_argument("--engines", default="pool1,pool2,ray,dask")
+    parser.add_argument("--engines", default="pool1,pool2,cli1,cli2,ray,dask")
     parser.add_argument("--dir", type=Path, help="the clients' folders (kept; made when missing)")
     parser.add_argument("--quick", action="store_true", help="20 clients, the pool only")
     parser.add_argument("--measure", help=argparse.SUPPRESS)  # one engine's run, in a process of its own
     args = parser.parse_args()
     if args.measure:
-        print(json.dumps(measure(args.measure, args.dir, args.clients)))
+        how = measure_cli if args.measure.startswith("cli") else measure
+        print(json.dumps(how(args.measure, args.dir, args.clients)))
         return 0
     clients, engines = (20, ["pool1", "pool2"]) if args.quick else (args.clients, args.engines.split(","))
     paths = [str(HERE), str(REPO)] + [p for p in [os.environ.get("PYTHONPATH")] if p]
@@ -283,7 +300,13 @@ def main() -> int:
                 print(f"{name}: failed\n{done.stderr[-3000:]}")
                 return 1
             results[name] = r = json.loads(done.stdout.strip().splitlines()[-1])
-            speed = (f", speed-up {results['pool1']['wall'] / r['wall']:.2f}x" if "pool1" in results else "")
+            first = "cli1" if name.startswith("cli") else "pool1"
+            speed = (f", speed-up {results[first]['wall'] / r['wall']:.2f}x" if first in results else "")
+            if name.startswith("cli"):
+                print(f"{name} (lotwise batch --jobs {name[3:]}): {r['wall']:.1f} s, {r['per_client'] * 1000:.1f} ms "
+                      f"a client{speed}; CPU {r['cpu_per_client'] * 1000:.1f} ms a client (all processes); "
+                      f"peak memory {r['peak_mib']:.0f} MiB; {r['statuses']}, {r['plans']:,} plans")
+                continue
             print(f"{name}: {r['wall']:.1f} s, {r['per_client'] * 1000:.1f} ms a client{speed}; one client's work: "
                   f"median {r['work_median'] * 1000:.1f} ms, mean {r['work_mean'] * 1000:.1f} ms, median CPU "
                   f"{r['cpu_median'] * 1000:.1f} ms; workers busy {r['busy']:.0%} of the run; with no job "

@@ -40,6 +40,16 @@ class Span:
 
 
 @dataclass(frozen=True)
+class Fix:
+    """A mechanical repair a diagnostic suggests: replace `span` (empty: insert) with `text`.
+    Never rendered; an editor offers it as a quick fix (engine/lsp/fixes.py)."""
+
+    title: str
+    span: Span
+    text: str
+
+
+@dataclass(frozen=True)
 class Diagnostic:
     code: str
     severity: Severity
@@ -48,6 +58,7 @@ class Diagnostic:
     hint: str | None = None
     # Secondary locations, e.g. "first defined here".
     notes: tuple[tuple[str, Span], ...] = field(default=())
+    fix: Fix | None = field(default=None, compare=False)
 
     @property
     def is_error(self) -> bool:
@@ -86,7 +97,7 @@ def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
 def promote_warnings(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
     """`--strict`: every warning becomes an error with the same code and text."""
     return [
-        Diagnostic(d.code, Severity.ERROR, d.message, d.span, d.hint, d.notes) for d in diagnostics
+        Diagnostic(d.code, Severity.ERROR, d.message, d.span, d.hint, d.notes, d.fix) for d in diagnostics
     ]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from dataclasses import replace
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from engine.batch.jobs import Client
 from engine.diagnostics import Diagnostic, Span, error
 from engine.inputs import Refused
 
-__all__ = ["BOOK_NAME", "discover", "read_manifest"]
+__all__ = ["BOOK_NAME", "discover", "read_manifest", "absolute"]
 
 BOOK_NAME = "lotwise.db"  # a client's book in its folder
 KEYS = ("book", "policy", "money", "investor")  # a manifest table's keys
@@ -63,9 +64,15 @@ def read_manifest(path: Path) -> list[Client]:
             problems.append(error("C202", f"`{client}` is not a client's table: write [{client}] and its keys "
                                   "under it", where.key(client), hint="a client is a table: [name] then book = ..."))
             continue
+        if not client.strip() or client.startswith(".") or any(c in client for c in '/\\\0:'):
+            problems.append(error("C210", f"client name `{client}` cannot be its report's file name",
+                                  where.header(), hint="a name without / \\ : and not starting with a dot "
+                                  '(its report is written as NAME.html), as ["sharma family"]'))
+            continue
         made = _client(client, table, path.parent, where, problems)
         if made is not None:
             clients.append(made)
+    problems += _twice(clients, lines, name)
     if not clients and not problems:
         problems.append(error("C202", "the manifest lists no client", _span(name, 1, 1),
                               hint='a table per client: [name] then book = "folder/lotwise.db"'))
@@ -74,11 +81,30 @@ def read_manifest(path: Path) -> list[Client]:
     return clients
 
 
+def _twice(clients: list[Client], lines: list[str], name: str) -> list[Diagnostic]:
+    """C204 for a book listed by a second client: planned twice, it would be counted twice in the totals."""
+    first: dict[Path, str] = {}
+    out = []
+    for client in clients:
+        book = client.book.resolve()
+        if book in first:
+            out.append(error("C204", f"client {client.name}'s book is client {first[book]}'s too",
+                             _Locator(name, lines, client.name).key("book"),
+                             hint="list each book once: the batch would plan it twice and count it twice"))
+        else:
+            first[book] = client.name
+    return out
+
+
 def _client(name: str, table: Mapping[str, Any], base: Path, where: _Locator,
             problems: list[Diagnostic]) -> Client | None:
     """One table as a Client, or None with its mistakes added to `problems`."""
     before = len(problems)
     for key in table:
+        if key not in KEYS and isinstance(table[key], dict) and not where.sets(key):  # [name.key]: a dot in a name
+            problems.append(error("C203", f"`[{name}.{key}]` makes a table `{key}` inside client {name}",
+                                  where.key(key), hint=f'a name with a dot is quoted: ["{name}.{key}"]'))
+            return None  # the rest (no book for `name`, say) would only echo this
         if key not in KEYS:
             problems.append(error("C203", f"unknown key `{key}` for client {name}", where.key(key),
                                   hint="a client's keys: " + ", ".join(KEYS)))
@@ -86,6 +112,9 @@ def _client(name: str, table: Mapping[str, Any], base: Path, where: _Locator,
     if not isinstance(book, str) or not book:
         problems.append(error("C204", f"client {name} has no book: give book = \"folder/lotwise.db\"",
                               where.key("book") if "book" in table else where.header()))
+    elif (base / book).is_dir():
+        problems.append(error("C204", f"client {name}'s book {book} is a directory", where.key("book"),
+                              hint="name the book's file, as \"folder/lotwise.db\""))
     elif not (base / book).is_file():
         problems.append(error("C204", f"client {name}'s book {book} does not exist", where.key("book")))
     policy = table.get("policy")
@@ -112,7 +141,8 @@ class _Locator:
 
     def __init__(self, name: str, lines: list[str], client: str):
         self.name, self.lines = name, lines
-        header = re.compile(r"^\s*\[\s*(" + re.escape(client) + r'|"' + re.escape(client) + r'")\s*\]')
+        # `[name]`, `["name"]`, or `[name.more]` (a dotted name: TOML makes a table `more` inside `name`)
+        header = re.compile(r"^\s*\[\s*(" + re.escape(client) + r'|"' + re.escape(client) + r'")\s*[\].]')
         self.start = next((i for i, line in enumerate(lines) if header.match(line)), None)
         after = [] if self.start is None else range(self.start + 1, len(lines))
         self.end = next((i for i in after if lines[i].lstrip().startswith("[")), len(lines))
@@ -123,12 +153,19 @@ class _Locator:
                      if self.lines else 1)
 
     def key(self, key: str) -> Span:
-        pattern = re.compile(r"^\s*" + re.escape(key) + r"\s*[=.]")
+        line = self._line_setting(key)
+        if line is None:
+            return self.header()
+        return _span(self.name, line + 1, 1 + len(self.lines[line]) - len(self.lines[line].lstrip()))
+
+    def sets(self, key: str) -> bool:
+        """Whether a line under the table's header sets `key` (not so for `[client.key]`)."""
+        return self._line_setting(key) is not None
+
+    def _line_setting(self, key: str) -> int | None:
+        pattern = re.compile(r"^\s*(" + re.escape(key) + r'|"' + re.escape(key) + r'")\s*[=.]')
         first = 0 if self.start is None else self.start + 1
-        for i in range(first, self.end):
-            if pattern.match(self.lines[i]):
-                return _span(self.name, i + 1, 1 + len(self.lines[i]) - len(self.lines[i].lstrip()))
-        return self.header()
+        return next((i for i in range(first, self.end) if pattern.match(self.lines[i])), None)
 
 
 def _span(name: str, line: int, column: int) -> Span:
@@ -139,3 +176,11 @@ def _toml_position(message: str) -> tuple[int, int]:
     """The line and column a tomllib error names (1, 1 when it names none)."""
     found = re.search(r"line (\d+), column (\d+)", message)
     return (int(found.group(1)), int(found.group(2))) if found else (1, 1)
+
+
+def absolute(clients: list[Client]) -> list[Client]:
+    """The clients with absolute paths, for an engine whose workers are other processes on other
+    machines (Ray, Dask): they do not share this process's working directory. (A local pool keeps
+    the paths as given, so that messages name the files as the adviser named them.)"""
+    return [replace(c, book=c.book.absolute(), policy=None if c.policy is None else c.policy.absolute())
+            for c in clients]

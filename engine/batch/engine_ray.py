@@ -1,6 +1,6 @@
 """`lotwise batch --engine ray`: the clients' jobs on Ray (the `ray` extra: pip install 'lotwise[ray]').
 
-`RayEngine()` starts a local Ray on this machine (one worker slot per core, no dashboard, its log
+`RayEngine()` starts a local Ray on this machine (one worker slot per core, or `jobs`, no dashboard, its log
 kept off the terminal and the workers' output not forwarded, so that standard output carries only
 the batch's data) and shuts it down when the batch is done; `RayEngine(address)` joins an existing
 cluster (`ray://head:10001` through Ray Client, or `head:6379` from a node of the cluster) and leaves
@@ -32,8 +32,9 @@ O = TypeVar("O")
 class RayEngine:
     """The jobs on a local Ray (`address` None) or on the Ray cluster at `address`."""
 
-    def __init__(self, address: str | None = None) -> None:
+    def __init__(self, address: str | None = None, jobs: int = 0) -> None:
         self.address = address
+        self.jobs = jobs  # a local Ray's worker slots (`--jobs`; 0: one per core); a cluster's are its own
 
     def run(self, work: Callable[[J], O], jobs: Sequence[J], progress: Progress | None) -> list[O]:
         """`work` on every job (module-level, picklable), the outcomes in the jobs' order."""
@@ -41,7 +42,7 @@ class RayEngine:
 
         started = not ray.is_initialized()
         if started:
-            connect(ray, self.address)
+            connect(ray, self.address, self.jobs)
         try:
             workers = max(int(ray.cluster_resources().get("CPU", 1)), 1)
             return gather(ray, work, jobs, slices(len(jobs), workers), progress)
@@ -50,11 +51,11 @@ class RayEngine:
                 ray.shutdown()
 
 
-def connect(ray: Any, address: str | None) -> None:
-    """Start a quiet local Ray with one slot per core, or join the cluster at `address`."""
+def connect(ray: Any, address: str | None, jobs: int = 0) -> None:
+    """Start a quiet local Ray with `jobs` slots (0: one per core), or join the cluster at `address`."""
     quiet: dict[str, Any] = {"logging_level": logging.ERROR, "log_to_driver": False}
     if address is None:
-        ray.init(num_cpus=os.cpu_count() or 1, include_dashboard=False, **quiet)
+        ray.init(num_cpus=jobs or os.cpu_count() or 1, include_dashboard=False, **quiet)
     else:
         ray.init(address=address, **quiet)
 

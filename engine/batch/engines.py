@@ -18,10 +18,11 @@ from typing import Protocol
 from engine.batch.jobs import Job, Outcome
 from engine.progress import Progress
 
-__all__ = ["Engine", "SerialEngine", "PoolEngine", "ENGINES", "engine_named", "chunk_size", "cores"]
+__all__ = ["Engine", "SerialEngine", "PoolEngine", "ENGINES", "engine_named", "chunk_size", "cores", "start_worker"]
 
 ENGINES = ("pool", "serial", "ray", "dask")
 CHUNKS_PER_WORKER = 4  # jobs go out in about this many chunks per worker: few round trips, a slow client evened out
+MOST_PER_CHUNK = 100  # and no chunk larger: Ctrl-C waits for no chunk, progress moves, slow clients spread
 
 
 class Engine(Protocol):
@@ -54,6 +55,7 @@ class PoolEngine:
         self.jobs = max(1, jobs)
 
     def run(self, work: Callable[[Job], Outcome], jobs: Sequence[Job], progress: Progress | None) -> list[Outcome]:
+        import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
         from engine.batch.work import warm
@@ -62,21 +64,41 @@ class PoolEngine:
             return []
         warm()  # here first: forked workers are born with the imports (a spawned one pays them in its initializer)
         out: list[Outcome] = []
-        with ProcessPoolExecutor(max_workers=min(self.jobs, len(jobs)), initializer=warm) as pool:
+        before = set(multiprocessing.active_children())
+        pool = ProcessPoolExecutor(max_workers=min(self.jobs, len(jobs)), initializer=start_worker)
+        try:
             if progress is not None:
                 progress(0, len(jobs), jobs[0].client.name)
             for outcome in pool.map(work, jobs, chunksize=chunk_size(len(jobs), self.jobs)):
                 out.append(outcome)
                 if progress is not None and len(out) < len(jobs):
                     progress(len(out), len(jobs), jobs[len(out)].client.name)
+        except BaseException:  # Ctrl-C (or a bug): stop now, not after the chunks already sent
+            pool.shutdown(wait=False, cancel_futures=True)
+            for worker in set(multiprocessing.active_children()) - before:
+                worker.terminate()  # a client's plan is saved in one transaction: whole or not at all
+            raise
+        pool.shutdown()
         if progress is not None:
             progress(len(jobs), len(jobs), "")
         return out
 
 
+def start_worker() -> None:
+    """A pool worker's start: Ctrl-C at a terminal reaches every process of its group, and the
+    workers leave it to the batch's own process, which ends them (PoolEngine.run); then `warm`."""
+    import signal
+
+    from engine.batch.work import warm
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    warm()
+
+
 def chunk_size(jobs: int, workers: int) -> int:
-    """How many jobs go to a worker at once: about CHUNKS_PER_WORKER chunks each (at least one job)."""
-    return max(1, jobs // (max(1, workers) * CHUNKS_PER_WORKER))
+    """How many jobs go to a worker at once: about CHUNKS_PER_WORKER chunks each, at least one job
+    and at most MOST_PER_CHUNK."""
+    return min(max(1, jobs // (max(1, workers) * CHUNKS_PER_WORKER)), MOST_PER_CHUNK)
 
 
 def cores() -> int:
@@ -105,7 +127,7 @@ def engine_named(name: str, jobs: int, address: str | None) -> Engine:
         raise Refused(f"the {name} engine is not installed ({e}): install lotwise[{name}] "
                       f"(`pip install 'lotwise[{name}]'`)", code="C207", values={"engine": name}) from None
     if name == "ray":
-        made: Engine = module.RayEngine(address)
+        made: Engine = module.RayEngine(address, jobs)
     else:
         made = module.DaskEngine(address, jobs)
     return made

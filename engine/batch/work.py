@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from engine.batch.jobs import BatchCommand, Job, Outcome, OutcomeStatus
-from engine.book.saved_plans import load, planned_on
+from engine.book.saved_plans import load, made_again, planned_on
 from engine.diagnostics import Diagnostic, error, render_all
 from engine.inputs import Refused
 
@@ -28,8 +28,6 @@ if TYPE_CHECKING:
     from engine.book.store import Book
 
 __all__ = ["run_job", "warm", "outcome_of_plan", "codes_of"]
-
-_POLICIES: dict[tuple[str, int, int], LoadedPolicy] = {}  # a worker's policies read, by path, mtime and size
 
 
 def warm() -> None:
@@ -107,22 +105,20 @@ def _day(job: Job) -> date:
 
 
 def _policy(job: Job, book: Book) -> LoadedPolicy:
-    """The client's policy (the manifest's, else the one its book remembers), read once per
-    worker while its file is unchanged; Refused as `lotwise` refuses it (C110, C111, the errors)."""
+    """The client's policy (the manifest's, else the one its book remembers), read and checked
+    afresh for each client, so that a file edited between two batches in one long-lived worker (a
+    Dask cluster's, say) is read as it is now; the files it uses are parsed once per process while
+    their text is unchanged (engine/policy/loader.py parsed_file). Refused as `lotwise` refuses it
+    (C110, C111, the errors)."""
     from engine.api import load_policy
 
     name = str(job.client.policy) if job.client.policy is not None else book.get("policy")
     if not name:
         raise Refused("no policy: the book remembers none (`lotwise init --policy FILE` once), and the manifest "
                       "names none", code="C110")
-    try:
-        stat = Path(name).stat()
-    except OSError:
-        raise Refused(f"the policy {name} does not exist", code="C111", values={"policy": name}) from None
-    key = (str(Path(name).resolve()), stat.st_mtime_ns, stat.st_size)
-    loaded = _POLICIES.get(key)
-    if loaded is None:
-        loaded = _POLICIES[key] = load_policy(name)
+    if not Path(name).is_file():
+        raise Refused(f"the policy {name} does not exist", code="C111", values={"policy": name})
+    loaded = load_policy(name)
     if not loaded.ok:
         raise Refused(diagnostics=loaded.diagnostics, sources=loaded.sources)
     return loaded
@@ -148,6 +144,7 @@ def _year_end(job: Job, book: Book, loaded: LoadedPolicy) -> Outcome:
                                     isin_db=job.isin_db, investor=client.investor)
             document = _saved(book, ident)
         if document is not None:
+            made_again(book, ident)  # as the single command does with a plan made again: `report` finds it
             return outcome_of_plan(job, document, OutcomeStatus.SKIPPED)
     made = api.plan_year_end(book, loaded.policy, _day(job), fy=job.fy, given=client.given, save=True,
                              policy_texts=loaded.sources, isin_db=job.isin_db, investor=client.investor)
@@ -166,6 +163,7 @@ def _month(job: Job, book: Book, loaded: LoadedPolicy) -> Outcome:
                                isin_db=job.isin_db)
         document = _saved(book, found.plan_id)
         if document is not None:
+            made_again(book, found.plan_id)
             return outcome_of_plan(job, document, OutcomeStatus.SKIPPED)
     made = api.plan_month(book, loaded.policy, _day(job), given=job.client.given, remember=True,
                           isin_db=job.isin_db, policy_texts=loaded.sources)
@@ -216,7 +214,7 @@ def _report(job: Job, book: Book, loaded: LoadedPolicy, made: Outcome) -> Outcom
     """The client's report of its plan (`made.plan_id`) as HTML in `job.reports`, CLIENT.html
     (docs/report.md: the page `lotwise report --html` writes)."""
     from engine import __version__, api
-    from engine.files import write_atomically
+    from engine.files import WriteError, write_atomically
     from engine.reports.client_build import client_report
     from engine.reports.client_charts import allocation_svg
     from engine.reports.client_html import client_html
@@ -225,5 +223,9 @@ def _report(job: Job, book: Book, loaded: LoadedPolicy, made: Outcome) -> Outcom
     document = api.saved_document(book, made.plan_id)[1]
     report = client_report(document, loaded.policy)
     target = job.reports / f"{job.client.name}.html"
-    write_atomically(str(target), client_html(report, allocation_svg(report.weights), __version__))
+    try:
+        write_atomically(str(target), client_html(report, allocation_svg(report.weights), __version__))
+    except WriteError as e:  # the plan is made (and saved): its numbers stay, the report's failure is said
+        text = render_all([error("F101", f"the report was not written: {e}")], {})
+        return replace(made, status=OutcomeStatus.FAILED, codes=("F101",), errors=(text,))
     return replace(made, report=str(target))

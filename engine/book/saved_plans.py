@@ -114,12 +114,23 @@ def save(book: Book, ident: str, kind: str, as_of: date, fy: int, hashes: Mappin
     has it (the same inputs): it is then made the plan saved last (`latest`), as made again now."""
     with book.transaction():
         if book.db.execute("SELECT 1 FROM plans WHERE id = ?", (ident,)).fetchone():
-            book.db.execute("UPDATE plans SET rowid = (SELECT max(rowid) + 1 FROM plans) WHERE id = ? "
-                            "AND rowid < (SELECT max(rowid) FROM plans)", (ident,))
+            _made_last(book, ident)
             return False
         book.db.execute("INSERT INTO plans (id, kind, as_of, fy, inputs, body, policy) VALUES (?, ?, ?, ?, ?, ?, ?)",
                         (ident, kind, as_of.isoformat(), fy, json.dumps(hashes, sort_keys=True), body, policy))
     return True
+
+
+def made_again(book: Book, ident: str) -> None:
+    """The saved plan `ident`, found again for the same inputs (`lotwise batch` resuming, which
+    skips planning it): made the plan saved last (`latest`), as `save` does for a plan made again."""
+    with book.transaction():
+        _made_last(book, ident)
+
+
+def _made_last(book: Book, ident: str) -> None:
+    book.db.execute("UPDATE plans SET rowid = (SELECT max(rowid) + 1 FROM plans) WHERE id = ? "
+                    "AND rowid < (SELECT max(rowid) FROM plans)", (ident,))
 
 
 def saved_policy(book: Book, ident: str) -> dict[str, Any] | None:

@@ -37,7 +37,7 @@ class _Words(argparse.Action):
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
-    from engine.batch.clients import discover, read_manifest
+    from engine.batch.clients import absolute, discover, read_manifest
     from engine.batch.engines import engine_named
     from engine.batch.run import run_batch
     from engine.cli.progress import terminal_progress
@@ -50,8 +50,12 @@ def cmd_batch(args: argparse.Namespace) -> int:
         return fail("C209", "`batch report` writes each client's report: give --reports DIR", as_json=args.json)
     if args.reports is not None and not Path(args.reports).is_dir():
         return fail("F101", f"cannot write the reports into {args.reports}: it is not a directory", as_json=args.json)
+    if args.csv and not Path(args.csv).absolute().parent.is_dir():  # found now, not after the work
+        return fail("F101", f"cannot write the summary {args.csv}: its folder does not exist", as_json=args.json)
     try:
         clients = read_manifest(Path(args.manifest)) if args.manifest else discover(Path(args.folder))
+        if args.engine in ("ray", "dask"):
+            clients = absolute(clients)
         engine = engine_named(args.engine, args.jobs, args.address)
     except Refused as e:
         return say(e, args.json)
@@ -71,13 +75,19 @@ def _said(args: argparse.Namespace, done: Any) -> int:
     for outcome in done.outcomes:
         for text in outcome.errors:
             print(_prefixed(outcome.client, text), file=sys.stderr)
+    summary = summary_json(done.command, done.outcomes, done.totals)
+    unwritten = None
     if args.csv:
         try:
             write_atomically(args.csv, summary_csv(done.outcomes, done.totals))
         except WriteError as e:
-            return fail("F101", str(e), as_json=args.json)
+            unwritten = str(e)
+    if unwritten is not None:  # the summary still printed: a CSV that cannot be written loses none of it
+        if not args.json:
+            print(summary_text(done.command, done.outcomes, done.totals), end="")
+        return fail("F101", unwritten, as_json=args.json, result=summary)
     if args.json:
-        print(dumps(summary_json(done.command, done.outcomes, done.totals), ascii=False))
+        print(dumps(summary, ascii=False))
     else:
         print(summary_text(done.command, done.outcomes, done.totals), end="")
     return EXIT_OK if done.ok else EXIT_INPUT

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from engine.cli import backtest, batch, book, demo, docs, harvest, plans, policy, prices, report, status
+from engine.cli import lsp  # the language server for editors (docs/lsp.md)
 from engine.cli.shell import book_path
 from engine.cli.status import cmd_status  # a name of this module: tests put a bug in it (test_files_and_saves)
 
@@ -92,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_command(commands)  # the client's report (docs/report.md)
     docs.add_command(commands)  # where the installed docs are
     batch.add_command(commands)  # every client's book at once (docs/advisers.md)
+    lsp.add_command(commands)  # the language server for editors (docs/lsp.md)
     commands.choices["status"].set_defaults(func=cmd_status)  # this module's name, which a test replaces
     return parser
 

@@ -9,8 +9,10 @@ unreadable, binary and non-UTF-8 files become diagnostics.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import stat
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +21,8 @@ import engine.policy.ast as ast
 
 SHIPPED_PREFIX = "lotwise:"
 MAX_FILE_BYTES = 8 * 1024 * 1024
+PARSED_KEPT = 64  # files parsed kept per process (parsed_file): the shared ones stay, the least used go
+KEPT_CHARS = 100_000  # and only files this small (india.rules is about 10,000)
 
 
 def shipped_rules_dir() -> Path:
@@ -59,6 +63,9 @@ class SourceFile:
     path: Path
     text: str
     sha256: str
+    # The `use` that first read this file (None for the file the load started from): an editor
+    # shows a used file's problems on the line of the open file that leads to it.
+    used_at: Span | None = None
 
 
 @dataclass
@@ -76,7 +83,6 @@ class LoadResult:
 
 def read_source(path: Path, display: str) -> tuple[str | None, Diagnostic | None]:
     """The text of a policy file, or a diagnostic saying why it cannot be read."""
-    span = Span(display, 1, 1, 1, 1)
     try:
         mode = path.stat().st_mode
         if stat.S_ISDIR(mode):
@@ -86,13 +92,20 @@ def read_source(path: Path, display: str) -> tuple[str | None, Diagnostic | None
             return None, error("F001", f"`{display}` is not a regular file", None, "name a .rules file")
         with path.open("rb") as handle:
             data = handle.read(MAX_FILE_BYTES + 1)
-        if len(data) > MAX_FILE_BYTES:
-            return None, error("F004", f"`{display}` is larger than {MAX_FILE_BYTES} bytes; "
-                               "a rules file is far smaller", None, "is this the right file?")
     except FileNotFoundError:
         return None, error("F001", f"cannot find `{display}`", None, "check the path")
     except OSError as e:
         return None, error("F001", f"cannot read `{display}`: {e.strerror or e}", None, "check the file's permissions")
+    return decode_source(data, display)
+
+
+def decode_source(data: bytes, display: str) -> tuple[str | None, Diagnostic | None]:
+    """The text of a policy's bytes (a file's, or standard input's: read MAX_FILE_BYTES + 1 of
+    them at most), or why it is not a rules file's text."""
+    span = Span(display, 1, 1, 1, 1)
+    if len(data) > MAX_FILE_BYTES:
+        return None, error("F004", f"`{display}` is larger than {MAX_FILE_BYTES} bytes; "
+                           "a rules file is far smaller", None, "is this the right file?")
     if b"\x00" in data:
         return None, error("F002", f"`{display}` is a binary file, not a rules file", span,
                            "rules files are plain UTF-8 text")
@@ -141,19 +154,19 @@ def resolve_use(target: str, including: Path, root: Path | None = None) -> Path 
     return None
 
 
-def load(path: Path) -> LoadResult:
-    """Read `path` and everything it uses; parse each file once."""
-    from engine.policy.parser import parse_text
-    from engine.policy.transformer import to_ast
-
+def load(path: Path, overlay: Mapping[Path, str] | None = None) -> LoadResult:
+    """Read `path` and everything it uses; parse each file once. `overlay`: texts that stand for
+    files (standard input's for `path`, an editor's unsaved documents), read instead of the disk."""
     result = LoadResult()
     loaded: set[Path] = set()
     top_root = _resolved(path.parent)
     shipped_root = _resolved(shipped_rules_dir())
+    texts = {_resolved(p): t for p, t in (overlay or {}).items()}
 
     def visit(file_path: Path, stack: tuple[Path, ...], used_at: Span | None) -> None:
         display = display_path(file_path)
-        text, problem = read_source(file_path, display)
+        given = texts.get(_resolved(file_path))
+        text, problem = (given, None) if given is not None else read_source(file_path, display)
         if text is None:
             assert problem is not None  # read_source gives the text or the problem that stopped it
             if used_at is not None:  # report at the `use` that named it
@@ -164,17 +177,14 @@ def load(path: Path) -> LoadResult:
         key = _resolved(file_path)
         loaded.add(key)
         result.files.append(SourceFile(display, file_path, text,
-                                       hashlib.sha256(text.encode("utf-8")).hexdigest()))
-        parsed = parse_text(text, display)
-        result.diagnostics.extend(parsed.diagnostics)
-        if parsed.diagnostics:
-            result.syntax_ok = False
-        if parsed.tree is None:
-            return
-        tree_ast, literal_problems = to_ast(parsed.tree, display, parsed.error_offsets)
+                                       hashlib.sha256(text.encode("utf-8")).hexdigest(), used_at))
+        syntax_problems, tree_ast, literal_problems = parsed_file(text, display)
+        result.diagnostics.extend(syntax_problems)
         result.diagnostics.extend(literal_problems)
-        if literal_problems:
+        if syntax_problems or literal_problems:
             result.syntax_ok = False
+        if tree_ast is None:
+            return
         if not text.strip():
             result.diagnostics.append(warning("V331", f"`{display}` is empty", Span(display, 1, 1, 1, 1),
                                               "a rules file holds a portfolio, rules or tax law"))
@@ -217,6 +227,31 @@ def load(path: Path) -> LoadResult:
 
     visit(path, (), None)
     return result
+
+
+def parsed_file(text: str, display: str) -> tuple[tuple[Diagnostic, ...], ast.File | None, tuple[Diagnostic, ...]]:
+    """A file's text parsed and built: its syntax errors, its AST (None when nothing could be
+    read) and the problems of its literals. A file of up to KEPT_CHARS is kept for the process (the
+    AST is frozen; the key is the name and the whole text): the shipped rules every policy uses,
+    and a house file all of an adviser's clients use, are parsed once per process (a batch's
+    worker, the language server), not once per policy."""
+    if len(text) <= KEPT_CHARS:
+        return _parsed_kept(text, display)
+    return _parse(text, display)
+
+
+def _parse(text: str, display: str) -> tuple[tuple[Diagnostic, ...], ast.File | None, tuple[Diagnostic, ...]]:
+    from engine.policy.parser import parse_text
+    from engine.policy.transformer import to_ast
+
+    parsed = parse_text(text, display)
+    if parsed.tree is None:
+        return tuple(parsed.diagnostics), None, ()
+    tree_ast, literal_problems = to_ast(parsed.tree, display, parsed.error_offsets)
+    return tuple(parsed.diagnostics), tree_ast, tuple(literal_problems)
+
+
+_parsed_kept = functools.lru_cache(maxsize=PARSED_KEPT)(_parse)
 
 
 def _resolved(path: Path) -> Path:

@@ -68,7 +68,8 @@ def _cell(value: Any) -> str:
 
 def summary_csv(outcomes: Sequence[Outcome], total: Totals) -> str:
     """One row per client (every column, the money as exact Decimal text), then the totals' row
-    (client `total`, status empty; errors: the failed clients' count)."""
+    (client `total`: the money and the orders summed, the other columns empty; the counts of
+    clients done, failed and skipped are in the table's last line and the JSON's `totals`)."""
     out = io.StringIO()
     write = csv.writer(out, lineterminator="\n")
     write.writerow([f for _, f in COLUMNS])

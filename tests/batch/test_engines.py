@@ -40,7 +40,8 @@ def test_serial_and_pool_give_the_outcomes_in_the_jobs_order(tmp_path):
 
 
 def test_chunks():
-    assert chunk_size(10_000, 2) == 1250  # 4 chunks a worker
+    assert chunk_size(10_000, 2) == 100  # 4 chunks a worker would be 1,250: at most 100 (MOST_PER_CHUNK)
+    assert chunk_size(600, 2) == 75  # 600 / (2 x 4)
     assert chunk_size(3, 8) == 1
 
 

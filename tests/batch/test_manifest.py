@@ -47,6 +47,7 @@ def test_every_mistake_at_its_line_and_column(tmp_path):
     assert sorted(located(e.value)) == [("C203", 3, 3), ("C204", 5, 1), ("C204", 6, 1), ("C205", 7, 1),
                                         ("C206", 10, 1)]
     assert e.value.sources[str(tmp_path / "m.toml")].startswith("[a]")
+    assert e.value.diagnostics[0].message == "unknown key `monney` for client a"  # an inline table, not [a.monney]
 
 
 def test_not_toml_and_not_a_table(tmp_path):
@@ -83,3 +84,52 @@ def test_the_command_says_a_manifests_mistakes_with_file_line_col(tmp_path):
     assert done.returncode == 1
     assert done.stderr.startswith("m.toml:2:1: error[C204]: client a's book nowhere/lotwise.db does not exist")
     assert "Traceback" not in done.stderr and done.stdout == ""
+
+
+def test_a_bare_name_with_a_dot_is_blamed_at_its_header_with_the_quoting_fix(tmp_path):
+    """`[c.db]` is TOML for a table `db` inside a client `c` (found by hand when a manifest was
+    written from folder names, one of them `empty.db`): the mistake is said at that header's line,
+    not at the file's first, with the quoted name as the fix."""
+    books(tmp_path, "a", "c.db")
+    (tmp_path / "m.toml").write_text('[a]\nbook = "a/lotwise.db"\n\n[c.db]\nbook = "c.db/lotwise.db"\n')
+    with pytest.raises(Refused) as e:
+        read_manifest(tmp_path / "m.toml")
+    (found,) = e.value.diagnostics
+    assert (found.code, found.span.line, found.span.column) == ("C203", 4, 1)
+    assert found.message == "`[c.db]` makes a table `db` inside client c"
+    assert found.hint == 'a name with a dot is quoted: ["c.db"]'
+
+
+def test_names_that_are_not_file_names_a_book_twice_a_folder_for_a_book_and_a_quoted_key(tmp_path):
+    """A reviewer's cases: ["../escaped"] would write its report outside --reports and ["sub/name"]
+    fails writing it (C210, at the header); one book listed by two clients would be planned and counted
+    twice (C204 at the second's `book`); a book that is a directory is said so; a quoted key's mistake
+    is at its own line, not the header's."""
+    books(tmp_path, "a", "b")
+    (tmp_path / "dir.db").mkdir()
+    (tmp_path / "m.toml").write_text(
+        '["../escaped"]\nbook = "a/lotwise.db"\n'          # 1: C210
+        '["sub/name"]\nbook = "a/lotwise.db"\n'            # 3: C210
+        '[first]\nbook = "a/lotwise.db"\n'                 # 5
+        '[second]\nbook = "./a/lotwise.db"\n'              # 8: C204, the same book
+        '[third]\nbook = "dir.db"\n'                       # 10: C204, a directory
+        '[fourth]\nbook = "b/lotwise.db"\n\n"policy" = "none.rules"\n')  # 14: C205 at the quoted key
+    with pytest.raises(Refused) as e:
+        read_manifest(tmp_path / "m.toml")
+    assert sorted(located(e.value)) == [("C204", 8, 1), ("C204", 10, 1), ("C205", 14, 1), ("C210", 1, 1),
+                                        ("C210", 3, 1)]
+    messages = {d.span.line: d.message for d in e.value.diagnostics}
+    assert messages[8] == "client second's book is client first's too"
+    assert messages[10] == "client third's book dir.db is a directory"
+    assert messages[1] == "client name `../escaped` cannot be its report's file name"
+
+
+def test_for_ray_and_dask_the_paths_are_made_absolute(tmp_path, monkeypatch):
+    """A cluster's workers do not share the batch's working directory (a reviewer's point): `absolute`
+    gives them the paths from /; the local pool keeps the paths as the adviser typed them."""
+    from engine.batch.clients import absolute
+
+    monkeypatch.chdir(tmp_path)
+    given = [Client("a", Path("clients/a/lotwise.db")), Client("b", Path("b/lotwise.db"), Path("b/p.rules"))]
+    assert absolute(given) == [Client("a", tmp_path / "clients/a/lotwise.db"),
+                               Client("b", tmp_path / "b/lotwise.db", tmp_path / "b/p.rules")]

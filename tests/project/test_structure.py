@@ -22,7 +22,7 @@ API_LAYER = {"engine.api", "engine.inputs", "engine.importing", "engine.new_book
              "engine.saved", "engine.opportunity", "engine.backtesting", "engine.fetched_prices",
              "engine.reporting", "engine.from_statement"}
 API_LAYER |= {"engine.plan_results", "engine.year_end_checks"}  # issue 16: month plans and rebalances saved
-ORDER = ("policy", "ledger", "book", "tax", "plans", "harvest", "backtest", "reports", "api", "batch", "cli")
+ORDER = ("policy", "ledger", "book", "tax", "plans", "harvest", "backtest", "reports", "api", "batch", "lsp", "cli")
 FLOATS_ALLOWED = {"engine.harvest.program", "engine.harvest.formulation", "engine.harvest.reach", "engine.harvest.rounding",
                   "engine.harvest.loss_chain", "engine.harvest.migration_room", "engine.backtest.scenario"}
 
