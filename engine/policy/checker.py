@@ -5,12 +5,13 @@ The checks themselves: validate_tax.py, validate_portfolio.py, validate_rules.py
 from __future__ import annotations
 
 import difflib
+from dataclasses import replace
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from typing import Any, TypeVar, overload
 
-from engine.diagnostics import Diagnostic, Span, error, warning
+from engine.diagnostics import Diagnostic, Fix, Span, error, warning
 from engine.literals import format_percent, fy_label
 import engine.policy.ast as ast
 import engine.policy.model as m
@@ -39,9 +40,9 @@ class BaseChecker:
         self.blamed.add(span)
 
     def err(self, code: str, message: str, span: Span | None, hint: str | None = None,
-            notes: tuple[tuple[str, Span], ...] = ()) -> None:
+            notes: tuple[tuple[str, Span], ...] = (), fix: Fix | None = None) -> None:
         if span not in self.blamed:
-            self.diagnostics.append(error(code, message, span, hint, notes))
+            self.diagnostics.append(replace(error(code, message, span, hint, notes), fix=fix))
 
     def warn(self, code: str, message: str, span: Span | None, hint: str | None = None) -> None:
         if span not in self.blamed:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from engine.diagnostics import Fix, Span
 import engine.policy.ast as ast
 from engine.policy.checker import BaseChecker
 
@@ -41,8 +42,9 @@ class MergeChecker(BaseChecker):
             base = merged.get(block.kind)
             if block.override:
                 if base is None:
-                    self.err("V315", f"`override {block.kind}` has nothing to override", block.header,
-                             _nothing_to_override(block, items))
+                    hint, fix = _nothing_to_override(block, items)
+                    self.err("V315", f"`override {block.kind}` has nothing to override", block.header, hint,
+                             fix=fix)
                     self.blame(block.header)  # read as the first block: no V318/V340 "incomplete"
                     merged[block.kind] = dataclasses.replace(block, override=False)
                 else:
@@ -62,13 +64,16 @@ SHIPPED_BLOCKS = {"tax": "india", "buy": "perpetual", "sell": "perpetual", "harv
                   "portfolio": "textbook-bands", "rebalance": "textbook-bands"}
 
 
-def _nothing_to_override(block: ast.Block, items: list[ast.Node]) -> str:
-    """V315's hint: with nothing `use`d at all, the `use` that was probably meant."""
+def _nothing_to_override(block: ast.Block, items: list[ast.Node]) -> tuple[str, Fix | None]:
+    """V315's hint: with nothing `use`d at all, the `use` that was probably meant (and, for an
+    editor, that line put at the top of the file)."""
     used = any(isinstance(i, ast.Block) and i.header.path != block.header.path for i in items)
     if used or block.kind not in SHIPPED_BLOCKS:
-        return f"no `{block.kind}` block comes before it; remove `override`"
-    return (f'nothing to override: add `use "{SHIPPED_BLOCKS[block.kind]}"` above (override changes a '
-            "block of a used file)")
+        return f"no `{block.kind}` block comes before it; remove `override`", None
+    use = f'use "{SHIPPED_BLOCKS[block.kind]}"'
+    top = Span(block.header.path, 1, 1, 1, 1)
+    return (f"nothing to override: add `{use}` above (override changes a block of a used file)",
+            Fix(f"add `{use}` at the top", top, use + "\n"))
 
 
 def describe_key(node: ast.Node) -> str:

@@ -9,8 +9,9 @@ and of its block, is checked in the same run. Curly quotes inside a straight-quo
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
-from engine.diagnostics import Diagnostic, Span, error
+from engine.diagnostics import Diagnostic, Fix, Span, error
 
 OPENERS = {"“": "”", "”": "”", "‘": "’", "’": "’"}
 _DOUBLE = {"“", "”"}
@@ -45,8 +46,8 @@ def straighten(text: str, path: str) -> tuple[str, list[Diagnostic]]:
             shown = text[i:end] if closed else text[i:end].rstrip()
             straight = '"' + (text[i + 1:end - 1] if closed else text[i + 1:end].rstrip()) + '"'
             span = Span(path, line, i - line_start + 1, line, end - line_start + 1)
-            problems.append(error("P180", f"typographic quote in {shown}: use a straight \"", span,
-                                  f"write {straight}"))
+            problem = error("P180", f"typographic quote in {shown}: use a straight \"", span, f"write {straight}")
+            problems.append(replace(problem, fix=Fix(f"write {straight}", span, straight)) if closed else problem)
             i = end
             continue
         i += 1

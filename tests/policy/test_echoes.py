@@ -100,3 +100,10 @@ sell {
                   "p.rules:7:17: error[P110]"):
         assert where in out, out
     assert "failed: 1 file(s), 5 error(s), 0 warning(s)" in out
+
+
+def test_override_of_nothing_offers_the_use_line_as_a_quick_fix(tmp_path):
+    from engine.diagnostics import Fix, Span
+
+    [d] = check_file(write_file(tmp_path, "p.rules", "override tax {\n    cess 4%\n}\n")).diagnostics
+    assert d.fix == Fix('add `use "india"` at the top', Span(d.span.path, 1, 1, 1, 1), 'use "india"\n')

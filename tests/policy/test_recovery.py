@@ -136,3 +136,20 @@ def test_a_name_opened_curly_and_closed_straight_or_not_closed():
     # not closed on its line: P119 too, at the same place (sorted by code there)
     assert [(x.code, x.span.column) for x in d] == [("P119", 11), ("P180", 11)]
     assert d[1].hint == 'write "Equity 60%"'
+
+
+def test_the_new_hints_carry_the_editor_s_quick_fix():
+    """engine/lsp/fixes.py offers a diagnostic's `fix`: the share for a fraction (not `0.6%`), the
+    name in straight quotes, the amount without `/-` or `INR `."""
+    from engine.diagnostics import Fix, Span
+
+    [d] = parse_text('portfolio {\n    asset "A" 0.6\n}\n', "p").diagnostics
+    assert d.fix == Fix("write 60%", Span("p", 2, 15, 2, 18), "60%")
+    [d] = parse_text('portfolio {\n    asset "A" 60\n}\n', "p").diagnostics
+    assert d.fix is None  # `write 60%`: fixes.py reads it from the hint, as before
+    [d] = parse_text('use “india”\n', "p").diagnostics
+    assert d.fix == Fix('write "india"', Span("p", 1, 5, 1, 12), '"india"')
+    [d] = parse_text('harvest {\n    harvest losses larger than ₹5,000/-\n}\n', "p").diagnostics
+    assert d.fix == Fix("remove /-", Span("p", 2, 38, 2, 40), "")
+    [d] = parse_text('harvest {\n    harvest losses larger than INR  5000\n}\n', "p").diagnostics
+    assert d.fix == Fix("remove INR", Span("p", 2, 32, 2, 37), "")  # `INR` and the spaces after it
