@@ -23,14 +23,19 @@ def fix_of(d: Diagnostic, text: str) -> Fix | None:
         if written:
             return Fix(f"write {written.group(1)}", span, written.group(1))
         return Fix("add %", Span(span.path, span.line, span.end_column, span.line, span.end_column), "%")
-    if d.code == "P104":  # a block's `{` missing: insert it before what follows the header
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n") if text else []
+    line = lines[span.line - 1] if span.line <= len(lines) else ""
+    if d.code == "P104":  # a block's `{` missing: insert it before the statement that follows the header
+        if line[: span.column - 1].strip():  # not a statement's start (`portfolio K {`: the quotes are missing)
+            return None
         return Fix("insert `{`", Span(span.path, span.line, span.column, span.line, span.column), "{ ")
     found = _DID_YOU_MEAN.search(d.hint or "") or _DID_YOU_MEAN.search(d.message)
     if found is None:
         return None
     word = found.group(2) or found.group(3)
     quoted = found.group(3) is not None
-    line = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")[span.line - 1] if text else ""
     wrong = line[span.column - 1: span.end_column - 1]
+    if len(word) < len(wrong.strip('"')) and wrong.strip('"').startswith(word):
+        return None  # `yearend` -> `year`: the rest of the word is more than a typo (`year end`), no edit is sure
     new = f'"{word}"' if quoted and wrong.startswith('"') else word
     return Fix(f"change to {new}", span, new)

@@ -57,6 +57,8 @@ class PolicyServer(LanguageServer):
     async def publish_later(self, uri: str) -> None:
         await asyncio.sleep(DEBOUNCE_SECONDS)
         self.pending.pop(uri, None)
+        if uri not in self.workspace.text_documents:  # closed meanwhile: its diagnostics were cleared
+            return
         self.publish(uri)
         for other in self.users_of(uri):  # the open documents that `use` this one see its new text
             self.analyses.pop(other, None)
@@ -90,6 +92,9 @@ def build(as_of: date) -> PolicyServer:
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: PolicyServer, params: types.DidCloseTextDocumentParams) -> None:
+        waiting = ls.pending.pop(params.text_document.uri, None)
+        if waiting is not None:  # a change just before the close: not to be published after it
+            waiting.cancel()
         ls.analyses.pop(params.text_document.uri, None)
         ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(params.text_document.uri, []))
 

@@ -33,19 +33,27 @@ class BaseChecker:
     def __init__(self) -> None:
         self.diagnostics: list[Diagnostic] = []
         self.todo_targets = False  # a draft: TODO targets are 0%, not V370 (validate.resolve)
-        self.blamed: set[Span] = set()
+        self.blamed: dict[Span, frozenset[str] | None] = {}
 
-    def blame(self, span: Span) -> None:
-        """What is at `span` is reported wrong: later diagnostics there would be its echoes."""
-        self.blamed.add(span)
+    def blame(self, span: Span, codes: frozenset[str] | None = None) -> None:
+        """What is at `span` is reported wrong: later diagnostics there (of `codes` only, when
+        given: the others are independent mistakes at the same place) would be its echoes."""
+        self.blamed[span] = codes
+
+    def echoes(self, code: str, span: Span | None) -> bool:
+        """Whether a diagnostic `code` at `span` would only echo one already reported there."""
+        if span is None or span not in self.blamed:
+            return False
+        codes = self.blamed[span]
+        return codes is None or code in codes
 
     def err(self, code: str, message: str, span: Span | None, hint: str | None = None,
             notes: tuple[tuple[str, Span], ...] = (), fix: Fix | None = None) -> None:
-        if span not in self.blamed:
+        if not self.echoes(code, span):
             self.diagnostics.append(replace(error(code, message, span, hint, notes), fix=fix))
 
     def warn(self, code: str, message: str, span: Span | None, hint: str | None = None) -> None:
-        if span not in self.blamed:
+        if not self.echoes(code, span):
             self.diagnostics.append(warning(code, message, span, hint))
 
     def duration_bound(self, d: ast.Duration) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import stat
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -124,14 +124,17 @@ class Outside(Exception):
     """`use` names a path outside the tree it may read (see `resolve_use`)."""
 
 
-def resolve_use(target: str, including: Path, root: Path | None = None) -> Path | None:
+def resolve_use(target: str, including: Path, root: Path | None = None,
+                given: Collection[Path] = ()) -> Path | None:
     """Where `use "target"` points; None when nothing is there.
 
     A shipped name (no `/` or `\\`, no `.rules` ending) is looked up among the shipped rules.
     A path is relative to the including file and, once every symlink is followed, must lie
     inside `root` (the real directory of the file the whole load started from, or the shipped
     rules for a shipped file; default: the including file's directory): otherwise it
-    raises Outside, before anything about the target, even whether it exists, is looked at."""
+    raises Outside, before anything about the target, even whether it exists, is looked at.
+    `given`: the (resolved) paths whose texts are given rather than read (`load`'s overlay: an
+    editor's unsaved documents, standard input's name), which are there whether on disk or not."""
     looks_like_path = "/" in target or "\\" in target or target.endswith(".rules")
     shipped = shipped_rules_dir()
     if looks_like_path:
@@ -147,7 +150,7 @@ def resolve_use(target: str, including: Path, root: Path | None = None) -> Path 
         candidates = [shipped / f"{target}.rules", shipped / "presets" / f"{target}.rules"]
     for candidate in candidates:
         try:
-            if candidate.is_file():
+            if candidate in given or candidate.is_file():
                 return candidate
         except (OSError, RuntimeError, ValueError):  # a name too long, a symlink loop: not there
             continue
@@ -196,7 +199,7 @@ def load(path: Path, overlay: Mapping[Path, str] | None = None) -> LoadResult:
             # tree of the policy the load started from. Refused before the target is read.
             root = shipped_root if _resolved(file_path).is_relative_to(shipped_root) else top_root
             try:
-                target = resolve_use(item.target.value, file_path, root)
+                target = resolve_use(item.target.value, file_path, root, texts.keys())
             except Outside:
                 result.diagnostics.append(error(
                     "U203", f'`use "{item.target.value}"` names a file outside the policy\'s folder; '

@@ -45,7 +45,9 @@ class MergeChecker(BaseChecker):
                     hint, fix = _nothing_to_override(block, items)
                     self.err("V315", f"`override {block.kind}` has nothing to override", block.header, hint,
                              fix=fix)
-                    self.blame(block.header)  # read as the first block: no V318/V340 "incomplete"
+                    # read as the first block: its "incomplete" (V318, V340) only echo this; a sum of
+                    # targets (V301) or a missing investor (V338) at the same header are mistakes of their own
+                    self.blame(block.header, frozenset({"V318", "V340"}))
                     merged[block.kind] = dataclasses.replace(block, override=False)
                 else:
                     merged[block.kind] = merge(base, block)

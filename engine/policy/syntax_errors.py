@@ -268,16 +268,24 @@ def _join(words: list[str]) -> str:
     return ", ".join(words[:-1]) + " or " + words[-1]
 
 
+# The words before a percentage that is usually under 1% (an expense ratio, an exit load's step, a
+# charge, a cost limit): there `0.2` is far more likely 0.2% than a share written as a fraction.
+_SMALL_PERCENT_AFTER = re.compile(r"(ratio|load|,|stt|duty|exceed)\s*$")
+
+
 def _missing_percent(token: Token, span: Span, got: str, text: str, lark: Lark, state: State) -> Diagnostic:
-    written = _as_percent(token.value)
+    start = getattr(token, "start_pos", None) or 0
+    before = text[text.rfind("\n", 0, start) + 1: start].lower()
+    written = _as_percent(token.value, small=bool(_SMALL_PERCENT_AFTER.search(before)))
     found = error("P110", f"{got} needs a percent sign here", span, f"write {written}")
     first = written.split(" ", 1)[0]  # `60%` of `60% (0.6 as a fraction) or 0.6%`: the editor's quick fix
     return replace(found, fix=Fix(f"write {first}", span, first)) if first != written else found
 
 
-def _as_percent(number: str) -> str:
+def _as_percent(number: str, small: bool = False) -> str:
     """`40` -> `40%`; a fraction below 1 may be a share written as a fraction: `0.6` -> `60% (0.6 as
-    a fraction) or 0.6%`, the share first."""
+    a fraction) or 0.6%`, the share first; where a percentage is usually under 1% (`small`: an expense
+    ratio, a charge), `0.2` -> `0.2% (or 20% if 0.2 is a fraction)`, the small one first."""
     from decimal import Decimal, InvalidOperation
 
     try:
@@ -287,6 +295,8 @@ def _as_percent(number: str) -> str:
     if not 0 < value < 1:
         return f"{number}%"
     share = format((value * 100).normalize(), "f")
+    if small:
+        return f"{number}% (or {share}% if {number} is a fraction)"
     return f"{share}% ({number} as a fraction) or {number}%"
 
 
@@ -380,8 +390,7 @@ def rupee_suffix(bad: BadChar, path: str, text: str) -> Diagnostic | None:
     if amount is None:
         return None
     span = Span(path, bad.line, bad.column, bad.line, bad.column + 2)
-    sign = "₹ and " if amount.group(1) == "₹" else ""
-    return replace(error("P181", "`/-` after an amount", span, f"write amounts without {sign}/-: {amount.group(2)}"),
+    return replace(error("P181", "`/-` after an amount", span, f"write amounts without /-: {amount.group(0).strip()}"),
                    fix=Fix("remove /-", span, ""))
 
 
@@ -400,7 +409,12 @@ def currency_word(token: Token, path: str, text: str) -> Diagnostic:
 
 
 def bad_character(bad: BadChar, path: str, text: str) -> Diagnostic:
-    span = Span(path, bad.line, bad.column, bad.line, bad.column + 1)
+    span = Span(path, bad.line, bad.column, bad.line, bad.column + len(bad.char))
+    if bad.char == "/-":  # not after an amount (rupee_suffix takes those)
+        return error("P181", "`/-` where no amount comes before it", span,
+                     "amounts are written without /-, as 500 or Rs 500; remove it")
+    if bad.char == "₹":
+        return error("P181", "`₹` with no amount after it", span, "write the amount right after it, as ₹500 or Rs 500")
     if bad.char == '"':
         return error("P119", "this quoted name is not closed on its line", span, 'end it with `"` on the same line')
     if bad.char == "%":

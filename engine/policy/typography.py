@@ -67,7 +67,7 @@ def _string_end(text: str, i: int, opener: str | None) -> int:
         ch = text[i]
         if ch == "\n":
             return i
-        if ch == "\\":
+        if ch == "\\" and i + 1 < n and text[i + 1] != "\n":  # an escape; a `\` ending a line ends nothing
             i += 2
             continue
         if ch == '"':

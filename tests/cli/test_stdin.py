@@ -71,3 +71,16 @@ def test_check_dash_json_and_a_binary_stdin(tmp_path):
     binary = run(tmp_path, "fmt", "-", stdin=b"a\x00b")
     assert binary.returncode == 1 and binary.stdout == b""
     assert binary.stderr.decode().startswith("<stdin>:1:1: error[F002]: `<stdin>` is a binary file")
+
+
+def test_a_use_of_the_stdin_file_itself_is_found_as_a_cycle(tmp_path):
+    """A reviewer's case: main.rules exists only as standard input (--stdin-filename) and uses
+    sub/c.rules, which uses "../main.rules" back: a cycle (U202), not "cannot find" (U201), since the
+    text given for main.rules stands for it whether or not it is on disk."""
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "c.rules").write_text('use "../main.rules"\n')
+    done = run(tmp_path, "check", "--stdin-filename", "main.rules", "-",
+               stdin=b'use "./sub/c.rules"\nportfolio "K" {\n asset "E" 100%\n}\n')
+    assert done.returncode == 1
+    assert "error[U202]: `use` makes a cycle: main.rules -> sub/c.rules -> main.rules" in done.stderr.decode()
+    assert "U201" not in done.stderr.decode()

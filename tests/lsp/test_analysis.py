@@ -53,3 +53,14 @@ def test_completion_reads_the_open_blocks_when_an_earlier_statement_is_wrong(tmp
     analysis = Analysis(tmp_path / "p.rules", text)
     labels = [i.label for i in completions(analysis, 2, 4)]
     assert labels == ["ceiling", "drift", "never", "only", "sell", "start", "stop"]
+
+
+def test_no_quick_fix_where_the_hint_is_no_sure_edit(tmp_path):
+    """A reviewer's cases, where the old hints are right as words but wrong as edits: `portfolio K {`
+    (P104 at `K`: the quotes are missing, inserting `{` before K would give `portfolio { K {`) and
+    `harvest at yearend {` (did you mean `year`: replacing the word gives `harvest at year {`, still
+    wrong; `year end` is meant). Neither gets a quick fix; `sel` -> `sell` still does."""
+    assert [c for c, _, _ in fixes(tmp_path, BASE.replace('portfolio "p" {', "portfolio p {"))
+            if c == "P104"] == []
+    yearend = 'use "india"\nharvest at yearend {\n    realise long-term gains up to the exemption\n}\n'
+    assert [new for _, new, _ in fixes(tmp_path, yearend) if new.startswith("year")] == []

@@ -183,3 +183,18 @@ async def test_code_action_applies_the_suggested_fix(client, tmp_path):
     [fix] = actions
     assert fix.title == "write 40%" and fix.kind == types.CodeActionKind.QuickFix
     assert list(fix.edit.changes[uri]) == [types.TextEdit(missing.range, "40%")]
+
+
+async def test_a_change_just_before_a_close_publishes_nothing_after_it(client, tmp_path):
+    """A reviewer's case: a didChange (its check waiting out the debounce) then a didClose at once:
+    the close clears the document's diagnostics, and the change's check, cancelled, publishes nothing
+    after it (it used to publish the saved file's errors again, or fail on a deleted file)."""
+    uri = opened(client, tmp_path / "closing.rules", POLICY)
+    assert [d.code for d in await diagnostics_of(client, uri)] == ["P110"]
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+        [types.TextDocumentContentChangeWholeDocument(text=POLICY.replace("60%", "60"))]))
+    client.text_document_did_close(types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(uri=uri)))
+    await asyncio.wait_for(client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS), 30)
+    await asyncio.sleep(0.5)  # 50 times the debounce: a late publication would have come by now
+    assert list(client.diagnostics[uri]) == []

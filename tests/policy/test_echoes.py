@@ -107,3 +107,15 @@ def test_override_of_nothing_offers_the_use_line_as_a_quick_fix(tmp_path):
 
     [d] = check_file(write_file(tmp_path, "p.rules", "override tax {\n    cess 4%\n}\n")).diagnostics
     assert d.fix == Fix('add `use "india"` at the top', Span(d.span.path, 1, 1, 1, 1), 'use "india"\n')
+
+
+def test_override_of_nothing_hides_only_its_echoes_not_a_wrong_sum_at_the_same_header(tmp_path):
+    """A reviewer's case: `override portfolio` with nothing used is V315 at its header; the targets
+    there, 60% + 60% = 120%, are a mistake of their own (V301 at the same header), still reported in
+    the same run, or removing `override` as the hint says would only reveal it in a second round."""
+    text = ('use "india"\noverride portfolio "K" {\n    investor meera "Meera"\n'
+            '    asset "Eq" 60% class equity\n    asset "Debt" 60% class equity\n'
+            '    fund INF789F01XA0 "U" holds "Eq"\n    fund INF179K01BE2 "H" holds "Debt"\n}\n')
+    found = check_file(write_file(tmp_path, "p.rules", text)).diagnostics
+    assert sorted((d.code, d.span.line) for d in found if d.is_error) == [("V301", 2), ("V315", 2)]
+    assert next(d for d in found if d.code == "V301").message == "the targets add up to 120%, not 100%"
