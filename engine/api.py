@@ -454,3 +454,10 @@ def year_end_id(book: Book, policy: Policy, as_of: date, *, fy: int | None = Non
 
 
 __all__ += ["year_end_id"]
+
+
+# ------------------------------------------------------------------ policies highlighted (issue 18)
+from engine.reporting import applied_policy_of  # noqa: E402  (light: the book's reader is imported in it)
+
+
+__all__ += ["applied_policy_of"]
