@@ -454,3 +454,18 @@ def year_end_id(book: Book, policy: Policy, as_of: date, *, fy: int | None = Non
 
 
 __all__ += ["year_end_id"]
+
+
+# ------------------------------------------------------------------ policies highlighted (issue 18)
+from engine.reporting import applied_policy_of  # noqa: E402  (light: the book's reader is imported in it)
+
+
+def docs_html(text: str, folder: Path | None = None) -> str:
+    """A page of the docs (its Markdown `text`; `folder`: where its images are) as one self-contained
+    HTML page, its ```lotwise fences highlighted (engine/reports/docs_html.py; `lotwise docs TOPIC --html FILE`)."""
+    from engine.reports.docs_html import docs_html as page
+
+    return page(text, folder)
+
+
+__all__ += ["applied_policy_of", "docs_html"]

@@ -58,3 +58,13 @@ def pdf_of(html: str) -> bytes:
                       code="C184") from None
     data: bytes = HTML(string=html).write_pdf()  # no date in it: the page states none, nothing reads the clock
     return data
+
+
+def applied_policy_of(book: Book, plan_id: str) -> Mapping[str, Any] | None:
+    """The policy the saved plan `plan_id` (its whole id) applied, as the book keeps it with the plan
+    (engine/book/saved_plans.py `policy_record`: each file's name, sha256 and text); None when the
+    book has no plan of that id or the plan was saved before plans kept their policy. The report's
+    appendix shows it (engine/reports/policy_html.py)."""
+    from engine.book.saved_plans import saved_policy
+
+    return saved_policy(book, plan_id)

@@ -4,7 +4,8 @@ The docs are installed with the package (pyproject.toml: docs/ force-included as
 as rules/ and the family example are), so a pip user has the very pages of the version they run,
 offline; from a source checkout they are the repository's docs/. Without a topic: the folder and
 each topic with its title; with one: the path of its page, to open (`less "$(lotwise docs
-tutorial)"`). The `--help` epilog and `lotwise demo` point here.
+tutorial)"`); with `--html FILE`, the page rendered to one self-contained HTML file, its policies
+(```lotwise fences) highlighted (api.docs_html). The `--help` epilog and `lotwise demo` point here.
 """
 
 from __future__ import annotations
@@ -47,7 +48,29 @@ def cmd_docs(args: argparse.Namespace) -> int:
         print(f"lotwise docs: error: no page `{args.topic}`; the topics are {', '.join(known) or 'none (not installed)'}",
               file=sys.stderr)
         return EXIT_USAGE
-    print(folder / f"{topic}.md")
+    page = folder / f"{topic}.md"
+    if args.html is None:
+        print(page)
+        return EXIT_OK
+    return write_html(page, args.html)
+
+
+def write_html(page: Path, target: str) -> int:
+    """`--html FILE`: the page rendered (api.docs_html), written atomically; said on stderr."""
+    from engine import api
+    from engine.cli.report import target_problem
+    from engine.cli.shell import fail
+    from engine.files import WriteError, write_atomically
+
+    problem = target_problem(target)
+    if problem is None:
+        try:
+            write_atomically(target, api.docs_html(page.read_text(encoding="utf-8"), page.parent))
+        except WriteError as e:
+            problem = str(e)
+    if problem is not None:
+        return fail("F101", problem)
+    print(f"wrote {target}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -56,4 +79,6 @@ def add_command(commands: argparse._SubParsersAction) -> None:  # type: ignore[t
                                   "the path of one page")
     command.add_argument("topic", nargs="?", metavar="TOPIC", help="a page, e.g. rules-language, file-formats, "
                          "terminal (default: list them)")
+    command.add_argument("--html", metavar="FILE", help="write the page as one self-contained HTML file, its "
+                         "policies highlighted")
     command.set_defaults(func=cmd_docs)

@@ -2,7 +2,8 @@
 the client's report of a saved plan (the plan saved last when none is named), of a plan's JSON
 document in a file, or of the book's status (docs/report.md). Reads the clock (for --status), the
 files and the book; the API gives the document (api.saved_document, api.status) and the reports
-render it (engine/reports/client_build.py, client_html.py, client_charts.py, year_end.py).
+render it (engine/reports/client_build.py, client_html.py, client_charts.py, year_end.py). The page of a
+plan the book saved ends with the policy it applied (api.applied_policy_of; engine/reports/policy_html.py).
 
 matplotlib (the chart) and WeasyPrint (--pdf) are imported only here, only when needed. Every
 target is checked before anything is made (F101), then each file is written atomically and said
@@ -16,6 +17,7 @@ import os
 import sys
 from datetime import date
 from pathlib import Path
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from engine.cli.arguments import book_options, iso_date
@@ -68,17 +70,20 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     def run(book: Book, loaded: LoadedPolicy | None) -> int:
         assert loaded is not None and loaded.policy is not None
-        found = document
+        found, saved_id = document, None
         if args.status:
             from engine.reports.status import status_json
 
             found = status_json(api.status(book, loaded.policy, as_of, isin_db=isin_db()))
         elif found is None:
-            found = api.saved_document(book, args.plan)[1]
+            saved_id, found = api.saved_document(book, args.plan)
+        else:  # a plan's document from a file: its policy is known when the book saved that very plan
+            saved_id = found.get("plan_id") if isinstance(found.get("plan_id"), str) else None
+        record = api.applied_policy_of(book, saved_id) if saved_id else None
         if not args.plan_file:
-            return write(args, found, loaded)
+            return write(args, found, loaded, record)
         try:  # a file from anywhere: a document lotwise did not write may lack what its kind has
-            return write(args, found, loaded)
+            return write(args, found, loaded, record)
         except (KeyError, IndexError, TypeError, AttributeError, ValueError, ArithmeticError) as e:
             return fail("C183", f"{args.plan_file} is not a whole {found.get('kind') or 'plan'} document as "
                         f"`lotwise plan ... --json` prints it ({type(e).__name__}: {e}); report the plan "
@@ -87,8 +92,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     return with_book(args, api.Access.READS, run)
 
 
-def write(args: argparse.Namespace, document: Any, loaded: LoadedPolicy) -> int:
-    """Render what is asked and write each file atomically (all made first: a failure writes none)."""
+def write(args: argparse.Namespace, document: Any, loaded: LoadedPolicy, record: Mapping[str, Any] | None) -> int:
+    """Render what is asked and write each file atomically (all made first: a failure writes none);
+    `record` the policy the saved plan applied (api.applied_policy_of), shown in the page's appendix."""
     from engine import __version__, api
     from engine.files import WriteError, write_atomically
     from engine.reports.client import names_of
@@ -105,11 +111,14 @@ def write(args: argparse.Namespace, document: Any, loaded: LoadedPolicy) -> int:
         from engine.reports.client_build import client_report
         from engine.reports.client_charts import allocation_svg
         from engine.reports.client_html import client_html
+        from engine.reports.policy_html import applied_policy
 
         report = client_report(document, loaded.policy)
-        page = client_html(report, allocation_svg(report.weights), __version__)
-        if args.pdf:
-            files.append((args.pdf, api.pdf_of(page)))
+        applied = applied_policy(record) if record is not None else None
+        svg = allocation_svg(report.weights)
+        page = client_html(report, svg, __version__, applied)
+        if args.pdf:  # the appendix open: a printed page holds it
+            files.append((args.pdf, api.pdf_of(client_html(report, svg, __version__, applied, opened=True))))
         if args.html:
             files.append((args.html, page))
     for name, data in files:

@@ -9,8 +9,9 @@ grammar give every token of every shipped `.rules` file a class and no error.
 The classes follow the lexer (lexer.py): a word is a keyword, a month, a duration unit, a
 lower-case name (an investor, an asset class) or an upper-case symbol (an ISIN, a PAN, a ticker);
 a number-like run is a date, a financial year, a percentage, an amount or a number, in that order.
-Pygments is imported only here, and this module only by Pygments (its entry point in
-pyproject.toml) and by the tests.
+Pygments is imported only here and where a page is highlighted (engine/reports/policy_html.py,
+for `lotwise report`'s appendix and `lotwise docs --html`), and this module only by Pygments (its
+entry point in pyproject.toml), by those pages, when made, and by the tests.
 """
 
 from __future__ import annotations

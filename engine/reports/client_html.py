@@ -8,7 +8,9 @@ gives the same bytes. WeasyPrint prints the same page as the PDF (`@page` below:
 
 Order: the heading (what, for whom, when), the summary of why, the allocation (table and chart),
 the orders, the tax before and after with the exemption used, the reasons for each sale, the
-adviser and the disclaimer, and at the foot the plan id with its input hashes.
+adviser and the disclaimer, at the foot the plan id with its input hashes, and for a plan saved
+with its policy an appendix: the client's policy files as the plan read them, highlighted
+(engine/reports/policy_html.py), collapsed in the page and open in the PDF.
 """
 
 from __future__ import annotations
@@ -16,9 +18,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 from html import escape
+from typing import TYPE_CHECKING
 
 from engine.reports.backtest_html import inline_svg, page_start, table
 from engine.reports.client import ClientReport, TaxRow
+
+if TYPE_CHECKING:
+    from engine.reports.policy_html import AppliedPolicy
 
 STYLE = """
 .who { color: #444; margin-top: 0; }
@@ -130,8 +136,10 @@ def foot(report: ClientReport, version: str) -> list[str]:
             "</div>"]
 
 
-def client_html(report: ClientReport, svg: str | None, version: str) -> str:
-    """The page (module docstring); `svg` the allocation chart (engine/reports/client_charts.py) or None."""
+def client_html(report: ClientReport, svg: str | None, version: str, applied: AppliedPolicy | None = None,
+                *, opened: bool = False) -> str:
+    """The page (module docstring); `svg` the allocation chart (engine/reports/client_charts.py) or None;
+    `applied` the policy the saved plan applied (its appendix, open when `opened`: the PDF), or None."""
     parts = [*page_start(report.title), who(report),
              '<h2 id="summary">Summary</h2>', '<ul class="summary">',
              *[f"<li>{escape(s[:1].upper() + s[1:])}</li>" for s in report.summary], "</ul>",
@@ -139,6 +147,14 @@ def client_html(report: ClientReport, svg: str | None, version: str) -> str:
     if report.reasons:
         parts += ['<h2 id="reasons">Why each sale</h2>', "<ol>", *[f"<li>{escape(r)}</li>" for r in report.reasons],
                   "</ol>"]
-    parts += [*adviser(report), *foot(report, version), "</body>", "</html>"]
-    html = "\n".join(parts) + "\n"
-    return html.replace("</style>", STYLE + "</style>", 1)
+    parts += [*adviser(report), *foot(report, version)]
+    style = STYLE
+    if applied is not None:
+        from engine.reports.policy_html import appendix
+        from engine.reports.policy_html import style as policy_style
+
+        made_by = dict(report.inputs).get("engine", version)  # the shipped rules of the lotwise that planned
+        parts += appendix(applied, made_by, opened=opened)
+        style += policy_style()
+    html = "\n".join([*parts, "</body>", "</html>"]) + "\n"
+    return html.replace("</style>", style + "</style>", 1)

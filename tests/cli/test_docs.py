@@ -71,3 +71,35 @@ def test_the_wheel_carries_the_docs_the_commands_name(tmp_path):
     assert {n.removeprefix("engine/docs/") for n in names if re.fullmatch(r"engine/docs/[^/]+\.md", n)} == pages
     assert {f"engine/docs/{t}.md" for t in named_topics() | {"terminal"}} <= names
     assert "engine/docs/images/backtest-value.png" in names and "engine/cli/docs.py" in names
+
+
+def test_docs_html_writes_the_page_with_its_policies_highlighted(tmp_path):
+    """`lotwise docs rules-language --html out.html`: one self-contained page (nothing fetched), its
+    title the page's; every ```lotwise fence highlighted by the lexer (the first example's
+    `portfolio` a declaration span; as many highlighted blocks as the page has ```lotwise fences)
+    and no span an Error token's (`err`); a shell fence plain and escaped. A missing directory is
+    F101 (exit 1) and nothing is written."""
+    from engine.cli.docs import docs_dir
+
+    source = (docs_dir() / "rules-language.md").read_text(encoding="utf-8")
+    done = lotwise(tmp_path, "docs", "rules-language", "--html", "out.html")
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "wrote out.html\n")
+    page = (tmp_path / "out.html").read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "<title>lotwise: The lotwise rules language</title>" in page
+    assert page.count('<div class="policy"><pre>') == source.count("```lotwise\n") >= 40
+    assert '<span class="kd">portfolio</span>' in page and '<span class="kn">use</span>' in page
+    assert 'class="err"' not in page
+    assert '<code>$ lotwise check my.rules' in page  # a fence of a command and its output: plain
+    assert "<script" not in page and "<link" not in page and 'src="http' not in page and "@import" not in page
+    done = lotwise(tmp_path, "docs", "editors", "--html", "missing/out.html")
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == "lotwise: cannot write missing/out.html: there is no directory missing\n"
+    assert list(tmp_path.iterdir()) == [tmp_path / "out.html"]
+
+
+def test_docs_html_puts_the_pages_images_in_it(tmp_path):
+    """editors.md shows images/editor-diagnostic.png: in the page as a data: URI (a PNG)."""
+    done = lotwise(tmp_path, "docs", "editors", "--html", "editors.html")
+    assert done.returncode == 0, done.stderr
+    page = (tmp_path / "editors.html").read_text(encoding="utf-8")
+    assert '<img src="data:image/png;base64,iVBORw0KGgo' in page and 'src="images/' not in page

@@ -6,8 +6,10 @@ its policy with a `report` block.
    drives it) renders a copy of the page with a probe script appended (test-only: the report has
    none): the allocation chart is laid out at its size and its SVG drew bars (paths with a box);
    then a screenshot: the chart's box holds ink in the bars' colours (the blue of "after" among them).
+   The policy's appendix is in the DOM, collapsed, with the lexer's spans.
 2. The PDF (WeasyPrint, the `pdf` extra) through poppler's `pdftotext`: the names, the adviser, the
-   disclaimer and the orders are text in it; two runs give the same bytes.
+   disclaimer and the orders are text in it, and at its end the policy the plan applied (open, its
+   long lines wrapped); two runs give the same bytes.
 
 Skipped without chromium, WeasyPrint or pdftotext, except in CI (the CI environment variable set),
 where .ci/run installs them and their absence fails the test.
@@ -102,6 +104,9 @@ def test_the_chart_renders_in_chromium(family: Path, tmp_path: Path):
     found = re.search(r'<pre id="probe">(.*?)</pre>', done.stdout, re.DOTALL)
     assert found is not None, done.stdout[-2000:]
     chart = json.loads(html.unescape(found[1]))
+    # the appendix (the rebalance the book saved: its policy as applied), collapsed, its spans in the DOM
+    assert '<details id="policy" class="policy-applied">' in done.stdout
+    assert '<span class="kd">portfolio</span>' in done.stdout
     assert chart["width"] > 600 and chart["height"] > 200  # laid out at (nearly) its size: 648 x 282 pt
     assert chart["drawn_width"] > 500 and chart["drawn_height"] > 150
     assert chart["sized"] >= 8 + 4  # 4 assets x (before, after) bars and the 4 target lines, with the axes'
@@ -136,4 +141,10 @@ def test_the_pdf_has_the_report_as_text(family: Path, tmp_path: Path):
     assert "Past performance is not a guide to the future." in words
     body = json.loads((family / "rebalance.json").read_text(encoding="utf-8"))
     assert words.count("2026-11-23") >= len(body["orders"]) == 7
-    assert "UTI Nifty 50 Index Fund - Direct Growth" in words and "INF789F01XA0" not in words
+    report = words[:words.index("The policy this plan applied")]  # the appendix, open in the PDF, ends it
+    assert "UTI Nifty 50 Index Fund - Direct Growth" in report and "INF789F01XA0" not in report
+    appendix = words[len(report):]
+    assert appendix.startswith("The policy this plan applied family.rules sha256 ")
+    assert 'fund INF789F01XA0 "UTI Nifty 50 Index Fund - Direct Growth" holds "Nifty 50"' in appendix
+    assert 'disclaimer "Past performance is not a guide to the future."' in appendix
+    assert "With the rules shipped with lotwise" in appendix

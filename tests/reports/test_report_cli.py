@@ -70,8 +70,9 @@ def test_the_page_names_the_investors_and_funds(page: str, plan: dict):
     assert "for Asha Sharma, Ravi Sharma" in page and "portfolio Sharma family" in page
     assert "<td>HDFC Large Cap Fund - Regular Growth</td>" in page
     assert "<td>UTI Nifty 50 Index Fund - Direct Growth</td>" in page
+    report = page[:page.index('<details id="policy"')]  # the policy's own text, in the appendix, has them
     for isin in ("INF179K01BE2", "INF789F01XA0", "INF109K01Y80", "INF247L01916", "INF247L01932"):
-        assert isin not in page  # not in the orders, the summary or the reasons
+        assert isin not in report  # not in the orders, the summary or the reasons
     assert "<td>asha</td>" not in page and "<td>ravi</td>" not in page
 
 
@@ -255,3 +256,52 @@ def test_pdf_without_weasyprint_says_to_install_the_extra(family: Path, tmp_path
     assert (done.returncode, done.stdout) == (1, "")
     assert "install lotwise[pdf]" in done.stderr and "Traceback" not in done.stderr
     assert not (family / "r.pdf").exists() and not (family / "r-too.html").exists()  # nothing written
+
+
+def test_the_page_ends_with_the_policy_the_plan_applied_highlighted(family: Path, page: str, plan: dict):
+    """The appendix (engine/reports/policy_html.py): collapsed, the client's own family.rules as the
+    plan read it (its sha256 that of the file's UTF-8 text), highlighted by the lexer: `use` a
+    namespace keyword (kn), `portfolio` before its `{` a declaration (kd), "india" a string (s2),
+    the adviser's `<Advisers>` escaped inside its string. The shipped rules are only named, with
+    the lotwise that made the plan (its `engine` input); india.rules's own text is not shown."""
+    import hashlib
+
+    text = (family / "family.rules").read_text(encoding="utf-8")
+    appendix = page[page.index('<details id="policy" class="policy-applied">'):]
+    assert appendix.startswith('<details id="policy" class="policy-applied">\n'
+                               "<summary>The policy this plan applied</summary>\n<h3>family.rules</h3>\n")
+    assert f"<code>{hashlib.sha256(text.encode('utf-8')).hexdigest()}</code>" in appendix
+    assert '<span class="kn">use</span><span class="w"> </span><span class="s2">"india"</span>' in appendix
+    assert '<span class="kd">portfolio</span>' in appendix
+    assert '<span class="s2">"Priya Mehta &amp; Co. &lt;Advisers&gt;"</span>' in appendix
+    assert 'class="err"' not in appendix
+    assert (f"With the rules shipped with lotwise {plan['inputs']['engine']}: <code>india.rules</code>, "
+            "<code>presets/perpetual.rules</code>") in appendix
+    assert "lots fifo per account" not in page  # india.rules's words
+    assert appendix.endswith("</details>\n</body>\n</html>\n")
+    assert ".policy .kd {" in page  # the spans' style, in the page's own <style>
+
+
+def test_no_appendix_without_a_saved_policy(family: Path, tmp_path: Path):
+    """The status, a plan from a file that the book did not save (month.json, rebalance.json above:
+    --dry-run, --no-save) and a plan saved before the book kept policies (its `policy` NULL, as a
+    schema 7 book's plans are) have no appendix; the year-end plan's JSON from a file, which the
+    book saved, has it."""
+    import sqlite3
+
+    for name in ("status", "month", "rebalance"):
+        if (family / f"{name}.html").exists():
+            assert "policy-applied" not in (family / f"{name}.html").read_text(encoding="utf-8")
+    done = lotwise(family, "report", "--plan-file", "year-end.json", "--html", "from-file.html")
+    assert done.returncode == 0, done.stderr
+    assert '<details id="policy" class="policy-applied">' in (family / "from-file.html").read_text(encoding="utf-8")
+    old = tmp_path / "old"
+    shutil.copytree(family, old)
+    with sqlite3.connect(old / "lotwise.db") as db:
+        db.execute("UPDATE plans SET policy = NULL")
+    db.close()
+    done = lotwise(old, "report", "--html", "old.html")
+    assert done.returncode == 0, done.stderr
+    page = (old / "old.html").read_text(encoding="utf-8")
+    assert "<h1>Year-end plan for FY 2026-27</h1>" in page and "policy-applied" not in page
+    assert ".policy " not in page  # nor the spans' style
