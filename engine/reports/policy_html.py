@@ -6,13 +6,14 @@ The highlighting is Pygments' HtmlFormatter with CSS classes (`<span class="kd">
 under `.policy`, whose rules (`STYLE`) go in the page's own <style>: the page stays
 self-contained. The formatter escapes the text. Pygments is imported only when a page is made.
 
-The appendix shows the client's own files; the shipped rules (india.rules, the presets: named
+The appendix shows the client's own files (their PANs masked, `pans_masked`); the shipped rules (india.rules, the presets: named
 `lotwise:...` by the loader) are named in one line with the lotwise version instead. It is a
 collapsed <details> in the page and open in the PDF (`opened`), so a printed report holds it.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -45,6 +46,17 @@ def applied_policy(record: Mapping[str, Any]) -> AppliedPolicy:
     return AppliedPolicy(own=tuple(f for f in files if not f.name.startswith(SHIPPED_PREFIX)),
                          shipped=tuple(f.name.removeprefix(SHIPPED_PREFIX) for f in files
                                        if f.name.startswith(SHIPPED_PREFIX)))
+
+
+_PAN = re.compile(r"\b(pan[ \t]+)([A-Z]{5}[0-9]{4}[A-Z])\b")
+
+
+def pans_masked(text: str) -> str:
+    """The policy's text with each `pan ABCPS1234K` shown as `pan XXXXX1234X`: a report travels (mail,
+    print), and the page has never shown a PAN; the last four digits still tell whose it is."""
+    from engine.book.importers.cas_skeleton import masked
+
+    return _PAN.sub(lambda m: m.group(1) + masked(m.group(2)), text)
 
 
 def highlighted(text: str) -> str:
@@ -81,8 +93,11 @@ def appendix(applied: AppliedPolicy, version: str, *, opened: bool = False) -> l
     for f in applied.own:
         out.append(f"<h3>{escape(f.name)}</h3>")
         out.append(f'<p class="note">sha256 <code>{escape(f.sha256)}</code></p>')
-        out.append(highlighted(f.text) if f.text is not None
+        out.append(highlighted(pans_masked(f.text)) if f.text is not None
                    else '<p class="note">Its text was not kept; only its hash.</p>')
+    if any(f.text is not None and _PAN.search(f.text) for f in applied.own):
+        out.append('<p class="note">PANs are shown masked (XXXXX1234X), as <code>lotwise init --from-cas</code> '
+                   "writes them; the sha256 is of the file as written.</p>")
     if applied.shipped:
         names = ", ".join(f"<code>{escape(name)}</code>" for name in applied.shipped)
         out.append(f'<p class="note">With the rules shipped with lotwise {escape(version)}: {names} '

@@ -109,7 +109,9 @@ def test_from_a_statement_to_a_plan_a_report_and_schedule_112a(tmp_path: Path, a
     ok(lotwise(tmp_path, "report", plan["plan_id"], "--html", "report.html"))
     page = (tmp_path / "report.html").read_text()
     assert "ASHA SHARMA" in page and "UTI Nifty 50 Index Fund - Direct Plan - Growth" in page
-    assert "INF789F01XA0" not in page and plan["plan_id"] in page
+    report = page[:page.index('<details id="policy"')]  # the policy's own text, in the appendix, has them
+    assert "INF789F01XA0" not in report and plan["plan_id"] in report
+    assert "INF789F01XA0" in page[len(report):]  # the policy this plan applied, as written
 
     # The plan's sales executed on its day at its prices, and imported as the user would: no
     # charges (the STT is never one: s.48 does not allow it, docs/file-formats.md; no exit load here).

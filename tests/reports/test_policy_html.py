@@ -3,7 +3,7 @@ a saved plan keeps (engine/book/saved_plans.py `policy_record`), and a policy's 
 
 from __future__ import annotations
 
-from engine.reports.policy_html import AppliedPolicy, PolicyFile, appendix, applied_policy, highlighted
+from engine.reports.policy_html import AppliedPolicy, PolicyFile, appendix, applied_policy, highlighted, pans_masked
 
 RECORD = {"files": [{"file": "my.rules", "sha256": "a" * 64, "text": 'use "india"\nportfolio "<b>&" {\n}\n'},
                     {"file": "lotwise:india.rules", "sha256": "b" * 64, "text": "tax \"India\" {\n}\n"},
@@ -40,3 +40,15 @@ def test_the_appendix_collapsed_or_open_names_the_shipped_rules_once():
     assert ("With the rules shipped with lotwise 0.2.0: <code>india.rules</code>, "
             "<code>presets/perpetual.rules</code>") in page
     assert "India" not in page and "sell" not in page  # the shipped files' texts are not shown
+
+
+def test_pans_are_masked_in_the_appendix_as_init_from_cas_writes_them():
+    """The report has never shown a PAN, and travels by mail and on paper: the policy's `pan
+    ABCPS1234K` is shown as `pan XXXXX1234X` (the last four digits tell whose it is), with a note that
+    the sha256 is of the file as written; a policy without a PAN gets no such note."""
+    text = 'portfolio "F" {\n    investor asha "Asha" pan ABCPS1234K\n    investor ravi "Ravi"\n}\n'
+    assert pans_masked(text) == text.replace("ABCPS1234K", "XXXXX1234X")
+    page = "\n".join(appendix(AppliedPolicy((PolicyFile("f.rules", "ab", text),), ()), "0.2.0"))
+    assert "ABCPS1234K" not in page and "XXXXX1234X" in page and "PANs are shown masked" in page
+    plain = "\n".join(appendix(AppliedPolicy((PolicyFile("f.rules", "ab", 'use "india"\n'),), ()), "0.2.0"))
+    assert "PANs are shown masked" not in plain

@@ -280,6 +280,10 @@ def test_the_page_ends_with_the_policy_the_plan_applied_highlighted(family: Path
     assert "lots fifo per account" not in page  # india.rules's words
     assert appendix.endswith("</details>\n</body>\n</html>\n")
     assert ".policy .kd {" in page  # the spans' style, in the page's own <style>
+    # family.rules names asha's and ravi's PANs: masked, as `init --from-cas` writes them, since the page travels
+    assert "ABCPS1234K" not in page and "ABCPS5678L" not in page
+    assert '<span class="n">XXXXX1234X</span>' in appendix or "XXXXX1234X" in appendix
+    assert "PANs are shown masked (XXXXX1234X)" in appendix
 
 
 def test_no_appendix_without_a_saved_policy(family: Path, tmp_path: Path):
