@@ -51,14 +51,11 @@ class Analysis:
 
     @cached_property
     def tree(self) -> ast.File | None:
-        """The document's own statements (what parses of them), `use` not followed."""
-        from engine.policy.parser import parse_text
-        from engine.policy.transformer import to_ast
+        """The document's own statements (what parses of them), `use` not followed: the loader's
+        parse, kept when the check made it (a document of up to loader.KEPT_CHARS)."""
+        from engine.policy.loader import parsed_file
 
-        parsed = parse_text(self.text, self.display)
-        if parsed.tree is None:
-            return None
-        return to_ast(parsed.tree, self.display, parsed.error_offsets)[0]
+        return parsed_file(self.text, self.display)[1]
 
     def diagnostics(self) -> list[types.Diagnostic]:
         return [self.convert(d) for d in self.result.diagnostics]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from engine.diagnostics import Diagnostic, Fix, Span
+from engine.diagnostics import Diagnostic, Fix, Span, source_lines
 
 _DID_YOU_MEAN = re.compile(r"did you mean (`([^`]+)`|\"([^\"]+)\")\?")
 _WRITE = re.compile(r"^write (\S+%)$")
@@ -23,7 +23,7 @@ def fix_of(d: Diagnostic, text: str) -> Fix | None:
         if written:
             return Fix(f"write {written.group(1)}", span, written.group(1))
         return Fix("add %", Span(span.path, span.line, span.end_column, span.line, span.end_column), "%")
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n") if text else []
+    lines = source_lines(text)
     line = lines[span.line - 1] if span.line <= len(lines) else ""
     if d.code == "P104":  # a block's `{` missing: insert it before the statement that follows the header
         if line[: span.column - 1].strip():  # not a statement's start (`portfolio K {`: the quotes are missing)

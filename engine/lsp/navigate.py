@@ -57,16 +57,12 @@ def quoted_at(line: str, index: int) -> str | None:
 
 
 def trees(analysis: Analysis) -> list[tuple[str, str, ast.File | None]]:
-    """The document's statements, then each used file's (parsed again: only when asked)."""
-    from engine.policy.parser import parse_text
-    from engine.policy.transformer import to_ast
+    """The document's statements, then each used file's (the loader's parses, kept by the check)."""
+    from engine.policy.loader import parsed_file
 
     out: list[tuple[str, str, ast.File | None]] = [(analysis.display, analysis.text, analysis.tree)]
-    for f in analysis.result.files:
-        if f.display != analysis.display:
-            parsed = parse_text(f.text, f.display)
-            tree = to_ast(parsed.tree, f.display, parsed.error_offsets)[0] if parsed.tree is not None else None
-            out.append((f.display, f.text, tree))
+    out += [(f.display, f.text, parsed_file(f.text, f.display)[1])
+            for f in analysis.result.files if f.display != analysis.display]
     return out
 
 
