@@ -21,6 +21,7 @@ from html import escape
 from typing import Any
 
 from engine.policy.loader import SHIPPED_PREFIX
+from engine.policy.validate_portfolio import PAN
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ def applied_policy(record: Mapping[str, Any]) -> AppliedPolicy:
                                        if f.name.startswith(SHIPPED_PREFIX)))
 
 
-_PAN = re.compile(r"\b(pan[ \t]+)([A-Z]{5}[0-9]{4}[A-Z])\b")
+_PAN = re.compile(r"\b(pan[ \t]+)(" + PAN.pattern.strip("^$") + r")\b")  # `pan` and a PAN as the checker knows one
 
 
 def pans_masked(text: str) -> str:
